@@ -1,0 +1,3 @@
+from envsim.cli import main
+
+main()

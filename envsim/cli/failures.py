@@ -1,0 +1,51 @@
+"""Turning exceptions into messages and exit codes: the one place that does it."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from envsim.errors import (
+    EXIT_INTERRUPTED,
+    EXIT_INVALID_INPUT,
+    EnvironmentProblem,
+    EnvsimError,
+    InputError,
+)
+
+
+def report_error(error: EnvsimError) -> int:
+    if isinstance(error, InputError) and error.problems:
+        for problem in error.problems:
+            click.echo(str(problem), err=True)
+        count = len(error.problems)
+        click.echo(f"{count} problem{'s' if count != 1 else ''} found", err=True)
+    else:
+        click.echo(f"envsim: error: {error}", err=True)
+        if isinstance(error, EnvironmentProblem) and error.hint:
+            click.echo(f"hint: {error.hint}", err=True)
+    return error.exit_code
+
+
+def run_cli(group: click.Group) -> int:
+    try:
+        result = group.main(standalone_mode=False, prog_name="envsim")
+    except EnvsimError as error:
+        return report_error(error)
+    except click.exceptions.Abort:
+        click.echo("interrupted", err=True)
+        return EXIT_INTERRUPTED
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        return EXIT_INTERRUPTED
+    except click.exceptions.Exit as done:
+        return done.exit_code
+    except click.ClickException as error:
+        error.show()
+        # click's usage errors are exit 2 already; keep every input mistake at 2
+        return EXIT_INVALID_INPUT if error.exit_code in (1, 2) else error.exit_code
+    except BrokenPipeError:
+        sys.stderr.close()
+        return 0
+    return result if isinstance(result, int) else 0

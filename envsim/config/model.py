@@ -1,0 +1,320 @@
+"""The validated model: frozen dataclasses built from profile and scenario files.
+
+Everything after the loader works on these types only. Times are seconds (float),
+fractions are in [0, 1], sizes are bytes. Secret values are never stored here: a value that
+mentions a secret is a `Template` whose parts name it, rendered only at apply time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Mapping
+
+
+@dataclass(frozen=True)
+class SecretRef:
+    name: str
+
+
+@dataclass(frozen=True)
+class Template:
+    """A string value with `${secret.NAME}` references left symbolic.
+
+    `${env.VAR:-default}` is resolved while loading (from the environment passed in), so
+    only secrets remain.
+    """
+
+    parts: tuple[str | SecretRef, ...]
+
+    @classmethod
+    def literal(cls, text: str) -> "Template":
+        return cls((text,))
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.parts if isinstance(p, SecretRef))
+
+    def redacted(self) -> str:
+        return "".join(p if isinstance(p, str) else f"<secret:{p.name}>" for p in self.parts)
+
+    def render(self, secrets: Mapping[str, str]) -> str:
+        return "".join(p if isinstance(p, str) else secrets[p.name] for p in self.parts)
+
+
+# --------------------------------------------------------------------------- profile
+
+
+@dataclass(frozen=True)
+class BuildSpec:
+    context: Path  # absolute, inside the repo
+    dockerfile: str = "Dockerfile"  # relative to context
+    args: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class HealthCheck:
+    kind: Literal["http", "tcp", "cmd"]
+    # http: the path ("/healthz"); tcp: unused (""); cmd: the command as a list
+    path: str = ""
+    command: tuple[str, ...] = ()
+    port: str | None = None  # named port; default: the service's first port
+    interval: float = 1.0
+    timeout: float = 5.0
+    start_period: float = 60.0  # how long to wait in total before declaring unhealthy
+
+
+@dataclass(frozen=True)
+class Resources:
+    cpus: float | None = None
+    memory: int | None = None  # bytes
+
+
+@dataclass(frozen=True)
+class SqlSeed:
+    file: Path  # absolute, inside the repo
+
+
+@dataclass(frozen=True)
+class ColumnGenerator:
+    """How to generate one column: kind is one of sequence, int, float, choice, text, timestamp, uuid."""
+
+    kind: str
+    options: tuple[tuple[str, object], ...] = ()
+
+
+@dataclass(frozen=True)
+class RowsSeed:
+    table: str
+    count: int
+    columns: tuple[tuple[str, ColumnGenerator], ...]
+
+
+SeedStep = SqlSeed | RowsSeed
+
+
+@dataclass(frozen=True)
+class StubRoute:
+    method: str
+    path: str
+    status: int = 200
+    body: object = None  # JSON-able
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class StubVersioning:
+    header: str
+    current: str
+    deprecated: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StubSpec:
+    """A third-party API, virtualized by a stub engine."""
+
+    routes: tuple[StubRoute, ...] = ()
+    openapi: Path | None = None
+    bearer: Template | None = None
+    versioning: StubVersioning | None = None
+    latency_p50: float | None = None
+    latency_p99: float | None = None
+    port: int = 8080
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    image: str | None = None
+    build: BuildSpec | None = None
+    stub: StubSpec | None = None
+    command: tuple[str, ...] | None = None
+    env: tuple[tuple[str, Template], ...] = ()
+    ports: tuple[tuple[str, int], ...] = ()  # (port name, container port), in file order
+    # (port name, fixed host port or None for a free one); bound on 127.0.0.1 only
+    publish: tuple[tuple[str, int | None], ...] = ()
+    health: HealthCheck | None = None
+    depends_on: tuple[str, ...] = ()
+    replicas: int = 1
+    resources: Resources = field(default_factory=Resources)
+    seed: tuple[SeedStep, ...] = ()
+    # secrets mounted as read-only files: (secret name, path inside the container)
+    secret_files: tuple[tuple[str, str], ...] = ()
+
+    def port(self, name: str | None = None) -> int | None:
+        if not self.ports:
+            return None
+        if name is None:
+            return self.ports[0][1]
+        return dict(self.ports).get(name)
+
+
+@dataclass(frozen=True)
+class Credential:
+    name: str
+    generate: Literal["password", "token", "hex", "value"]
+    length: int = 24
+    ttl: float | None = None  # seconds; rotates, old value rejected after ttl
+    value: Template | None = None  # generate == "value": taken from the environment
+
+
+@dataclass(frozen=True)
+class Toxic:
+    """One Toxiproxy toxic: type is latency, bandwidth, slow_close, timeout, reset_peer, slicer, limit_data."""
+
+    type: str
+    attributes: tuple[tuple[str, int], ...]
+    stream: Literal["upstream", "downstream"] = "downstream"
+    toxicity: float = 1.0
+
+
+@dataclass(frozen=True)
+class HttpErrorFault:
+    """HTTP-level errors a stub returns at a rate: status -> fraction of requests."""
+
+    rates: tuple[tuple[int, float], ...]
+    retry_after: float | None = None
+
+
+@dataclass(frozen=True)
+class FailureMode:
+    name: str
+    target: str
+    toxics: tuple[Toxic, ...] = ()
+    down: bool = False  # the proxy refuses connections
+    container: Literal["kill", "stop", "restart", "pause"] | None = None
+    http_errors: HttpErrorFault | None = None
+
+
+@dataclass(frozen=True)
+class LoadDefaults:
+    users: int | None = None
+    spawn_rate: float | None = None
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    source: Path  # the profile file (absolute)
+    root: Path  # the repo root paths may not escape
+    services: tuple[Service, ...]
+    credentials: tuple[Credential, ...] = ()
+    load: LoadDefaults = field(default_factory=LoadDefaults)
+    failure_modes: tuple[FailureMode, ...] = ()
+
+    def service(self, name: str) -> Service:
+        for service in self.services:
+            if service.name == name:
+                return service
+        raise KeyError(name)
+
+    def failure_mode(self, name: str) -> FailureMode:
+        for mode in self.failure_modes:
+            if mode.name == name:
+                return mode
+        raise KeyError(name)
+
+
+# --------------------------------------------------------------------------- scenario
+
+
+@dataclass(frozen=True)
+class LoadTask:
+    name: str
+    method: str
+    path: str
+    weight: int = 1
+    json: object = None
+    headers: tuple[tuple[str, Template], ...] = ()
+    expect_status: tuple[int, ...] = ()  # empty: any 2xx/3xx is a success
+
+
+@dataclass(frozen=True)
+class LoadStage:
+    """A ramp: reach `users` at `spawn_rate`, hold until `duration` from the stage's start."""
+
+    duration: float
+    users: int
+    spawn_rate: float
+
+
+@dataclass(frozen=True)
+class LoadSpec:
+    users: int
+    spawn_rate: float
+    duration: float
+    target: str | None = None  # service name; default: the first service that publishes a port
+    target_port: str | None = None
+    stages: tuple[LoadStage, ...] = ()
+    tasks: tuple[LoadTask, ...] = ()
+    locustfile: Path | None = None
+    wait: tuple[float, float] = (0.0, 0.0)  # seconds between a user's tasks (min, max)
+    workers: int = 0  # 0: run in one process; N: Locust master + N workers
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: float
+    fault: str
+    duration: float | None = None  # None: until the end of the run
+
+
+Comparator = Literal["below", "above", "equals", "at_most", "at_least"]
+
+
+@dataclass(frozen=True)
+class MetricCheck:
+    """A bound on a measured metric: p50/p95/p99/avg/max latency (seconds), error_rate, rps."""
+
+    metric: str
+    comparator: Comparator
+    bound: float
+    endpoint: str | None = None  # task name or "METHOD /path"; None: all requests
+    phase: str = "run"  # "run", "baseline", "during:FAULT", "after:FAULT"
+    label: str = ""  # as the user wrote it, for reports
+
+
+@dataclass(frozen=True)
+class RecoveryCheck:
+    fault: str
+    bound: float  # seconds
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class SqlInvariant:
+    service: str
+    query: str
+    comparator: Comparator
+    # what to compare against: a number, or a count from the run ("successes"/"failures" of an endpoint)
+    expected: float | None = None
+    expected_count_of: tuple[str, str] | None = None  # ("successes", "POST /orders")
+    tolerance: float = 0.0  # absolute
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class HttpInvariant:
+    service: str
+    method: str
+    path: str
+    port: str | None = None
+    expect_status: int = 200
+    label: str = ""
+
+
+Check = MetricCheck | RecoveryCheck | SqlInvariant | HttpInvariant
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    source: Path
+    root: Path
+    profile_ref: str  # as written: a profile name or a path
+    profile: Profile
+    load: LoadSpec
+    timeline: tuple[TimelineEntry, ...] = ()
+    checks: tuple[Check, ...] = ()
+    reports_dir: Path | None = None
+    report_formats: tuple[str, ...] = ("json", "junit", "html", "markdown")
