@@ -63,7 +63,7 @@ def parse_size(value: object) -> int | None:
 
 
 def format_duration(seconds: float) -> str:
-    if seconds < 1:
+    if 0 < seconds < 1:
         return f"{round(seconds * 1000)}ms"
     if seconds == int(seconds):
         whole = int(seconds)

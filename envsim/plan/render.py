@@ -1,0 +1,218 @@
+"""Rendering plans as text and JSON. Deterministic: the same plan gives the same bytes.
+
+Secret values are never known here: env values render through Template.redacted(), which
+shows `<secret:NAME>`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from envsim.config.model import HealthCheck, LoadSpec
+from envsim.plan.faults import FaultPlan
+from envsim.plan.scenario import ScenarioPlan
+from envsim.plan.seed import SeedPlan
+from envsim.plan.stack import PortBinding, StackPlan
+from envsim.units import format_duration
+
+
+def _health(check: HealthCheck | None) -> dict[str, Any] | None:
+    if check is None:
+        return None
+    target = {"http": check.path, "tcp": check.port or "(first port)", "cmd": list(check.command)}[check.kind]
+    return {
+        "kind": check.kind,
+        "target": target,
+        "port": check.port,
+        "interval": check.interval,
+        "timeout": check.timeout,
+        "start_period": check.start_period,
+    }
+
+
+def _binding(binding: PortBinding | None) -> dict[str, Any] | None:
+    if binding is None:
+        return None
+    host = binding.host_port if binding.host_port is not None else "free"
+    return {"name": binding.name, "container_port": binding.container_port, "host": f"127.0.0.1:{host}"}
+
+
+def _seed(seed: SeedPlan) -> dict[str, Any]:
+    return {
+        "service": seed.service,
+        "steps": [
+            {"description": s.description, **({"file": str(s.file)} if s.file else {"sql": s.sql})}
+            for s in seed.steps
+        ],
+    }
+
+
+def _fault(fault: FaultPlan) -> dict[str, Any]:
+    return {"name": fault.name, "target": fault.target, "effect": fault.describe()}
+
+
+def _load(load: LoadSpec) -> dict[str, Any]:
+    return {
+        "users": load.users,
+        "spawn_rate": load.spawn_rate,
+        "duration": load.duration,
+        "stages": [{"duration": s.duration, "users": s.users, "spawn_rate": s.spawn_rate} for s in load.stages],
+        "tasks": [
+            {"name": t.name, "weight": t.weight, "request": f"{t.method} {t.path}"} for t in load.tasks
+        ],
+        "locustfile": str(load.locustfile) if load.locustfile else None,
+        "wait": list(load.wait),
+        "workers": load.workers,
+    }
+
+
+def stack_to_dict(plan: StackPlan) -> dict[str, Any]:
+    return {
+        "stack": plan.stack,
+        "profile": plan.profile,
+        "network": plan.network,
+        "labels": dict(plan.labels),
+        "start_order": [list(level) for level in plan.levels],
+        "toxiproxies": [
+            {
+                "name": t.name,
+                "fronts": list(t.aliases),
+                "api": _binding(t.api),
+                "proxies": [
+                    {
+                        "name": p.name,
+                        "listen": p.listen,
+                        "upstream": p.upstream,
+                        "published": _binding(p.published),
+                    }
+                    for p in t.proxies
+                ],
+            }
+            for t in plan.toxiproxies
+        ],
+        "containers": [
+            {
+                "name": c.name,
+                "service": c.service,
+                "image": c.image,
+                "build": (
+                    {"context": str(c.build.context), "dockerfile": c.build.dockerfile, "args": dict(c.build.args)}
+                    if c.build
+                    else None
+                ),
+                "command": list(c.command) if c.command is not None else None,
+                "env": {name: value.redacted() for name, value in c.env},
+                "aliases": list(c.aliases),
+                "direct_ports": [_binding(p) for p in c.ports],
+                "health": _health(c.health),
+                "resources": {"cpus": c.cpus, "memory": c.memory},
+                "secret_files": {path: f"<secret:{name}>" for name, path in c.secret_files},
+                "depends_on": list(dict(plan.dependencies)[c.service]),
+            }
+            for c in plan.containers
+        ],
+        "credentials": [
+            {"name": c.name, "generate": c.generate, "ttl": c.ttl} for c in plan.credentials
+        ],
+        "seeds": [_seed(s) for s in plan.seeds],
+    }
+
+
+def profile_plan_to_dict(plan: StackPlan, faults: tuple[FaultPlan, ...]) -> dict[str, Any]:
+    return {**stack_to_dict(plan), "failure_modes": [_fault(f) for f in faults]}
+
+
+def scenario_to_dict(plan: ScenarioPlan) -> dict[str, Any]:
+    return {
+        "scenario": plan.scenario,
+        "stack": stack_to_dict(plan.stack),
+        "load": {**_load(plan.load), "entry_point": plan.entry_point.name},
+        "timeline": [{"fault": s.fault, "start": s.start, "end": s.end} for s in plan.timeline],
+        "faults": [_fault(f) for f in plan.faults],
+        "checks": list(plan.checks),
+    }
+
+
+def to_json(data: dict[str, Any]) -> str:
+    return json.dumps(data, indent=2, sort_keys=True)
+
+
+def _relative(path: Path, root: Path | None) -> str:
+    if root is not None:
+        try:
+            return str(path.relative_to(root))
+        except ValueError:
+            pass
+    return str(path)
+
+
+def stack_to_text(plan: StackPlan, faults: tuple[FaultPlan, ...] = (), root: Path | None = None) -> str:
+    lines = [f"stack {plan.stack} (profile {plan.profile}) on network {plan.network}", ""]
+    lines.append("start order:")
+    for index, level in enumerate(plan.levels):
+        lines.append(f"  {index + 1}. {', '.join(level)}")
+    lines.append("")
+    for t in plan.toxiproxies:
+        lines.append(f"toxiproxy {t.name}  api 127.0.0.1:free->{t.api.container_port}")
+        for p in t.proxies:
+            published = f"  published 127.0.0.1:{p.published.host_port or 'free'}" if p.published else ""
+            lines.append(f"  {p.service}:{p.listen.rsplit(':', 1)[1]} -> {p.upstream}{published}")
+    lines.append("")
+    for c in plan.containers:
+        source = f"built from {_relative(c.build.context, root)}" if c.build else "image"
+        lines.append(f"container {c.name}")
+        lines.append(f"  image    {c.image} ({source})")
+        if c.command is not None:
+            lines.append(f"  command  {json.dumps(list(c.command))}")
+        for name, value in c.env:
+            lines.append(f"  env      {name}={value.redacted()}")
+        if c.ports:
+            ports = ", ".join(f"{p.name} {p.container_port}" for p in c.ports)
+            lines.append(f"  ports    {ports} (direct on 127.0.0.1)")
+        if c.health:
+            h = _health(c.health)
+            lines.append(f"  health   {h['kind']} {h['target']} (every {format_duration(c.health.interval)}, "
+                         f"up to {format_duration(c.health.start_period)})")
+        if c.cpus or c.memory:
+            lines.append(f"  limits   cpus={c.cpus or '-'} memory={c.memory or '-'}")
+        for name, path in c.secret_files:
+            lines.append(f"  secret   {path} <- <secret:{name}>")
+    for seed in plan.seeds:
+        lines.append(f"seed {seed.service}: " + "; ".join(s.description for s in seed.steps))
+    if plan.credentials:
+        lines.append("credentials: " + ", ".join(
+            f"{c.name} ({c.generate}{', ttl ' + format_duration(c.ttl) if c.ttl else ''})" for c in plan.credentials
+        ))
+    if faults:
+        lines.append("")
+        lines.append("failure modes:")
+        for fault in faults:
+            lines.append(f"  {fault.name}: {fault.describe()}")
+    return "\n".join(lines) + "\n"
+
+
+def scenario_to_text(plan: ScenarioPlan, root: Path | None = None) -> str:
+    load = plan.load
+    lines = [f"scenario {plan.scenario}", ""]
+    lines.append(stack_to_text(plan.stack, plan.faults, root))
+    target = plan.entry_point
+    lines.append(f"load: {load.users} users at {load.spawn_rate}/s for {format_duration(plan.total_duration)} "
+                 f"against {target.service} ({target.port_name})")
+    for stage in load.stages:
+        lines.append(f"  stage {format_duration(stage.duration)}: {stage.users} users at {stage.spawn_rate}/s")
+    for task in load.tasks:
+        lines.append(f"  task {task.name} x{task.weight}: {task.method} {task.path}")
+    if load.locustfile:
+        lines.append(f"  locustfile {_relative(load.locustfile, root)}")
+    lines.append("")
+    lines.append("timeline:")
+    for step in plan.timeline:
+        lines.append(f"  {format_duration(step.start):>6} - {format_duration(step.end):<6} {step.fault}")
+    if not plan.timeline:
+        lines.append("  (no faults)")
+    lines.append("")
+    lines.append("checks:")
+    lines.extend(f"  - {label}" for label in plan.checks)
+    return "\n".join(lines) + "\n"

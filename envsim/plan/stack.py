@@ -1,0 +1,217 @@
+"""StackPlan: the fully resolved stack for a profile, computed without any I/O.
+
+Interposition: every service that listens on ports is fronted by Toxiproxy. On the stack's
+network the service's own name (`db`) is an alias of a Toxiproxy container, which listens on
+the service's ports and forwards to the real containers under `envsim-upstream-<service>`.
+Published entry points are published by that Toxiproxy container, so replicas sit behind one
+address (Docker's DNS returns every replica for the upstream alias) and every service,
+the one under test included, can take network faults.
+
+Each real container also publishes its ports on 127.0.0.1 at free ports ("direct" ports):
+health checks, seeding and probes use them and so bypass any fault.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from envsim.config.model import BuildSpec, Credential, HealthCheck, Profile, Service, Template
+from envsim.engine.executor import dependency_levels
+from envsim.plan.seed import SeedPlan, plan_seed
+
+LABEL_PREFIX = "envsim"
+STACK_LABEL = f"{LABEL_PREFIX}.stack"
+ROLE_LABEL = f"{LABEL_PREFIX}.role"
+SERVICE_LABEL = f"{LABEL_PREFIX}.service"
+REPLICA_LABEL = f"{LABEL_PREFIX}.replica"
+UPSTREAM_PREFIX = "envsim-upstream-"
+TOXIPROXY_API_PORT = 8474
+ALT_API_PORT = 18474
+
+
+@dataclass(frozen=True)
+class PortBinding:
+    name: str
+    container_port: int
+    host_port: int | None  # None: a free port on 127.0.0.1
+
+
+@dataclass(frozen=True)
+class ContainerPlan:
+    name: str
+    service: str
+    replica: int
+    image: str  # the tag to run; for build specs, the tag envsim builds
+    build: BuildSpec | None
+    command: tuple[str, ...] | None
+    env: tuple[tuple[str, Template], ...]
+    aliases: tuple[str, ...]
+    ports: tuple[PortBinding, ...]  # direct ports, on 127.0.0.1
+    health: HealthCheck | None
+    cpus: float | None
+    memory: int | None
+    secret_files: tuple[tuple[str, str], ...]
+    labels: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class ProxyPlan:
+    name: str  # "<service>-<port name>", the Toxiproxy proxy name
+    service: str
+    port_name: str
+    listen: str  # "0.0.0.0:<port>" inside the Toxiproxy container
+    upstream: str  # "envsim-upstream-<service>:<port>"
+    published: PortBinding | None  # entry point on 127.0.0.1, when the service publishes it
+
+
+@dataclass(frozen=True)
+class ToxiproxyPlan:
+    """One Toxiproxy container. More than one only when two services share a port number."""
+
+    name: str
+    aliases: tuple[str, ...]  # the names of the services it fronts
+    proxies: tuple[ProxyPlan, ...]
+    api: PortBinding
+    labels: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class StackPlan:
+    stack: str
+    profile: str
+    network: str
+    labels: tuple[tuple[str, str], ...]  # carried by every resource of the stack
+    toxiproxies: tuple[ToxiproxyPlan, ...]
+    containers: tuple[ContainerPlan, ...]
+    levels: tuple[tuple[str, ...], ...]  # start order: services by dependency level
+    dependencies: tuple[tuple[str, tuple[str, ...]], ...]
+    credentials: tuple[Credential, ...]
+    seeds: tuple[SeedPlan, ...]
+
+    def containers_of(self, service: str) -> tuple[ContainerPlan, ...]:
+        return tuple(c for c in self.containers if c.service == service)
+
+    def proxies_of(self, service: str) -> tuple[ProxyPlan, ...]:
+        return tuple(p for t in self.toxiproxies for p in t.proxies if p.service == service)
+
+    def toxiproxy_of(self, proxy_name: str) -> ToxiproxyPlan:
+        for toxiproxy in self.toxiproxies:
+            if any(p.name == proxy_name for p in toxiproxy.proxies):
+                return toxiproxy
+        raise KeyError(proxy_name)
+
+    @property
+    def entry_points(self) -> tuple[ProxyPlan, ...]:
+        return tuple(p for t in self.toxiproxies for p in t.proxies if p.published is not None)
+
+
+_NAME_UNSAFE = re.compile(r"[^a-z0-9_.-]+")
+
+
+def safe_name(text: str) -> str:
+    """A Docker-safe name part (containers, networks, image repositories)."""
+    cleaned = _NAME_UNSAFE.sub("-", text.lower()).strip("-.")
+    return cleaned or "stack"
+
+
+def built_image_tag(stack: str, service: str) -> str:
+    return f"envsim-{safe_name(stack)}/{safe_name(service)}:latest"
+
+
+def plan_stack(profile: Profile, stack_name: str | None = None) -> StackPlan:
+    stack = safe_name(stack_name or profile.name)
+    prefix = f"envsim-{stack}"
+    stack_labels = ((STACK_LABEL, stack), (f"{LABEL_PREFIX}.profile", profile.name))
+    dependencies = tuple((s.name, tuple(s.depends_on)) for s in profile.services)
+    containers = tuple(
+        _plan_container(prefix, stack, stack_labels, service, replica)
+        for service in profile.services
+        for replica in range(service.replicas)
+    )
+    return StackPlan(
+        stack=stack,
+        profile=profile.name,
+        network=f"{prefix}-net",
+        labels=stack_labels,
+        toxiproxies=_plan_toxiproxies(prefix, stack_labels, profile.services),
+        containers=containers,
+        levels=dependency_levels(dict(dependencies)),
+        dependencies=dependencies,
+        credentials=profile.credentials,
+        seeds=tuple(plan_seed(s) for s in profile.services if s.seed),
+    )
+
+
+def _plan_container(
+    prefix: str, stack: str, stack_labels: tuple[tuple[str, str], ...], service: Service, replica: int
+) -> ContainerPlan:
+    if service.build is not None:
+        image = built_image_tag(stack, service.name)
+    elif service.image is not None:
+        image = service.image
+    else:
+        # Stub services are served by the stub engine; the stub layer fills the image in.
+        image = ""
+    # A service with ports is reached through Toxiproxy; without ports nobody connects to it,
+    # so it keeps its own name.
+    aliases = (f"{UPSTREAM_PREFIX}{service.name}",) if service.ports else (service.name,)
+    return ContainerPlan(
+        name=f"{prefix}-{safe_name(service.name)}-{replica}",
+        service=service.name,
+        replica=replica,
+        image=image,
+        build=service.build,
+        command=service.command,
+        env=service.env,
+        aliases=aliases,
+        ports=tuple(PortBinding(name, port, None) for name, port in service.ports),
+        health=service.health,
+        cpus=service.resources.cpus,
+        memory=service.resources.memory,
+        secret_files=service.secret_files,
+        labels=stack_labels
+        + ((ROLE_LABEL, "service"), (SERVICE_LABEL, service.name), (REPLICA_LABEL, str(replica))),
+    )
+
+
+def _plan_toxiproxies(
+    prefix: str, stack_labels: tuple[tuple[str, str], ...], services: tuple[Service, ...]
+) -> tuple[ToxiproxyPlan, ...]:
+    # Greedy: a service joins the first Toxiproxy whose listen ports it does not collide with.
+    shards: list[tuple[list[str], list[ProxyPlan], set[int]]] = []
+    for service in services:
+        if not service.ports:
+            continue
+        ports = {port for _, port in service.ports}
+        published = dict(service.publish)
+        proxies = [
+            ProxyPlan(
+                name=f"{service.name}-{port_name}",
+                service=service.name,
+                port_name=port_name,
+                listen=f"0.0.0.0:{port}",
+                upstream=f"{UPSTREAM_PREFIX}{service.name}:{port}",
+                published=PortBinding(port_name, port, published[port_name]) if port_name in published else None,
+            )
+            for port_name, port in service.ports
+        ]
+        for aliases, shard_proxies, used in shards:
+            if not used & ports:
+                aliases.append(service.name)
+                shard_proxies.extend(proxies)
+                used.update(ports)
+                break
+        else:
+            shards.append(([service.name], proxies, set(ports)))
+    return tuple(
+        ToxiproxyPlan(
+            name=f"{prefix}-toxiproxy-{index}",
+            aliases=tuple(aliases),
+            proxies=tuple(proxies),
+            # The API moves aside when a fronted service itself listens on Toxiproxy's port.
+            api=PortBinding("api", TOXIPROXY_API_PORT if TOXIPROXY_API_PORT not in used else ALT_API_PORT, None),
+            labels=stack_labels + ((ROLE_LABEL, "toxiproxy"), (REPLICA_LABEL, str(index))),
+        )
+        for index, (aliases, proxies, used) in enumerate(shards)
+    )
