@@ -1,0 +1,30 @@
+"""Values and bounds as people read them (shared by the CLI table and every report)."""
+
+from __future__ import annotations
+
+import math
+
+from envsim.verdict.result import CheckResult
+
+COMPARATOR_SYMBOLS = {"below": "<", "above": ">", "equals": "=", "at_most": "<=", "at_least": ">="}
+
+
+def format_value(value: float | None, unit: str) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float) and math.isinf(value):
+        return "∞"
+    if unit == "s":
+        return f"{value * 1000:.0f}ms" if value < 1 else f"{value:.2f}s"
+    if unit == "ratio":
+        return f"{value * 100:.2f}%"
+    if unit == "rps":
+        return f"{value:.1f}/s"
+    if unit in ("count", "status"):
+        return f"{value:g}"
+    return f"{value:g}"
+
+
+def format_bound(result: CheckResult) -> str:
+    symbol = COMPARATOR_SYMBOLS.get(result.comparator, result.comparator)
+    return f"{symbol} {format_value(result.bound, result.unit)}".strip()

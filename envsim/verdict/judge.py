@@ -1,0 +1,155 @@
+"""The verdict: the journal's checks judged against the journal's measurements. Pure, no I/O.
+
+A check with nothing to measure (no requests in its window, an endpoint the run never hit,
+a missing probe) fails with the reason; it never passes by default.
+"""
+
+from __future__ import annotations
+
+import math
+
+from envsim.config.model import Check, HttpInvariant, MetricCheck, RecoveryCheck, SqlInvariant
+from envsim.run.journal import Journal, ProbeResult
+from envsim.verdict.metrics import endpoint_keys, points_for, resolve_endpoint, window_stats
+from envsim.verdict.phases import resolve_phase
+from envsim.verdict.recovery import measure_recovery
+from envsim.verdict.result import CheckResult, Verdict
+from envsim.verdict.serialize import LATENCY_METRICS, check_id, checks_from_dicts, default_label
+
+UNITS = {**{m: "s" for m in LATENCY_METRICS}, "error_rate": "ratio", "rps": "rps"}
+
+
+def compare(measured: float, comparator: str, bound: float, tolerance: float = 0.0) -> bool:
+    """Whether `measured` satisfies the comparator; tolerance widens the bound (absolute)."""
+    if comparator == "below":
+        return measured < bound + tolerance
+    if comparator == "at_most":
+        return measured <= bound + tolerance
+    if comparator == "above":
+        return measured > bound - tolerance
+    if comparator == "at_least":
+        return measured >= bound - tolerance
+    if comparator == "equals":
+        return math.isclose(measured, bound, abs_tol=tolerance + 1e-9)
+    raise ValueError(f"unknown comparator {comparator!r}")
+
+
+def _where(check: MetricCheck) -> str:
+    place = f"endpoint {check.endpoint!r}" if check.endpoint else "all requests"
+    return f"{place}, phase {check.phase}"
+
+
+def judge_metric(journal: Journal, check: MetricCheck, cid: str, label: str) -> CheckResult:
+    unit = UNITS.get(check.metric, "")
+
+    def result(passed: bool, measured: float | None, reason: str) -> CheckResult:
+        return CheckResult(cid, label, passed, measured, check.bound, unit, reason, check.comparator, "metric")
+
+    phase = resolve_phase(journal, check.phase)
+    if phase.problem:
+        return result(False, None, f"no data: {phase.problem}")
+    keys = resolve_endpoint(journal, check.endpoint)
+    if keys is None:
+        known = ", ".join(endpoint_keys(journal)) or "none"
+        return result(False, None, f"no data: the run recorded no requests for endpoint {check.endpoint!r} (recorded: {known})")
+    stats = window_stats(points_for(journal, keys), phase.intervals)
+    if stats.requests == 0:
+        return result(False, None, f"no data: no requests completed in {_where(check)} ({stats.seconds}s)")
+    measured = stats.metric(check.metric)
+    if measured is None:
+        return result(False, None, f"no data: no response times recorded in {_where(check)}")
+    passed = compare(measured, check.comparator, check.bound)
+    return result(passed, measured, f"{stats.requests} requests over {stats.seconds}s in {_where(check)}")
+
+
+def judge_recovery(journal: Journal, check: RecoveryCheck, cid: str, label: str) -> CheckResult:
+    def result(passed: bool, measured: float | None, reason: str) -> CheckResult:
+        return CheckResult(cid, label, passed, measured, check.bound, "s", reason, "below", "recovery")
+
+    recovery = measure_recovery(journal, check.fault)
+    if recovery.problem:
+        return result(False, None, f"no data: {recovery.problem}")
+    assert recovery.bounds is not None
+    if recovery.seconds is None:
+        return result(False, None, f"did not recover within {recovery.searched:.0f}s (back to baseline: {recovery.bounds.describe()})")
+    passed = compare(recovery.seconds, "below", check.bound)
+    return result(passed, recovery.seconds, f"back to baseline ({recovery.bounds.describe()}) for 3s")
+
+
+def _latest_probe(journal: Journal, cid: str) -> ProbeResult | None:
+    probes = [p for p in journal.probes if p.check_id == cid]
+    return max(probes, key=lambda p: p.t) if probes else None
+
+
+def _run_count(journal: Journal, what: str, endpoint: str) -> int | None:
+    keys = resolve_endpoint(journal, endpoint)
+    if keys is None:
+        return None
+    stats = window_stats(points_for(journal, keys), resolve_phase(journal, "run").intervals)
+    return stats.successes if what == "successes" else stats.failures
+
+
+def judge_sql(journal: Journal, check: SqlInvariant, cid: str, label: str) -> CheckResult:
+    def result(passed: bool, measured: float | None, bound: float | None, reason: str) -> CheckResult:
+        return CheckResult(cid, label, passed, measured, bound, "count", reason, check.comparator, "sql")
+
+    if check.expected_count_of is not None:
+        what, endpoint = check.expected_count_of
+        count = _run_count(journal, what, endpoint)
+        if count is None:
+            return result(False, None, None, f"no data: the run recorded no requests for endpoint {endpoint!r}")
+        expected, source = float(count), f"{what} of {endpoint}"
+    else:
+        assert check.expected is not None
+        expected, source = check.expected, "expected"
+    probe = _latest_probe(journal, cid)
+    if probe is None:
+        return result(False, None, expected, f"no data: no probe result recorded for {cid}")
+    if not probe.ok or probe.value is None:
+        return result(False, None, expected, f"query failed: {probe.detail or 'no value returned'}")
+    passed = compare(probe.value, check.comparator, expected, check.tolerance)
+    tolerance = f", tolerance {check.tolerance:g}" if check.tolerance else ""
+    return result(passed, probe.value, expected, f"query returned {probe.value:g}; {source} = {expected:g}{tolerance}")
+
+
+def judge_http(journal: Journal, check: HttpInvariant, cid: str, label: str) -> CheckResult:
+    def result(passed: bool, measured: float | None, reason: str) -> CheckResult:
+        return CheckResult(cid, label, passed, measured, float(check.expect_status), "status", reason, "equals", "http")
+
+    probe = _latest_probe(journal, cid)
+    if probe is None:
+        return result(False, None, f"no data: no probe result recorded for {cid}")
+    if not probe.ok or probe.value is None:
+        return result(False, None, f"request failed: {probe.detail or 'no status received'}")
+    passed = int(probe.value) == check.expect_status
+    return result(passed, probe.value, f"{check.method} {check.path} answered {probe.value:g}")
+
+
+def judge_check(journal: Journal, check: Check, cid: str) -> CheckResult:
+    label = check.label or default_label(check)
+    if isinstance(check, MetricCheck):
+        return judge_metric(journal, check, cid, label)
+    if isinstance(check, RecoveryCheck):
+        return judge_recovery(journal, check, cid, label)
+    if isinstance(check, SqlInvariant):
+        return judge_sql(journal, check, cid, label)
+    if isinstance(check, HttpInvariant):
+        return judge_http(journal, check, cid, label)
+    raise TypeError(f"not a check: {check!r}")
+
+
+def judge(journal: Journal) -> Verdict:
+    """Judge the checks the journal carries. ValueError when they cannot be read back."""
+    checks = checks_from_dicts(journal.checks)
+    # probes are recorded under the id the journal gave each check (its position, "check-N")
+    ids = [str(data.get("id") or check_id(index)) for index, data in enumerate(journal.checks)]
+    results = tuple(judge_check(journal, check, cid) for check, cid in zip(checks, ids))
+    notes: list[str] = []
+    if journal.interrupted:
+        notes.append("the run was interrupted")
+    if journal.error:
+        notes.append(f"the run failed: {journal.error}")
+    if not results:
+        notes.append("no checks defined")
+    passed = all(r.passed for r in results) and not journal.interrupted and not journal.error
+    return Verdict(passed, results, run_id=journal.run_id, scenario=journal.scenario, notes=tuple(notes))

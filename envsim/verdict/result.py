@@ -1,0 +1,48 @@
+"""What a verdict is: one result per check, and the run's overall pass/fail."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    check_id: str
+    label: str
+    passed: bool
+    measured: float | None  # None: nothing to measure (no data, never recovered)
+    bound: float | None
+    unit: str  # "s" latency/recovery, "ratio" error rate, "rps", "count", "status"
+    reason: str  # why it failed, or a short note on what was measured
+    comparator: str = ""  # below | above | equals | at_most | at_least
+    kind: str = ""  # metric | recovery | sql | http
+
+
+@dataclass(frozen=True)
+class Verdict:
+    passed: bool
+    results: tuple[CheckResult, ...]
+    run_id: str = ""
+    scenario: str = ""
+    # run-level reasons the verdict fails or deserves a note (interrupted, run error, no checks)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def failed(self) -> tuple[CheckResult, ...]:
+        return tuple(r for r in self.results if not r.passed)
+
+    def summary_line(self) -> str:
+        passed = sum(1 for r in self.results if r.passed)
+        word = "PASSED" if self.passed else "FAILED"
+        line = f"verdict: {word} ({passed}/{len(self.results)} checks passed)"
+        return line if not self.notes else f"{line}; " + "; ".join(self.notes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "passed": self.passed,
+            "run_id": self.run_id,
+            "scenario": self.scenario,
+            "notes": list(self.notes),
+            "results": [asdict(r) for r in self.results],
+        }

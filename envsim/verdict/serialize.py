@@ -1,0 +1,182 @@
+"""Checks (model dataclasses) <-> JSON-able dicts, so a journal carries its own criteria.
+
+A saved journal can then be re-judged without the scenario file. Each dict has a stable id
+given by the check's position ("check-1", ...) — the id probes are recorded under — and a
+label for reports (the user's own text when there is one, else one made from the check).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping
+
+from envsim.config.model import (
+    Check,
+    HttpInvariant,
+    MetricCheck,
+    RecoveryCheck,
+    SqlInvariant,
+)
+
+COMPARATORS = ("below", "above", "equals", "at_most", "at_least")
+COMPARATOR_SYMBOLS = {"below": "<", "above": ">", "equals": "=", "at_most": "<=", "at_least": ">="}
+LATENCY_METRICS = ("p50", "p90", "p95", "p99", "avg", "max")
+METRICS = LATENCY_METRICS + ("error_rate", "rps")
+
+
+def check_id(index: int) -> str:
+    """The id of the check at 0-based `index` in the scenario's list."""
+    return f"check-{index + 1}"
+
+
+def format_bound(metric: str, value: float) -> str:
+    """A bound in the unit a user writes it in: ms/s for latency, % for rates."""
+    if metric in LATENCY_METRICS or metric == "recovery_time":
+        return f"{value * 1000:g}ms" if value < 1 else f"{value:g}s"
+    if metric == "error_rate":
+        return f"{value * 100:g}%"
+    return f"{value:g}"
+
+
+def default_label(check: Check) -> str:
+    """A short readable description, used when the check has no label of its own."""
+    if isinstance(check, MetricCheck):
+        parts = [check.metric]
+        if check.endpoint:
+            parts.append(f"[{check.endpoint}]")
+        if check.phase != "run":
+            kind, _, fault = check.phase.partition(":")
+            parts.append(f"{kind} {fault}" if fault else kind)
+        parts.append(f"{COMPARATOR_SYMBOLS[check.comparator]} {format_bound(check.metric, check.bound)}")
+        return " ".join(parts)
+    if isinstance(check, RecoveryCheck):
+        return f"recovery_time after {check.fault} < {format_bound('recovery_time', check.bound)}"
+    if isinstance(check, SqlInvariant):
+        if check.expected_count_of is not None:
+            target = f"{check.expected_count_of[0]} of {check.expected_count_of[1]}"
+        else:
+            target = f"{check.expected:g}" if check.expected is not None else "?"
+        tolerance = f" ± {check.tolerance:g}" if check.tolerance else ""
+        return f"sql on {check.service} {COMPARATOR_SYMBOLS[check.comparator]} {target}{tolerance}"
+    if isinstance(check, HttpInvariant):
+        return f"http {check.method} {check.service}{check.path} = {check.expect_status}"
+    raise TypeError(f"not a check: {check!r}")
+
+
+def check_to_dict(check: Check, index: int) -> dict[str, Any]:
+    base = {"id": check_id(index), "label": check.label or default_label(check)}
+    if isinstance(check, MetricCheck):
+        return {
+            **base,
+            "kind": "metric",
+            "metric": check.metric,
+            "comparator": check.comparator,
+            "bound": check.bound,
+            "endpoint": check.endpoint,
+            "phase": check.phase,
+        }
+    if isinstance(check, RecoveryCheck):
+        return {**base, "kind": "recovery", "fault": check.fault, "bound": check.bound}
+    if isinstance(check, SqlInvariant):
+        return {
+            **base,
+            "kind": "sql",
+            "service": check.service,
+            "query": check.query,
+            "comparator": check.comparator,
+            "expected": check.expected,
+            "expected_count_of": list(check.expected_count_of) if check.expected_count_of else None,
+            "tolerance": check.tolerance,
+        }
+    if isinstance(check, HttpInvariant):
+        return {
+            **base,
+            "kind": "http",
+            "service": check.service,
+            "method": check.method,
+            "path": check.path,
+            "port": check.port,
+            "expect_status": check.expect_status,
+        }
+    raise TypeError(f"not a check: {check!r}")
+
+
+def checks_to_dicts(checks: Iterable[Check]) -> tuple[dict[str, Any], ...]:
+    return tuple(check_to_dict(check, index) for index, check in enumerate(checks))
+
+
+def _field(data: Mapping[str, Any], name: str, where: str) -> Any:
+    if name not in data:
+        raise ValueError(f"{where}: missing field {name!r}")
+    return data[name]
+
+
+def _comparator(data: Mapping[str, Any], where: str) -> str:
+    comparator = _field(data, "comparator", where)
+    if comparator not in COMPARATORS:
+        raise ValueError(f"{where}: unknown comparator {comparator!r}")
+    return comparator
+
+
+def _number(value: Any, where: str, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{where}: {name} must be a number, not {value!r}")
+    return float(value)
+
+
+def check_from_dict(data: Mapping[str, Any], index: int = 0) -> Check:
+    """The check a dict describes; ValueError (naming the check) when the dict is malformed."""
+    where = f"checks[{index}]"
+    if not isinstance(data, Mapping):
+        raise ValueError(f"{where}: expected an object, got {type(data).__name__}")
+    kind = _field(data, "kind", where)
+    label = str(data.get("label") or "")
+    if kind == "metric":
+        metric = _field(data, "metric", where)
+        if metric not in METRICS:
+            raise ValueError(f"{where}: unknown metric {metric!r}")
+        return MetricCheck(
+            metric=metric,
+            comparator=_comparator(data, where),  # type: ignore[arg-type]
+            bound=_number(_field(data, "bound", where), where, "bound"),
+            endpoint=data.get("endpoint") or None,
+            phase=str(data.get("phase") or "run"),
+            label=label,
+        )
+    if kind == "recovery":
+        return RecoveryCheck(
+            fault=str(_field(data, "fault", where)),
+            bound=_number(_field(data, "bound", where), where, "bound"),
+            label=label,
+        )
+    if kind == "sql":
+        count_of = data.get("expected_count_of")
+        expected = data.get("expected")
+        if count_of is None and expected is None:
+            raise ValueError(f"{where}: sql check needs expected or expected_count_of")
+        if count_of is not None and (
+            not isinstance(count_of, (list, tuple)) or len(count_of) != 2 or count_of[0] not in ("successes", "failures")
+        ):
+            raise ValueError(f"{where}: expected_count_of must be [successes|failures, endpoint]")
+        return SqlInvariant(
+            service=str(_field(data, "service", where)),
+            query=str(_field(data, "query", where)),
+            comparator=_comparator(data, where),  # type: ignore[arg-type]
+            expected=None if expected is None else _number(expected, where, "expected"),
+            expected_count_of=None if count_of is None else (str(count_of[0]), str(count_of[1])),
+            tolerance=_number(data.get("tolerance", 0.0), where, "tolerance"),
+            label=label,
+        )
+    if kind == "http":
+        return HttpInvariant(
+            service=str(_field(data, "service", where)),
+            method=str(_field(data, "method", where)),
+            path=str(_field(data, "path", where)),
+            port=data.get("port"),
+            expect_status=int(_number(data.get("expect_status", 200), where, "expect_status")),
+            label=label,
+        )
+    raise ValueError(f"{where}: unknown check kind {kind!r}")
+
+
+def checks_from_dicts(dicts: Iterable[Mapping[str, Any]]) -> tuple[Check, ...]:
+    return tuple(check_from_dict(data, index) for index, data in enumerate(dicts))
