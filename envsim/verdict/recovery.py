@@ -96,7 +96,8 @@ def measure_recovery(journal: Journal, fault: str) -> Recovery:
         removed = occurrence.removed
         window = Interval(removed, next_fault_start(all_windows, removed, end))
         at = _recovered_at(journal, bounds, window)
-        this = Recovery(None if at is None else max(0.0, at - removed), window.seconds, bounds)
+        # rounded to the millisecond so float noise of the subtraction never decides a bound
+        this = Recovery(None if at is None else round(max(0.0, at - removed), 3), window.seconds, bounds)
         worst = this if worst is None else _slower(worst, this)
     assert worst is not None  # after.problem is set when no occurrence was removed
     return worst

@@ -58,7 +58,7 @@ def default_label(check: Check) -> str:
         tolerance = f" ± {check.tolerance:g}" if check.tolerance else ""
         return f"sql on {check.service} {COMPARATOR_SYMBOLS[check.comparator]} {target}{tolerance}"
     if isinstance(check, HttpInvariant):
-        return f"http {check.method} {check.service}{check.path} = {check.expect_status}"
+        return f"http {check.method} {check.path} on {check.service} = {check.expect_status}"
     raise TypeError(f"not a check: {check!r}")
 
 
