@@ -1,0 +1,27 @@
+"""Terminal output for commands: progress on stderr (rich), results on stdout."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from rich.console import Console
+
+from envsim.engine.apply import ApplyProgress
+
+err_console = Console(stderr=True, highlight=False)
+
+
+class ConsoleProgress(ApplyProgress):
+    """One line per step, with the elapsed time, so long `up`s show where they are."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+
+    def step(self, subject: str, message: str) -> None:
+        elapsed = time.monotonic() - self.started
+        err_console.print(f"[dim]{elapsed:6.1f}s[/dim] [bold]{subject}[/bold] {message}", soft_wrap=True)
+
+
+def is_tty() -> bool:
+    return sys.stdout.isatty()

@@ -1,0 +1,178 @@
+"""apply_stack: make the engine match a StackPlan, health-gated, converging on re-runs.
+
+Order: network, Toxiproxy (proxies populated from the plan), then services through the
+dependency-aware executor, each gated on its health check and seeded once when fresh.
+On any failure the stack is removed again unless `keep` is set, and the error names the
+service, the reason and its last log lines.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Mapping
+
+from envsim.engine.containers import (
+    CONFIG_HASH_LABEL,
+    create_service_container,
+    create_toxiproxy_container,
+    service_config_hash,
+    toxiproxy_config_hash,
+)
+from envsim.engine.docker_engine import host_port, labeled_containers
+from envsim.engine.executor import execute
+from envsim.engine.proxies import populate_proxies
+from envsim.engine.readiness import ServiceUnhealthy, wait_for_container, wait_for_toxiproxy
+from envsim.engine.seeding import run_seed
+from envsim.engine.state import PHASE_STARTING, PHASE_UP, StackState, state_root
+from envsim.engine.teardown import remove_stack
+from envsim.errors import EnvironmentProblem
+from envsim.plan.stack import ContainerPlan, StackPlan
+
+if TYPE_CHECKING:
+    import docker
+
+
+class ApplyProgress:
+    """Progress hooks with no-op defaults; the CLI subclasses it."""
+
+    def step(self, subject: str, message: str) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class StackHandle:
+    plan: StackPlan
+    toxiproxy_urls: Mapping[str, str]  # Toxiproxy container name -> API URL on 127.0.0.1
+    entry_urls: Mapping[str, str]  # proxy name -> URL on 127.0.0.1 (published entry points)
+    direct_ports: Mapping[str, Mapping[str, int]]  # container name -> port name -> host port
+    secrets: Mapping[str, str] = field(repr=False)
+
+    def entry_url(self, proxy_name: str) -> str:
+        return self.entry_urls[proxy_name]
+
+
+def _network(client: "docker.DockerClient", plan: StackPlan):
+    existing = client.networks.list(names=[plan.network])
+    for network in existing:
+        if network.name == plan.network:
+            return network
+    return client.networks.create(plan.network, driver="bridge", labels=dict(plan.labels), check_duplicate=True)
+
+
+def _existing(client: "docker.DockerClient", plan: StackPlan) -> dict[str, object]:
+    return {c.name: c for c in labeled_containers(client, plan.stack)}
+
+
+def _reuse_or_remove(existing: dict, name: str, wanted_hash: str):
+    container = existing.get(name)
+    if container is None:
+        return None
+    labels = container.labels or {}
+    if labels.get(CONFIG_HASH_LABEL) == wanted_hash and container.status == "running":
+        return container
+    container.remove(force=True, v=True)
+    return None
+
+
+def _direct_ports(container, plan: ContainerPlan) -> dict[str, int]:
+    ports = {}
+    for binding in plan.ports:
+        port = host_port(container, binding.container_port)
+        if port is not None:
+            ports[binding.name] = port
+    return ports
+
+
+def apply_stack(
+    client: "docker.DockerClient",
+    plan: StackPlan,
+    image_ids: Mapping[str, str],
+    env: Mapping[str, str],
+    *,
+    progress: ApplyProgress | None = None,
+    cancel: threading.Event | None = None,
+    keep: bool = False,
+    final_phase: str = PHASE_UP,
+) -> StackHandle:
+    """Bring the stack up. `image_ids` maps each plan image name (and "toxiproxy") to an image id."""
+    progress = progress or ApplyProgress()
+    cancel = cancel or threading.Event()
+    state = StackState(state_root(env), plan.stack)
+    state.set_owner(PHASE_STARTING)
+    secrets = state.secrets(plan.credentials)
+    try:
+        handle = _apply(client, plan, image_ids, secrets, progress, cancel)
+    except BaseException:
+        if not keep:
+            progress.step(plan.stack, "removing what was started")
+            remove_stack(client, plan.stack, env)
+        raise
+    state.set_owner(final_phase)
+    return handle
+
+
+def _apply(client, plan: StackPlan, image_ids, secrets, progress: ApplyProgress, cancel: threading.Event) -> StackHandle:
+    _network(client, plan)
+    existing = _existing(client, plan)
+    toxiproxy_urls: dict[str, str] = {}
+    entry_urls: dict[str, str] = {}
+    for toxiproxy in plan.toxiproxies:
+        image_id = image_ids["toxiproxy"]
+        container = _reuse_or_remove(existing, toxiproxy.name, toxiproxy_config_hash(toxiproxy, image_id))
+        if container is None:
+            progress.step("toxiproxy", "starting")
+            container = create_toxiproxy_container(client, plan, toxiproxy, image_id)
+        api_port = host_port(container, toxiproxy.api.container_port)
+        url = f"http://127.0.0.1:{api_port}"
+        wait_for_toxiproxy(url, cancel)
+        populate_proxies(url, toxiproxy)
+        toxiproxy_urls[toxiproxy.name] = url
+        for proxy in toxiproxy.proxies:
+            if proxy.published is not None:
+                port = host_port(container, proxy.published.container_port)
+                entry_urls[proxy.name] = f"http://127.0.0.1:{port}"
+        progress.step("toxiproxy", f"ready, {len(toxiproxy.proxies)} proxies")
+
+    direct: dict[str, dict[str, int]] = {}
+    lock = threading.Lock()
+    seeds = {seed.service: seed for seed in plan.seeds}
+
+    def start_service(service: str) -> None:
+        fresh_containers = []
+        for container_plan in plan.containers_of(service):
+            image_id = image_ids[container_plan.image]
+            container = _reuse_or_remove(existing, container_plan.name, service_config_hash(container_plan, image_id))
+            if container is None:
+                progress.step(service, f"starting {container_plan.name}")
+                container = create_service_container(client, plan, container_plan, image_id, secrets)
+                fresh_containers.append(container)
+            ports = _direct_ports(container, container_plan)
+            with lock:
+                direct[container_plan.name] = ports
+            if container_plan.health is not None:
+                progress.step(service, f"waiting for health ({container_plan.health.kind})")
+            wait_for_container(container, container_plan, ports, cancel, secrets.values())
+        if service in seeds and fresh_containers:
+            run_seed(fresh_containers[0], seeds[service], lambda message: progress.step(service, message))
+        progress.step(service, "healthy" if plan.containers_of(service)[0].health else "started")
+
+    result = execute(dict(plan.dependencies), start_service, max_workers=4, cancel=cancel, on_failure="stop")
+    if result.cancelled:
+        raise KeyboardInterrupt
+    if result.failed:
+        service, error = next(iter(result.failed.items()))
+        if isinstance(error, (EnvironmentProblem, ServiceUnhealthy)):
+            raise EnvironmentProblem(str(error), getattr(error, "hint", None)) from None
+        raise error
+
+    # Containers of services or replicas no longer in the profile.
+    planned = {c.name for c in plan.containers} | {t.name for t in plan.toxiproxies}
+    for name, container in _existing(client, plan).items():
+        if name not in planned:
+            progress.step(plan.stack, f"removing {name} (no longer in the profile)")
+            container.remove(force=True, v=True)
+    return StackHandle(
+        plan=plan, toxiproxy_urls=toxiproxy_urls, entry_urls=entry_urls, direct_ports=direct, secrets=secrets
+    )
+

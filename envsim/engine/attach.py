@@ -1,0 +1,48 @@
+"""Finding a running stack again: its published addresses, read back from the engine."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Mapping
+
+from envsim.engine.apply import StackHandle
+from envsim.engine.docker_engine import host_port, labeled_containers
+from envsim.engine.state import StackState, state_root
+from envsim.errors import EnvironmentProblem
+from envsim.plan.stack import StackPlan
+
+if TYPE_CHECKING:
+    import docker
+
+
+def is_running(client: "docker.DockerClient", plan: StackPlan) -> bool:
+    """Every planned container exists and runs (a paused one counts: a fault may hold it)."""
+    states = {c.name: c.status for c in labeled_containers(client, plan.stack)}
+    wanted = [c.name for c in plan.containers] + [t.name for t in plan.toxiproxies]
+    return all(states.get(name) in ("running", "paused") for name in wanted)
+
+
+def attach_stack(client: "docker.DockerClient", plan: StackPlan, env: Mapping[str, str]) -> StackHandle:
+    containers = {c.name: c for c in labeled_containers(client, plan.stack)}
+    missing = [t.name for t in plan.toxiproxies if t.name not in containers]
+    if missing or not containers:
+        raise EnvironmentProblem(
+            f"stack {plan.stack} is not running", hint=f"start it with `envsim up {plan.profile}`"
+        )
+    toxiproxy_urls, entry_urls = {}, {}
+    for toxiproxy in plan.toxiproxies:
+        container = containers[toxiproxy.name]
+        toxiproxy_urls[toxiproxy.name] = f"http://127.0.0.1:{host_port(container, toxiproxy.api.container_port)}"
+        for proxy in toxiproxy.proxies:
+            if proxy.published is not None:
+                entry_urls[proxy.name] = f"http://127.0.0.1:{host_port(container, proxy.published.container_port)}"
+    direct = {}
+    for container_plan in plan.containers:
+        container = containers.get(container_plan.name)
+        if container is not None and container.status == "running":
+            direct[container_plan.name] = {
+                p.name: port for p in container_plan.ports if (port := host_port(container, p.container_port))
+            }
+    secrets = StackState(state_root(env), plan.stack).secrets(plan.credentials)
+    return StackHandle(
+        plan=plan, toxiproxy_urls=toxiproxy_urls, entry_urls=entry_urls, direct_ports=direct, secrets=secrets
+    )

@@ -1,0 +1,163 @@
+"""Creating the containers of a StackPlan on the engine: services and Toxiproxy.
+
+Secrets are rendered into env only here, right before the engine call, and secret files are
+copied into the container (tar through the API), never written to the host's disk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import tarfile
+from typing import TYPE_CHECKING, Mapping
+
+from envsim.errors import EnvironmentProblem
+from envsim.plan.stack import ContainerPlan, PortBinding, StackPlan, ToxiproxyPlan
+
+if TYPE_CHECKING:
+    import docker
+
+CONFIG_HASH_LABEL = "envsim.config-hash"
+TOXIPROXY_API_LABEL = "envsim.toxiproxy-api"  # lets `status` find the API without the profile
+
+
+def config_hash(payload: object) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _port_bindings(ports: tuple[PortBinding, ...]) -> dict[str, tuple[str, int | None]]:
+    # Only loopback: nothing envsim starts is reachable from other machines.
+    return {f"{p.container_port}/tcp": ("127.0.0.1", p.host_port) for p in ports}
+
+
+def service_config_hash(container: ContainerPlan, image_id: str) -> str:
+    return config_hash(
+        {
+            "image": image_id,
+            "command": container.command,
+            # secret names, not values: values are stable for the stack's lifetime
+            "env": [(name, value.redacted()) for name, value in container.env],
+            "ports": [(p.name, p.container_port, p.host_port) for p in container.ports],
+            "aliases": container.aliases,
+            "limits": (container.cpus, container.memory),
+            "secret_files": container.secret_files,
+        }
+    )
+
+
+def _secret_archive(files: tuple[tuple[str, str], ...], secrets: Mapping[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        for name, path in files:
+            data = secrets[name].encode()
+            info = tarfile.TarInfo(path.lstrip("/"))
+            info.size = len(data)
+            info.mode = 0o444  # read-only for whatever user the service runs as
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def _memory_and_cpus(container: ContainerPlan) -> dict[str, object]:
+    options: dict[str, object] = {}
+    if container.memory:
+        options["mem_limit"] = container.memory
+    if container.cpus:
+        options["nano_cpus"] = int(container.cpus * 1e9)
+    return options
+
+
+def port_taken_problem(error: Exception, what: str) -> EnvironmentProblem | None:
+    text = str(error)
+    if "port is already allocated" in text or "address already in use" in text:
+        return EnvironmentProblem(
+            f"{what}: a host port it needs is taken ({text.split('Bind for')[-1].strip()[:120]})",
+            hint="free that port, or choose another fixed port under `publish:` in the profile",
+        )
+    return None
+
+
+def create_service_container(
+    client: "docker.DockerClient",
+    plan: StackPlan,
+    container: ContainerPlan,
+    image_id: str,
+    secrets: Mapping[str, str],
+):
+    """Create and start one service container; returns the container object."""
+    from docker.errors import APIError
+
+    labels = dict(container.labels)
+    labels[CONFIG_HASH_LABEL] = service_config_hash(container, image_id)
+    env = {name: value.render(secrets) for name, value in container.env}
+    networking = client.api.create_networking_config(
+        {plan.network: client.api.create_endpoint_config(aliases=list(container.aliases))}
+    )
+    host_config = client.api.create_host_config(
+        port_bindings=_port_bindings(container.ports),
+        **_memory_and_cpus(container),
+    )
+    try:
+        created = client.api.create_container(
+            image=image_id,
+            command=list(container.command) if container.command is not None else None,
+            name=container.name,
+            environment=env,
+            labels=labels,
+            ports=[p.container_port for p in container.ports],
+            host_config=host_config,
+            networking_config=networking,
+        )
+        if container.secret_files:
+            client.api.put_archive(created["Id"], "/", _secret_archive(container.secret_files, secrets))
+        client.api.start(created["Id"])
+    except APIError as error:
+        problem = port_taken_problem(error, f"service {container.service}")
+        if problem:
+            raise problem from None
+        raise EnvironmentProblem(f"service {container.service}: the engine refused the container: "
+                                 f"{error.explanation or error}") from None
+    return client.containers.get(created["Id"])
+
+
+def toxiproxy_config_hash(toxiproxy: ToxiproxyPlan, image_id: str) -> str:
+    return config_hash(
+        {
+            "image": image_id,
+            "aliases": toxiproxy.aliases,
+            "api": toxiproxy.api.container_port,
+            "published": [(p.name, p.published) for p in toxiproxy.proxies],
+        }
+    )
+
+
+def create_toxiproxy_container(
+    client: "docker.DockerClient", plan: StackPlan, toxiproxy: ToxiproxyPlan, image_id: str
+):
+    from docker.errors import APIError
+
+    published = [p.published for p in toxiproxy.proxies if p.published is not None] + [toxiproxy.api]
+    labels = dict(toxiproxy.labels)
+    labels[CONFIG_HASH_LABEL] = toxiproxy_config_hash(toxiproxy, image_id)
+    labels[TOXIPROXY_API_LABEL] = str(toxiproxy.api.container_port)
+    networking = client.api.create_networking_config(
+        {plan.network: client.api.create_endpoint_config(aliases=list(toxiproxy.aliases))}
+    )
+    host_config = client.api.create_host_config(port_bindings=_port_bindings(tuple(published)))
+    try:
+        created = client.api.create_container(
+            image=image_id,
+            command=["-host=0.0.0.0", f"-port={toxiproxy.api.container_port}"],
+            name=toxiproxy.name,
+            labels=labels,
+            ports=[p.container_port for p in published],
+            host_config=host_config,
+            networking_config=networking,
+        )
+        client.api.start(created["Id"])
+    except APIError as error:
+        problem = port_taken_problem(error, "toxiproxy")
+        if problem:
+            raise problem from None
+        raise EnvironmentProblem(f"toxiproxy: the engine refused the container: {error.explanation or error}") from None
+    return client.containers.get(created["Id"])

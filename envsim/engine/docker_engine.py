@@ -1,0 +1,81 @@
+"""Connecting to the Docker engine, and the label queries every other engine module uses."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterable
+
+from envsim.errors import EnvironmentProblem
+from envsim.plan.stack import STACK_LABEL
+
+if TYPE_CHECKING:
+    import docker
+
+
+def connect() -> "docker.DockerClient":
+    import docker
+    from docker.errors import DockerException
+
+    try:
+        client = docker.from_env(timeout=120)
+        client.ping()
+    except DockerException as error:
+        raise EnvironmentProblem(
+            f"no Docker engine answers ({error.__class__.__name__}: {str(error).splitlines()[0][:200]})",
+            hint="start Docker (for example `dockerd &`, or scripts/test-setup.sh which installs and starts it), "
+            "or set DOCKER_HOST",
+        ) from None
+    return client
+
+
+def stack_filter(stack: str | None) -> dict[str, list[str]]:
+    return {"label": [f"{STACK_LABEL}={stack}" if stack else STACK_LABEL]}
+
+
+def labeled_containers(client: "docker.DockerClient", stack: str | None) -> list:
+    return client.containers.list(all=True, filters=stack_filter(stack))
+
+
+def labeled_networks(client: "docker.DockerClient", stack: str | None) -> list:
+    return client.networks.list(filters=stack_filter(stack))
+
+
+def labeled_volumes(client: "docker.DockerClient", stack: str | None) -> list:
+    return client.volumes.list(filters=stack_filter(stack))
+
+
+def stacks_in_engine(client: "docker.DockerClient") -> list[str]:
+    names: set[str] = set()
+    for resource in [*labeled_containers(client, None), *labeled_networks(client, None), *labeled_volumes(client, None)]:
+        labels = resource.attrs.get("Labels") or resource.attrs.get("Config", {}).get("Labels") or {}
+        if labels.get(STACK_LABEL):
+            names.add(labels[STACK_LABEL])
+    return sorted(names)
+
+
+def published_ports(container) -> dict[int, int]:
+    """Container port -> host port, for the TCP ports the container publishes."""
+    ports = container.attrs.get("NetworkSettings", {}).get("Ports") or {}
+    result = {}
+    for key, bindings in ports.items():
+        for binding in bindings or []:
+            if binding.get("HostPort"):
+                result[int(key.split("/")[0])] = int(binding["HostPort"])
+                break
+    return result
+
+
+def host_port(container, container_port: int) -> int | None:
+    """The host port Docker published for a container port, once the container runs."""
+    container.reload()
+    return published_ports(container).get(container_port)
+
+
+def last_log_lines(container, count: int = 20, redact: Iterable[str] = ()) -> list[str]:
+    try:
+        text = container.logs(tail=count).decode("utf-8", "replace")
+    except Exception:  # the container may be gone already; logs are a courtesy here
+        return []
+    for secret in redact:
+        if secret:
+            text = text.replace(secret, "<redacted>")
+    return text.splitlines()[-count:]

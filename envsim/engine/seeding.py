@@ -1,0 +1,64 @@
+"""Running seed plans and SQL probes inside a PostgreSQL container, through `psql`.
+
+psql inside the container connects over the local socket as POSTGRES_USER, so envsim needs
+no database driver and no password on the host side, and the queries bypass any fault.
+"""
+
+from __future__ import annotations
+
+import io
+import tarfile
+from typing import TYPE_CHECKING
+
+from envsim.errors import EnvironmentProblem
+from envsim.plan.seed import SeedPlan
+
+if TYPE_CHECKING:
+    import docker
+
+_PSQL = 'exec psql -X -v ON_ERROR_STOP=1 -q -U "${POSTGRES_USER:-postgres}" -d "${POSTGRES_DB:-${POSTGRES_USER:-postgres}}"'
+
+
+def _copy_in(container, path: str, data: bytes) -> None:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        info = tarfile.TarInfo(path.lstrip("/"))
+        info.size = len(data)
+        info.mode = 0o644
+        archive.addfile(info, io.BytesIO(data))
+    container.put_archive("/", buffer.getvalue())
+
+
+def run_sql(container, sql: str, *, tuples_only: bool = False) -> str:
+    """Run SQL in the container's database; returns stdout, raises on an error."""
+    path = "/tmp/envsim-sql.sql"
+    _copy_in(container, path, sql.encode())
+    flags = " -t -A" if tuples_only else ""
+    code, output = container.exec_run(["sh", "-c", f"{_PSQL}{flags} -f {path}"], demux=True)
+    stdout = (output[0] or b"").decode("utf-8", "replace")
+    stderr = (output[1] or b"").decode("utf-8", "replace")
+    if code != 0:
+        raise RuntimeError(stderr.strip() or stdout.strip() or f"psql exited with {code}")
+    return stdout
+
+
+def run_seed(container, seed: SeedPlan, notify=lambda message: None) -> None:
+    for step in seed.steps:
+        notify(f"seeding {step.description}")
+        sql = step.file.read_text(encoding="utf-8") if step.file is not None else step.sql or ""
+        try:
+            run_sql(container, sql)
+        except RuntimeError as error:
+            raise EnvironmentProblem(f"service {seed.service}: seed step '{step.description}' failed: {error}") from None
+
+
+def query_number(container, query: str) -> float:
+    """The single number a probe query returns (the first column of the first row)."""
+    output = run_sql(container, query, tuples_only=True).strip().splitlines()
+    if not output:
+        raise RuntimeError("the query returned no rows")
+    first = output[0].split("|")[0].strip()
+    try:
+        return float(first)
+    except ValueError:
+        raise RuntimeError(f"the query returned {first!r}, not a number") from None

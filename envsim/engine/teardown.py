@@ -1,0 +1,77 @@
+"""Removing stacks by label, and reaping what a killed envsim process left behind.
+
+Only resources carrying `envsim.stack` are ever touched: a foreign container on the same
+engine is invisible to every query here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, Mapping
+
+from envsim.engine.docker_engine import labeled_containers, labeled_networks, labeled_volumes, stacks_in_engine
+from envsim.engine.state import StackState, state_root
+
+if TYPE_CHECKING:
+    import docker
+
+
+@dataclass(frozen=True)
+class RemovedCounts:
+    containers: int = 0
+    networks: int = 0
+    volumes: int = 0
+
+    def __add__(self, other: "RemovedCounts") -> "RemovedCounts":
+        return RemovedCounts(
+            self.containers + other.containers, self.networks + other.networks, self.volumes + other.volumes
+        )
+
+    def describe(self) -> str:
+        return f"{self.containers} containers, {self.networks} networks, {self.volumes} volumes"
+
+
+def remove_stack(client: "docker.DockerClient", stack: str, env: Mapping[str, str]) -> RemovedCounts:
+    """Remove every container, network and volume labeled with the stack; idempotent."""
+    from docker.errors import APIError, NotFound
+
+    containers = labeled_containers(client, stack)
+    for container in containers:
+        try:
+            # A paused container cannot be killed by force-remove on every engine version.
+            if container.status == "paused":
+                container.unpause()
+            container.remove(force=True, v=True)
+        except NotFound:
+            pass
+        except APIError as error:
+            if "already in progress" not in str(error):
+                raise
+    networks = labeled_networks(client, stack)
+    for network in networks:
+        try:
+            network.remove()
+        except NotFound:
+            pass
+    volumes = labeled_volumes(client, stack)
+    for volume in volumes:
+        try:
+            volume.remove(force=True)
+        except NotFound:
+            pass
+    StackState(state_root(env), stack).remove()
+    return RemovedCounts(len(containers), len(networks), len(volumes))
+
+
+def reap_abandoned(
+    client: "docker.DockerClient", env: Mapping[str, str], notify: Callable[[str], None] = lambda _: None
+) -> list[str]:
+    """Remove stacks whose creating process died (SIGKILL, power loss) before finishing."""
+    reaped = []
+    root = state_root(env)
+    for stack in stacks_in_engine(client):
+        if StackState(root, stack).is_abandoned():
+            counts = remove_stack(client, stack, env)
+            notify(f"removed leftovers of stack {stack} ({counts.describe()})")
+            reaped.append(stack)
+    return reaped
