@@ -9,15 +9,20 @@ from envsim.verdict.result import CheckResult
 COMPARATOR_SYMBOLS = {"below": "<", "above": ">", "equals": "=", "at_most": "<=", "at_least": ">="}
 
 
+def _trim(number: float) -> str:
+    """Two decimals at most, without trailing zeros: 10s not 10.00s, 3.97s, 0.5%."""
+    return f"{number:.2f}".rstrip("0").rstrip(".")
+
+
 def format_value(value: float | None, unit: str) -> str:
     if value is None:
         return "—"
     if isinstance(value, float) and math.isinf(value):
         return "∞"
     if unit == "s":
-        return f"{value * 1000:.0f}ms" if value < 1 else f"{value:.2f}s"
+        return f"{value * 1000:.0f}ms" if value < 1 else f"{_trim(value)}s"
     if unit == "ratio":
-        return f"{value * 100:.2f}%"
+        return f"{_trim(value * 100)}%"
     if unit == "rps":
         return f"{value:.1f}/s"
     if unit in ("count", "status"):

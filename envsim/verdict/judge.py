@@ -36,7 +36,9 @@ def compare(measured: float, comparator: str, bound: float, tolerance: float = 0
 
 def _where(check: MetricCheck) -> str:
     place = f"endpoint {check.endpoint!r}" if check.endpoint else "all requests"
-    return f"{place}, phase {check.phase}"
+    kind, _, fault = check.phase.partition(":")
+    when = {"run": "whole run", "baseline": "baseline"}.get(check.phase, f"{kind} {fault}")
+    return f"{place}, {when}"
 
 
 def judge_metric(journal: Journal, check: MetricCheck, cid: str, label: str) -> CheckResult:
@@ -54,12 +56,12 @@ def judge_metric(journal: Journal, check: MetricCheck, cid: str, label: str) -> 
         return result(False, None, f"no data: the run recorded no requests for endpoint {check.endpoint!r} (recorded: {known})")
     stats = window_stats(points_for(journal, keys), phase.intervals)
     if stats.requests == 0:
-        return result(False, None, f"no data: no requests completed in {_where(check)} ({stats.seconds}s)")
+        return result(False, None, f"no data: no requests completed ({_where(check)}, {stats.seconds}s)")
     measured = stats.metric(check.metric)
     if measured is None:
-        return result(False, None, f"no data: no response times recorded in {_where(check)}")
+        return result(False, None, f"no data: no response times recorded ({_where(check)})")
     passed = compare(measured, check.comparator, check.bound)
-    return result(passed, measured, f"{stats.requests} requests over {stats.seconds}s in {_where(check)}")
+    return result(passed, measured, f"{stats.requests} requests in {stats.seconds}s ({_where(check)})")
 
 
 def judge_recovery(journal: Journal, check: RecoveryCheck, cid: str, label: str) -> CheckResult:

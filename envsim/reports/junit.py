@@ -1,0 +1,52 @@
+"""JUnit XML: one testsuite for the run, one testcase per check, so CI shows checks as tests."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from envsim.run.journal import Journal
+from envsim.verdict.formatting import format_bound, format_value
+from envsim.verdict.result import Verdict
+
+
+def failure_message(result) -> str:
+    return f"measured {format_value(result.measured, result.unit)}, bound {format_bound(result)}: {result.reason}"
+
+
+def render_junit(journal: Journal, verdict: Verdict) -> str:
+    # ElementTree escapes text and attributes, so user-written labels cannot break the XML.
+    failures = len(verdict.failed)
+    suite = ET.Element(
+        "testsuite",
+        {
+            "name": f"envsim.{journal.scenario}",
+            "tests": str(len(verdict.results)),
+            "failures": str(failures),
+            "errors": "0",
+            "skipped": "0",
+            "time": f"{journal.duration:.3f}",
+            "timestamp": journal.started_at,
+        },
+    )
+    properties = ET.SubElement(suite, "properties")
+    for name, value in (("run_id", journal.run_id), ("profile", journal.profile), ("verdict", "passed" if verdict.passed else "failed")):
+        ET.SubElement(properties, "property", {"name": name, "value": value})
+    for result in verdict.results:
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            {"classname": f"envsim.{journal.scenario}", "name": f"{result.check_id}: {result.label}", "time": "0"},
+        )
+        if not result.passed:
+            failure = ET.SubElement(case, "failure", {"message": failure_message(result), "type": "CheckFailed"})
+            failure.text = failure_message(result)
+        else:
+            out = ET.SubElement(case, "system-out")
+            out.text = f"measured {format_value(result.measured, result.unit)}, bound {format_bound(result)}"
+    if verdict.notes:
+        err = ET.SubElement(suite, "system-err")
+        err.text = "\n".join(verdict.notes)
+    root = ET.Element("testsuites", {"name": "envsim", "tests": str(len(verdict.results)), "failures": str(failures)})
+    root.append(suite)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -1,0 +1,37 @@
+"""A Markdown summary for CI job summaries (e.g. $GITHUB_STEP_SUMMARY): the verdict and a table."""
+
+from __future__ import annotations
+
+from envsim.run.journal import Journal
+from envsim.verdict.formatting import format_bound, format_value
+from envsim.verdict.result import Verdict
+
+
+def _cell(text: str) -> str:
+    # A pipe or a newline would end the table cell early; HTML-special characters would render.
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|").replace("\n", " ")
+    )
+
+
+def render_markdown(journal: Journal, verdict: Verdict) -> str:
+    mark = "✅" if verdict.passed else "❌"
+    passed = sum(1 for r in verdict.results if r.passed)
+    lines = [
+        f"## {mark} envsim {_cell(journal.scenario)}: {'PASSED' if verdict.passed else 'FAILED'}",
+        "",
+        f"**{passed}/{len(verdict.results)} checks passed** · run `{_cell(journal.run_id)}` · "
+        f"profile `{_cell(journal.profile)}` · {journal.duration:.0f}s of load · started {_cell(journal.started_at)}",
+        "",
+    ]
+    lines += [f"> {_cell(note)}" for note in verdict.notes]
+    if verdict.notes:
+        lines.append("")
+    lines += ["| | Check | Measured | Bound | Detail |", "|---|---|---|---|---|"]
+    for r in verdict.results:
+        lines.append(
+            f"| {'✅' if r.passed else '❌'} | {_cell(r.label)} | {_cell(format_value(r.measured, r.unit))} | "
+            f"{_cell(format_bound(r))} | {_cell(r.reason)} |"
+        )
+    lines += ["", verdict.summary_line(), ""]
+    return "\n".join(lines)
