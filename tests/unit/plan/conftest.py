@@ -1,0 +1,88 @@
+from pathlib import Path
+
+import pytest
+
+from envsim.config.model import (
+    BuildSpec,
+    ColumnGenerator,
+    Credential,
+    FailureMode,
+    HealthCheck,
+    LoadSpec,
+    LoadTask,
+    Profile,
+    RowsSeed,
+    Scenario,
+    SecretRef,
+    Service,
+    Template,
+    TimelineEntry,
+    Toxic,
+)
+
+ROOT = Path("/repo")
+
+
+@pytest.fixture
+def profile() -> Profile:
+    return Profile(
+        name="prod-like",
+        source=ROOT / "profiles/prod-like.yaml",
+        root=ROOT,
+        services=(
+            Service(
+                name="api",
+                build=BuildSpec(context=ROOT / "app", args=(("BASE", "python:3.11-slim"),)),
+                command=("python", "-m", "shop"),
+                env=(("DATABASE_URL", Template(("postgresql://app:", SecretRef("db_password"), "@db:5432/shop"))),),
+                ports=(("http", 8000),),
+                publish=(("http", None),),
+                health=HealthCheck(kind="http", path="/healthz"),
+                depends_on=("db", "cache"),
+                replicas=2,
+            ),
+            Service(
+                name="db",
+                image="postgres:15",
+                env=(("POSTGRES_PASSWORD", Template((SecretRef("db_password"),))),),
+                ports=(("pg", 5432),),
+                health=HealthCheck(kind="cmd", command=("pg_isready",)),
+                seed=(
+                    RowsSeed(
+                        table="orders",
+                        count=1000,
+                        columns=(
+                            ("id", ColumnGenerator("sequence")),
+                            ("sku", ColumnGenerator("choice", (("values", ("A1", "B'2")),))),
+                        ),
+                    ),
+                ),
+            ),
+            Service(name="cache", image="redis:7", ports=(("redis", 6379),)),
+            Service(name="worker", image="python:3.11-slim", depends_on=("db",)),
+        ),
+        credentials=(Credential(name="db_password", generate="password"),),
+        failure_modes=(
+            FailureMode(name="db-slow", target="db", toxics=(Toxic("latency", (("latency", 300), ("jitter", 0))),)),
+            FailureMode(name="cache-down", target="cache", down=True),
+            FailureMode(name="api-crash", target="api", container="kill"),
+        ),
+    )
+
+
+@pytest.fixture
+def scenario(profile: Profile) -> Scenario:
+    return Scenario(
+        name="checkout",
+        source=ROOT / "scenarios/checkout.yaml",
+        root=ROOT,
+        profile_ref="prod-like",
+        profile=profile,
+        load=LoadSpec(
+            users=10,
+            spawn_rate=5,
+            duration=60,
+            tasks=(LoadTask(name="browse", method="GET", path="/products"),),
+        ),
+        timeline=(TimelineEntry(at=40, fault="cache-down", duration=5), TimelineEntry(at=10, fault="db-slow", duration=90)),
+    )
