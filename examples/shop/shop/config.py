@@ -1,0 +1,44 @@
+"""Settings from the environment, read once at start-up (never at import time)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Mapping
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    redis_url: str
+    port: int = 8000
+    host: str = "0.0.0.0"  # all interfaces: inside a container the stack's network reaches it
+    # Every wait on a dependency is bounded, so a fault surfaces as an error instead of a
+    # request that never ends.
+    db_connect_timeout: int = 3  # seconds (libpq takes whole seconds)
+    db_statement_timeout_ms: int = 5000  # enforced by the server
+    db_query_deadline: float = 8.0  # enforced here: covers a network that stops delivering
+    db_pool_size: int = 10
+    cache_timeout: float = 0.5  # seconds, connect and per command
+    cache_ttl: int = 5  # seconds a product list stays cached
+    cache_retry_after: float = 1.0  # after a cache failure, skip the cache this long
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        env = os.environ if environ is None else environ
+        missing = [name for name in ("DATABASE_URL", "REDIS_URL") if not env.get(name)]
+        if missing:
+            raise SystemExit(f"shop: missing environment variable(s): {', '.join(missing)}")
+        return cls(
+            database_url=env["DATABASE_URL"],
+            redis_url=env["REDIS_URL"],
+            port=int(env.get("PORT", "8000")),
+            host=env.get("HOST", "0.0.0.0"),
+            db_connect_timeout=int(env.get("DB_CONNECT_TIMEOUT", "3")),
+            db_statement_timeout_ms=int(env.get("DB_STATEMENT_TIMEOUT_MS", "5000")),
+            db_query_deadline=float(env.get("DB_QUERY_DEADLINE", "8")),
+            db_pool_size=int(env.get("DB_POOL_SIZE", "10")),
+            cache_timeout=float(env.get("CACHE_TIMEOUT", "0.5")),
+            cache_ttl=int(env.get("CACHE_TTL", "5")),
+            cache_retry_after=float(env.get("CACHE_RETRY_AFTER", "1")),
+        )
