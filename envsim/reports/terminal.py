@@ -1,0 +1,53 @@
+"""The checks table and verdict line for a terminal: rich colours on a TTY, plain text otherwise.
+
+Shared by `envsim verdict` and `envsim run`, so both print a verdict the same way.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from envsim.verdict.formatting import format_bound, format_value
+from envsim.verdict.result import Verdict
+
+HEADERS = ("result", "check", "measured", "bound", "detail")
+
+
+def verdict_rows(verdict: Verdict) -> list[tuple[str, str, str, str, str]]:
+    return [
+        ("PASS" if r.passed else "FAIL", f"{r.check_id} {r.label}", format_value(r.measured, r.unit), format_bound(r), r.reason)
+        for r in verdict.results
+    ]
+
+
+def render_plain(verdict: Verdict) -> str:
+    """Aligned columns, no colour or box characters: safe for CI logs and pipes."""
+    rows = [HEADERS, *verdict_rows(verdict)]
+    # the last column (detail) is not padded, so long reasons do not widen every line
+    widths = [max(len(row[i]) for row in rows) for i in range(len(HEADERS) - 1)]
+    lines = ["  ".join([*(cell.ljust(w) for cell, w in zip(row, widths)), row[-1]]).rstrip() for row in rows]
+    return "\n".join([*lines, "", verdict.summary_line()]) + "\n"
+
+
+def print_verdict(verdict: Verdict, stream: TextIO | None = None, rich: bool | None = None) -> None:
+    out = stream or sys.stdout
+    if rich is None:
+        rich = out.isatty()
+    if not rich:
+        out.write(render_plain(verdict))
+        return
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(show_edge=False, header_style="bold")
+    for header in HEADERS:
+        table.add_column(header, overflow="fold")
+    for result, (status, check, measured, bound, detail) in zip(verdict.results, verdict_rows(verdict)):
+        colour = "green" if result.passed else "red"
+        table.add_row(f"[{colour}]{status}[/{colour}]", escape(check), escape(measured), escape(bound), escape(detail))
+    console = Console(file=out, highlight=False)
+    console.print(table)
+    colour = "green" if verdict.passed else "red"
+    console.print(f"[bold {colour}]{escape(verdict.summary_line())}[/bold {colour}]")

@@ -1,0 +1,54 @@
+"""`envsim verdict` end to end through the real entry point (a subprocess, as a user runs it)."""
+
+import subprocess
+import sys
+
+from verdict_journals import fault_events, journal, steady
+
+from envsim.config.model import MetricCheck, RecoveryCheck
+
+
+def envsim(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "envsim", *args], cwd=cwd, capture_output=True, text=True, timeout=60)
+
+
+def test_passing_journal_exits_0_and_writes_reports(tmp_path):
+    journal((MetricCheck("p95", "below", 0.5),), profile=steady(millis=120)).write(tmp_path / "run" / "journal.json")
+    done = envsim("verdict", "run/journal.json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "PASS    check-1 p95 < 500ms" in done.stdout
+    assert done.stdout.rstrip().endswith("verdict: PASSED (1/1 checks passed)")
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == [
+        "journal.json", "junit.xml", "report.html", "summary.md", "verdict.json",
+    ]
+
+
+def test_failing_journal_exits_1_and_honours_reports_dir_and_format(tmp_path):
+    checks = (MetricCheck("p95", "below", 0.05), RecoveryCheck("gone", 5))
+    journal(checks, profile=steady(millis=120), faults=fault_events(("gone", 10, None))).write(tmp_path / "j.json")
+    done = envsim("verdict", "j.json", "--reports", "out", "--format", "junit", "--format", "markdown", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert "FAIL    check-1" in done.stdout and "never removed" in done.stdout
+    assert "verdict: FAILED (0/2 checks passed)" in done.stdout
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["junit.xml", "summary.md"]
+
+
+def test_missing_or_corrupt_journal_exits_2_with_a_message(tmp_path):
+    missing = envsim("verdict", "nope.json", cwd=tmp_path)
+    assert missing.returncode == 2 and "nope.json: no such journal file" in missing.stderr
+    (tmp_path / "bad.json").write_text("{not json")
+    corrupt = envsim("verdict", "bad.json", cwd=tmp_path)
+    assert corrupt.returncode == 2 and "bad.json: not a valid envsim journal" in corrupt.stderr
+    assert "Traceback" not in corrupt.stderr
+    (tmp_path / "old.json").write_text('{"version": 99}')
+    old = envsim("verdict", "old.json", cwd=tmp_path)
+    assert old.returncode == 2 and "version 99 is not supported" in old.stderr
+
+
+def test_journal_with_unreadable_checks_exits_2(tmp_path):
+    broken = journal((MetricCheck("p95", "below", 0.5),))
+    broken = broken.__class__(**{**broken.__dict__, "checks": ({"kind": "metric", "metric": "p42"},)})
+    broken.write(tmp_path / "j.json")
+    done = envsim("verdict", "j.json", "--no-reports", cwd=tmp_path)
+    assert done.returncode == 2 and "checks cannot be read" in done.stderr and "checks[0]" in done.stderr
+    assert not (tmp_path / "verdict.json").exists()
