@@ -1,0 +1,198 @@
+"""Building the frozen Profile from a tree that passed the schema and the reference checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from envsim.config.interpolate import as_template
+from envsim.config.model import (
+    BuildSpec,
+    ColumnGenerator,
+    Credential,
+    FailureMode,
+    HealthCheck,
+    HttpErrorFault,
+    LoadDefaults,
+    Profile,
+    Resources,
+    RowsSeed,
+    Service,
+    SqlSeed,
+    StubRoute,
+    StubSpec,
+    StubVersioning,
+    Toxic,
+)
+from envsim.config.refs import STUB_DEFAULT_PORT_NAME
+from envsim.config.yamlload import TreePath, YamlDoc
+from envsim.units import parse_duration, parse_percent, parse_size
+
+# Toxiproxy's toxic types in the order they are created; the values are its attribute units.
+TOXIC_KEYS = ("latency", "bandwidth", "timeout", "reset_peer", "slow_close", "slicer", "limit_data")
+
+
+def seconds(value: Any, default: float | None = None) -> float | None:
+    if value is None:
+        return default
+    parsed = parse_duration(value)
+    return default if parsed is None else parsed
+
+
+def millis(value: Any) -> int:
+    return round((parse_duration(value) or 0.0) * 1000)
+
+
+def build_profile(doc: YamlDoc, root: Path) -> Profile:
+    data = doc.data
+    services = tuple(_service(doc, name, spec) for name, spec in data.get("services", {}).items())
+    credentials = tuple(_credential(name, spec) for name, spec in data.get("credentials", {}).items())
+    load = data.get("scale", {}).get("load", {})
+    modes = tuple(_failure_mode(name, spec) for name, spec in data.get("failure_modes", {}).items())
+    return Profile(
+        name=str(data.get("name") or doc.path.stem),
+        source=doc.path.resolve(),
+        root=root.resolve(),
+        services=services,
+        credentials=credentials,
+        load=LoadDefaults(users=load.get("users"), spawn_rate=_float(load.get("spawn_rate"))),
+        failure_modes=modes,
+    )
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _file(doc: YamlDoc, where: TreePath, relative: str) -> Path:
+    return (doc.source_of(where).parent / relative).resolve()
+
+
+def _service(doc: YamlDoc, name: str, spec: dict) -> Service:
+    here = ("services", name)
+    stub = _stub(doc, here + ("stub",), spec["stub"]) if "stub" in spec else None
+    ports = tuple((port, number) for port, number in spec.get("ports", {}).items())
+    if stub is not None and not ports:
+        ports = ((STUB_DEFAULT_PORT_NAME, stub.port),)
+    publish_spec = spec.get("publish", [])
+    publish = tuple((p, None) for p in publish_spec) if isinstance(publish_spec, list) else tuple(publish_spec.items())
+    resources = spec.get("resources", {})
+    return Service(
+        name=name,
+        image=spec.get("image"),
+        build=_build(doc, here + ("build",), spec["build"]) if "build" in spec else None,
+        stub=stub,
+        command=tuple(spec["command"]) if "command" in spec else None,
+        env=tuple((key, as_template(value)) for key, value in spec.get("env", {}).items()),
+        ports=ports,
+        publish=publish,
+        health=_health(spec["health"]) if "health" in spec else None,
+        depends_on=tuple(spec.get("depends_on", ())),
+        replicas=spec.get("replicas", 1),
+        resources=Resources(cpus=_float(resources.get("cpus")),
+                            memory=parse_size(resources["memory"]) if "memory" in resources else None),
+        seed=tuple(_seed(doc, here + ("seed", i), step) for i, step in enumerate(spec.get("seed", ()))),
+        secret_files=tuple(spec.get("secret_files", {}).items()),
+    )
+
+
+def _build(doc: YamlDoc, where: TreePath, spec: Any) -> BuildSpec:
+    if isinstance(spec, str):
+        return BuildSpec(context=_file(doc, where, spec))
+    args = tuple((key, _text(value)) for key, value in spec.get("args", {}).items())
+    return BuildSpec(context=_file(doc, where + ("context",), spec["context"]),
+                     dockerfile=spec.get("dockerfile", "Dockerfile"), args=args)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _health(spec: dict) -> HealthCheck:
+    timing = dict(interval=seconds(spec.get("interval"), 1.0), timeout=seconds(spec.get("timeout"), 5.0),
+                  start_period=seconds(spec.get("start_period"), 60.0))
+    if "http" in spec:
+        return HealthCheck(kind="http", path=spec["http"], port=spec.get("port"), **timing)
+    if "tcp" in spec:
+        return HealthCheck(kind="tcp", port=spec["tcp"], **timing)
+    return HealthCheck(kind="cmd", command=tuple(spec["cmd"]), port=spec.get("port"), **timing)
+
+
+def _seed(doc: YamlDoc, where: TreePath, step: dict) -> SqlSeed | RowsSeed:
+    if "sql" in step:
+        return SqlSeed(file=_file(doc, where + ("sql",), step["sql"]))
+    rows = step["rows"]
+    columns = tuple((column, _column(generator)) for column, generator in rows["columns"].items())
+    return RowsSeed(table=rows["table"], count=rows["count"], columns=columns)
+
+
+def _column(spec: Any) -> ColumnGenerator:
+    if isinstance(spec, str):
+        return ColumnGenerator(kind=spec)
+    (kind, options), = spec.items()
+    if kind == "choice":
+        return ColumnGenerator(kind=kind, options=(("values", tuple(options)),))
+    return ColumnGenerator(kind=kind, options=tuple(options.items()))
+
+
+def _stub(doc: YamlDoc, where: TreePath, spec: dict) -> StubSpec:
+    routes = tuple(
+        StubRoute(method=r["method"], path=r["path"], status=r.get("status", 200), body=r.get("body"),
+                  headers=tuple(r.get("headers", {}).items()))
+        for r in spec.get("routes", ())
+    )
+    version = spec.get("version")
+    latency = spec.get("latency", {})
+    auth = spec.get("auth")
+    return StubSpec(
+        routes=routes,
+        openapi=_file(doc, where + ("openapi",), spec["openapi"]) if "openapi" in spec else None,
+        bearer=as_template(auth["bearer"]) if auth else None,
+        versioning=StubVersioning(header=version["header"], current=version["current"],
+                                  deprecated=tuple(version.get("deprecated", ()))) if version else None,
+        latency_p50=seconds(latency.get("p50")),
+        latency_p99=seconds(latency.get("p99")),
+        port=spec.get("port", 8080),
+    )
+
+
+def _credential(name: str, spec: dict) -> Credential:
+    if "value" in spec:
+        return Credential(name=name, generate="value", value=as_template(spec["value"]))
+    return Credential(name=name, generate=spec["generate"], length=spec.get("length", 24), ttl=seconds(spec.get("ttl")))
+
+
+def _failure_mode(name: str, spec: dict) -> FailureMode:
+    if "http_errors" in spec:
+        rates = tuple(sorted((int(code), parse_percent(rate) or 0.0) for code, rate in spec["http_errors"].items()))
+        return FailureMode(name=name, target=spec["target"],
+                           http_errors=HttpErrorFault(rates=rates, retry_after=seconds(spec.get("retry_after"))))
+    direction = spec.get("direction", "downstream")
+    streams = ("downstream", "upstream") if direction == "both" else (direction,)
+    toxicity = parse_percent(spec.get("toxicity", 1.0))
+    toxics = tuple(
+        Toxic(type=key, attributes=toxic_attributes(key, spec), stream=stream, toxicity=toxicity)
+        for key in spec if key in TOXIC_KEYS
+        for stream in streams
+    )
+    return FailureMode(name=name, target=spec["target"], toxics=toxics, down=spec.get("down", False) is True,
+                       container=spec.get("container"))
+
+
+def toxic_attributes(key: str, spec: dict) -> tuple[tuple[str, int], ...]:
+    """Toxiproxy's attributes, in its units: milliseconds, KB/s, bytes, microseconds (slicer delay)."""
+    value = spec[key]
+    if key == "latency":
+        return (("latency", millis(value)), ("jitter", millis(spec.get("jitter", 0))))
+    if key == "bandwidth":
+        return (("rate", max(1, round((parse_size(value) or 0) / 1024))),)
+    if key == "slow_close":
+        return (("delay", millis(value)),)
+    if key in ("timeout", "reset_peer"):
+        return (("timeout", millis(value)),)
+    if key == "slicer":
+        return (("average_size", value["average_size"]), ("size_variation", value.get("size_variation", 0)),
+                ("delay", round((parse_duration(value.get("delay", 0)) or 0.0) * 1_000_000)))
+    return (("bytes", parse_size(value) or 0),)

@@ -1,0 +1,171 @@
+"""Building the frozen Scenario from a checked tree and its loaded Profile."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from envsim.config.build_profile import seconds
+from envsim.config.interpolate import as_template
+from envsim.config.model import (
+    HttpInvariant,
+    LoadSpec,
+    LoadStage,
+    LoadTask,
+    MetricCheck,
+    Profile,
+    RecoveryCheck,
+    Scenario,
+    SqlInvariant,
+    TimelineEntry,
+)
+from envsim.config.refs_scenario import LATENCY_METRICS, load_duration, resolve_endpoint, task_index
+from envsim.config.yamlload import YamlDoc
+from envsim.units import format_duration, parse_percent
+
+COMPARATORS = ("below", "above", "at_most", "at_least", "equals")
+SYMBOLS = {"below": "<", "above": ">", "at_most": "<=", "at_least": ">=", "equals": "=="}
+DEFAULT_FORMATS = ("json", "junit", "html", "markdown")
+
+
+def build_scenario(doc: YamlDoc, profile: Profile, root: Path) -> Scenario:
+    data = doc.data
+    names, by_request = task_index(data)
+    reports = data.get("reports", {})
+    return Scenario(
+        name=str(data.get("name") or doc.path.stem),
+        source=doc.path.resolve(),
+        root=root.resolve(),
+        profile_ref=data["profile"],
+        profile=profile,
+        load=_load(doc, data["load"], profile),
+        timeline=tuple(TimelineEntry(at=seconds(e["at"]), fault=e["fault"], duration=seconds(e.get("for")))
+                       for e in data.get("timeline", ())),
+        checks=tuple(_check(check, names, by_request) for check in data.get("checks", ())),
+        reports_dir=(doc.source_of(("reports", "dir")).parent / reports["dir"]).resolve() if "dir" in reports else None,
+        report_formats=tuple(reports.get("formats", DEFAULT_FORMATS)),
+    )
+
+
+def _load(doc: YamlDoc, load: dict, profile: Profile) -> LoadSpec:
+    stages = tuple(LoadStage(duration=seconds(s["duration"]), users=s["users"],
+                             spawn_rate=float(s.get("spawn_rate", s["users"] or 1)))
+                   for s in load.get("stages", ()))
+    users = load.get("users") or profile.load.users or max((s.users for s in stages), default=1)
+    # Without a rate anywhere, every user starts within the first second.
+    spawn_rate = float(load.get("spawn_rate") or profile.load.spawn_rate or users)
+    target, target_port = _target(load.get("target"), profile)
+    wait = load.get("wait", 0)
+    low, high = (wait, wait) if not isinstance(wait, list) else wait
+    return LoadSpec(
+        users=users,
+        spawn_rate=spawn_rate,
+        duration=load_duration(load) or 0.0,
+        target=target,
+        target_port=target_port,
+        stages=stages,
+        tasks=tuple(_task(t) for t in load.get("tasks", ())),
+        locustfile=(doc.source_of(("load", "locustfile")).parent / load["locustfile"]).resolve()
+        if "locustfile" in load else None,
+        wait=(seconds(low, 0.0), seconds(high, 0.0)),
+        workers=load.get("workers", 0),
+    )
+
+
+def _target(written: str | None, profile: Profile) -> tuple[str | None, str | None]:
+    if written is None:
+        service = next(s for s in profile.services if s.publish)
+        return service.name, service.publish[0][0]
+    name, _, port = written.partition(".")
+    return name, port or profile.service(name).publish[0][0]
+
+
+def _task(spec: dict) -> LoadTask:
+    method, path = spec["request"].split(None, 1)
+    expect = spec.get("expect", [])
+    return LoadTask(
+        name=spec["name"],
+        method=method,
+        path=path.strip(),
+        weight=spec.get("weight", 1),
+        json=spec.get("json"),
+        headers=tuple((key, as_template(value)) for key, value in spec.get("headers", {}).items()),
+        expect_status=tuple(expect) if isinstance(expect, list) else (expect,),
+    )
+
+
+def _comparator(check: dict) -> str:
+    return next(c for c in COMPARATORS if c in check)
+
+
+def _check(check: dict, names: list[str], by_request: dict[str, list[str]]):
+    if "sql" in check:
+        return _sql_check(check, _comparator(check), names, by_request)
+    if "http" in check:
+        method, path = check["http"]["request"].split(None, 1)
+        status = check.get("status", 200)
+        return HttpInvariant(service=check["http"]["service"], method=method, path=path.strip(),
+                             port=check["http"].get("port"), expect_status=status,
+                             label=f"{check['http']['request']} on {check['http']['service']} -> {status}")
+    metric = check["metric"]
+    comparator = _comparator(check)
+    bound = _metric_bound(metric, check[comparator])
+    if metric == "recovery_time":
+        fault = check["after"]
+        return RecoveryCheck(fault=fault, bound=bound,
+                             label=f"recovery after {fault} {SYMBOLS[comparator]} {format_duration(bound)}")
+    endpoint = check.get("endpoint")
+    if endpoint is not None:
+        endpoint = resolve_endpoint(endpoint, names, by_request) or endpoint
+    phase = check.get("phase", "run")
+    if "during" in check:
+        phase = f"during:{check['during']}"
+    elif "after" in check:
+        phase = f"after:{check['after']}"
+    return MetricCheck(metric=metric, comparator=comparator, bound=bound, endpoint=endpoint, phase=phase,
+                       label=metric_label(metric, comparator, bound, endpoint, phase))
+
+
+def _metric_bound(metric: str, value: Any) -> float:
+    if metric in LATENCY_METRICS or metric == "recovery_time":
+        return seconds(value, 0.0)
+    if metric == "error_rate":
+        return parse_percent(value) or 0.0
+    return float(value)
+
+
+def format_bound(metric: str, bound: float) -> str:
+    if metric in LATENCY_METRICS or metric == "recovery_time":
+        return format_duration(bound)
+    if metric == "error_rate":
+        return f"{bound * 100:g}%"
+    return f"{bound:g}"
+
+
+def metric_label(metric: str, comparator: str, bound: float, endpoint: str | None, phase: str) -> str:
+    """A short human text: `p95 of browse < 300ms during db-slow`."""
+    text = metric + (f" of {endpoint}" if endpoint else "")
+    text += f" {SYMBOLS[comparator]} {format_bound(metric, bound)}"
+    if phase == "baseline":
+        text += " in the baseline"
+    elif phase != "run":
+        kind, _, fault = phase.partition(":")
+        text += f" {kind} {fault}"
+    return text
+
+
+def _sql_check(check: dict, comparator: str, names: list[str], by_request: dict[str, list[str]]) -> SqlInvariant:
+    value = check[comparator]
+    spec = check["sql"]
+    expected: float | None = None
+    count_of: tuple[str, str] | None = None
+    if isinstance(value, dict):
+        (what, endpoint), = value.items()
+        count_of = (what, resolve_endpoint(endpoint, names, by_request) or endpoint)
+        wanted = f"{what} of {count_of[1]}"
+    else:
+        expected = float(value)
+        wanted = f"{expected:g}"
+    return SqlInvariant(service=spec["service"], query=spec["query"], comparator=comparator, expected=expected,
+                        expected_count_of=count_of, tolerance=float(check.get("tolerance", 0)),
+                        label=f"sql on {spec['service']} {SYMBOLS[comparator]} {wanted}")

@@ -1,0 +1,123 @@
+"""`${env.VAR:-default}`, `${secret.NAME}` and `$$` inside string values.
+
+Environment references are resolved while loading, from the mapping the caller passes (the
+CLI passes os.environ; nothing here reads it). Secret references stay symbolic: a string
+that mentions a secret becomes a `SecretText`, a str (so the schema sees a string, shown
+redacted) that carries the `Template` the model keeps.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Mapping
+
+from envsim.config.model import SecretRef, Template
+from envsim.config.schema_check import did_you_mean
+from envsim.config.yamlload import TreePath, YamlDoc
+from envsim.errors import Problem
+
+_TOKEN = re.compile(r"\$\$|\$\{([^}]*)(\}?)")
+_SECRET = re.compile(r"^secret\.([A-Za-z_][A-Za-z0-9_-]*)$")
+_ENV = re.compile(r"^env\.([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?$", re.DOTALL)
+
+# Where a secret may appear: only where a container or a request needs the value.
+SECRET_PLACES: tuple[tuple[str, ...], ...] = (
+    ("services", "*", "env", "*"),
+    ("services", "*", "stub", "auth", "bearer"),
+    ("load", "tasks", "*", "headers", "*"),
+)
+
+
+class SecretText(str):
+    """A string value that mentions secrets; its text is the redacted form."""
+
+    template: Template
+
+    def __new__(cls, template: Template) -> "SecretText":
+        text = super().__new__(cls, template.redacted())
+        text.template = template
+        return text
+
+
+def as_template(value: Any) -> Template:
+    if isinstance(value, SecretText):
+        return value.template
+    if isinstance(value, bool):
+        return Template.literal("true" if value else "false")
+    return Template.literal("" if value is None else str(value))
+
+
+def _secret_allowed(path: TreePath) -> bool:
+    for place in SECRET_PLACES:
+        if len(place) == len(path) and all(p == "*" or p == q for p, q in zip(place, path)):
+            return True
+    return False
+
+
+def interpolate(doc: YamlDoc, env: Mapping[str, str], secrets: set[str] | None) -> list[Problem]:
+    """Resolve references in every string of `doc.data` in place; return what was wrong.
+
+    `secrets` are the defined credential names, or None when they are unknown (an unloadable
+    profile), in which case secret names are not checked.
+    """
+    problems: list[Problem] = []
+    doc.data = _walk(doc, doc.data, (), env, secrets, problems)
+    return problems
+
+
+def _walk(doc: YamlDoc, value: Any, path: TreePath, env: Mapping[str, str], secrets: set[str] | None,
+          problems: list[Problem]) -> Any:
+    if isinstance(value, dict):
+        return {k: _walk(doc, v, path + (k,), env, secrets, problems) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_walk(doc, v, path + (i,), env, secrets, problems) for i, v in enumerate(value)]
+    if isinstance(value, str) and "$" in value:
+        return _expand(doc, value, path, env, secrets, problems)
+    return value
+
+
+def _expand(doc: YamlDoc, text: str, path: TreePath, env: Mapping[str, str], secrets: set[str] | None,
+            problems: list[Problem]) -> str:
+    parts: list[str | SecretRef] = []
+    literal = ""
+    position = 0
+    for match in _TOKEN.finditer(text):
+        literal += text[position:match.start()]
+        position = match.end()
+        token = match.group(0)
+        if token == "$$":
+            literal += "$"
+            continue
+        if not match.group(2):
+            problems.append(doc.problem(path, f"unterminated '${{' in {text!r}: close it with '}}' or write '$$' for a literal '$'"))
+            continue
+        inner = match.group(1)
+        secret = _SECRET.match(inner)
+        env_ref = _ENV.match(inner)
+        if secret:
+            name = secret.group(1)
+            if not _secret_allowed(path):
+                problems.append(doc.problem(path, f"'${{secret.{name}}}' is not allowed here: secrets may be used in "
+                                                  "service env values, stub auth and task headers only"))
+            elif secrets is not None and name not in secrets:
+                problems.append(doc.problem(path, f"unknown secret '{name}': not defined under credentials"
+                                                  f"{did_you_mean(name, secrets)}"))
+            parts.extend([literal, SecretRef(name)])
+            literal = ""
+        elif env_ref:
+            variable, default = env_ref.group(1), env_ref.group(2)
+            if variable in env:
+                literal += env[variable]
+            elif default is not None:
+                literal += default
+            else:
+                problems.append(doc.problem(path, f"environment variable '{variable}' is not set "
+                                                  f"(give a default with '${{env.{variable}:-default}}')"))
+        else:
+            problems.append(doc.problem(path, f"unknown reference '${{{inner}}}': use ${{secret.NAME}}, ${{env.VAR}}, "
+                                              "${env.VAR:-default} or '$$' for a literal '$'"))
+    literal += text[position:]
+    if not any(isinstance(p, SecretRef) for p in parts):
+        return "".join(p for p in parts if isinstance(p, str)) + literal
+    parts.append(literal)
+    return SecretText(Template(tuple(p for p in parts if p != "")))

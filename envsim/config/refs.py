@@ -1,0 +1,195 @@
+"""Cross-reference checks of a profile, run after the schema: names that must exist, files
+that must be there, and combinations the schema cannot express.
+
+The checks read the tree defensively (a wrongly typed value is skipped: the schema already
+reported it), so every problem in a file is found in one pass.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from envsim.config.discover import inside
+from envsim.config.schema_check import did_you_mean
+from envsim.config.yamlload import TreePath, YamlDoc
+from envsim.errors import Problem
+from envsim.units import parse_percent, parse_size
+
+STUB_DEFAULT_PORT_NAME = "http"
+
+
+def mapping(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def sequence(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
+def unknown(kind: str, name: Any, known: Any) -> str:
+    names = [str(k) for k in known]
+    return f"unknown {kind} '{name}'{did_you_mean(str(name), names)}"
+
+
+def check_path(doc: YamlDoc, where: TreePath, value: Any, root: Path, *, directory: bool = False,
+               base: Path | None = None) -> Problem | None:
+    """A path written in a file must exist and stay inside the repo root."""
+    if not isinstance(value, str) or not value:
+        return None
+    start = base if base is not None else doc.source_of(where).parent
+    target = start / value
+    if not inside(target, root):
+        return doc.problem(where, f"path '{value}' leads outside the repo ({root})")
+    if directory and not target.is_dir():
+        return doc.problem(where, f"directory not found: '{value}'")
+    if not directory and not target.is_file():
+        return doc.problem(where, f"file not found: '{value}'")
+    return None
+
+
+def service_ports(service: dict) -> list[str]:
+    """Port names of a service; a stub without `ports` has one implicit port named http."""
+    ports = [k for k in mapping(service.get("ports"))]
+    if not ports and isinstance(service.get("stub"), dict):
+        return [STUB_DEFAULT_PORT_NAME]
+    return ports
+
+
+def published_ports(service: dict) -> list[str]:
+    publish = service.get("publish")
+    if isinstance(publish, list):
+        return [p for p in publish if isinstance(p, str)]
+    return list(mapping(publish))
+
+
+def check_profile_refs(doc: YamlDoc, root: Path) -> list[Problem]:
+    data = mapping(doc.data)
+    services = {k: mapping(v) for k, v in mapping(data.get("services")).items()}
+    credentials = mapping(data.get("credentials"))
+    problems: list[Problem] = []
+    if not services:
+        problems.append(doc.problem(("services",), "a profile needs at least one service under 'services'"))
+    for name, service in services.items():
+        problems += _check_service(doc, name, service, services, credentials, root)
+    problems += _check_cycles(doc, services)
+    for name, mode in mapping(data.get("failure_modes")).items():
+        problems += _check_failure_mode(doc, name, mapping(mode), services)
+    return problems
+
+
+def _check_service(doc: YamlDoc, name: str, service: dict, services: dict, credentials: dict, root: Path) -> list[Problem]:
+    here = ("services", name)
+    problems: list[Problem] = []
+    for index, dependency in enumerate(sequence(service.get("depends_on"))):
+        where = here + ("depends_on", index)
+        if dependency == name:
+            problems.append(doc.problem(where, "a service cannot depend on itself"))
+        elif isinstance(dependency, str) and dependency not in services:
+            problems.append(doc.problem(where, unknown("service", dependency, services)))
+    ports = service_ports(service)
+    port_list = ", ".join(ports) if ports else "none"
+    for port in published_ports(service):
+        if port not in ports:
+            where = here + ("publish",) + ((sequence(service["publish"]).index(port),) if isinstance(service["publish"], list) else (port,))
+            problems.append(doc.problem(where, unknown("port", port, ports) + f" (ports of {name}: {port_list})",
+                                        key=isinstance(service["publish"], dict)))
+    health = mapping(service.get("health"))
+    for key in ("tcp", "port"):
+        port = health.get(key)
+        if isinstance(port, str) and port not in ports:
+            problems.append(doc.problem(here + ("health", key), unknown("port", port, ports) + f" (ports of {name}: {port_list})"))
+    if ("http" in health or "tcp" in health) and not ports:
+        problems.append(doc.problem(here + ("health",), f"an http or tcp health check needs a port, and {name} declares none"))
+    for secret in mapping(service.get("secret_files")):
+        if secret not in credentials:
+            problems.append(doc.problem(here + ("secret_files", secret), unknown("secret", secret, credentials), key=True))
+    problems += _check_files(doc, here, service, root)
+    return problems
+
+
+def _check_files(doc: YamlDoc, here: TreePath, service: dict, root: Path) -> list[Problem]:
+    found: list[Problem | None] = []
+    build = service.get("build")
+    if isinstance(build, str):
+        found.append(check_path(doc, here + ("build",), build, root, directory=True))
+    elif isinstance(build, dict) and isinstance(build.get("context"), str):
+        where = here + ("build", "context")
+        context_problem = check_path(doc, where, build["context"], root, directory=True)
+        found.append(context_problem)
+        if context_problem is None:
+            context = doc.source_of(where).parent / build["context"]
+            found.append(check_path(doc, here + ("build", "dockerfile"), build.get("dockerfile", "Dockerfile"),
+                                    root, base=context))
+    for index, step in enumerate(sequence(service.get("seed"))):
+        step = mapping(step)
+        if "sql" in step:
+            found.append(check_path(doc, here + ("seed", index, "sql"), step["sql"], root))
+        for column, generator in mapping(mapping(step.get("rows")).get("columns")).items():
+            for kind in ("int", "float"):
+                bounds = mapping(mapping(generator).get(kind))
+                low, high = bounds.get("min"), bounds.get("max")
+                if isinstance(low, (int, float)) and isinstance(high, (int, float)) and low > high:
+                    found.append(doc.problem(here + ("seed", index, "rows", "columns", column, kind),
+                                             f"min ({low}) is greater than max ({high})"))
+    stub = mapping(service.get("stub"))
+    if "openapi" in stub:
+        found.append(check_path(doc, here + ("stub", "openapi"), stub["openapi"], root))
+    return [p for p in found if p is not None]
+
+
+def _check_cycles(doc: YamlDoc, services: dict) -> list[Problem]:
+    graph = {name: [d for d in sequence(s.get("depends_on")) if isinstance(d, str) and d in services and d != name]
+             for name, s in services.items()}
+    problems: list[Problem] = []
+    reported: set[frozenset[str]] = set()
+    state: dict[str, int] = {}  # 1: on the current path, 2: finished
+
+    def visit(node: str, trail: list[str]) -> None:
+        state[node] = 1
+        for nxt in graph[node]:
+            if state.get(nxt) == 1:
+                cycle = trail[trail.index(nxt):] + [nxt]
+                if frozenset(cycle) not in reported:
+                    reported.add(frozenset(cycle))
+                    problems.append(doc.problem(("services", nxt, "depends_on"), "dependency cycle: " + " -> ".join(cycle)))
+            elif nxt not in state:
+                visit(nxt, trail + [nxt])
+        state[node] = 2
+
+    for name in graph:
+        if name not in state:
+            visit(name, [name])
+    return problems
+
+
+def _check_failure_mode(doc: YamlDoc, name: str, mode: dict, services: dict) -> list[Problem]:
+    here = ("failure_modes", name)
+    problems: list[Problem] = []
+    target = mode.get("target")
+    service = services.get(target) if isinstance(target, str) else None
+    if isinstance(target, str) and service is None:
+        problems.append(doc.problem(here + ("target",), unknown("service", target, services)))
+    if service is not None:
+        network = [k for k in mode if k not in ("target", "container", "http_errors", "retry_after")]
+        if network and not service_ports(service):
+            problems.append(doc.problem(here + ("target",), f"'{target}' declares no ports, so there is no traffic "
+                                                            "to interpose on; add 'ports' to it"))
+        if "http_errors" in mode and "stub" not in service:
+            problems.append(doc.problem(here + ("http_errors",), f"http_errors apply to stub services only, and "
+                                                                 f"'{target}' is not a stub", key=True))
+    if isinstance(mode.get("toxicity"), str) and parse_percent(mode["toxicity"]) is None:
+        problems.append(doc.problem(here + ("toxicity",), "must be between 0% and 100%"))
+    total = 0.0
+    for status, rate in mapping(mode.get("http_errors")).items():
+        fraction = parse_percent(rate)
+        if fraction is None and isinstance(rate, str):
+            problems.append(doc.problem(here + ("http_errors", status), "must be between 0% and 100%"))
+        total += fraction or 0.0
+    if total > 1.0 + 1e-9:
+        problems.append(doc.problem(here + ("http_errors",), f"error rates add up to more than 100% ({total:.0%})"))
+    rate = parse_size(mode.get("bandwidth")) if isinstance(mode.get("bandwidth"), (str, int)) else None
+    if rate is not None and rate < 1024:
+        problems.append(doc.problem(here + ("bandwidth",), "must be at least 1k (bytes per second): "
+                                                           "bandwidth is limited in whole KB/s"))
+    return problems

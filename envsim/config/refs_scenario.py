@@ -1,0 +1,157 @@
+"""Cross-reference checks of a scenario against its (already loaded) profile."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from envsim.config.model import Profile
+from envsim.config.refs import check_path, mapping, sequence, unknown
+from envsim.config.yamlload import YamlDoc
+from envsim.errors import Problem
+from envsim.units import parse_duration, parse_percent
+
+LATENCY_METRICS = ("p50", "p90", "p95", "p99", "avg", "max")
+
+
+def task_index(data: dict) -> tuple[list[str], dict[str, list[str]]]:
+    """Declared task names, and request text ("GET /products") -> names of the tasks sending it."""
+    names: list[str] = []
+    by_request: dict[str, list[str]] = {}
+    for task in sequence(mapping(data.get("load")).get("tasks")):
+        task = mapping(task)
+        if isinstance(task.get("name"), str):
+            names.append(task["name"])
+            if isinstance(task.get("request"), str):
+                by_request.setdefault(" ".join(task["request"].split()), []).append(task["name"])
+    return names, by_request
+
+
+def resolve_endpoint(endpoint: str, names: list[str], by_request: dict[str, list[str]]) -> str | None:
+    if endpoint in names:
+        return endpoint
+    matches = by_request.get(" ".join(endpoint.split()), [])
+    return matches[0] if len(matches) == 1 else None
+
+
+def load_duration(load: dict) -> float | None:
+    if "duration" in load:
+        return parse_duration(load["duration"])
+    stages = [parse_duration(mapping(s).get("duration")) for s in sequence(load.get("stages"))]
+    return sum(s for s in stages if s is not None) if stages else None
+
+
+def check_scenario_refs(doc: YamlDoc, profile: Profile | None, root: Path) -> list[Problem]:
+    data = mapping(doc.data)
+    load = mapping(data.get("load"))
+    problems: list[Problem] = []
+    problems += _check_load(doc, load, profile, root)
+    names, by_request = task_index(data)
+    declarative = "tasks" in load and "locustfile" not in load
+    timeline_faults: dict[str, list[dict]] = {}
+    duration = load_duration(load)
+    for index, entry in enumerate(sequence(data.get("timeline"))):
+        entry = mapping(entry)
+        fault = entry.get("fault")
+        if not isinstance(fault, str):
+            continue
+        timeline_faults.setdefault(fault, []).append(entry)
+        if profile is not None and fault not in {m.name for m in profile.failure_modes}:
+            problems.append(doc.problem(("timeline", index, "fault"), unknown("failure mode", fault, [m.name for m in profile.failure_modes])
+                                        + f" (failure_modes of profile '{profile.name}')"))
+        at = parse_duration(entry.get("at"))
+        if at is not None and duration is not None and at >= duration:
+            problems.append(doc.problem(("timeline", index, "at"), f"starts at {at:g}s, after the load ends ({duration:g}s)"))
+    for index, check in enumerate(sequence(data.get("checks"))):
+        problems += _check_check(doc, index, mapping(check), profile, names, by_request, declarative, timeline_faults)
+    reports = mapping(data.get("reports"))
+    if isinstance(reports.get("dir"), str):
+        target = doc.source_of(("reports", "dir")).parent / reports["dir"]
+        from envsim.config.discover import inside
+
+        if not inside(target, root):
+            problems.append(doc.problem(("reports", "dir"), f"path '{reports['dir']}' leads outside the repo ({root})"))
+    return problems
+
+
+def _check_load(doc: YamlDoc, load: dict, profile: Profile | None, root: Path) -> list[Problem]:
+    problems: list[Problem] = []
+    if "locustfile" in load:
+        found = check_path(doc, ("load", "locustfile"), load["locustfile"], root)
+        problems += [found] if found else []
+    seen: dict[str, int] = {}
+    for index, task in enumerate(sequence(load.get("tasks"))):
+        name = mapping(task).get("name")
+        if isinstance(name, str):
+            if name in seen:
+                problems.append(doc.problem(("load", "tasks", index, "name"), f"duplicate task name '{name}' (also task {seen[name] + 1})"))
+            seen.setdefault(name, index)
+    if "duration" not in load and "stages" not in load:
+        problems.append(doc.problem(("load",), "missing required key 'duration' (or give 'stages')"))
+    if profile is None:
+        return problems
+    if "users" not in load and "stages" not in load and profile.load.users is None:
+        problems.append(doc.problem(("load",), f"missing 'users' (profile '{profile.name}' has no scale.load.users default)"))
+    target = load.get("target")
+    if isinstance(target, str):
+        service_name, _, port = target.partition(".")
+        names = [s.name for s in profile.services]
+        if service_name not in names:
+            problems.append(doc.problem(("load", "target"), unknown("service", service_name, names)))
+        else:
+            service = profile.service(service_name)
+            published = [p for p, _ in service.publish]
+            if not published:
+                problems.append(doc.problem(("load", "target"), f"'{service_name}' publishes no port: add 'publish' to it in the profile"))
+            elif port and port not in published:
+                problems.append(doc.problem(("load", "target"), unknown("published port", port, published)))
+    elif not any(s.publish for s in profile.services):
+        problems.append(doc.problem(("load",), f"no service of profile '{profile.name}' publishes a port to send load to; "
+                                               "add 'publish' to the service under test"))
+    return problems
+
+
+def _check_check(doc: YamlDoc, index: int, check: dict, profile: Profile | None, names: list[str],
+                 by_request: dict[str, list[str]], declarative: bool, timeline_faults: dict[str, list[dict]]) -> list[Problem]:
+    here = ("checks", index)
+    problems: list[Problem] = []
+    endpoint = check.get("endpoint")
+    if isinstance(endpoint, str) and declarative and resolve_endpoint(endpoint, names, by_request) is None:
+        several = by_request.get(" ".join(endpoint.split()), [])
+        if len(several) > 1:
+            problems.append(doc.problem(here + ("endpoint",), f"'{endpoint}' is sent by several tasks ({', '.join(several)}); name one"))
+        else:
+            problems.append(doc.problem(here + ("endpoint",), unknown("task", endpoint, [*names, *by_request])))
+    for key in ("during", "after"):
+        fault = check.get(key)
+        if isinstance(fault, str) and fault not in timeline_faults:
+            problems.append(doc.problem(here + (key,), unknown("fault", fault, timeline_faults) + " (not in the timeline)"))
+    if check.get("metric") == "recovery_time":
+        for comparator in ("above", "at_least", "equals"):
+            if comparator in check:
+                problems.append(doc.problem(here + (comparator,), "recovery_time takes 'below' or 'at_most'", key=True))
+        fault = check.get("after")
+        if isinstance(fault, str) and any("for" not in entry for entry in timeline_faults.get(fault, [])):
+            problems.append(doc.problem(here + ("after",), f"recovery is measured after a fault ends, but '{fault}' "
+                                                           "has no 'for' in the timeline"))
+    if check.get("metric") == "error_rate":
+        for comparator in ("below", "above", "at_most", "at_least", "equals"):
+            if isinstance(check.get(comparator), str) and parse_percent(check[comparator]) is None:
+                problems.append(doc.problem(here + (comparator,), "must be between 0% and 100%"))
+    for kind in ("sql", "http"):
+        spec = mapping(check.get(kind))
+        service = spec.get("service")
+        if profile is None or not isinstance(service, str):
+            continue
+        services = [s.name for s in profile.services]
+        if service not in services:
+            problems.append(doc.problem(here + (kind, "service"), unknown("service", service, services)))
+        elif kind == "http" and isinstance(spec.get("port"), str):
+            ports = [p for p, _ in profile.service(service).ports]
+            if spec["port"] not in ports:
+                problems.append(doc.problem(here + (kind, "port"), unknown("port", spec["port"], ports)))
+    for comparator in ("below", "above", "at_most", "at_least", "equals"):
+        counted = mapping(check.get(comparator)) if "sql" in check else {}
+        for what, task in counted.items():
+            if isinstance(task, str) and declarative and resolve_endpoint(task, names, by_request) is None:
+                problems.append(doc.problem(here + (comparator, what), unknown("task", task, [*names, *by_request])))
+    return problems
