@@ -7,6 +7,7 @@ reported it), so every problem in a file is found in one pass.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from envsim.config.discover import inside
 from envsim.config.schema_check import did_you_mean
 from envsim.config.yamlload import TreePath, YamlDoc
 from envsim.errors import Problem
-from envsim.units import parse_percent, parse_size
+from envsim.units import PERCENT_PATTERN, parse_percent, parse_size
 
 STUB_DEFAULT_PORT_NAME = "http"
 
@@ -30,6 +31,11 @@ def sequence(value: Any) -> list:
 def unknown(kind: str, name: Any, known: Any) -> str:
     names = [str(k) for k in known]
     return f"unknown {kind} '{name}'{did_you_mean(str(name), names)}"
+
+
+def percent_out_of_range(value: Any) -> bool:
+    """`150%`: the right form (the schema accepts it) but not a share of anything."""
+    return isinstance(value, str) and re.match(PERCENT_PATTERN, value) is not None and parse_percent(value) is None
 
 
 def check_path(doc: YamlDoc, where: TreePath, value: Any, root: Path, *, directory: bool = False,
@@ -178,12 +184,12 @@ def _check_failure_mode(doc: YamlDoc, name: str, mode: dict, services: dict) -> 
         if "http_errors" in mode and "stub" not in service:
             problems.append(doc.problem(here + ("http_errors",), f"http_errors apply to stub services only, and "
                                                                  f"'{target}' is not a stub", key=True))
-    if isinstance(mode.get("toxicity"), str) and parse_percent(mode["toxicity"]) is None:
+    if percent_out_of_range(mode.get("toxicity")):
         problems.append(doc.problem(here + ("toxicity",), "must be between 0% and 100%"))
     total = 0.0
     for status, rate in mapping(mode.get("http_errors")).items():
         fraction = parse_percent(rate)
-        if fraction is None and isinstance(rate, str):
+        if percent_out_of_range(rate):
             problems.append(doc.problem(here + ("http_errors", status), "must be between 0% and 100%"))
         total += fraction or 0.0
     if total > 1.0 + 1e-9:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from envsim.config.model import Profile
-from envsim.config.refs import check_path, mapping, sequence, unknown
+from envsim.config.refs import check_path, mapping, percent_out_of_range, sequence, unknown
 from envsim.config.yamlload import YamlDoc
 from envsim.errors import Problem
-from envsim.units import parse_duration, parse_percent
+from envsim.units import parse_duration
 
 LATENCY_METRICS = ("p50", "p90", "p95", "p99", "avg", "max")
 
@@ -135,7 +135,7 @@ def _check_check(doc: YamlDoc, index: int, check: dict, profile: Profile | None,
                                                            "has no 'for' in the timeline"))
     if check.get("metric") == "error_rate":
         for comparator in ("below", "above", "at_most", "at_least", "equals"):
-            if isinstance(check.get(comparator), str) and parse_percent(check[comparator]) is None:
+            if percent_out_of_range(check.get(comparator)):
                 problems.append(doc.problem(here + (comparator,), "must be between 0% and 100%"))
     for kind in ("sql", "http"):
         spec = mapping(check.get(kind))

@@ -91,8 +91,8 @@ def _problems_for(doc: YamlDoc, error) -> list[Problem]:
         expected = schema.get("x-expected", "a valid name")
         return [doc.problem(key_path, f"invalid name '{instance}': expected {expected}", key=True)]
 
-    if validator is None or schema is False or error.schema is False:
-        return [_forbidden_combination(doc, error, path)]
+    if validator == "not" and "dependentSchemas" in error.schema_path:
+        return _forbidden_combination(doc, error, path)
 
     if validator == "additionalProperties":
         allowed = set(schema.get("properties", {}))
@@ -152,14 +152,13 @@ def _choice_message(validator: str, branches: list, instance: Any) -> str:
     return message
 
 
-def _forbidden_combination(doc: YamlDoc, error, path: TreePath) -> Problem:
-    """A `false` subschema under dependentSchemas: key X may not appear together with key Y."""
+def _forbidden_combination(doc: YamlDoc, error, path: TreePath) -> list[Problem]:
+    """dependentSchemas {X: {not: {anyOf: [{required: [Y]}, ...]}}}: Y may not appear together with X."""
     schema_path = list(error.schema_path)
-    key = path[-1] if path else "?"
-    if "dependentSchemas" in schema_path:
-        trigger = schema_path[schema_path.index("dependentSchemas") + 1]
-        return doc.problem(path, f"'{key}' cannot be combined with '{trigger}'", key=True)
-    return doc.problem(path, f"'{key}' is not allowed here", key=True)
+    trigger = schema_path[schema_path.index("dependentSchemas") + 1]
+    branches = error.validator_value.get("anyOf", []) if isinstance(error.validator_value, dict) else []
+    present = [k for b in branches for k in b.get("required", []) if isinstance(error.instance, dict) and k in error.instance]
+    return [doc.problem(path + (key,), f"'{key}' cannot be combined with '{trigger}'", key=True) for key in present]
 
 
 def _plain_message(validator: str, expected: Any, instance: Any, error) -> str:
