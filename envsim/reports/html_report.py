@@ -40,6 +40,7 @@ tr.failed td{background:#fef2f2}
 .empty{fill:#94a3b8}
 .legend span{display:inline-block;margin-right:14px}.swatch{display:inline-block;width:12px;height:12px;
 border-radius:2px;vertical-align:-1px;margin-right:4px}
+#run th,#environment th{width:24%}
 pre{background:#fff;border:1px solid #e2e8f0;padding:8px;overflow:auto;margin:0}
 """
 
@@ -94,10 +95,11 @@ def _legend(journal: Journal) -> str:
     return f'<p class="legend">Shaded: fault windows (actual times). {spans}</p>' if names else ""
 
 
-def _key_values(table_id: str, mapping: dict[str, Any]) -> str:
+def _key_values(table_id: str, mapping: dict[str, Any], sort: bool = False) -> str:
     if not mapping:
         return '<p class="meta">Nothing recorded.</p>'
-    rows = "".join(f"<tr><th>{escape(str(k))}</th><td>{_cell(v)}</td></tr>" for k, v in sorted(mapping.items()))
+    items = sorted(mapping.items()) if sort else mapping.items()
+    rows = "".join(f"<tr><th>{escape(str(k))}</th><td>{_cell(v)}</td></tr>" for k, v in items)
     return f'<table id="{table_id}"><tbody>{rows}</tbody></table>'
 
 
@@ -156,7 +158,7 @@ started {escape(journal.started_at)} · {journal.duration:.0f}s of load</div>
 <h2>Run</h2>
 {_key_values("run", run)}
 <h2>Environment</h2>
-{_key_values("environment", dict(journal.environment))}
+{_key_values("environment", dict(journal.environment), sort=True)}
 </main></body>
 </html>
 """
