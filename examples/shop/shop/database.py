@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import socket
 import threading
-import time
 from contextlib import contextmanager
 from typing import Iterator, Sequence
 
@@ -122,7 +121,6 @@ class _Watchdog:
         self._lock = threading.Lock()
         self._finished = False
         self.fired = False
-        self._started = time.monotonic()
         self._timer = threading.Timer(deadline, self._fire)
         self._timer.daemon = True
         self._timer.start()
