@@ -5,8 +5,7 @@ from __future__ import annotations
 import math
 
 from envsim.verdict.result import CheckResult
-
-COMPARATOR_SYMBOLS = {"below": "<", "above": ">", "equals": "=", "at_most": "<=", "at_least": ">="}
+from envsim.verdict.serialize import COMPARATOR_SYMBOLS
 
 
 def _trim(number: float) -> str:

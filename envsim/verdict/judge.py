@@ -12,7 +12,7 @@ from envsim.config.model import Check, HttpInvariant, MetricCheck, RecoveryCheck
 from envsim.run.journal import Journal, ProbeResult
 from envsim.verdict.metrics import endpoint_keys, points_for, resolve_endpoint, window_stats
 from envsim.verdict.phases import resolve_phase
-from envsim.verdict.recovery import measure_recovery
+from envsim.verdict.recovery import RECOVERY_STREAK, measure_recovery
 from envsim.verdict.result import CheckResult, Verdict
 from envsim.verdict.serialize import LATENCY_METRICS, check_id, checks_from_dicts, default_label
 
@@ -75,7 +75,8 @@ def judge_recovery(journal: Journal, check: RecoveryCheck, cid: str, label: str)
     if recovery.seconds is None:
         return result(False, None, f"did not recover within {recovery.searched:.0f}s (back to baseline: {recovery.bounds.describe()})")
     passed = compare(recovery.seconds, "below", check.bound)
-    return result(passed, recovery.seconds, f"back to baseline ({recovery.bounds.describe()}) for 3s")
+    streak = f"{RECOVERY_STREAK}s in a row"
+    return result(passed, recovery.seconds, f"back to baseline ({recovery.bounds.describe()}) for {streak}")
 
 
 def _latest_probe(journal: Journal, cid: str) -> ProbeResult | None:

@@ -28,7 +28,7 @@ def check_id(index: int) -> str:
     return f"check-{index + 1}"
 
 
-def format_bound(metric: str, value: float) -> str:
+def bound_text(metric: str, value: float) -> str:
     """A bound in the unit a user writes it in: ms/s for latency, % for rates."""
     if metric in LATENCY_METRICS or metric == "recovery_time":
         return f"{value * 1000:g}ms" if value < 1 else f"{value:g}s"
@@ -46,10 +46,10 @@ def default_label(check: Check) -> str:
         if check.phase != "run":
             kind, _, fault = check.phase.partition(":")
             parts.append(f"{kind} {fault}" if fault else kind)
-        parts.append(f"{COMPARATOR_SYMBOLS[check.comparator]} {format_bound(check.metric, check.bound)}")
+        parts.append(f"{COMPARATOR_SYMBOLS[check.comparator]} {bound_text(check.metric, check.bound)}")
         return " ".join(parts)
     if isinstance(check, RecoveryCheck):
-        return f"recovery_time after {check.fault} < {format_bound('recovery_time', check.bound)}"
+        return f"recovery_time after {check.fault} < {bound_text('recovery_time', check.bound)}"
     if isinstance(check, SqlInvariant):
         if check.expected_count_of is not None:
             target = f"{check.expected_count_of[0]} of {check.expected_count_of[1]}"

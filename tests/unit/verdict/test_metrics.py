@@ -66,3 +66,29 @@ def test_empty_window_has_no_metrics():
     assert stats.requests == 0
     assert stats.metric("p95") is None
     assert stats.metric("error_rate") is None
+
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@given(
+    samples=st.lists(st.integers(min_value=0, max_value=5000), min_size=1, max_size=300),
+    fraction=st.sampled_from([0.5, 0.9, 0.95, 0.99]),
+    split=st.integers(min_value=0, max_value=300),
+)
+def test_merged_histogram_percentile_equals_the_percentile_of_the_raw_samples(samples, fraction, split):
+    import math
+    from collections import Counter
+
+    # the same samples recorded over two seconds, then merged by the window
+    first, second = samples[:split], samples[split:]
+    points = [
+        StatsPoint(0, "", len(first), 0, tuple(sorted(Counter(first).items()))),
+        StatsPoint(1, "", len(second), 0, tuple(sorted(Counter(second).items()))),
+    ]
+    stats = window_stats(points, [Interval(0, 2)])
+    ordered = sorted(samples)
+    expected = ordered[max(1, math.ceil(fraction * len(ordered))) - 1] / 1000
+    assert stats.percentile(fraction) == expected
+    assert stats.metric("max") == ordered[-1] / 1000
