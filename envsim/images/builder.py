@@ -1,0 +1,133 @@
+"""Running `docker build` through the engine API, with envsim's labels and a cache key.
+
+Also hashes a user's build context, so an unchanged context is not rebuilt.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import time
+from collections import deque
+from pathlib import Path
+from typing import Mapping
+
+from envsim.errors import EnvironmentProblem
+from envsim.images.progress import ImageProgress
+from envsim.images.recipes import LABEL_HASH
+
+_BUILD_TIMEOUT = 1800  # seconds for the whole API call; apt installs take minutes on 2 cores
+
+
+def cached_image_id(client, name: str, key: str) -> str | None:
+    """The id of `name` if it exists and was built from the inputs `key` stands for."""
+    image = local_image(client, name)
+    if image is not None and (image.labels or {}).get(LABEL_HASH) == key:
+        return image.id
+    return None
+
+
+def local_image(client, name: str):
+    import docker.errors
+
+    try:
+        return client.images.get(name)
+    except docker.errors.ImageNotFound:
+        return None
+
+
+def build_image(
+    client,
+    context: Path,
+    tag: str,
+    *,
+    dockerfile: str = "Dockerfile",
+    buildargs: Mapping[str, str] | None = None,
+    labels: Mapping[str, str],
+    progress: ImageProgress,
+) -> str:
+    """Build `context` as `tag`; returns the image id. Never pulls (FROM images are ensured first)."""
+    started = time.monotonic()
+    recent: deque[str] = deque(maxlen=25)
+    previous_timeout = client.api.timeout
+    client.api.timeout = _BUILD_TIMEOUT
+    try:
+        stream = client.api.build(
+            path=str(context),
+            dockerfile=dockerfile,
+            tag=tag,
+            buildargs=dict(buildargs or {}),
+            labels=dict(labels),
+            rm=True,
+            forcerm=True,
+            pull=False,
+            decode=True,
+        )
+        for chunk in stream:
+            if "error" in chunk:
+                recent.append(str(chunk["error"]).rstrip())
+                raise EnvironmentProblem(
+                    f"building {tag} failed:\n" + "\n".join(recent),
+                    hint=f"the build context is {context}",
+                )
+            text = str(chunk.get("stream", "")).rstrip()
+            if text:
+                recent.extend(text.splitlines())
+                if text.startswith("Step "):
+                    progress.report(tag, text)
+    finally:
+        client.api.timeout = previous_timeout
+    image = local_image(client, tag)
+    if image is None:
+        raise EnvironmentProblem(f"building {tag} finished but the engine has no such image")
+    progress.report(tag, f"built in {time.monotonic() - started:.0f}s ({image.short_id})")
+    return image.id
+
+
+def context_digest(context: Path, dockerfile: str) -> str:
+    """A hash of what `docker build` would send: every file not excluded by .dockerignore.
+
+    Matching is conservative: with negated patterns ("!x") nothing is excluded, so a change
+    can only cause a rebuild too many, never a stale image.
+    """
+    patterns = _dockerignore(context)
+    digest = hashlib.sha256()
+    for path in sorted(p for p in context.rglob("*") if p.is_file() or p.is_symlink()):
+        relative = path.relative_to(context).as_posix()
+        if relative != dockerfile and _ignored(relative, patterns):
+            continue
+        digest.update(f"{relative}\0".encode())
+        if path.is_symlink():
+            digest.update(f"link:{path.readlink()}".encode())
+        else:
+            with path.open("rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _dockerignore(context: Path) -> list[str]:
+    ignore = context / ".dockerignore"
+    patterns = [".git"]
+    if ignore.is_file():
+        for line in ignore.read_text(encoding="utf-8", errors="replace").splitlines():
+            line = line.strip()
+            if line and not line.startswith("#"):
+                patterns.append(line.strip("/"))
+    if any(p.startswith("!") for p in patterns):
+        return []
+    return patterns
+
+
+def _ignored(relative: str, patterns: list[str]) -> bool:
+    parts = relative.split("/")
+    prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    for pattern in patterns:
+        bare = pattern[3:] if pattern.startswith("**/") else None
+        for prefix in prefixes:
+            if fnmatch.fnmatchcase(prefix, pattern):
+                return True
+            if bare and fnmatch.fnmatchcase(prefix.rsplit("/", 1)[-1], bare):
+                return True
+    return False

@@ -1,0 +1,63 @@
+"""`python -m envsim.images.prepare_test_images [REPO]`: the images envsim's own tests run.
+
+The fixed set (Toxiproxy and the substitutes the tests start) plus whatever the example
+profile profiles/prod-like.yaml needs, once that profile loads.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+from envsim.errors import EnvsimError
+from envsim.images.progress import PlainProgress
+from envsim.images.requirements import TOXIPROXY_IMAGE, ImageRequirement
+
+TEST_IMAGES = (
+    ImageRequirement(TOXIPROXY_IMAGE, "toxiproxy"),
+    ImageRequirement("postgres:15", "image"),
+    ImageRequirement("redis:7", "image"),
+    ImageRequirement("python:3.11-slim", "image"),
+)
+EXAMPLE_PROFILE = "prod-like"
+
+
+def test_requirements(repo: Path) -> list[ImageRequirement]:
+    requirements = list(TEST_IMAGES)
+    profile_file = repo / "profiles" / f"{EXAMPLE_PROFILE}.yaml"
+    if not profile_file.is_file():
+        return requirements
+    try:
+        from envsim.config import load_profile, resolve_profile_path
+        from envsim.images.requirements import required_images
+
+        profile = load_profile(resolve_profile_path(EXAMPLE_PROFILE, repo), os.environ)
+    except (ImportError, EnvsimError) as error:
+        print(f"[prepare] {profile_file}: not loadable yet ({error}); preparing the fixed set only", file=sys.stderr)
+        return requirements
+    names = {r.name for r in requirements}
+    return requirements + [r for r in required_images(profile) if r.name not in names]
+
+
+def main(argv: list[str]) -> int:
+    from envsim.cli.failures import report_error
+    from envsim.images.connect import docker_client
+    from envsim.images.ensure import ensure_images
+
+    repo = Path(argv[0]).resolve() if argv else Path.cwd()
+    started = time.monotonic()
+    try:
+        client = docker_client()
+        prepared = ensure_images(test_requirements(repo), client, PlainProgress(sys.stdout))
+    except EnvsimError as error:
+        return report_error(error)
+    for name, image_id in prepared.items():
+        print(f"  {name:40} {image_id[7:19]}")
+    print(f"images ready in {time.monotonic() - started:.0f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

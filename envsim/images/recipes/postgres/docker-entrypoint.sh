@@ -1,0 +1,59 @@
+#!/bin/bash
+# The official image's start-up contract, in brief: as root, fix ownership and drop to the
+# postgres user; on an empty PGDATA run initdb with POSTGRES_USER/POSTGRES_PASSWORD, create
+# POSTGRES_DB, run /docker-entrypoint-initdb.d/*, then start the server on all addresses.
+set -Eeo pipefail
+
+if [ "${1:0:1}" = '-' ]; then
+	set -- postgres "$@"
+fi
+
+if [ "$1" = 'postgres' ] && [ "$(id -u)" = '0' ]; then
+	mkdir -p "$PGDATA" /var/run/postgresql
+	chown -R postgres:postgres "$PGDATA" /var/run/postgresql
+	chmod 700 "$PGDATA"
+	exec setpriv --reuid=postgres --regid=postgres --init-groups "$BASH_SOURCE" "$@"
+fi
+
+run_initdb_scripts() {
+	local f
+	for f in /docker-entrypoint-initdb.d/*; do
+		case "$f" in
+			*.sh)     echo "running $f"; . "$f" ;;
+			*.sql)    echo "running $f"; psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" -f "$f" ;;
+			*.sql.gz) echo "running $f"; gunzip -c "$f" | psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" ;;
+			*)        [ -e "$f" ] && echo "ignoring $f" ;;
+		esac
+	done
+}
+
+if [ "$1" = 'postgres' ] && [ ! -s "$PGDATA/PG_VERSION" ]; then
+	: "${POSTGRES_USER:=postgres}"
+	: "${POSTGRES_DB:=$POSTGRES_USER}"
+	: "${POSTGRES_HOST_AUTH_METHOD:=scram-sha-256}"
+	if [ -z "${POSTGRES_PASSWORD:-}" ] && [ "$POSTGRES_HOST_AUTH_METHOD" != 'trust' ]; then
+		echo 'error: database is uninitialized and POSTGRES_PASSWORD is not set' >&2
+		echo '       (set POSTGRES_PASSWORD, or POSTGRES_HOST_AUTH_METHOD=trust to allow all connections)' >&2
+		exit 1
+	fi
+	pwfile="$(mktemp)"
+	printf '%s\n' "${POSTGRES_PASSWORD:-}" > "$pwfile"
+	initdb --username="$POSTGRES_USER" --pwfile="$pwfile" -D "$PGDATA" $POSTGRES_INITDB_ARGS
+	rm -f "$pwfile"
+	printf '\nhost all all all %s\n' "$POSTGRES_HOST_AUTH_METHOD" >> "$PGDATA/pg_hba.conf"
+	printf "\nlisten_addresses = '*'\n" >> "$PGDATA/postgresql.conf"
+
+	# A server on the unix socket only, so nothing connects before initialisation is done.
+	pg_ctl -D "$PGDATA" -o "-c listen_addresses=''" -w start
+	export PGPASSWORD="${POSTGRES_PASSWORD:-}"
+	if [ "$POSTGRES_DB" != 'postgres' ]; then
+		psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres \
+			--set db="$POSTGRES_DB" <<<'CREATE DATABASE :"db";'
+	fi
+	run_initdb_scripts
+	unset PGPASSWORD
+	pg_ctl -D "$PGDATA" -m fast -w stop
+	echo 'PostgreSQL init process complete; ready for start up.'
+fi
+
+exec "$@"

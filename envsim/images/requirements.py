@@ -1,0 +1,149 @@
+"""Which images a profile needs: pure, from the model alone (no engine, no files but Dockerfiles)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from envsim.config.model import BuildSpec, Profile
+
+# The pinned official Toxiproxy image, used as-is where a registry answers. Offline, a local
+# build of the same version stands in for it (see envsim.images.toxiproxy_image()).
+TOXIPROXY_VERSION = "2.12.0"
+TOXIPROXY_IMAGE = f"ghcr.io/shopify/toxiproxy:{TOXIPROXY_VERSION}"
+TOXIPROXY_LOCAL_IMAGE = f"envsim/toxiproxy:{TOXIPROXY_VERSION}"
+
+ImageSource = Literal["image", "build", "toxiproxy"]
+
+
+@dataclass(frozen=True)
+class ImageRequirement:
+    """One image the stack will run, and how to get it when it is not present."""
+
+    name: str  # the reference containers are created from
+    source: ImageSource
+    build: BuildSpec | None = None  # source == "build"
+    services: tuple[str, ...] = ()  # who needs it, for messages
+
+
+def build_image_name(profile_name: str, service_name: str) -> str:
+    """The tag envsim gives the image it builds from a service's `build:` spec."""
+    return f"envsim/{_slug(profile_name)}-{_slug(service_name)}:latest"
+
+
+def required_images(profile: Profile) -> list[ImageRequirement]:
+    """Every image the profile's stack needs, dependencies (FROM images of builds) first.
+
+    Stub services are served by the stub engine's image, which the stub layer names; they
+    add nothing here.
+    """
+    needed: dict[str, ImageRequirement] = {}
+
+    def add(requirement: ImageRequirement) -> None:
+        known = needed.get(requirement.name)
+        if known is None:
+            needed[requirement.name] = requirement
+        else:
+            needed[requirement.name] = ImageRequirement(
+                known.name, known.source, known.build, _merge(known.services, requirement.services)
+            )
+
+    builds: list[ImageRequirement] = []
+    for service in profile.services:
+        if service.build is not None:
+            for base in build_base_images(service.build):
+                add(ImageRequirement(base, "image", services=(service.name,)))
+            builds.append(
+                ImageRequirement(
+                    build_image_name(profile.name, service.name), "build", service.build, (service.name,)
+                )
+            )
+        elif service.image is not None:
+            add(ImageRequirement(service.image, "image", services=(service.name,)))
+    add(ImageRequirement(TOXIPROXY_IMAGE, "toxiproxy"))
+    return [*needed.values(), *builds]
+
+
+def build_base_images(build: BuildSpec) -> list[str]:
+    """The images a build's Dockerfile starts FROM, with build args applied; [] if unreadable."""
+    try:
+        text = (build.context / build.dockerfile).read_text(encoding="utf-8")
+    except OSError:
+        return []  # the build itself reports the missing Dockerfile, with Docker's words
+    return dockerfile_base_images(text, dict(build.args))
+
+
+_ARG = re.compile(r"^\s*ARG\s+([A-Za-z_][A-Za-z0-9_]*)(?:=(\S*))?\s*$", re.IGNORECASE)
+_FROM = re.compile(r"^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?\s*$", re.IGNORECASE)
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def dockerfile_base_images(text: str, args: dict[str, str]) -> list[str]:
+    """External images named by FROM lines; stage names and `scratch` are not images."""
+    values: dict[str, str] = {}
+    stages: set[str] = set()
+    images: list[str] = []
+    for line in _logical_lines(text):
+        arg = _ARG.match(line)
+        if arg and not stages and not images:  # only ARGs before the first FROM parameterise FROM
+            name, default = arg.group(1), _unquote(arg.group(2) or "")
+            values[name] = args.get(name, default)
+            continue
+        found = _FROM.match(line)
+        if not found:
+            continue
+        image = _substitute(found.group(1), values)
+        if found.group(2):
+            stages.add(found.group(2).lower())
+        if image.lower() in stages or image == "scratch" or image in images or not image:
+            continue
+        images.append(image)
+    return images
+
+
+def _logical_lines(text: str) -> list[str]:
+    lines: list[str] = []
+    pending = ""
+    for raw in text.splitlines():
+        stripped = raw.strip()
+        if stripped.startswith("#") and not pending:
+            continue
+        if stripped.endswith("\\"):
+            pending += stripped[:-1] + " "
+            continue
+        lines.append(pending + stripped)
+        pending = ""
+    if pending:
+        lines.append(pending)
+    return lines
+
+
+def _substitute(text: str, values: dict[str, str]) -> str:
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1) or match.group(3)
+        value = values.get(name, "")
+        if not value and match.group(2) is not None:
+            return match.group(2)
+        return value
+
+    return _VARIABLE.sub(replace, text)
+
+
+def _unquote(value: str) -> str:
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        return value[1:-1]
+    return value
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9._-]+", "-", name.lower()).strip("-._") or "x"
+
+
+def _merge(first: tuple[str, ...], second: tuple[str, ...]) -> tuple[str, ...]:
+    return first + tuple(s for s in second if s not in first)
+
+
+def context_dockerfile(build: BuildSpec) -> Path:
+    return build.context / build.dockerfile
