@@ -1,0 +1,221 @@
+"""Drives one run's load and fault timeline: the call `envsim run` makes once the stack is up.
+
+t = 0 is the moment the Locust child reports that load began; the fault scheduler runs on
+the same origin (the child's wall-clock t0 mapped onto this process's monotonic clock).
+Faults are reverted and the child is stopped on every exit path. SIGINT and SIGTERM end the
+run early: the result then says `interrupted=True` and holds everything measured until then;
+the caller decides the exit status (130).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Iterable, Iterator, Mapping
+
+from envsim.config.model import LoadSpec, TimelineEntry
+from envsim.errors import EnvironmentProblem, InputError, Interrupted
+from envsim.run.child_config import DEFAULT_STOP_TIMEOUT, child_config
+from envsim.run.journal import FaultEvent, StatsPoint
+from envsim.run.load_process import EOF_MESSAGE, LoadProcess
+from envsim.run.progress import RunObserver, RunStart
+from envsim.run.scheduler import FaultScheduler, FaultSwitch
+from envsim.run.series import SeriesBuilder
+
+START_TIMEOUT = 60.0  # seconds for Python + Locust (+ workers) to come up
+END_SLACK = 30.0  # beyond duration + stop timeout, a silent child counts as hung
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    series: tuple[StatsPoint, ...]
+    faults: tuple[FaultEvent, ...]
+    started_at: str  # ISO 8601 UTC wall clock of load start (t = 0)
+    ended_at: str
+    duration: float  # seconds of load actually run
+    interrupted: bool
+    locust_version: str
+    error: str | None = None  # the load ended abnormally (child died, hung)
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, turned into an exception so the same cleanup path runs as for Ctrl-C."""
+
+
+class _NoSwitch:
+    def apply(self, name: str) -> None:
+        raise RuntimeError("no fault switch was given")
+
+    def clear(self, name: str) -> None:
+        pass
+
+
+def run_load(
+    load: LoadSpec,
+    target_url: str,
+    timeline: Iterable[TimelineEntry] = (),
+    switch: FaultSwitch | None = None,
+    observer: RunObserver | None = None,
+    secrets: Mapping[str, str] | None = None,
+    *,
+    stop_timeout: float = DEFAULT_STOP_TIMEOUT,
+    start_timeout: float = START_TIMEOUT,
+) -> LoadResult:
+    """Run `load` against `target_url` while `switch` applies the `timeline`'s faults.
+
+    Raises InputError (unusable locustfile, unknown secret) or EnvironmentProblem (Locust did
+    not start) before load begins; once it began, always returns a LoadResult.
+    """
+    timeline = tuple(timeline)
+    observer = observer or RunObserver()
+    config = child_config(load, target_url, secrets or {}, stop_timeout=stop_timeout)
+    process = LoadProcess(config)
+    scheduler = FaultScheduler(timeline, switch or _NoSwitch(), on_event=observer.on_fault)
+    builder = SeriesBuilder()
+    state: dict[str, Any] = {"t0_wall": None, "t0_mono": None, "duration": None, "version": "", "error": None}
+    interrupted = False
+    started = False
+    result: LoadResult | None = None
+
+    with _sigterm_as_interrupt():
+        try:
+            process.start()
+            hello = _await_start(process, start_timeout)
+            state["t0_wall"], state["version"] = float(hello["t0"]), str(hello.get("locust_version", ""))
+            # The child's wall-clock t0 on our monotonic clock: the scheduler's origin.
+            state["t0_mono"] = time.monotonic() - (time.time() - state["t0_wall"])
+            scheduler.start(state["t0_mono"])
+            started = True
+            observer.on_start(
+                RunStart(config["duration"], load.users, target_url, timeline, load.workers, state["version"])
+            )
+            _follow(process, builder, observer, state, config["duration"] + stop_timeout + END_SLACK)
+        except KeyboardInterrupt:
+            interrupted = True
+        finally:
+            with _signals_deferred():  # a second Ctrl-C must not cut the cleanup short
+                faults = scheduler.revert_all("interrupted" if interrupted else "end of run")
+                if state["duration"] is None and process.main is not None:
+                    process.request_stop()
+                    _drain(process, builder, state, stop_timeout + 5.0)
+                process.close()
+                if started:
+                    result = _result(builder, faults, state, interrupted)
+                    observer.on_end(result)
+    if result is None:  # interrupted before load began; cleanup has run
+        raise Interrupted("interrupted before load began")
+    return result
+
+
+def _await_start(process: LoadProcess, timeout: float) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        message = process.next_message(0.2)
+        if message is None:
+            continue
+        if message["type"] == "started":
+            return message
+        if message["type"] == "error":
+            if message.get("kind") == "input":
+                raise InputError(message["message"])
+            raise EnvironmentProblem(f"Locust could not start: {message['message']}")
+        if message is EOF_MESSAGE:
+            raise EnvironmentProblem("Locust exited before load began", hint=process.log_tail() or None)
+    raise EnvironmentProblem(f"Locust did not start load within {timeout:.0f}s", hint=process.log_tail() or None)
+
+
+def _follow(
+    process: LoadProcess, builder: SeriesBuilder, observer: RunObserver, state: dict[str, Any], limit: float
+) -> None:
+    """Forward seconds to the observer until the child says 'ended' (or dies, or hangs)."""
+    while True:
+        message = process.next_message(0.5)
+        if message is None:
+            if time.monotonic() - state["t0_mono"] > limit:
+                state["error"] = "Locust did not end the load in time; it was stopped"
+                return
+            continue
+        if message["type"] == "second":
+            observer.on_second(builder.add(message))
+        elif message["type"] == "ended":
+            state["duration"] = float(message["duration"])
+            return
+        elif message is EOF_MESSAGE:
+            state["error"] = "Locust exited during the load: " + (process.log_tail()[-500:] or "no output")
+            return
+
+
+def _drain(process: LoadProcess, builder: SeriesBuilder, state: dict[str, Any], timeout: float) -> None:
+    """After an early stop: keep the seconds the child flushes until it says 'ended'."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        message = process.next_message(0.2)
+        if message is None:
+            if process.main is None or process.main.poll() is not None:
+                return
+            continue
+        if message["type"] == "second":
+            builder.add(message)
+        elif message["type"] == "ended":
+            state["duration"] = float(message["duration"])
+            return
+        elif message is EOF_MESSAGE:
+            return
+
+
+def _result(builder: SeriesBuilder, faults: tuple[FaultEvent, ...], state: dict[str, Any], interrupted: bool) -> LoadResult:
+    t0 = state["t0_wall"]
+    duration = state["duration"]
+    if duration is None:
+        duration = time.monotonic() - state["t0_mono"]
+    return LoadResult(
+        series=builder.series(),
+        faults=faults,
+        started_at=_iso(t0),
+        ended_at=_iso(t0 + duration),
+        duration=duration,
+        interrupted=interrupted,
+        locust_version=state["version"],
+        error=state["error"],
+    )
+
+
+def _iso(wall: float) -> str:
+    return datetime.fromtimestamp(wall, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _in_main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    if not _in_main_thread():
+        yield
+        return
+
+    def terminate(signum: int, frame: Any) -> None:
+        raise _Terminated()
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    if not _in_main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

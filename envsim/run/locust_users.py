@@ -1,0 +1,91 @@
+"""Locust user and shape classes built from the child config. Imported in the Locust child only.
+
+Declarative tasks become one generated FastHttpUser with weighted tasks; a user's locustfile
+is imported as is. Stages become a LoadTestShape.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Callable
+
+from locust import FastHttpUser, LoadTestShape, between, constant
+from locust.util.load_locustfile import load_locustfile
+
+
+class LocustfileProblem(Exception):
+    """The user's locustfile could not be used (import error, no User class)."""
+
+
+def _is_success(status: int, expected: frozenset[int]) -> bool:
+    if expected:
+        return status in expected
+    return 200 <= status < 400
+
+
+def _make_task(spec: dict[str, Any]) -> Callable[[Any], None]:
+    method, path, name = spec["method"], spec["path"], spec["name"]
+    headers = spec.get("headers") or None
+    body = spec.get("json")
+    expected = frozenset(spec.get("expect_status") or ())
+
+    def task(user: Any) -> None:
+        # Redirects are not followed: the scenario names one request, its own status is judged.
+        with user.client.request(
+            method, path, name=name, json=body, headers=headers, catch_response=True, allow_redirects=False
+        ) as response:
+            if response.status_code and _is_success(response.status_code, expected):
+                response.success()
+            elif response.status_code:
+                response.failure(f"unexpected status {response.status_code}")
+            # status 0: a connection error, already marked as a failure by Locust
+
+    task.__name__ = f"task_{name}"
+    return task
+
+
+def wait_time_of(wait: list[float]) -> Callable[..., float]:
+    low, high = wait
+    return constant(low) if high <= low else between(low, high)
+
+
+def declarative_user(config: dict[str, Any]) -> type:
+    tasks = {_make_task(spec): int(spec.get("weight", 1)) for spec in config["tasks"]}
+    return type(
+        "ScenarioUser",
+        (FastHttpUser,),
+        {"host": config["host"], "wait_time": wait_time_of(config["wait"]), "tasks": tasks},
+    )
+
+
+def locustfile_users(path: str) -> tuple[list[type], list[Any]]:
+    """The User classes and LoadTestShape instances of a locustfile, imported as Locust does."""
+    if not os.path.isfile(path):
+        raise LocustfileProblem(f"{path}: locustfile not found")
+    try:
+        users, shapes = load_locustfile(path)
+    except SystemExit as exc:
+        raise LocustfileProblem(f"{path}: could not be imported ({exc})") from None
+    except Exception as exc:  # the user's code: any error is theirs to see
+        raise LocustfileProblem(f"{path}: import failed: {type(exc).__name__}: {exc}") from None
+    classes = [cls for cls in users.values() if not getattr(cls, "abstract", False)]
+    if not classes:
+        raise LocustfileProblem(f"{path}: defines no Locust User class")
+    return classes, shapes
+
+
+def stages_shape(stages: list[list[float]]) -> LoadTestShape:
+    """Stages run in order; the last one holds until the run's duration ends the load."""
+
+    class StagesShape(LoadTestShape):
+        def tick(self) -> tuple[int, float]:
+            elapsed = self.get_run_time()
+            end = 0.0
+            for duration, users, spawn_rate in stages:
+                end += duration
+                if elapsed < end:
+                    return int(users), float(spawn_rate)
+            _, users, spawn_rate = stages[-1]
+            return int(users), float(spawn_rate)
+
+    return StagesShape()

@@ -1,0 +1,209 @@
+"""Observers of a run: no-op hooks, a live terminal view and plain periodic lines.
+
+The run loop calls the hooks and never looks at what an observer does with them, so console
+progress, reports or tests subscribe without touching the loop. `on_fault` is called from
+the fault scheduler's thread; the views below guard their state with a lock.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING, Sequence
+
+from envsim.config.model import TimelineEntry
+from envsim.run.journal import ALL_ENDPOINTS, FaultEvent, StatsPoint
+
+if TYPE_CHECKING:
+    from envsim.run.load_runner import LoadResult
+
+
+@dataclass(frozen=True)
+class RunStart:
+    duration: float  # planned seconds of load
+    users: int
+    target_url: str
+    timeline: tuple[TimelineEntry, ...] = ()
+    workers: int = 0
+    locust_version: str = ""
+
+
+class RunObserver:
+    """Hooks with no-op defaults; subclass and override what you need."""
+
+    def on_start(self, start: RunStart) -> None:
+        pass
+
+    def on_second(self, points: Sequence[StatsPoint]) -> None:
+        """The points of one second: the ALL_ENDPOINTS aggregate first, then each endpoint."""
+
+    def on_fault(self, event: FaultEvent) -> None:
+        pass
+
+    def on_end(self, result: "LoadResult") -> None:
+        pass
+
+
+class ObserverGroup(RunObserver):
+    """Fans each hook out to several observers, in order."""
+
+    def __init__(self, *observers: RunObserver):
+        self.observers = observers
+
+    def on_start(self, start: RunStart) -> None:
+        for observer in self.observers:
+            observer.on_start(start)
+
+    def on_second(self, points: Sequence[StatsPoint]) -> None:
+        for observer in self.observers:
+            observer.on_second(points)
+
+    def on_fault(self, event: FaultEvent) -> None:
+        for observer in self.observers:
+            observer.on_fault(event)
+
+    def on_end(self, result: "LoadResult") -> None:
+        for observer in self.observers:
+            observer.on_end(result)
+
+
+def percentile_ms(histogram: Sequence[tuple[int, int]], fraction: float) -> int | None:
+    """The smallest response time with at least `fraction` of requests at or below it."""
+    total = sum(n for _, n in histogram)
+    if total == 0:
+        return None
+    wanted = fraction * total
+    seen = 0
+    for ms, n in histogram:
+        seen += n
+        if seen >= wanted:
+            return ms
+    return histogram[-1][0]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the views show: the latest second plus the faults active now."""
+
+    elapsed: float
+    total: float
+    users: int
+    rps: float
+    p95_ms: int | None
+    error_rate: float
+    active_faults: tuple[str, ...]
+
+    def line(self) -> str:
+        p95 = "-" if self.p95_ms is None else f"{self.p95_ms}ms"
+        faults = ", ".join(self.active_faults) or "none"
+        return (
+            f"{self.elapsed:5.0f}s/{self.total:.0f}s  users {self.users}  rps {self.rps:.1f}  "
+            f"p95 {p95}  errors {self.error_rate:.1%}  faults: {faults}"
+        )
+
+
+class _Tracker(RunObserver):
+    """Keeps the state the views need; thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._start: RunStart | None = None
+        self._t0 = time.monotonic()
+        self._last: StatsPoint | None = None
+        self._active: dict[str, None] = {}
+
+    def on_start(self, start: RunStart) -> None:
+        with self._lock:
+            self._start, self._t0 = start, time.monotonic()
+
+    def on_second(self, points: Sequence[StatsPoint]) -> None:
+        aggregate = next((p for p in points if p.endpoint == ALL_ENDPOINTS), None)
+        if aggregate is not None:
+            with self._lock:
+                self._last = aggregate
+
+    def on_fault(self, event: FaultEvent) -> None:
+        with self._lock:
+            if event.action == "applied":
+                self._active[event.fault] = None
+            elif event.action == "removed":
+                self._active.pop(event.fault, None)
+
+    def snapshot(self) -> Snapshot:
+        with self._lock:
+            last, total = self._last, (self._start.duration if self._start else 0.0)
+            elapsed = min(time.monotonic() - self._t0, total) if total else time.monotonic() - self._t0
+            return Snapshot(
+                elapsed=elapsed,
+                total=total,
+                users=last.users if last else 0,
+                rps=float(last.requests) if last else 0.0,
+                p95_ms=percentile_ms(last.response_times, 0.95) if last else None,
+                error_rate=(last.failures / last.requests) if last and last.requests else 0.0,
+                active_faults=tuple(self._active),
+            )
+
+
+class PlainProgress(_Tracker):
+    """One line every `every` seconds of data: for logs and CI, where stdout is not a TTY."""
+
+    def __init__(self, stream: IO[str] | None = None, every: int = 5):
+        super().__init__()
+        self.stream = stream or sys.stdout
+        self.every = every
+
+    def on_second(self, points: Sequence[StatsPoint]) -> None:
+        super().on_second(points)
+        if points and (points[0].t + 1) % self.every == 0:
+            print(self.snapshot().line(), file=self.stream, flush=True)
+
+    def on_fault(self, event: FaultEvent) -> None:
+        super().on_fault(event)
+        detail = f" ({event.detail})" if event.detail else ""
+        print(f"{event.actual:5.1f}s  fault {event.fault} {event.action}{detail}", file=self.stream, flush=True)
+
+
+class LiveProgress(_Tracker):
+    """A rich Live panel redrawn a few times a second while the load runs."""
+
+    def __init__(self, console: object | None = None):
+        super().__init__()
+        from rich.console import Console  # the view is optional: keep rich off other paths
+
+        self.console = console or Console()
+        self._live = None
+
+    def on_start(self, start: RunStart) -> None:
+        from rich.live import Live
+
+        super().on_start(start)
+        self._live = Live(get_renderable=self._render, console=self.console, refresh_per_second=4, transient=False)
+        self._live.start()
+
+    def on_end(self, result: "LoadResult") -> None:
+        if self._live is not None:
+            self._live.stop()
+            self._live = None
+
+    def _render(self) -> object:
+        from rich.table import Table
+
+        snap = self.snapshot()
+        table = Table.grid(padding=(0, 2))
+        table.add_row("elapsed", f"{snap.elapsed:.0f}s / {snap.total:.0f}s")
+        table.add_row("users", str(snap.users))
+        table.add_row("rps", f"{snap.rps:.1f}")
+        table.add_row("p95", "-" if snap.p95_ms is None else f"{snap.p95_ms} ms")
+        table.add_row("errors", f"{snap.error_rate:.1%}")
+        table.add_row("faults", ", ".join(snap.active_faults) or "none")
+        return table
+
+
+def console_observer(stream: IO[str] | None = None) -> RunObserver:
+    """The live view on a terminal, plain lines every 5 s otherwise."""
+    stream = stream or sys.stdout
+    if stream.isatty():
+        return LiveProgress()
+    return PlainProgress(stream)
