@@ -144,7 +144,7 @@ def parse_yaml(text: str, path: Path, display: str) -> YamlDoc:
         raise InputError([file_problem(display, f"YAML error: {error}")]) from None
     except RecursionError:
         raise InputError([file_problem(display, "YAML nesting is too deep")]) from None
-    if node is None:
+    if node is None or (isinstance(node, yaml.ScalarNode) and node.tag == _NULL):
         raise InputError([file_problem(display, "file is empty: expected a mapping such as 'envsim: 1'")])
     builder = _TreeBuilder(display)
     data = builder.build(node, (), 0, frozenset())
