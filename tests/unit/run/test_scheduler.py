@@ -1,0 +1,98 @@
+import threading
+import time
+
+from envsim.config.model import TimelineEntry
+from envsim.run.scheduler import FaultScheduler, plan_actions
+
+
+class RecordingSwitch:
+    def __init__(self, fail_on=()):
+        self.calls = []
+        self.fail_on = set(fail_on)
+        self.lock = threading.Lock()
+
+    def _do(self, kind, name):
+        with self.lock:
+            self.calls.append((kind, name))
+        if (kind, name) in self.fail_on:
+            raise RuntimeError(f"cannot {kind} {name}")
+
+    def apply(self, name):
+        self._do("apply", name)
+
+    def clear(self, name):
+        self._do("clear", name)
+
+
+def test_actions_are_ordered_with_clears_first_at_equal_times():
+    actions = plan_actions([TimelineEntry(2, "b", 1), TimelineEntry(1, "a", 2), TimelineEntry(3, "c")])
+    assert [(a.at, a.kind, a.fault) for a in actions] == [
+        (1, "apply", "a"), (2, "apply", "b"), (3, "clear", "a"), (3, "clear", "b"), (3, "apply", "c"),
+    ]
+
+
+def test_faults_are_applied_and_cleared_on_time():
+    switch = RecordingSwitch()
+    scheduler = FaultScheduler([TimelineEntry(0.05, "slow", 0.1), TimelineEntry(0.1, "down", 0.1)], switch)
+    scheduler.start()
+    assert scheduler.wait(2.0)
+    assert switch.calls == [("apply", "slow"), ("apply", "down"), ("clear", "slow"), ("clear", "down")]
+    events = scheduler.events
+    assert [(e.fault, e.action) for e in events] == [
+        ("slow", "applied"), ("down", "applied"), ("slow", "removed"), ("down", "removed")]
+    for event in events:
+        assert event.scheduled <= event.actual < event.scheduled + 0.05
+    assert scheduler.active == ()
+
+
+def test_actual_is_when_the_switch_call_returned():
+    class SlowSwitch(RecordingSwitch):
+        def apply(self, name):
+            time.sleep(0.08)
+            super().apply(name)
+
+    scheduler = FaultScheduler([TimelineEntry(0.0, "slow")], SlowSwitch())
+    scheduler.start()
+    scheduler.wait(2.0)
+    (event,) = scheduler.events
+    assert event.actual - event.scheduled >= 0.08
+
+
+def test_revert_all_clears_what_is_still_active_and_stops_the_timeline():
+    switch = RecordingSwitch()
+    scheduler = FaultScheduler([TimelineEntry(0.0, "forever"), TimelineEntry(5.0, "later", 1.0)], switch)
+    scheduler.start()
+    deadline = time.monotonic() + 2
+    while scheduler.active != ("forever",) and time.monotonic() < deadline:
+        time.sleep(0.005)
+    started = time.monotonic()
+    events = scheduler.revert_all("interrupted")
+    assert time.monotonic() - started < 1.0  # does not wait for the 5 s action
+    assert switch.calls == [("apply", "forever"), ("clear", "forever")]
+    assert events[-1].action == "removed" and events[-1].detail == "interrupted"
+    assert scheduler.active == ()
+    assert scheduler.revert_all() == events  # idempotent
+    time.sleep(0.05)
+    assert switch.calls == [("apply", "forever"), ("clear", "forever")]
+
+
+def test_a_failing_switch_is_recorded_and_the_fault_still_reverted():
+    switch = RecordingSwitch(fail_on={("apply", "broken")})
+    seen = []
+    scheduler = FaultScheduler([TimelineEntry(0.0, "broken")], switch, on_event=seen.append)
+    scheduler.start(time.monotonic())
+    scheduler.wait(2.0)
+    assert [(e.action, e.detail) for e in scheduler.events] == [("failed", "apply: cannot apply broken")]
+    scheduler.revert_all()
+    assert switch.calls[-1] == ("clear", "broken")
+    assert [e.action for e in seen] == ["failed", "removed"]
+
+
+def test_offsets_are_relative_to_the_given_t0():
+    switch = RecordingSwitch()
+    scheduler = FaultScheduler([TimelineEntry(0.3, "f", 0.01)], switch)
+    scheduler.start(time.monotonic() - 0.25)  # load began 0.25 s ago
+    started = time.monotonic()
+    scheduler.wait(2.0)
+    assert time.monotonic() - started < 0.2
+    assert scheduler.events[0].scheduled == 0.3 and 0.3 <= scheduler.events[0].actual < 0.35
