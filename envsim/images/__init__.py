@@ -3,6 +3,8 @@
 Public API (importing this package does not import docker):
     required_images(profile) -> list[ImageRequirement]
     ensure_images(requirements, docker_client, progress=None, *, pull=True) -> {name: image id}
+    ensure_stack_images(docker_client, profile, plan, *, pull=True, progress=None)
+        -> {image name of each planned container: image id, "toxiproxy": image id}
     toxiproxy_image(docker_client) -> the Toxiproxy image reference to run
     TOXIPROXY_IMAGE (the pinned official image; the key ensure_images reports it under)
 """
@@ -31,6 +33,12 @@ def ensure_images(requirements, docker_client, progress=None, *, pull=True, pull
     return _ensure_images(requirements, docker_client, progress, pull=pull, pull_timeout=pull_timeout)
 
 
+def ensure_stack_images(docker_client, profile, plan, *, pull=True, progress=None):
+    from envsim.images.stack_images import ensure_stack_images as _ensure_stack_images
+
+    return _ensure_stack_images(docker_client, profile, plan, pull=pull, progress=progress)
+
+
 def toxiproxy_image(docker_client) -> str:
     from envsim.images.ensure import toxiproxy_image as _toxiproxy_image
 
@@ -50,6 +58,7 @@ __all__ = [
     "SilentProgress",
     "build_image_name",
     "ensure_images",
+    "ensure_stack_images",
     "required_images",
     "toxiproxy_image",
 ]

@@ -121,6 +121,7 @@ class _Preparer:
             return None, "pulling disabled"
         registry = _registry(name)
         if registry in self.unreachable:
+            self.progress.report(name, f"not pulling: {registry} did not answer before")
             return None, self.unreachable[registry]
         import docker.errors
         import requests.exceptions

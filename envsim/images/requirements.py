@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
 from envsim.config.model import BuildSpec, Profile
@@ -28,14 +27,17 @@ class ImageRequirement:
     services: tuple[str, ...] = ()  # who needs it, for messages
 
 
-def build_image_name(profile_name: str, service_name: str) -> str:
-    """The tag envsim gives the image it builds from a service's `build:` spec."""
-    return f"envsim/{_slug(profile_name)}-{_slug(service_name)}:latest"
+def build_image_name(stack_name: str, service_name: str) -> str:
+    """The tag envsim gives the image it builds from a service's `build:` spec (as `up` runs it)."""
+    from envsim.plan.stack import built_image_tag
+
+    return built_image_tag(stack_name, service_name)
 
 
-def required_images(profile: Profile) -> list[ImageRequirement]:
+def required_images(profile: Profile, stack_name: str | None = None) -> list[ImageRequirement]:
     """Every image the profile's stack needs, dependencies (FROM images of builds) first.
 
+    Built images are tagged per stack (default: the profile's name), as `envsim up` names them.
     Stub services are served by the stub engine's image, which the stub layer names; they
     add nothing here.
     """
@@ -57,7 +59,8 @@ def required_images(profile: Profile) -> list[ImageRequirement]:
                 add(ImageRequirement(base, "image", services=(service.name,)))
             builds.append(
                 ImageRequirement(
-                    build_image_name(profile.name, service.name), "build", service.build, (service.name,)
+                    build_image_name(stack_name or profile.name, service.name), "build", service.build,
+                    (service.name,),
                 )
             )
         elif service.image is not None:
@@ -137,13 +140,5 @@ def _unquote(value: str) -> str:
     return value
 
 
-def _slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9._-]+", "-", name.lower()).strip("-._") or "x"
-
-
 def _merge(first: tuple[str, ...], second: tuple[str, ...]) -> tuple[str, ...]:
     return first + tuple(s for s in second if s not in first)
-
-
-def context_dockerfile(build: BuildSpec) -> Path:
-    return build.context / build.dockerfile

@@ -33,9 +33,9 @@ def test_build_comes_after_the_image_its_dockerfile_starts_from(tmp_path):
     (tmp_path / "app/Dockerfile").write_text("ARG BASE=python:3.12-slim\nFROM ${BASE}\nCOPY . /app\n")
     build = BuildSpec(context=tmp_path / "app", args=(("BASE", "python:3.11-slim"),))
     reqs = required_images(profile(tmp_path, Service("api", build=build), Service("db", image="postgres:15")))
-    assert [r.name for r in reqs] == ["python:3.11-slim", "postgres:15", TOXIPROXY_IMAGE, "envsim/prod-like-api:latest"]
+    assert [r.name for r in reqs] == ["python:3.11-slim", "postgres:15", TOXIPROXY_IMAGE, "envsim-prod-like/api:latest"]
     assert reqs[0].services == ("api",)
-    assert reqs[-1] == ImageRequirement("envsim/prod-like-api:latest", "build", build, ("api",))
+    assert reqs[-1] == ImageRequirement("envsim-prod-like/api:latest", "build", build, ("api",))
 
 
 def test_a_missing_dockerfile_adds_no_base_image(tmp_path):
@@ -44,7 +44,7 @@ def test_a_missing_dockerfile_adds_no_base_image(tmp_path):
 
 
 def test_build_image_names_are_valid_docker_references():
-    assert build_image_name("Prod Like", "API_v2") == "envsim/prod-like-api_v2:latest"
+    assert build_image_name("Prod Like", "API_v2") == "envsim-prod-like/api_v2:latest"
 
 
 def test_from_lines_resolve_args_skip_stages_and_scratch():
@@ -69,3 +69,15 @@ FROM $BASE
 
 def test_quoted_arg_defaults_are_unquoted():
     assert dockerfile_base_images('ARG BASE="redis:7"\nFROM $BASE\n', {}) == ["redis:7"]
+
+
+def test_build_tags_are_the_ones_the_stack_plan_runs(tmp_path):
+    from envsim.plan.stack import plan_stack
+
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app/Dockerfile").write_text("FROM python:3.11-slim\n")
+    prof = profile(tmp_path, Service("api", build=BuildSpec(context=tmp_path / "app")), Service("db", image="redis:7"))
+    for stack_name in (None, "PR 123"):
+        plan = plan_stack(prof, stack_name)
+        names = {r.name for r in required_images(prof, plan.stack)}
+        assert {c.image for c in plan.containers} <= names
