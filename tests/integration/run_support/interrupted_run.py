@@ -1,0 +1,27 @@
+"""Runs a long load with a fault from 0.5 s until the end, for the interruption test.
+
+Usage: python interrupted_run.py SWITCH_LOG. Prints the LoadResult summary as JSON on exit.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from envsim.config.model import LoadSpec, LoadTask, TimelineEntry
+from envsim.run.load_runner import run_load
+
+from target_server import DelaySwitch, TargetServer  # run as a script from this directory
+
+if __name__ == "__main__":
+    with TargetServer(delay=0.05) as server:
+        load = LoadSpec(users=3, spawn_rate=10, duration=60, wait=(0.05, 0.1),
+                        tasks=(LoadTask("slow", "GET", "/slow"),))
+        result = run_load(load, server.url, (TimelineEntry(0.5, "slow-backend"),), DelaySwitch(server, sys.argv[1]))
+    print(json.dumps({
+        "interrupted": result.interrupted,
+        "duration": result.duration,
+        "faults": [[e.fault, e.action, e.detail] for e in result.faults],
+        "seconds": len({p.t for p in result.series}),
+        "requests": sum(p.requests for p in result.series if p.endpoint == ""),
+    }), flush=True)

@@ -1,0 +1,86 @@
+"""A small threaded HTTP server on 127.0.0.1 for load-runner tests.
+
+`/fast` answers at once; `/slow` sleeps `delay` seconds while the delay flag is set.
+`DelaySwitch` is a FaultSwitch that sets and clears that flag, so a fault on the timeline
+becomes measurable latency.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class TargetServer:
+    def __init__(self, delay: float = 0.2):
+        self.delay = delay
+        self.delay_on = threading.Event()
+        self.hits = {"fast": 0, "slow": 0, "other": 0}
+        self._lock = threading.Lock()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                super().setup()
+                # headers and body go out in two writes: without this, Nagle + delayed ACK add 40 ms
+                self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+            def _answer(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                if length:
+                    self.rfile.read(length)  # keep-alive: the body must leave the socket
+                kind = "slow" if self.path.startswith("/slow") else "fast" if self.path.startswith("/fast") else "other"
+                with server._lock:
+                    server.hits[kind] += 1
+                if kind == "slow" and server.delay_on.is_set():
+                    time.sleep(server.delay)
+                body = b"ok"
+                self.send_response(200 if kind != "other" else 404)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = _answer
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> "TargetServer":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class DelaySwitch:
+    """FaultSwitch: fault 'slow-backend' turns the server's delay on; records every call."""
+
+    def __init__(self, server: TargetServer, log_path: str | None = None):
+        self.server = server
+        self.calls: list[tuple[str, str]] = []
+        self.log_path = log_path
+
+    def _log(self, kind: str, name: str) -> None:
+        self.calls.append((kind, name))
+        if self.log_path:
+            with open(self.log_path, "a", encoding="utf-8") as handle:
+                handle.write(f"{kind} {name}\n")
+
+    def apply(self, name: str) -> None:
+        self.server.delay_on.set()
+        self._log("apply", name)
+
+    def clear(self, name: str) -> None:
+        self.server.delay_on.clear()
+        self._log("clear", name)
