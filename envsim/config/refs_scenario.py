@@ -86,11 +86,11 @@ def _check_load(doc: YamlDoc, load: dict, profile: Profile | None, root: Path) -
                 problems.append(doc.problem(("load", "tasks", index, "name"), f"duplicate task name '{name}' (also task {seen[name] + 1})"))
             seen.setdefault(name, index)
     if "duration" not in load and "stages" not in load:
-        problems.append(doc.problem(("load",), "missing required key 'duration' (or give 'stages')"))
+        problems.append(doc.problem(("load",), "missing required key 'duration' (or give 'stages')", key=True))
     if profile is None:
         return problems
     if "users" not in load and "stages" not in load and profile.load.users is None:
-        problems.append(doc.problem(("load",), f"missing 'users' (profile '{profile.name}' has no scale.load.users default)"))
+        problems.append(doc.problem(("load",), f"missing 'users' (profile '{profile.name}' has no scale.load.users default)", key=True))
     target = load.get("target")
     if isinstance(target, str):
         service_name, _, port = target.partition(".")
@@ -106,7 +106,7 @@ def _check_load(doc: YamlDoc, load: dict, profile: Profile | None, root: Path) -
                 problems.append(doc.problem(("load", "target"), unknown("published port", port, published)))
     elif not any(s.publish for s in profile.services):
         problems.append(doc.problem(("load",), f"no service of profile '{profile.name}' publishes a port to send load to; "
-                                               "add 'publish' to the service under test"))
+                                               "add 'publish' to the service under test", key=True))
     return problems
 
 

@@ -101,10 +101,10 @@ def _problems_for(doc: YamlDoc, error) -> list[Problem]:
 
     if validator == "required":
         missing = [k for k in error.validator_value if isinstance(instance, dict) and k not in instance]
-        return [doc.problem(path, f"missing required key '{key}'") for key in missing]
+        return [doc.problem(path, f"missing required key '{key}'", key=True) for key in missing]
 
     if validator in ("oneOf", "anyOf") and _branches_are_required_keys(error.validator_value):
-        return [doc.problem(path, _choice_message(validator, error.validator_value, instance))]
+        return [doc.problem(path, _choice_message(validator, error.validator_value, instance), key=True)]
 
     if validator == "dependentRequired":
         messages = []

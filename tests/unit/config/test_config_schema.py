@@ -72,9 +72,9 @@ def test_all_problems_at_once(repo):
 
 def test_exactly_one_of_image_build_stub(repo):
     assert profile_messages(repo, "envsim: 1\nservices:\n  api: {ports: {http: 1}}\n") == [
-        "profiles/p.yaml:3:8: services.api: needs exactly one of: image, build, stub"]
+        "profiles/p.yaml:3:3: services.api: needs exactly one of: image, build, stub"]
     assert profile_messages(repo, "envsim: 1\nservices:\n  api: {image: a, stub: {routes: []}}\n") == [
-        "profiles/p.yaml:3:8: services.api: only one of 'image', 'stub' may be given"]
+        "profiles/p.yaml:3:3: services.api: only one of 'image', 'stub' may be given"]
 
 
 def test_invalid_names(repo):
@@ -102,7 +102,7 @@ def test_failure_mode_kinds_exclude_each_other(repo):
 def test_dependent_keys(repo):
     text = MINIMAL_PROFILE + "failure_modes:\n  x: {target: api, jitter: 10ms}\n"
     assert profile_messages(repo, text) == [
-        "profiles/p.yaml:8:6: failure_modes.x: needs one of: latency, bandwidth, timeout, reset_peer, "
+        "profiles/p.yaml:8:3: failure_modes.x: needs one of: latency, bandwidth, timeout, reset_peer, "
         "slow_close, slicer, limit_data, down, container, http_errors",
         "profiles/p.yaml:8:20: failure_modes.x.jitter: 'jitter' needs 'latency' as well",
     ]
