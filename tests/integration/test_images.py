@@ -54,6 +54,14 @@ def test_postgres_initialises_with_the_official_env_contract(run_container, prep
     assert b"password authentication failed" in wrong.output
 
 
+def test_postgres_without_init_scripts_starts_and_survives_a_restart(run_container, prepared_images):
+    container = run_container("postgres:15", environment={"POSTGRES_PASSWORD": "pw", "POSTGRES_DB": "shop"})
+    query = ["psql", "-U", "postgres", "-d", "shop", "-tAc", "select 1"]
+    assert wait_for_exec(container, query).strip() == "1"
+    container.restart(timeout=20)
+    assert wait_for_exec(container, query).strip() == "1"
+
+
 def test_postgres_refuses_to_initialise_without_a_password(run_container, prepared_images):
     container = run_container("postgres:15")
     assert container.wait(timeout=60)["StatusCode"] == 1
