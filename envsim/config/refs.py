@@ -46,7 +46,7 @@ def check_path(doc: YamlDoc, where: TreePath, value: Any, root: Path, *, directo
     start = base if base is not None else doc.source_of(where).parent
     target = start / value
     if not inside(target, root):
-        return doc.problem(where, f"path '{value}' leads outside the repo ({root})")
+        return doc.problem(where, f"path '{value}' leads outside the repo")
     if directory and not target.is_dir():
         return doc.problem(where, f"directory not found: '{value}'")
     if not directory and not target.is_file():

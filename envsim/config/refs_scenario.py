@@ -69,7 +69,7 @@ def check_scenario_refs(doc: YamlDoc, profile: Profile | None, root: Path) -> li
         from envsim.config.discover import inside
 
         if not inside(target, root):
-            problems.append(doc.problem(("reports", "dir"), f"path '{reports['dir']}' leads outside the repo ({root})"))
+            problems.append(doc.problem(("reports", "dir"), f"path '{reports['dir']}' leads outside the repo"))
     return problems
 
 

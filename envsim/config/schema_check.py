@@ -64,12 +64,15 @@ def describe(value: Any) -> str:
 
 
 def _kind_of(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true/false"
-    for python_type, word in ((dict, "a mapping"), (list, "a list"), (str, "a string"), (int, "a number"), (float, "a number")):
-        if isinstance(value, python_type):
-            return word
-    return "nothing (null)"
+    if isinstance(value, bool) or value is None:
+        return describe(value)
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return f"text {describe(value)}"
+    return str(value)
 
 
 def check_schema(doc: YamlDoc, kind: str) -> list[Problem]:

@@ -62,9 +62,9 @@ def test_all_problems_at_once(repo):
     """
     assert profile_messages(repo, text) == [
         "profiles/p.yaml:1:9: envsim: expected 1 (the format version), got 2",
-        "profiles/p.yaml:4:12: services.api.image: expected a string, got a number",
+        "profiles/p.yaml:4:12: services.api.image: expected a string, got 5",
         "profiles/p.yaml:5:19: services.api.ports.http: must be at least 1, got 0",
-        "profiles/p.yaml:6:15: services.api.replicas: expected a whole number, got a string",
+        "profiles/p.yaml:6:15: services.api.replicas: expected a whole number, got text 'many'",
         "profiles/p.yaml:7:14: services.api.command: expected a command as a list such as [python, -m, app] "
         "(never a shell string), got 'python app.py'",
     ]
@@ -121,7 +121,7 @@ def test_units_in_scenario_bounds_follow_the_metric(repo):
     assert scenario_messages(repo, text) == [
         "scenarios/s.yaml:5:26: checks[0].below: expected a duration such as 300ms, 30s or 3m, got '5%'",
         "scenarios/s.yaml:6:33: checks[1].below: expected a percentage such as 20% (or a number from 0 to 1), got '200ms'",
-        "scenarios/s.yaml:7:26: checks[2].above: expected a number, got a string",
+        "scenarios/s.yaml:7:26: checks[2].above: expected a number, got text 'fast'",
     ]
 
 
