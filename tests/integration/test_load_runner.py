@@ -211,3 +211,25 @@ def test_an_interrupt_reverts_the_fault_and_leaves_no_child(tmp_path, sig):
     assert switch_log.read_text().splitlines() == ["apply slow-backend", "clear slow-backend"]
     assert summary["faults"][-1] == ["slow-backend", "removed", "interrupted"]
     assert not [pid for pid in children if _alive(pid)]
+
+
+def test_the_child_config_is_private_and_removed_with_the_processes():
+    from envsim.run.child_config import child_config
+    from envsim.run.load_process import LoadProcess
+
+    task = LoadTask("browse", "GET", "/fast", headers=(("Authorization", Template((SecretRef("token"),))),))
+    config = child_config(LoadSpec(users=1, spawn_rate=1, duration=30, tasks=(task,)), "http://127.0.0.1:9",
+                          {"token": "do-not-leak"})
+    process = LoadProcess(config)
+    process.start()
+    try:
+        directory = process.directory
+        assert os.stat(directory).st_mode & 0o777 == 0o700
+        assert os.stat(directory / "config.json").st_mode & 0o777 == 0o600
+        message = process.next_message(30)
+        assert message["type"] == "started"
+        assert "do-not-leak" not in process.log_tail()
+    finally:
+        process.close()
+    assert not directory.exists()
+    assert not [pid for pid in process.pids if _alive(pid)]
