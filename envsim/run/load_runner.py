@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable, Iterator, Mapping
 
-from envsim.config.model import LoadSpec, TimelineEntry
+from envsim.config.model import LoadSpec
 from envsim.errors import EnvironmentProblem, InputError, Interrupted
 from envsim.run.child_config import DEFAULT_STOP_TIMEOUT, child_config
 from envsim.run.journal import FaultEvent, StatsPoint
 from envsim.run.load_process import EOF_MESSAGE, LoadProcess
 from envsim.run.progress import RunObserver, RunStart
-from envsim.run.scheduler import FaultScheduler, FaultSwitch
+from envsim.run.scheduler import FaultScheduler, FaultSwitch, TimelineItem
 from envsim.run.series import SeriesBuilder
 
 START_TIMEOUT = 60.0  # seconds for Python + Locust (+ workers) to come up
@@ -40,6 +40,8 @@ class LoadResult:
     interrupted: bool
     locust_version: str
     error: str | None = None  # the load ended abnormally (child died, hung)
+    # declarative task name -> "METHOD /path" (series keys are task names): Journal.extra["endpoints"]
+    endpoints: tuple[tuple[str, str], ...] = ()
 
 
 class _Terminated(KeyboardInterrupt):
@@ -57,7 +59,7 @@ class _NoSwitch:
 def run_load(
     load: LoadSpec,
     target_url: str,
-    timeline: Iterable[TimelineEntry] = (),
+    timeline: Iterable[TimelineItem] = (),
     switch: FaultSwitch | None = None,
     observer: RunObserver | None = None,
     secrets: Mapping[str, str] | None = None,
@@ -104,7 +106,7 @@ def run_load(
                     _drain(process, builder, state, stop_timeout + 5.0)
                 process.close()
                 if started:
-                    result = _result(builder, faults, state, interrupted)
+                    result = _result(builder, faults, state, interrupted, load)
                     observer.on_end(result)
     if result is None:  # interrupted before load began; cleanup has run
         raise Interrupted("interrupted before load began")
@@ -167,7 +169,9 @@ def _drain(process: LoadProcess, builder: SeriesBuilder, state: dict[str, Any], 
             return
 
 
-def _result(builder: SeriesBuilder, faults: tuple[FaultEvent, ...], state: dict[str, Any], interrupted: bool) -> LoadResult:
+def _result(
+    builder: SeriesBuilder, faults: tuple[FaultEvent, ...], state: dict[str, Any], interrupted: bool, load: LoadSpec
+) -> LoadResult:
     t0 = state["t0_wall"]
     duration = state["duration"]
     if duration is None:
@@ -181,6 +185,7 @@ def _result(builder: SeriesBuilder, faults: tuple[FaultEvent, ...], state: dict[
         interrupted=interrupted,
         locust_version=state["version"],
         error=state["error"],
+        endpoints=() if load.locustfile else tuple((t.name, f"{t.method.upper()} {t.path}") for t in load.tasks),
     )
 
 

@@ -13,7 +13,6 @@ import time
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Sequence
 
-from envsim.config.model import TimelineEntry
 from envsim.run.journal import ALL_ENDPOINTS, FaultEvent, StatsPoint
 
 if TYPE_CHECKING:
@@ -25,7 +24,7 @@ class RunStart:
     duration: float  # planned seconds of load
     users: int
     target_url: str
-    timeline: tuple[TimelineEntry, ...] = ()
+    timeline: tuple[object, ...] = ()  # TimelineEntry or planned steps, as given to run_load
     workers: int = 0
     locust_version: str = ""
 

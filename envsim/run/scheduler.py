@@ -34,12 +34,31 @@ class FaultAction:
     fault: str
 
 
-def plan_actions(timeline: Iterable[TimelineEntry]) -> tuple[FaultAction, ...]:
+class PlannedStep(Protocol):
+    """The plan's form of a timeline entry (envsim.plan.scenario.TimelineStep)."""
+
+    fault: str
+    start: float
+    end: float
+
+
+TimelineItem = TimelineEntry | PlannedStep
+
+
+def window_of(item: TimelineItem) -> tuple[float, float | None]:
+    """(apply offset, clear offset or None): from a TimelineEntry or a planned step."""
+    if isinstance(item, TimelineEntry):
+        return item.at, None if item.duration is None else item.at + item.duration
+    return float(item.start), float(item.end)
+
+
+def plan_actions(timeline: Iterable[TimelineItem]) -> tuple[FaultAction, ...]:
     actions = []
-    for entry in timeline:
-        actions.append(FaultAction(entry.at, 1, APPLY, entry.fault))
-        if entry.duration is not None:
-            actions.append(FaultAction(entry.at + entry.duration, 0, CLEAR, entry.fault))
+    for item in timeline:
+        start, end = window_of(item)
+        actions.append(FaultAction(start, 1, APPLY, item.fault))
+        if end is not None:
+            actions.append(FaultAction(end, 0, CLEAR, item.fault))
     return tuple(sorted(actions))
 
 
@@ -53,7 +72,7 @@ class FaultScheduler:
 
     def __init__(
         self,
-        timeline: Iterable[TimelineEntry],
+        timeline: Iterable[TimelineItem],
         switch: FaultSwitch,
         *,
         on_event: Callable[[FaultEvent], None] | None = None,

@@ -72,6 +72,7 @@ def test_a_latency_fault_shows_up_in_its_window_only():
     assert not result.interrupted and result.error is None
     assert 8.9 <= result.duration < 12
     assert result.locust_version and result.started_at.endswith("Z")
+    assert dict(result.endpoints) == {"browse": "GET /fast", "search": "GET /slow", "order": "POST /fast"}
     assert switch.calls == [("apply", "slow-backend"), ("clear", "slow-backend")]
     applied, removed = result.faults
     assert (applied.action, applied.scheduled, removed.action, removed.scheduled) == ("applied", 3.0, "removed", 6.0)

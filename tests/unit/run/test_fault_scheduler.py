@@ -96,3 +96,11 @@ def test_offsets_are_relative_to_the_given_t0():
     scheduler.wait(2.0)
     assert time.monotonic() - started < 0.2
     assert scheduler.events[0].scheduled == 0.3 and 0.3 <= scheduler.events[0].actual < 0.35
+
+
+def test_planned_steps_with_start_and_end_are_accepted():
+    from envsim.plan.scenario import TimelineStep
+
+    step = TimelineStep(fault="db-slow", start=1.0, end=4.0)
+    actions = plan_actions([step])
+    assert [(a.at, a.kind, a.fault) for a in actions] == [(1.0, "apply", "db-slow"), (4.0, "clear", "db-slow")]
