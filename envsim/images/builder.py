@@ -14,7 +14,7 @@ from typing import Mapping
 
 from envsim.errors import EnvironmentProblem
 from envsim.images.progress import ImageProgress
-from envsim.images.recipes import LABEL_HASH
+from envsim.images.recipes import LABEL_HASH, LABEL_MANAGED
 
 _BUILD_TIMEOUT = 1800  # seconds for the whole API call; apt installs take minutes on 2 cores
 
@@ -48,6 +48,7 @@ def build_image(
 ) -> str:
     """Build `context` as `tag`; returns the image id. Never pulls (FROM images are ensured first)."""
     started = time.monotonic()
+    replaced = local_image(client, tag)
     recent: deque[str] = deque(maxlen=25)
     previous_timeout = client.api.timeout
     client.api.timeout = _BUILD_TIMEOUT
@@ -81,7 +82,21 @@ def build_image(
     if image is None:
         raise EnvironmentProblem(f"building {tag} finished but the engine has no such image")
     progress.report(tag, f"built in {time.monotonic() - started:.0f}s ({image.short_id})")
+    if replaced is not None and replaced.id != image.id:
+        _remove_if_unused(client, replaced)
     return image.id
+
+
+def _remove_if_unused(client, image) -> None:
+    """Drop the image a rebuild replaced, if envsim made it and no container still uses it."""
+    import docker.errors
+
+    if (image.labels or {}).get(LABEL_MANAGED) != "true":
+        return
+    try:
+        client.images.remove(image.id)
+    except docker.errors.APIError:
+        pass  # still used by a container (or tagged elsewhere): the engine keeps it
 
 
 def context_digest(context: Path, dockerfile: str) -> str:

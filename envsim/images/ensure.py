@@ -89,6 +89,8 @@ class _Preparer:
     def _named(self, name: str) -> str:
         if name in self.done:
             return self.done[name]
+        if name == DEBIAN_BASE_IMAGE:  # user Dockerfiles may start FROM envsim's base too
+            return self._base()
         present = builder.local_image(self.client, name)
         substitute_stale = False
         if present is not None:

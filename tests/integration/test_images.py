@@ -108,3 +108,35 @@ def test_a_version_debian_lacks_fails_clearly(docker_client):
     with pytest.raises(EnvironmentProblem) as problem:
         ensure_images([ImageRequirement("postgres:16.99", "image")], docker_client, pull=False)
     assert "postgres:15" in str(problem.value)
+
+
+def test_cli_prepare_lists_each_image_once_prepared(tmp_path):
+    import subprocess
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "profiles").mkdir()
+    (tmp_path / "profiles/tiny.yaml").write_text(
+        "envsim: 1\nservices:\n  cache: {image: 'redis:7', ports: {redis: 6379}}\n"
+    )
+    done = subprocess.run([sys.executable, "-m", "envsim", "images", "prepare", "tiny", "--no-pull"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert any(line.startswith("redis:7  sha256:") and line.endswith("(cache)") for line in lines)
+    assert any(line.startswith("ghcr.io/shopify/toxiproxy:2.12.0  sha256:") for line in lines)
+    assert "pulling" not in done.stderr  # --no-pull
+
+
+def test_cli_prepare_without_an_engine_exits_3(tmp_path):
+    import os
+    import subprocess
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "profiles").mkdir()
+    (tmp_path / "profiles/tiny.yaml").write_text("envsim: 1\nservices:\n  cache: {image: 'redis:7'}\n")
+    env = dict(os.environ, DOCKER_HOST=f"unix://{tmp_path}/no-engine.sock")
+    done = subprocess.run([sys.executable, "-m", "envsim", "images", "prepare", "tiny"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode == 3
+    assert "no Docker engine answers" in done.stderr
+    assert "Traceback" not in done.stderr
