@@ -144,4 +144,6 @@ def run_scenario(
         container_events=events,
         logs=logs,
         interrupted=result.interrupted,
+        # lets checks name an endpoint either way: task name or "METHOD /path"
+        extra={"endpoints": {t.name: f"{t.method} {t.path}" for t in scenario.load.tasks}},
     )
