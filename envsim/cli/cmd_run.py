@@ -37,7 +37,7 @@ def run(scenario_path: Path, no_up: bool, keep: bool, stack_name: str | None, us
     from envsim.cli.signals import interruptible
     from envsim.config import load_scenario
     from envsim.engine.state import PHASE_RUN
-    from envsim.errors import EXIT_OK, EXIT_VERDICT_FAILED, InputError
+    from envsim.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_VERDICT_FAILED, InputError
     from envsim.plan.scenario import plan_scenario
     from envsim.reports import write_reports
     from envsim.reports.terminal import print_verdict
@@ -68,11 +68,14 @@ def run(scenario_path: Path, no_up: bool, keep: bool, stack_name: str | None, us
                                  cancel=cancel_event, final_phase=PHASE_RUN)
             return handle
 
-        journal = run_scenario(scenario, plan, options, env, cancel, console_observer(plan), start_stack)
+        journal = run_scenario(scenario, plan, options, env, cancel, console_observer(), start_stack)
     journal.write(out_dir / "journal.json")
     verdict = judge(journal)
     print_verdict(verdict)
     for path in write_reports(journal, verdict, out_dir, scenario.report_formats):
         click.echo(f"wrote {path}", err=True)
     click.echo(f"wrote {out_dir / 'journal.json'}", err=True)
+    if journal.interrupted:
+        click.echo("interrupted: faults reverted; reports cover the load run until then", err=True)
+        return EXIT_INTERRUPTED
     return EXIT_OK if verdict.passed else EXIT_VERDICT_FAILED

@@ -57,7 +57,7 @@ class StackFaults:
                     if error.status != 409:  # already there: applying twice converges
                         raise EnvironmentProblem(f"fault {name}: toxiproxy refused the toxic: {error}") from None
             for step in fault.proxies_down:
-                self._toxiproxies[step.toxiproxy].set_enabled(step.proxy, False)
+                self._toxiproxies[step.toxiproxy].disable_proxy(step.proxy)
             for step in fault.containers:
                 self._container_action(step.container, step.action)
 
@@ -71,7 +71,7 @@ class StackFaults:
                     if error.status != 404:
                         raise EnvironmentProblem(f"fault {name}: could not remove a toxic: {error}") from None
             for step in fault.proxies_down:
-                self._toxiproxies[step.toxiproxy].set_enabled(step.proxy, True)
+                self._toxiproxies[step.toxiproxy].enable_proxy(step.proxy)
             for step in fault.containers:
                 if step.undo:
                     self._container_action(step.container, step.undo)
