@@ -19,13 +19,16 @@ from envsim.errors import InputError
 _OWN_KEYS = ("extends", "name")
 
 
-def load_profile_doc(path: Path, display: Callable[[Path], str]) -> YamlDoc:
-    """The profile at `path` with its `extends` chain merged in. Raises InputError."""
-    return _load_chain(path, display, [])
+def load_profile_doc(path: Path, display: Callable[[Path], str], first: YamlDoc | None = None) -> YamlDoc:
+    """The profile at `path` with its `extends` chain merged in. Raises InputError.
+
+    `first` is the already parsed file at `path`, when the caller has it.
+    """
+    return _load_chain(path, display, [], first)
 
 
-def _load_chain(path: Path, display: Callable[[Path], str], stack: list[Path]) -> YamlDoc:
-    doc = load_yaml(path, display(path))
+def _load_chain(path: Path, display: Callable[[Path], str], stack: list[Path], first: YamlDoc | None = None) -> YamlDoc:
+    doc = first if first is not None else load_yaml(path, display(path))
     parent_ref = doc.data.get("extends")
     if parent_ref is None:
         return doc

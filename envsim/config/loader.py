@@ -49,15 +49,15 @@ class Loader:
         self.env = env
         self._profiles: dict[Path, tuple[Profile | None, list[Problem]]] = {}
 
-    def profile(self, path: Path) -> tuple[Profile | None, list[Problem]]:
+    def profile(self, path: Path, parsed: YamlDoc | None = None) -> tuple[Profile | None, list[Problem]]:
         key = path.resolve()
         if key not in self._profiles:
-            self._profiles[key] = self._load_profile(path)
+            self._profiles[key] = self._load_profile(path, parsed)
         return self._profiles[key]
 
-    def _load_profile(self, path: Path) -> tuple[Profile | None, list[Problem]]:
+    def _load_profile(self, path: Path, parsed: YamlDoc | None) -> tuple[Profile | None, list[Problem]]:
         try:
-            doc = load_profile_doc(path, display_name)
+            doc = load_profile_doc(path, display_name, parsed)
         except InputError as error:
             return None, error.problems
         root = find_root(path)
@@ -69,9 +69,9 @@ class Loader:
             return None, sorted(set(problems))
         return build_profile(doc, root), []
 
-    def scenario(self, path: Path) -> tuple[Scenario | None, list[Problem]]:
+    def scenario(self, path: Path, parsed: YamlDoc | None = None) -> tuple[Scenario | None, list[Problem]]:
         try:
-            doc = load_yaml(path, display_name(path))
+            doc = parsed if parsed is not None else load_yaml(path, display_name(path))
         except InputError as error:
             return None, error.problems
         root = find_root(path)
@@ -116,7 +116,7 @@ class Loader:
             doc = load_yaml(path, display_name(path))
         except InputError as error:
             return None, error.problems
-        return self.scenario(path) if is_scenario(doc) else self.profile(path)
+        return self.scenario(path, doc) if is_scenario(doc) else self.profile(path, doc)
 
 
 def validate_files(paths: list[Path], env: Mapping[str, str]) -> ValidationResult:

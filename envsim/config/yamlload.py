@@ -7,6 +7,7 @@ located Problems rather than silent surprises or exceptions.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -130,9 +131,25 @@ def load_yaml(path: Path, display: str | None = None) -> YamlDoc:
     return parse_yaml(text, path, display)
 
 
+_DEEP_INDENT = re.compile(r"\n[ \t]{200,}")
+
+
+def _composer_for(text: str) -> type:
+    """libyaml's composer when the text cannot nest deeply; it recurses in C, where Python's
+    recursion limit does not protect it, so deep or bracket-heavy text takes the Python one."""
+    fast = getattr(yaml, "CSafeLoader", None)
+    if fast is None or text.count("[") + text.count("{") > 256 or _DEEP_INDENT.search(text):
+        return yaml.SafeLoader
+    return fast
+
+
 def parse_yaml(text: str, path: Path, display: str) -> YamlDoc:
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        try:
+            node = yaml.compose(text, Loader=_composer_for(text))
+        except yaml.YAMLError:
+            # Report what the pure-Python parser says, so messages do not depend on libyaml.
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
