@@ -114,7 +114,8 @@ def _stack_name_for(profile: str) -> str:
 @click.argument("profile", required=False)
 @click.option("--name", "stack_name", help="Stack name, when it differs from the profile's name.")
 @click.option("--all", "all_stacks", is_flag=True, help="Remove every envsim stack on this engine.")
-def down(profile: str | None, stack_name: str | None, all_stacks: bool) -> None:
+@click.option("--images", "remove_images", is_flag=True, help="Also remove the images built for the stack's services.")
+def down(profile: str | None, stack_name: str | None, all_stacks: bool, remove_images: bool) -> None:
     """Remove every container, network and volume envsim created for a stack.
 
     Only resources labeled by envsim are touched. Idempotent: removing a stack that is
@@ -123,10 +124,11 @@ def down(profile: str | None, stack_name: str | None, all_stacks: bool) -> None:
     \b
     Examples:
       envsim down prod-like
+      envsim down prod-like --images
       envsim down --all
     """
     from envsim.engine.docker_engine import connect, stacks_in_engine
-    from envsim.engine.teardown import reap_abandoned, remove_stack
+    from envsim.engine.teardown import reap_abandoned, remove_stack, remove_stack_images
 
     if not (profile or stack_name or all_stacks):
         raise click.UsageError("name a PROFILE, or --name STACK, or --all")
@@ -139,6 +141,7 @@ def down(profile: str | None, stack_name: str | None, all_stacks: bool) -> None:
         reap_abandoned(client, env, lambda message: click.echo(message, err=True))
     for stack in stacks:
         counts = remove_stack(client, stack, env)
-        click.echo(f"stack {stack} removed ({counts.describe()})")
+        images = f", {remove_stack_images(client, stack)} images" if remove_images else ""
+        click.echo(f"stack {stack} removed ({counts.describe()}{images})")
     if not stacks:
         click.echo("no envsim stacks on this engine")

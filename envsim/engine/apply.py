@@ -8,6 +8,7 @@ service, the reason and its last log lines.
 
 from __future__ import annotations
 
+import socket
 import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Mapping
@@ -19,7 +20,7 @@ from envsim.engine.containers import (
     service_config_hash,
     toxiproxy_config_hash,
 )
-from envsim.engine.docker_engine import host_port, labeled_containers
+from envsim.engine.docker_engine import host_port, labeled_containers, published_ports
 from envsim.engine.executor import execute
 from envsim.engine.proxies import populate_proxies
 from envsim.engine.readiness import ServiceUnhealthy, wait_for_container, wait_for_toxiproxy
@@ -112,9 +113,28 @@ def apply_stack(
     return handle
 
 
+def _check_fixed_ports(plan: StackPlan, existing: dict) -> None:
+    """Fail before starting anything when a fixed host port is taken by someone else."""
+    ours = {port for container in existing.values() for port in published_ports(container).values()}
+    fixed = [(p.service, p.port_name, p.published.host_port) for t in plan.toxiproxies for p in t.proxies
+             if p.published is not None and p.published.host_port is not None]
+    for service, port_name, port in fixed:
+        if port in ours:
+            continue
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                raise EnvironmentProblem(
+                    f"port 127.0.0.1:{port} is taken; service {service} publishes {port_name} there",
+                    hint="free that port, or choose another fixed port under `publish:` (or none, for a free one)",
+                ) from None
+
+
 def _apply(client, plan: StackPlan, image_ids, secrets, progress: ApplyProgress, cancel: threading.Event) -> StackHandle:
-    _network(client, plan)
     existing = _existing(client, plan)
+    _check_fixed_ports(plan, existing)
+    _network(client, plan)
     toxiproxy_urls: dict[str, str] = {}
     entry_urls: dict[str, str] = {}
     for toxiproxy in plan.toxiproxies:

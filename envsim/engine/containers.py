@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import tarfile
 from typing import TYPE_CHECKING, Mapping
 
@@ -70,8 +71,9 @@ def _memory_and_cpus(container: ContainerPlan) -> dict[str, object]:
 def port_taken_problem(error: Exception, what: str) -> EnvironmentProblem | None:
     text = str(error)
     if "port is already allocated" in text or "address already in use" in text:
+        address = re.search(r"(?:127\.0\.0\.1|0\.0\.0\.0):\d+", text)
         return EnvironmentProblem(
-            f"{what}: a host port it needs is taken ({text.split('Bind for')[-1].strip()[:120]})",
+            f"{what}: host port {address.group(0) if address else ''} is taken".replace("  ", " "),
             hint="free that port, or choose another fixed port under `publish:` in the profile",
         )
     return None

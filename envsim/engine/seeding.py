@@ -8,13 +8,8 @@ from __future__ import annotations
 
 import io
 import tarfile
-from typing import TYPE_CHECKING
-
 from envsim.errors import EnvironmentProblem
 from envsim.plan.seed import SeedPlan
-
-if TYPE_CHECKING:
-    import docker
 
 _PSQL = 'exec psql -X -v ON_ERROR_STOP=1 -q -U "${POSTGRES_USER:-postgres}" -d "${POSTGRES_DB:-${POSTGRES_USER:-postgres}}"'
 

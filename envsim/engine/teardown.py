@@ -75,3 +75,22 @@ def reap_abandoned(
             notify(f"removed leftovers of stack {stack} ({counts.describe()})")
             reaped.append(stack)
     return reaped
+
+
+def remove_stack_images(client: "docker.DockerClient", stack: str) -> int:
+    """Remove the images envsim built for this stack's `build:` services (`down --images`)."""
+    from docker.errors import APIError, NotFound
+
+    from envsim.plan.stack import built_image_tag
+
+    prefix = built_image_tag(stack, "x").split("/")[0] + "/"
+    removed = 0
+    for image in client.images.list(filters={"label": "envsim.managed=true"}):
+        for tag in image.tags:
+            if tag.startswith(prefix):
+                try:
+                    client.images.remove(tag, noprune=False)
+                    removed += 1
+                except (NotFound, APIError):
+                    pass  # in use by another stack's container, or gone already
+    return removed

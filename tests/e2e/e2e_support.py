@@ -1,0 +1,40 @@
+"""Helpers shared by the end-to-end tests: counting what a stack left, waiting, signalling."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+
+
+def leftovers(engine, stack: str) -> dict[str, int]:
+    flt = {"label": [f"envsim.stack={stack}"]}
+    return {
+        "containers": len(engine.containers.list(all=True, filters=flt)),
+        "networks": len(engine.networks.list(filters=flt)),
+        "volumes": len(engine.volumes.list(filters=flt)),
+    }
+
+
+NOTHING_LEFT = {"containers": 0, "networks": 0, "volumes": 0}
+
+
+def wait_for(predicate, timeout: float = 120, interval: float = 0.2, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def interrupt(process: subprocess.Popen, signum: int, timeout: float = 120) -> tuple[int, str, str]:
+    process.send_signal(signum)
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        stdout, stderr = process.communicate()
+        raise AssertionError(f"envsim did not stop after {signal.Signals(signum).name}: {stderr[-2000:]}")
+    return process.returncode, stdout, stderr
