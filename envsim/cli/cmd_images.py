@@ -27,7 +27,7 @@ def prepare(profile: str, no_pull: bool) -> None:
     """
     from envsim.config import load_profile, resolve_profile_path
     from envsim.images import PlainProgress, ensure_images, required_images
-    from envsim.images.connect import docker_client
+    from envsim.engine.docker_engine import connect as docker_client
 
     loaded = load_profile(resolve_profile_path(profile, Path.cwd()), os.environ)
     requirements = required_images(loaded)

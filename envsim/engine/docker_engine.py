@@ -11,18 +11,19 @@ if TYPE_CHECKING:
     import docker
 
 
-def connect() -> "docker.DockerClient":
+def connect(timeout: float = 120.0) -> "docker.DockerClient":
+    """A client for the engine named by DOCKER_HOST (default: the local socket), pinged."""
     import docker
+    import requests.exceptions
     from docker.errors import DockerException
 
     try:
-        client = docker.from_env(timeout=120)
+        client = docker.from_env(timeout=int(timeout))
         client.ping()
-    except DockerException as error:
+    except (DockerException, requests.exceptions.RequestException) as error:
         raise EnvironmentProblem(
-            f"no Docker engine answers ({error.__class__.__name__}: {str(error).splitlines()[0][:200]})",
-            hint="start Docker (for example `dockerd &`, or scripts/test-setup.sh which installs and starts it), "
-            "or set DOCKER_HOST",
+            f"no Docker engine answers: {' '.join(str(error).split())[:300]}",
+            hint="start the engine (`dockerd`, or scripts/test-setup.sh in this repo) or set DOCKER_HOST",
         ) from None
     return client
 

@@ -43,7 +43,7 @@ def test_requirements(repo: Path) -> list[ImageRequirement]:
 
 def main(argv: list[str]) -> int:
     from envsim.cli.failures import report_error
-    from envsim.images.connect import docker_client
+    from envsim.engine.docker_engine import connect as docker_client
     from envsim.images.ensure import ensure_images
 
     repo = Path(argv[0]).resolve() if argv else Path.cwd()

@@ -19,12 +19,6 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 
 
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if "tests/e2e/" in str(item.fspath).replace(os.sep, "/"):
-            item.add_marker(pytest.mark.e2e)
-
-
 @pytest.fixture(scope="session")
 def engine():
     from envsim.engine.docker_engine import connect

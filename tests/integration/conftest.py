@@ -19,17 +19,10 @@ import pytest
 TEST_LABELS = {"envsim.managed": "true", "envsim.test": "true"}
 
 
-def pytest_collection_modifyitems(items):
-    # Every test under tests/integration needs the engine; mark it so -m selects it.
-    for item in items:
-        if "tests/integration/" in str(item.fspath).replace(os.sep, "/"):
-            item.add_marker(pytest.mark.integration)
-
-
 @pytest.fixture(scope="session")
 def docker_client():
     from envsim.errors import EnvironmentProblem
-    from envsim.images.connect import docker_client as connect
+    from envsim.engine.docker_engine import connect
 
     try:
         client = connect(timeout=120)
