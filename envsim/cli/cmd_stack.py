@@ -32,7 +32,9 @@ def bring_up(profile, stack_name, *, keep: bool, pull: bool, cancel, final_phase
     client = connect()
     progress = ConsoleProgress()
     reap_abandoned(client, env, lambda message: progress.step("reaper", message))
-    image_ids = ensure_stack_images(client, profile, plan, pull=pull, progress=progress)
+    image_ids = ensure_stack_images(
+        client, profile, plan, pull=pull, progress=progress, toxiproxy_image=env.get("ENVSIM_TOXIPROXY_IMAGE")
+    )
     handle = apply_stack(
         client, plan, image_ids, env, progress=progress, cancel=cancel, keep=keep, final_phase=final_phase or PHASE_UP
     )

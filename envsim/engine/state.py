@@ -106,11 +106,11 @@ class StackState:
             return None
 
     def is_abandoned(self) -> bool:
-        """True when the stack was being created (or run) by a process that no longer exists."""
+        """True when this state directory records the stack as being created (or run) by a
+        process that no longer exists. A stack without a record here is not judged at all: it
+        may belong to another user or state directory, and is left alone."""
         owner = self.owner()
-        if owner is None:
-            return True
-        if owner.phase == PHASE_UP:
+        if owner is None or owner.phase == PHASE_UP:
             return False
         return not _pid_alive(owner.pid)
 

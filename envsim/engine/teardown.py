@@ -6,11 +6,13 @@ engine is invisible to every query here.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Mapping
 
 from envsim.engine.docker_engine import labeled_containers, labeled_networks, labeled_volumes, stacks_in_engine
 from envsim.engine.state import StackState, state_root
+from envsim.errors import EnvironmentProblem
 
 if TYPE_CHECKING:
     import docker
@@ -32,35 +34,58 @@ class RemovedCounts:
 
 
 def remove_stack(client: "docker.DockerClient", stack: str, env: Mapping[str, str]) -> RemovedCounts:
-    """Remove every container, network and volume labeled with the stack; idempotent."""
+    """Remove every container, network and volume labeled with the stack; idempotent.
+
+    Tolerates a racing creator: a container that appears on the network meanwhile is removed
+    too (when it carries the stack's label) before the network is removed again.
+    """
     from docker.errors import APIError, NotFound
 
-    containers = labeled_containers(client, stack)
-    for container in containers:
-        try:
-            # A paused container cannot be killed by force-remove on every engine version.
-            if container.status == "paused":
-                container.unpause()
-            container.remove(force=True, v=True)
-        except NotFound:
-            pass
-        except APIError as error:
-            if "already in progress" not in str(error):
-                raise
-    networks = labeled_networks(client, stack)
-    for network in networks:
-        try:
-            network.remove()
-        except NotFound:
-            pass
-    volumes = labeled_volumes(client, stack)
-    for volume in volumes:
-        try:
-            volume.remove(force=True)
-        except NotFound:
-            pass
+    removed = RemovedCounts()
+    for _ in range(5):
+        containers = labeled_containers(client, stack)
+        for container in containers:
+            _remove_container(container)
+        networks = labeled_networks(client, stack)
+        busy = 0
+        for network in networks:
+            try:
+                network.remove()
+            except NotFound:
+                pass
+            except APIError as error:
+                if "active endpoints" not in str(error):
+                    raise EnvironmentProblem(f"could not remove network {network.name}: {error.explanation}") from None
+                busy += 1
+        volumes = labeled_volumes(client, stack)
+        for volume in volumes:
+            try:
+                volume.remove(force=True)
+            except NotFound:
+                pass
+        removed = removed + RemovedCounts(len(containers), len(networks) - busy, len(volumes))
+        if not busy:
+            break
+        time.sleep(0.5)
+    else:
+        raise EnvironmentProblem(f"stack {stack}: its network still has containers attached after repeated removal")
     StackState(state_root(env), stack).remove()
-    return RemovedCounts(len(containers), len(networks), len(volumes))
+    return removed
+
+
+def _remove_container(container) -> None:
+    from docker.errors import APIError, NotFound
+
+    try:
+        # A paused container cannot be killed by force-remove on every engine version.
+        if container.status == "paused":
+            container.unpause()
+        container.remove(force=True, v=True)
+    except NotFound:
+        pass
+    except APIError as error:
+        if "already in progress" not in str(error) and "No such container" not in str(error):
+            raise EnvironmentProblem(f"could not remove container {container.name}: {error.explanation}") from None
 
 
 def reap_abandoned(

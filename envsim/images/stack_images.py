@@ -5,7 +5,7 @@ from __future__ import annotations
 from envsim.config.model import Profile
 from envsim.images.ensure import ensure_images
 from envsim.images.progress import ImageProgress, SilentProgress
-from envsim.images.requirements import TOXIPROXY_IMAGE, required_images
+from envsim.images.requirements import TOXIPROXY_IMAGE, ImageRequirement, required_images
 
 
 class _StepProgress:
@@ -18,17 +18,27 @@ class _StepProgress:
         self.target.step(image, message)
 
 
-def ensure_stack_images(client, profile: Profile, plan, *, pull: bool = True, progress=None) -> dict[str, str]:
-    """Image id by every image name the plan's containers use, plus "toxiproxy"."""
+def ensure_stack_images(
+    client, profile: Profile, plan, *, pull: bool = True, progress=None, toxiproxy_image: str | None = None
+) -> dict[str, str]:
+    """Image id by every image name the plan's containers use, plus "toxiproxy".
+
+    `toxiproxy_image` replaces the pinned official image (ENVSIM_TOXIPROXY_IMAGE on the command
+    line): it is used as given, present locally or pulled, never built.
+    """
     if progress is None:
         sink: ImageProgress = SilentProgress()
     elif hasattr(progress, "report"):
         sink = progress
     else:
         sink = _StepProgress(progress)
-    prepared = ensure_images(required_images(profile, plan.stack), client, sink, pull=pull)
+    requirements = required_images(profile, plan.stack)
+    if toxiproxy_image:
+        requirements = [r for r in requirements if r.source != "toxiproxy"]
+        requirements.append(ImageRequirement(toxiproxy_image, "image"))
+    prepared = ensure_images(requirements, client, sink, pull=pull)
     missing = sorted({c.image for c in plan.containers if c.image and c.image not in prepared})
     if missing:
         # The plan and required_images name built images the same way; a gap is a bug here.
         raise AssertionError(f"images planned but not prepared: {', '.join(missing)}")
-    return {**prepared, "toxiproxy": prepared[TOXIPROXY_IMAGE]}
+    return {**prepared, "toxiproxy": prepared[toxiproxy_image or TOXIPROXY_IMAGE]}
