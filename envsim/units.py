@@ -73,3 +73,11 @@ def format_duration(seconds: float) -> str:
             return f"{whole // 60}m"
         return f"{whole}s"
     return f"{seconds:g}s"
+
+
+def format_size(size: int) -> str:
+    """`512m` for 536870912: the largest binary unit that divides the size exactly."""
+    for suffix, factor in (("g", 1024**3), ("m", 1024**2), ("k", 1024)):
+        if size >= factor and size % factor == 0:
+            return f"{size // factor}{suffix}"
+    return str(size)

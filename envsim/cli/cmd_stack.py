@@ -20,7 +20,7 @@ def load_profile_arg(arg: str):
 def bring_up(profile, stack_name, *, keep: bool, pull: bool, cancel, final_phase=None):
     """Plan, prepare images and apply; shared by `up` and `run`."""
     from envsim.cli.console import ConsoleProgress
-    from envsim.engine.apply import apply_stack
+    from envsim.engine.apply import apply_stack, check_startable
     from envsim.engine.docker_engine import connect
     from envsim.engine.state import PHASE_UP
     from envsim.engine.teardown import reap_abandoned
@@ -29,6 +29,7 @@ def bring_up(profile, stack_name, *, keep: bool, pull: bool, cancel, final_phase
 
     env = dict(os.environ)
     plan = plan_stack(profile, stack_name)
+    check_startable(plan)
     client = connect()
     progress = ConsoleProgress()
     reap_abandoned(client, env, lambda message: progress.step("reaper", message))

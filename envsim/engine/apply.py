@@ -85,6 +85,15 @@ def _direct_ports(container, plan: ContainerPlan) -> dict[str, int]:
     return ports
 
 
+def check_startable(plan: StackPlan) -> None:
+    stubs = sorted({c.service for c in plan.containers if not c.image})
+    if stubs:
+        raise EnvironmentProblem(
+            f"stub services cannot be started by this version of envsim: {', '.join(stubs)}",
+            hint="for now give such a service an `image:` of a mock server (MockServer, WireMock) instead of `stub:`",
+        )
+
+
 def apply_stack(
     client: "docker.DockerClient",
     plan: StackPlan,
@@ -97,6 +106,7 @@ def apply_stack(
     final_phase: str = PHASE_UP,
 ) -> StackHandle:
     """Bring the stack up. `image_ids` maps each plan image name (and "toxiproxy") to an image id."""
+    check_startable(plan)
     progress = progress or ApplyProgress()
     cancel = cancel or threading.Event()
     state = StackState(state_root(env), plan.stack)

@@ -3,7 +3,7 @@
 Public API (importing this package does not import docker):
     required_images(profile) -> list[ImageRequirement]
     ensure_images(requirements, docker_client, progress=None, *, pull=True) -> {name: image id}
-    ensure_stack_images(docker_client, profile, plan, *, pull=True, progress=None)
+    ensure_stack_images(docker_client, profile, plan, *, pull=True, progress=None, toxiproxy_image=None)
         -> {image name of each planned container: image id, "toxiproxy": image id}
     toxiproxy_image(docker_client) -> the Toxiproxy image reference to run
     TOXIPROXY_IMAGE (the pinned official image; the key ensure_images reports it under)
@@ -33,10 +33,12 @@ def ensure_images(requirements, docker_client, progress=None, *, pull=True, pull
     return _ensure_images(requirements, docker_client, progress, pull=pull, pull_timeout=pull_timeout)
 
 
-def ensure_stack_images(docker_client, profile, plan, *, pull=True, progress=None):
+def ensure_stack_images(docker_client, profile, plan, *, pull=True, progress=None, toxiproxy_image=None):
     from envsim.images.stack_images import ensure_stack_images as _ensure_stack_images
 
-    return _ensure_stack_images(docker_client, profile, plan, pull=pull, progress=progress)
+    return _ensure_stack_images(
+        docker_client, profile, plan, pull=pull, progress=progress, toxiproxy_image=toxiproxy_image
+    )
 
 
 def toxiproxy_image(docker_client) -> str:

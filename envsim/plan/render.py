@@ -15,7 +15,7 @@ from envsim.plan.faults import FaultPlan
 from envsim.plan.scenario import ScenarioPlan
 from envsim.plan.seed import SeedPlan
 from envsim.plan.stack import PortBinding, StackPlan
-from envsim.units import format_duration
+from envsim.units import format_duration, format_size
 
 
 def _health(check: HealthCheck | None) -> dict[str, Any] | None:
@@ -161,9 +161,13 @@ def stack_to_text(plan: StackPlan, faults: tuple[FaultPlan, ...] = (), root: Pat
             lines.append(f"  {p.service}:{p.listen.rsplit(':', 1)[1]} -> {p.upstream}{published}")
     lines.append("")
     for c in plan.containers:
-        source = f"built from {_relative(c.build.context, root)}" if c.build else "image"
         lines.append(f"container {c.name}")
-        lines.append(f"  image    {c.image} ({source})")
+        if c.build:
+            lines.append(f"  image    {c.image} (built from {_relative(c.build.context, root)})")
+        elif c.image:
+            lines.append(f"  image    {c.image}")
+        else:
+            lines.append("  image    (a stub: served by the stub engine)")
         if c.command is not None:
             lines.append(f"  command  {json.dumps(list(c.command))}")
         for name, value in c.env:
@@ -173,10 +177,12 @@ def stack_to_text(plan: StackPlan, faults: tuple[FaultPlan, ...] = (), root: Pat
             lines.append(f"  ports    {ports} (direct on 127.0.0.1)")
         if c.health:
             h = _health(c.health)
-            lines.append(f"  health   {h['kind']} {h['target']} (every {format_duration(c.health.interval)}, "
+            target = " ".join(h["target"]) if isinstance(h["target"], list) else h["target"]
+            lines.append(f"  health   {h['kind']} {target} (every {format_duration(c.health.interval)}, "
                          f"up to {format_duration(c.health.start_period)})")
         if c.cpus or c.memory:
-            lines.append(f"  limits   cpus={c.cpus or '-'} memory={c.memory or '-'}")
+            memory = format_size(c.memory) if c.memory else "-"
+            lines.append(f"  limits   cpus={c.cpus or '-'} memory={memory}")
         for name, path in c.secret_files:
             lines.append(f"  secret   {path} <- <secret:{name}>")
     for seed in plan.seeds:
