@@ -34,6 +34,9 @@ if TYPE_CHECKING:
     import docker
 
 
+TOXIPROXY_NODE = "<toxiproxy>"  # not a valid service name, so it cannot collide
+
+
 class ApplyProgress:
     """Progress hooks with no-op defaults; the CLI subclasses it."""
 
@@ -147,22 +150,23 @@ def _apply(client, plan: StackPlan, image_ids, secrets, progress: ApplyProgress,
     _network(client, plan)
     toxiproxy_urls: dict[str, str] = {}
     entry_urls: dict[str, str] = {}
-    for toxiproxy in plan.toxiproxies:
-        image_id = image_ids["toxiproxy"]
-        container = _reuse_or_remove(existing, toxiproxy.name, toxiproxy_config_hash(toxiproxy, image_id))
-        if container is None:
-            progress.step("toxiproxy", "starting")
-            container = create_toxiproxy_container(client, plan, toxiproxy, image_id)
-        api_port = host_port(container, toxiproxy.api.container_port)
-        url = f"http://127.0.0.1:{api_port}"
-        wait_for_toxiproxy(url, cancel)
-        populate_proxies(url, toxiproxy)
-        toxiproxy_urls[toxiproxy.name] = url
-        for proxy in toxiproxy.proxies:
-            if proxy.published is not None:
-                port = host_port(container, proxy.published.container_port)
-                entry_urls[proxy.name] = f"http://127.0.0.1:{port}"
-        progress.step("toxiproxy", f"ready, {len(toxiproxy.proxies)} proxies")
+
+    def start_toxiproxies() -> None:
+        for toxiproxy in plan.toxiproxies:
+            image_id = image_ids["toxiproxy"]
+            container = _reuse_or_remove(existing, toxiproxy.name, toxiproxy_config_hash(toxiproxy, image_id))
+            if container is None:
+                progress.step("toxiproxy", "starting")
+                container = create_toxiproxy_container(client, plan, toxiproxy, image_id)
+            url = f"http://127.0.0.1:{host_port(container, toxiproxy.api.container_port)}"
+            wait_for_toxiproxy(url, cancel)
+            populate_proxies(url, toxiproxy)
+            toxiproxy_urls[toxiproxy.name] = url
+            for proxy in toxiproxy.proxies:
+                if proxy.published is not None:
+                    port = host_port(container, proxy.published.container_port)
+                    entry_urls[proxy.name] = f"http://127.0.0.1:{port}"
+            progress.step("toxiproxy", f"ready, {len(toxiproxy.proxies)} proxies")
 
     direct: dict[str, dict[str, int]] = {}
     lock = threading.Lock()
@@ -187,7 +191,17 @@ def _apply(client, plan: StackPlan, image_ids, secrets, progress: ApplyProgress,
             run_seed(fresh_containers[0], seeds[service], lambda message: progress.step(service, message))
         progress.step(service, "healthy" if plan.containers_of(service)[0].health else "started")
 
-    result = execute(dict(plan.dependencies), start_service, max_workers=4, cancel=cancel, on_failure="stop")
+    # Toxiproxy starts beside the first level: services without dependencies are checked on
+    # their direct ports, and only services that connect to others need the proxies first.
+    graph = {name: (*deps, TOXIPROXY_NODE) if deps else deps for name, deps in plan.dependencies}
+    graph[TOXIPROXY_NODE] = ()
+    result = execute(
+        graph,
+        lambda node: start_toxiproxies() if node == TOXIPROXY_NODE else start_service(node),
+        max_workers=4,
+        cancel=cancel,
+        on_failure="stop",
+    )
     if result.cancelled:
         raise KeyboardInterrupt
     if result.failed:

@@ -33,7 +33,8 @@ def stack_filter(stack: str | None) -> dict[str, list[str]]:
 
 
 def labeled_containers(client: "docker.DockerClient", stack: str | None) -> list:
-    return client.containers.list(all=True, filters=stack_filter(stack))
+    # ignore_removed: a container removed between listing and inspecting is simply gone
+    return client.containers.list(all=True, filters=stack_filter(stack), ignore_removed=True)
 
 
 def labeled_networks(client: "docker.DockerClient", stack: str | None) -> list:

@@ -61,7 +61,11 @@ def wait_for_container(
     strategy = strategy_for(container, plan, direct_ports)
     check = plan.health
     deadline = time.monotonic() + (check.start_period if check else 2.0)
-    interval = check.interval if check else 0.5
+    # Check soon and often at first, backing off to at most half a second (or the profile's
+    # interval when shorter): a service becomes ready at an arbitrary moment, and every
+    # fraction of the interval spent after that moment delays its whole dependent level.
+    interval = 0.1
+    max_interval = min(check.interval, 0.5) if check else 0.5
     detail = "not checked"
     while True:
         if cancel.is_set():
@@ -84,6 +88,7 @@ def wait_for_container(
             raise ServiceUnhealthy(describe_failure(container, plan, reason, secrets))
         if cancel.wait(interval):
             raise KeyboardInterrupt
+        interval = min(max_interval, interval * 2)
 
 
 def wait_for_toxiproxy(url: str, cancel: threading.Event, deadline_seconds: float = 30.0) -> None:

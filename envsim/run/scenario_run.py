@@ -39,7 +39,11 @@ def file_digest(path: Path) -> str:
         return "unreadable"
 
 
-def _container_facts(client, plan: ScenarioPlan, secrets: Mapping[str, str], load_start: float):
+def _container_facts(client, plan: ScenarioPlan, secrets: Mapping[str, str], load_start: float, had_failures: bool):
+    """Container events seen at the end of the run, and log excerpts of the services when
+    requests failed or a container is down (secret values redacted)."""
+    from envsim.engine.docker_engine import last_log_lines
+
     events, logs, images = [], [], {}
     for container_plan in plan.stack.containers:
         try:
@@ -58,8 +62,7 @@ def _container_facts(client, plan: ScenarioPlan, secrets: Mapping[str, str], loa
         if container.status != "running":
             events.append(ContainerEvent(now, container_plan.service, container.name, container.status,
                                          f"exit code {state.get('ExitCode')}"))
-            from envsim.engine.docker_engine import last_log_lines
-
+        if had_failures or container.status != "running":
             logs.append(LogExcerpt(container_plan.service, now, tuple(last_log_lines(container, 30, secrets.values()))))
     return tuple(events), tuple(logs), images
 
@@ -110,7 +113,8 @@ def run_scenario(
         load_start_monotonic = time.monotonic() - result.duration
         run_start = datetime.fromisoformat(result.started_at)
         probes = run_probes(client, handle, scenario, run_start, load_start_monotonic)
-        events, logs, images = _container_facts(client, plan, handle.secrets, load_start_monotonic)
+        had_failures = any(point.failures for point in result.series)
+        events, logs, images = _container_facts(client, plan, handle.secrets, load_start_monotonic, had_failures)
         toxiproxy_version = ToxiproxyClient(next(iter(handle.toxiproxy_urls.values()))).version()
     finally:
         try:

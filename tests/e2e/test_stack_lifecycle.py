@@ -139,8 +139,8 @@ services:
     assert leftovers(engine, stack_name) == NOTHING_LEFT
 
 
-def test_two_stacks_side_by_side_and_foreign_containers_untouched(cli, engine, project, remove_stacks):
-    first, second = "e2e-side-a", "e2e-side-b"
+def test_two_stacks_side_by_side_and_foreign_containers_untouched(cli, engine, project, stack_name, remove_stacks):
+    first, second = f"{stack_name}-a", f"{stack_name}-b"
     remove_stacks.extend([first, second])
     _write_profile(project, """
 envsim: 1
