@@ -63,6 +63,14 @@ if ! command -v go >/dev/null; then
 	say "note: Go is not installed; Toxiproxy can only come from a registry or a local image"
 fi
 
+# Host-side tools some tests drive for real: headless Chromium opens the HTML report, and the
+# example app's own tests run it against PostgreSQL and Redis servers started on 127.0.0.1.
+host_missing=()
+command -v chromium >/dev/null || host_missing+=(chromium)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || host_missing+=(postgresql)
+command -v redis-server >/dev/null || host_missing+=(redis-server)
+if [ "${#host_missing[@]}" -gt 0 ]; then apt_install "${host_missing[@]}"; fi
+
 say "preparing images"
 PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" python3 -m envsim.images.prepare_test_images "$PWD"
 say "done"

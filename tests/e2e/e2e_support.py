@@ -7,10 +7,21 @@ import subprocess
 import time
 
 
+def service_containers(engine, stack: str) -> list:
+    # ignore_removed: envsim may remove a container between the listing and its inspection
+    flt = {"label": [f"envsim.stack={stack}", "envsim.role=service"]}
+    return engine.containers.list(all=True, filters=flt, ignore_removed=True)
+
+
+def stack_container_ids(engine, stack: str) -> dict[str, str]:
+    flt = {"label": f"envsim.stack={stack}"}
+    return {c.name: c.id for c in engine.containers.list(all=True, filters=flt, ignore_removed=True)}
+
+
 def leftovers(engine, stack: str) -> dict[str, int]:
     flt = {"label": [f"envsim.stack={stack}"]}
     return {
-        "containers": len(engine.containers.list(all=True, filters=flt)),
+        "containers": len(engine.containers.list(all=True, filters=flt, ignore_removed=True)),
         "networks": len(engine.networks.list(filters=flt)),
         "volumes": len(engine.volumes.list(filters=flt)),
     }

@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 
-from e2e_support import NOTHING_LEFT, interrupt, leftovers, wait_for
+from e2e_support import NOTHING_LEFT, interrupt, leftovers, service_containers, stack_container_ids, wait_for
 
 
 def median_request_seconds(url: str, count: int = 9) -> float:
@@ -41,10 +41,10 @@ def test_up_serves_converges_takes_faults_and_down_leaves_nothing(cli, engine, s
         assert response.status == 200
 
     # Idempotent: a second `up` keeps every container instead of duplicating or replacing it.
-    ids = {c.name: c.id for c in engine.containers.list(all=True, filters={"label": f"envsim.stack={stack_name}"})}
+    ids = stack_container_ids(engine, stack_name)
     again = cli.run("up", "prod-like", "--name", stack_name)
     assert again.returncode == 0, again.stderr
-    assert {c.name: c.id for c in engine.containers.list(all=True, filters={"label": f"envsim.stack={stack_name}"})} == ids
+    assert stack_container_ids(engine, stack_name) == ids
     assert len(ids) == 4  # toxiproxy, db, cache, api
 
     status = json.loads(cli.run("status", "--name", stack_name, "--json").stdout)
@@ -85,7 +85,7 @@ def test_signal_during_up_leaves_nothing(cli, engine, stack_name, remove_stacks,
     process = cli.start("up", "prod-like", "--name", stack_name)
     # Interrupt once the first service container exists, i.e. in the middle of start-up.
     wait_for(
-        lambda: engine.containers.list(all=True, filters={"label": [f"envsim.stack={stack_name}", "envsim.role=service"]}),
+        lambda: service_containers(engine, stack_name),
         what="a service container",
     )
     code, _, stderr = interrupt(process, signum)
@@ -170,7 +170,7 @@ def test_leftovers_of_a_killed_up_are_reaped_by_the_next_command(cli, engine, st
     remove_stacks.append(stack_name)
     process = cli.start("up", "prod-like", "--name", stack_name)
     wait_for(
-        lambda: engine.containers.list(all=True, filters={"label": [f"envsim.stack={stack_name}", "envsim.role=service"]}),
+        lambda: service_containers(engine, stack_name),
         what="a service container",
     )
     process.kill()  # SIGKILL: no cleanup code runs
