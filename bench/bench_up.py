@@ -38,84 +38,11 @@ REPO = Path(__file__).resolve().parents[1]
 GOAL_RATIO = 1.0
 HEALTH_DEADLINE = 180.0  # seconds; a side that is not healthy by then fails the bench run
 
-# profiles/base.yaml under another name (schema seed, no bulk rows); cache interval spelled out.
-PROFILE = """\
-envsim: 1
-name: bench
-services:
-  api:
-    build:
-      context: ../examples/shop
-      dockerfile: Dockerfile
-      args: {BASE: "python:3.11-slim"}
-    env:
-      DATABASE_URL: "postgresql://app:${secret.db_password}@db:5432/shop"
-      REDIS_URL: "redis://cache:6379/0"
-      PORT: "8000"
-    ports: {http: 8000}
-    publish: [http]
-    health: {http: /healthz, interval: 1s, timeout: 3s, start_period: 60s}
-    depends_on: [db, cache]
-  db:
-    image: postgres:15
-    env:
-      POSTGRES_USER: app
-      POSTGRES_PASSWORD: "${secret.db_password}"
-      POSTGRES_DB: shop
-    ports: {pg: 5432}
-    health: {cmd: [pg_isready, -h, 127.0.0.1, -U, app, -d, shop], interval: 1s, start_period: 90s}
-    seed:
-      - sql: ../examples/shop/seeds/schema.sql
-  cache:
-    image: "redis:7"
-    ports: {redis: 6379}
-    health: {tcp: redis, interval: 1s}
-credentials:
-  db_password: {generate: password}
-"""
+# The envsim profile and the compose file for the same services, kept beside this script.
+FILES = Path(__file__).resolve().parent / "up_files"
+PROFILE = (FILES / "bench.yaml").read_text(encoding="utf-8")
+COMPOSE = (FILES / "docker-compose.yml.template").read_text(encoding="utf-8")
 
-# The same for docker-compose 1.29 (format 2.4 has depends_on conditions). The password comes
-# from the environment, never written to disk. Docker's first check runs one interval after start.
-COMPOSE = """\
-version: "2.4"
-services:
-  db:
-    image: postgres:15
-    environment:
-      POSTGRES_USER: app
-      POSTGRES_PASSWORD: "${{BENCH_DB_PASSWORD}}"
-      POSTGRES_DB: shop
-    ports: ["127.0.0.1::5432"]
-    volumes: ["./examples/shop/seeds/schema.sql:/docker-entrypoint-initdb.d/schema.sql:ro"]
-    healthcheck:
-      test: ["CMD", "pg_isready", "-h", "127.0.0.1", "-U", "app", "-d", "shop"]
-      interval: 1s
-      timeout: 5s
-      retries: 90
-  cache:
-    image: "redis:7"
-    ports: ["127.0.0.1::6379"]
-    healthcheck:
-      test: ["CMD", "redis-cli", "ping"]
-      interval: 1s
-      timeout: 5s
-      retries: 90
-  api:
-    image: "{api_image}"
-    environment:
-      DATABASE_URL: "postgresql://app:${{BENCH_DB_PASSWORD}}@db:5432/shop"
-      REDIS_URL: "redis://cache:6379/0"
-      PORT: "8000"
-    ports: ["127.0.0.1::8000"]
-    depends_on:
-      db: {{condition: service_healthy}}
-      cache: {{condition: service_healthy}}
-    healthcheck:
-      test: ["CMD", "python3", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=3)"]
-      interval: 1s
-      timeout: 3s
-      retries: 60
-"""
 
 STEP_LINE = re.compile(r"^\s*(\d+\.\d)s (\S+) (.*)$")
 
@@ -264,7 +191,7 @@ class ComposeSide:
         self.volumes: set[str] = set()
 
     def write(self, api_image: str) -> None:
-        (self.repo / "docker-compose.yml").write_text(COMPOSE.format(api_image=api_image))
+        (self.repo / "docker-compose.yml").write_text(COMPOSE.replace("@API_IMAGE@", api_image))
 
     def _containers(self) -> list:
         return self.client.containers.list(all=True, filters={"label": self.label})
