@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +21,11 @@ from envsim.config.model import (
     SqlInvariant,
     TimelineEntry,
 )
-from envsim.config.refs_scenario import LATENCY_METRICS, load_duration, resolve_endpoint, task_index
+from envsim.config.check_text import COMPARATORS, LATENCY_METRICS, check_label
+from envsim.config.refs_scenario import load_duration, resolve_endpoint, task_index
 from envsim.config.yamlload import YamlDoc
-from envsim.units import format_duration, parse_percent
+from envsim.units import parse_percent
 
-COMPARATORS = ("below", "above", "at_most", "at_least", "equals")
-SYMBOLS = {"below": "<", "above": ">", "at_most": "<=", "at_least": ">=", "equals": "=="}
 DEFAULT_FORMATS = ("json", "junit", "html", "markdown")
 
 
@@ -104,16 +105,14 @@ def _check(check: dict, names: list[str], by_request: dict[str, list[str]]):
     if "http" in check:
         method, path = check["http"]["request"].split(None, 1)
         status = check.get("status", 200)
-        return HttpInvariant(service=check["http"]["service"], method=method, path=path.strip(),
-                             port=check["http"].get("port"), expect_status=status,
-                             label=f"{check['http']['request']} on {check['http']['service']} -> {status}")
+        return _labelled(HttpInvariant(service=check["http"]["service"], method=method, path=path.strip(),
+                                       port=check["http"].get("port"), expect_status=status))
     metric = check["metric"]
     comparator = _comparator(check)
     bound = _metric_bound(metric, check[comparator])
     if metric == "recovery_time":
         fault = check["after"]
-        return RecoveryCheck(fault=fault, bound=bound,
-                             label=f"recovery after {fault} {SYMBOLS[comparator]} {format_duration(bound)}")
+        return _labelled(RecoveryCheck(fault=fault, bound=bound, comparator=comparator))
     endpoint = check.get("endpoint")
     if endpoint is not None:
         endpoint = resolve_endpoint(endpoint, names, by_request) or endpoint
@@ -122,8 +121,7 @@ def _check(check: dict, names: list[str], by_request: dict[str, list[str]]):
         phase = f"during:{check['during']}"
     elif "after" in check:
         phase = f"after:{check['after']}"
-    return MetricCheck(metric=metric, comparator=comparator, bound=bound, endpoint=endpoint, phase=phase,
-                       label=metric_label(metric, comparator, bound, endpoint, phase))
+    return _labelled(MetricCheck(metric=metric, comparator=comparator, bound=bound, endpoint=endpoint, phase=phase))
 
 
 def _metric_bound(metric: str, value: Any) -> float:
@@ -134,26 +132,6 @@ def _metric_bound(metric: str, value: Any) -> float:
     return float(value)
 
 
-def format_bound(metric: str, bound: float) -> str:
-    if metric in LATENCY_METRICS or metric == "recovery_time":
-        return format_duration(bound)
-    if metric == "error_rate":
-        return f"{bound * 100:g}%"
-    return f"{bound:g}"
-
-
-def metric_label(metric: str, comparator: str, bound: float, endpoint: str | None, phase: str) -> str:
-    """A short human text: `p95 of browse < 300ms during db-slow`."""
-    text = metric + (f" of {endpoint}" if endpoint else "")
-    text += f" {SYMBOLS[comparator]} {format_bound(metric, bound)}"
-    if phase == "baseline":
-        text += " in the baseline"
-    elif phase != "run":
-        kind, _, fault = phase.partition(":")
-        text += f" {kind} {fault}"
-    return text
-
-
 def _sql_check(check: dict, comparator: str, names: list[str], by_request: dict[str, list[str]]) -> SqlInvariant:
     value = check[comparator]
     spec = check["sql"]
@@ -162,10 +140,12 @@ def _sql_check(check: dict, comparator: str, names: list[str], by_request: dict[
     if isinstance(value, dict):
         (what, endpoint), = value.items()
         count_of = (what, resolve_endpoint(endpoint, names, by_request) or endpoint)
-        wanted = f"{what} of {count_of[1]}"
     else:
         expected = float(value)
-        wanted = f"{expected:g}"
-    return SqlInvariant(service=spec["service"], query=spec["query"], comparator=comparator, expected=expected,
-                        expected_count_of=count_of, tolerance=float(check.get("tolerance", 0)),
-                        label=f"sql on {spec['service']} {SYMBOLS[comparator]} {wanted}")
+    return _labelled(SqlInvariant(service=spec["service"], query=spec["query"], comparator=comparator,
+                                  expected=expected, expected_count_of=count_of,
+                                  tolerance=float(check.get("tolerance", 0))))
+
+
+def _labelled(check):
+    return dataclasses.replace(check, label=check_label(check))

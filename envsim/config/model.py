@@ -279,6 +279,7 @@ class RecoveryCheck:
     fault: str
     bound: float  # seconds
     label: str = ""
+    comparator: Comparator = "below"
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ from envsim.config.yamlload import YamlDoc
 from envsim.errors import Problem
 from envsim.units import parse_duration
 
-LATENCY_METRICS = ("p50", "p90", "p95", "p99", "avg", "max")
 
 
 def task_index(data: dict) -> tuple[list[str], dict[str, list[str]]]:

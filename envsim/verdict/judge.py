@@ -14,7 +14,8 @@ from envsim.verdict.metrics import endpoint_keys, points_for, resolve_endpoint, 
 from envsim.verdict.phases import resolve_phase
 from envsim.verdict.recovery import RECOVERY_STREAK, measure_recovery
 from envsim.verdict.result import CheckResult, Verdict
-from envsim.verdict.serialize import LATENCY_METRICS, check_id, checks_from_dicts, default_label
+from envsim.config.check_text import LATENCY_METRICS
+from envsim.verdict.serialize import check_id, checks_from_dicts, default_label
 
 UNITS = {**{m: "s" for m in LATENCY_METRICS}, "error_rate": "ratio", "rps": "rps"}
 
@@ -66,7 +67,7 @@ def judge_metric(journal: Journal, check: MetricCheck, cid: str, label: str) -> 
 
 def judge_recovery(journal: Journal, check: RecoveryCheck, cid: str, label: str) -> CheckResult:
     def result(passed: bool, measured: float | None, reason: str) -> CheckResult:
-        return CheckResult(cid, label, passed, measured, check.bound, "s", reason, "below", "recovery")
+        return CheckResult(cid, label, passed, measured, check.bound, "s", reason, check.comparator, "recovery")
 
     recovery = measure_recovery(journal, check.fault)
     if recovery.problem:
@@ -74,7 +75,7 @@ def judge_recovery(journal: Journal, check: RecoveryCheck, cid: str, label: str)
     assert recovery.bounds is not None
     if recovery.seconds is None:
         return result(False, None, f"did not recover within {recovery.searched:.0f}s (back to baseline: {recovery.bounds.describe()})")
-    passed = compare(recovery.seconds, "below", check.bound)
+    passed = compare(recovery.seconds, check.comparator, check.bound)
     streak = f"{RECOVERY_STREAK}s in a row"
     return result(passed, recovery.seconds, f"back to baseline ({recovery.bounds.describe()}) for {streak}")
 

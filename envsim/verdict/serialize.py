@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
+from envsim.config.check_text import COMPARATORS, METRICS, check_label
 from envsim.config.model import (
     Check,
     HttpInvariant,
@@ -17,10 +18,8 @@ from envsim.config.model import (
     SqlInvariant,
 )
 
-COMPARATORS = ("below", "above", "equals", "at_most", "at_least")
+# How a bound is shown beside a measured value ("= 54"), unlike a label's "==".
 COMPARATOR_SYMBOLS = {"below": "<", "above": ">", "equals": "=", "at_most": "<=", "at_least": ">="}
-LATENCY_METRICS = ("p50", "p90", "p95", "p99", "avg", "max")
-METRICS = LATENCY_METRICS + ("error_rate", "rps")
 
 
 def check_id(index: int) -> str:
@@ -28,38 +27,9 @@ def check_id(index: int) -> str:
     return f"check-{index + 1}"
 
 
-def bound_text(metric: str, value: float) -> str:
-    """A bound in the unit a user writes it in: ms/s for latency, % for rates."""
-    if metric in LATENCY_METRICS or metric == "recovery_time":
-        return f"{value * 1000:g}ms" if value < 1 else f"{value:g}s"
-    if metric == "error_rate":
-        return f"{value * 100:g}%"
-    return f"{value:g}"
-
-
 def default_label(check: Check) -> str:
-    """A short readable description, used when the check has no label of its own."""
-    if isinstance(check, MetricCheck):
-        parts = [check.metric]
-        if check.endpoint:
-            parts.append(f"[{check.endpoint}]")
-        if check.phase != "run":
-            kind, _, fault = check.phase.partition(":")
-            parts.append(f"{kind} {fault}" if fault else kind)
-        parts.append(f"{COMPARATOR_SYMBOLS[check.comparator]} {bound_text(check.metric, check.bound)}")
-        return " ".join(parts)
-    if isinstance(check, RecoveryCheck):
-        return f"recovery_time after {check.fault} < {bound_text('recovery_time', check.bound)}"
-    if isinstance(check, SqlInvariant):
-        if check.expected_count_of is not None:
-            target = f"{check.expected_count_of[0]} of {check.expected_count_of[1]}"
-        else:
-            target = f"{check.expected:g}" if check.expected is not None else "?"
-        tolerance = f" ± {check.tolerance:g}" if check.tolerance else ""
-        return f"sql on {check.service} {COMPARATOR_SYMBOLS[check.comparator]} {target}{tolerance}"
-    if isinstance(check, HttpInvariant):
-        return f"http {check.method} {check.path} on {check.service} = {check.expect_status}"
-    raise TypeError(f"not a check: {check!r}")
+    """The readable label of a check that has none of its own (the loader's form)."""
+    return check_label(check)
 
 
 def check_to_dict(check: Check, index: int) -> dict[str, Any]:
@@ -75,7 +45,7 @@ def check_to_dict(check: Check, index: int) -> dict[str, Any]:
             "phase": check.phase,
         }
     if isinstance(check, RecoveryCheck):
-        return {**base, "kind": "recovery", "fault": check.fault, "bound": check.bound}
+        return {**base, "kind": "recovery", "fault": check.fault, "bound": check.bound, "comparator": check.comparator}
     if isinstance(check, SqlInvariant):
         return {
             **base,
@@ -147,6 +117,8 @@ def check_from_dict(data: Mapping[str, Any], index: int = 0) -> Check:
             fault=str(_field(data, "fault", where)),
             bound=_number(_field(data, "bound", where), where, "bound"),
             label=label,
+            # journals written before recovery checks carried a comparator meant "below"
+            comparator=_comparator(data, where) if "comparator" in data else "below",  # type: ignore[arg-type]
         )
     if kind == "sql":
         count_of = data.get("expected_count_of")

@@ -105,9 +105,9 @@ def test_checks_normalise_endpoints_phases_and_labels(repo):
     assert checks[1] == MetricCheck("p50", "at_most", 0.1, None, "baseline", "p50 <= 100ms in the baseline")
     assert checks[2] == MetricCheck("error_rate", "below", 0.005, None, "after:db-slow", "error_rate < 0.5% after db-slow")
     assert checks[3] == MetricCheck("rps", "above", 50.0, None, "run", "rps > 50")
-    assert checks[4] == RecoveryCheck("db-slow", 10.0, "recovery after db-slow <= 10s")
+    assert checks[4] == RecoveryCheck("db-slow", 10.0, "recovery after db-slow <= 10s", "at_most")
     assert checks[5] == SqlInvariant("db", "select count(*) from orders", "equals", None, ("successes", "buy"), 2.0,
-                                     "sql on db == successes of buy")
+                                     "sql on db == successes of buy ± 2")
     assert (checks[6].expected, checks[6].comparator) == (1.0, "at_least")
     assert checks[7] == HttpInvariant("api", "GET", "/healthz", None, 200, "GET /healthz on api -> 200")
 

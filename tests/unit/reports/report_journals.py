@@ -14,7 +14,7 @@ CHECKS = (
     MetricCheck("p95", "below", 0.5),
     MetricCheck("error_rate", "below", 0.01, label=f"errors stay low {NASTY}"),
     MetricCheck("error_rate", "below", 0.05, phase="during:cache-down"),
-    MetricCheck("p95", "below", 0.3, endpoint="GET /products", phase="baseline"),
+    MetricCheck("p95", "below", 0.3, endpoint="GET /products", phase="baseline", label="p95 [GET /products] in the baseline"),
     RecoveryCheck("cache-down", 10.0),
     SqlInvariant("db", "select count(*) from orders", "equals", expected_count_of=("successes", "POST /orders")),
     HttpInvariant("api", "GET", "/healthz"),

@@ -31,9 +31,9 @@ def test_dicts_are_json_and_round_trip():
     assert checks_to_dicts(back) == dicts
     # the user's label is kept; a check without one gets a readable label
     assert back[0].label == "p95 below 500ms"
-    assert dicts[1]["label"] == "error_rate during cache-down < 5%"
-    assert dicts[2]["label"] == "p95 [browse] after cache-down < 300ms"
-    assert dicts[3]["label"] == "recovery_time after cache-down < 10s"
+    assert dicts[1]["label"] == "error_rate < 5% during cache-down"
+    assert dicts[2]["label"] == "p95 of browse < 300ms after cache-down"
+    assert dicts[3]["label"] == "recovery after cache-down < 10s"
     assert back[4].expected_count_of == ("successes", "POST /orders")
     assert back[6] == HttpInvariant("api", "GET", "/healthz", port="http", expect_status=204, label=back[6].label)
 
