@@ -88,7 +88,8 @@ class StackFaults:
             raise EnvironmentProblem("could not revert every fault: " + "; ".join(errors))
 
     def active(self) -> list[str]:
-        """Faults whose toxics or disabled proxies are present now."""
+        """Faults whose effect is present now: toxics, disabled proxies, containers held
+        paused or stopped (a restart leaves nothing to see, so it never shows as active)."""
         present: set[str] = set()
         for client in self._toxiproxies.values():
             for proxy in client.proxies().values():
@@ -98,11 +99,22 @@ class StackFaults:
                     present.add(f"down:{proxy.name}")
         names = []
         for name, fault in self._faults.items():
-            if any(step.toxic in present for step in fault.toxics) or any(
-                f"down:{step.proxy}" in present for step in fault.proxies_down
+            if (
+                any(step.toxic in present for step in fault.toxics)
+                or any(f"down:{step.proxy}" in present for step in fault.proxies_down)
+                or any(self._container_held(step.container, step.action) for step in fault.containers)
             ):
                 names.append(name)
         return names
+
+    def _container_held(self, container_name: str, action: str) -> bool:
+        from docker.errors import NotFound
+
+        try:
+            status = self._docker.containers.get(container_name).status
+        except NotFound:
+            return False
+        return (action == "pause" and status == "paused") or (action in ("kill", "stop") and status == "exited")
 
     def _container_action(self, container_name: str, action: str) -> None:
         from docker.errors import APIError, NotFound

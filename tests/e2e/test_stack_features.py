@@ -107,6 +107,8 @@ def test_replicas_secrets_container_faults_and_toxics(cli, engine, project, stac
     for name in ("web-pause", "web-kill", "web-stop"):
         fault("apply", name)
         assert not answers(entry), name
+        listed = cli.run("fault", "list", "--name", stack_name, "-p", "features").stdout
+        assert f"ACTIVE {name}" in listed, listed
         fault("clear", name)
         wait_for(lambda: answers(entry), timeout=30, what=f"web back after {name}")
     fault("apply", "web-restart")
