@@ -251,6 +251,14 @@ class LoadSpec:
     wait: tuple[float, float] = (0.0, 0.0)  # seconds between a user's tasks (min, max)
     workers: int = 0  # 0: run in one process; N: Locust master + N workers
 
+    @property
+    def run_length(self) -> float:
+        """Seconds of load: `duration` (the last stage holds until then); with stages and no
+        duration, the sum of the stages."""
+        if self.duration > 0 or not self.stages:
+            return float(self.duration)
+        return float(sum(stage.duration for stage in self.stages))
+
 
 @dataclass(frozen=True)
 class TimelineEntry:

@@ -28,11 +28,7 @@ class ScenarioPlan:
 
     @property
     def total_duration(self) -> float:
-        return load_duration(self.load)
-
-
-def load_duration(load: LoadSpec) -> float:
-    return sum(stage.duration for stage in load.stages) if load.stages else load.duration
+        return self.load.run_length
 
 
 def entry_point_for(stack: StackPlan, load: LoadSpec) -> ProxyPlan:
@@ -50,7 +46,7 @@ def entry_point_for(stack: StackPlan, load: LoadSpec) -> ProxyPlan:
 
 def plan_scenario(scenario: Scenario, stack_name: str | None = None) -> ScenarioPlan:
     stack = plan_stack(scenario.profile, stack_name)
-    total = load_duration(scenario.load)
+    total = scenario.load.run_length
     timeline = tuple(
         sorted(
             (

@@ -15,13 +15,6 @@ from envsim.errors import InputError
 DEFAULT_STOP_TIMEOUT = 2.0  # seconds a user may take to finish its current task at the end
 
 
-def run_length(load: LoadSpec) -> float:
-    """Seconds of load: `duration`; with stages and no duration, the sum of the stages."""
-    if load.duration > 0 or not load.stages:
-        return float(load.duration)
-    return float(sum(stage.duration for stage in load.stages))
-
-
 def child_config(
     load: LoadSpec,
     target_url: str,
@@ -52,7 +45,7 @@ def child_config(
         "host": target_url.rstrip("/"),
         "users": load.users,
         "spawn_rate": load.spawn_rate,
-        "duration": run_length(load),
+        "duration": load.run_length,
         "stages": [[s.duration, s.users, s.spawn_rate] for s in load.stages],
         "wait": [float(load.wait[0]), float(load.wait[1])],
         "tasks": tasks,

@@ -54,3 +54,15 @@ def test_rows_seed_generators():
     assert "(1 + floor(random() * 5))::bigint" in sql
     assert "repeat(md5(random()::text), 2), 1, 40)" in sql
     assert "gen_random_uuid()" in sql
+
+
+def test_a_fault_without_end_lasts_as_long_as_the_runner_runs(scenario):
+    from dataclasses import replace
+
+    from envsim.config.model import LoadStage, TimelineEntry
+
+    load = replace(scenario.load, duration=60, stages=(LoadStage(duration=20, users=5, spawn_rate=5),))
+    plan = plan_scenario(replace(scenario, load=load, timeline=(TimelineEntry(at=10, fault="db-slow"),)))
+    # the last stage holds until `duration`, so an open-ended fault is cleared at 60s, not 20s
+    assert [(s.start, s.end) for s in plan.timeline] == [(10, 60)]
+    assert plan.total_duration == 60

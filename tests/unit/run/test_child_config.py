@@ -5,7 +5,7 @@ import pytest
 
 from envsim.config.model import LoadSpec, LoadStage, LoadTask, SecretRef, Template
 from envsim.errors import InputError
-from envsim.run.child_config import child_config, run_length
+from envsim.run.child_config import child_config
 
 
 def spec(**kw):
@@ -46,5 +46,5 @@ def test_locustfile_stages_and_workers_pass_through():
 
 
 def test_run_length_falls_back_to_the_stages():
-    assert run_length(spec(duration=30, stages=(LoadStage(5, 2, 1),))) == 30
-    assert run_length(spec(duration=0, stages=(LoadStage(5, 2, 1), LoadStage(7, 2, 1)))) == 12
+    assert spec(duration=30, stages=(LoadStage(5, 2, 1),)).run_length == 30
+    assert spec(duration=0, stages=(LoadStage(5, 2, 1), LoadStage(7, 2, 1))).run_length == 12
