@@ -14,7 +14,7 @@ _PROFILE_HELP = "The stack's profile (default: the profile of the only running s
 def _attach(profile_arg: str | None, stack_name: str | None):
     from envsim.cli.cmd_stack import load_profile_arg
     from envsim.engine.attach import attach_stack
-    from envsim.engine.docker_engine import connect, labeled_containers, stacks_in_engine
+    from envsim.engine.docker_engine import connect, stack_profile, stacks_in_engine
     from envsim.engine.fault_switch import StackFaults
     from envsim.plan.faults import plan_faults
     from envsim.plan.stack import plan_stack
@@ -27,8 +27,7 @@ def _attach(profile_arg: str | None, stack_name: str | None):
                 "name the profile with --profile: "
                 + (f"{len(stacks)} stacks are running ({', '.join(stacks)})" if stacks else "no stack is running")
             )
-        containers = labeled_containers(client, stacks[0])
-        profile_arg = next(((c.labels or {}).get("envsim.profile") for c in containers), None) or stacks[0]
+        profile_arg = stack_profile(client, stacks[0]) or stacks[0]
     profile = load_profile_arg(profile_arg)
     plan = plan_stack(profile, stack_name)
     handle = attach_stack(client, plan, dict(os.environ))

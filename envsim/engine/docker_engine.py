@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable
 
 from envsim.errors import EnvironmentProblem
-from envsim.plan.stack import STACK_LABEL
+from envsim.plan.stack import LABEL_PREFIX, STACK_LABEL
 
 if TYPE_CHECKING:
     import docker
@@ -43,6 +43,15 @@ def labeled_networks(client: "docker.DockerClient", stack: str | None) -> list:
 
 def labeled_volumes(client: "docker.DockerClient", stack: str | None) -> list:
     return client.volumes.list(filters=stack_filter(stack))
+
+
+def stack_profile(client: "docker.DockerClient", stack: str) -> str | None:
+    """The profile name a running stack was started from (its containers' label)."""
+    for container in labeled_containers(client, stack):
+        profile = (container.labels or {}).get(f"{LABEL_PREFIX}.profile")
+        if profile:
+            return profile
+    return None
 
 
 def stacks_in_engine(client: "docker.DockerClient") -> list[str]:
