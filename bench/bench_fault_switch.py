@@ -19,7 +19,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from envsim.config.model import TimelineEntry
+from envsim.journal import TimelineStep
 from envsim.engine.toxiproxy_client import Proxy, Toxic, ToxiproxyClient, ToxiproxyError
 from envsim.run.scheduler import FaultScheduler
 
@@ -77,7 +77,7 @@ def main() -> None:
                 time.sleep(0.05)
         api.create_proxy(Proxy("bench", f"127.0.0.1:{free_port()}", f"127.0.0.1:{upstream.getsockname()[1]}"))
 
-        timeline = [TimelineEntry(0.2 + 2 * i * args.interval, "slow", args.interval) for i in range(args.switches)]
+        timeline = [TimelineStep("slow", 0.2 + 2 * i * args.interval, 0.2 + 2 * i * args.interval + args.interval) for i in range(args.switches)]
         scheduler = FaultScheduler(timeline, LatencyToxicSwitch(api, "bench"))
         scheduler.start()
         scheduler.wait(60 + 2 * args.switches * args.interval)

@@ -39,11 +39,13 @@ def verdict(journal_path: Path, reports_dir: Path | None, formats: tuple[str, ..
     from envsim.errors import EXIT_OK, EXIT_VERDICT_FAILED, EnvironmentProblem, InputError
     from envsim.reports import write_reports
     from envsim.reports.terminal import print_verdict
-    from envsim.run.journal import Journal
+    from envsim.journal import Journal, JournalChecksError
     from envsim.verdict import judge
 
     try:
         journal = Journal.read(journal_path)
+    except JournalChecksError as error:
+        raise InputError(f"{journal_path}: the journal's checks cannot be read: {_short(error)}") from None
     except FileNotFoundError:
         raise InputError(f"{journal_path}: no such journal file") from None
     except (OSError, UnicodeDecodeError) as error:
@@ -51,10 +53,7 @@ def verdict(journal_path: Path, reports_dir: Path | None, formats: tuple[str, ..
     except (ValueError, TypeError, KeyError, AttributeError) as error:
         # json.JSONDecodeError is a ValueError; TypeError/KeyError come from missing or unknown fields
         raise InputError(f"{journal_path}: not a valid envsim journal: {_short(error)}") from None
-    try:
-        result = judge(journal)
-    except (ValueError, TypeError) as error:
-        raise InputError(f"{journal_path}: the journal's checks cannot be read: {_short(error)}") from None
+    result = judge(journal)
 
     print_verdict(result)
     if not no_reports:

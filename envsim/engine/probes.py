@@ -16,8 +16,8 @@ from envsim.config.model import HttpInvariant, Scenario, SqlInvariant
 from envsim.engine.apply import StackHandle
 from envsim.engine.seeding import query_number
 from envsim.plan.seed import quote_literal
-from envsim.run.journal import ProbeResult
-from envsim.verdict.serialize import check_id
+from envsim.journal import ProbeResult
+from envsim.journal.checks import check_id
 
 if TYPE_CHECKING:
     import docker

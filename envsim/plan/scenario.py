@@ -5,15 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from envsim.config.model import LoadSpec, Scenario
+from envsim.journal import TimelineStep
 from envsim.plan.faults import FaultPlan, plan_fault
 from envsim.plan.stack import ProxyPlan, StackPlan, plan_stack
-
-
-@dataclass(frozen=True)
-class TimelineStep:
-    fault: str
-    start: float  # seconds from the start of load
-    end: float  # when it is cleared; the end of load when the entry has no `for`
 
 
 @dataclass(frozen=True)

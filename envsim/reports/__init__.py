@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable, Iterable
 
-from envsim.run.journal import Journal
+from envsim.journal import Journal
 from envsim.verdict.result import Verdict
 
 # format name -> (file name, renderer module, function); renderers are imported when used

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from html import escape
 
-from envsim.run.journal import ALL_ENDPOINTS, Journal
+from envsim.journal import ALL_ENDPOINTS, Journal
 from envsim.verdict.metrics import per_second, points_for
 from envsim.verdict.phases import fault_windows, load_end
 

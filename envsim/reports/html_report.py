@@ -12,7 +12,7 @@ from html import escape
 from typing import Any
 
 from envsim.reports.charts import FAULT_COLOURS, charts
-from envsim.run.journal import Journal
+from envsim.journal import Journal
 from envsim.verdict.formatting import format_bound, format_value
 from envsim.verdict.phases import fault_windows
 from envsim.verdict.result import Verdict

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from envsim.run.journal import Journal
+from envsim.journal import Journal
 from envsim.verdict.result import Verdict
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from envsim.run.journal import Journal
+from envsim.journal import Journal
 from envsim.verdict.formatting import format_bound, format_value
 from envsim.verdict.result import Verdict
 

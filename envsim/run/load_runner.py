@@ -20,10 +20,10 @@ from typing import Any, Iterable, Iterator, Mapping
 from envsim.config.model import LoadSpec
 from envsim.errors import EnvironmentProblem, InputError, Interrupted
 from envsim.run.child_config import DEFAULT_STOP_TIMEOUT, child_config
-from envsim.run.journal import FaultEvent, StatsPoint
+from envsim.journal import FaultEvent, StatsPoint, TimelineStep
 from envsim.run.load_process import EOF_MESSAGE, LoadProcess
 from envsim.run.progress import RunObserver, RunStart
-from envsim.run.scheduler import FaultScheduler, FaultSwitch, TimelineItem
+from envsim.run.scheduler import FaultScheduler, FaultSwitch
 from envsim.run.series import SeriesBuilder
 
 START_TIMEOUT = 60.0  # seconds for Python + Locust (+ workers) to come up
@@ -59,7 +59,7 @@ class _NoSwitch:
 def run_load(
     load: LoadSpec,
     target_url: str,
-    timeline: Iterable[TimelineItem] = (),
+    timeline: Iterable[TimelineStep] = (),
     switch: FaultSwitch | None = None,
     observer: RunObserver | None = None,
     secrets: Mapping[str, str] | None = None,

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Sequence
 
-from envsim.run.journal import ALL_ENDPOINTS, FaultEvent, StatsPoint
+from envsim.journal import ALL_ENDPOINTS, FaultEvent, StatsPoint, TimelineStep
 
 if TYPE_CHECKING:
     from envsim.run.load_runner import LoadResult
@@ -24,7 +24,7 @@ class RunStart:
     duration: float  # planned seconds of load
     users: int
     target_url: str
-    timeline: tuple[object, ...] = ()  # TimelineEntry or planned steps, as given to run_load
+    timeline: tuple[TimelineStep, ...] = ()
     workers: int = 0
     locust_version: str = ""
 

@@ -20,8 +20,7 @@ from envsim import __version__
 from envsim.config.model import Scenario
 from envsim.errors import EnvironmentProblem
 from envsim.plan.scenario import ScenarioPlan
-from envsim.run.journal import ContainerEvent, Journal, LogExcerpt
-from envsim.verdict.serialize import checks_to_dicts
+from envsim.journal import ContainerEvent, Journal, LogExcerpt
 
 
 @dataclass(frozen=True)
@@ -140,8 +139,8 @@ def run_scenario(
             "stack": plan.stack.stack,
             "target": plan.entry_point.name,
         },
-        planned_timeline=tuple({"fault": s.fault, "at": s.start, "for": s.end - s.start} for s in plan.timeline),
-        checks=checks_to_dicts(scenario.checks),
+        planned_timeline=plan.timeline,
+        checks=tuple(scenario.checks),
         series=result.series,
         faults=result.faults,
         probes=probes,

@@ -7,13 +7,13 @@ on every exit path of a run (normal end, error, SIGINT, SIGTERM).
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from dataclasses import dataclass
 from typing import Callable, Iterable, Protocol
 
-from envsim.config.model import TimelineEntry
-from envsim.run.journal import FaultEvent
+from envsim.journal import FaultEvent, TimelineStep
 
 APPLY, CLEAR = "apply", "clear"
 
@@ -34,31 +34,14 @@ class FaultAction:
     fault: str
 
 
-class PlannedStep(Protocol):
-    """The plan's form of a timeline entry (envsim.plan.scenario.TimelineStep)."""
-
-    fault: str
-    start: float
-    end: float
-
-
-TimelineItem = TimelineEntry | PlannedStep
-
-
-def window_of(item: TimelineItem) -> tuple[float, float | None]:
-    """(apply offset, clear offset or None): from a TimelineEntry or a planned step."""
-    if isinstance(item, TimelineEntry):
-        return item.at, None if item.duration is None else item.at + item.duration
-    return float(item.start), float(item.end)
-
-
-def plan_actions(timeline: Iterable[TimelineItem]) -> tuple[FaultAction, ...]:
+def plan_actions(timeline: Iterable[TimelineStep]) -> tuple[FaultAction, ...]:
+    """The switch calls of a timeline in time order; a step ending at infinity is never
+    cleared by the timeline (revert_all clears it)."""
     actions = []
-    for item in timeline:
-        start, end = window_of(item)
-        actions.append(FaultAction(start, 1, APPLY, item.fault))
-        if end is not None:
-            actions.append(FaultAction(end, 0, CLEAR, item.fault))
+    for step in timeline:
+        actions.append(FaultAction(float(step.start), 1, APPLY, step.fault))
+        if math.isfinite(step.end):
+            actions.append(FaultAction(float(step.end), 0, CLEAR, step.fault))
     return tuple(sorted(actions))
 
 
@@ -72,7 +55,7 @@ class FaultScheduler:
 
     def __init__(
         self,
-        timeline: Iterable[TimelineItem],
+        timeline: Iterable[TimelineStep],
         switch: FaultSwitch,
         *,
         on_event: Callable[[FaultEvent], None] | None = None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from envsim.run.journal import ALL_ENDPOINTS, StatsPoint
+from envsim.journal import ALL_ENDPOINTS, StatsPoint
 from envsim.run.second_buckets import SecondRecord, merge_records
 
 

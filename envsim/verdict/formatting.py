@@ -5,7 +5,9 @@ from __future__ import annotations
 import math
 
 from envsim.verdict.result import CheckResult
-from envsim.verdict.serialize import COMPARATOR_SYMBOLS
+
+# How a bound is shown beside a measured value ("= 54"), unlike a label's "==".
+COMPARATOR_SYMBOLS = {"below": "<", "above": ">", "equals": "=", "at_most": "<=", "at_least": ">="}
 
 
 def _trim(number: float) -> str:

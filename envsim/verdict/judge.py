@@ -9,13 +9,13 @@ from __future__ import annotations
 import math
 
 from envsim.config.model import Check, HttpInvariant, MetricCheck, RecoveryCheck, SqlInvariant
-from envsim.run.journal import Journal, ProbeResult
+from envsim.journal import Journal, ProbeResult
 from envsim.verdict.metrics import endpoint_keys, points_for, resolve_endpoint, window_stats
 from envsim.verdict.phases import resolve_phase
 from envsim.verdict.recovery import RECOVERY_STREAK, measure_recovery
 from envsim.verdict.result import CheckResult, Verdict
 from envsim.config.check_text import LATENCY_METRICS
-from envsim.verdict.serialize import check_id, checks_from_dicts, default_label
+from envsim.journal.checks import check_id, default_label
 
 UNITS = {**{m: "s" for m in LATENCY_METRICS}, "error_rate": "ratio", "rps": "rps"}
 
@@ -143,11 +143,9 @@ def judge_check(journal: Journal, check: Check, cid: str) -> CheckResult:
 
 
 def judge(journal: Journal) -> Verdict:
-    """Judge the checks the journal carries. ValueError when they cannot be read back."""
-    checks = checks_from_dicts(journal.checks)
-    # probes are recorded under the id the journal gave each check (its position, "check-N")
-    ids = [str(data.get("id") or check_id(index)) for index, data in enumerate(journal.checks)]
-    results = tuple(judge_check(journal, check, cid) for check, cid in zip(checks, ids))
+    """Judge the checks the journal carries."""
+    # probes are recorded under each check's id: its position in the scenario ("check-N")
+    results = tuple(judge_check(journal, check, check_id(index)) for index, check in enumerate(journal.checks))
     notes: list[str] = []
     if journal.interrupted:
         notes.append("the run was interrupted")

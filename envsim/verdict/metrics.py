@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
-from envsim.run.journal import ALL_ENDPOINTS, Journal, StatsPoint
+from envsim.journal import ALL_ENDPOINTS, Journal, StatsPoint
 from envsim.verdict.phases import Interval, bucket_range
 
 PERCENTILES = {"p50": 0.50, "p90": 0.90, "p95": 0.95, "p99": 0.99}

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from envsim.run.journal import FaultEvent, Journal
+from envsim.journal import FaultEvent, Journal
 
 
 @dataclass(frozen=True)

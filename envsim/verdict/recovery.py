@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from envsim.run.journal import ALL_ENDPOINTS, Journal
+from envsim.journal import ALL_ENDPOINTS, Journal
 from envsim.verdict.metrics import per_second, points_for, window_stats
 from envsim.verdict.phases import Interval, bucket_range, fault_windows, load_end, next_fault_start, resolve_phase
 

@@ -36,7 +36,7 @@ def _p50(journal, phase: str) -> float:
 
 
 def test_latency_fault_shows_in_its_phase_only_and_a_failing_check_fails(cli, engine, project, stack_name, remove_stacks):
-    from envsim.run.journal import Journal
+    from envsim.journal import Journal
 
     remove_stacks.append(stack_name)
     scenario = _scenario(project, "lag", """

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from envsim.config.model import LoadSpec, LoadStage, LoadTask, SecretRef, Template, TimelineEntry
+from envsim.config.model import LoadSpec, LoadStage, LoadTask, SecretRef, Template
+from envsim.journal import TimelineStep
 from envsim.errors import InputError
-from envsim.run.journal import ALL_ENDPOINTS
+from envsim.journal import ALL_ENDPOINTS
 from envsim.run.load_runner import run_load
 from envsim.run.progress import RunObserver, percentile_ms
 from run_support.target_server import DelaySwitch, TargetServer
@@ -66,7 +67,7 @@ def test_a_latency_fault_shows_up_in_its_window_only():
                 LoadTask("order", "POST", "/fast", weight=1, json={"sku": "A1"}, expect_status=(201,)),
             ),
         )
-        result = run_load(load, server.url, (TimelineEntry(3.0, "slow-backend", 3.0),), switch, observer,
+        result = run_load(load, server.url, (TimelineStep("slow-backend", 3.0, 3.0 + 3.0),), switch, observer,
                           {"token": "t0ken"})
 
     assert not result.interrupted and result.error is None

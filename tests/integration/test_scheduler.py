@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
 import http.client
 import threading
 import time
 
 import pytest
 
-from envsim.config.model import TimelineEntry
+from envsim.journal import TimelineStep
 from envsim.run.scheduler import FaultScheduler
 from run_support.local_toxiproxy import LatencySwitch, LocalToxiproxy, find_toxiproxy_binary
 from run_support.target_server import TargetServer
@@ -41,7 +43,7 @@ def probe(port, stop, samples, clock):
 
 def test_latency_toxic_is_active_only_between_its_offsets(proxied_server):
     toxiproxy, port = proxied_server
-    scheduler = FaultScheduler([TimelineEntry(0.5, "slow", 1.0)], LatencySwitch(toxiproxy.api, "target", LATENCY_MS))
+    scheduler = FaultScheduler([TimelineStep("slow", 0.5, 0.5 + 1.0)], LatencySwitch(toxiproxy.api, "target", LATENCY_MS))
     samples, stop = [], threading.Event()
     t0 = time.monotonic()
     prober = threading.Thread(target=probe, args=(port, stop, samples, lambda: time.monotonic() - t0))
@@ -70,7 +72,7 @@ def test_latency_toxic_is_active_only_between_its_offsets(proxied_server):
 
 def test_revert_all_removes_a_toxic_meant_to_last_until_the_end(proxied_server):
     toxiproxy, _ = proxied_server
-    scheduler = FaultScheduler([TimelineEntry(0.0, "slow")], LatencySwitch(toxiproxy.api, "target", LATENCY_MS))
+    scheduler = FaultScheduler([TimelineStep("slow", 0.0, math.inf)], LatencySwitch(toxiproxy.api, "target", LATENCY_MS))
     scheduler.start()
     scheduler.wait(5)
     assert [t.name for t in toxiproxy.api.toxics("target")] == ["slow"]

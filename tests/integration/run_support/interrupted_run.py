@@ -5,10 +5,13 @@ Usage: python interrupted_run.py SWITCH_LOG. Prints the LoadResult summary as JS
 
 from __future__ import annotations
 
+import math
+
 import json
 import sys
 
-from envsim.config.model import LoadSpec, LoadTask, TimelineEntry
+from envsim.config.model import LoadSpec, LoadTask
+from envsim.journal import TimelineStep
 from envsim.run.load_runner import run_load
 
 from target_server import DelaySwitch, TargetServer  # run as a script from this directory
@@ -17,7 +20,7 @@ if __name__ == "__main__":
     with TargetServer(delay=0.05) as server:
         load = LoadSpec(users=3, spawn_rate=10, duration=60, wait=(0.05, 0.1),
                         tasks=(LoadTask("slow", "GET", "/slow"),))
-        result = run_load(load, server.url, (TimelineEntry(0.5, "slow-backend"),), DelaySwitch(server, sys.argv[1]))
+        result = run_load(load, server.url, (TimelineStep("slow-backend", 0.5, math.inf),), DelaySwitch(server, sys.argv[1]))
     print(json.dumps({
         "interrupted": result.interrupted,
         "duration": result.duration,

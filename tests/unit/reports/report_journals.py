@@ -5,8 +5,7 @@ from __future__ import annotations
 import random
 
 from envsim.config.model import HttpInvariant, MetricCheck, RecoveryCheck, SqlInvariant
-from envsim.run.journal import ALL_ENDPOINTS, FaultEvent, Journal, ProbeResult, StatsPoint
-from envsim.verdict.serialize import checks_to_dicts
+from envsim.journal import ALL_ENDPOINTS, FaultEvent, Journal, ProbeResult, StatsPoint, TimelineStep
 
 NASTY = '<script>alert("x")</script> & | pipes'
 
@@ -69,8 +68,8 @@ def sample_journal(seconds: int = 180, scenario: str = "checkout") -> Journal:
         scenario_digest="sha256:bbbb",
         environment={"python": "3.11.9", "locust": "2.31", "toxiproxy": "2.9.0",
                      "images": {"api": "sha256:1234", "db": "postgres:16"}, "note": "</td><b>x</b>"},
-        planned_timeline=({"fault": "db-slow", "at": 30, "for": 30}, {"fault": "cache-down", "at": 90, "for": 10}),
-        checks=checks_to_dicts(CHECKS),
+        planned_timeline=(TimelineStep("db-slow", 30, 60), TimelineStep("cache-down", 90, 100)),
+        checks=CHECKS,
         series=tuple(series),
         faults=(
             FaultEvent("db-slow", "applied", 30.0, 30.05),

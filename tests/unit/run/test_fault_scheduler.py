@@ -1,7 +1,8 @@
+import math
 import threading
 import time
 
-from envsim.config.model import TimelineEntry
+from envsim.journal import TimelineStep
 from envsim.run.scheduler import FaultScheduler, plan_actions
 
 
@@ -25,7 +26,7 @@ class RecordingSwitch:
 
 
 def test_actions_are_ordered_with_clears_first_at_equal_times():
-    actions = plan_actions([TimelineEntry(2, "b", 1), TimelineEntry(1, "a", 2), TimelineEntry(3, "c")])
+    actions = plan_actions([TimelineStep("b", 2, 2 + 1), TimelineStep("a", 1, 1 + 2), TimelineStep("c", 3, math.inf)])
     assert [(a.at, a.kind, a.fault) for a in actions] == [
         (1, "apply", "a"), (2, "apply", "b"), (3, "clear", "a"), (3, "clear", "b"), (3, "apply", "c"),
     ]
@@ -33,7 +34,7 @@ def test_actions_are_ordered_with_clears_first_at_equal_times():
 
 def test_faults_are_applied_and_cleared_on_time():
     switch = RecordingSwitch()
-    scheduler = FaultScheduler([TimelineEntry(0.05, "slow", 0.1), TimelineEntry(0.1, "down", 0.1)], switch)
+    scheduler = FaultScheduler([TimelineStep("slow", 0.05, 0.05 + 0.1), TimelineStep("down", 0.1, 0.1 + 0.1)], switch)
     scheduler.start()
     assert scheduler.wait(2.0)
     assert switch.calls == [("apply", "slow"), ("apply", "down"), ("clear", "slow"), ("clear", "down")]
@@ -51,7 +52,7 @@ def test_actual_is_when_the_switch_call_returned():
             time.sleep(0.08)
             super().apply(name)
 
-    scheduler = FaultScheduler([TimelineEntry(0.0, "slow")], SlowSwitch())
+    scheduler = FaultScheduler([TimelineStep("slow", 0.0, math.inf)], SlowSwitch())
     scheduler.start()
     scheduler.wait(2.0)
     (event,) = scheduler.events
@@ -60,7 +61,7 @@ def test_actual_is_when_the_switch_call_returned():
 
 def test_revert_all_clears_what_is_still_active_and_stops_the_timeline():
     switch = RecordingSwitch()
-    scheduler = FaultScheduler([TimelineEntry(0.0, "forever"), TimelineEntry(5.0, "later", 1.0)], switch)
+    scheduler = FaultScheduler([TimelineStep("forever", 0.0, math.inf), TimelineStep("later", 5.0, 5.0 + 1.0)], switch)
     scheduler.start()
     deadline = time.monotonic() + 2
     while scheduler.active != ("forever",) and time.monotonic() < deadline:
@@ -79,7 +80,7 @@ def test_revert_all_clears_what_is_still_active_and_stops_the_timeline():
 def test_a_failing_switch_is_recorded_and_the_fault_still_reverted():
     switch = RecordingSwitch(fail_on={("apply", "broken")})
     seen = []
-    scheduler = FaultScheduler([TimelineEntry(0.0, "broken")], switch, on_event=seen.append)
+    scheduler = FaultScheduler([TimelineStep("broken", 0.0, math.inf)], switch, on_event=seen.append)
     scheduler.start(time.monotonic())
     scheduler.wait(2.0)
     assert [(e.action, e.detail) for e in scheduler.events] == [("failed", "apply: cannot apply broken")]
@@ -90,7 +91,7 @@ def test_a_failing_switch_is_recorded_and_the_fault_still_reverted():
 
 def test_offsets_are_relative_to_the_given_t0():
     switch = RecordingSwitch()
-    scheduler = FaultScheduler([TimelineEntry(0.3, "f", 0.01)], switch)
+    scheduler = FaultScheduler([TimelineStep("f", 0.3, 0.3 + 0.01)], switch)
     scheduler.start(time.monotonic() - 0.25)  # load began 0.25 s ago
     started = time.monotonic()
     scheduler.wait(2.0)

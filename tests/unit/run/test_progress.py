@@ -1,6 +1,6 @@
 import io
 
-from envsim.run.journal import FaultEvent, StatsPoint
+from envsim.journal import FaultEvent, StatsPoint
 from envsim.run.progress import ObserverGroup, PlainProgress, RunObserver, RunStart, console_observer, percentile_ms
 
 

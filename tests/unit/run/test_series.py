@@ -1,4 +1,4 @@
-from envsim.run.journal import ALL_ENDPOINTS, StatsPoint
+from envsim.journal import ALL_ENDPOINTS, StatsPoint
 from envsim.run.series import SeriesBuilder, points_of
 
 

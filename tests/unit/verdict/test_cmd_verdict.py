@@ -1,5 +1,6 @@
 """`envsim verdict` end to end through the real entry point (a subprocess, as a user runs it)."""
 
+import json
 import subprocess
 import sys
 
@@ -46,9 +47,9 @@ def test_missing_or_corrupt_journal_exits_2_with_a_message(tmp_path):
 
 
 def test_journal_with_unreadable_checks_exits_2(tmp_path):
-    broken = journal((MetricCheck("p95", "below", 0.5),))
-    broken = broken.__class__(**{**broken.__dict__, "checks": ({"kind": "metric", "metric": "p42"},)})
-    broken.write(tmp_path / "j.json")
+    broken = journal((MetricCheck("p95", "below", 0.5),)).to_dict()
+    broken["checks"] = [{"kind": "metric", "metric": "p42"}]
+    (tmp_path / "j.json").write_text(json.dumps(broken))
     done = envsim("verdict", "j.json", "--no-reports", cwd=tmp_path)
     assert done.returncode == 2 and "checks cannot be read" in done.stderr and "checks[0]" in done.stderr
     assert not (tmp_path / "verdict.json").exists()

@@ -3,7 +3,7 @@ import math
 from verdict_journals import fault_events, journal, steady
 
 from envsim.config.model import HttpInvariant, MetricCheck, RecoveryCheck, SqlInvariant
-from envsim.run.journal import ProbeResult
+from envsim.journal import ProbeResult
 from envsim.verdict import judge
 
 

@@ -1,4 +1,4 @@
-from envsim.run.journal import StatsPoint
+from envsim.journal import StatsPoint
 from envsim.verdict.metrics import WindowStats, merge_histograms, window_stats
 from envsim.verdict.phases import Interval
 

@@ -1,6 +1,6 @@
 from verdict_journals import fault_events, journal
 
-from envsim.run.journal import FaultEvent
+from envsim.journal import FaultEvent
 from envsim.verdict.phases import Interval, resolve_phase
 
 

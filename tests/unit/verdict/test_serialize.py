@@ -4,8 +4,9 @@ import pytest
 from verdict_journals import fault_events, journal
 
 from envsim.config.model import HttpInvariant, MetricCheck, RecoveryCheck, SqlInvariant
-from envsim.run.journal import Journal, ProbeResult
-from envsim.verdict import check_id, checks_from_dicts, checks_to_dicts, judge
+from envsim.journal import Journal, ProbeResult
+from envsim.journal import check_id, checks_from_dicts, checks_to_dicts
+from envsim.verdict import judge
 
 CHECKS = (
     MetricCheck("p95", "below", 0.5, label="p95 below 500ms"),

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Callable
 
 from envsim.config.model import Check
-from envsim.run.journal import ALL_ENDPOINTS, FaultEvent, Journal, ProbeResult, StatsPoint
-from envsim.verdict.serialize import checks_to_dicts
+from envsim.journal import ALL_ENDPOINTS, FaultEvent, Journal, ProbeResult, StatsPoint
 
 # one second of load: (requests, failures, {milliseconds: count})
 Second = tuple[int, int, dict[int, int]]
@@ -72,7 +71,7 @@ def journal(
         scenario_digest="s",
         environment={"python": "3.11"},
         planned_timeline=(),
-        checks=checks_to_dicts(checks),
+        checks=tuple(checks),
         series=tuple(series),
         faults=faults,
         probes=probes,

@@ -18,10 +18,6 @@ from envsim.config.model import (
     SqlInvariant,
 )
 
-# How a bound is shown beside a measured value ("= 54"), unlike a label's "==".
-COMPARATOR_SYMBOLS = {"below": "<", "above": ">", "equals": "=", "at_most": "<=", "at_least": ">="}
-
-
 def check_id(index: int) -> str:
     """The id of the check at 0-based `index` in the scenario's list."""
     return f"check-{index + 1}"

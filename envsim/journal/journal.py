@@ -1,0 +1,121 @@
+"""The journal: the one product of a run. Verdict and reports read only this.
+
+Latency is kept as per-second histograms (milliseconds -> count, as Locust rounds them), so
+any percentile over any window (a fault phase, the baseline) can be computed exactly later,
+and a saved journal can be re-judged: it carries its own checks.
+
+File format 2 keeps the planned timeline as {fault, start, end} records; format 1 journals
+(timeline as {fault, at, for}) still load.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from envsim.config.model import Check
+from envsim.fileio import write_atomic
+from envsim.journal.checks import checks_from_dicts, checks_to_dicts, default_label
+from envsim.journal.records import (
+    ContainerEvent,
+    FaultEvent,
+    LogExcerpt,
+    ProbeResult,
+    StatsPoint,
+    TimelineStep,
+)
+
+JOURNAL_VERSION = 2
+READABLE_VERSIONS = (1, 2)
+
+
+class JournalChecksError(ValueError):
+    """The journal itself reads, but a check it carries does not."""
+
+
+@dataclass(frozen=True)
+class Journal:
+    run_id: str
+    started_at: str  # ISO 8601 UTC, wall clock of load start (t = 0)
+    ended_at: str
+    duration: float  # seconds of load actually run
+    profile: str
+    scenario: str
+    profile_digest: str  # sha256 of the profile file(s) as loaded
+    scenario_digest: str
+    environment: dict[str, Any]  # image ids, toxiproxy/locust/python/envsim versions
+    planned_timeline: tuple[TimelineStep, ...]
+    checks: tuple[Check, ...]  # in the scenario's order: check i has the id check_id(i)
+    series: tuple[StatsPoint, ...] = ()
+    faults: tuple[FaultEvent, ...] = ()
+    probes: tuple[ProbeResult, ...] = ()
+    container_events: tuple[ContainerEvent, ...] = ()
+    logs: tuple[LogExcerpt, ...] = ()
+    interrupted: bool = False
+    error: str | None = None
+    version: int = JOURNAL_VERSION
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Every check carries its readable label (as the loader gives it), so a journal read
+        # back from its file equals the one written.
+        labelled = tuple(c if c.label else replace(c, label=default_label(c)) for c in self.checks)
+        object.__setattr__(self, "checks", labelled)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["checks"] = list(checks_to_dicts(self.checks))
+        for name in ("planned_timeline", "series", "faults", "probes", "container_events", "logs"):
+            data[name] = [asdict(record) for record in data[name]]
+        return data
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=1, sort_keys=True)
+
+    def write(self, path: Path) -> None:
+        write_atomic(path, self.to_json())
+
+    @classmethod
+    def from_json(cls, text: str) -> "Journal":
+        """The journal in `text`; ValueError (JournalChecksError for its checks) when malformed."""
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError("expected a JSON object")
+        version = data.get("version")
+        if version not in READABLE_VERSIONS:
+            raise ValueError(
+                f"journal version {version!r} is not supported (this envsim reads {', '.join(map(str, READABLE_VERSIONS))})"
+            )
+        try:
+            checks = checks_from_dicts(data.get("checks", ()))
+        except (ValueError, TypeError) as error:
+            raise JournalChecksError(str(error)) from None
+        return cls(
+            **{
+                **data,
+                "version": JOURNAL_VERSION,
+                "planned_timeline": tuple(_timeline_step(item, version) for item in data.get("planned_timeline", ())),
+                "checks": checks,
+                "series": tuple(
+                    StatsPoint(**{**p, "response_times": tuple(tuple(x) for x in p["response_times"])})
+                    for p in data.get("series", ())
+                ),
+                "faults": tuple(FaultEvent(**e) for e in data.get("faults", ())),
+                "probes": tuple(ProbeResult(**p) for p in data.get("probes", ())),
+                "container_events": tuple(ContainerEvent(**e) for e in data.get("container_events", ())),
+                "logs": tuple(LogExcerpt(**{**e, "lines": tuple(e["lines"])}) for e in data.get("logs", ())),
+            }
+        )
+
+    @classmethod
+    def read(cls, path: Path) -> "Journal":
+        return cls.from_json(Path(path).read_text(encoding="utf-8"))
+
+
+def _timeline_step(item: Any, version: int) -> TimelineStep:
+    if version == 1:  # {"fault", "at", "for"}
+        start = float(item["at"])
+        return TimelineStep(str(item["fault"]), start, start + float(item["for"]))
+    return TimelineStep(str(item["fault"]), float(item["start"]), float(item["end"]))

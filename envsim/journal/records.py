@@ -1,0 +1,64 @@
+"""The records a run journal is made of: plain frozen dataclasses, standard library only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ALL_ENDPOINTS = ""  # the endpoint key of the aggregate over all requests
+
+
+@dataclass(frozen=True)
+class TimelineStep:
+    """One fault window of a run, as planned: the plan, the scheduler and the journal share it."""
+
+    fault: str
+    start: float  # seconds from the start of load
+    end: float  # when it is cleared; the end of load when the entry has no `for`
+
+
+@dataclass(frozen=True)
+class StatsPoint:
+    """Requests that completed in [t, t + 1) seconds from load start, for one endpoint."""
+
+    t: int
+    endpoint: str  # "METHOD /path" or a task name; ALL_ENDPOINTS for the aggregate
+    requests: int
+    failures: int
+    response_times: tuple[tuple[int, int], ...]  # (milliseconds, count), sorted by ms
+    users: int = 0
+
+
+@dataclass(frozen=True)
+class FaultEvent:
+    fault: str
+    action: str  # "applied" | "removed" | "failed"
+    scheduled: float  # seconds from load start
+    actual: float  # seconds from load start when the change had taken effect
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """A measured invariant (SQL query, HTTP probe) for the check with the same id."""
+
+    check_id: str
+    t: float
+    ok: bool  # the probe itself ran (query answered); the comparison is the verdict's job
+    value: float | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class ContainerEvent:
+    t: float
+    service: str
+    container: str
+    action: str  # "die", "oom", "restart", "start", "pause", "unpause", ...
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class LogExcerpt:
+    service: str
+    t: float
+    lines: tuple[str, ...]
