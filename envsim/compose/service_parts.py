@@ -47,12 +47,20 @@ class RuntimeParts:
             return
         try:
             result = health_from_test(check["test"], ports)
-            interval = seconds(check.get("interval", "30s"))
-            timing = {k: seconds(check[k]) for k in ("interval", "timeout") if k in check}
-            start = seconds(check.get("start_period", 0))
         except ValueProblem as problem:
-            self.check.fail(where, str(problem))
+            self.check.fail(where + ("test",), str(problem))
             return
+        durations: dict[str, float] = {}
+        for key in ("interval", "timeout", "start_period"):
+            if key in check:
+                try:
+                    durations[key] = seconds(check[key])
+                except ValueProblem as problem:
+                    self.check.fail(where + (key,), str(problem))
+        if any(key in check and key not in durations for key in ("interval", "timeout", "start_period")):
+            return
+        interval, start = durations.get("interval", 30.0), durations.get("start_period", 0.0)
+        timing = {k: v for k, v in durations.items() if k != "start_period"}
         retries = self.check.integer(where + ("retries",), check.get("retries", 3))
         if result.note:
             service.notes.append(result.note)
