@@ -2,37 +2,15 @@
 
 from __future__ import annotations
 
-import os
-
 import click
-
-from envsim.errors import InputError
 
 _PROFILE_HELP = "The stack's profile (default: the profile of the only running stack)."
 
 
 def _attach(profile_arg: str | None, stack_name: str | None):
-    from envsim.cli.cmd_stack import load_profile_arg
-    from envsim.engine.attach import attach_stack
-    from envsim.engine.docker_engine import connect, stack_profile, stacks_in_engine
-    from envsim.engine.fault_switch import StackFaults
-    from envsim.plan.faults import plan_faults
-    from envsim.plan.stack import plan_stack
+    from envsim import api
 
-    client = connect()
-    if profile_arg is None:
-        stacks = [stack_name] if stack_name else stacks_in_engine(client)
-        if len(stacks) != 1:
-            raise InputError(
-                "name the profile with --profile: "
-                + (f"{len(stacks)} stacks are running ({', '.join(stacks)})" if stacks else "no stack is running")
-            )
-        profile_arg = stack_profile(client, stacks[0]) or stacks[0]
-    profile = load_profile_arg(profile_arg)
-    plan = plan_stack(profile, stack_name)
-    handle = attach_stack(client, plan, dict(os.environ))
-    faults = {f.name: f for f in plan_faults(plan, profile)}
-    return StackFaults(client, faults, handle.toxiproxy_urls), faults
+    return api.attach(stack_name, profile=profile_arg)
 
 
 @click.group()
@@ -54,9 +32,8 @@ def fault() -> None:
 @click.option("--name", "stack_name", help="Stack name, when it differs from the profile's name.")
 def apply_fault(name: str, profile_arg: str | None, stack_name: str | None) -> None:
     """Apply the failure mode NAME until it is cleared."""
-    switch, faults = _attach(profile_arg, stack_name)
-    switch.apply(name)
-    click.echo(f"fault {name} applied: {faults[name].describe()}")
+    fault_plan = _attach(profile_arg, stack_name).apply_fault(name)
+    click.echo(f"fault {name} applied: {fault_plan.describe()}")
 
 
 @fault.command("clear")
@@ -65,13 +42,8 @@ def apply_fault(name: str, profile_arg: str | None, stack_name: str | None) -> N
 @click.option("--name", "stack_name", help="Stack name, when it differs from the profile's name.")
 def clear_fault(name: str | None, profile_arg: str | None, stack_name: str | None) -> None:
     """Clear the failure mode NAME, or every fault when no NAME is given."""
-    switch, _ = _attach(profile_arg, stack_name)
-    if name:
-        switch.clear(name)
-        click.echo(f"fault {name} cleared")
-    else:
-        switch.clear_all()
-        click.echo("every fault cleared")
+    _attach(profile_arg, stack_name).clear_fault(name)
+    click.echo(f"fault {name} cleared" if name else "every fault cleared")
 
 
 @fault.command("list")
@@ -79,8 +51,8 @@ def clear_fault(name: str | None, profile_arg: str | None, stack_name: str | Non
 @click.option("--name", "stack_name", help="Stack name, when it differs from the profile's name.")
 def list_faults(profile_arg: str | None, stack_name: str | None) -> None:
     """List the profile's failure modes and which are active."""
-    switch, faults = _attach(profile_arg, stack_name)
-    active = set(switch.active())
-    for fault_name, plan in faults.items():
+    stack = _attach(profile_arg, stack_name)
+    active = set(stack.active_faults())
+    for fault_name, plan in stack.faults.items():
         marker = "ACTIVE" if fault_name in active else "      "
         click.echo(f"{marker} {fault_name:<20} {plan.describe()}")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import sys
-from pathlib import Path
 
 import click
 
@@ -25,15 +23,9 @@ def prepare(profile: str, no_pull: bool) -> None:
     Toxiproxy from its Go module, Debian-package substitutes for postgres/redis/python,
     the profile's own build: specs). Unchanged inputs are not rebuilt.
     """
-    from envsim.config import load_profile, resolve_profile_path
-    from envsim.images import PlainProgress, ensure_images, required_images
-    from envsim.engine.docker_engine import connect as docker_client
+    from envsim import api
 
-    loaded = load_profile(resolve_profile_path(profile, Path.cwd()), os.environ)
-    requirements = required_images(loaded)
-    client = docker_client()
-    prepared = ensure_images(requirements, client, PlainProgress(sys.stderr), pull=not no_pull)
-    for requirement in requirements:
-        image_id = prepared[requirement.name]
+    for prepared in api.prepare_images(profile, pull=not no_pull, progress=api.PlainProgress(sys.stderr)):
+        requirement = prepared.requirement
         used_by = f"  ({', '.join(requirement.services)})" if requirement.services else ""
-        click.echo(f"{requirement.name}  {image_id[:19]}{used_by}")
+        click.echo(f"{requirement.name}  {prepared.image_id[:19]}{used_by}")

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import click
 
 
@@ -23,23 +20,16 @@ def plan(target: str, as_json: bool, stack_name: str | None) -> None:
       envsim plan prod-like
       envsim plan scenarios/checkout.yaml --json
     """
-    from envsim.config import load_any
-    from envsim.config.model import Scenario
-    from envsim.plan.faults import plan_faults
+    from envsim import api
     from envsim.plan.render import profile_plan_to_dict, scenario_to_dict, scenario_to_text, stack_to_text, to_json
-    from envsim.plan.scenario import plan_scenario
-    from envsim.plan.stack import plan_stack
 
-    loaded = load_any(target, Path.cwd(), dict(os.environ))
-    if isinstance(loaded, Scenario):
-        scenario_plan = plan_scenario(loaded, stack_name)
-        root = loaded.root
-        output = to_json(scenario_to_dict(scenario_plan)) + "\n" if as_json else scenario_to_text(scenario_plan, root)
-    else:
-        stack_plan = plan_stack(loaded, stack_name)
-        faults = plan_faults(stack_plan, loaded)
+    loaded = api.load_any(target)
+    resolved = api.plan(loaded, name=stack_name)
+    if isinstance(resolved, api.ProfilePlan):
         if as_json:
-            output = to_json(profile_plan_to_dict(stack_plan, faults)) + "\n"
+            output = to_json(profile_plan_to_dict(resolved.stack, resolved.faults)) + "\n"
         else:
-            output = stack_to_text(stack_plan, faults, loaded.root)
+            output = stack_to_text(resolved.stack, resolved.faults, loaded.root)
+    else:
+        output = to_json(scenario_to_dict(resolved)) + "\n" if as_json else scenario_to_text(resolved, loaded.root)
     click.echo(output, nl=False)

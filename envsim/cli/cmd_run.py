@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-import os
 from pathlib import Path
 
 import click
@@ -33,49 +31,22 @@ def run(scenario_path: Path, no_up: bool, keep: bool, stack_name: str | None, us
       envsim run scenarios/checkout.yaml --users 50 --duration 1m --reports out/
       envsim run scenarios/smoke.yaml --no-up
     """
-    from envsim.cli.cmd_stack import bring_up
+    from envsim import api
+    from envsim.cli.console import ConsoleProgress
     from envsim.cli.signals import interruptible
-    from envsim.config import load_scenario
-    from envsim.engine.state import PHASE_RUN
-    from envsim.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_VERDICT_FAILED, InputError
-    from envsim.plan.scenario import plan_scenario
-    from envsim.reports import write_reports
+    from envsim.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_VERDICT_FAILED
     from envsim.reports.terminal import print_verdict
-    from envsim.run.progress import console_observer
-    from envsim.run.scenario_run import RunOptions, run_scenario
-    from envsim.units import parse_duration
-    from envsim.verdict import judge
-
-    env = dict(os.environ)
-    scenario = load_scenario(scenario_path, env)
-    if users is not None or duration is not None:
-        load = scenario.load
-        if duration is not None:
-            seconds = parse_duration(duration)
-            if seconds is None or seconds <= 0:
-                raise InputError(f"--duration: {duration!r} is not a duration (e.g. 30s, 2m)")
-            load = dataclasses.replace(load, duration=seconds, stages=())
-        if users is not None:
-            load = dataclasses.replace(load, users=users, stages=())
-        scenario = dataclasses.replace(scenario, load=load)
-    plan = plan_scenario(scenario, stack_name)
-    options = RunOptions(stack_name=stack_name, bring_up=not no_up, keep_stack=keep, pull=not no_pull)
-    out_dir = reports_dir or scenario.reports_dir or Path("reports")
 
     with interruptible() as cancel:
-        def start_stack(cancel_event):
-            _, handle = bring_up(scenario.profile, stack_name, keep=False, pull=options.pull,
-                                 cancel=cancel_event, final_phase=PHASE_RUN)
-            return handle
-
-        journal = run_scenario(scenario, plan, options, env, cancel, console_observer(), start_stack)
-    journal.write(out_dir / "journal.json")
-    verdict = judge(journal)
-    print_verdict(verdict)
-    for path in write_reports(journal, verdict, out_dir, scenario.report_formats):
+        result = api.run(
+            scenario_path, name=stack_name, bring_up=not no_up, keep=keep, pull=not no_pull,
+            users=users, duration=duration, reports_dir=reports_dir,
+            observer=api.console_observer(), progress=ConsoleProgress(), cancel=cancel,
+        )
+    print_verdict(result.verdict)
+    for path in (*result.report_paths, result.journal_path):
         click.echo(f"wrote {path}", err=True)
-    click.echo(f"wrote {out_dir / 'journal.json'}", err=True)
-    if journal.interrupted:
+    if result.journal.interrupted:
         click.echo("interrupted: faults reverted; reports cover the load run until then", err=True)
         return EXIT_INTERRUPTED
-    return EXIT_OK if verdict.passed else EXIT_VERDICT_FAILED
+    return EXIT_OK if result.verdict.passed else EXIT_VERDICT_FAILED

@@ -3,43 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import click
-
-from envsim.errors import InputError
-
-
-def load_profile_arg(arg: str):
-    from envsim.config import load_profile, resolve_profile_path
-
-    return load_profile(resolve_profile_path(arg, Path.cwd()), dict(os.environ))
-
-
-def bring_up(profile, stack_name, *, keep: bool, pull: bool, cancel, final_phase=None):
-    """Plan, prepare images and apply; shared by `up` and `run`."""
-    from envsim.cli.console import ConsoleProgress
-    from envsim.engine.apply import apply_stack, check_startable
-    from envsim.engine.docker_engine import connect
-    from envsim.engine.state import PHASE_UP
-    from envsim.engine.teardown import reap_abandoned
-    from envsim.images import ensure_stack_images
-    from envsim.plan.stack import plan_stack
-
-    env = dict(os.environ)
-    plan = plan_stack(profile, stack_name)
-    check_startable(plan)
-    client = connect()
-    progress = ConsoleProgress()
-    reap_abandoned(client, env, lambda message: progress.step("reaper", message))
-    image_ids = ensure_stack_images(
-        client, profile, plan, pull=pull, progress=progress, toxiproxy_image=env.get("ENVSIM_TOXIPROXY_IMAGE")
-    )
-    handle = apply_stack(
-        client, plan, image_ids, env, progress=progress, cancel=cancel, keep=keep, final_phase=final_phase or PHASE_UP
-    )
-    return client, handle
 
 
 @click.command()
@@ -59,15 +24,15 @@ def up(profile: str, stack_name: str | None, keep: bool, no_pull: bool) -> None:
       envsim up prod-like
       envsim up prod-like --name pr-123
     """
+    from envsim import api
+    from envsim.cli.console import ConsoleProgress
     from envsim.cli.signals import interruptible
-    from envsim.engine.status import stack_status
 
-    loaded = load_profile_arg(profile)
     with interruptible() as cancel:
-        client, handle = bring_up(loaded, stack_name, keep=keep, pull=not no_pull, cancel=cancel)
-    status = stack_status(client, handle.plan.stack)
-    click.echo(f"stack {handle.plan.stack} is up")
-    for line in status.endpoint_lines():
+        stack = api.up(profile, stack_name, keep=True, keep_on_failure=keep, pull=not no_pull,
+                       progress=ConsoleProgress(), cancel=cancel)
+    click.echo(f"stack {stack.name} is up")
+    for line in stack.status().endpoint_lines():
         click.echo(f"  {line}")
 
 
@@ -83,15 +48,10 @@ def status(profile: str | None, stack_name: str | None, as_json: bool) -> None:
       envsim status               every stack on this engine
       envsim status prod-like --json
     """
-    from envsim.engine.docker_engine import connect, stacks_in_engine
-    from envsim.engine.status import stack_status
+    from envsim import api
 
-    client = connect()
-    if stack_name or profile:
-        stacks = [stack_name or _stack_name_for(profile)]
-    else:
-        stacks = stacks_in_engine(client)
-    statuses = [stack_status(client, stack) for stack in stacks]
+    stacks = [stack_name or api.stack_name_for(profile)] if (stack_name or profile) else api.stacks()
+    statuses = [api.status(stack) for stack in stacks]
     if as_json:
         click.echo(json.dumps([s.to_dict() for s in statuses], indent=2, sort_keys=True))
         return
@@ -99,18 +59,6 @@ def status(profile: str | None, stack_name: str | None, as_json: bool) -> None:
         click.echo("no envsim stacks on this engine")
     for item in statuses:
         click.echo(item.to_text())
-
-
-def _stack_name_for(profile: str) -> str:
-    """A profile's stack name; a bare name that is not a profile file is taken as a stack name."""
-    from envsim.plan.stack import safe_name
-
-    try:
-        return safe_name(load_profile_arg(profile).name)
-    except InputError:
-        if "/" in profile or profile.endswith((".yaml", ".yml")):
-            raise
-        return safe_name(profile)
 
 
 @click.command()
@@ -130,21 +78,15 @@ def down(profile: str | None, stack_name: str | None, all_stacks: bool, remove_i
       envsim down prod-like --images
       envsim down --all
     """
-    from envsim.engine.docker_engine import connect, stacks_in_engine
-    from envsim.engine.teardown import reap_abandoned, remove_stack, remove_stack_images
+    from envsim import api
 
     if not (profile or stack_name or all_stacks):
         raise click.UsageError("name a PROFILE, or --name STACK, or --all")
-    env = dict(os.environ)
-    client = connect()
-    if all_stacks:
-        stacks = stacks_in_engine(client)
-    else:
-        stacks = [stack_name or _stack_name_for(profile)]
-        reap_abandoned(client, env, lambda message: click.echo(message, err=True))
+    stacks = api.stacks() if all_stacks else [stack_name or api.stack_name_for(profile)]
     for stack in stacks:
-        counts = remove_stack(client, stack, env)
-        images = f", {remove_stack_images(client, stack)} images" if remove_images else ""
+        counts, image_count = api.down(stack, images=remove_images, reap=not all_stacks,
+                                       on_reap=lambda message: click.echo(message, err=True))
+        images = f", {image_count} images" if remove_images else ""
         click.echo(f"stack {stack} removed ({counts.describe()}{images})")
     if not stacks:
         click.echo("no envsim stacks on this engine")

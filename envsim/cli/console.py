@@ -7,7 +7,7 @@ import time
 
 from rich.console import Console
 
-from envsim.engine.apply import ApplyProgress
+from envsim.api import ApplyProgress
 
 err_console = Console(stderr=True, highlight=False)
 

@@ -21,7 +21,7 @@ from envsim.engine.containers import (
     toxiproxy_config_hash,
 )
 from envsim.engine.docker_engine import host_port, labeled_containers, published_ports
-from envsim.engine.executor import execute
+from envsim.plan.executor import execute
 from envsim.engine.proxies import populate_proxies
 from envsim.engine.readiness import ServiceUnhealthy, wait_for_container, wait_for_toxiproxy
 from envsim.engine.seeding import run_seed
@@ -148,75 +148,96 @@ def _apply(client, plan: StackPlan, image_ids, secrets, progress: ApplyProgress,
     existing = _existing(client, plan)
     _check_fixed_ports(plan, existing)
     _network(client, plan)
-    toxiproxy_urls: dict[str, str] = {}
-    entry_urls: dict[str, str] = {}
+    starter = _StackStarter(client, plan, image_ids, secrets, progress, cancel, existing)
+    starter.start_all()
+    _remove_unplanned(client, plan, progress)
+    return StackHandle(
+        plan=plan,
+        toxiproxy_urls=starter.toxiproxy_urls,
+        entry_urls=starter.entry_urls,
+        direct_ports=starter.direct,
+        secrets=secrets,
+    )
 
-    def start_toxiproxies() -> None:
-        for toxiproxy in plan.toxiproxies:
-            image_id = image_ids["toxiproxy"]
-            container = _reuse_or_remove(existing, toxiproxy.name, toxiproxy_config_hash(toxiproxy, image_id))
-            if container is None:
-                progress.step("toxiproxy", "starting")
-                container = create_toxiproxy_container(client, plan, toxiproxy, image_id)
-            url = f"http://127.0.0.1:{host_port(container, toxiproxy.api.container_port)}"
-            wait_for_toxiproxy(url, cancel)
-            populate_proxies(url, toxiproxy)
-            toxiproxy_urls[toxiproxy.name] = url
+
+class _StackStarter:
+    """Starts Toxiproxy and the services through the dependency-aware executor, collecting
+    the addresses the handle needs (worker threads write them under a lock)."""
+
+    def __init__(self, client, plan: StackPlan, image_ids, secrets, progress: ApplyProgress, cancel, existing):
+        self.client, self.plan, self.image_ids, self.secrets = client, plan, image_ids, secrets
+        self.progress, self.cancel, self.existing = progress, cancel, existing
+        self.toxiproxy_urls: dict[str, str] = {}
+        self.entry_urls: dict[str, str] = {}
+        self.direct: dict[str, dict[str, int]] = {}
+        self.seeds = {seed.service: seed for seed in plan.seeds}
+        self._lock = threading.Lock()
+
+    def start_all(self) -> None:
+        # Toxiproxy starts beside the first level: services without dependencies are checked on
+        # their direct ports, and only services that connect to others need the proxies first.
+        graph = {name: (*deps, TOXIPROXY_NODE) if deps else deps for name, deps in self.plan.dependencies}
+        graph[TOXIPROXY_NODE] = ()
+        result = execute(graph, self._start_node, max_workers=4, cancel=self.cancel, on_failure="stop")
+        if result.cancelled:
+            raise KeyboardInterrupt
+        if result.failed:
+            _, error = next(iter(result.failed.items()))
+            if isinstance(error, (EnvironmentProblem, ServiceUnhealthy)):
+                raise EnvironmentProblem(str(error), getattr(error, "hint", None)) from None
+            raise error
+
+    def _start_node(self, node: str) -> None:
+        if node == TOXIPROXY_NODE:
+            for toxiproxy in self.plan.toxiproxies:
+                self._start_toxiproxy(toxiproxy)
+        else:
+            self._start_service(node)
+
+    def _start_toxiproxy(self, toxiproxy) -> None:
+        image_id = self.image_ids["toxiproxy"]
+        container = _reuse_or_remove(self.existing, toxiproxy.name, toxiproxy_config_hash(toxiproxy, image_id))
+        if container is None:
+            self.progress.step("toxiproxy", "starting")
+            container = create_toxiproxy_container(self.client, self.plan, toxiproxy, image_id)
+        url = f"http://127.0.0.1:{host_port(container, toxiproxy.api.container_port)}"
+        wait_for_toxiproxy(url, self.cancel)
+        populate_proxies(url, toxiproxy)
+        with self._lock:
+            self.toxiproxy_urls[toxiproxy.name] = url
             for proxy in toxiproxy.proxies:
                 if proxy.published is not None:
                     port = host_port(container, proxy.published.container_port)
-                    entry_urls[proxy.name] = f"http://127.0.0.1:{port}"
-            progress.step("toxiproxy", f"ready, {len(toxiproxy.proxies)} proxies")
+                    self.entry_urls[proxy.name] = f"http://127.0.0.1:{port}"
+        self.progress.step("toxiproxy", f"ready, {len(toxiproxy.proxies)} proxies")
 
-    direct: dict[str, dict[str, int]] = {}
-    lock = threading.Lock()
-    seeds = {seed.service: seed for seed in plan.seeds}
+    def _start_service(self, service: str) -> None:
+        fresh_containers = [c for cp in self.plan.containers_of(service) if (c := self._start_container(cp))]
+        if service in self.seeds and fresh_containers:
+            run_seed(fresh_containers[0], self.seeds[service], lambda message: self.progress.step(service, message))
+        self.progress.step(service, "healthy" if self.plan.containers_of(service)[0].health else "started")
 
-    def start_service(service: str) -> None:
-        fresh_containers = []
-        for container_plan in plan.containers_of(service):
-            image_id = image_ids[container_plan.image]
-            container = _reuse_or_remove(existing, container_plan.name, service_config_hash(container_plan, image_id))
-            if container is None:
-                progress.step(service, f"starting {container_plan.name}")
-                container = create_service_container(client, plan, container_plan, image_id, secrets)
-                fresh_containers.append(container)
-            ports = _direct_ports(container, container_plan)
-            with lock:
-                direct[container_plan.name] = ports
-            if container_plan.health is not None:
-                progress.step(service, f"waiting for health ({container_plan.health.kind})")
-            wait_for_container(container, container_plan, ports, cancel, secrets.values())
-        if service in seeds and fresh_containers:
-            run_seed(fresh_containers[0], seeds[service], lambda message: progress.step(service, message))
-        progress.step(service, "healthy" if plan.containers_of(service)[0].health else "started")
+    def _start_container(self, container_plan: ContainerPlan):
+        """Start (or keep) one container and wait for its health; returns it when it is new."""
+        image_id = self.image_ids[container_plan.image]
+        container = _reuse_or_remove(self.existing, container_plan.name, service_config_hash(container_plan, image_id))
+        fresh = container is None
+        if fresh:
+            self.progress.step(container_plan.service, f"starting {container_plan.name}")
+            container = create_service_container(self.client, self.plan, container_plan, image_id, self.secrets)
+        ports = _direct_ports(container, container_plan)
+        with self._lock:
+            self.direct[container_plan.name] = ports
+        if container_plan.health is not None:
+            self.progress.step(container_plan.service, f"waiting for health ({container_plan.health.kind})")
+        wait_for_container(container, container_plan, ports, self.cancel, self.secrets.values())
+        return container if fresh else None
 
-    # Toxiproxy starts beside the first level: services without dependencies are checked on
-    # their direct ports, and only services that connect to others need the proxies first.
-    graph = {name: (*deps, TOXIPROXY_NODE) if deps else deps for name, deps in plan.dependencies}
-    graph[TOXIPROXY_NODE] = ()
-    result = execute(
-        graph,
-        lambda node: start_toxiproxies() if node == TOXIPROXY_NODE else start_service(node),
-        max_workers=4,
-        cancel=cancel,
-        on_failure="stop",
-    )
-    if result.cancelled:
-        raise KeyboardInterrupt
-    if result.failed:
-        service, error = next(iter(result.failed.items()))
-        if isinstance(error, (EnvironmentProblem, ServiceUnhealthy)):
-            raise EnvironmentProblem(str(error), getattr(error, "hint", None)) from None
-        raise error
 
-    # Containers of services or replicas no longer in the profile.
+def _remove_unplanned(client, plan: StackPlan, progress: ApplyProgress) -> None:
+    """Containers of services or replicas no longer in the profile."""
     planned = {c.name for c in plan.containers} | {t.name for t in plan.toxiproxies}
     for name, container in _existing(client, plan).items():
         if name not in planned:
             progress.step(plan.stack, f"removing {name} (no longer in the profile)")
             container.remove(force=True, v=True)
-    return StackHandle(
-        plan=plan, toxiproxy_urls=toxiproxy_urls, entry_urls=entry_urls, direct_ports=direct, secrets=secrets
-    )
-

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Mapping
+
 from envsim.engine.toxiproxy_client import Proxy, ToxiproxyClient, ToxiproxyError
 from envsim.errors import EnvironmentProblem
 from envsim.plan.stack import ToxiproxyPlan
@@ -13,3 +15,9 @@ def populate_proxies(url: str, toxiproxy: ToxiproxyPlan) -> None:
         ToxiproxyClient(url).populate(proxies)
     except ToxiproxyError as error:
         raise EnvironmentProblem(f"toxiproxy {toxiproxy.name} refused the proxies: {error}") from None
+
+
+def toxiproxy_version(toxiproxy_urls: Mapping[str, str]) -> str:
+    """The version the stack's (first) Toxiproxy server reports, for the journal."""
+    url = next(iter(toxiproxy_urls.values()), None)
+    return ToxiproxyClient(url).version() if url else ""

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
+from envsim.fileio import write_atomic
 from envsim.config.model import Credential
 
 PHASE_STARTING = "starting"  # an `up` or `run` is creating it; its pid must be alive
@@ -32,13 +33,7 @@ def state_root(env: Mapping[str, str]) -> Path:
 
 
 def _private_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(path.parent, 0o700)
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
+    write_atomic(path, text, private=True)
 
 
 def generate_secret(credential: Credential, env_values: Mapping[str, str] | None = None) -> str:

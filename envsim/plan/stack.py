@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 
 from envsim.config.model import BuildSpec, Credential, HealthCheck, Profile, Service, Template
-from envsim.engine.executor import dependency_levels
+from envsim.plan.executor import dependency_levels
 from envsim.plan.seed import SeedPlan, plan_seed
 
 LABEL_PREFIX = "envsim"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable, Iterable
 
+from envsim.fileio import write_atomic
 from envsim.journal import Journal
 from envsim.verdict.result import Verdict
 
@@ -34,9 +35,7 @@ def write_reports(journal: Journal, verdict: Verdict, out_dir: Path, formats: It
     written = []
     for format_name in wanted:
         path = out_dir / FORMATS[format_name][0]
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(renderer(format_name)(journal, verdict), encoding="utf-8")
-        tmp.replace(path)
+        write_atomic(path, renderer(format_name)(journal, verdict))
         written.append(path)
     return written
 

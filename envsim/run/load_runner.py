@@ -22,26 +22,13 @@ from envsim.errors import EnvironmentProblem, InputError, Interrupted
 from envsim.run.child_config import DEFAULT_STOP_TIMEOUT, child_config
 from envsim.journal import FaultEvent, StatsPoint, TimelineStep
 from envsim.run.load_process import EOF_MESSAGE, LoadProcess
+from envsim.run.load_result import LoadResult
 from envsim.run.progress import RunObserver, RunStart
 from envsim.run.scheduler import FaultScheduler, FaultSwitch
 from envsim.run.series import SeriesBuilder
 
 START_TIMEOUT = 60.0  # seconds for Python + Locust (+ workers) to come up
 END_SLACK = 30.0  # beyond duration + stop timeout, a silent child counts as hung
-
-
-@dataclass(frozen=True)
-class LoadResult:
-    series: tuple[StatsPoint, ...]
-    faults: tuple[FaultEvent, ...]
-    started_at: str  # ISO 8601 UTC wall clock of load start (t = 0)
-    ended_at: str
-    duration: float  # seconds of load actually run
-    interrupted: bool
-    locust_version: str
-    error: str | None = None  # the load ended abnormally (child died, hung)
-    # declarative task name -> "METHOD /path" (series keys are task names): Journal.extra["endpoints"]
-    endpoints: tuple[tuple[str, str], ...] = ()
 
 
 class _Terminated(KeyboardInterrupt):
@@ -54,6 +41,17 @@ class _NoSwitch:
 
     def clear(self, name: str) -> None:
         pass
+
+
+@dataclass
+class _ChildReport:
+    """What the Locust child has told this process so far (mutated by the run loop only)."""
+
+    t0_wall: float | None = None  # the child's wall clock at load start
+    t0_mono: float | None = None  # the same moment on this process's monotonic clock
+    duration: float | None = None  # set when the child says 'ended'
+    version: str = ""
+    error: str | None = None  # the load ended abnormally
 
 
 def run_load(
@@ -78,39 +76,53 @@ def run_load(
     process = LoadProcess(config)
     scheduler = FaultScheduler(timeline, switch or _NoSwitch(), on_event=observer.on_fault)
     builder = SeriesBuilder()
-    state: dict[str, Any] = {"t0_wall": None, "t0_mono": None, "duration": None, "version": "", "error": None}
+    child = _ChildReport()
     interrupted = False
-    started = False
     result: LoadResult | None = None
 
     with _sigterm_as_interrupt():
         try:
-            process.start()
-            hello = _await_start(process, start_timeout)
-            state["t0_wall"], state["version"] = float(hello["t0"]), str(hello.get("locust_version", ""))
-            # The child's wall-clock t0 on our monotonic clock: the scheduler's origin.
-            state["t0_mono"] = time.monotonic() - (time.time() - state["t0_wall"])
-            scheduler.start(state["t0_mono"])
-            started = True
-            observer.on_start(
-                RunStart(config["duration"], load.users, target_url, timeline, load.workers, state["version"])
-            )
-            _follow(process, builder, observer, state, config["duration"] + stop_timeout + END_SLACK)
+            _start(process, scheduler, child, start_timeout)
+            observer.on_start(RunStart(config["duration"], load.users, target_url, timeline, load.workers, child.version))
+            _follow(process, builder, observer, child, config["duration"] + stop_timeout + END_SLACK)
         except KeyboardInterrupt:
             interrupted = True
         finally:
             with _signals_deferred():  # a second Ctrl-C must not cut the cleanup short
-                faults = scheduler.revert_all("interrupted" if interrupted else "end of run")
-                if state["duration"] is None and process.main is not None:
-                    process.request_stop()
-                    _drain(process, builder, state, stop_timeout + 5.0)
-                process.close()
-                if started:
-                    result = _result(builder, faults, state, interrupted, load)
+                faults = _stop(process, scheduler, builder, child, interrupted, stop_timeout)
+                if child.t0_mono is not None:  # load began
+                    result = _result(builder, faults, child, interrupted, load)
                     observer.on_end(result)
     if result is None:  # interrupted before load began; cleanup has run
         raise Interrupted("interrupted before load began")
     return result
+
+
+def _start(process: LoadProcess, scheduler: FaultScheduler, child: _ChildReport, timeout: float) -> None:
+    """Start the child, wait until load began, and start the timeline on the same origin."""
+    process.start()
+    hello = _await_start(process, timeout)
+    child.t0_wall, child.version = float(hello["t0"]), str(hello.get("locust_version", ""))
+    # The child's wall-clock t0 on our monotonic clock: the scheduler's origin.
+    child.t0_mono = time.monotonic() - (time.time() - child.t0_wall)
+    scheduler.start(child.t0_mono)
+
+
+def _stop(
+    process: LoadProcess,
+    scheduler: FaultScheduler,
+    builder: SeriesBuilder,
+    child: _ChildReport,
+    interrupted: bool,
+    stop_timeout: float,
+) -> tuple[FaultEvent, ...]:
+    """Revert every fault, stop the child (keeping what it flushes), close it; the fault events."""
+    faults = scheduler.revert_all("interrupted" if interrupted else "end of run")
+    if child.duration is None and process.main is not None:
+        process.request_stop()
+        _drain(process, builder, child, stop_timeout + 5.0)
+    process.close()
+    return faults
 
 
 def _await_start(process: LoadProcess, timeout: float) -> dict[str, Any]:
@@ -130,28 +142,26 @@ def _await_start(process: LoadProcess, timeout: float) -> dict[str, Any]:
     raise EnvironmentProblem(f"Locust did not start load within {timeout:.0f}s", hint=process.log_tail() or None)
 
 
-def _follow(
-    process: LoadProcess, builder: SeriesBuilder, observer: RunObserver, state: dict[str, Any], limit: float
-) -> None:
+def _follow(process: LoadProcess, builder: SeriesBuilder, observer: RunObserver, child: _ChildReport, limit: float) -> None:
     """Forward seconds to the observer until the child says 'ended' (or dies, or hangs)."""
     while True:
         message = process.next_message(0.5)
         if message is None:
-            if time.monotonic() - state["t0_mono"] > limit:
-                state["error"] = "Locust did not end the load in time; it was stopped"
+            if time.monotonic() - child.t0_mono > limit:
+                child.error = "Locust did not end the load in time; it was stopped"
                 return
             continue
         if message["type"] == "second":
             observer.on_second(builder.add(message))
         elif message["type"] == "ended":
-            state["duration"] = float(message["duration"])
+            child.duration = float(message["duration"])
             return
         elif message is EOF_MESSAGE:
-            state["error"] = "Locust exited during the load: " + (process.log_tail()[-500:] or "no output")
+            child.error = "Locust exited during the load: " + (process.log_tail()[-500:] or "no output")
             return
 
 
-def _drain(process: LoadProcess, builder: SeriesBuilder, state: dict[str, Any], timeout: float) -> None:
+def _drain(process: LoadProcess, builder: SeriesBuilder, child: _ChildReport, timeout: float) -> None:
     """After an early stop: keep the seconds the child flushes until it says 'ended'."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -163,28 +173,25 @@ def _drain(process: LoadProcess, builder: SeriesBuilder, state: dict[str, Any], 
         if message["type"] == "second":
             builder.add(message)
         elif message["type"] == "ended":
-            state["duration"] = float(message["duration"])
+            child.duration = float(message["duration"])
             return
         elif message is EOF_MESSAGE:
             return
 
 
 def _result(
-    builder: SeriesBuilder, faults: tuple[FaultEvent, ...], state: dict[str, Any], interrupted: bool, load: LoadSpec
+    builder: SeriesBuilder, faults: tuple[FaultEvent, ...], child: _ChildReport, interrupted: bool, load: LoadSpec
 ) -> LoadResult:
-    t0 = state["t0_wall"]
-    duration = state["duration"]
-    if duration is None:
-        duration = time.monotonic() - state["t0_mono"]
+    duration = child.duration if child.duration is not None else time.monotonic() - child.t0_mono
     return LoadResult(
         series=builder.series(),
         faults=faults,
-        started_at=_iso(t0),
-        ended_at=_iso(t0 + duration),
+        started_at=_iso(child.t0_wall),
+        ended_at=_iso(child.t0_wall + duration),
         duration=duration,
         interrupted=interrupted,
-        locust_version=state["version"],
-        error=state["error"],
+        locust_version=child.version,
+        error=child.error,
         endpoints=() if load.locustfile else tuple((t.name, f"{t.method.upper()} {t.path}") for t in load.tasks),
     )
 

@@ -11,12 +11,10 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Sequence
+from typing import IO, Sequence
 
-from envsim.journal import ALL_ENDPOINTS, FaultEvent, StatsPoint, TimelineStep
-
-if TYPE_CHECKING:
-    from envsim.run.load_runner import LoadResult
+from envsim.journal import ALL_ENDPOINTS, FaultEvent, StatsPoint, TimelineStep, percentile_ms
+from envsim.run.load_result import LoadResult
 
 
 @dataclass(frozen=True)
@@ -41,7 +39,7 @@ class RunObserver:
     def on_fault(self, event: FaultEvent) -> None:
         pass
 
-    def on_end(self, result: "LoadResult") -> None:
+    def on_end(self, result: LoadResult) -> None:
         pass
 
 
@@ -63,23 +61,9 @@ class ObserverGroup(RunObserver):
         for observer in self.observers:
             observer.on_fault(event)
 
-    def on_end(self, result: "LoadResult") -> None:
+    def on_end(self, result: LoadResult) -> None:
         for observer in self.observers:
             observer.on_end(result)
-
-
-def percentile_ms(histogram: Sequence[tuple[int, int]], fraction: float) -> int | None:
-    """The smallest response time with at least `fraction` of requests at or below it."""
-    total = sum(n for _, n in histogram)
-    if total == 0:
-        return None
-    wanted = fraction * total
-    seen = 0
-    for ms, n in histogram:
-        seen += n
-        if seen >= wanted:
-            return ms
-    return histogram[-1][0]
 
 
 @dataclass(frozen=True)
@@ -181,7 +165,7 @@ class LiveProgress(_Tracker):
         self._live = Live(get_renderable=self._render, console=self.console, refresh_per_second=4, transient=False)
         self._live.start()
 
-    def on_end(self, result: "LoadResult") -> None:
+    def on_end(self, result: LoadResult) -> None:
         if self._live is not None:
             self._live.stop()
             self._live = None

@@ -1,34 +1,44 @@
-"""One scenario run: stack up if needed, load with the fault timeline, probes, journal.
+"""One scenario run on a stack that is up: load with the fault timeline, probes, the journal.
 
-Everything that must be undone is undone in `finally` blocks: faults are reverted, and a
-stack this run created is removed, whether the run ends, fails or is interrupted.
+Faults are reverted in `finally` blocks whether the run ends, fails or is interrupted.
+Bringing the stack up and removing it afterwards is the caller's (envsim.api.run).
 """
 
 from __future__ import annotations
 
 import hashlib
 import platform
-import threading
 import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from envsim import __version__
 from envsim.config.model import Scenario
-from envsim.errors import EnvironmentProblem
+from envsim.engine.apply import StackHandle
+from envsim.engine.container_facts import ContainerFacts, container_facts
+from envsim.engine.fault_switch import StackFaults
+from envsim.engine.probes import run_probes
+from envsim.engine.proxies import toxiproxy_version
+from envsim.journal import Journal, ProbeResult
 from envsim.plan.scenario import ScenarioPlan
-from envsim.journal import ContainerEvent, Journal, LogExcerpt
+from envsim.run.load_result import LoadResult
+from envsim.run.load_runner import run_load
+from envsim.run.progress import RunObserver
+
+if TYPE_CHECKING:
+    import docker
 
 
 @dataclass(frozen=True)
-class RunOptions:
-    stack_name: str | None = None
-    bring_up: bool = True  # False: require a running stack (--no-up)
-    keep_stack: bool = False  # keep a stack this run created
-    pull: bool = True
+class AfterLoad:
+    """What is measured once the load has ended: invariants and the containers' state."""
+
+    probes: tuple[ProbeResult, ...]
+    containers: ContainerFacts
+    toxiproxy_version: str
 
 
 def file_digest(path: Path) -> str:
@@ -38,89 +48,44 @@ def file_digest(path: Path) -> str:
         return "unreadable"
 
 
-def _container_facts(client, plan: ScenarioPlan, secrets: Mapping[str, str], load_start: float, had_failures: bool):
-    """Container events seen at the end of the run, and log excerpts of the services when
-    requests failed or a container is down (secret values redacted)."""
-    from envsim.engine.docker_engine import last_log_lines
-
-    events, logs, images = [], [], {}
-    for container_plan in plan.stack.containers:
-        try:
-            container = client.containers.get(container_plan.name)
-        except Exception:  # gone (killed by a fault and not restarted): recorded as an event
-            events.append(ContainerEvent(time.monotonic() - load_start, container_plan.service, container_plan.name, "missing"))
-            continue
-        state = container.attrs.get("State", {})
-        images[container_plan.name] = container.attrs.get("Image", "")
-        now = time.monotonic() - load_start
-        if state.get("OOMKilled"):
-            events.append(ContainerEvent(now, container_plan.service, container.name, "oom", "killed for memory"))
-        if container.attrs.get("RestartCount"):
-            events.append(ContainerEvent(now, container_plan.service, container.name, "restart",
-                                         f"{container.attrs['RestartCount']} restarts"))
-        if container.status != "running":
-            events.append(ContainerEvent(now, container_plan.service, container.name, container.status,
-                                         f"exit code {state.get('ExitCode')}"))
-        if had_failures or container.status != "running":
-            logs.append(LogExcerpt(container_plan.service, now, tuple(last_log_lines(container, 30, secrets.values()))))
-    return tuple(events), tuple(logs), images
+def new_run_id() -> str:
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
 
 
 def run_scenario(
+    client: "docker.DockerClient",
+    stack: StackHandle,
     scenario: Scenario,
     plan: ScenarioPlan,
-    options: RunOptions,
-    env: Mapping[str, str],
-    cancel: threading.Event,
-    observer,
-    bring_up: Callable,
+    observer: RunObserver | None = None,
 ) -> Journal:
-    """Run the scenario and return its journal. `bring_up(cancel)` starts the stack (CLI-provided)."""
-    from envsim.engine.attach import attach_stack, is_running
-    from envsim.engine.docker_engine import connect
-    from envsim.engine.fault_switch import StackFaults
-    from envsim.engine.probes import run_probes
-    from envsim.engine.teardown import remove_stack
-    from envsim.engine.toxiproxy_client import ToxiproxyClient
-    from envsim.run.load_runner import run_load
-
-    client = connect()
-    created = False
-    if is_running(client, plan.stack):
-        handle = attach_stack(client, plan.stack, env)
-    elif not options.bring_up:
-        raise EnvironmentProblem(
-            f"stack {plan.stack.stack} is not running and --no-up was given",
-            hint=f"start it with `envsim up {scenario.profile.name}`",
-        )
-    else:
-        created = True
-        handle = bring_up(cancel)
-    switch = StackFaults(client, {f.name: f for f in plan.faults}, handle.toxiproxy_urls)
-    run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+    """Drive the scenario's load and timeline against `stack` and return the run's journal."""
+    switch = StackFaults(client, {f.name: f for f in plan.faults}, stack.toxiproxy_urls)
+    run_id = new_run_id()
     try:
         switch.clear_all()  # a fault left by an earlier ad-hoc `envsim fault apply` would skew the baseline
         result = run_load(
-            plan.load,
-            handle.entry_url(plan.entry_point.name),
-            plan.timeline,
-            switch,
-            observer,
-            handle.secrets,
+            plan.load, stack.entry_url(plan.entry_point.name), plan.timeline, switch, observer, stack.secrets
         )
         switch.clear_all()
-        load_start_monotonic = time.monotonic() - result.duration
-        run_start = datetime.fromisoformat(result.started_at)
-        probes = run_probes(client, handle, scenario, run_start, load_start_monotonic)
-        had_failures = any(point.failures for point in result.series)
-        events, logs, images = _container_facts(client, plan, handle.secrets, load_start_monotonic, had_failures)
-        toxiproxy_version = ToxiproxyClient(next(iter(handle.toxiproxy_urls.values()))).version()
+        after = measure_after_load(client, stack, scenario, result)
     finally:
-        try:
-            switch.clear_all()
-        finally:
-            if created and not options.keep_stack:
-                remove_stack(client, plan.stack.stack, env)
+        switch.clear_all()
+    return build_journal(run_id, scenario, plan, result, after)
+
+
+def measure_after_load(
+    client: "docker.DockerClient", stack: StackHandle, scenario: Scenario, result: LoadResult
+) -> AfterLoad:
+    load_start = time.monotonic() - result.duration
+    run_start = datetime.fromisoformat(result.started_at)
+    probes = run_probes(client, stack, scenario, run_start, load_start)
+    had_failures = any(point.failures for point in result.series)
+    facts = container_facts(client, stack.plan, stack.secrets.values(), load_start, with_logs=had_failures)
+    return AfterLoad(probes, facts, toxiproxy_version(stack.toxiproxy_urls))
+
+
+def build_journal(run_id: str, scenario: Scenario, plan: ScenarioPlan, result: LoadResult, after: AfterLoad) -> Journal:
     return Journal(
         run_id=run_id,
         started_at=result.started_at,
@@ -131,8 +96,8 @@ def run_scenario(
         profile_digest=file_digest(scenario.profile.source),
         scenario_digest=file_digest(scenario.source),
         environment={
-            "images": images,
-            "toxiproxy": toxiproxy_version,
+            "images": after.containers.images,
+            "toxiproxy": after.toxiproxy_version,
             "locust": result.locust_version,
             "python": platform.python_version(),
             "envsim": __version__,
@@ -143,10 +108,11 @@ def run_scenario(
         checks=tuple(scenario.checks),
         series=result.series,
         faults=result.faults,
-        probes=probes,
-        container_events=events,
-        logs=logs,
+        probes=after.probes,
+        container_events=after.containers.events,
+        logs=after.containers.logs,
         interrupted=result.interrupted,
+        error=result.error,
         # lets checks name an endpoint either way: task name or "METHOD /path"
         extra={"endpoints": {t.name: f"{t.method} {t.path}" for t in scenario.load.tasks}},
     )

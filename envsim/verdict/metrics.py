@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
-from envsim.journal import ALL_ENDPOINTS, Journal, StatsPoint
+from envsim.journal import ALL_ENDPOINTS, Journal, StatsPoint, percentile_ms
 from envsim.verdict.phases import Interval, bucket_range
 
 PERCENTILES = {"p50": 0.50, "p90": 0.90, "p95": 0.95, "p99": 0.99}
@@ -38,17 +38,9 @@ class WindowStats:
         return self.requests / self.seconds if self.seconds else None
 
     def percentile(self, fraction: float) -> float | None:
-        """Nearest-rank percentile in seconds: the smallest time with >= fraction of samples at or below it."""
-        total = sum(count for _, count in self.histogram)
-        if total == 0:
-            return None
-        rank = max(1, math.ceil(fraction * total))
-        seen = 0
-        for millis, count in self.histogram:
-            seen += count
-            if seen >= rank:
-                return millis / 1000
-        return self.histogram[-1][0] / 1000
+        """Nearest-rank percentile in seconds (envsim.journal.percentile_ms)."""
+        millis = percentile_ms(self.histogram, fraction)
+        return None if millis is None else millis / 1000
 
     @property
     def average(self) -> float | None:

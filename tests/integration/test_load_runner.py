@@ -17,7 +17,8 @@ from envsim.journal import TimelineStep
 from envsim.errors import InputError
 from envsim.journal import ALL_ENDPOINTS
 from envsim.run.load_runner import run_load
-from envsim.run.progress import RunObserver, percentile_ms
+from envsim.journal import percentile_ms
+from envsim.run.progress import RunObserver
 from run_support.target_server import DelaySwitch, TargetServer
 
 pytestmark = pytest.mark.timeout(90)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from envsim.engine.executor import (
+from envsim.plan.executor import (
     CycleError,
     ExecutionEvents,
     GraphError,

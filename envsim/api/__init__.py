@@ -1,0 +1,89 @@
+"""envsim as a library: the one layer every front end (CLI, MCP server, pytest plugin) calls.
+
+    import envsim.api as envsim
+
+    with envsim.up("prod-like") as stack:            # removed on leaving the block
+        url = stack.endpoint("api")                  # http://127.0.0.1:PORT through Toxiproxy
+        with stack.fault("db-slow"):                 # reverted on exit, also on exceptions
+            ...
+    result = envsim.run("scenarios/checkout.yaml")   # RunResult: journal, verdict, report paths
+
+Errors are envsim.errors exceptions, each with the exit code the CLI uses: InputError (2),
+EnvironmentProblem (3), Interrupted (130). Importing this module imports neither docker nor
+locust: the engine is reached on first use.
+"""
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# name -> module: each is imported on first use, so `from envsim import api` stays cheap for
+# commands that need one part (plan needs no engine, verdict no Docker).
+_EXPORTS: dict[str, str] = {
+    "ApplyProgress": "envsim.engine.apply",
+    "CheckResult": "envsim.verdict",
+    "EnvironmentProblem": "envsim.errors",
+    "EnvsimError": "envsim.errors",
+    "ImageProgress": "envsim.images",
+    "InputError": "envsim.errors",
+    "Interrupted": "envsim.errors",
+    "Journal": "envsim.journal",
+    "PlainProgress": "envsim.images",
+    "PreparedImage": "envsim.api.images",
+    "Profile": "envsim.config.model",
+    "ProfilePlan": "envsim.api.loading",
+    "RemovedCounts": "envsim.engine.teardown",
+    "RunObserver": "envsim.run.progress",
+    "RunResult": "envsim.api.runs",
+    "RunStart": "envsim.run.progress",
+    "Scenario": "envsim.config.model",
+    "ScenarioPlan": "envsim.plan.scenario",
+    "Stack": "envsim.api.stacks",
+    "StackStatus": "envsim.engine.status",
+    "Verdict": "envsim.verdict",
+    "attach": "envsim.api.stacks",
+    "console_observer": "envsim.run.progress",
+    "down": "envsim.api.stacks",
+    "judge": "envsim.api.runs",
+    "load_any": "envsim.api.loading",
+    "load_profile": "envsim.api.loading",
+    "load_scenario": "envsim.api.loading",
+    "plan": "envsim.api.loading",
+    "prepare_images": "envsim.api.images",
+    "read_journal": "envsim.api.runs",
+    "report": "envsim.api.runs",
+    "run": "envsim.api.runs",
+    "running": "envsim.api.stacks",
+    "stack_name_for": "envsim.api.loading",
+    "stacks": "envsim.api.stacks",
+    "status": "envsim.api.stacks",
+    "up": "envsim.api.stacks",
+}
+
+__all__ = sorted(_EXPORTS)
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'envsim.api' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
+
+if TYPE_CHECKING:
+    from envsim.api.images import PreparedImage, prepare_images
+    from envsim.api.loading import ProfilePlan, load_any, load_profile, load_scenario, plan, stack_name_for
+    from envsim.api.runs import RunResult, judge, read_journal, report, run
+    from envsim.api.stacks import Stack, attach, down, running, stacks, status, up
+    from envsim.config.model import Profile, Scenario
+    from envsim.engine.apply import ApplyProgress
+    from envsim.engine.status import StackStatus
+    from envsim.engine.teardown import RemovedCounts
+    from envsim.errors import EnvironmentProblem, EnvsimError, InputError, Interrupted
+    from envsim.images import ImageProgress, PlainProgress
+    from envsim.journal import Journal
+    from envsim.plan.scenario import ScenarioPlan
+    from envsim.run.progress import RunObserver, RunStart, console_observer
+    from envsim.verdict import CheckResult, Verdict

@@ -1,0 +1,99 @@
+"""Loading and planning: files in, frozen model and plans out. Nothing here touches Docker."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Union
+
+from envsim import config
+from envsim.config.model import Profile, Scenario
+from envsim.errors import InputError
+from envsim.plan.faults import FaultPlan, plan_faults
+from envsim.plan.scenario import ScenarioPlan, plan_scenario
+from envsim.plan.stack import StackPlan, plan_stack, safe_name
+from envsim.units import parse_duration
+
+ProfileLike = Union[Profile, str, Path]
+ScenarioLike = Union[Scenario, str, Path]
+
+
+@dataclass(frozen=True)
+class ProfilePlan:
+    """A profile's plan: its stack and every failure mode it declares."""
+
+    profile: Profile
+    stack: StackPlan
+    faults: tuple[FaultPlan, ...]
+
+
+def _env(env: Mapping[str, str] | None) -> dict[str, str]:
+    return dict(os.environ if env is None else env)
+
+
+def load_profile(profile: ProfileLike, *, cwd: Path | None = None, env: Mapping[str, str] | None = None) -> Profile:
+    """A profile by name (`profiles/NAME.yaml` under `cwd`) or path; a Profile passes through.
+
+    `env` is what `${env.VAR}` reads (default: this process's environment).
+    Raises InputError with every problem found.
+    """
+    if isinstance(profile, Profile):
+        return profile
+    return config.load_profile(config.resolve_profile_path(str(profile), cwd or Path.cwd()), _env(env))
+
+
+def load_scenario(
+    scenario: ScenarioLike,
+    *,
+    env: Mapping[str, str] | None = None,
+    users: int | None = None,
+    duration: str | float | None = None,
+) -> Scenario:
+    """A scenario from its path (a Scenario passes through), with optional load overrides.
+
+    `users` and `duration` ("30s", "2m" or seconds) replace the scenario's load and its stages.
+    """
+    loaded = scenario if isinstance(scenario, Scenario) else config.load_scenario(Path(scenario), _env(env))
+    return with_load_overrides(loaded, users=users, duration=duration)
+
+
+def with_load_overrides(scenario: Scenario, *, users: int | None = None, duration: str | float | None = None) -> Scenario:
+    if users is None and duration is None:
+        return scenario
+    load = scenario.load
+    if duration is not None:
+        seconds = float(duration) if isinstance(duration, (int, float)) else parse_duration(duration)
+        if seconds is None or seconds <= 0:
+            raise InputError(f"--duration: {duration!r} is not a duration (e.g. 30s, 2m)")
+        load = dataclasses.replace(load, duration=seconds, stages=())
+    if users is not None:
+        if users < 1:
+            raise InputError(f"--users: {users} is not a number of users (1 or more)")
+        load = dataclasses.replace(load, users=users, stages=())
+    return dataclasses.replace(scenario, load=load)
+
+
+def load_any(target: str | Path, *, cwd: Path | None = None, env: Mapping[str, str] | None = None) -> Profile | Scenario:
+    """A profile name or path, or a scenario path: which one is decided by the file's content."""
+    return config.load_any(str(target), cwd or Path.cwd(), _env(env))
+
+
+def plan(target: ProfileLike | ScenarioLike, *, name: str | None = None) -> ProfilePlan | ScenarioPlan:
+    """The fully resolved plan of a profile or scenario (object, name or path); nothing starts."""
+    loaded = target if isinstance(target, (Profile, Scenario)) else load_any(target)
+    if isinstance(loaded, Scenario):
+        return plan_scenario(loaded, name)
+    stack = plan_stack(loaded, name)
+    return ProfilePlan(loaded, stack, plan_faults(stack, loaded))
+
+
+def stack_name_for(profile_arg: str) -> str:
+    """A profile's stack name; a bare name that is not a profile file is taken as a stack name."""
+    try:
+        return safe_name(load_profile(profile_arg).name)
+    except InputError:
+        if "/" in profile_arg or profile_arg.endswith((".yaml", ".yml")):
+            raise
+        return safe_name(profile_arg)

@@ -1,0 +1,125 @@
+"""Scenario runs: stack up if needed, load and faults, journal, verdict, reports."""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Mapping
+
+from envsim.api.loading import ScenarioLike, load_scenario
+from envsim.api.stacks import Stack, attach, running, up
+from envsim.engine.apply import ApplyProgress
+from envsim.engine.docker_engine import connect
+from envsim.engine.state import PHASE_RUN
+from envsim.errors import EnvironmentProblem, InputError
+from envsim.journal import Journal, JournalChecksError
+from envsim.plan.scenario import plan_scenario
+from envsim.reports import FORMATS, write_reports
+from envsim.run.progress import RunObserver
+from envsim.run.scenario_run import run_scenario
+from envsim.verdict import Verdict
+from envsim.verdict import judge as judge_journal
+
+JOURNAL_FILE = "journal.json"
+
+
+@dataclass(frozen=True)
+class RunResult:
+    journal: Journal
+    verdict: Verdict
+    journal_path: Path | None
+    report_paths: tuple[Path, ...]
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict.passed and not self.journal.interrupted
+
+
+def run(
+    scenario: ScenarioLike,
+    *,
+    name: str | None = None,
+    bring_up: bool = True,
+    keep: bool = False,
+    pull: bool = True,
+    users: int | None = None,
+    duration: str | float | None = None,
+    reports_dir: Path | None = None,
+    formats: Iterable[str] | None = None,
+    write: bool = True,
+    observer: RunObserver | None = None,
+    progress: ApplyProgress | None = None,
+    cancel: threading.Event | None = None,
+    env: Mapping[str, str] | None = None,
+) -> RunResult:
+    """Run a scenario and judge it.
+
+    The stack is used when it runs already; otherwise it is brought up (unless `bring_up` is
+    False: EnvironmentProblem) and removed afterwards unless `keep`. With `write`, the journal
+    and reports go to `reports_dir` (default: the scenario's `reports.dir`, else reports/).
+    """
+    env = dict(os.environ if env is None else env)
+    loaded = load_scenario(scenario, env=env, users=users, duration=duration)
+    plan = plan_scenario(loaded, name)
+    stack = _stack_for_run(loaded, plan, name, bring_up, pull, progress, cancel, env)
+    try:
+        journal = run_scenario(stack.engine, stack.handle, loaded, plan, observer)
+    finally:
+        if not stack.keep and not keep:
+            stack.down()
+    verdict = judge_journal(journal)
+    if not write:
+        return RunResult(journal, verdict, None, ())
+    out_dir = Path(reports_dir or loaded.reports_dir or "reports")
+    journal_path = out_dir / JOURNAL_FILE
+    journal.write(journal_path)  # first: the reports can always be made again from it
+    paths = write_reports(journal, verdict, out_dir, formats or loaded.report_formats)
+    return RunResult(journal, verdict, journal_path, tuple(paths))
+
+
+def _stack_for_run(scenario, plan, name, bring_up, pull, progress, cancel, env) -> Stack:
+    """The running stack (kept afterwards), or one brought up for this run (removed after)."""
+    if running(plan.stack, connect()):
+        return attach(name, profile=scenario.profile, env=env)
+    if not bring_up:
+        raise EnvironmentProblem(
+            f"stack {plan.stack.stack} is not running and --no-up was given",
+            hint=f"start it with `envsim up {scenario.profile.name}`",
+        )
+    return up(scenario.profile, name, keep=False, pull=pull, progress=progress, cancel=cancel, env=env, phase=PHASE_RUN)
+
+
+def judge(journal: Journal | str | Path) -> Verdict:
+    """The verdict of a journal (or of a journal file) by the checks it carries."""
+    return judge_journal(journal if isinstance(journal, Journal) else read_journal(journal))
+
+
+def read_journal(path: str | Path) -> Journal:
+    """A saved journal; InputError with a clear message when it is missing or malformed."""
+    path = Path(path)
+    try:
+        return Journal.read(path)
+    except JournalChecksError as error:
+        raise InputError(f"{path}: the journal's checks cannot be read: {_short(error)}") from None
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such journal file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(f"{path}: cannot read the journal: {error}") from None
+    except (ValueError, TypeError, KeyError, AttributeError) as error:
+        # json.JSONDecodeError is a ValueError; TypeError/KeyError come from missing or unknown fields
+        raise InputError(f"{path}: not a valid envsim journal: {_short(error)}") from None
+
+
+def report(journal: Journal, verdict: Verdict, out_dir: Path, formats: Iterable[str] = tuple(FORMATS)) -> list[Path]:
+    """Write the reports of a judged journal; EnvironmentProblem when the directory is unwritable."""
+    try:
+        return write_reports(journal, verdict, Path(out_dir), formats)
+    except OSError as error:
+        raise EnvironmentProblem(f"cannot write reports to {out_dir}: {error}") from None
+
+
+def _short(error: Exception) -> str:
+    text = str(error) or type(error).__name__
+    return text if len(text) <= 300 else text[:297] + "..."

@@ -1,0 +1,64 @@
+"""What the engine saw of a stack's containers at the end of a run, as plain journal records."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterable
+
+from envsim.engine.docker_engine import last_log_lines
+from envsim.journal import ContainerEvent, LogExcerpt
+from envsim.plan.stack import StackPlan
+
+if TYPE_CHECKING:
+    import docker
+
+LOG_LINES = 30
+
+
+@dataclass(frozen=True)
+class ContainerFacts:
+    events: tuple[ContainerEvent, ...]
+    logs: tuple[LogExcerpt, ...]
+    images: dict[str, str]  # container name -> image id
+
+
+def container_facts(
+    client: "docker.DockerClient",
+    plan: StackPlan,
+    redact: Iterable[str],
+    load_start: float,
+    with_logs: bool,
+) -> ContainerFacts:
+    """Events (missing, OOM-killed, restarted, not running) at `time.monotonic() - load_start`,
+    and the last log lines of every container when `with_logs` or when it is down; values in
+    `redact` (secrets) never reach the excerpts."""
+    redact = tuple(redact)
+    events: list[ContainerEvent] = []
+    logs: list[LogExcerpt] = []
+    images: dict[str, str] = {}
+    for container_plan in plan.containers:
+        now = time.monotonic() - load_start
+        try:
+            container = client.containers.get(container_plan.name)
+        except Exception:  # gone (killed by a fault and not restarted): recorded as an event
+            events.append(ContainerEvent(now, container_plan.service, container_plan.name, "missing"))
+            continue
+        images[container_plan.name] = container.attrs.get("Image", "")
+        events.extend(_events_of(container, container_plan.service, now))
+        if with_logs or container.status != "running":
+            logs.append(LogExcerpt(container_plan.service, now, tuple(last_log_lines(container, LOG_LINES, redact))))
+    return ContainerFacts(tuple(events), tuple(logs), images)
+
+
+def _events_of(container, service: str, now: float) -> list[ContainerEvent]:
+    state = container.attrs.get("State", {})
+    events = []
+    if state.get("OOMKilled"):
+        events.append(ContainerEvent(now, service, container.name, "oom", "killed for memory"))
+    restarts = container.attrs.get("RestartCount")
+    if restarts:
+        events.append(ContainerEvent(now, service, container.name, "restart", f"{restarts} restarts"))
+    if container.status != "running":
+        events.append(ContainerEvent(now, service, container.name, container.status, f"exit code {state.get('ExitCode')}"))
+    return events
