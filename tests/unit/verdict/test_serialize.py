@@ -74,3 +74,12 @@ def test_a_journal_written_to_disk_and_read_back_gives_the_same_verdict(tmp_path
     assert reread == original
     assert judge(reread) == judge(original)
     assert [r.passed for r in judge(reread).results] == [False, False, False, True, False, False, True]
+
+
+def test_a_format_1_journal_still_loads_with_its_timeline_as_start_and_end():
+    current = json.loads(journal(CHECKS[:1]).to_json())
+    current["version"] = 1
+    current["planned_timeline"] = [{"fault": "db-slow", "at": 30, "for": 30}]
+    old = Journal.from_json(json.dumps(current))
+    assert [(s.fault, s.start, s.end) for s in old.planned_timeline] == [("db-slow", 30.0, 60.0)]
+    assert old.checks[0].metric == "p95" and old.version == 2
