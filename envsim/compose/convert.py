@@ -36,6 +36,19 @@ class ConvertOptions:
     profile_dir: str  # absolute POSIX path: where profiles/NAME.yaml is written
 
 
+# Well-known server images and the port they listen on, for services that declare none.
+IMAGE_PORTS = {"postgres": 5432, "redis": 6379, "mysql": 3306, "mariadb": 3306, "mongo": 27017, "rabbitmq": 5672,
+               "memcached": 11211, "valkey": 6379, "nats": 4222}
+
+
+def _repository(image: Any) -> str:
+    """`docker.io/library/postgres:15-alpine` -> `postgres`."""
+    if not isinstance(image, str):
+        return ""
+    name = image.split("@")[0].rsplit("/", 1)[-1]
+    return name.split(":")[0].lower()
+
+
 def service_name(raw: str) -> str:
     name = re.sub(r"[^a-z0-9_-]+", "-", str(raw).lower()).strip("-_")
     return name if name else "service"
@@ -288,7 +301,13 @@ class _Converter(RuntimeParts):
                         published.append(name)
                         if port.host is not None:
                             fixed.append(port.text)
-        if ports:
+        image_port = IMAGE_PORTS.get(_repository(spec.get("image")))
+        if not ports and image_port is not None:
+            # The image EXPOSEs it and other services reach it there; declaring it lets envsim
+            # put Toxiproxy in front of it (and fault it).
+            ports[port_name(image_port, set())] = image_port
+            service.set("ports", ports, "the image's port (compose declares none)")
+        elif ports:
             service.set("ports", ports)
         if published:
             comment = "on 127.0.0.1, a free host port"

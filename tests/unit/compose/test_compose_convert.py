@@ -230,3 +230,12 @@ def test_service_names_are_made_valid():
     assert list(profile["services"]) == ["web-app", "worker"]
     assert profile["services"]["worker"]["depends_on"] == ["web-app"]
     assert any("service 'Web.App' is named 'web-app'" in w for w in warnings_of(text))
+
+
+def test_well_known_images_without_ports_get_their_port():
+    profile = profile_of("services: {db: {image: 'docker.io/library/postgres:15-alpine'}, api: {image: app, depends_on: [db]}}")
+    assert profile["services"]["db"]["ports"] == {"pg": 5432}
+    assert "publish" not in profile["services"]["db"]
+    assert profile["failure_modes"]["db-slow"] == {"target": "db", "latency": "200ms", "jitter": "50ms"}
+    assert profile["failure_modes"]["db-down"] == {"target": "db", "down": True}
+    assert "ports" not in profile["services"]["api"]
