@@ -68,7 +68,7 @@ class ObserverGroup(RunObserver):
 
 @dataclass(frozen=True)
 class Snapshot:
-    """What the views show: the latest second plus the faults active now."""
+    """What the views show: the latest completed second and the faults active at its end."""
 
     elapsed: float
     total: float
@@ -95,7 +95,7 @@ class _Tracker(RunObserver):
         self._start: RunStart | None = None
         self._t0 = time.monotonic()
         self._last: StatsPoint | None = None
-        self._active: dict[str, None] = {}
+        self._events: list[FaultEvent] = []  # applied/removed, with their `actual` offsets
 
     def on_start(self, start: RunStart) -> None:
         with self._lock:
@@ -108,11 +108,21 @@ class _Tracker(RunObserver):
                 self._last = aggregate
 
     def on_fault(self, event: FaultEvent) -> None:
-        with self._lock:
+        if event.action in ("applied", "removed"):
+            with self._lock:
+                self._events.append(event)
+
+    def _active_at(self, offset: float) -> tuple[str, ...]:
+        """The faults applied and not yet removed at `offset` seconds from load start."""
+        active: dict[str, None] = {}
+        for event in sorted(self._events, key=lambda e: e.actual):
+            if event.actual > offset:
+                break
             if event.action == "applied":
-                self._active[event.fault] = None
-            elif event.action == "removed":
-                self._active.pop(event.fault, None)
+                active[event.fault] = None
+            else:
+                active.pop(event.fault, None)
+        return tuple(active)
 
     def snapshot(self) -> Snapshot:
         with self._lock:
@@ -125,7 +135,8 @@ class _Tracker(RunObserver):
                 rps=float(last.requests) if last else 0.0,
                 p95_ms=percentile_ms(last.response_times, 0.95) if last else None,
                 error_rate=(last.failures / last.requests) if last and last.requests else 0.0,
-                active_faults=tuple(self._active),
+                # The stats are for [t, t + 1): show the faults of that same moment, not of now.
+                active_faults=self._active_at(last.t + 1) if last else (),
             )
 
 
