@@ -16,6 +16,7 @@ from envsim.engine.state import PHASE_RUN
 from envsim.errors import EnvironmentProblem, InputError
 from envsim.journal import Journal, JournalChecksError
 from envsim.plan.scenario import plan_scenario
+from envsim.plan.stack import safe_name
 from envsim.reports import FORMATS, write_reports
 from envsim.run.progress import RunObserver
 from envsim.run.scenario_run import run_scenario
@@ -23,6 +24,7 @@ from envsim.verdict import Verdict
 from envsim.verdict import judge as judge_journal
 
 JOURNAL_FILE = "journal.json"
+DEFAULT_REPORTS_DIR = "reports"
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,8 @@ def run(
 
     The stack is used when it runs already; otherwise it is brought up (unless `bring_up` is
     False: EnvironmentProblem) and removed afterwards unless `keep`. With `write`, the journal
-    and reports go to `reports_dir` (default: the scenario's `reports.dir`, else reports/).
+    and reports go to `reports_dir` (default: the scenario's `reports.dir`, else
+    `reports/<scenario name>/` at the scenario's repo root; see `reports_dir_for`).
     """
     env = dict(os.environ if env is None else env)
     loaded = load_scenario(scenario, env=env, users=users, duration=duration)
@@ -72,11 +75,27 @@ def run(
     verdict = judge_journal(journal)
     if not write:
         return RunResult(journal, verdict, None, ())
-    out_dir = Path(reports_dir or loaded.reports_dir or "reports")
+    out_dir = reports_dir_for(loaded, reports_dir)
     journal_path = out_dir / JOURNAL_FILE
     journal.write(journal_path)  # first: the reports can always be made again from it
     paths = write_reports(journal, verdict, out_dir, formats or loaded.report_formats)
     return RunResult(journal, verdict, journal_path, tuple(paths))
+
+
+def reports_dir_for(scenario, reports_dir: str | Path | None = None) -> Path:
+    """Where a run of `scenario` writes: `reports_dir` (--reports), else the scenario's
+    `reports.dir`, else `<repo root>/reports/<scenario name>/`.
+
+    The default never depends on the working directory, and sits beside the profiles rather
+    than in an app's source tree; a build context that still contains it (`build: .` at the
+    repo root) leaves it out of its digest (envsim.images.builder.OWN_OUTPUT_PATTERNS), so
+    writing reports never causes a rebuild.
+    """
+    if reports_dir:
+        return Path(reports_dir)
+    if scenario.reports_dir:
+        return Path(scenario.reports_dir)
+    return Path(scenario.root) / DEFAULT_REPORTS_DIR / safe_name(scenario.name)
 
 
 def _stack_for_run(scenario, plan, name, bring_up, pull, progress, cancel, env) -> Stack:

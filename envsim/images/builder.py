@@ -99,17 +99,35 @@ def _remove_if_unused(client, image) -> None:
         pass  # still used by a container (or tagged elsewhere): the engine keeps it
 
 
+# envsim's own outputs (run reports, state) and caches: never an input of the app's image,
+# so writing them into a build context must not cause a rebuild (and a replaced container).
+# `reports` is envsim's default directory name, matched at the top of the context only (an
+# app may have a source package called reports); the files of a reports directory anywhere.
+OWN_OUTPUT_PATTERNS = (
+    "reports",
+    "**/.envsim",
+    "**/__pycache__",
+    "**/.git",
+    "**/journal.json",
+    "**/report.html",
+    "**/junit.xml",
+    "**/summary.md",
+    "**/verdict.json",
+)
+
+
 def context_digest(context: Path, dockerfile: str) -> str:
     """A hash of what `docker build` would send: every file not excluded by .dockerignore.
 
     Matching is conservative: with negated patterns ("!x") nothing is excluded, so a change
-    can only cause a rebuild too many, never a stale image.
+    can only cause a rebuild too many, never a stale image. envsim's own outputs
+    (OWN_OUTPUT_PATTERNS) are left out always.
     """
     patterns = _dockerignore(context)
     digest = hashlib.sha256()
     for path in sorted(p for p in context.rglob("*") if p.is_file() or p.is_symlink()):
         relative = path.relative_to(context).as_posix()
-        if relative != dockerfile and _ignored(relative, patterns):
+        if relative != dockerfile and (_ignored(relative, patterns) or _ignored(relative, list(OWN_OUTPUT_PATTERNS))):
             continue
         digest.update(f"{relative}\0".encode())
         if path.is_symlink():
