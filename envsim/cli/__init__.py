@@ -58,7 +58,7 @@ def cli() -> None:
       envsim plan prod-like             show the resolved stack
       envsim up prod-like               start it on the local Docker engine
       envsim run scenarios/checkout.yaml
-      envsim down --all
+      envsim down prod-like             remove its stack
 
     Exit codes: 0 pass, 1 verdict failed, 2 invalid input, 3 environment error,
     130 interrupted (after cleanup).

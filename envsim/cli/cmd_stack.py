@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 
 import click
 
@@ -40,49 +42,83 @@ def up(profile: str, stack_name: str | None, keep: bool, no_pull: bool) -> None:
 @click.argument("profile", required=False)
 @click.option("--name", "stack_name", help="Stack name, when it differs from the profile's name.")
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
-def status(profile: str | None, stack_name: str | None, as_json: bool) -> None:
+@click.option("--all", "all_stacks", is_flag=True, help="Every envsim stack on this engine, not only this repo's.")
+def status(profile: str | None, stack_name: str | None, as_json: bool, all_stacks: bool) -> None:
     """Show stacks: services and their state, endpoints, proxies and active faults.
+
+    Without PROFILE, the stacks of this repo (started from one of its profiles/); with
+    --all, every stack on the engine. A named stack that is not running exits 3.
 
     \b
     Examples:
-      envsim status               every stack on this engine
+      envsim status               this repo's stacks
       envsim status prod-like --json
+      envsim status --all         every stack on this engine
     """
     from envsim import api
 
-    stacks = [stack_name or api.stack_name_for(profile)] if (stack_name or profile) else api.stacks()
-    statuses = [api.status(stack) for stack in stacks]
+    if stack_name or profile:
+        named = stack_name or api.stack_name_for(profile)
+        item = api.status(named)
+        if not item.found:
+            raise api.EnvironmentProblem(
+                f"stack {named} is not running: the engine has no container of it",
+                hint=f"start it with `envsim up {profile or 'PROFILE'}{f' --name {stack_name}' if stack_name else ''}`;"
+                " `envsim status --all` lists the running stacks",
+            )
+        statuses = [item]
+    else:
+        statuses = [api.status(stack) for stack in (api.stacks() if all_stacks else api.stacks(repo=Path.cwd()))]
     if as_json:
         click.echo(json.dumps([s.to_dict() for s in statuses], indent=2, sort_keys=True))
         return
     if not statuses:
-        click.echo("no envsim stacks on this engine")
+        if all_stacks:
+            click.echo("no envsim stacks on this engine")
+        else:
+            others = len(api.stacks())
+            click.echo("no envsim stacks of this repo on this engine"
+                       + (f" ({others} of other repos: `envsim status --all`)" if others else ""))
     for item in statuses:
         click.echo(item.to_text())
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty()
 
 
 @click.command()
 @click.argument("profile", required=False)
 @click.option("--name", "stack_name", help="Stack name, when it differs from the profile's name.")
-@click.option("--all", "all_stacks", is_flag=True, help="Remove every envsim stack on this engine.")
+@click.option("--all", "all_stacks", is_flag=True,
+              help="Remove every envsim stack on this engine, other repos' too (asks first; --yes skips).")
+@click.option("--yes", "-y", "assume_yes", is_flag=True, help="Do not ask before removing every stack (--all).")
 @click.option("--images", "remove_images", is_flag=True, help="Also remove the images built for the stack's services.")
-def down(profile: str | None, stack_name: str | None, all_stacks: bool, remove_images: bool) -> None:
+def down(profile: str | None, stack_name: str | None, all_stacks: bool, assume_yes: bool, remove_images: bool) -> None:
     """Remove every container, network and volume envsim created for a stack.
 
     Only resources labeled by envsim are touched. Idempotent: removing a stack that is
-    not there succeeds.
+    not there succeeds. --all removes every envsim stack on the engine, also those of
+    other repos and users: it asks first on a terminal, and needs --yes otherwise.
 
     \b
     Examples:
       envsim down prod-like
       envsim down prod-like --images
-      envsim down --all
+      envsim down --name pr-123
     """
     from envsim import api
 
     if not (profile or stack_name or all_stacks):
         raise click.UsageError("name a PROFILE, or --name STACK, or --all")
     stacks = api.stacks() if all_stacks else [stack_name or api.stack_name_for(profile)]
+    if all_stacks and stacks and not assume_yes:
+        question = f"remove all {len(stacks)} envsim stacks on this engine ({', '.join(stacks)})?"
+        if not _interactive():
+            raise click.UsageError(f"--all would {question[:-1]}; pass --yes to confirm when not on a terminal")
+        if not click.confirm(question, default=False):
+            click.echo("nothing removed")
+            return
     for stack in stacks:
         counts, image_count = api.down(stack, images=remove_images, reap=not all_stacks,
                                        on_reap=lambda message: click.echo(message, err=True))

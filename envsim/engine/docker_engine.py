@@ -54,6 +54,17 @@ def stack_profile(client: "docker.DockerClient", stack: str) -> str | None:
     return None
 
 
+def stack_profiles(client: "docker.DockerClient") -> dict[str, str | None]:
+    """Every stack on the engine with the profile name its containers carry (None without containers)."""
+    profiles: dict[str, str | None] = {stack: None for stack in stacks_in_engine(client)}
+    for container in labeled_containers(client, None):
+        labels = container.labels or {}
+        stack, profile = labels.get(STACK_LABEL), labels.get(f"{LABEL_PREFIX}.profile")
+        if stack and profile and not profiles.get(stack):
+            profiles[stack] = profile
+    return profiles
+
+
 def stacks_in_engine(client: "docker.DockerClient") -> list[str]:
     names: set[str] = set()
     for resource in [*labeled_containers(client, None), *labeled_networks(client, None), *labeled_volumes(client, None)]:

@@ -41,6 +41,11 @@ class StackStatus:
     toxiproxy_urls: tuple[str, ...]
     problems: tuple[str, ...] = ()
 
+    @property
+    def found(self) -> bool:
+        """Whether the engine has any container of the stack (running or not)."""
+        return bool(self.containers or self.toxiproxy_urls or self.problems)
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
