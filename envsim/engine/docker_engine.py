@@ -10,6 +10,10 @@ from envsim.plan.stack import LABEL_PREFIX, STACK_LABEL
 if TYPE_CHECKING:
     import docker
 
+# On every image envsim builds: the tag it was built as. A rebuild moves the tag to the new
+# image; the label still tells which stack an earlier, now untagged, build belonged to.
+BUILT_AS_LABEL = f"{LABEL_PREFIX}.built-as"
+
 
 def connect(timeout: float = 120.0) -> "docker.DockerClient":
     """A client for the engine named by DOCKER_HOST (default: the local socket), pinged."""

@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Mapping
 
-from envsim.engine.docker_engine import labeled_containers, labeled_networks, labeled_volumes, stacks_in_engine
+from envsim.engine.docker_engine import BUILT_AS_LABEL, labeled_containers, labeled_networks, labeled_volumes, stacks_in_engine
 from envsim.engine.state import StackState, state_root
 from envsim.errors import EnvironmentProblem
 
@@ -103,7 +103,12 @@ def reap_abandoned(
 
 
 def remove_stack_images(client: "docker.DockerClient", stack: str) -> int:
-    """Remove the images envsim built for this stack's `build:` services (`down --images`)."""
+    """Remove every image envsim built for this stack's `build:` services (`down --images`).
+
+    The current builds are found by their tag, earlier ones a rebuild left untagged by their
+    BUILT_AS_LABEL; only images labeled envsim.managed=true are touched. An image a container
+    still uses (another stack's) is kept.
+    """
     from docker.errors import APIError, NotFound
 
     from envsim.plan.stack import built_image_tag
@@ -111,11 +116,14 @@ def remove_stack_images(client: "docker.DockerClient", stack: str) -> int:
     prefix = built_image_tag(stack, "x").split("/")[0] + "/"
     removed = 0
     for image in client.images.list(filters={"label": "envsim.managed=true"}):
-        for tag in image.tags:
-            if tag.startswith(prefix):
-                try:
-                    client.images.remove(tag, noprune=False)
-                    removed += 1
-                except (NotFound, APIError):
-                    pass  # in use by another stack's container, or gone already
+        built_as = (image.labels or {}).get(BUILT_AS_LABEL, "")
+        if not (built_as.startswith(prefix) or any(tag.startswith(prefix) for tag in image.tags)):
+            continue
+        if any(not tag.startswith(prefix) for tag in image.tags):
+            continue  # also tagged as something else: not only this stack's
+        try:
+            client.images.remove(image.id, force=len(image.tags) > 1, noprune=False)
+            removed += 1
+        except (NotFound, APIError):
+            pass  # in use by a container, or gone already
     return removed

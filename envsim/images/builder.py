@@ -12,6 +12,7 @@ from collections import deque
 from pathlib import Path
 from typing import Mapping
 
+from envsim.engine.docker_engine import BUILT_AS_LABEL
 from envsim.errors import EnvironmentProblem
 from envsim.images.progress import ImageProgress
 from envsim.images.recipes import LABEL_HASH, LABEL_MANAGED
@@ -58,7 +59,7 @@ def build_image(
             dockerfile=dockerfile,
             tag=tag,
             buildargs=dict(buildargs or {}),
-            labels=dict(labels),
+            labels={**labels, BUILT_AS_LABEL: tag},
             rm=True,
             forcerm=True,
             pull=False,
