@@ -37,12 +37,12 @@ _EXPORTS: dict[str, str] = {
     "RunStart": "envsim.run.progress",
     "Scenario": "envsim.config.model",
     "ScenarioPlan": "envsim.plan.scenario",
-    "Stack": "envsim.api.stacks",
+    "Stack": "envsim.api.stack",
     "StackStatus": "envsim.engine.status",
     "Verdict": "envsim.verdict",
-    "attach": "envsim.api.stacks",
+    "attach": "envsim.api.stack",
     "console_observer": "envsim.run.progress",
-    "down": "envsim.api.stacks",
+    "down": "envsim.api.stack",
     "judge": "envsim.api.runs",
     "load_any": "envsim.api.loading",
     "load_profile": "envsim.api.loading",
@@ -52,11 +52,11 @@ _EXPORTS: dict[str, str] = {
     "read_journal": "envsim.api.runs",
     "report": "envsim.api.runs",
     "run": "envsim.api.runs",
-    "running": "envsim.api.stacks",
+    "running": "envsim.api.stack",
     "stack_name_for": "envsim.api.loading",
-    "stacks": "envsim.api.stacks",
-    "status": "envsim.api.stacks",
-    "up": "envsim.api.stacks",
+    "stacks": "envsim.api.stack",
+    "status": "envsim.api.stack",
+    "up": "envsim.api.stack",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -76,7 +76,7 @@ if TYPE_CHECKING:
     from envsim.api.images import PreparedImage, prepare_images
     from envsim.api.loading import ProfilePlan, load_any, load_profile, load_scenario, plan, stack_name_for
     from envsim.api.runs import RunResult, judge, read_journal, report, run
-    from envsim.api.stacks import Stack, attach, down, running, stacks, status, up
+    from envsim.api.stack import Stack, attach, down, running, stacks, status, up
     from envsim.config.model import Profile, Scenario
     from envsim.engine.apply import ApplyProgress
     from envsim.engine.status import StackStatus

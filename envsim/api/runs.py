@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from envsim.api.loading import ScenarioLike, load_scenario
-from envsim.api.stacks import Stack, attach, running, up
+from envsim.api.stack import Stack, attach, running, up
 from envsim.engine.apply import ApplyProgress
 from envsim.engine.docker_engine import connect
 from envsim.engine.state import PHASE_RUN
