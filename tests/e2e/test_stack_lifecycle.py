@@ -158,7 +158,10 @@ services:
         assert cli.run("down", "--name", first).returncode == 0
         assert leftovers(engine, first) == NOTHING_LEFT
         assert leftovers(engine, second)["containers"] == 2
-        assert cli.run("down", "--all").returncode == 0
+        refused = cli.run("down", "--all")  # not a terminal: --all needs --yes
+        assert refused.returncode == 2 and "--yes" in refused.stderr
+        assert leftovers(engine, second)["containers"] == 2
+        assert cli.run("down", "--all", "--yes").returncode == 0
         assert leftovers(engine, second) == NOTHING_LEFT
         foreign.reload()
         assert foreign.status == "running"
