@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import envsim.api.stacks as api_stacks
+import envsim.api.stack as api_stacks
 from envsim.cli import cli
 from envsim.cli.failures import run_cli
 from envsim.engine.status import ContainerStatus, StackStatus
