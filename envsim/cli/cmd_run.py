@@ -15,7 +15,7 @@ import click
 @click.option("--users", type=click.IntRange(min=1), help="Override load.users.")
 @click.option("--duration", help="Override load.duration (e.g. 30s, 2m).")
 @click.option("--reports", "reports_dir", type=click.Path(path_type=Path, file_okay=False),
-              help="Directory for the journal and reports (default: the scenario's reports.dir, else reports/).")
+              help="Directory for the journal and reports (default: the scenario's reports.dir, else REPO/reports/SCENARIO/).")
 @click.option("--no-pull", is_flag=True, help="Never try a registry; use local images or offline builds.")
 def run(scenario_path: Path, no_up: bool, keep: bool, stack_name: str | None, users: int | None,
         duration: str | None, reports_dir: Path | None, no_pull: bool) -> int:
