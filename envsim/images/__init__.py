@@ -7,6 +7,9 @@ Public API (importing this package does not import docker):
         -> {image name of each planned container: image id, "toxiproxy": image id}
     toxiproxy_image(docker_client) -> the Toxiproxy image reference to run
     TOXIPROXY_IMAGE (the pinned official image; the key ensure_images reports it under)
+    mockserver_requirement(override=None) -> the ImageRequirement for stub services' MockServer
+    mockserver_image(docker_client, override=None) -> the MockServer image reference to run
+    MOCKSERVER_IMAGE (pinned official image), MOCKSERVER_IMAGE_ENV (the override's variable name)
 """
 
 from __future__ import annotations
@@ -18,11 +21,16 @@ from envsim.images.recipes import (
     LABEL_SUBSTITUTE,
 )
 from envsim.images.requirements import (
+    MOCKSERVER_IMAGE,
+    MOCKSERVER_IMAGE_ENV,
+    MOCKSERVER_LOCAL_IMAGE,
+    MOCKSERVER_VERSION,
     TOXIPROXY_IMAGE,
     TOXIPROXY_LOCAL_IMAGE,
     TOXIPROXY_VERSION,
     ImageRequirement,
     build_image_name,
+    mockserver_requirement,
     required_images,
 )
 
@@ -47,10 +55,20 @@ def toxiproxy_image(docker_client) -> str:
     return _toxiproxy_image(docker_client)
 
 
+def mockserver_image(docker_client, override: str | None = None) -> str:
+    from envsim.images.ensure import mockserver_image as _mockserver_image
+
+    return _mockserver_image(docker_client, override)
+
+
 __all__ = [
     "DEBIAN_BASE_IMAGE",
     "LABEL_MANAGED",
     "LABEL_SUBSTITUTE",
+    "MOCKSERVER_IMAGE",
+    "MOCKSERVER_IMAGE_ENV",
+    "MOCKSERVER_LOCAL_IMAGE",
+    "MOCKSERVER_VERSION",
     "TOXIPROXY_IMAGE",
     "TOXIPROXY_LOCAL_IMAGE",
     "TOXIPROXY_VERSION",
@@ -61,6 +79,8 @@ __all__ = [
     "build_image_name",
     "ensure_images",
     "ensure_stack_images",
+    "mockserver_image",
+    "mockserver_requirement",
     "required_images",
     "toxiproxy_image",
 ]

@@ -1,7 +1,7 @@
 """Making required images present: use the local one, else pull (failing fast), else build.
 
-Builds come from offline recipes (Debian base, Toxiproxy from Go, Debian-package
-substitutes for official images) or from the user's `build:` specs. Every image envsim
+Builds come from offline recipes (Debian base, Toxiproxy from Go, MockServer's jar on
+Debian's JRE, Debian-package substitutes for official images) or from the user's `build:` specs. Every image envsim
 creates carries envsim.managed=true and a cache key, so unchanged inputs mean no rebuild.
 """
 
@@ -28,6 +28,9 @@ from envsim.images.recipes import (
     substitute_for,
 )
 from envsim.images.requirements import (
+    MOCKSERVER_IMAGE,
+    MOCKSERVER_LOCAL_IMAGE,
+    MOCKSERVER_VERSION,
     TOXIPROXY_IMAGE,
     TOXIPROXY_LOCAL_IMAGE,
     TOXIPROXY_VERSION,
@@ -64,6 +67,29 @@ def toxiproxy_image(client) -> str:
     )
 
 
+def mockserver_image(client, override: str | None = None) -> str:
+    """The MockServer image to run: `override` (ENVSIM_MOCKSERVER_IMAGE) if given, else the
+    official one if present, else envsim's local build."""
+    candidates = (override,) if override else (MOCKSERVER_IMAGE, MOCKSERVER_LOCAL_IMAGE)
+    for name in candidates:
+        if builder.local_image(client, name) is not None:
+            return name
+    raise EnvironmentProblem(
+        f"no MockServer image is present ({' or '.join(candidates)})",
+        hint="run `envsim images prepare PROFILE` (it pulls or builds one)",
+    )
+
+
+def mockserver_key() -> str:
+    """The local MockServer build's cache key: recipe, version, the jar's pinned checksum, base."""
+    from envsim.images.mockserver_build import jar_sha1
+
+    return recipe_hash(
+        recipe_files("mockserver"), {"MOCKSERVER_VERSION": MOCKSERVER_VERSION},
+        {"jar-sha1": jar_sha1(MOCKSERVER_VERSION), "base": debian_base_key()},
+    )
+
+
 class _Preparer:
     def __init__(self, client, progress: ImageProgress, pull: bool, pull_timeout: float):
         self.client = client
@@ -77,6 +103,8 @@ class _Preparer:
         if requirement.name not in self.done:
             if requirement.source == "toxiproxy":
                 image_id = self._toxiproxy()
+            elif requirement.source == "mockserver":
+                image_id = self._mockserver()
             elif requirement.source == "build":
                 image_id = self._user_build(requirement)
             else:
@@ -203,6 +231,34 @@ class _Preparer:
             return builder.build_image(
                 self.client, context, TOXIPROXY_LOCAL_IMAGE,
                 labels=managed_labels("toxiproxy", key), progress=self.progress,
+            )
+
+    def _mockserver(self) -> str:
+        official = builder.local_image(self.client, MOCKSERVER_IMAGE)
+        if official is not None:
+            self.progress.report(MOCKSERVER_IMAGE, f"present ({official.short_id})")
+            return official.id
+        pulled, _ = self._try_pull(MOCKSERVER_IMAGE)
+        if pulled is not None:
+            return pulled
+        from envsim.images.mockserver_build import mockserver_jar
+
+        key = mockserver_key()
+        cached = builder.cached_image_id(self.client, MOCKSERVER_LOCAL_IMAGE, key)
+        if cached is not None:
+            self.progress.report(MOCKSERVER_IMAGE, f"using the local build {MOCKSERVER_LOCAL_IMAGE} (cached)")
+            return cached
+        jar = mockserver_jar(self.progress)
+        self._base()
+        args = {"MOCKSERVER_VERSION": MOCKSERVER_VERSION, "ENVSIM_BASE": DEBIAN_BASE_IMAGE}
+        with _recipe_context("mockserver") as context:
+            # World-readable: the image runs MockServer as a non-root user, and COPY keeps the mode.
+            copied = context / "mockserver-netty-jar-with-dependencies.jar"
+            shutil.copyfile(jar, copied)
+            copied.chmod(0o644)
+            return builder.build_image(
+                self.client, context, MOCKSERVER_LOCAL_IMAGE, buildargs=args,
+                labels=managed_labels("mockserver", key), progress=self.progress,
             )
 
     # ------------------------------------------------------------------ user builds

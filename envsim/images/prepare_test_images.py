@@ -1,6 +1,6 @@
 """`python -m envsim.images.prepare_test_images [REPO]`: the images envsim's own tests run.
 
-The fixed set (Toxiproxy and the substitutes the tests start) plus whatever the example
+The fixed set (Toxiproxy, MockServer and the substitutes the tests start) plus whatever the example
 profile profiles/prod-like.yaml needs, once that profile loads.
 """
 
@@ -13,10 +13,11 @@ from pathlib import Path
 
 from envsim.errors import EnvsimError
 from envsim.images.progress import PlainProgress
-from envsim.images.requirements import TOXIPROXY_IMAGE, ImageRequirement
+from envsim.images.requirements import MOCKSERVER_IMAGE, TOXIPROXY_IMAGE, ImageRequirement
 
 TEST_IMAGES = (
     ImageRequirement(TOXIPROXY_IMAGE, "toxiproxy"),
+    ImageRequirement(MOCKSERVER_IMAGE, "mockserver"),
     ImageRequirement("postgres:15", "image"),
     ImageRequirement("redis:7", "image"),
     ImageRequirement("python:3.11-slim", "image"),
@@ -42,7 +43,6 @@ def test_requirements(repo: Path) -> list[ImageRequirement]:
 
 
 def main(argv: list[str]) -> int:
-    from envsim.cli.failures import report_error
     from envsim.engine.docker_engine import connect as docker_client
     from envsim.images.ensure import ensure_images
 
@@ -51,8 +51,11 @@ def main(argv: list[str]) -> int:
     try:
         client = docker_client()
         prepared = ensure_images(test_requirements(repo), client, PlainProgress(sys.stdout))
-    except EnvsimError as error:
-        return report_error(error)
+    except EnvsimError as error:  # test tooling: a plain message, no CLI layer
+        print(f"[prepare] error: {error}", file=sys.stderr)
+        if getattr(error, "hint", None):
+            print(f"[prepare] hint: {error.hint}", file=sys.stderr)
+        return error.exit_code
     for name, image_id in prepared.items():
         print(f"  {name:40} {image_id[7:19]}")
     print(f"images ready in {time.monotonic() - started:.0f}s")

@@ -14,7 +14,14 @@ TOXIPROXY_VERSION = "2.12.0"
 TOXIPROXY_IMAGE = f"ghcr.io/shopify/toxiproxy:{TOXIPROXY_VERSION}"
 TOXIPROXY_LOCAL_IMAGE = f"envsim/toxiproxy:{TOXIPROXY_VERSION}"
 
-ImageSource = Literal["image", "build", "toxiproxy"]
+# The pinned official MockServer image (stub services), used as-is where a registry answers.
+# Offline, the same version's jar on Debian's JRE stands in for it (envsim.images.mockserver_image()).
+MOCKSERVER_VERSION = "7.6.0"
+MOCKSERVER_IMAGE = f"mockserver/mockserver:{MOCKSERVER_VERSION}"
+MOCKSERVER_LOCAL_IMAGE = f"envsim/mockserver:{MOCKSERVER_VERSION}"
+MOCKSERVER_IMAGE_ENV = "ENVSIM_MOCKSERVER_IMAGE"  # another image to run instead: present or pulled, never built
+
+ImageSource = Literal["image", "build", "toxiproxy", "mockserver"]
 
 
 @dataclass(frozen=True)
@@ -25,6 +32,15 @@ class ImageRequirement:
     source: ImageSource
     build: BuildSpec | None = None  # source == "build"
     services: tuple[str, ...] = ()  # who needs it, for messages
+
+
+def mockserver_requirement(override: str | None = None) -> ImageRequirement:
+    """The MockServer image stub services run: `override` (ENVSIM_MOCKSERVER_IMAGE) as a plain
+    image, present or pulled; else the pinned official image, built offline when no registry answers.
+    """
+    if override:
+        return ImageRequirement(override, "image")
+    return ImageRequirement(MOCKSERVER_IMAGE, "mockserver")
 
 
 def build_image_name(stack_name: str, service_name: str) -> str:
