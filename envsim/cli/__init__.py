@@ -26,6 +26,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "verdict": ("envsim.cli.cmd_verdict", "verdict", "Re-judge and re-report a saved run journal."),
     "images": ("envsim.cli.cmd_images", "images", "Make every image a profile needs available."),
     "schema": ("envsim.cli.cmd_schema", "schema", "Print the JSON Schema of a file format."),
+    # a sibling front end (envsim/mcp), named here so it stays lazy like every command
+    "mcp": ("envsim.mcp.command", "mcp", "Serve this repo's environment to coding agents (MCP, stdio)."),
 }
 
 
