@@ -1,0 +1,31 @@
+"""`envsim mcp` as an agent starts it: a stdio subprocess, through the SDK's stdio client. No Docker."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import anyio
+from mcp import Client, StdioServerParameters
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_envsim_mcp_over_stdio_lists_tools_and_reads_the_data(tmp_path):
+    for part in ("profiles", "scenarios", "examples"):
+        shutil.copytree(REPO / part, tmp_path / part)
+    params = StdioServerParameters(command=sys.executable, args=["-m", "envsim", "mcp"], cwd=str(tmp_path))
+
+    async def main():
+        async with Client(params) as client:
+            tools = await client.list_tools()
+            data = await client.read_resource("envsim://profiles/prod-like/data")
+            return tools, json.loads(data.contents[0].text)
+
+    tools, data = anyio.run(main)
+    assert sorted(t.name for t in tools.tools) == ["describe_environment", "plan", "validate"]
+    orders = next(t for t in data["databases"][0]["tables"] if t["name"] == "orders")
+    assert orders["rows"] == 20000
+    assert "orders_created_at" in {i["name"] for i in orders["indexes"]}
