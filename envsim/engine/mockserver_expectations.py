@@ -107,6 +107,18 @@ class Response:
 
 
 @dataclass(frozen=True)
+class Forward:
+    """Pass matching requests on to a real service (MockServer as a chaos proxy)."""
+
+    host: str
+    port: int
+    scheme: Literal["HTTP", "HTTPS"] = "HTTP"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"host": self.host, "port": self.port, "scheme": self.scheme}
+
+
+@dataclass(frozen=True)
 class Chaos:
     """MockServer's per-expectation chaos profile (httpChaosProfile.json); unset fields are left out.
 
@@ -177,7 +189,7 @@ class RateLimit:
 
 @dataclass(frozen=True)
 class Expectation:
-    """A request matcher and what to do with matches: a response, or drop the connection.
+    """A request matcher and what to do with matches: a response, a forward, or drop the connection.
 
     Higher `priority` wins among matching expectations. `times` (None: unlimited) counts
     matches; `ttl_ms` (None: forever) removes the expectation after that long.
@@ -186,6 +198,7 @@ class Expectation:
     request: RequestMatcher
     response: Response | None = None
     drop_connection: bool = False  # close without answering (instead of `response`)
+    forward: Forward | None = None  # pass on to a real service (instead of `response`)
     id: str = ""  # PUT with a known id replaces that expectation
     priority: int = 0
     times: int | None = None
@@ -194,8 +207,8 @@ class Expectation:
     rate_limit: RateLimit | None = None
 
     def __post_init__(self) -> None:
-        if (self.response is None) == (not self.drop_connection):
-            raise ValueError("an expectation needs exactly one of a response or drop_connection")
+        if [self.response is not None, self.drop_connection, self.forward is not None].count(True) != 1:
+            raise ValueError("an expectation needs exactly one of a response, a forward or drop_connection")
         if self.times is not None and self.times < 1:
             raise ValueError(f"times must be at least 1, not {self.times}")
         if self.ttl_ms is not None and self.ttl_ms < 1:
@@ -207,6 +220,8 @@ class Expectation:
             body["id"] = self.id
         if self.response is not None:
             body["httpResponse"] = self.response.to_json()
+        elif self.forward is not None:
+            body["httpForward"] = self.forward.to_json()
         else:
             body["httpError"] = {"dropConnection": True}
         body["times"] = {"unlimited": True} if self.times is None else {"remainingTimes": self.times, "unlimited": False}

@@ -22,6 +22,7 @@ class MockServerContainer:
     container: object
     network: object
     port: int  # host port on 127.0.0.1 for both the admin API and mocked requests
+    labels: dict  # put on anything a test adds to the network, so the leftover count sees it
 
 
 @pytest.fixture(scope="session")
@@ -55,7 +56,7 @@ def mockserver_server(docker_client):
                 if time.monotonic() > deadline:
                     raise AssertionError(f"MockServer did not answer within 60s:\n{container.logs()[-2000:]!r}")
                 time.sleep(0.1)
-        yield MockServerContainer(api, container, network, port)
+        yield MockServerContainer(api, container, network, port, labels)
     finally:
         if container is not None:
             try:

@@ -11,6 +11,7 @@ from envsim.engine.mockserver_expectations import (
     Chaos,
     Delay,
     Expectation,
+    Forward,
     RateLimit,
     RequestMatcher,
     Response,
@@ -112,7 +113,13 @@ def test_drop_connection_is_an_error_action():
     assert body["httpError"] == {"dropConnection": True} and "httpResponse" not in body
 
 
+def test_forward_is_an_action_of_its_own():
+    body = Expectation(RequestMatcher(headers={"Host": "api(:8000)?"}), forward=Forward("api-real", 8000)).to_json()
+    assert body["httpForward"] == {"host": "api-real", "port": 8000, "scheme": "HTTP"} and "httpResponse" not in body
+
+
 @pytest.mark.parametrize("options", [{}, {"response": Response(), "drop_connection": True},
+                                     {"response": Response(), "forward": Forward("a", 1)},
                                      {"response": Response(), "times": 0}, {"response": Response(), "ttl_ms": 0}])
 def test_impossible_expectations_are_refused(options):
     with pytest.raises(ValueError):
