@@ -7,12 +7,13 @@ schema errors of a malformed expectation). What to send is built in mockserver_e
 
 from __future__ import annotations
 
-import http.client
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Mapping
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
+
+from envsim.engine.admin_api import AdminApiClient, AdminApiError
 
 from envsim.engine.mockserver_expectations import Chaos, Expectation, RequestMatcher
 
@@ -24,15 +25,12 @@ ClearType = Literal["ALL", "LOG", "EXPECTATIONS"]
 STUB_SERVER_ENV = {"MOCKSERVER_ATTEMPT_TO_PROXY_IF_NO_MATCHING_EXPECTATION": "false"}
 
 
-class MockServerError(Exception):
-    def __init__(self, method: str, path: str, status: int | None, body: str, reason: str = ""):
-        self.method = method
-        self.path = path
-        self.status = status  # None: no HTTP answer at all (refused, timed out)
-        self.body = body
-        detail = f"HTTP {status}" if status is not None else reason
-        summary = " ".join(body.split())[:500]
-        super().__init__(f"mockserver {method} {path}: {detail}{': ' + summary if summary else ''}")
+class MockServerError(AdminApiError):
+    server = "mockserver"
+
+    @staticmethod
+    def summary(body: str) -> str:
+        return " ".join(body.split())[:500]  # schema errors come as long, indented JSON
 
 
 @dataclass(frozen=True)
@@ -118,20 +116,14 @@ class Verification:
     message: str  # MockServer's explanation when not ok (what it received instead)
 
 
-class MockServerClient:
+class MockServerClient(AdminApiClient):
     """One MockServer, e.g. MockServerClient("http://127.0.0.1:1080")."""
 
-    def __init__(self, url: str = "http://127.0.0.1:1080", timeout: float = 5.0):
-        parts = urlsplit(url if "//" in url else f"http://{url}")
-        if parts.scheme != "http" or not parts.hostname:
-            raise ValueError(f"mockserver url must be http://HOST:PORT, not {url!r}")
-        self.host = parts.hostname
-        self.port = parts.port or 1080
-        self.timeout = timeout
+    error = MockServerError
+    default_port = 1080
 
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+    def __init__(self, url: str = "http://127.0.0.1:1080", timeout: float = 5.0):
+        super().__init__(url, timeout)
 
     # ------------------------------------------------------------------ server
 
@@ -207,29 +199,6 @@ class MockServerClient:
         query = urlencode({"type": kind, "format": "JSON"})
         answer = self._call("PUT", f"/mockserver/retrieve?{query}", request.to_json() if request else None)
         return answer if isinstance(answer, list) else []
-
-    def _call(self, method: str, path: str, body: Any = None) -> Any:
-        payload = None if body is None else json.dumps(body).encode()
-        headers = {"Accept": "application/json", "User-Agent": "envsim"}
-        if payload is not None:
-            headers["Content-Type"] = "application/json"
-        connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
-        try:
-            connection.request(method, path, body=payload, headers=headers)
-            response = connection.getresponse()
-            text = response.read().decode("utf-8", errors="replace")
-        except (OSError, http.client.HTTPException) as error:
-            raise MockServerError(method, path, None, "", f"no answer from {self.url}: {error}") from error
-        finally:
-            connection.close()
-        if not 200 <= response.status < 300:
-            raise MockServerError(method, path, response.status, text)
-        if not text.strip():
-            return None
-        try:
-            return json.loads(text)
-        except ValueError:
-            return text
 
 
 def _multi(values: Any) -> dict[str, tuple[str, ...]]:

@@ -6,23 +6,17 @@ status and the body Toxiproxy sent (it explains itself, e.g. {"error":"proxy not
 
 from __future__ import annotations
 
-import http.client
-import json
 from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
+
+from envsim.engine.admin_api import AdminApiClient, AdminApiError
 
 Stream = Literal["upstream", "downstream"]
 
 
-class ToxiproxyError(Exception):
-    def __init__(self, method: str, path: str, status: int | None, body: str, reason: str = ""):
-        self.method = method
-        self.path = path
-        self.status = status  # None: no HTTP answer at all (refused, timed out)
-        self.body = body
-        detail = f"HTTP {status}" if status is not None else reason
-        super().__init__(f"toxiproxy {method} {path}: {detail}{': ' + body.strip() if body.strip() else ''}")
+class ToxiproxyError(AdminApiError):
+    server = "toxiproxy"
 
 
 @dataclass(frozen=True)
@@ -77,20 +71,14 @@ class Proxy:
         )
 
 
-class ToxiproxyClient:
+class ToxiproxyClient(AdminApiClient):
     """One Toxiproxy server, e.g. ToxiproxyClient("http://127.0.0.1:8474")."""
 
-    def __init__(self, url: str = "http://127.0.0.1:8474", timeout: float = 5.0):
-        parts = urlsplit(url if "//" in url else f"http://{url}")
-        if parts.scheme != "http" or not parts.hostname:
-            raise ValueError(f"toxiproxy url must be http://HOST:PORT, not {url!r}")
-        self.host = parts.hostname
-        self.port = parts.port or 8474
-        self.timeout = timeout
+    error = ToxiproxyError
+    default_port = 8474
 
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+    def __init__(self, url: str = "http://127.0.0.1:8474", timeout: float = 5.0):
+        super().__init__(url, timeout)
 
     # ------------------------------------------------------------------ server
 
@@ -162,31 +150,6 @@ class ToxiproxyClient:
 
     def remove_toxic(self, proxy: str, name: str) -> None:
         self._call("DELETE", f"/proxies/{_segment(proxy)}/toxics/{_segment(name)}")
-
-    # ------------------------------------------------------------------ transport
-
-    def _call(self, method: str, path: str, body: Any = None) -> Any:
-        payload = None if body is None else json.dumps(body).encode()
-        headers = {"Accept": "application/json", "User-Agent": "envsim"}
-        if payload is not None:
-            headers["Content-Type"] = "application/json"
-        connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
-        try:
-            connection.request(method, path, body=payload, headers=headers)
-            response = connection.getresponse()
-            text = response.read().decode("utf-8", errors="replace")
-        except (OSError, http.client.HTTPException) as error:
-            raise ToxiproxyError(method, path, None, "", f"no answer from {self.url}: {error}") from error
-        finally:
-            connection.close()
-        if not 200 <= response.status < 300:
-            raise ToxiproxyError(method, path, response.status, text)
-        if not text.strip():
-            return None
-        try:
-            return json.loads(text)
-        except ValueError:
-            return text
 
 
 def _segment(name: str) -> str:
