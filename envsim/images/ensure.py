@@ -209,14 +209,19 @@ class _Preparer:
                 labels=managed_labels(substitute.recipe, key, substitute=True), progress=self.progress,
             )
 
-    def _toxiproxy(self) -> str:
-        official = builder.local_image(self.client, TOXIPROXY_IMAGE)
+    def _present_or_pulled(self, image: str) -> str | None:
+        """The id of the official image when it is here or a registry gives it; None to build."""
+        official = builder.local_image(self.client, image)
         if official is not None:
-            self.progress.report(TOXIPROXY_IMAGE, f"present ({official.short_id})")
+            self.progress.report(image, f"present ({official.short_id})")
             return official.id
-        pulled, _ = self._try_pull(TOXIPROXY_IMAGE)
-        if pulled is not None:
-            return pulled
+        pulled, _ = self._try_pull(image)
+        return pulled
+
+    def _toxiproxy(self) -> str:
+        ready = self._present_or_pulled(TOXIPROXY_IMAGE)
+        if ready is not None:
+            return ready
         from envsim.images.toxiproxy_build import toxiproxy_binaries
 
         key = recipe_hash(recipe_files("toxiproxy"), {"version": TOXIPROXY_VERSION})
@@ -234,13 +239,9 @@ class _Preparer:
             )
 
     def _mockserver(self) -> str:
-        official = builder.local_image(self.client, MOCKSERVER_IMAGE)
-        if official is not None:
-            self.progress.report(MOCKSERVER_IMAGE, f"present ({official.short_id})")
-            return official.id
-        pulled, _ = self._try_pull(MOCKSERVER_IMAGE)
-        if pulled is not None:
-            return pulled
+        ready = self._present_or_pulled(MOCKSERVER_IMAGE)
+        if ready is not None:
+            return ready
         from envsim.images.mockserver_build import mockserver_jar
 
         key = mockserver_key()
