@@ -1,7 +1,8 @@
 """`extends:` — a profile as a deep merge over another profile.
 
 Mappings merge key by key, everything else (lists included) is replaced by the extending
-file. The merged document keeps, for every value, the mark of the file it came from, so a
+file. A key set to null (`stub: null`, or `stub:` with no value) in the extending file removes
+that key from what it inherits, so a child can swap a base's `stub:` for a `build:`. The merged document keeps, for every value, the mark of the file it came from, so a
 problem in an inherited value points into the base file.
 """
 
@@ -72,6 +73,8 @@ def _merge(base: YamlDoc, base_value: Any, child: YamlDoc, child_value: Any, pat
     result: dict[str, Any] = {}
     for key in [*base_value, *(k for k in child_value if k not in base_value)]:
         here = path + (key,)
+        if key in child_value and child_value[key] is None:
+            continue  # null removes the inherited key (and is never itself a value)
         if key in base_value and key in child_value and isinstance(base_value[key], dict) and isinstance(child_value[key], dict):
             _copy_mark(child, here, out, key=True)
             result[key] = _merge(base, base_value[key], child, child_value[key], here, out)

@@ -119,3 +119,48 @@ def test_extends_cycle_and_missing_parent(repo):
     assert profile_messages(repo, "envsim: 1\nextends: prod-lik\n") == [
         "profiles/p.yaml:2:10: extends: no profile 'prod-lik' to extend (looked for prod-lik.yaml and prod-lik.yml "
         "beside this file); did you mean 'prod-like'?"]
+
+
+def test_extends_null_removes_an_inherited_key(repo):
+    write(repo, "profiles/base.yaml", """
+    envsim: 1
+    services:
+      api: {image: "app:1", ports: {http: 8000}, publish: [http], depends_on: [payments], env: {A: "1", B: "2"}}
+      payments:
+        stub: {routes: [{method: POST, path: /charges, status: 201}]}
+        ports: {http: 8080}
+    failure_modes:
+      payments-slow: {target: payments, latency: 100ms}
+    """)
+    write(repo, "app/Dockerfile", "FROM scratch\n")
+    path = write(repo, "profiles/child.yaml", """
+    envsim: 1
+    extends: base
+    services:
+      api:
+        env: {B: null}
+      payments:
+        stub: null
+        build: ../app
+    failure_modes:
+      payments-slow:
+    """)
+    profile = load_profile(path, {})
+    payments = profile.service("payments")
+    assert payments.stub is None and payments.build is not None
+    assert payments.build.context == (repo / "app").resolve()
+    assert [k for k, _ in profile.service("api").env] == ["A"]
+    assert profile.failure_modes == ()
+
+
+def test_extends_without_null_removal_still_rejects_two_kinds(repo):
+    write(repo, "profiles/base.yaml", """
+    envsim: 1
+    services:
+      api: {image: "app:1", ports: {http: 8000}, publish: [http]}
+      payments: {stub: {routes: [{method: GET, path: /x}]}}
+    """)
+    write(repo, "app/Dockerfile", "FROM scratch\n")
+    path = write(repo, "profiles/child.yaml", "envsim: 1\nextends: base\nservices:\n  payments: {build: ../app}\n")
+    with pytest.raises(InputError):
+        load_profile(path, {})
