@@ -89,6 +89,7 @@ def _service(doc: YamlDoc, name: str, spec: dict) -> Service:
         health=_health(spec["health"]) if "health" in spec else None,
         depends_on=tuple(spec.get("depends_on", ())),
         replicas=spec.get("replicas", 1),
+        balance=spec.get("balance"),
         resources=Resources(cpus=_float(resources.get("cpus")),
                             memory=parse_size(resources["memory"]) if "memory" in resources else None),
         seed=tuple(_seed(doc, here + ("seed", i), step) for i, step in enumerate(spec.get("seed", ()))),

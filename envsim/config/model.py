@@ -136,6 +136,10 @@ class Service:
     health: HealthCheck | None = None
     depends_on: tuple[str, ...] = ()
     replicas: int = 1
+    # how replicas share the entry point: "request" (an HTTP balancer spreads each request,
+    # like production's), "connection" (each TCP connection sticks to one replica), or None:
+    # "request" for HTTP services (an http health check or a port named http), else "connection"
+    balance: str | None = None
     resources: Resources = field(default_factory=Resources)
     seed: tuple[SeedStep, ...] = ()
     # secrets mounted as read-only files: (secret name, path inside the container)

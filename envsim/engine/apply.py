@@ -13,6 +13,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Mapping
 
+from envsim.engine.balancers import balancer_config_hash, create_balancer_container, wait_for_balancer
 from envsim.engine.containers import (
     CONFIG_HASH_LABEL,
     create_service_container,
@@ -194,6 +195,14 @@ class _StackStarter:
         else:
             self._start_service(node)
 
+    def _start_balancer(self, balancer) -> None:
+        image_id = self.image_ids["balancer"]
+        container = _reuse_or_remove(self.existing, balancer.name, balancer_config_hash(balancer, image_id))
+        if container is None:
+            self.progress.step(balancer.service, "starting its request balancer")
+            container = create_balancer_container(self.client, self.plan, balancer, image_id)
+        wait_for_balancer(container, balancer, self.cancel)
+
     def _start_toxiproxy(self, toxiproxy) -> None:
         image_id = self.image_ids["toxiproxy"]
         container = _reuse_or_remove(self.existing, toxiproxy.name, toxiproxy_config_hash(toxiproxy, image_id))
@@ -213,6 +222,9 @@ class _StackStarter:
 
     def _start_service(self, service: str) -> None:
         fresh_containers = [c for cp in self.plan.containers_of(service) if (c := self._start_container(cp))]
+        for balancer in self.plan.balancers:
+            if balancer.service == service:  # after the replicas: it names them at start
+                self._start_balancer(balancer)
         if service in self.seeds and fresh_containers:
             run_seed(fresh_containers[0], self.seeds[service], lambda message: self.progress.step(service, message))
         self.progress.step(service, "healthy" if self.plan.containers_of(service)[0].health else "started")
@@ -236,7 +248,7 @@ class _StackStarter:
 
 def _remove_unplanned(client, plan: StackPlan, progress: ApplyProgress) -> None:
     """Containers of services or replicas no longer in the profile."""
-    planned = {c.name for c in plan.containers} | {t.name for t in plan.toxiproxies}
+    planned = {c.name for c in (*plan.containers, *plan.toxiproxies, *plan.balancers)}
     for name, container in _existing(client, plan).items():
         if name not in planned:
             progress.step(plan.stack, f"removing {name} (no longer in the profile)")

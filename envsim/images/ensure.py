@@ -105,6 +105,8 @@ class _Preparer:
                 image_id = self._toxiproxy()
             elif requirement.source == "mockserver":
                 image_id = self._mockserver()
+            elif requirement.source == "balancer":
+                image_id = self._recipe_image("balancer", requirement.name)
             elif requirement.source == "build":
                 image_id = self._user_build(requirement)
             else:
@@ -207,6 +209,21 @@ class _Preparer:
             return builder.build_image(
                 self.client, context, substitute.image, buildargs=args,
                 labels=managed_labels(substitute.recipe, key, substitute=True), progress=self.progress,
+            )
+
+    def _recipe_image(self, recipe: str, image: str) -> str:
+        """An image only envsim makes: built from its recipe on the Debian base, cached by key."""
+        key = recipe_hash(recipe_files(recipe), {}, {"base": debian_base_key()})
+        cached = builder.cached_image_id(self.client, image, key)
+        if cached is not None:
+            self.progress.report(image, "present (cached)")
+            return cached
+        self._base()
+        self.progress.report(image, f"building from envsim's {recipe} recipe")
+        with _recipe_context(recipe) as context:
+            return builder.build_image(
+                self.client, context, image, buildargs={"ENVSIM_BASE": DEBIAN_BASE_IMAGE},
+                labels=managed_labels(recipe, key), progress=self.progress,
             )
 
     def _present_or_pulled(self, image: str) -> str | None:

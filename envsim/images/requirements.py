@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from envsim.config.model import BuildSpec, Profile
+from envsim.plan.balancers import balances_requests
 
 # The pinned official Toxiproxy image, used as-is where a registry answers. Offline, a local
 # build of the same version stands in for it (see envsim.images.toxiproxy_image()).
@@ -21,7 +22,10 @@ MOCKSERVER_IMAGE = f"mockserver/mockserver:{MOCKSERVER_VERSION}"
 MOCKSERVER_LOCAL_IMAGE = f"envsim/mockserver:{MOCKSERVER_VERSION}"
 MOCKSERVER_IMAGE_ENV = "ENVSIM_MOCKSERVER_IMAGE"  # another image to run instead: present or pulled, never built
 
-ImageSource = Literal["image", "build", "toxiproxy", "mockserver"]
+# envsim's HTTP balancer for replicas (HAProxy from Debian), built from its recipe; no registry has it
+BALANCER_IMAGE = "envsim/balancer:haproxy-2"
+
+ImageSource = Literal["image", "build", "toxiproxy", "mockserver", "balancer"]
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,9 @@ def required_images(profile: Profile, stack_name: str | None = None) -> list[Ima
         elif service.image is not None:
             add(ImageRequirement(service.image, "image", services=(service.name,)))
     add(ImageRequirement(TOXIPROXY_IMAGE, "toxiproxy"))
+    balanced = tuple(s.name for s in profile.services if balances_requests(s))
+    if balanced:
+        add(ImageRequirement(BALANCER_IMAGE, "balancer", services=balanced))
     return [*needed.values(), *builds]
 
 

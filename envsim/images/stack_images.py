@@ -5,7 +5,7 @@ from __future__ import annotations
 from envsim.config.model import Profile
 from envsim.images.ensure import ensure_images
 from envsim.images.progress import ImageProgress, SilentProgress
-from envsim.images.requirements import TOXIPROXY_IMAGE, ImageRequirement, required_images
+from envsim.images.requirements import BALANCER_IMAGE, TOXIPROXY_IMAGE, ImageRequirement, required_images
 
 
 class _StepProgress:
@@ -41,4 +41,7 @@ def ensure_stack_images(
     if missing:
         # The plan and required_images name built images the same way; a gap is a bug here.
         raise AssertionError(f"images planned but not prepared: {', '.join(missing)}")
-    return {**prepared, "toxiproxy": prepared[toxiproxy_image or TOXIPROXY_IMAGE]}
+    ids = {**prepared, "toxiproxy": prepared[toxiproxy_image or TOXIPROXY_IMAGE]}
+    if BALANCER_IMAGE in prepared:
+        ids["balancer"] = prepared[BALANCER_IMAGE]
+    return ids

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from envsim.config.model import BuildSpec, Credential, HealthCheck, Profile, Service, Template
+from envsim.plan.balancers import BalancerPlan, balances_requests, plan_balancer, replica_alias
 from envsim.plan.executor import dependency_levels
 from envsim.plan.seed import SeedPlan, plan_seed
 
@@ -88,6 +89,7 @@ class StackPlan:
     dependencies: tuple[tuple[str, tuple[str, ...]], ...]
     credentials: tuple[Credential, ...]
     seeds: tuple[SeedPlan, ...]
+    balancers: tuple[BalancerPlan, ...] = ()  # request balancers in front of replicas
 
     def containers_of(self, service: str) -> tuple[ContainerPlan, ...]:
         return tuple(c for c in self.containers if c.service == service)
@@ -140,6 +142,15 @@ def plan_stack(profile: Profile, stack_name: str | None = None) -> StackPlan:
         dependencies=dependencies,
         credentials=profile.credentials,
         seeds=tuple(plan_seed(s) for s in profile.services if s.seed),
+        balancers=tuple(
+            plan_balancer(
+                s, f"{prefix}-{safe_name(s.name)}-balancer", f"{UPSTREAM_PREFIX}{s.name}",
+                tuple(c.name for c in containers if c.service == s.name),
+                stack_labels + ((ROLE_LABEL, "balancer"), (SERVICE_LABEL, f"{s.name} (balancer)")),
+            )
+            for s in profile.services
+            if balances_requests(s)
+        ),
     )
 
 
@@ -155,7 +166,12 @@ def _plan_container(
         image = ""
     # A service with ports is reached through Toxiproxy; without ports nobody connects to it,
     # so it keeps its own name.
-    aliases = (f"{UPSTREAM_PREFIX}{service.name}",) if service.ports else (service.name,)
+    # Replicas behind a request balancer answer under their own name; the balancer takes the
+    # upstream name.
+    if balances_requests(service):
+        aliases: tuple[str, ...] = (replica_alias(service.name),)
+    else:
+        aliases = (f"{UPSTREAM_PREFIX}{service.name}",) if service.ports else (service.name,)
     return ContainerPlan(
         name=f"{prefix}-{safe_name(service.name)}-{replica}",
         service=service.name,
