@@ -13,11 +13,12 @@ from pathlib import Path
 
 from envsim.errors import EnvsimError
 from envsim.images.progress import PlainProgress
-from envsim.images.requirements import MOCKSERVER_IMAGE, TOXIPROXY_IMAGE, ImageRequirement
+from envsim.images.requirements import BALANCER_IMAGE, MOCKSERVER_IMAGE, TOXIPROXY_IMAGE, ImageRequirement
 
 TEST_IMAGES = (
     ImageRequirement(TOXIPROXY_IMAGE, "toxiproxy"),
     ImageRequirement(MOCKSERVER_IMAGE, "mockserver"),
+    ImageRequirement(BALANCER_IMAGE, "balancer"),
     ImageRequirement("postgres:15", "image"),
     ImageRequirement("redis:7", "image"),
     ImageRequirement("python:3.11-slim", "image"),
