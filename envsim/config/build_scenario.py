@@ -10,6 +10,7 @@ from typing import Any
 from envsim.config.build_profile import seconds
 from envsim.config.interpolate import as_template
 from envsim.config.model import (
+    CommandInvariant,
     HttpInvariant,
     LoadSpec,
     LoadStage,
@@ -17,6 +18,7 @@ from envsim.config.model import (
     MetricCheck,
     Profile,
     RecoveryCheck,
+    RedisInvariant,
     Scenario,
     SqlInvariant,
     TimelineEntry,
@@ -99,6 +101,16 @@ def _comparator(check: dict) -> str:
     return next(c for c in COMPARATORS if c in check)
 
 
+def _expected(check: dict, comparator: str, names: list[str],
+              by_request: dict[str, list[str]]) -> tuple[float | None, tuple[str, str] | None]:
+    """A comparator's value: a number, or a count of the run's requests ({successes: TASK})."""
+    value = check[comparator]
+    if isinstance(value, dict):
+        (what, endpoint), = value.items()
+        return None, (what, resolve_endpoint(endpoint, names, by_request) or endpoint)
+    return float(value), None
+
+
 def _check(check: dict, names: list[str], by_request: dict[str, list[str]]):
     if "sql" in check:
         return _sql_check(check, _comparator(check), names, by_request)
@@ -106,7 +118,24 @@ def _check(check: dict, names: list[str], by_request: dict[str, list[str]]):
         method, path = check["http"]["request"].split(None, 1)
         status = check.get("status", 200)
         return _labelled(HttpInvariant(service=check["http"]["service"], method=method, path=path.strip(),
-                                       port=check["http"].get("port"), expect_status=status))
+                                       port=check["http"].get("port"), expect_status=status,
+                                       expect=check.get("expect")))
+    if "redis" in check:
+        comparator = _comparator(check)
+        expected, count_of = _expected(check, comparator, names, by_request)
+        command = check["redis"]["command"]
+        return _labelled(RedisInvariant(service=check["redis"]["service"],
+                                        command=(command[0].upper(), *command[1:]), comparator=comparator,
+                                        expected=expected, expected_count_of=count_of,
+                                        tolerance=float(check.get("tolerance", 0))))
+    if "exec" in check:
+        comparator = next((c for c in COMPARATORS if c in check), None)
+        expected, count_of = _expected(check, comparator, names, by_request) if comparator else (None, None)
+        exit_code = check.get("exit", 0)
+        return _labelled(CommandInvariant(service=check["exec"]["service"], command=tuple(check["exec"]["cmd"]),
+                                          exit_code=None if exit_code == "any" else exit_code,
+                                          comparator=comparator, expected=expected, expected_count_of=count_of,
+                                          tolerance=float(check.get("tolerance", 0))))
     metric = check["metric"]
     comparator = _comparator(check)
     bound = _metric_bound(metric, check[comparator])

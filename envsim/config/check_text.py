@@ -3,7 +3,15 @@ the verdict (a check read back from a journal without a label)."""
 
 from __future__ import annotations
 
-from envsim.config.model import Check, HttpInvariant, MetricCheck, RecoveryCheck, SqlInvariant
+from envsim.config.model import (
+    Check,
+    CommandInvariant,
+    HttpInvariant,
+    MetricCheck,
+    RecoveryCheck,
+    RedisInvariant,
+    SqlInvariant,
+)
 from envsim.units import format_duration
 
 COMPARATORS = ("below", "above", "at_most", "at_least", "equals")
@@ -21,6 +29,15 @@ def bound_text(metric: str, bound: float) -> str:
     return f"{bound:g}"
 
 
+def _expected_text(check: SqlInvariant | RedisInvariant | CommandInvariant) -> str:
+    if check.expected_count_of is not None:
+        target = f"{check.expected_count_of[0]} of {check.expected_count_of[1]}"
+    else:
+        target = f"{check.expected:g}" if check.expected is not None else "?"
+    tolerance = f" ± {check.tolerance:g}" if check.tolerance else ""
+    return f"{LABEL_SYMBOLS[check.comparator or 'equals']} {target}{tolerance}"
+
+
 def check_label(check: Check) -> str:
     """A short human text, e.g. `p95 of browse < 300ms during db-slow`."""
     if isinstance(check, MetricCheck):
@@ -35,12 +52,17 @@ def check_label(check: Check) -> str:
     if isinstance(check, RecoveryCheck):
         return f"recovery after {check.fault} {LABEL_SYMBOLS[check.comparator]} {bound_text('recovery_time', check.bound)}"
     if isinstance(check, SqlInvariant):
-        if check.expected_count_of is not None:
-            target = f"{check.expected_count_of[0]} of {check.expected_count_of[1]}"
-        else:
-            target = f"{check.expected:g}" if check.expected is not None else "?"
-        tolerance = f" ± {check.tolerance:g}" if check.tolerance else ""
-        return f"sql on {check.service} {LABEL_SYMBOLS[check.comparator]} {target}{tolerance}"
+        return f"sql on {check.service} {_expected_text(check)}"
     if isinstance(check, HttpInvariant):
-        return f"{check.method} {check.path} on {check.service} -> {check.expect_status}"
+        text = f"{check.method} {check.path} on {check.service} -> {check.expect_status}"
+        return text + (f", {check.expect}" if check.expect else "")
+    if isinstance(check, RedisInvariant):
+        return f"redis {' '.join(check.command)} on {check.service} {_expected_text(check)}"
+    if isinstance(check, CommandInvariant):
+        text = f"{' '.join(check.command)} on {check.service}"
+        if check.exit_code is not None:
+            text += f" exits {check.exit_code}"
+        if check.comparator is not None:
+            text += (", output " if check.exit_code is not None else " output ") + _expected_text(check)
+        return text
     raise TypeError(f"not a check: {check!r}")

@@ -314,9 +314,42 @@ class HttpInvariant:
     port: str | None = None
     expect_status: int = 200
     label: str = ""
+    # a condition on the JSON answer's fields (envsim.config.expr), e.g. "sold + stock == 100"
+    expect: str | None = None
 
 
-Check = MetricCheck | RecoveryCheck | SqlInvariant | HttpInvariant
+@dataclass(frozen=True)
+class RedisInvariant:
+    """A read-only redis-cli command in the service's container, its number compared like sql."""
+
+    service: str
+    command: tuple[str, ...]  # ("SCARD", "sessions"); the command name is one of REDIS_READ_COMMANDS
+    comparator: Comparator
+    expected: float | None = None
+    expected_count_of: tuple[str, str] | None = None
+    tolerance: float = 0.0
+    label: str = ""
+
+
+REDIS_READ_COMMANDS = ("GET", "HGET", "SCARD", "LLEN", "ZCARD", "EXISTS", "STRLEN", "HLEN", "DBSIZE")
+
+
+@dataclass(frozen=True)
+class CommandInvariant:
+    """A read-only command (an argument list) run in the service's container: its exit status
+    and, with a comparator, the number its output starts with."""
+
+    service: str
+    command: tuple[str, ...]
+    exit_code: int | None = 0  # None: any exit status
+    comparator: Comparator | None = None  # None: the exit status only
+    expected: float | None = None
+    expected_count_of: tuple[str, str] | None = None
+    tolerance: float = 0.0
+    label: str = ""
+
+
+Check = MetricCheck | RecoveryCheck | SqlInvariant | HttpInvariant | RedisInvariant | CommandInvariant
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from envsim.config.model import Profile
+from envsim.config.expr import ExprError, parse as parse_expression
+from envsim.config.model import REDIS_READ_COMMANDS, Profile
 from envsim.config.refs import check_path, mapping, percent_out_of_range, sequence, unknown
-from envsim.config.yamlload import YamlDoc
+from envsim.config.yamlload import YamlDoc, format_path
 from envsim.errors import Problem
 from envsim.units import parse_duration
 
@@ -136,7 +137,8 @@ def _check_check(doc: YamlDoc, index: int, check: dict, profile: Profile | None,
         for comparator in ("below", "above", "at_most", "at_least", "equals"):
             if percent_out_of_range(check.get(comparator)):
                 problems.append(doc.problem(here + (comparator,), "must be between 0% and 100%"))
-    for kind in ("sql", "http"):
+    problems += _check_result_check(doc, here, check, profile)
+    for kind in ("sql", "http", "redis", "exec"):
         spec = mapping(check.get(kind))
         service = spec.get("service")
         if profile is None or not isinstance(service, str):
@@ -148,9 +150,51 @@ def _check_check(doc: YamlDoc, index: int, check: dict, profile: Profile | None,
             ports = [p for p, _ in profile.service(service).ports]
             if spec["port"] not in ports:
                 problems.append(doc.problem(here + (kind, "port"), unknown("port", spec["port"], ports)))
+        elif kind != "http":
+            from envsim.config.service_kind import misfit
+
+            why = misfit(kind, profile.service(service))
+            if why:
+                problems.append(doc.problem(here + (kind, "service"), why))
     for comparator in ("below", "above", "at_most", "at_least", "equals"):
-        counted = mapping(check.get(comparator)) if "sql" in check else {}
+        counted = mapping(check.get(comparator)) if {"sql", "redis", "exec"} & set(check) else {}
         for what, task in counted.items():
             if isinstance(task, str) and declarative and resolve_endpoint(task, names, by_request) is None:
                 problems.append(doc.problem(here + (comparator, what), unknown("task", task, [*names, *by_request])))
     return problems
+
+
+def _check_result_check(doc: YamlDoc, here: tuple, check: dict, profile: Profile | None) -> list[Problem]:
+    """The parts of http/redis/exec checks the schema cannot see: the expression, the command."""
+    problems: list[Problem] = []
+    expect = check.get("expect")
+    if "http" in check and isinstance(expect, str):
+        try:
+            parse_expression(expect)
+        except ExprError as error:
+            problems.append(expression_problem(doc, here + ("expect",), expect, error))
+    command = sequence(mapping(check.get("redis")).get("command"))
+    if command and isinstance(command[0], str) and command[0].upper() not in REDIS_READ_COMMANDS:
+        problems.append(doc.problem(here + ("redis", "command", 0), unknown("read command", command[0], REDIS_READ_COMMANDS)
+                                    + " (redis checks only read)"))
+    if "exec" in check:
+        given = [c for c in ("below", "above", "at_most", "at_least", "equals") if c in check]
+        if len(given) > 1:
+            problems.append(doc.problem(here + (given[1],), f"one comparator per check ({', '.join(given)} given)", key=True))
+    return problems
+
+
+def expression_problem(doc: YamlDoc, where: tuple, text: str, error: ExprError) -> Problem:
+    """The expression's mistake, located at its character in the file when the value is on one line."""
+    mark = doc.mark(where)
+    col = mark.col
+    try:
+        line = doc.sources.get(mark.file, doc.path).read_text(encoding="utf-8").splitlines()[mark.line - 1]
+        start = mark.col - 1
+        quoted = line[start:start + 1] in ("'", '"')
+        body = line[start + 1:] if quoted else line[start:]
+        if body.startswith(text[:error.offset]) and "\\" not in text and "''" not in text:
+            col = mark.col + (1 if quoted else 0) + error.offset
+    except (OSError, IndexError):
+        pass
+    return Problem(mark.file, mark.line, col, format_path(where), f"{error.message} (in '{text}')")

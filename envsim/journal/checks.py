@@ -12,9 +12,11 @@ from typing import Any, Iterable, Mapping
 from envsim.config.check_text import COMPARATORS, METRICS, check_label
 from envsim.config.model import (
     Check,
+    CommandInvariant,
     HttpInvariant,
     MetricCheck,
     RecoveryCheck,
+    RedisInvariant,
     SqlInvariant,
 )
 
@@ -62,8 +64,46 @@ def check_to_dict(check: Check, index: int) -> dict[str, Any]:
             "path": check.path,
             "port": check.port,
             "expect_status": check.expect_status,
+            "expect": check.expect,
         }
+    if isinstance(check, RedisInvariant):
+        return {**base, "kind": "redis", "service": check.service, "command": list(check.command),
+                "comparator": check.comparator, **_expected_fields(check)}
+    if isinstance(check, CommandInvariant):
+        return {**base, "kind": "exec", "service": check.service, "command": list(check.command),
+                "exit_code": check.exit_code, "comparator": check.comparator, **_expected_fields(check)}
     raise TypeError(f"not a check: {check!r}")
+
+
+def _expected_fields(check: RedisInvariant | CommandInvariant) -> dict[str, Any]:
+    return {
+        "expected": check.expected,
+        "expected_count_of": list(check.expected_count_of) if check.expected_count_of else None,
+        "tolerance": check.tolerance,
+    }
+
+
+def _expected_from(data: Mapping[str, Any], where: str, required: bool = True) -> dict[str, Any]:
+    count_of = data.get("expected_count_of")
+    expected = data.get("expected")
+    if required and count_of is None and expected is None:
+        raise ValueError(f"{where}: check needs expected or expected_count_of")
+    if count_of is not None and (
+        not isinstance(count_of, (list, tuple)) or len(count_of) != 2 or count_of[0] not in ("successes", "failures")
+    ):
+        raise ValueError(f"{where}: expected_count_of must be [successes|failures, endpoint]")
+    return {
+        "expected": None if expected is None else _number(expected, where, "expected"),
+        "expected_count_of": None if count_of is None else (str(count_of[0]), str(count_of[1])),
+        "tolerance": _number(data.get("tolerance", 0.0), where, "tolerance"),
+    }
+
+
+def _command(data: Mapping[str, Any], where: str) -> tuple[str, ...]:
+    command = _field(data, "command", where)
+    if not isinstance(command, (list, tuple)) or not command or not all(isinstance(c, str) for c in command):
+        raise ValueError(f"{where}: command must be a non-empty list of strings")
+    return tuple(command)
 
 
 def checks_to_dicts(checks: Iterable[Check]) -> tuple[dict[str, Any], ...]:
@@ -142,6 +182,26 @@ def check_from_dict(data: Mapping[str, Any], index: int = 0) -> Check:
             port=data.get("port"),
             expect_status=int(_number(data.get("expect_status", 200), where, "expect_status")),
             label=label,
+            expect=str(data["expect"]) if data.get("expect") else None,
+        )
+    if kind == "redis":
+        return RedisInvariant(
+            service=str(_field(data, "service", where)),
+            command=_command(data, where),
+            comparator=_comparator(data, where),  # type: ignore[arg-type]
+            label=label,
+            **_expected_from(data, where),
+        )
+    if kind == "exec":
+        exit_code = data.get("exit_code")
+        comparator = _comparator(data, where) if data.get("comparator") is not None else None
+        return CommandInvariant(
+            service=str(_field(data, "service", where)),
+            command=_command(data, where),
+            exit_code=None if exit_code is None else int(_number(exit_code, where, "exit_code")),
+            comparator=comparator,  # type: ignore[arg-type]
+            label=label,
+            **_expected_from(data, where, required=comparator is not None),
         )
     raise ValueError(f"{where}: unknown check kind {kind!r}")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 ALL_ENDPOINTS = ""  # the endpoint key of the aggregate over all requests
 
@@ -46,6 +47,13 @@ class ProbeResult:
     ok: bool  # the probe itself ran (query answered); the comparison is the verdict's job
     value: float | None = None
     detail: str = ""
+    # what the probe read besides `value`: an http check's JSON fields (path -> value) and
+    # an exec check's exit status ("exit") — so a saved journal can be judged again
+    values: tuple[tuple[str, Any], ...] = ()
+
+    def __post_init__(self) -> None:
+        # a journal read back from JSON gives lists: keep the frozen record's shape
+        object.__setattr__(self, "values", tuple((str(k), v) for k, v in (self.values or ())))
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,16 @@ from __future__ import annotations
 
 import math
 
-from envsim.config.model import Check, HttpInvariant, MetricCheck, RecoveryCheck, SqlInvariant
+from envsim.config.expr import ExprError, evaluate, parse as parse_expression
+from envsim.config.model import (
+    Check,
+    CommandInvariant,
+    HttpInvariant,
+    MetricCheck,
+    RecoveryCheck,
+    RedisInvariant,
+    SqlInvariant,
+)
 from envsim.journal import Journal, ProbeResult
 from envsim.verdict.metrics import endpoint_keys, points_for, resolve_endpoint, window_stats
 from envsim.verdict.phases import resolve_phase
@@ -116,6 +125,69 @@ def judge_sql(journal: Journal, check: SqlInvariant, cid: str, label: str) -> Ch
     return result(passed, probe.value, expected, f"query returned {probe.value:g}; {source} = {expected:g}{tolerance}")
 
 
+def _expected_value(journal: Journal, check: RedisInvariant | CommandInvariant) -> tuple[float | None, str]:
+    """The bound: a number, or the run's count; (None, reason) when the run has no such count."""
+    if check.expected_count_of is not None:
+        what, endpoint = check.expected_count_of
+        count = _run_count(journal, what, endpoint)
+        if count is None:
+            return None, f"no data: the run recorded no requests for endpoint {endpoint!r}"
+        return float(count), f"{what} of {endpoint}"
+    return check.expected, "expected"
+
+
+def judge_redis(journal: Journal, check: RedisInvariant, cid: str, label: str) -> CheckResult:
+    def result(passed: bool, measured: float | None, bound: float | None, reason: str) -> CheckResult:
+        return CheckResult(cid, label, passed, measured, bound, "count", reason, check.comparator, "redis")
+
+    expected, source = _expected_value(journal, check)
+    if expected is None:
+        return result(False, None, None, source)
+    probe = _latest_probe(journal, cid)
+    if probe is None:
+        return result(False, None, expected, f"no data: no probe result recorded for {cid}")
+    if not probe.ok or probe.value is None:
+        return result(False, None, expected, f"redis-cli failed: {probe.detail or 'no value returned'}")
+    passed = compare(probe.value, check.comparator, expected, check.tolerance)
+    tolerance = f", tolerance {check.tolerance:g}" if check.tolerance else ""
+    return result(passed, probe.value, expected,
+                  f"{' '.join(check.command)} returned {probe.value:g}; {source} = {expected:g}{tolerance}")
+
+
+def judge_command(journal: Journal, check: CommandInvariant, cid: str, label: str) -> CheckResult:
+    comparator = check.comparator or "equals"
+
+    def result(passed: bool, measured: float | None, bound: float | None, reason: str) -> CheckResult:
+        unit = "count" if check.comparator else "exit"
+        return CheckResult(cid, label, passed, measured, bound, unit, reason, comparator, "exec")
+
+    expected: float | None = None
+    source = ""
+    if check.comparator is not None:
+        expected, source = _expected_value(journal, check)
+        if expected is None:
+            return result(False, None, None, source)
+    probe = _latest_probe(journal, cid)
+    bound = expected if check.comparator else (None if check.exit_code is None else float(check.exit_code))
+    if probe is None:
+        return result(False, None, bound, f"no data: no probe result recorded for {cid}")
+    if not probe.ok:
+        return result(False, None, bound, f"command failed to run: {probe.detail or 'no output'}")
+    exit_code = dict(probe.values).get("exit")
+    output = f" (output: {probe.detail!r})" if probe.detail else ""
+    if check.exit_code is not None and exit_code != check.exit_code:
+        measured = float(exit_code) if isinstance(exit_code, int) and not check.comparator else None
+        return result(False, measured, bound, f"exited with {exit_code}, expected {check.exit_code}{output}")
+    if check.comparator is None:
+        return result(True, None if exit_code is None else float(exit_code), bound, f"exited with {exit_code}{output}")
+    assert expected is not None
+    if probe.value is None:
+        return result(False, None, expected, f"the output does not start with a number{output}")
+    passed = compare(probe.value, comparator, expected, check.tolerance)
+    tolerance = f", tolerance {check.tolerance:g}" if check.tolerance else ""
+    return result(passed, probe.value, expected, f"output {probe.value:g}; {source} = {expected:g}{tolerance}")
+
+
 def judge_http(journal: Journal, check: HttpInvariant, cid: str, label: str) -> CheckResult:
     def result(passed: bool, measured: float | None, reason: str) -> CheckResult:
         return CheckResult(cid, label, passed, measured, float(check.expect_status), "status", reason, "equals", "http")
@@ -126,7 +198,27 @@ def judge_http(journal: Journal, check: HttpInvariant, cid: str, label: str) -> 
     if not probe.ok or probe.value is None:
         return result(False, None, f"request failed: {probe.detail or 'no status received'}")
     passed = int(probe.value) == check.expect_status
-    return result(passed, probe.value, f"{check.method} {check.path} answered {probe.value:g}")
+    answered = f"{check.method} {check.path} answered {probe.value:g}"
+    if not check.expect or not passed:
+        return result(passed, probe.value, answered)
+    values = dict(probe.values)
+    read = ", ".join(f"{k} = {json_text(v)}" for k, v in probe.values) or "no fields"
+    try:
+        holds = evaluate(parse_expression(check.expect), values)
+    except ExprError as error:
+        problem = probe.detail.partition("; ")[2] or error.message
+        return result(False, probe.value, f"{answered}; {check.expect}: {problem} ({read})")
+    return result(holds, probe.value, f"{answered}; {check.expect} is {'true' if holds else 'false'} with {read}")
+
+
+def json_text(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return f"{value:g}"
+    return str(value) if isinstance(value, (int, float)) or value in ("<object>", "<array>") else repr(value)
 
 
 def judge_check(journal: Journal, check: Check, cid: str) -> CheckResult:
@@ -139,6 +231,10 @@ def judge_check(journal: Journal, check: Check, cid: str) -> CheckResult:
         return judge_sql(journal, check, cid, label)
     if isinstance(check, HttpInvariant):
         return judge_http(journal, check, cid, label)
+    if isinstance(check, RedisInvariant):
+        return judge_redis(journal, check, cid, label)
+    if isinstance(check, CommandInvariant):
+        return judge_command(journal, check, cid, label)
     raise TypeError(f"not a check: {check!r}")
 
 
