@@ -118,7 +118,7 @@ def test_services_and_failure_modes(app_repo):
     assert "latency" in modes["db-slow"]["effect"] and modes["cache-down"]["kind"] == "down"
     checkout = next(s for s in scenarios["scenarios"] if s["name"] == "checkout")
     assert [t["fault"] for t in checkout["timeline"]] == ["db-slow", "cache-down"]
-    assert len(checkout["checks"]) == 9
+    assert len(checkout["checks"]) == 11
 
 
 def test_describe_environment_gathers_every_aspect(app_repo):
