@@ -19,6 +19,9 @@ from envsim.config.model import (
     RowsSeed,
     Service,
     SqlSeed,
+    StubAuth,
+    StubLatency,
+    StubRateLimit,
     StubRoute,
     StubSpec,
     StubVersioning,
@@ -141,22 +144,51 @@ def _column(spec: Any) -> ColumnGenerator:
 def _stub(doc: YamlDoc, where: TreePath, spec: dict) -> StubSpec:
     routes = tuple(
         StubRoute(method=r["method"], path=r["path"], status=r.get("status", 200), body=r.get("body"),
-                  headers=tuple(r.get("headers", {}).items()))
+                  headers=tuple((k, str(v)) for k, v in r.get("headers", {}).items()),
+                  match_query=tuple((k, str(v)) for k, v in r.get("match", {}).get("query", {}).items()),
+                  match_headers=tuple((k, str(v)) for k, v in r.get("match", {}).get("headers", {}).items()),
+                  match_json=r.get("match", {}).get("json"))
         for r in spec.get("routes", ())
     )
     version = spec.get("version")
     latency = spec.get("latency", {})
     auth = spec.get("auth")
+    quota = spec.get("rate_limit")
     return StubSpec(
         routes=routes,
         openapi=_file(doc, where + ("openapi",), spec["openapi"]) if "openapi" in spec else None,
-        bearer=as_template(auth["bearer"]) if auth else None,
-        versioning=StubVersioning(header=version["header"], current=version["current"],
-                                  deprecated=tuple(version.get("deprecated", ()))) if version else None,
-        latency_p50=seconds(latency.get("p50")),
-        latency_p99=seconds(latency.get("p99")),
+        bearer=as_template(auth["bearer"]) if auth and "bearer" in auth else None,
+        versioning=StubVersioning(
+            header=version.get("header"), current=version["current"],
+            deprecated=tuple(version.get("deprecated", ())), prefix=bool(version.get("prefix", False)),
+            gone_status=version.get("gone", {}).get("status", 410), gone_body=version.get("gone", {}).get("body"),
+            sunset=version.get("sunset"),
+        ) if version else None,
+        latency_p50=seconds(latency.get("p50")) if isinstance(latency, dict) else None,
+        latency_p99=seconds(latency.get("p99")) if isinstance(latency, dict) else None,
         port=spec.get("port", 8080),
+        auth=_stub_auth(auth) if auth else None,
+        latency=_stub_latency(latency) if latency not in (None, {}) else None,
+        rate_limit=StubRateLimit(quota["requests"], seconds(quota["per"]) or 60.0) if quota else None,
     )
+
+
+def _stub_auth(auth: dict) -> StubAuth:
+    realm = auth.get("realm", "api")
+    if "bearer" in auth:
+        return StubAuth("bearer", as_template(auth["bearer"]), realm=realm)
+    key = auth["api_key"]
+    return StubAuth("api_key", as_template(key["value"]), header=key.get("header"), query=key.get("query"), realm=realm)
+
+
+def _stub_latency(latency) -> StubLatency:
+    if not isinstance(latency, dict):
+        return StubLatency("fixed", seconds(latency) or 0.0)
+    if "min" in latency:
+        return StubLatency("uniform", seconds(latency["min"]) or 0.0, seconds(latency["max"]) or 0.0)
+    p50 = seconds(latency.get("p50")) or 0.0
+    return StubLatency("log_normal", p50, seconds(latency.get("p99")) or p50) if "p99" in latency \
+        else StubLatency("fixed", p50)
 
 
 def _credential(name: str, spec: dict) -> Credential:
@@ -165,11 +197,20 @@ def _credential(name: str, spec: dict) -> Credential:
     return Credential(name=name, generate=spec["generate"], length=spec.get("length", 24), ttl=seconds(spec.get("ttl")))
 
 
+# failure-mode keys MockServer applies on a stub (the rest are Toxiproxy or container faults)
+HTTP_FAULT_KEYS = ("http_errors", "drop", "slow_body", "outage")
+
+
 def _failure_mode(name: str, spec: dict) -> FailureMode:
-    if "http_errors" in spec:
-        rates = tuple(sorted((int(code), parse_percent(rate) or 0.0) for code, rate in spec["http_errors"].items()))
-        return FailureMode(name=name, target=spec["target"],
-                           http_errors=HttpErrorFault(rates=rates, retry_after=seconds(spec.get("retry_after"))))
+    if any(key in spec for key in HTTP_FAULT_KEYS):
+        rates = tuple(sorted((int(code), parse_percent(rate) or 0.0) for code, rate in spec.get("http_errors", {}).items()))
+        slow = spec.get("slow_body")
+        return FailureMode(name=name, target=spec["target"], http_errors=HttpErrorFault(
+            rates=rates, retry_after=seconds(spec.get("retry_after")),
+            drop=parse_percent(spec["drop"]) if "drop" in spec else None,
+            slow_body=(int(slow.get("chunk", 64)), seconds(slow.get("delay"), 0.1) or 0.0) if slow else None,
+            outage=spec.get("outage", False) is True,
+        ))
     direction = spec.get("direction", "downstream")
     streams = ("downstream", "upstream") if direction == "both" else (direction,)
     toxicity = parse_percent(spec.get("toxicity", 1.0))

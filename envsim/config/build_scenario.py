@@ -72,6 +72,7 @@ def _load(doc: YamlDoc, load: dict, profile: Profile) -> LoadSpec:
         if "locustfile" in load else None,
         wait=(seconds(low, 0.0), seconds(high, 0.0)),
         workers=load.get("workers", 0),
+        timeout=seconds(load.get("timeout"), LoadSpec.timeout),
     )
 
 
@@ -94,6 +95,7 @@ def _task(spec: dict) -> LoadTask:
         json=spec.get("json"),
         headers=tuple((key, as_template(value)) for key, value in spec.get("headers", {}).items()),
         expect_status=tuple(expect) if isinstance(expect, list) else (expect,),
+        timeout=seconds(spec.get("timeout")),
     )
 
 

@@ -24,6 +24,7 @@ _ENV = re.compile(r"^env\.([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?$", re.DOTALL)
 SECRET_PLACES: tuple[tuple[str, ...], ...] = (
     ("services", "*", "env", "*"),
     ("services", "*", "stub", "auth", "bearer"),
+    ("services", "*", "stub", "auth", "api_key", "value"),
     ("load", "tasks", "*", "headers", "*"),
 )
 

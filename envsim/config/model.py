@@ -99,14 +99,48 @@ class StubRoute:
     path: str
     status: int = 200
     body: object = None  # JSON-able
-    headers: tuple[tuple[str, str], ...] = ()
+    headers: tuple[tuple[str, str], ...] = ()  # response headers
+    # request matching beyond method and path: query and header values are exact
+    match_query: tuple[tuple[str, str], ...] = ()
+    match_headers: tuple[tuple[str, str], ...] = ()
+    match_json: object = None  # the request body contains at least these fields
 
 
 @dataclass(frozen=True)
 class StubVersioning:
-    header: str
+    header: str | None  # the version travels in this header...
     current: str
     deprecated: tuple[str, ...] = ()
+    prefix: bool = False  # ...and/or as the first path segment (/2024-06/charges)
+    gone_status: int = 410  # what a deprecated version gets
+    gone_body: object = None
+    sunset: str | None = None  # Sunset header on deprecated answers (an HTTP date)
+
+
+@dataclass(frozen=True)
+class StubAuth:
+    """Bearer token (Authorization header) or API key (in a header or query parameter)."""
+
+    kind: Literal["bearer", "api_key"]
+    value: Template
+    header: str | None = None  # api_key: the header carrying it
+    query: str | None = None  # api_key: or the query parameter
+    realm: str = "api"
+
+
+@dataclass(frozen=True)
+class StubLatency:
+    """fixed: a; uniform: a..b; log_normal: median a, p99 b (seconds)."""
+
+    kind: Literal["fixed", "uniform", "log_normal"]
+    a: float
+    b: float = 0.0
+
+
+@dataclass(frozen=True)
+class StubRateLimit:
+    requests: int
+    per: float  # seconds
 
 
 @dataclass(frozen=True)
@@ -120,6 +154,9 @@ class StubSpec:
     latency_p50: float | None = None
     latency_p99: float | None = None
     port: int = 8080
+    auth: StubAuth | None = None  # `bearer` above stays for readers of bearer-only stubs
+    latency: StubLatency | None = None
+    rate_limit: StubRateLimit | None = None
 
 
 @dataclass(frozen=True)
@@ -178,6 +215,9 @@ class HttpErrorFault:
 
     rates: tuple[tuple[int, float], ...]
     retry_after: float | None = None
+    drop: float | None = None  # fraction of connections closed without an answer
+    slow_body: tuple[int, float] | None = None  # (chunk bytes, seconds between chunks)
+    outage: bool = False  # every request answered 503
 
 
 @dataclass(frozen=True)
@@ -231,6 +271,7 @@ class LoadTask:
     json: object = None
     headers: tuple[tuple[str, Template], ...] = ()
     expect_status: tuple[int, ...] = ()  # empty: any 2xx/3xx is a success
+    timeout: float | None = None  # client timeout in seconds; None: the load's timeout
 
 
 @dataclass(frozen=True)
@@ -254,6 +295,8 @@ class LoadSpec:
     locustfile: Path | None = None
     wait: tuple[float, float] = (0.0, 0.0)  # seconds between a user's tasks (min, max)
     workers: int = 0  # 0: run in one process; N: Locust master + N workers
+    # client timeout (seconds) of every request: a request still unanswered then is a failure
+    timeout: float = 10.0
 
     @property
     def run_length(self) -> float:

@@ -177,13 +177,24 @@ def _check_failure_mode(doc: YamlDoc, name: str, mode: dict, services: dict) -> 
     if isinstance(target, str) and service is None:
         problems.append(doc.problem(here + ("target",), unknown("service", target, services)))
     if service is not None:
-        network = [k for k in mode if k not in ("target", "container", "http_errors", "retry_after")]
+        http_keys = ("http_errors", "retry_after", "drop", "slow_body", "outage")
+        network = [k for k in mode if k not in ("target", "container", *http_keys)]
         if network and not service_ports(service):
             problems.append(doc.problem(here + ("target",), f"'{target}' declares no ports, so there is no traffic "
                                                             "to interpose on; add 'ports' to it"))
-        if "http_errors" in mode and "stub" not in service:
-            problems.append(doc.problem(here + ("http_errors",), f"http_errors apply to stub services only, and "
-                                                                 f"'{target}' is not a stub", key=True))
+        mixed = [k for k in mode if k in http_keys and k != "retry_after"]
+        if mixed and (network or "container" in mode):
+            problems.append(doc.problem(here + (mixed[0],), "HTTP faults (http_errors, drop, slow_body, outage) "
+                                                            "cannot be combined with network or container faults "
+                                                            "in one failure mode", key=True))
+        for key in mixed:
+            if "stub" not in service:
+                verb = "apply" if key == "http_errors" else "applies"
+                problems.append(doc.problem(here + (key,), f"{key} {verb} to stub services only, and "
+                                                           f"'{target}' is not a stub", key=True))
+    if len(mapping(mode.get("http_errors"))) > 1:
+        problems.append(doc.problem(here + ("http_errors",), "name one status per failure mode (a stub injects "
+                                                             "one error status at a time); add another failure mode"))
     if percent_out_of_range(mode.get("toxicity")):
         problems.append(doc.problem(here + ("toxicity",), "must be between 0% and 100%"))
     total = 0.0

@@ -107,7 +107,8 @@ def _problems_for(doc: YamlDoc, error) -> list[Problem]:
         return [doc.problem(path, f"missing required key '{key}'", key=True) for key in missing]
 
     if validator in ("oneOf", "anyOf") and _branches_are_required_keys(error.validator_value):
-        return [doc.problem(path, _choice_message(validator, error.validator_value, instance), key=True)]
+        known = set(schema.get("properties", {}))  # keys the object may have are not near misses
+        return [doc.problem(path, _choice_message(validator, error.validator_value, instance, known), key=True)]
 
     if validator == "dependentRequired":
         messages = []
@@ -139,7 +140,7 @@ def _branches_are_required_keys(branches: Any) -> bool:
     )
 
 
-def _choice_message(validator: str, branches: list, instance: Any) -> str:
+def _choice_message(validator: str, branches: list, instance: Any, known: set[str] = frozenset()) -> str:
     keys = [b["required"][0] for b in branches]
     if not isinstance(instance, dict):
         return f"expected a mapping, got {describe(instance)}"
@@ -148,7 +149,7 @@ def _choice_message(validator: str, branches: list, instance: Any) -> str:
         return "only one of " + ", ".join(f"'{k}'" for k in present) + " may be given"
     quoted = ", ".join(keys)
     message = f"needs {'exactly ' if validator == 'oneOf' else ''}one of: {quoted}"
-    for written in instance:
+    for written in (k for k in instance if k not in known):
         hint = did_you_mean(written, keys)
         if hint:
             return f"{message} (unknown key '{written}'{hint})"

@@ -26,6 +26,7 @@ from envsim.plan.executor import execute
 from envsim.engine.proxies import populate_proxies
 from envsim.engine.readiness import ServiceUnhealthy, wait_for_container, wait_for_toxiproxy
 from envsim.engine.seeding import run_seed
+from envsim.engine.stubs import load_stub
 from envsim.engine.state import PHASE_STARTING, PHASE_UP, StackState, state_root
 from envsim.engine.teardown import remove_stack
 from envsim.errors import EnvironmentProblem
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     import docker
 
 
+STUB_IMAGE_KEY = "mockserver"  # image_ids: the MockServer image stubs run (like "toxiproxy")
 TOXIPROXY_NODE = "<toxiproxy>"  # not a valid service name, so it cannot collide
 
 
@@ -55,6 +57,15 @@ class StackHandle:
 
     def entry_url(self, proxy_name: str) -> str:
         return self.entry_urls[proxy_name]
+
+    @property
+    def stub_urls(self) -> dict[str, str]:
+        """Stub container name -> its MockServer's admin API (its direct port on 127.0.0.1)."""
+        return {
+            c.name: f"http://127.0.0.1:{next(iter(self.direct_ports[c.name].values()))}"
+            for c in self.plan.containers
+            if c.stub is not None and self.direct_ports.get(c.name)
+        }
 
 
 def _network(client: "docker.DockerClient", plan: StackPlan):
@@ -90,12 +101,10 @@ def _direct_ports(container, plan: ContainerPlan) -> dict[str, int]:
 
 
 def check_startable(plan: StackPlan) -> None:
-    stubs = sorted({c.service for c in plan.containers if not c.image})
-    if stubs:
-        raise EnvironmentProblem(
-            f"stub services cannot be started by this version of envsim: {', '.join(stubs)}",
-            hint="for now give such a service an `image:` of a mock server (MockServer, WireMock) instead of `stub:`",
-        )
+    """Every container has an image to run (a stub's, MockServer, is chosen by the image layer)."""
+    unknown = sorted({c.service for c in plan.containers if not c.image and c.stub is None})
+    if unknown:
+        raise EnvironmentProblem(f"no image to run for: {', '.join(unknown)}")
 
 
 def apply_stack(
@@ -231,7 +240,7 @@ class _StackStarter:
 
     def _start_container(self, container_plan: ContainerPlan):
         """Start (or keep) one container and wait for its health; returns it when it is new."""
-        image_id = self.image_ids[container_plan.image]
+        image_id = self.image_ids[STUB_IMAGE_KEY if container_plan.stub is not None else container_plan.image]
         container = _reuse_or_remove(self.existing, container_plan.name, service_config_hash(container_plan, image_id))
         fresh = container is None
         if fresh:
@@ -243,6 +252,10 @@ class _StackStarter:
         if container_plan.health is not None:
             self.progress.step(container_plan.service, f"waiting for health ({container_plan.health.kind})")
         wait_for_container(container, container_plan, ports, self.cancel, self.secrets.values())
+        if container_plan.stub is not None:
+            url = f"http://127.0.0.1:{next(iter(ports.values()))}"
+            served = load_stub(url, container_plan.service, container_plan.stub, self.secrets, self.cancel)
+            self.progress.step(container_plan.service, f"stub loaded, {served} expectations")
         return container if fresh else None
 
 

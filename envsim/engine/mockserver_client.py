@@ -15,14 +15,10 @@ from urllib.parse import urlencode
 
 from envsim.engine.admin_api import AdminApiClient, AdminApiError
 
-from envsim.engine.mockserver_expectations import Chaos, Expectation, RequestMatcher
+from envsim.plan.mockserver_expectations import Chaos, Expectation, RequestMatcher
+from envsim.plan.stubs import STUB_SERVER_ENV  # noqa: F401 (the environment of a stub's container)
 
 ClearType = Literal["ALL", "LOG", "EXPECTATIONS"]
-
-# Environment for a MockServer container serving a stub. By default MockServer forwards an
-# unmatched request whose Host header is not its own to that host: behind Toxiproxy (Host:
-# payments:8080) that is a loop back to itself, answered 502 instead of the stub's 404.
-STUB_SERVER_ENV = {"MOCKSERVER_ATTEMPT_TO_PROXY_IF_NO_MATCHING_EXPECTATION": "false"}
 
 
 class MockServerError(AdminApiError):
@@ -146,6 +142,12 @@ class MockServerClient(AdminApiClient):
     def upsert(self, *expectations: Expectation) -> tuple[str, ...]:
         """Create expectations (an existing id is replaced); returns their ids as MockServer set them."""
         answer = self._call("PUT", "/mockserver/expectation", [e.to_json() for e in expectations])
+        return tuple(item.get("id", "") for item in answer or ())
+
+    def load_openapi(self, spec_text: str) -> tuple[str, ...]:
+        """One expectation per operation of an OpenAPI document (YAML or JSON text), each
+        answering with the operation's example; returns their ids."""
+        answer = self._call("PUT", "/mockserver/openapi", {"specUrlOrPayload": spec_text})
         return tuple(item.get("id", "") for item in answer or ())
 
     def active_expectations(self, request: RequestMatcher | None = None) -> tuple[ActiveExpectation, ...]:

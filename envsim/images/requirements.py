@@ -58,8 +58,8 @@ def required_images(profile: Profile, stack_name: str | None = None) -> list[Ima
     """Every image the profile's stack needs, dependencies (FROM images of builds) first.
 
     Built images are tagged per stack (default: the profile's name), as `envsim up` names them.
-    Stub services are served by the stub engine's image, which the stub layer names; they
-    add nothing here.
+    Stub services run the pinned MockServer image (ENVSIM_MOCKSERVER_IMAGE replaces it when
+    a stack is started: see stack_images).
     """
     needed: dict[str, ImageRequirement] = {}
 
@@ -86,6 +86,9 @@ def required_images(profile: Profile, stack_name: str | None = None) -> list[Ima
         elif service.image is not None:
             add(ImageRequirement(service.image, "image", services=(service.name,)))
     add(ImageRequirement(TOXIPROXY_IMAGE, "toxiproxy"))
+    stubs = tuple(s.name for s in profile.services if s.stub is not None)
+    if stubs:
+        add(ImageRequirement(MOCKSERVER_IMAGE, "mockserver", services=stubs))
     balanced = tuple(s.name for s in profile.services if balances_requests(s))
     if balanced:
         add(ImageRequirement(BALANCER_IMAGE, "balancer", services=balanced))

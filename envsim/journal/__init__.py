@@ -10,6 +10,7 @@ from envsim.journal.journal import JOURNAL_VERSION, Journal, JournalChecksError
 from envsim.journal.records import (
     ALL_ENDPOINTS,
     ContainerEvent,
+    FailureReason,
     FaultEvent,
     LogExcerpt,
     ProbeResult,
@@ -21,6 +22,7 @@ __all__ = [
     "ALL_ENDPOINTS",
     "JOURNAL_VERSION",
     "ContainerEvent",
+    "FailureReason",
     "FaultEvent",
     "Journal",
     "JournalChecksError",

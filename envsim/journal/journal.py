@@ -4,8 +4,10 @@ Latency is kept as per-second histograms (milliseconds -> count, as Locust round
 any percentile over any window (a fault phase, the baseline) can be computed exactly later,
 and a saved journal can be re-judged: it carries its own checks.
 
-File format 2 keeps the planned timeline as {fault, start, end} records; format 1 journals
-(timeline as {fault, at, for}) still load.
+File format 3 attributes every request to the second it started, and each second carries the
+requests in flight at its end and the failures grouped by reason. Format 2 (by completion
+second, no in-flight counts or reasons) and format 1 (timeline as {fault, at, for}) still load;
+their points read with zero in flight and no reasons.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from envsim.fileio import write_atomic
 from envsim.journal.checks import checks_from_dicts, checks_to_dicts, default_label
 from envsim.journal.records import (
     ContainerEvent,
+    FailureReason,
     FaultEvent,
     LogExcerpt,
     ProbeResult,
@@ -27,8 +30,8 @@ from envsim.journal.records import (
     TimelineStep,
 )
 
-JOURNAL_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+JOURNAL_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
 
 
 class JournalChecksError(ValueError):
@@ -98,10 +101,7 @@ class Journal:
                 "version": JOURNAL_VERSION,
                 "planned_timeline": tuple(_timeline_step(item, version) for item in data.get("planned_timeline", ())),
                 "checks": checks,
-                "series": tuple(
-                    StatsPoint(**{**p, "response_times": tuple(tuple(x) for x in p["response_times"])})
-                    for p in data.get("series", ())
-                ),
+                "series": tuple(_stats_point(p) for p in data.get("series", ())),
                 "faults": tuple(FaultEvent(**e) for e in data.get("faults", ())),
                 "probes": tuple(ProbeResult(**p) for p in data.get("probes", ())),
                 "container_events": tuple(ContainerEvent(**e) for e in data.get("container_events", ())),
@@ -112,6 +112,16 @@ class Journal:
     @classmethod
     def read(cls, path: Path) -> "Journal":
         return cls.from_json(Path(path).read_text(encoding="utf-8"))
+
+
+def _stats_point(item: dict[str, Any]) -> StatsPoint:
+    return StatsPoint(
+        **{
+            **item,
+            "response_times": tuple(tuple(x) for x in item["response_times"]),
+            "failure_reasons": tuple(FailureReason(**r) for r in item.get("failure_reasons", ())),
+        }
+    )
 
 
 def _timeline_step(item: Any, version: int) -> TimelineStep:

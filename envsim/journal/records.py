@@ -18,8 +18,22 @@ class TimelineStep:
 
 
 @dataclass(frozen=True)
+class FailureReason:
+    """Failed requests of one endpoint in one second that failed the same way."""
+
+    kind: str  # "HTTP 502", or the exception's class name ("ConnectionRefusedError", "timeout")
+    message: str  # truncated to 200 characters, secrets redacted
+    count: int
+
+
+@dataclass(frozen=True)
 class StatsPoint:
-    """Requests that completed in [t, t + 1) seconds from load start, for one endpoint."""
+    """Requests that *started* in [t, t + 1) seconds from load start, for one endpoint.
+
+    A request counts in the second it started, whenever it ended (a request that outlives the
+    client timeout is a failure of that second). `in_flight` and `oldest_in_flight` (seconds)
+    are set on the ALL_ENDPOINTS aggregate only: requests started and not yet ended at t + 1.
+    """
 
     t: int
     endpoint: str  # "METHOD /path" or a task name; ALL_ENDPOINTS for the aggregate
@@ -27,6 +41,9 @@ class StatsPoint:
     failures: int
     response_times: tuple[tuple[int, int], ...]  # (milliseconds, count), sorted by ms
     users: int = 0
+    in_flight: int = 0
+    oldest_in_flight: float = 0.0
+    failure_reasons: tuple[FailureReason, ...] = ()  # per endpoint; empty on the aggregate
 
 
 @dataclass(frozen=True)

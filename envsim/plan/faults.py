@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from envsim.config.model import FailureMode, HttpErrorFault, Profile
+from envsim.plan.mockserver_expectations import Expectation
 from envsim.plan.stack import StackPlan
+from envsim.plan.stubs import fault_twins
 
 # What undoes each container action when the fault is cleared.
 CONTAINER_UNDO = {"kill": "start", "stop": "start", "pause": "unpause", "restart": None}
@@ -49,6 +51,9 @@ class FaultPlan:
     proxies_down: tuple[ProxyStep, ...] = ()
     containers: tuple[ContainerStep, ...] = ()
     http_errors: HttpErrorFault | None = None
+    # HTTP faults: chaos twins of the stub's routes, loaded into each of these containers
+    stub_twins: tuple[Expectation, ...] = ()
+    stub_containers: tuple[str, ...] = ()
 
     def describe(self) -> str:
         parts = []
@@ -59,9 +64,23 @@ class FaultPlan:
         parts.extend(f"proxy {step.proxy} down" for step in self.proxies_down)
         parts.extend(f"{step.action} {step.container}" for step in self.containers)
         if self.http_errors:
-            rates = ", ".join(f"{status} at {rate:.0%}" for status, rate in self.http_errors.rates)
-            parts.append(f"http errors {rates}")
+            parts.append(describe_http_fault(self.http_errors))
         return "; ".join(parts) or "nothing"
+
+
+def describe_http_fault(fault: HttpErrorFault) -> str:
+    parts = []
+    if fault.rates:
+        parts.append("http errors " + ", ".join(f"{status} at {rate:.0%}" for status, rate in fault.rates))
+    if fault.outage:
+        parts.append("http outage (every request 503)")
+    if fault.retry_after:
+        parts.append(f"Retry-After {fault.retry_after:g}s")
+    if fault.drop:
+        parts.append(f"{fault.drop:.0%} of connections dropped")
+    if fault.slow_body:
+        parts.append(f"body in {fault.slow_body[0]}-byte chunks {fault.slow_body[1] * 1000:g}ms apart")
+    return ", ".join(parts)
 
 
 def toxic_name(fault: str, toxic_type: str, stream: str) -> str:
@@ -84,6 +103,7 @@ def plan_fault(stack: StackPlan, mode: FailureMode) -> FaultPlan:
         for toxic in mode.toxics
     )
     down = tuple(ProxyStep(stack.toxiproxy_of(p.name).name, p.name) for p in proxies) if mode.down else ()
+    twins, stub_containers = _stub_twins(stack, mode)
     containers = ()
     if mode.container:
         containers = tuple(
@@ -97,8 +117,18 @@ def plan_fault(stack: StackPlan, mode: FailureMode) -> FaultPlan:
         proxies_down=down,
         containers=containers,
         http_errors=mode.http_errors,
+        stub_twins=twins,
+        stub_containers=stub_containers,
     )
 
 
 def plan_faults(stack: StackPlan, profile: Profile) -> tuple[FaultPlan, ...]:
     return tuple(plan_fault(stack, mode) for mode in profile.failure_modes)
+
+
+def _stub_twins(stack: StackPlan, mode: FailureMode) -> tuple[tuple[Expectation, ...], tuple[str, ...]]:
+    containers = stack.containers_of(mode.target)
+    if mode.http_errors is None or not containers or containers[0].stub is None:
+        return (), ()
+    twins = fault_twins(mode.name, mode.target, containers[0].stub, mode.http_errors)
+    return twins, tuple(c.name for c in containers)

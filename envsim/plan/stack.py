@@ -16,10 +16,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from envsim.config.model import BuildSpec, Credential, HealthCheck, Profile, Service, Template
+from envsim.config.model import BuildSpec, Credential, HealthCheck, Profile, Service, StubSpec, Template
 from envsim.plan.balancers import BalancerPlan, balances_requests, plan_balancer, replica_alias
 from envsim.plan.executor import dependency_levels
 from envsim.plan.seed import SeedPlan, plan_seed
+from envsim.plan.stubs import STUB_CONTAINER_PORT, STUB_SERVER_ENV
 
 LABEL_PREFIX = "envsim"
 STACK_LABEL = f"{LABEL_PREFIX}.stack"
@@ -54,6 +55,8 @@ class ContainerPlan:
     memory: int | None
     secret_files: tuple[tuple[str, str], ...]
     labels: tuple[tuple[str, str], ...]
+    # a stub service: a MockServer (image chosen by the image layer) loaded with this spec
+    stub: StubSpec | None = None
 
 
 @dataclass(frozen=True)
@@ -162,8 +165,15 @@ def _plan_container(
     elif service.image is not None:
         image = service.image
     else:
-        # Stub services are served by the stub engine; the stub layer fills the image in.
+        # Stub services run MockServer; which image (official, local build, override) the image
+        # layer decides, so the plan names none.
         image = ""
+    env, ports, health = service.env, tuple(PortBinding(name, port, None) for name, port in service.ports), service.health
+    if service.stub is not None:
+        # MockServer listens on its own port inside; Toxiproxy listens on the declared one.
+        env = tuple((name, Template.literal(value)) for name, value in STUB_SERVER_ENV.items()) + service.env
+        ports = tuple(PortBinding(name, STUB_CONTAINER_PORT, None) for name, _ in service.ports[:1])
+        health = health or HealthCheck(kind="tcp")
     # A service with ports is reached through Toxiproxy; without ports nobody connects to it,
     # so it keeps its own name.
     # Replicas behind a request balancer answer under their own name; the balancer takes the
@@ -179,15 +189,16 @@ def _plan_container(
         image=image,
         build=service.build,
         command=service.command,
-        env=service.env,
+        env=env,
         aliases=aliases,
-        ports=tuple(PortBinding(name, port, None) for name, port in service.ports),
-        health=service.health,
+        ports=ports,
+        health=health,
         cpus=service.resources.cpus,
         memory=service.resources.memory,
         secret_files=service.secret_files,
         labels=stack_labels
         + ((ROLE_LABEL, "service"), (SERVICE_LABEL, service.name), (REPLICA_LABEL, str(replica))),
+        stub=service.stub,
     )
 
 
@@ -207,7 +218,7 @@ def _plan_toxiproxies(
                 service=service.name,
                 port_name=port_name,
                 listen=f"0.0.0.0:{port}",
-                upstream=f"{UPSTREAM_PREFIX}{service.name}:{port}",
+                upstream=f"{UPSTREAM_PREFIX}{service.name}:{STUB_CONTAINER_PORT if service.stub else port}",
                 published=PortBinding(port_name, port, published[port_name]) if port_name in published else None,
             )
             for port_name, port in service.ports

@@ -13,6 +13,7 @@ from typing import Any
 
 from envsim.reports.charts import FAULT_COLOURS, charts
 from envsim.journal import Journal
+from envsim.reports.failure_text import check_failures, phase_lines
 from envsim.verdict.formatting import format_bound, format_value
 from envsim.verdict.phases import fault_windows
 from envsim.verdict.result import Verdict
@@ -59,7 +60,7 @@ def _checks_table(verdict: Verdict) -> str:
             f'<tr class="{"passed" if r.passed else "failed"}"><td>{status}</td><td>{escape(r.label)}'
             f'<br><small class="meta">{escape(r.check_id)}</small></td>'
             f'<td class="num">{escape(format_value(r.measured, r.unit))}</td><td class="num">{escape(format_bound(r))}</td>'
-            f'<td class="reason">{escape(r.reason)}</td></tr>'
+            f'<td class="reason">{escape(r.reason)}{_failures_note(r)}</td></tr>'
         )
     if not rows:
         rows.append('<tr><td colspan="5">no checks defined</td></tr>')
@@ -67,6 +68,19 @@ def _checks_table(verdict: Verdict) -> str:
         '<table id="checks"><thead><tr><th>Result</th><th>Check</th><th>Measured</th><th>Bound</th><th>Detail</th>'
         "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
     )
+
+
+def _failures_note(result: Any) -> str:
+    text = check_failures(result)
+    return f'<br><small class="top-failures">{escape(text)}</small>' if text else ""
+
+
+def _why_failed(verdict: Verdict) -> str:
+    lines = phase_lines(verdict)
+    if not lines:
+        return ""
+    items = "".join(f"<li>{escape(line)}</li>" for line in lines)
+    return f'<h2>Why requests failed</h2><ul id="failure-reasons">{items}</ul>'
 
 
 def _faults_table(journal: Journal) -> str:
@@ -147,6 +161,7 @@ started {escape(journal.started_at)} · {journal.duration:.0f}s of load</div>
 {notes}
 <h2>Checks</h2>
 {_checks_table(verdict)}
+{_why_failed(verdict)}
 <h2>Load over time</h2>
 {_legend(journal)}
 <div id="charts">

@@ -5,6 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from envsim.journal import Journal
+from envsim.reports.failure_text import check_failures, phase_lines
 from envsim.verdict.formatting import format_bound, format_value
 from envsim.verdict.result import Verdict
 
@@ -39,13 +40,14 @@ def render_junit(journal: Journal, verdict: Verdict) -> str:
         )
         if not result.passed:
             failure = ET.SubElement(case, "failure", {"message": failure_message(result), "type": "CheckFailed"})
-            failure.text = failure_message(result)
+            failure.text = "\n".join(filter(None, (failure_message(result), check_failures(result))))
         else:
             out = ET.SubElement(case, "system-out")
             out.text = f"measured {format_value(result.measured, result.unit)}, bound {format_bound(result)}"
-    if verdict.notes:
+    why = phase_lines(verdict)
+    if verdict.notes or why:
         err = ET.SubElement(suite, "system-err")
-        err.text = "\n".join(verdict.notes)
+        err.text = "\n".join([*verdict.notes, *(["why requests failed:", *why] if why else [])])
     root = ET.Element("testsuites", {"name": "envsim", "tests": str(len(verdict.results)), "failures": str(failures)})
     root.append(suite)
     ET.indent(root)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from envsim.journal import Journal
+from envsim.reports.failure_text import detail_with_failures, phase_lines
 from envsim.verdict.formatting import format_bound, format_value
 from envsim.verdict.result import Verdict
 
@@ -31,7 +32,10 @@ def render_markdown(journal: Journal, verdict: Verdict) -> str:
     for r in verdict.results:
         lines.append(
             f"| {'✅' if r.passed else '❌'} | {_cell(r.label)} | {_cell(format_value(r.measured, r.unit))} | "
-            f"{_cell(format_bound(r))} | {_cell(r.reason)} |"
+            f"{_cell(format_bound(r))} | {_cell(detail_with_failures(r))} |"
         )
+    why = phase_lines(verdict)
+    if why:
+        lines += ["", "### Why requests failed", "", *(f"- {_cell(line)}" for line in why)]
     lines += ["", verdict.summary_line(), ""]
     return "\n".join(lines)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
+from envsim.reports.failure_text import detail_with_failures, phase_lines
 from envsim.verdict.formatting import format_bound, format_value
 from envsim.verdict.result import Verdict
 
@@ -16,7 +17,7 @@ HEADERS = ("result", "check", "measured", "bound", "detail")
 
 def verdict_rows(verdict: Verdict) -> list[tuple[str, str, str, str, str]]:
     return [
-        ("PASS" if r.passed else "FAIL", f"{r.check_id} {r.label}", format_value(r.measured, r.unit), format_bound(r), r.reason)
+        ("PASS" if r.passed else "FAIL", f"{r.check_id} {r.label}", format_value(r.measured, r.unit), format_bound(r), detail_with_failures(r))
         for r in verdict.results
     ]
 
@@ -27,7 +28,12 @@ def render_plain(verdict: Verdict) -> str:
     # the last column (detail) is not padded, so long reasons do not widen every line
     widths = [max(len(row[i]) for row in rows) for i in range(len(HEADERS) - 1)]
     lines = ["  ".join([*(cell.ljust(w) for cell, w in zip(row, widths)), row[-1]]).rstrip() for row in rows]
-    return "\n".join([*lines, "", verdict.summary_line()]) + "\n"
+    return "\n".join([*lines, *_why_failed(verdict), "", verdict.summary_line()]) + "\n"
+
+
+def _why_failed(verdict: Verdict) -> list[str]:
+    lines = phase_lines(verdict)
+    return ["", "why requests failed:", *(f"  {line}" for line in lines)] if lines else []
 
 
 def print_verdict(verdict: Verdict, stream: TextIO | None = None, rich: bool | None = None) -> None:
@@ -49,5 +55,7 @@ def print_verdict(verdict: Verdict, stream: TextIO | None = None, rich: bool | N
         table.add_row(f"[{colour}]{status}[/{colour}]", escape(check), escape(measured), escape(bound), escape(detail))
     console = Console(file=out, highlight=False)
     console.print(table)
+    for line in _why_failed(verdict):
+        console.print(escape(line))
     colour = "green" if verdict.passed else "red"
     console.print(f"[bold {colour}]{escape(verdict.summary_line())}[/bold {colour}]")

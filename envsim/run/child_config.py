@@ -30,17 +30,18 @@ def child_config(
             if missing:
                 raise InputError(f"load task {task.name!r}: header {key} refers to unknown secret {missing[0]!r}")
             headers[key] = template.render(secrets)
-        tasks.append(
-            {
-                "name": task.name,
-                "method": task.method.upper(),
-                "path": task.path,
-                "weight": task.weight,
-                "json": task.json,
-                "headers": headers,
-                "expect_status": list(task.expect_status),
-            }
-        )
+        entry = {
+            "name": task.name,
+            "method": task.method.upper(),
+            "path": task.path,
+            "weight": task.weight,
+            "json": task.json,
+            "headers": headers,
+            "expect_status": list(task.expect_status),
+        }
+        if task.timeout is not None:  # else the load's timeout
+            entry["timeout"] = task.timeout
+        tasks.append(entry)
     return {
         "host": target_url.rstrip("/"),
         "users": load.users,
@@ -52,4 +53,5 @@ def child_config(
         "locustfile": str(load.locustfile) if load.locustfile else None,
         "workers": load.workers,
         "stop_timeout": stop_timeout,
+        "timeout": load.timeout,
     }

@@ -25,7 +25,7 @@ from envsim.run.load_process import EOF_MESSAGE, LoadProcess
 from envsim.run.load_result import LoadResult
 from envsim.run.progress import RunObserver, RunStart
 from envsim.run.scheduler import FaultScheduler, FaultSwitch
-from envsim.run.series import SeriesBuilder
+from envsim.run.series import SeriesBuilder, redactor
 
 START_TIMEOUT = 60.0  # seconds for Python + Locust (+ workers) to come up
 END_SLACK = 30.0  # beyond duration + stop timeout, a silent child counts as hung
@@ -75,7 +75,7 @@ def run_load(
     config = child_config(load, target_url, secrets or {}, stop_timeout=stop_timeout)
     process = LoadProcess(config)
     scheduler = FaultScheduler(timeline, switch or _NoSwitch(), on_event=observer.on_fault)
-    builder = SeriesBuilder()
+    builder = SeriesBuilder(redactor((secrets or {}).values()))
     child = _ChildReport()
     interrupted = False
     result: LoadResult | None = None
@@ -143,7 +143,13 @@ def _await_start(process: LoadProcess, timeout: float) -> dict[str, Any]:
 
 
 def _follow(process: LoadProcess, builder: SeriesBuilder, observer: RunObserver, child: _ChildReport, limit: float) -> None:
-    """Forward seconds to the observer until the child says 'ended' (or dies, or hangs)."""
+    """Forward seconds to the observer until the child says 'ended' (or dies, or hangs).
+
+    Requests count in the second they started, so a second can come again later with the
+    requests of it that ended since; the series merges them, the observer sees each second
+    once, when it ended (with the requests in flight at that moment).
+    """
+    forwarded = -1
     while True:
         message = process.next_message(0.5)
         if message is None:
@@ -152,7 +158,10 @@ def _follow(process: LoadProcess, builder: SeriesBuilder, observer: RunObserver,
                 return
             continue
         if message["type"] == "second":
-            observer.on_second(builder.add(message))
+            points = builder.add(message)
+            if points[0].t > forwarded:
+                forwarded = points[0].t
+                observer.on_second(points)
         elif message["type"] == "ended":
             child.duration = float(message["duration"])
             return

@@ -9,8 +9,10 @@ started). The local runner or the master writes JSON lines to the stats pipe:
     {"type": "ended", "duration": <seconds since t0>, "stopped_early": bool}
     {"type": "error", "kind": "input" | "environment", "message": ...}
 
-Per-second data comes from Locust's `request` event, so it works for any User class. In
-distributed mode each worker buckets its own requests (t0 is sent to it by the master before
+Per-second data comes from Locust's `request` event, so it works for any User class; each
+request counts in the second it started (the event's `start_time`). Requests in flight are
+the ones a user's HTTP session began and whose `request` event has not fired yet: both of
+Locust's session classes are wrapped here to note when a request begins. In distributed mode each worker buckets its own requests (t0 is sent to it by the master before
 any user starts) and sends completed seconds to the master once a second; the master merges
 them (see WorkerMerger) and writes the same stream as a local run.
 """
@@ -34,8 +36,17 @@ from locust.env import Environment
 from locust.rpc import Message
 from locust.runners import STATE_STOPPED, STATE_STOPPING
 
-from envsim.run.locust_users import LocustfileProblem, declarative_user, locustfile_users, stages_shape
-from envsim.run.second_buckets import SecondBuckets, WorkerMerger
+from locust.clients import HttpSession
+from locust.contrib.fasthttp import FastHttpSession
+
+from envsim.run.locust_users import (
+    LocustfileProblem,
+    apply_default_timeout,
+    declarative_user,
+    locustfile_users,
+    stages_shape,
+)
+from envsim.run.second_buckets import InFlight, SecondBuckets, WorkerMerger
 
 MSG_T0 = "envsim_t0"
 MSG_SECONDS = "envsim_seconds"
@@ -60,22 +71,63 @@ class StatsOut:
             self.fd = None
 
 
+# One user greenlet has at most one request under way; a killed greenlet's request never ends.
+IN_FLIGHT = InFlight(alive=lambda greenlet: not getattr(greenlet, "dead", True))
+
+
+def track_in_flight() -> None:
+    """Note the start of every request made through Locust's two HTTP session classes."""
+    for session_class in (FastHttpSession, HttpSession):
+        if getattr(session_class.request, "envsim_tracked", False):
+            continue
+        original = session_class.request
+
+        def request(self: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            IN_FLIGHT.start(gevent.getcurrent(), time.time())
+            return _original(self, *args, **kwargs)
+
+        request.envsim_tracked = True  # type: ignore[attr-defined]
+        session_class.request = request  # type: ignore[method-assign]
+
+
+def failure_reason(exception: Any, response: Any) -> tuple[str, str]:
+    """(kind, message): the HTTP status when there was an answer, else the exception's class."""
+    status = getattr(response, "status_code", 0) or 0
+    kind = f"HTTP {status}" if status else type(exception).__name__
+    message = str(exception).strip() or type(exception).__name__
+    return kind, message
+
+
 class RequestCollector:
     """Buckets every request Locust reports; started once t0 is known."""
 
     def __init__(self, environment: Environment, name_is_task: bool):
         self.buckets: SecondBuckets | None = None
         self.name_is_task = name_is_task
+        track_in_flight()
         environment.events.request.add_listener(self.on_request)
 
     def start(self, t0: float) -> None:
         self.buckets = SecondBuckets(t0)
 
-    def on_request(self, request_type: str, name: str, response_time: float, exception: Any = None, **_: Any) -> None:
+    def on_request(
+        self,
+        request_type: str,
+        name: str,
+        response_time: float,
+        exception: Any = None,
+        response: Any = None,
+        start_time: float | None = None,
+        **_: Any,
+    ) -> None:
+        IN_FLIGHT.end(gevent.getcurrent())
         if self.buckets is None:
             return
         endpoint = name if self.name_is_task else f"{request_type} {name}"
-        self.buckets.record(time.time(), endpoint, response_time, exception is not None)
+        if start_time is None:  # a locustfile firing the event itself may leave it out
+            start_time = time.time() - (response_time or 0.0) / 1000
+        reason = failure_reason(exception, response) if exception is not None else None
+        self.buckets.record(start_time, endpoint, response_time, exception is not None, reason)
 
 
 def locust_options(config: dict[str, Any]) -> argparse.Namespace:
@@ -97,6 +149,8 @@ def build_environment(config: dict[str, Any]) -> Environment:
         users, shapes = locustfile_users(config["locustfile"])
         if shape is None and shapes:
             shape = shapes[0]  # a locustfile's own shape drives the load, as with plain Locust
+        for user_class in users:
+            apply_default_timeout(user_class, config["timeout"])
     else:
         users = [declarative_user(config)]
     return Environment(
@@ -169,7 +223,7 @@ def run_local(config: dict[str, Any], out: StatsOut) -> None:
     def tick() -> None:
         while True:
             now = time.time()
-            for record in buckets.pop_before(buckets.second_of(now), runner.user_count):
+            for record in buckets.pop_before(buckets.second_of(now), runner.user_count, IN_FLIGHT.at):
                 out.send({"type": "second", **record})
             gevent.sleep(1.0 - ((now - t0) % 1.0) + 0.005)
 
@@ -177,9 +231,10 @@ def run_local(config: dict[str, Any], out: StatsOut) -> None:
     start_load(runner, environment, config)
     stopped_early = wait_for_end(runner, t0 + config["duration"])
     users_at_end = runner.user_count
+    at_end = IN_FLIGHT.at(time.time())  # what was still under way when the load ended
     runner.stop()  # users get stop_timeout to finish the request under way
     ticker.kill()
-    for record in buckets.pop_all(users_at_end):
+    for record in buckets.pop_all(users_at_end, lambda when: at_end):
         out.send({"type": "second", **record})
     out.send({"type": "ended", "duration": time.time() - t0, "stopped_early": stopped_early})
     events.quitting.fire(environment=environment, reason="envsim")
@@ -250,6 +305,7 @@ def run_worker(config: dict[str, Any], port: int) -> None:
     runner.register_message(MSG_T0, on_t0)
 
     users_at_end = []
+    in_flight_at_end: list[tuple[int, float]] = []
 
     def report(final: bool) -> None:
         buckets = collector.buckets
@@ -257,9 +313,10 @@ def run_worker(config: dict[str, Any], port: int) -> None:
             return
         watermark = buckets.second_of(time.time())
         if final:
-            records = buckets.pop_all(users_at_end[-1] if users_at_end else runner.user_count)
+            at_end = in_flight_at_end[-1] if in_flight_at_end else IN_FLIGHT.at(time.time())
+            records = buckets.pop_all(users_at_end[-1] if users_at_end else runner.user_count, lambda when: at_end)
         else:
-            records = buckets.pop_before(watermark, runner.user_count)
+            records = buckets.pop_before(watermark, runner.user_count, IN_FLIGHT.at)
         runner.send_message(MSG_SECONDS, {"seconds": records, "watermark": watermark, "final": final})
 
     def tick() -> None:
@@ -268,7 +325,11 @@ def run_worker(config: dict[str, Any], port: int) -> None:
             gevent.sleep(1.0)
 
     # Sent before Locust's "client_stopped", so the master has every second once stopping ends.
-    environment.events.test_stopping.add_listener(lambda **_: users_at_end.append(runner.user_count))
+    def on_stopping(**_: Any) -> None:
+        users_at_end.append(runner.user_count)
+        in_flight_at_end.append(IN_FLIGHT.at(time.time()))
+
+    environment.events.test_stopping.add_listener(on_stopping)
     environment.events.test_stop.add_listener(lambda **_: report(final=True))
     ticker = gevent.spawn(tick)
     gevent.signal_handler(signal.SIGTERM, lambda *_: gevent.spawn(runner.quit))

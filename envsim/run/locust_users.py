@@ -2,6 +2,11 @@
 
 Declarative tasks become one generated FastHttpUser with weighted tasks; a user's locustfile
 is imported as is. Stages become a LoadTestShape.
+
+Every request has a client timeout (the scenario's `load.timeout`, a task's own `timeout`):
+a hung dependency then shows up as failed requests of the second they started in, instead of
+users waiting forever. FastHttpUser's network_timeout (each read or write on the socket) and
+connection_timeout are the knobs; a locustfile's classes get the default unless they set one.
 """
 
 from __future__ import annotations
@@ -9,7 +14,8 @@ from __future__ import annotations
 import os
 from typing import Any, Callable
 
-from locust import FastHttpUser, LoadTestShape, between, constant
+from locust import FastHttpUser, HttpUser, LoadTestShape, between, constant
+from locust.contrib.fasthttp import FastHttpSession
 from locust.util.load_locustfile import load_locustfile
 
 
@@ -23,15 +29,62 @@ def _is_success(status: int, expected: frozenset[int]) -> bool:
     return 200 <= status < 400
 
 
+def client_for(user: Any, timeout: float | None) -> Any:
+    """The user's HTTP session for a task with its own timeout (sharing the user's cookies)."""
+    if timeout is None or timeout == user.network_timeout:
+        return user.client
+    sessions = user.__dict__.setdefault("_envsim_sessions", {})
+    if timeout not in sessions:
+        session = FastHttpSession(
+            base_url=user.host,
+            request_event=user.environment.events.request,
+            user=user,
+            network_timeout=timeout,
+            connection_timeout=timeout,
+            max_retries=0,
+            insecure=True,
+        )
+        session.cookiejar = session.client.cookiejar = user.client.cookiejar
+        sessions[timeout] = session
+    return sessions[timeout]
+
+
+def apply_default_timeout(user_class: type, timeout: float) -> None:
+    """Give a locustfile's User class the run's client timeout unless it chose its own."""
+    if issubclass(user_class, FastHttpUser):
+        own = [k for k in user_class.__mro__ if issubclass(k, FastHttpUser) and k is not FastHttpUser]
+        for knob in ("network_timeout", "connection_timeout"):
+            if not any(knob in k.__dict__ for k in own):
+                setattr(user_class, knob, timeout)
+    elif issubclass(user_class, HttpUser):
+        # requests has no session-wide timeout: wrap the client's request for this class only
+        if "envsim_timeout" not in user_class.__dict__:
+            user_class.envsim_timeout = timeout
+            original_init = user_class.__init__
+
+            def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+                original_init(self, *args, **kwargs)
+                request = self.client.request
+
+                def request_with_timeout(method: str, url: str, *a: Any, **kw: Any) -> Any:
+                    kw.setdefault("timeout", type(self).envsim_timeout)
+                    return request(method, url, *a, **kw)
+
+                self.client.request = request_with_timeout
+
+            user_class.__init__ = __init__
+
+
 def _make_task(spec: dict[str, Any]) -> Callable[[Any], None]:
     method, path, name = spec["method"], spec["path"], spec["name"]
     headers = spec.get("headers") or None
     body = spec.get("json")
     expected = frozenset(spec.get("expect_status") or ())
+    timeout = spec.get("timeout")
 
     def task(user: Any) -> None:
         # Redirects are not followed: the scenario names one request, its own status is judged.
-        with user.client.request(
+        with client_for(user, timeout).request(
             method, path, name=name, json=body, headers=headers, catch_response=True, allow_redirects=False
         ) as response:
             if response.status_code and _is_success(response.status_code, expected):
@@ -54,7 +107,13 @@ def declarative_user(config: dict[str, Any]) -> type:
     return type(
         "ScenarioUser",
         (FastHttpUser,),
-        {"host": config["host"], "wait_time": wait_time_of(config["wait"]), "tasks": tasks},
+        {
+            "host": config["host"],
+            "wait_time": wait_time_of(config["wait"]),
+            "tasks": tasks,
+            "network_timeout": float(config["timeout"]),
+            "connection_timeout": float(config["timeout"]),
+        },
     )
 
 

@@ -77,13 +77,20 @@ class Snapshot:
     p95_ms: int | None
     error_rate: float
     active_faults: tuple[str, ...]
+    in_flight: int = 0  # requests started and not yet ended when the second ended
+    oldest_in_flight: float = 0.0  # the oldest of them's age, seconds
+
+    def in_flight_text(self) -> str:
+        if not self.in_flight:
+            return "0"
+        return f"{self.in_flight} (oldest {self.oldest_in_flight:.1f}s)"
 
     def line(self) -> str:
         p95 = "-" if self.p95_ms is None else f"{self.p95_ms}ms"
         faults = ", ".join(self.active_faults) or "none"
         return (
             f"{self.elapsed:5.0f}s/{self.total:.0f}s  users {self.users}  rps {self.rps:.1f}  "
-            f"p95 {p95}  errors {self.error_rate:.1%}  faults: {faults}"
+            f"p95 {p95}  errors {self.error_rate:.1%}  in flight {self.in_flight_text()}  faults: {faults}"
         )
 
 
@@ -103,7 +110,8 @@ class _Tracker(RunObserver):
 
     def on_second(self, points: Sequence[StatsPoint]) -> None:
         aggregate = next((p for p in points if p.endpoint == ALL_ENDPOINTS), None)
-        if aggregate is not None:
+        # a second is shown once, when it ended; its requests still under way are "in flight"
+        if aggregate is not None and (self._last is None or aggregate.t >= self._last.t):
             with self._lock:
                 self._last = aggregate
 
@@ -137,6 +145,8 @@ class _Tracker(RunObserver):
                 error_rate=(last.failures / last.requests) if last and last.requests else 0.0,
                 # The stats are for [t, t + 1): show the faults of that same moment, not of now.
                 active_faults=self._active_at(last.t + 1) if last else (),
+                in_flight=last.in_flight if last else 0,
+                oldest_in_flight=last.oldest_in_flight if last else 0.0,
             )
 
 
@@ -191,6 +201,7 @@ class LiveProgress(_Tracker):
         table.add_row("rps", f"{snap.rps:.1f}")
         table.add_row("p95", "-" if snap.p95_ms is None else f"{snap.p95_ms} ms")
         table.add_row("errors", f"{snap.error_rate:.1%}")
+        table.add_row("in flight", snap.in_flight_text())
         table.add_row("faults", ", ".join(snap.active_faults) or "none")
         return table
 

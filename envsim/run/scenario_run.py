@@ -60,7 +60,12 @@ def run_scenario(
     observer: RunObserver | None = None,
 ) -> Journal:
     """Drive the scenario's load and timeline against `stack` and return the run's journal."""
-    switch = StackFaults(client, {f.name: f for f in plan.faults}, stack.toxiproxy_urls)
+    # HTTP faults expire by themselves a little after their longest planned window
+    windows: dict[str, float] = {}
+    for step in plan.timeline:
+        windows[step.fault] = max(windows.get(step.fault, 0.0), step.end - step.start)
+    switch = StackFaults(client, {f.name: f for f in plan.faults}, stack.toxiproxy_urls,
+                         stub_urls=stack.stub_urls, windows=windows)
     run_id = new_run_id()
     try:
         switch.clear_all()  # a fault left by an earlier ad-hoc `envsim fault apply` would skew the baseline

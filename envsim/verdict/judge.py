@@ -7,6 +7,7 @@ a missing probe) fails with the reason; it never passes by default.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 from envsim.config.expr import ExprError, evaluate, parse as parse_expression
 from envsim.config.model import (
@@ -18,7 +19,8 @@ from envsim.config.model import (
     RedisInvariant,
     SqlInvariant,
 )
-from envsim.journal import Journal, ProbeResult
+from envsim.journal import ALL_ENDPOINTS, Journal, ProbeResult
+from envsim.verdict.failures import describe_in_flight, in_flight_at_end, phase_failures, top_reasons
 from envsim.verdict.metrics import endpoint_keys, points_for, resolve_endpoint, window_stats
 from envsim.verdict.phases import resolve_phase
 from envsim.verdict.recovery import RECOVERY_STREAK, measure_recovery
@@ -71,7 +73,16 @@ def judge_metric(journal: Journal, check: MetricCheck, cid: str, label: str) -> 
     if measured is None:
         return result(False, None, f"no data: no response times recorded ({_where(check)})")
     passed = compare(measured, check.comparator, check.bound)
-    return result(passed, measured, f"{stats.requests} requests in {stats.seconds}s ({_where(check)})")
+    reason = f"{stats.requests} requests in {stats.seconds}s ({_where(check)})"
+    hanging = describe_in_flight(*in_flight_at_end(journal, phase.intervals))
+    if hanging:
+        reason += f"; at its end {hanging}"
+    checked = result(passed, measured, reason)
+    if not passed and check.metric != "rps":  # what the failed requests of the window said
+        reasons = top_reasons(points_for(journal, tuple(endpoint_keys(journal)) if keys == (ALL_ENDPOINTS,) else keys),
+                              phase.intervals)
+        checked = replace(checked, top_failures=tuple(r.describe() for r in reasons))
+    return checked
 
 
 def judge_recovery(journal: Journal, check: RecoveryCheck, cid: str, label: str) -> CheckResult:
@@ -250,4 +261,7 @@ def judge(journal: Journal) -> Verdict:
     if not results:
         notes.append("no checks defined")
     passed = all(r.passed for r in results) and not journal.interrupted and not journal.error
-    return Verdict(passed, results, run_id=journal.run_id, scenario=journal.scenario, notes=tuple(notes))
+    return Verdict(
+        passed, results, run_id=journal.run_id, scenario=journal.scenario, notes=tuple(notes),
+        failure_reasons=phase_failures(journal),
+    )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from envsim.verdict.failures import PhaseFailures
+
 
 @dataclass(frozen=True)
 class CheckResult:
@@ -17,6 +19,8 @@ class CheckResult:
     reason: str  # why it failed, or a short note on what was measured
     comparator: str = ""  # below | above | equals | at_most | at_least
     kind: str = ""  # metric | recovery | sql | http
+    # a failed error-rate or latency check: the top failure reasons in its window, described
+    top_failures: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,8 @@ class Verdict:
     scenario: str = ""
     # run-level reasons the verdict fails or deserves a note (interrupted, run error, no checks)
     notes: tuple[str, ...] = ()
+    # why requests failed: the top reasons over the run, then per phase
+    failure_reasons: tuple[PhaseFailures, ...] = ()
 
     @property
     def failed(self) -> tuple[CheckResult, ...]:
@@ -45,4 +51,5 @@ class Verdict:
             "scenario": self.scenario,
             "notes": list(self.notes),
             "results": [asdict(r) for r in self.results],
+            "failure_reasons": [asdict(f) for f in self.failure_reasons],
         }

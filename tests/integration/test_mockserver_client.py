@@ -16,7 +16,7 @@ import pytest
 from mockserver_fixture import mockserver, mockserver_server  # noqa: F401 (fixtures)
 
 from envsim.engine.mockserver_client import MockServerClient, MockServerError
-from envsim.engine.mockserver_expectations import (
+from envsim.plan.mockserver_expectations import (
     Chaos,
     Delay,
     Expectation,

@@ -3,6 +3,11 @@
 `/fast` answers at once; `/slow` sleeps `delay` seconds while the delay flag is set.
 `DelaySwitch` is a FaultSwitch that sets and clears that flag, so a fault on the timeline
 becomes measurable latency.
+
+A hung dependency: while `hang_on` is set, `/hang` (a service calling its dependency with no
+timeout of its own) waits `hang` seconds, and `/guarded` (the same service with a short
+upstream timeout and a fallback answer) gives up after `guard` seconds and answers 200.
+`/status/NNN` answers NNN. `HangSwitch` sets and clears `hang_on`.
 """
 
 from __future__ import annotations
@@ -14,9 +19,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class TargetServer:
-    def __init__(self, delay: float = 0.2):
+    def __init__(self, delay: float = 0.2, hang: float = 5.0, guard: float = 0.1):
         self.delay = delay
         self.delay_on = threading.Event()
+        self.hang, self.guard = hang, guard
+        self.hang_on = threading.Event()
         self.hits = {"fast": 0, "slow": 0, "other": 0}
         self._lock = threading.Lock()
         server = self
@@ -38,8 +45,20 @@ class TargetServer:
                     server.hits[kind] += 1
                 if kind == "slow" and server.delay_on.is_set():
                     time.sleep(server.delay)
+                status = 200 if kind != "other" else 404
+                if self.path.startswith("/hang") and server.hang_on.is_set():
+                    time.sleep(server.hang)
+                    status = 200
+                elif self.path.startswith("/guarded"):
+                    if server.hang_on.is_set():
+                        time.sleep(server.guard)  # the upstream call times out: answer from the fallback
+                    status = 200
+                elif self.path.startswith("/hang"):
+                    status = 200
+                elif self.path.startswith("/status/"):
+                    status = int(self.path.split("/")[2])
                 body = b"ok"
-                self.send_response(200 if kind != "other" else 404)
+                self.send_response(status)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -61,6 +80,19 @@ class TargetServer:
     def __exit__(self, *exc: object) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+class HangSwitch:
+    """FaultSwitch: any fault makes the server's dependency hang (see /hang and /guarded)."""
+
+    def __init__(self, server: TargetServer):
+        self.server = server
+
+    def apply(self, name: str) -> None:
+        self.server.hang_on.set()
+
+    def clear(self, name: str) -> None:
+        self.server.hang_on.clear()
 
 
 class DelaySwitch:

@@ -45,13 +45,18 @@ def test_other_failure_kinds(repo):
 failure_modes:
   down: {target: api, down: true}
   crash: {target: api, container: pause}
-  flaky: {target: pay, http_errors: {503: 20%, "429": 0.1}, retry_after: 2s}
+  flaky: {target: pay, http_errors: {"429": 0.1}, retry_after: 2s}
+  gone: {target: pay, outage: true}
+  slow: {target: pay, drop: 5%, slow_body: {chunk: 16, delay: 100ms}}
 """)
     profile = load_profile(path, {})
     assert profile.failure_mode("down").down is True and profile.failure_mode("down").toxics == ()
     assert profile.failure_mode("crash").container == "pause"
     errors = profile.failure_mode("flaky").http_errors
-    assert errors.rates == ((429, 0.1), (503, 0.2)) and errors.retry_after == 2.0
+    assert errors.rates == ((429, 0.1),) and errors.retry_after == 2.0
+    assert profile.failure_mode("gone").http_errors.outage is True
+    slow = profile.failure_mode("slow").http_errors
+    assert (slow.rates, slow.drop, slow.slow_body) == ((), 0.05, (16, 0.1))
     assert profile.service("pay").ports == (("http", 8080),)  # a stub's implicit port
 
 

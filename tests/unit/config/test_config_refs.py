@@ -64,6 +64,8 @@ failure_modes:
         "profiles/p.yaml:9:20: failure_modes.a.http_errors: http_errors apply to stub services only, "
         "and 'api' is not a stub",
         "profiles/p.yaml:10:33: failure_modes.b.http_errors: error rates add up to more than 100% (110%)",
+        "profiles/p.yaml:10:33: failure_modes.b.http_errors: name one status per failure mode (a stub injects "
+        "one error status at a time); add another failure mode",
     ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from envsim.config.model import BuildSpec, Profile, Service, StubSpec
-from envsim.images import TOXIPROXY_IMAGE, ImageRequirement, build_image_name, required_images
+from envsim.images import MOCKSERVER_IMAGE, TOXIPROXY_IMAGE, ImageRequirement, build_image_name, required_images
 from envsim.images.requirements import dockerfile_base_images
 
 
@@ -25,6 +25,7 @@ def test_images_once_each_with_every_user_then_toxiproxy(tmp_path):
         ImageRequirement("postgres:15", "image", services=("db", "replica")),
         ImageRequirement("redis:7", "image", services=("cache",)),
         ImageRequirement(TOXIPROXY_IMAGE, "toxiproxy"),
+        ImageRequirement(MOCKSERVER_IMAGE, "mockserver", services=("payments",)),
     ]
 
 

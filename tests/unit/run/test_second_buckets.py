@@ -1,4 +1,4 @@
-from envsim.run.second_buckets import SecondBuckets, WorkerMerger, merge_records, round_response_time
+from envsim.run.second_buckets import InFlight, SecondBuckets, WorkerMerger, merge_records, round_response_time
 
 
 def test_rounding_matches_locust_buckets():
@@ -47,3 +47,56 @@ def test_worker_merger_ignores_a_missing_worker_and_flushes_finals():
     merger.add("w2", [], watermark=0, final=True)
     assert merger.all_final
     assert [r["t"] for r in merger.pop_all()] == [1]
+
+
+def test_a_request_counts_in_the_second_it_started_even_when_it_ends_much_later():
+    buckets = SecondBuckets(t0=100.0)
+    buckets.record(100.5, "browse", 5.0, failed=False)
+    first = buckets.pop_before(2, users=1, in_flight=lambda end: (0, 0.0) if end <= 101.2 else (1, round(end - 101.2, 3)))
+    assert [r["t"] for r in first] == [0, 1]
+    assert first[0]["in_flight"] == [0, 0.0] and first[1]["in_flight"] == [1, 0.8]
+    # started at 101.2, timed out 10 s later: a failure of second 1, sent as a late record
+    buckets.record(101.2, "browse", 10000.0, failed=True, reason=("TimeoutError", "timed out"))
+    late = buckets.pop_before(12, users=1)
+    assert late[0] == {"t": 1, "users": 1, "endpoints": {"browse": [1, 1, [[10000, 1]], [["TimeoutError", "timed out", 1]]]}}
+    assert "in_flight" not in late[0]  # only the record sent when the second ended carries it
+
+
+def test_failure_reasons_are_grouped_truncated_and_capped():
+    buckets = SecondBuckets(t0=0.0)
+    for _ in range(3):
+        buckets.record(0.1, "pay", 20.0, failed=True, reason=("HTTP 502", "unexpected status 502"))
+    buckets.record(0.2, "pay", 20.0, failed=True, reason=("HTTP 500", "x" * 500))
+    for i in range(12):
+        buckets.record(0.3, "login", 1.0, failed=True, reason=("HTTP 401", f"token {i}"))
+    (record,) = buckets.pop_all(users=1)
+    pay = record["endpoints"]["pay"][3]
+    assert pay == [["HTTP 500", "x" * 200, 1], ["HTTP 502", "unexpected status 502", 3]]
+    login = record["endpoints"]["login"][3]
+    assert len(login) == 11 and ["other", "more distinct failure reasons than are kept per second", 2] in login
+    assert sum(n for _, _, n in login) == record["endpoints"]["login"][1] == 12
+
+
+def test_in_flight_counts_open_requests_and_forgets_dead_ones():
+    dead = set()
+    flight = InFlight(alive=lambda key: key not in dead)
+    flight.start("a", 10.0)
+    flight.start("b", 12.5)
+    flight.start("c", 14.0)
+    assert flight.at(13.0) == (2, 3.0)  # c started after the moment asked about
+    flight.end("a")
+    dead.add("b")  # a killed user never reports its request's end
+    assert flight.at(15.0) == (1, 1.0)
+    flight.end("c")
+    assert flight.at(15.0) == (0, 0.0)
+
+
+def test_merging_sums_in_flight_across_workers_and_keeps_it_for_late_records():
+    a = {"t": 1, "users": 1, "endpoints": {}, "in_flight": [2, 1.5]}
+    b = {"t": 1, "users": 1, "endpoints": {"x": [1, 1, [[9, 1]], [["HTTP 502", "m", 1]]]}, "in_flight": [1, 3.0]}
+    workers = merge_records(merge_records(None, a, add_users=True), b, add_users=True)
+    assert workers["in_flight"] == [3, 3.0]
+    late = {"t": 1, "users": 1, "endpoints": {"x": [1, 1, [[10, 1]], [["HTTP 502", "m", 1]]]}}
+    merged = merge_records(workers, late, add_users=False)
+    assert merged["in_flight"] == [3, 3.0]
+    assert merged["endpoints"]["x"] == [2, 2, [[9, 1], [10, 1]], [["HTTP 502", "m", 2]]]

@@ -82,4 +82,4 @@ def test_a_format_1_journal_still_loads_with_its_timeline_as_start_and_end():
     current["planned_timeline"] = [{"fault": "db-slow", "at": 30, "for": 30}]
     old = Journal.from_json(json.dumps(current))
     assert [(s.fault, s.start, s.end) for s in old.planned_timeline] == [("db-slow", 30.0, 60.0)]
-    assert old.checks[0].metric == "p95" and old.version == 2
+    assert old.checks[0].metric == "p95" and old.version == 3

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from envsim.engine.mockserver_client import ActiveExpectation, RecordedExchange, RecordedRequest
-from envsim.engine.mockserver_expectations import (
+from envsim.plan.mockserver_expectations import (
     Chaos,
     Delay,
     Expectation,

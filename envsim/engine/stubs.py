@@ -1,0 +1,54 @@
+"""Loading a stub's MockServer with what its profile says, once the container listens.
+
+The expectations are compiled purely (envsim.plan.stubs); secret values are rendered into
+them here and go nowhere but the stub's own admin API, on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Mapping
+
+from envsim.config.model import StubSpec
+from envsim.engine.mockserver_client import MockServerClient, MockServerError
+from envsim.errors import EnvironmentProblem
+from envsim.plan.stubs import compile_stub
+
+READY_TIMEOUT = 90.0  # a JVM on a loaded 2-core machine
+
+
+def wait_for_mockserver(client: MockServerClient, service: str, cancel: threading.Event | None = None,
+                        timeout: float = READY_TIMEOUT) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            client.status()
+            return
+        except MockServerError as error:
+            if time.monotonic() > deadline:
+                raise EnvironmentProblem(f"stub {service}: MockServer did not answer within {timeout:g}s: {error}") \
+                    from None
+        if cancel is not None and cancel.is_set():
+            raise KeyboardInterrupt
+        time.sleep(0.3)
+
+
+def load_stub(url: str, service: str, spec: StubSpec, secrets: Mapping[str, str],
+              cancel: threading.Event | None = None) -> int:
+    """Replace whatever the stub's MockServer holds with the profile's expectations (faults
+    applied before are gone with them); returns how many expectations it serves."""
+    client = MockServerClient(url, timeout=10.0)
+    wait_for_mockserver(client, service, cancel)
+    expectations = compile_stub(service, spec, secrets)
+    try:
+        client.reset()
+        client.upsert(*expectations)
+        operations = client.load_openapi(spec.openapi.read_text(encoding="utf-8")) if spec.openapi else ()
+    except MockServerError as error:
+        # MockServer's message may quote an expectation, and so a credential: say only where it failed
+        raise EnvironmentProblem(f"stub {service}: MockServer refused its expectations "
+                                 f"({error.method} {error.path} answered {error.status})") from None
+    except OSError as error:
+        raise EnvironmentProblem(f"stub {service}: cannot read its OpenAPI document: {error}") from None
+    return len(expectations) + len(operations)

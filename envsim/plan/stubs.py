@@ -1,0 +1,219 @@
+"""Stub services compiled to MockServer expectations, and HTTP faults to their chaos twins.
+
+Pure: a StubSpec (plus, for auth, the secret values) in, frozen Expectations out. Secret values
+only ever go into the expectations sent to the stub's own MockServer; nothing here is kept in a
+plan, so `envsim plan` still shows `<secret:NAME>`.
+
+Priorities decide which expectation answers; MockServer picks the highest that matches:
+  missing credential 401 > wrong credential 403 > deprecated version 410 > unknown version 400
+  > HTTP fault twins > routes (first declared first) > OpenAPI operations (0) > 404 catch-all.
+So a fault never hides an auth or version error, as with the real vendor's gateway.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Mapping
+
+from envsim.config.model import HttpErrorFault, StubLatency, StubRoute, StubSpec
+from envsim.plan.mockserver_expectations import Chaos, Delay, Expectation, RateLimit, RequestMatcher, Response
+
+# MockServer listens here inside the container; the stub's declared port is Toxiproxy's.
+STUB_CONTAINER_PORT = 1080
+# By default MockServer forwards an unmatched request whose Host header is not its own to that
+# host: behind Toxiproxy (Host: payments:8080) that is a loop back to itself, answered 502.
+STUB_SERVER_ENV = {"MOCKSERVER_ATTEMPT_TO_PROXY_IF_NO_MATCHING_EXPECTATION": "false",
+                   "MOCKSERVER_LOG_LEVEL": "WARN"}
+
+PRIORITY_AUTH_MISSING = 1000
+PRIORITY_AUTH_WRONG = 900
+PRIORITY_VERSION_GONE = 800
+PRIORITY_VERSION_UNKNOWN = 700
+PRIORITY_FAULT = 500
+PRIORITY_ROUTES = 100  # + (routes after this one), so the first declared route wins
+PRIORITY_NOT_FOUND = -1000
+
+_REGEX_SPECIAL = set("\\.^$|?*+()[]{}")
+
+
+def regex_literal(text: str) -> str:
+    """`text` as a Java regular expression matching exactly it (MockServer values are regexes)."""
+    return "".join("\\" + c if c in _REGEX_SPECIAL else c for c in text)
+
+
+def stub_expectation_id(service: str, part: str) -> str:
+    return f"envsim.stub.{service}.{part}"
+
+
+def fault_twin_id(fault: str, service: str, index: int) -> str:
+    return f"envsim.fault.{fault}.{service}.{index}"
+
+
+# --------------------------------------------------------------------------- routes
+
+
+def route_expectations(service: str, spec: StubSpec) -> tuple[Expectation, ...]:
+    """The expectations that serve the stub's routes (no secrets in them)."""
+    quota = (
+        RateLimit(limit=spec.rate_limit.requests, window_ms=max(1, round(spec.rate_limit.per * 1000)), name=service)
+        if spec.rate_limit else None
+    )
+    delay = latency_delay(spec.latency) if spec.latency else None
+    count = len(spec.routes)
+    return tuple(
+        Expectation(
+            _route_matcher(route, spec),
+            _route_response(route, delay),
+            id=stub_expectation_id(service, f"route.{index}"),
+            priority=PRIORITY_ROUTES + count - index,
+            rate_limit=quota,
+        )
+        for index, route in enumerate(spec.routes)
+    )
+
+
+def _route_matcher(route: StubRoute, spec: StubSpec) -> RequestMatcher:
+    path = route.path
+    if spec.versioning is not None and spec.versioning.prefix:
+        path = f"/{spec.versioning.current}{path}"
+    return RequestMatcher(
+        method=route.method,
+        path=path,
+        query={name: regex_literal(value) for name, value in route.match_query},
+        headers={name: regex_literal(value) for name, value in route.match_headers},
+        json=route.match_json,
+    )
+
+
+def _route_response(route: StubRoute, delay: Delay | None) -> Response:
+    headers = dict(route.headers)
+    if isinstance(route.body, str) or route.body is None:
+        return Response(route.status, headers, body=route.body, delay=delay)
+    return Response(route.status, headers, json=route.body, delay=delay)
+
+
+def latency_delay(latency: StubLatency) -> Delay:
+    ms = lambda seconds: max(0, round(seconds * 1000))  # noqa: E731
+    if latency.kind == "uniform":
+        return Delay.uniform(ms(latency.a), ms(latency.b))
+    if latency.kind == "log_normal":
+        return Delay.log_normal(ms(latency.a), max(ms(latency.a), ms(latency.b)))
+    return Delay(ms(latency.a))
+
+
+# --------------------------------------------------------------------------- gatekeeping
+
+
+def auth_expectations(service: str, spec: StubSpec, secrets: Mapping[str, str]) -> tuple[Expectation, ...]:
+    auth = spec.auth
+    if auth is None:
+        return ()
+    value = auth.value.render(secrets)
+    problem = {"error": {"type": "authentication_error"}}
+    if auth.kind == "bearer":
+        name, expected, scheme = "Authorization", f"Bearer {value}", f'Bearer realm="{auth.realm}"'
+    else:
+        name, expected, scheme = auth.header or auth.query or "", value, f'ApiKey realm="{auth.realm}"'
+    where = "query" if auth.kind == "api_key" and auth.query else "headers"
+    missing = RequestMatcher(**{where: {f"!{name}": ".*"}})
+    wrong = RequestMatcher(**{where: {name: "!" + regex_literal(expected)}})
+    return (
+        Expectation(missing, Response(401, {"WWW-Authenticate": scheme},
+                                      json={"error": {**problem["error"], "message": f"missing {name}"}}),
+                    id=stub_expectation_id(service, "auth.missing"), priority=PRIORITY_AUTH_MISSING),
+        Expectation(wrong, Response(403, json={"error": {**problem["error"], "message": f"invalid {name}"}}),
+                    id=stub_expectation_id(service, "auth.wrong"), priority=PRIORITY_AUTH_WRONG),
+    )
+
+
+def version_expectations(service: str, spec: StubSpec) -> tuple[Expectation, ...]:
+    versioning = spec.versioning
+    if versioning is None:
+        return ()
+    gone_headers = {"Deprecation": "true"}
+    if versioning.sunset:
+        gone_headers["Sunset"] = versioning.sunset
+    found: list[Expectation] = []
+
+    def gone(version: str) -> Response:
+        body = versioning.gone_body if versioning.gone_body is not None else {
+            "error": {"type": "api_version_gone", "message": f"API version {version} is no longer served; "
+                                                             f"use {versioning.current}"}}
+        return (Response(versioning.gone_status, gone_headers, body=body) if isinstance(body, str)
+                else Response(versioning.gone_status, gone_headers, json=body))
+
+    def unknown(where: str) -> Response:
+        return Response(400, json={"error": {"type": "invalid_api_version",
+                                             "message": f"unknown API version in the {where}; "
+                                                        f"current is {versioning.current}"}})
+
+    for index, version in enumerate(versioning.deprecated):
+        if versioning.header:
+            found.append(Expectation(RequestMatcher(headers={versioning.header: regex_literal(version)}),
+                                     gone(version), id=stub_expectation_id(service, f"version.gone.{index}"),
+                                     priority=PRIORITY_VERSION_GONE))
+        if versioning.prefix:
+            found.append(Expectation(RequestMatcher(path=f"/{regex_literal(version)}(/.*)?"),
+                                     gone(version), id=stub_expectation_id(service, f"version.gone-path.{index}"),
+                                     priority=PRIORITY_VERSION_GONE))
+    if versioning.header:
+        # a request without the header is served the current version, as vendors pin a default
+        found.append(Expectation(RequestMatcher(headers={versioning.header: "!" + regex_literal(versioning.current)}),
+                                 unknown(f"{versioning.header} header"),
+                                 id=stub_expectation_id(service, "version.unknown"),
+                                 priority=PRIORITY_VERSION_UNKNOWN))
+    if versioning.prefix:
+        found.append(Expectation(RequestMatcher(path=f"/(?!{regex_literal(versioning.current)}(/|$))[^/]+(/.*)?"),
+                                 unknown("path"), id=stub_expectation_id(service, "version.unknown-path"),
+                                 priority=PRIORITY_VERSION_UNKNOWN))
+    return tuple(found)
+
+
+def not_found_expectation(service: str) -> Expectation:
+    return Expectation(
+        RequestMatcher(),
+        Response(404, json={"error": {"type": "invalid_request_error", "message": "Unrecognized request URL"}}),
+        id=stub_expectation_id(service, "not-found"),
+        priority=PRIORITY_NOT_FOUND,
+    )
+
+
+def compile_stub(service: str, spec: StubSpec, secrets: Mapping[str, str]) -> tuple[Expectation, ...]:
+    """Everything the stub's MockServer is loaded with (OpenAPI operations come on top of it)."""
+    return (
+        *auth_expectations(service, spec, secrets),
+        *version_expectations(service, spec),
+        *route_expectations(service, spec),
+        not_found_expectation(service),
+    )
+
+
+# --------------------------------------------------------------------------- HTTP faults
+
+
+def fault_chaos(fault: HttpErrorFault) -> Chaos:
+    retry_after = str(max(1, math.ceil(fault.retry_after))) if fault.retry_after else None
+    status, probability = (fault.rates[0] if fault.rates else (None, None))
+    if fault.outage:
+        status, probability = 503, None  # every request
+    slow = fault.slow_body
+    return Chaos(
+        error_status=status,
+        error_probability=probability,
+        retry_after=retry_after if status is not None else None,
+        drop_probability=fault.drop,
+        slow_chunk_size=slow[0] if slow else None,
+        slow_chunk_delay=Delay(max(0, round(slow[1] * 1000))) if slow else None,
+    )
+
+
+def fault_twins(fault_name: str, service: str, spec: StubSpec, fault: HttpErrorFault) -> tuple[Expectation, ...]:
+    """The stub's routes again, above them, with the fault's chaos; no time-to-live yet (the
+    switch sets it from the fault window). Same quota name: one counter with the routes."""
+    chaos = fault_chaos(fault)
+    return tuple(
+        dataclasses.replace(route, id=fault_twin_id(fault_name, service, index), priority=PRIORITY_FAULT + index,
+                            chaos=chaos)
+        for index, route in enumerate(route_expectations(service, spec))
+    )
