@@ -19,7 +19,7 @@ from envsim.engine.state import PHASE_UP
 from envsim.engine.status import StackStatus, stack_status
 from envsim.engine.teardown import RemovedCounts, reap_abandoned, remove_stack, remove_stack_images
 from envsim.errors import InputError
-from envsim.images import ensure_stack_images
+from envsim.images import MOCKSERVER_IMAGE_ENV, ensure_stack_images
 from envsim.plan.faults import FaultPlan, plan_faults
 from envsim.plan.stack import StackPlan, plan_stack
 
@@ -49,7 +49,7 @@ class Stack:
         self.keep = keep
         self._env = dict(os.environ if env is None else env)
         self.faults: dict[str, FaultPlan] = {f.name: f for f in plan_faults(handle.plan, profile)}
-        self._switch = StackFaults(client, self.faults, handle.toxiproxy_urls)
+        self._switch = StackFaults(client, self.faults, handle.toxiproxy_urls, stub_urls=handle.stub_urls)
 
     @property
     def name(self) -> str:
@@ -173,7 +173,8 @@ def up(
     client = connect()
     reap_abandoned(client, env, lambda message: progress.step("reaper", message))
     image_ids = ensure_stack_images(
-        client, loaded, plan, pull=pull, progress=progress, toxiproxy_image=env.get("ENVSIM_TOXIPROXY_IMAGE")
+        client, loaded, plan, pull=pull, progress=progress, toxiproxy_image=env.get("ENVSIM_TOXIPROXY_IMAGE"),
+        mockserver_image=env.get(MOCKSERVER_IMAGE_ENV),
     )
     handle = apply_stack(
         client, plan, image_ids, env, progress=progress, cancel=cancel, keep=keep_on_failure, final_phase=phase
