@@ -12,7 +12,8 @@ from envsim.api.loading import ScenarioLike, load_scenario
 from envsim.api.stack import Stack, attach, running, up
 from envsim.engine.apply import ApplyProgress
 from envsim.engine.docker_engine import connect
-from envsim.engine.state import PHASE_RUN
+from envsim.engine.stack_lock import stack_lock
+from envsim.engine.state import PHASE_RUN, state_root
 from envsim.errors import EnvironmentProblem, InputError
 from envsim.journal import Journal, JournalChecksError
 from envsim.plan.scenario import plan_scenario
@@ -66,12 +67,13 @@ def run(
     env = dict(os.environ if env is None else env)
     loaded = load_scenario(scenario, env=env, users=users, duration=duration)
     plan = plan_scenario(loaded, name)
-    stack = _stack_for_run(loaded, plan, name, bring_up, pull, progress, cancel, env)
-    try:
-        journal = run_scenario(stack.engine, stack.handle, loaded, plan, observer)
-    finally:
-        if not stack.keep and not keep:
-            stack.down()
+    with stack_lock(state_root(env), plan.stack.stack, "run"):  # no other command changes it meanwhile
+        stack = _stack_for_run(loaded, plan, name, bring_up, pull, progress, cancel, env)
+        try:
+            journal = run_scenario(stack.engine, stack.handle, loaded, plan, observer)
+        finally:
+            if not stack.keep and not keep:
+                stack.down()
     verdict = judge_journal(journal)
     if not write:
         return RunResult(journal, verdict, None, ())

@@ -15,7 +15,8 @@ from envsim.engine.apply import ApplyProgress, StackHandle, apply_stack, check_s
 from envsim.engine.attach import attach_stack, is_running
 from envsim.engine.docker_engine import connect, stack_profile, stack_profiles, stacks_in_engine
 from envsim.engine.fault_switch import StackFaults
-from envsim.engine.state import PHASE_UP
+from envsim.engine.stack_lock import stack_lock
+from envsim.engine.state import PHASE_UP, state_root
 from envsim.engine.status import StackStatus, stack_status
 from envsim.engine.teardown import RemovedCounts, reap_abandoned, remove_stack, remove_stack_images
 from envsim.errors import InputError
@@ -107,16 +108,19 @@ class Stack:
 
     def apply_fault(self, name: str) -> FaultPlan:
         self._known_fault(name)
-        self._switch.apply(name)
+        with self._locked("fault apply"):
+            self._switch.apply(name)
         return self.faults[name]
 
     def clear_fault(self, name: str | None = None) -> None:
         """Clear fault `name`, or every fault when no name is given."""
-        if name is None:
-            self._switch.clear_all()
-            return
-        self._known_fault(name)
-        self._switch.clear(name)
+        if name is not None:
+            self._known_fault(name)
+        with self._locked("fault clear"):
+            if name is None:
+                self._switch.clear_all()
+            else:
+                self._switch.clear(name)
 
     def active_faults(self) -> list[str]:
         return self._switch.active()
@@ -124,12 +128,14 @@ class Stack:
     @contextlib.contextmanager
     def fault(self, name: str) -> Iterator[FaultPlan]:
         """Apply failure mode `name` for the `with` block; it is reverted on every exit."""
-        self._known_fault(name)
+        self.apply_fault(name)
         try:
-            self._switch.apply(name)
             yield self.faults[name]
         finally:
-            self._switch.clear(name)
+            self.clear_fault(name)
+
+    def _locked(self, command: str):
+        return stack_lock(state_root(self._env), self.name, command)
 
     def _known_fault(self, name: str) -> None:
         if name not in self.faults:
@@ -171,14 +177,15 @@ def up(
     check_startable(plan)
     progress = progress or ApplyProgress()
     client = connect()
-    reap_abandoned(client, env, lambda message: progress.step("reaper", message))
-    image_ids = ensure_stack_images(
-        client, loaded, plan, pull=pull, progress=progress, toxiproxy_image=env.get("ENVSIM_TOXIPROXY_IMAGE"),
-        mockserver_image=env.get(MOCKSERVER_IMAGE_ENV),
-    )
-    handle = apply_stack(
-        client, plan, image_ids, env, progress=progress, cancel=cancel, keep=keep_on_failure, final_phase=phase
-    )
+    with stack_lock(state_root(env), plan.stack, "up"):
+        reap_abandoned(client, env, lambda message: progress.step("reaper", message))
+        image_ids = ensure_stack_images(
+            client, loaded, plan, pull=pull, progress=progress, toxiproxy_image=env.get("ENVSIM_TOXIPROXY_IMAGE"),
+            mockserver_image=env.get(MOCKSERVER_IMAGE_ENV),
+        )
+        handle = apply_stack(
+            client, plan, image_ids, env, progress=progress, cancel=cancel, keep=keep_on_failure, final_phase=phase
+        )
     return Stack(client, handle, loaded, keep=keep, env=env)
 
 
@@ -272,6 +279,7 @@ def down(
     client = client or connect()
     if reap:
         reap_abandoned(client, env, on_reap or (lambda message: None))
-    counts = remove_stack(client, name, env)
-    removed_images = remove_stack_images(client, name) if images else 0
+    with stack_lock(state_root(env), name, "down"):
+        counts = remove_stack(client, name, env)
+        removed_images = remove_stack_images(client, name) if images else 0
     return counts, removed_images
