@@ -15,6 +15,7 @@ from envsim.plan.faults import FaultPlan
 from envsim.plan.scenario import ScenarioPlan
 from envsim.plan.seed import SeedPlan
 from envsim.plan.stack import PortBinding, StackPlan
+from envsim.plan.stubs import describe_stub
 from envsim.units import format_duration, format_size
 
 
@@ -166,8 +167,11 @@ def stack_to_text(plan: StackPlan, faults: tuple[FaultPlan, ...] = (), root: Pat
             lines.append(f"  image    {c.image} (built from {_relative(c.build.context, root)})")
         elif c.image:
             lines.append(f"  image    {c.image}")
+        elif c.stub is not None:
+            lines.append("  image    MockServer 7.6 (a stub)")
+            lines.extend(f"  stub     {line}" for line in describe_stub(c.stub))
         else:
-            lines.append("  image    (a stub: served by the stub engine)")
+            lines.append("  image    (none)")
         if c.command is not None:
             lines.append(f"  command  {json.dumps(list(c.command))}")
         for name, value in c.env:

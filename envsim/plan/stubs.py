@@ -189,6 +189,33 @@ def compile_stub(service: str, spec: StubSpec, secrets: Mapping[str, str]) -> tu
     )
 
 
+def describe_stub(spec: StubSpec) -> list[str]:
+    """What the stub serves, for `envsim plan` (secrets as <secret:NAME>)."""
+    lines = [f"{route.method} {route.path} -> {route.status}" for route in spec.routes]
+    if spec.openapi is not None:
+        lines.append(f"openapi {spec.openapi.name}: each operation's example")
+    if spec.auth is not None:
+        where = "Authorization: Bearer" if spec.auth.kind == "bearer" else \
+            f"{'header ' + spec.auth.header if spec.auth.header else 'query ' + str(spec.auth.query)}:"
+        lines.append(f"auth {where} {spec.auth.value.redacted()} (missing 401, wrong 403)")
+    if spec.versioning is not None:
+        versioning = spec.versioning
+        carried = " and ".join(([f"header {versioning.header}"] if versioning.header else [])
+                               + (["path prefix"] if versioning.prefix else []))
+        gone = f", deprecated {', '.join(versioning.deprecated)} -> {versioning.gone_status}" \
+            if versioning.deprecated else ""
+        lines.append(f"version by {carried}: current {versioning.current}{gone}, unknown -> 400")
+    if spec.rate_limit is not None:
+        lines.append(f"quota {spec.rate_limit.requests} requests per {spec.rate_limit.per:g}s, then 429")
+    if spec.latency is not None:
+        latency = spec.latency
+        lines.append({"fixed": f"latency {latency.a * 1000:g}ms",
+                      "uniform": f"latency {latency.a * 1000:g}..{latency.b * 1000:g}ms",
+                      "log_normal": f"latency log-normal p50 {latency.a * 1000:g}ms p99 {latency.b * 1000:g}ms"}
+                     [latency.kind])
+    return lines
+
+
 # --------------------------------------------------------------------------- HTTP faults
 
 

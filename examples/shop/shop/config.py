@@ -22,6 +22,11 @@ class Settings:
     cache_timeout: float = 0.5  # seconds, connect and per command
     cache_ttl: int = 5  # seconds a product list stays cached
     cache_retry_after: float = 1.0  # after a cache failure, skip the cache this long
+    # the payments provider (POST /orders/pay); unset: that endpoint answers 503
+    payments_url: str = ""
+    payments_token: str = ""
+    payments_token_file: str = ""  # preferred when present: re-read on every call
+    payments_api_version: str = "2024-06"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -41,4 +46,8 @@ class Settings:
             cache_timeout=float(env.get("CACHE_TIMEOUT", "0.5")),
             cache_ttl=int(env.get("CACHE_TTL", "5")),
             cache_retry_after=float(env.get("CACHE_RETRY_AFTER", "1")),
+            payments_url=env.get("PAYMENTS_URL", ""),
+            payments_token=env.get("PAYMENTS_TOKEN", ""),
+            payments_token_file=env.get("PAYMENTS_TOKEN_FILE", ""),
+            payments_api_version=env.get("PAYMENTS_API_VERSION", "2024-06"),
         )

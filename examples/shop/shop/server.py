@@ -13,6 +13,7 @@ import redis
 from .cache import Cache
 from .config import Settings
 from .database import Database, DatabaseUnavailable
+from .payments import PaymentFailed, PaymentsClient
 
 log = logging.getLogger("shop")
 
@@ -27,6 +28,8 @@ class Shop:
         self.settings = settings
         self.database = database
         self.cache = cache
+        self.payments = PaymentsClient(settings.payments_url, settings.payments_token, settings.payments_token_file,
+                                       settings.payments_api_version) if settings.payments_url else None
 
     def health(self) -> tuple[int, dict]:
         report = {}
@@ -74,6 +77,21 @@ class Shop:
             return 422, {"error": f"unknown sku {sku!r}"}
         return 201, {"id": rows[0][0], "sku": sku, "qty": qty}
 
+    def pay_order(self, body: object) -> tuple[int, dict]:
+        """Place the order, then charge it; a charge that fails after retries is a 502."""
+        if self.payments is None:
+            return 503, {"error": "payments are not configured (PAYMENTS_URL)"}
+        status, order = self.place_order(body)
+        if status != 201:
+            return status, order
+        (total,), = self.database.fetch("SELECT price FROM orders WHERE id = %s", (order["id"],))
+        try:
+            charge = self.payments.charge(order["id"], round(float(total) * 100))
+        except PaymentFailed as error:
+            log.warning("payment for order %s failed: %s", order["id"], error)
+            return 502, {"error": "payment failed", "provider_status": error.status, "order": order["id"]}
+        return 201, {**order, "charge": charge.get("id"), "paid": True}
+
     def order_count(self) -> dict:
         (count,), = self.database.fetch("SELECT count(*) FROM orders")
         return {"count": count}
@@ -100,7 +118,7 @@ class ShopHandler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         path = self.path.split("?", 1)[0]
-        if path != "/orders":
+        if path not in ("/orders", "/orders/pay"):
             self._read_body()
             self._send(404, {"error": f"no route POST {path}"})
             return
@@ -110,7 +128,8 @@ class ShopHandler(BaseHTTPRequestHandler):
         except ValueError:
             self._send(400, {"error": "body is not valid JSON"})
             return
-        self._guarded(lambda: self.shop.place_order(body))
+        action = self.shop.pay_order if path == "/orders/pay" else self.shop.place_order
+        self._guarded(lambda: action(body))
 
     def _products(self, *, use_cache: bool) -> tuple[int, list, dict]:
         products, cache_status = self.shop.products(use_cache=use_cache)
