@@ -165,6 +165,7 @@ def test_chaos_expires_by_itself_after_its_time_to_live(stack, payments):
     switch = StackFaults(stack.engine, stack.faults, stack.handle.toxiproxy_urls, stub_urls=stack.handle.stub_urls)
     ttl = http_fault_ttl(0.5)
     assert 5.0 <= ttl <= 6.0
+    switch.clear_all()  # clearing what is not applied is fine, as on every exit path
     switch.apply("payments-flaky", duration=0.5)
     applied = time.monotonic()
     assert switch.active() == ["payments-flaky"]
@@ -174,6 +175,7 @@ def test_chaos_expires_by_itself_after_its_time_to_live(stack, payments):
     assert switch.active() == []
     after, counts = error_share(stack, payments, 300)
     assert after == 0.0, counts
+    switch.clear("payments-flaky")  # expired already: clearing it again is fine
 
 
 def test_tcp_faults_apply_to_a_stub_too(stack, payments):
