@@ -30,11 +30,30 @@ services:
       routes: [{method: GET, path: /ping, body: pong}]
       rate_limit: {requests: 5, per: 1m}
     publish: [http]
+  catalog:
+    stub: {port: 8081, openapi: ../apis/catalog.yaml}
+    publish: [http]
 credentials:
   payments_token: {generate: token}
 failure_modes:
   payments-flaky: {target: payments, http_errors: {503: 10%}, retry_after: 2s}
   payments-slow: {target: payments, latency: 300ms}
+"""
+
+OPENAPI = """
+openapi: 3.0.0
+info: {title: catalog, version: "1"}
+paths:
+  /items/{sku}:
+    get:
+      operationId: getItem
+      parameters: [{name: sku, in: path, required: true, schema: {type: string}}]
+      responses:
+        "200":
+          description: one item
+          content:
+            application/json:
+              example: {sku: A1, name: Anvil, price: 12.5}
 """
 
 CALLS = 1000
@@ -76,6 +95,8 @@ def stack(tmp_path_factory, docker_client):
     (repo / ".git").mkdir()
     (repo / "profiles").mkdir()
     (repo / "profiles/stubs.yaml").write_text(PROFILE)
+    (repo / "apis").mkdir()
+    (repo / "apis/catalog.yaml").write_text(OPENAPI)
     env = {"ENVSIM_STATE_DIR": str(tmp_path_factory.mktemp("state")), "PATH": "/usr/bin:/bin"}
     running = up(repo / "profiles/stubs.yaml", f"it-stubs-{uuid.uuid4().hex[:8]}", env=env)
     try:
@@ -105,6 +126,18 @@ def test_a_route_answers_through_toxiproxy_with_its_status_headers_and_body(stac
                                           '{"currency": "usd"}')
     assert status == 404 and headers["content-type"].startswith("application/json") and "error" in body
     assert payments.call("GET", "/v1/refunds", bearer(stack))[0] == 404
+
+
+def test_an_openapi_stub_serves_each_operations_example_and_404s_the_rest(stack):
+    caller = Caller(stack.endpoint("catalog"))
+    try:
+        status, headers, body = caller.call("GET", "/items/B2")
+        missing = caller.call("GET", "/orders")
+    finally:
+        caller.close()
+    assert status == 200 and headers["content-type"].startswith("application/json")
+    assert '"Anvil"' in body
+    assert missing[0] == 404 and "error" in missing[2]
 
 
 def test_missing_token_is_401_with_www_authenticate_and_a_wrong_one_403(stack, payments):
