@@ -13,7 +13,7 @@ from envsim.api.stack import Stack, attach, running, up
 from envsim.engine.apply import ApplyProgress
 from envsim.engine.docker_engine import connect
 from envsim.engine.stack_lock import stack_lock
-from envsim.engine.state import PHASE_RUN, state_root
+from envsim.engine.state import PHASE_RUN, StackState, state_root
 from envsim.errors import EnvironmentProblem, InputError
 from envsim.journal import Journal, JournalChecksError
 from envsim.plan.scenario import plan_scenario
@@ -70,7 +70,8 @@ def run(
     with stack_lock(state_root(env), plan.stack.stack, "run"):  # no other command changes it meanwhile
         stack = _stack_for_run(loaded, plan, name, bring_up, pull, progress, cancel, env)
         try:
-            journal = run_scenario(stack.engine, stack.handle, loaded, plan, observer)
+            journal = run_scenario(stack.engine, stack.handle, loaded, plan, observer,
+                                   state=StackState(state_root(env), plan.stack.stack))
         finally:
             if not stack.keep and not keep:
                 stack.down()
