@@ -44,6 +44,7 @@ _EXPORTS: dict[str, str] = {
     "console_observer": "envsim.run.progress",
     "down": "envsim.api.stack",
     "judge": "envsim.api.runs",
+    "live_schema": "envsim.api.data",
     "load_any": "envsim.api.loading",
     "load_profile": "envsim.api.loading",
     "load_scenario": "envsim.api.loading",
@@ -73,6 +74,7 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_EXPORTS))
 
 if TYPE_CHECKING:
+    from envsim.api.data import live_schema
     from envsim.api.images import PreparedImage, prepare_images
     from envsim.api.loading import ProfilePlan, load_any, load_profile, load_scenario, plan, stack_name_for
     from envsim.api.runs import RunResult, judge, read_journal, report, run

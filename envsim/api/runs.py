@@ -63,6 +63,8 @@ def run(
     False: EnvironmentProblem) and removed afterwards unless `keep`. With `write`, the journal
     and reports go to `reports_dir` (default: the scenario's `reports.dir`, else
     `reports/<scenario name>/` at the scenario's repo root; see `reports_dir_for`).
+    Setting `cancel` stops start-up, or the load at its next second (faults reverted; the
+    journal is marked interrupted).
     """
     env = dict(os.environ if env is None else env)
     loaded = load_scenario(scenario, env=env, users=users, duration=duration)
@@ -70,6 +72,8 @@ def run(
     with stack_lock(state_root(env), plan.stack.stack, "run"):  # no other command changes it meanwhile
         stack = _stack_for_run(loaded, plan, name, bring_up, pull, progress, cancel, env)
         try:
+            if cancel is not None:
+                observer = _Cancellable(observer or RunObserver(), cancel)
             journal = run_scenario(stack.engine, stack.handle, loaded, plan, observer,
                                    state=StackState(state_root(env), plan.stack.stack))
         finally:
@@ -99,6 +103,35 @@ def reports_dir_for(scenario, reports_dir: str | Path | None = None) -> Path:
     if scenario.reports_dir:
         return Path(scenario.reports_dir)
     return Path(scenario.root) / DEFAULT_REPORTS_DIR / safe_name(scenario.name)
+
+
+class _Cancellable(RunObserver):
+    """Passes the hooks on; once `cancel` is set, the next second (or the start) stops the load.
+
+    The load runner takes a KeyboardInterrupt raised in its loop as an interruption: faults
+    are reverted, Locust stopped and the journal marked interrupted, as on Ctrl-C.
+    """
+
+    def __init__(self, observer: RunObserver, cancel: threading.Event):
+        self.observer, self.cancel = observer, cancel
+
+    def _check(self) -> None:
+        if self.cancel.is_set():
+            raise KeyboardInterrupt
+
+    def on_start(self, start) -> None:
+        self.observer.on_start(start)
+        self._check()
+
+    def on_second(self, points) -> None:
+        self.observer.on_second(points)
+        self._check()
+
+    def on_fault(self, event) -> None:
+        self.observer.on_fault(event)
+
+    def on_end(self, result) -> None:
+        self.observer.on_end(result)
 
 
 def _stack_for_run(scenario, plan, name, bring_up, pull, progress, cancel, env) -> Stack:

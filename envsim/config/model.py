@@ -197,7 +197,6 @@ class Credential:
     length: int = 24
     ttl: float | None = None  # seconds; rotates, old value rejected after ttl
     value: Template | None = None  # generate == "value": taken from the environment
-    overlap: float = 0.0  # seconds a rotated-out value is still accepted by stubs
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ from envsim.journal.journal import JOURNAL_VERSION, Journal, JournalChecksError
 from envsim.journal.records import (
     ALL_ENDPOINTS,
     ContainerEvent,
-    CredentialRotation,
     FailureReason,
     FaultEvent,
     LogExcerpt,
@@ -23,7 +22,6 @@ __all__ = [
     "ALL_ENDPOINTS",
     "JOURNAL_VERSION",
     "ContainerEvent",
-    "CredentialRotation",
     "FailureReason",
     "FaultEvent",
     "Journal",

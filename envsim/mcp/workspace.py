@@ -25,9 +25,16 @@ MIN_SCRUB_LENGTH = 4  # shorter values would mangle ordinary text; envsim never 
 class Workspace:
     root: Path
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    # generated credential values of the stacks this server has touched (value -> name),
+    # redacted from every answer as a last line of defence
+    live_secrets: dict[str, str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.root = Path(self.root).resolve()
+
+    def remember_secret(self, name: str, value: str) -> None:
+        if isinstance(value, str) and len(value) >= MIN_SCRUB_LENGTH:
+            self.live_secrets[value] = name
 
     # ------------------------------------------------------------------ discovery
 
@@ -120,7 +127,7 @@ class Workspace:
 
     def scrubber(self, profiles: list[Profile] | None = None) -> "Scrubber":
         """Redacts every credential value a profile takes from the environment (`value:`)."""
-        values: dict[str, str] = {}
+        values: dict[str, str] = dict(self.live_secrets)
         for profile in profiles if profiles is not None else self._loadable_profiles():
             for credential in profile.credentials:
                 if credential.value is None or credential.value.secrets:

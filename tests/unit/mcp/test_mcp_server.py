@@ -11,7 +11,7 @@ import anyio
 import pytest
 from mcp import Client
 
-from envsim.mcp.server import ASPECTS, build_server
+from envsim.mcp.server import ACTING_TOOLS, ASPECTS, build_server
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -44,8 +44,9 @@ def test_lists_the_read_only_tools_and_every_profile_aspect(app_repo):
         return await client.list_tools(), await client.list_resources()
 
     tools, resources = session(app_repo, calls=calls)
-    assert sorted(t.name for t in tools.tools) == ["describe_environment", "plan", "validate"]
-    assert all(t.annotations.read_only_hint for t in tools.tools)
+    read_only = ["describe_environment", "plan", "validate"]
+    assert sorted(t.name for t in tools.tools) == sorted(read_only + ACTING_TOOLS)
+    assert all(t.annotations.read_only_hint for t in tools.tools if t.name in read_only)
     uris = {str(r.uri) for r in resources.resources}
     assert {"envsim://environment", "envsim://scenarios"} <= uris
     for profile in ("base", "prod-like"):
