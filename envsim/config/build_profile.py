@@ -194,7 +194,8 @@ def _stub_latency(latency) -> StubLatency:
 def _credential(name: str, spec: dict) -> Credential:
     if "value" in spec:
         return Credential(name=name, generate="value", value=as_template(spec["value"]))
-    return Credential(name=name, generate=spec["generate"], length=spec.get("length", 24), ttl=seconds(spec.get("ttl")))
+    return Credential(name=name, generate=spec["generate"], length=spec.get("length", 24), ttl=seconds(spec.get("ttl")),
+                      overlap=seconds(spec.get("overlap")) or 0.0)
 
 
 # failure-mode keys MockServer applies on a stub (the rest are Toxiproxy or container faults)

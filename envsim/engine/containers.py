@@ -59,6 +59,21 @@ def _secret_archive(files: tuple[tuple[str, str], ...], secrets: Mapping[str, st
     return buffer.getvalue()
 
 
+def rewrite_secret_files(client: "docker.DockerClient", container_name: str, files: tuple[tuple[str, str], ...],
+                         secrets: Mapping[str, str]) -> None:
+    """Write the current value of each secret file into a running container (a rotation); the
+    path stays where the app reads it. The engine's error never quotes the archive."""
+    from docker.errors import APIError, NotFound
+
+    try:
+        client.api.put_archive(container_name, "/", _secret_archive(files, secrets))
+    except NotFound:
+        raise EnvironmentProblem(f"container {container_name} is gone: cannot rewrite its secret files") from None
+    except APIError as error:
+        raise EnvironmentProblem(f"container {container_name}: the engine refused the secret files: "
+                                 f"{error.explanation or error.status_code}") from None
+
+
 def _memory_and_cpus(container: ContainerPlan) -> dict[str, object]:
     options: dict[str, object] = {}
     if container.memory:

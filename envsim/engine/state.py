@@ -90,6 +90,14 @@ class StackState:
             _private_write(self.secrets_file, json.dumps(values, sort_keys=True))
         return values
 
+    def set_secret(self, name: str, value: str) -> None:
+        """Replace one secret's value (a rotation); the file stays 0600."""
+        values: dict[str, str] = {}
+        if self.secrets_file.exists():
+            values = json.loads(self.secrets_file.read_text(encoding="utf-8"))
+        values[name] = value
+        _private_write(self.secrets_file, json.dumps(values, sort_keys=True))
+
     def set_owner(self, phase: str) -> None:
         _private_write(self.owner_file, json.dumps({"phase": phase, "pid": os.getpid(), "since": time.time()}))
 

@@ -13,7 +13,7 @@ from typing import Mapping
 from envsim.config.model import StubSpec
 from envsim.engine.mockserver_client import MockServerClient, MockServerError
 from envsim.errors import EnvironmentProblem
-from envsim.plan.stubs import compile_stub
+from envsim.plan.stubs import auth_expectations, compile_stub
 
 READY_TIMEOUT = 90.0  # a JVM on a loaded 2-core machine
 
@@ -52,3 +52,18 @@ def load_stub(url: str, service: str, spec: StubSpec, secrets: Mapping[str, str]
     except OSError as error:
         raise EnvironmentProblem(f"stub {service}: cannot read its OpenAPI document: {error}") from None
     return len(expectations) + len(operations)
+
+
+def reload_auth(url: str, service: str, spec: StubSpec, secrets: Mapping[str, str],
+                previous: Mapping[str, str] | None = None, expired: Mapping[str, str] | None = None) -> None:
+    """Replace a running stub's 401/403 expectations (same ids) after a credential rotated:
+    the current value is accepted, the previous one too while `previous` is given, and the
+    one rendered from `expired` gets 401 invalid_token."""
+    expectations = auth_expectations(service, spec, secrets, previous, expired)
+    if not expectations:
+        return
+    try:
+        MockServerClient(url, timeout=10.0).upsert(*expectations)
+    except MockServerError as error:
+        raise EnvironmentProblem(f"stub {service}: MockServer refused its new credential "
+                                 f"({error.method} {error.path} answered {error.status})") from None

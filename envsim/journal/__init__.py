@@ -10,6 +10,7 @@ from envsim.journal.journal import JOURNAL_VERSION, Journal, JournalChecksError
 from envsim.journal.records import (
     ALL_ENDPOINTS,
     ContainerEvent,
+    CredentialRotation,
     FailureReason,
     FaultEvent,
     LogExcerpt,
@@ -22,6 +23,7 @@ __all__ = [
     "ALL_ENDPOINTS",
     "JOURNAL_VERSION",
     "ContainerEvent",
+    "CredentialRotation",
     "FailureReason",
     "FaultEvent",
     "Journal",

@@ -22,6 +22,7 @@ from envsim.fileio import write_atomic
 from envsim.journal.checks import checks_from_dicts, checks_to_dicts, default_label
 from envsim.journal.records import (
     ContainerEvent,
+    CredentialRotation,
     FailureReason,
     FaultEvent,
     LogExcerpt,
@@ -56,6 +57,7 @@ class Journal:
     probes: tuple[ProbeResult, ...] = ()
     container_events: tuple[ContainerEvent, ...] = ()
     logs: tuple[LogExcerpt, ...] = ()
+    rotations: tuple[CredentialRotation, ...] = ()  # credentials rotated by their ttl
     interrupted: bool = False
     error: str | None = None
     version: int = JOURNAL_VERSION
@@ -70,7 +72,7 @@ class Journal:
     def to_dict(self) -> dict[str, Any]:
         data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["checks"] = list(checks_to_dicts(self.checks))
-        for name in ("planned_timeline", "series", "faults", "probes", "container_events", "logs"):
+        for name in ("planned_timeline", "series", "faults", "probes", "container_events", "logs", "rotations"):
             data[name] = [asdict(record) for record in data[name]]
         return data
 
@@ -106,6 +108,7 @@ class Journal:
                 "probes": tuple(ProbeResult(**p) for p in data.get("probes", ())),
                 "container_events": tuple(ContainerEvent(**e) for e in data.get("container_events", ())),
                 "logs": tuple(LogExcerpt(**{**e, "lines": tuple(e["lines"])}) for e in data.get("logs", ())),
+                "rotations": tuple(CredentialRotation(**r) for r in data.get("rotations", ())),
             }
         )
 

@@ -74,6 +74,22 @@ class ProbeResult:
 
 
 @dataclass(frozen=True)
+class CredentialRotation:
+    """A credential rotated during the run (its ttl): never its value."""
+
+    t: float  # seconds from load start when the new value was in place everywhere
+    credential: str
+    stubs: tuple[str, ...] = ()  # stub services that accept the new value
+    files: tuple[str, ...] = ()  # "container:path" secret files rewritten
+    retired: float | None = None  # when the previous value stopped being accepted (after overlap)
+    detail: str = ""  # what failed, if anything
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "stubs", tuple(self.stubs))
+        object.__setattr__(self, "files", tuple(self.files))
+
+
+@dataclass(frozen=True)
 class ContainerEvent:
     t: float
     service: str

@@ -5,7 +5,7 @@ only ever go into the expectations sent to the stub's own MockServer; nothing he
 plan, so `envsim plan` still shows `<secret:NAME>`.
 
 Priorities decide which expectation answers; MockServer picks the highest that matches:
-  missing credential 401 > wrong credential 403 > deprecated version 410 > unknown version 400
+  missing credential 401 > expired (rotated-out) credential 401 > wrong credential 403 > deprecated version 410 > unknown version 400
   > HTTP fault twins > routes (first declared first) > OpenAPI operations (0) > 404 catch-all.
 So a fault never hides an auth or version error, as with the real vendor's gateway.
 """
@@ -27,6 +27,7 @@ STUB_SERVER_ENV = {"MOCKSERVER_ATTEMPT_TO_PROXY_IF_NO_MATCHING_EXPECTATION": "fa
                    "MOCKSERVER_LOG_LEVEL": "WARN"}
 
 PRIORITY_AUTH_MISSING = 1000
+PRIORITY_AUTH_EXPIRED = 950  # a rotated-out credential: 401 invalid_token
 PRIORITY_AUTH_WRONG = 900
 PRIORITY_VERSION_GONE = 800
 PRIORITY_VERSION_UNKNOWN = 700
@@ -105,20 +106,41 @@ def latency_delay(latency: StubLatency) -> Delay:
 # --------------------------------------------------------------------------- gatekeeping
 
 
-def auth_expectations(service: str, spec: StubSpec, secrets: Mapping[str, str]) -> tuple[Expectation, ...]:
+def auth_expectations(service: str, spec: StubSpec, secrets: Mapping[str, str],
+                      previous: Mapping[str, str] | None = None,
+                      expired: Mapping[str, str] | None = None) -> tuple[Expectation, ...]:
+    """401/403 for a missing/wrong credential. With `previous` (the secrets before a rotation,
+    during its overlap) the credential rendered from either is accepted; the one rendered from
+    `expired` (rotated out) gets 401 invalid_token, as a provider answers an expired token."""
     auth = spec.auth
     if auth is None:
         return ()
-    value = auth.value.render(secrets)
+    values = [auth.value.render(secrets)]
+    if previous is not None and auth.value.render(previous) != values[0]:
+        values.append(auth.value.render(previous))
+    stale = auth.value.render(expired) if expired is not None else None
+    if stale in values:
+        stale = None
     problem = {"error": {"type": "authentication_error"}}
     if auth.kind == "bearer":
-        name, expected, scheme = "Authorization", f"Bearer {value}", f'Bearer realm="{auth.realm}"'
+        name, scheme = "Authorization", f'Bearer realm="{auth.realm}"'
+        accepted = [f"Bearer {value}" for value in values]
     else:
-        name, expected, scheme = auth.header or auth.query or "", value, f'ApiKey realm="{auth.realm}"'
+        name, scheme = auth.header or auth.query or "", f'ApiKey realm="{auth.realm}"'
+        accepted = values
     where = "query" if auth.kind == "api_key" and auth.query else "headers"
     missing = RequestMatcher(**{where: {f"!{name}": ".*"}})
-    wrong = RequestMatcher(**{where: {name: "!" + regex_literal(expected)}})
+    expected = "|".join(regex_literal(value) for value in accepted)
+    wrong = RequestMatcher(**{where: {name: "!" + (expected if len(accepted) == 1 else f"({expected})")}})
+    gatekeepers = () if stale is None else (
+        Expectation(RequestMatcher(**{where: {name: regex_literal(f"Bearer {stale}" if auth.kind == "bearer" else stale)}}),
+                    Response(401, {"WWW-Authenticate": f'{scheme}, error="invalid_token", '
+                                                       f'error_description="The credential expired"'},
+                             json={"error": {**problem["error"], "code": "expired", "message": f"expired {name}"}}),
+                    id=stub_expectation_id(service, "auth.expired"), priority=PRIORITY_AUTH_EXPIRED),
+    )
     return (
+        *gatekeepers,
         Expectation(missing, Response(401, {"WWW-Authenticate": scheme},
                                       json={"error": {**problem["error"], "message": f"missing {name}"}}),
                     id=stub_expectation_id(service, "auth.missing"), priority=PRIORITY_AUTH_MISSING),

@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, MutableMapping
 
 from envsim import __version__
 from envsim.config.model import Scenario
@@ -22,7 +22,9 @@ from envsim.engine.container_facts import ContainerFacts, container_facts
 from envsim.engine.fault_switch import StackFaults
 from envsim.engine.probes import run_probes
 from envsim.engine.proxies import toxiproxy_version
-from envsim.journal import Journal, ProbeResult
+from envsim.engine.rotation import CredentialRotator, Rotated
+from envsim.engine.state import StackState
+from envsim.journal import CredentialRotation, Journal, ProbeResult
 from envsim.plan.scenario import ScenarioPlan
 from envsim.run.load_result import LoadResult
 from envsim.run.load_runner import run_load
@@ -58,6 +60,7 @@ def run_scenario(
     scenario: Scenario,
     plan: ScenarioPlan,
     observer: RunObserver | None = None,
+    state: StackState | None = None,
 ) -> Journal:
     """Drive the scenario's load and timeline against `stack` and return the run's journal."""
     # HTTP faults expire by themselves a little after their longest planned window
@@ -67,16 +70,35 @@ def run_scenario(
     switch = StackFaults(client, {f.name: f for f in plan.faults}, stack.toxiproxy_urls,
                          stub_urls=stack.stub_urls, windows=windows)
     run_id = new_run_id()
+    # credentials with a ttl rotate beside the fault scheduler, from the start of the load
+    live = stack.secrets if isinstance(stack.secrets, MutableMapping) else dict(stack.secrets)
+    rotator = CredentialRotator(client, plan.stack, stack.stub_urls, live, state)
+    rotated: tuple[Rotated, ...] = ()
     try:
         switch.clear_all()  # a fault left by an earlier ad-hoc `envsim fault apply` would skew the baseline
-        result = run_load(
-            plan.load, stack.entry_url(plan.entry_point.name), plan.timeline, switch, observer, stack.secrets
-        )
+        rotator.start()
+        try:
+            result = run_load(
+                plan.load, stack.entry_url(plan.entry_point.name), plan.timeline, switch, observer, stack.secrets
+            )
+        finally:
+            rotated = rotator.stop()
         switch.clear_all()
         after = measure_after_load(client, stack, scenario, result)
     finally:
         switch.clear_all()
-    return build_journal(run_id, scenario, plan, result, after)
+    return build_journal(run_id, scenario, plan, result, after, rotations_of(rotated, result.started_at))
+
+
+def rotations_of(rotated: tuple[Rotated, ...], started_at: str) -> tuple[CredentialRotation, ...]:
+    """The rotator's wall-clock record as seconds from load start (names only, never values)."""
+    start = datetime.fromisoformat(started_at).timestamp()
+    return tuple(
+        CredentialRotation(t=round(r.at - start, 3), credential=r.credential, stubs=r.stubs, files=r.files,
+                           retired=None if r.retired_at is None else round(r.retired_at - start, 3),
+                           detail="; ".join(r.problems)[:500])
+        for r in rotated
+    )
 
 
 def measure_after_load(
@@ -90,7 +112,8 @@ def measure_after_load(
     return AfterLoad(probes, facts, toxiproxy_version(stack.toxiproxy_urls))
 
 
-def build_journal(run_id: str, scenario: Scenario, plan: ScenarioPlan, result: LoadResult, after: AfterLoad) -> Journal:
+def build_journal(run_id: str, scenario: Scenario, plan: ScenarioPlan, result: LoadResult, after: AfterLoad,
+                  rotations: tuple[CredentialRotation, ...] = ()) -> Journal:
     return Journal(
         run_id=run_id,
         started_at=result.started_at,
@@ -116,8 +139,9 @@ def build_journal(run_id: str, scenario: Scenario, plan: ScenarioPlan, result: L
         probes=after.probes,
         container_events=after.containers.events,
         logs=after.containers.logs,
+        rotations=rotations,
         interrupted=result.interrupted,
         error=result.error,
         # lets checks name an endpoint either way: task name or "METHOD /path"
-        extra={"endpoints": {t.name: f"{t.method} {t.path}" for t in scenario.load.requests}},
+        extra={"endpoints": {t.name: f"{t.method} {t.path}" for t in scenario.load.tasks}},
     )

@@ -26,6 +26,7 @@ class Settings:
     payments_url: str = ""
     payments_token: str = ""
     payments_token_file: str = ""  # preferred when present: re-read on every call
+    payments_token_cache: bool = False  # PAYMENTS_TOKEN_CACHE=1: read the token file once at start-up
     payments_api_version: str = "2024-06"
 
     @classmethod
@@ -49,5 +50,6 @@ class Settings:
             payments_url=env.get("PAYMENTS_URL", ""),
             payments_token=env.get("PAYMENTS_TOKEN", ""),
             payments_token_file=env.get("PAYMENTS_TOKEN_FILE", ""),
+            payments_token_cache=env.get("PAYMENTS_TOKEN_CACHE", "").lower() in ("1", "true", "yes"),
             payments_api_version=env.get("PAYMENTS_API_VERSION", "2024-06"),
         )

@@ -2,6 +2,7 @@
 
 The token is read from the secret file on every call when the deployment mounts one (a
 rotated token is picked up at once), else from the environment as it was at start-up.
+PAYMENTS_TOKEN_CACHE=1 reads the file once at start-up instead: the bug token rotation exposes.
 Throttling (429) and unavailability (503) are retried with backoff, honouring Retry-After,
 with the order id as the idempotency key so a retry never charges twice.
 """
@@ -31,6 +32,14 @@ class PaymentsClient:
     timeout: float = 3.0
     attempts: int = 3
     max_backoff: float = 2.0  # seconds: the longest wait between attempts, whatever Retry-After says
+    # the buggy variant (PAYMENTS_TOKEN_CACHE=1): the file is read once, here, and never again,
+    # so a rotated token is never seen and every call after the rotation gets 401
+    cache_token: bool = False
+
+    def __post_init__(self) -> None:
+        if self.cache_token and self.token_file and Path(self.token_file).is_file():
+            object.__setattr__(self, "token", Path(self.token_file).read_text(encoding="utf-8").strip())
+            object.__setattr__(self, "token_file", "")
 
     def current_token(self) -> str:
         if self.token_file and Path(self.token_file).is_file():

@@ -29,7 +29,8 @@ class Shop:
         self.database = database
         self.cache = cache
         self.payments = PaymentsClient(settings.payments_url, settings.payments_token, settings.payments_token_file,
-                                       settings.payments_api_version) if settings.payments_url else None
+                                       settings.payments_api_version, cache_token=settings.payments_token_cache) \
+            if settings.payments_url else None
 
     def health(self) -> tuple[int, dict]:
         report = {}

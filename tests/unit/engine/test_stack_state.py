@@ -52,3 +52,15 @@ def test_only_recorded_unfinished_stacks_of_dead_processes_are_abandoned(tmp_pat
     assert not state.is_abandoned()
     _owner(state, PHASE_UP, dead_pid())
     assert not state.is_abandoned()  # a finished `up` outlives its process by design
+
+
+def test_a_rotated_secret_replaces_its_value_and_the_file_stays_private(tmp_path):
+    from envsim.config.model import Credential
+    from envsim.engine.state import StackState
+
+    state = StackState(tmp_path, "s")
+    first = state.secrets((Credential("token", "token", ttl=5.0), Credential("db", "password")))
+    state.set_secret("token", "rotated-value")
+    again = state.secrets((Credential("token", "token", ttl=5.0), Credential("db", "password")))
+    assert again == {**first, "token": "rotated-value"}
+    assert state.secrets_file.stat().st_mode & 0o777 == 0o600

@@ -144,3 +144,19 @@ def test_a_stub_service_is_planned_as_mockserver_behind_toxiproxy_and_faults_car
     assert fault.stub_containers == (container.name,) and len(fault.stub_twins) == 2
     # plans hold templates, never values: the token is only rendered when the stub is loaded
     assert container.stub.auth.value.redacted() == "<secret:payments_token>"
+
+
+def test_after_a_rotation_the_overlap_accepts_both_values_and_an_expired_one_gets_401_invalid_token():
+    from envsim.plan.stubs import PRIORITY_AUTH_EXPIRED, PRIORITY_AUTH_WRONG, auth_expectations
+
+    during = by_id(auth_expectations("payments", SPEC, {"payments_token": "new"}, previous={"payments_token": "old"}))
+    assert during["envsim.stub.payments.auth.wrong"]["httpRequest"]["headers"] == {
+        "Authorization": ["!(Bearer new|Bearer old)"]}
+    assert "envsim.stub.payments.auth.expired" not in during
+    after = by_id(auth_expectations("payments", SPEC, {"payments_token": "new"}, expired={"payments_token": "o.d"}))
+    expired = after["envsim.stub.payments.auth.expired"]
+    assert expired["httpRequest"]["headers"] == {"Authorization": ["Bearer o\\.d"]}
+    assert expired["httpResponse"]["statusCode"] == 401
+    assert 'error="invalid_token"' in expired["httpResponse"]["headers"]["WWW-Authenticate"][0]
+    assert expired["priority"] == PRIORITY_AUTH_EXPIRED > PRIORITY_AUTH_WRONG
+    assert after["envsim.stub.payments.auth.wrong"]["httpRequest"]["headers"] == {"Authorization": ["!Bearer new"]}
