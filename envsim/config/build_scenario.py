@@ -8,22 +8,25 @@ from pathlib import Path
 from typing import Any
 
 from envsim.config.build_profile import seconds
-from envsim.config.interpolate import as_template
+from envsim.config.interpolate import SecretText, as_template
 from envsim.config.model import (
     CommandInvariant,
     HttpInvariant,
     LoadSpec,
     LoadStage,
     LoadTask,
+    LoadVar,
     MetricCheck,
     Profile,
     RecoveryCheck,
     RedisInvariant,
     Scenario,
     SqlInvariant,
+    Template,
     TimelineEntry,
 )
 from envsim.config.check_text import COMPARATORS, LATENCY_METRICS, check_label
+from envsim.config.refs_flows import read_csv
 from envsim.config.refs_scenario import load_duration, resolve_endpoint, task_index
 from envsim.config.yamlload import YamlDoc
 from envsim.units import parse_percent
@@ -67,12 +70,13 @@ def _load(doc: YamlDoc, load: dict, profile: Profile) -> LoadSpec:
         target=target,
         target_port=target_port,
         stages=stages,
-        tasks=tuple(_task(t) for t in load.get("tasks", ())),
+        tasks=tuple(_task(doc, t, ("load", "tasks", i)) for i, t in enumerate(load.get("tasks", ()))),
         locustfile=(doc.source_of(("load", "locustfile")).parent / load["locustfile"]).resolve()
         if "locustfile" in load else None,
         wait=(seconds(low, 0.0), seconds(high, 0.0)),
         workers=load.get("workers", 0),
         timeout=seconds(load.get("timeout"), LoadSpec.timeout),
+        vars=_vars(doc, load.get("vars", {}), ("load", "vars")),
     )
 
 
@@ -84,19 +88,70 @@ def _target(written: str | None, profile: Profile) -> tuple[str | None, str | No
     return name, port or profile.service(name).publish[0][0]
 
 
-def _task(spec: dict) -> LoadTask:
-    method, path = spec["request"].split(None, 1)
+def _task(doc: YamlDoc, spec: dict, where: tuple) -> LoadTask:
+    if "steps" in spec:
+        return LoadTask(name=spec["name"], method="", path="", weight=spec.get("weight", 1),
+                        vars=_vars(doc, spec.get("vars", {}), where + ("vars",)),
+                        steps=tuple(_task(doc, step, where + ("steps", i)) for i, step in enumerate(spec["steps"])))
+    method, path, path_template = split_request(spec["request"])
     expect = spec.get("expect", [])
+    templates: list[tuple[tuple[str | int, ...], Template]] = []
     return LoadTask(
         name=spec["name"],
         method=method,
-        path=path.strip(),
+        path=path,
         weight=spec.get("weight", 1),
-        json=spec.get("json"),
+        json=_plain_json(spec.get("json"), (), templates),
         headers=tuple((key, as_template(value)) for key, value in spec.get("headers", {}).items()),
         expect_status=tuple(expect) if isinstance(expect, list) else (expect,),
         timeout=seconds(spec.get("timeout")),
+        path_template=path_template,
+        json_templates=tuple(templates),
+        vars=_vars(doc, spec.get("vars", {}), where + ("vars",)),
+        capture=tuple((name, source) for name, source in spec.get("capture", {}).items()),
     )
+
+
+def split_request(request: str) -> tuple[str, str, Template | None]:
+    """"GET /items/${var.id}" -> method, the path as written, and its template when it uses variables."""
+    method, path = request.split(None, 1)
+    template = as_template(request)
+    if not template.vars:
+        return method, path.strip(), None
+    first, *rest = template.parts  # the schema's pattern puts the method and the path's start first
+    assert isinstance(first, str)
+    return method, path.strip(), Template((first.split(None, 1)[1].lstrip(), *rest))
+
+
+def _plain_json(value: object, where: tuple, templates: list) -> object:
+    """The body as written (variables shown as `${var.NAME}`); strings using variables noted."""
+    if isinstance(value, dict):
+        return {k: _plain_json(v, where + (k,), templates) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain_json(v, where + (i,), templates) for i, v in enumerate(value)]
+    if isinstance(value, SecretText):
+        templates.append((where, value.template))
+        return str(value)
+    return value
+
+
+def _vars(doc: YamlDoc, written: dict, where: tuple) -> tuple[LoadVar, ...]:
+    built = []
+    for name, spec in written.items():
+        (kind, value), = spec.items()
+        if kind == "csv":
+            path = (doc.source_of(where + (name, "csv")).parent / value).resolve()
+            columns, rows = read_csv(path)
+            built.append(LoadVar(name, "csv", (columns, rows), path))
+        elif kind == "counter":
+            built.append(LoadVar(name, "counter", (int(value),)))
+        elif kind == "int":
+            built.append(LoadVar(name, "int", (int(value[0]), int(value[1]))))
+        elif kind == "choice":
+            built.append(LoadVar(name, "choice", tuple(value)))
+        else:
+            built.append(LoadVar(name, "uuid"))
+    return tuple(built)
 
 
 def _comparator(check: dict) -> str:

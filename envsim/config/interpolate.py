@@ -11,13 +11,14 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping
 
-from envsim.config.model import SecretRef, Template
+from envsim.config.model import SecretRef, Template, VarRef
 from envsim.config.schema_check import did_you_mean
 from envsim.config.yamlload import TreePath, YamlDoc
 from envsim.errors import Problem
 
 _TOKEN = re.compile(r"\$\$|\$\{([^}]*)(\}?)")
 _SECRET = re.compile(r"^secret\.([A-Za-z_][A-Za-z0-9_-]*)$")
+_VAR = re.compile(r"^var\.([A-Za-z_][A-Za-z0-9_]*)$")
 _ENV = re.compile(r"^env\.([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?$", re.DOTALL)
 
 # Where a secret may appear: only where a container or a request needs the value.
@@ -26,11 +27,23 @@ SECRET_PLACES: tuple[tuple[str, ...], ...] = (
     ("services", "*", "stub", "auth", "bearer"),
     ("services", "*", "stub", "auth", "api_key", "value"),
     ("load", "tasks", "*", "headers", "*"),
+    ("load", "tasks", "*", "steps", "*", "headers", "*"),
+)
+
+# Where a load variable may appear: a request's line, headers and JSON body (any depth).
+VAR_PLACES: tuple[tuple[str, ...], ...] = (
+    ("load", "tasks", "*", "request"),
+    ("load", "tasks", "*", "headers", "*"),
+    ("load", "tasks", "*", "json", "**"),
+    ("load", "tasks", "*", "steps", "*", "request"),
+    ("load", "tasks", "*", "steps", "*", "headers", "*"),
+    ("load", "tasks", "*", "steps", "*", "json", "**"),
 )
 
 
 class SecretText(str):
-    """A string value that mentions secrets; its text is the redacted form."""
+    """A string value that mentions secrets or load variables; its text is the redacted form
+    (variables shown as written, `${var.NAME}`)."""
 
     template: Template
 
@@ -49,8 +62,16 @@ def as_template(value: Any) -> Template:
 
 
 def _secret_allowed(path: TreePath) -> bool:
-    for place in SECRET_PLACES:
-        if len(place) == len(path) and all(p == "*" or p == q for p, q in zip(place, path)):
+    return _matches(SECRET_PLACES, path)
+
+
+def _matches(places: tuple[tuple[str, ...], ...], path: TreePath) -> bool:
+    for place in places:
+        if place[-1] == "**":
+            head = place[:-1]
+            if len(path) >= len(head) and all(p == "*" or p == q for p, q in zip(head, path)):
+                return True
+        elif len(place) == len(path) and all(p == "*" or p == q for p, q in zip(place, path)):
             return True
     return False
 
@@ -95,7 +116,14 @@ def _expand(doc: YamlDoc, text: str, path: TreePath, env: Mapping[str, str], sec
         inner = match.group(1)
         secret = _SECRET.match(inner)
         env_ref = _ENV.match(inner)
-        if secret:
+        var = _VAR.match(inner)
+        if var:
+            if not _matches(VAR_PLACES, path):
+                problems.append(doc.problem(path, f"'${{var.{var.group(1)}}}' is not allowed here: load variables "
+                                                  "may be used in a task's request, headers and json"))
+            parts.extend([literal, VarRef(var.group(1))])
+            literal = ""
+        elif secret:
             name = secret.group(1)
             if not _secret_allowed(path):
                 problems.append(doc.problem(path, f"'${{secret.{name}}}' is not allowed here: secrets may be used in "
@@ -118,7 +146,7 @@ def _expand(doc: YamlDoc, text: str, path: TreePath, env: Mapping[str, str], sec
             problems.append(doc.problem(path, f"unknown reference '${{{inner}}}': use ${{secret.NAME}}, ${{env.VAR}}, "
                                               "${env.VAR:-default} or '$$' for a literal '$'"))
     literal += text[position:]
-    if not any(isinstance(p, SecretRef) for p in parts):
+    if not any(isinstance(p, (SecretRef, VarRef)) for p in parts):
         return "".join(p for p in parts if isinstance(p, str)) + literal
     parts.append(literal)
     return SecretText(Template(tuple(p for p in parts if p != "")))

@@ -18,6 +18,13 @@ class SecretRef:
 
 
 @dataclass(frozen=True)
+class VarRef:
+    """`${var.NAME}` in a load request: a per-user value, filled in by the load generator."""
+
+    name: str
+
+
+@dataclass(frozen=True)
 class Template:
     """A string value with `${secret.NAME}` references left symbolic.
 
@@ -35,11 +42,29 @@ class Template:
     def secrets(self) -> tuple[str, ...]:
         return tuple(p.name for p in self.parts if isinstance(p, SecretRef))
 
+    @property
+    def vars(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.parts if isinstance(p, VarRef))
+
     def redacted(self) -> str:
-        return "".join(p if isinstance(p, str) else f"<secret:{p.name}>" for p in self.parts)
+        return "".join(p if isinstance(p, str) else f"${{var.{p.name}}}" if isinstance(p, VarRef)
+                       else f"<secret:{p.name}>" for p in self.parts)
 
     def render(self, secrets: Mapping[str, str]) -> str:
-        return "".join(p if isinstance(p, str) else secrets[p.name] for p in self.parts)
+        """Secrets filled in; `${var.NAME}` references stay (see `with_secrets`)."""
+        return "".join(p if isinstance(p, str) else secrets[p.name] if isinstance(p, SecretRef)
+                       else f"${{var.{p.name}}}" for p in self.parts)
+
+    def with_secrets(self, secrets: Mapping[str, str]) -> tuple[str | VarRef, ...]:
+        """The parts with secrets filled in: text and the variables left for the load generator."""
+        parts: list[str | VarRef] = []
+        for part in self.parts:
+            text = secrets[part.name] if isinstance(part, SecretRef) else part
+            if isinstance(text, str) and parts and isinstance(parts[-1], str):
+                parts[-1] += text
+            else:
+                parts.append(text)
+        return tuple(parts)
 
 
 # --------------------------------------------------------------------------- profile
@@ -273,6 +298,27 @@ class LoadTask:
     headers: tuple[tuple[str, Template], ...] = ()
     expect_status: tuple[int, ...] = ()  # empty: any 2xx/3xx is a success
     timeout: float | None = None  # client timeout in seconds; None: the load's timeout
+    # declarative flows (see docs/format.md): `path` and `json` show `${var.NAME}` as written
+    path_template: Template | None = None  # the path when it uses variables
+    json_templates: tuple[tuple[tuple[str | int, ...], Template], ...] = ()  # strings in `json` using variables
+    vars: tuple["LoadVar", ...] = ()  # drawn anew each time the task runs
+    capture: tuple[tuple[str, str], ...] = ()  # (variable, "json.a.0.b" | "header.X-Name")
+    steps: tuple["LoadTask", ...] = ()  # a sequence: these requests in order (method and path unused)
+
+    @property
+    def requests(self) -> tuple["LoadTask", ...]:
+        """The requests this task sends, each counted under its own name."""
+        return self.steps if self.steps else (self,)
+
+
+@dataclass(frozen=True)
+class LoadVar:
+    """A per-user variable: `uuid`, `counter` (start), `int` (low, high), `choice` (values), `csv`."""
+
+    name: str
+    kind: Literal["uuid", "counter", "int", "choice", "csv"]
+    args: tuple = ()  # counter: (start,); int: (low, high); choice: the values; csv: the rows (dicts)
+    path: Path | None = None  # csv: the file
 
 
 @dataclass(frozen=True)
@@ -298,6 +344,12 @@ class LoadSpec:
     workers: int = 0  # 0: run in one process; N: Locust master + N workers
     # client timeout (seconds) of every request: a request still unanswered then is a failure
     timeout: float = 10.0
+    vars: tuple[LoadVar, ...] = ()  # drawn once per user
+
+    @property
+    def requests(self) -> tuple[LoadTask, ...]:
+        """Every named request of the declarative tasks (a sequence's steps in its place)."""
+        return tuple(r for task in self.tasks for r in task.requests)
 
     @property
     def run_length(self) -> float:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from envsim.config.expr import ExprError, parse as parse_expression
 from envsim.config.model import REDIS_READ_COMMANDS, Profile
+from envsim.config.refs_flows import check_flows
 from envsim.config.refs import check_path, mapping, percent_out_of_range, sequence, unknown
 from envsim.config.yamlload import YamlDoc, format_path
 from envsim.errors import Problem
@@ -14,15 +15,18 @@ from envsim.units import parse_duration
 
 
 def task_index(data: dict) -> tuple[list[str], dict[str, list[str]]]:
-    """Declared task names, and request text ("GET /products") -> names of the tasks sending it."""
+    """Declared task names (a sequence's step names in its place), and request text
+    ("GET /products") -> names of the tasks sending it."""
     names: list[str] = []
     by_request: dict[str, list[str]] = {}
     for task in sequence(mapping(data.get("load")).get("tasks")):
         task = mapping(task)
-        if isinstance(task.get("name"), str):
-            names.append(task["name"])
-            if isinstance(task.get("request"), str):
-                by_request.setdefault(" ".join(task["request"].split()), []).append(task["name"])
+        for step in sequence(task.get("steps")) if "steps" in task else [task]:  # a sequence: its steps' names
+            step = mapping(step)
+            if isinstance(step.get("name"), str):
+                names.append(step["name"])
+                if isinstance(step.get("request"), str):
+                    by_request.setdefault(" ".join(step["request"].split()), []).append(step["name"])
     return names, by_request
 
 
@@ -85,6 +89,14 @@ def _check_load(doc: YamlDoc, load: dict, profile: Profile | None, root: Path) -
             if name in seen:
                 problems.append(doc.problem(("load", "tasks", index, "name"), f"duplicate task name '{name}' (also task {seen[name] + 1})"))
             seen.setdefault(name, index)
+        for number, step in enumerate(sequence(mapping(task).get("steps"))):
+            name = mapping(step).get("name")
+            if isinstance(name, str):
+                if name in seen:
+                    problems.append(doc.problem(("load", "tasks", index, "steps", number, "name"),
+                                                f"duplicate task name '{name}' (also task {seen[name] + 1})"))
+                seen.setdefault(name, index)
+    problems += check_flows(doc, load, root)
     if "duration" not in load and "stages" not in load:
         problems.append(doc.problem(("load",), "missing required key 'duration' (or give 'stages')", key=True))
     if profile is None:

@@ -201,7 +201,7 @@ def _result(
         interrupted=interrupted,
         locust_version=child.version,
         error=child.error,
-        endpoints=() if load.locustfile else tuple((t.name, f"{t.method.upper()} {t.path}") for t in load.tasks),
+        endpoints=() if load.locustfile else tuple((t.name, f"{t.method.upper()} {t.path}") for t in load.requests),
     )
 
 

@@ -1,7 +1,9 @@
 """Locust user and shape classes built from the child config. Imported in the Locust child only.
 
-Declarative tasks become one generated FastHttpUser with weighted tasks; a user's locustfile
-is imported as is. Stages become a LoadTestShape.
+Declarative tasks become one generated FastHttpUser with weighted tasks (a sequence is one
+task sending its steps in order); a user's locustfile is imported as is. Each user instance
+has its own HTTP session, so cookies are kept per user, and its own variables (envsim_values,
+see envsim.run.flows). Stages become a LoadTestShape.
 
 Every request has a client timeout (the scenario's `load.timeout`, a task's own `timeout`):
 a hung dependency then shows up as failed requests of the second they started in, instead of
@@ -11,12 +13,16 @@ connection_timeout are the knobs; a locustfile's classes get the default unless 
 
 from __future__ import annotations
 
+import itertools
 import os
+import time
 from typing import Any, Callable
 
 from locust import FastHttpUser, HttpUser, LoadTestShape, between, constant
 from locust.contrib.fasthttp import FastHttpSession
 from locust.util.load_locustfile import load_locustfile
+
+from envsim.run.flows import CaptureFailed, MissingVariable, capture, draw, render_json, render_text
 
 
 class LocustfileProblem(Exception):
@@ -75,25 +81,63 @@ def apply_default_timeout(user_class: type, timeout: float) -> None:
             user_class.__init__ = __init__
 
 
-def _make_task(spec: dict[str, Any]) -> Callable[[Any], None]:
-    method, path, name = spec["method"], spec["path"], spec["name"]
-    headers = spec.get("headers") or None
-    body = spec.get("json")
+def _send(user: Any, spec: dict[str, Any], values: dict[str, Any]) -> bool:
+    """One request of a declarative task; True when it succeeded (and its captures were found)."""
+    method, name = spec["method"], spec["name"]
+    try:
+        path = render_text(spec["path"], values)
+        headers = {key: render_text(value, values) for key, value in (spec.get("headers") or {}).items()} or None
+        body = render_json(spec.get("json"), spec.get("json_templates"), values)
+    except MissingVariable as missing:
+        # not sent: counted as a failed request of its own name, in the second it would have started
+        user.environment.events.request.fire(
+            request_type=method, name=name, response_time=0, response_length=0, response=None,
+            context={}, exception=missing, start_time=time.time(), url=str(spec["path"]),
+        )
+        return False
     expected = frozenset(spec.get("expect_status") or ())
-    timeout = spec.get("timeout")
+    # Redirects are not followed: the scenario names one request, its own status is judged.
+    with client_for(user, spec.get("timeout")).request(
+        method, path, name=name, json=body, headers=headers, catch_response=True, allow_redirects=False
+    ) as response:
+        if response.status_code and _is_success(response.status_code, expected):
+            try:
+                captured = {var: capture(source, response.json, response.headers.get)
+                            for var, source in spec.get("capture") or ()}
+            except CaptureFailed as failed:
+                response.failure(str(failed))
+                return False
+            values.update(captured)
+            user.envsim_values.update(captured)  # kept for this user's later requests
+            response.success()
+            return True
+        if response.status_code:
+            response.failure(f"unexpected status {response.status_code}")
+        # status 0: a connection error, already marked as a failure by Locust
+        return False
+
+
+def _draw_index(user: Any, counter: Any) -> int:
+    """The next number of a counter, unique across workers (worker i takes i, i + N, ...)."""
+    workers = max(1, int(getattr(user, "envsim_workers", 1) or 1))
+    worker = max(0, int(getattr(user.environment.runner, "worker_index", 0) or 0)) if workers > 1 else 0
+    return next(counter) * workers + worker
+
+
+def _make_task(spec: dict[str, Any]) -> Callable[[Any], None]:
+    steps = spec.get("steps") or [spec]
+    variables = spec.get("vars") or []
+    runs = itertools.count()
 
     def task(user: Any) -> None:
-        # Redirects are not followed: the scenario names one request, its own status is judged.
-        with client_for(user, timeout).request(
-            method, path, name=name, json=body, headers=headers, catch_response=True, allow_redirects=False
-        ) as response:
-            if response.status_code and _is_success(response.status_code, expected):
-                response.success()
-            elif response.status_code:
-                response.failure(f"unexpected status {response.status_code}")
-            # status 0: a connection error, already marked as a failure by Locust
+        values = dict(user.envsim_values)
+        if variables:
+            values.update(draw(variables, _draw_index(user, runs)))
+        for step in steps:  # a failed step ends the sequence for this run
+            if not _send(user, step, values):
+                return
 
-    task.__name__ = f"task_{name}"
+    task.__name__ = f"task_{spec['name']}"
     return task
 
 
@@ -104,6 +148,12 @@ def wait_time_of(wait: list[float]) -> Callable[..., float]:
 
 def declarative_user(config: dict[str, Any]) -> type:
     tasks = {_make_task(spec): int(spec.get("weight", 1)) for spec in config["tasks"]}
+    variables = config.get("vars") or []
+    users = itertools.count()
+
+    def on_start(user: Any) -> None:
+        user.envsim_values = draw(variables, _draw_index(user, users))
+
     return type(
         "ScenarioUser",
         (FastHttpUser,),
@@ -111,6 +161,8 @@ def declarative_user(config: dict[str, Any]) -> type:
             "host": config["host"],
             "wait_time": wait_time_of(config["wait"]),
             "tasks": tasks,
+            "on_start": on_start,
+            "envsim_workers": int(config.get("workers") or 0),
             "network_timeout": float(config["timeout"]),
             "connection_timeout": float(config["timeout"]),
         },

@@ -143,5 +143,5 @@ def build_journal(run_id: str, scenario: Scenario, plan: ScenarioPlan, result: L
         interrupted=result.interrupted,
         error=result.error,
         # lets checks name an endpoint either way: task name or "METHOD /path"
-        extra={"endpoints": {t.name: f"{t.method} {t.path}" for t in scenario.load.tasks}},
+        extra={"endpoints": {t.name: f"{t.method} {t.path}" for t in scenario.load.requests}},
     )
