@@ -5,6 +5,11 @@ in the repo root; the medians and their ratio are printed (goal: at most 1.5x). 
 is timed by hand over the stdio JSON-RPC framing (initialize, initialized, tools/list), so
 the client's own imports are not counted. Asserts nothing.
 
+Where the time goes: importing the MCP SDK (`python -X importtime -c "import
+mcp.server.mcpserver"`, about 650 ms on 2 cores): `mcp/__init__` eagerly imports the client
+(about 240 ms, for any mcp.* submodule), the pydantic protocol types in mcp_types (about
+205 ms), the low-level server (about 95 ms); see docs/mcp.md, "Start-up time".
+
     python bench/bench_mcp_start.py [--rounds 9]
 """
 

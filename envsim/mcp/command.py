@@ -18,9 +18,11 @@ def mcp(root: Path | None) -> None:
     """Serve this repo's environment to a coding agent over stdio (Model Context Protocol).
 
     Started by the agent from its MCP configuration, in the app repo:
-    {"command": "envsim", "args": ["mcp"]}. Resources and tools are read-only: services,
-    configuration contract (secrets as <secret: NAME>), data, third-party APIs, failure
-    modes and scenarios; validate, plan, describe_environment. See docs/mcp.md.
+    {"command": "envsim", "args": ["mcp"]}. Resources (read-only): services, configuration
+    contract (secrets as <secret: NAME>), data (live when the stack is up), third-party
+    APIs, failure modes and scenarios. Tools: validate, plan, describe_environment; up and
+    run_scenario (start containers), status, fault_apply, fault_clear, down. Stacks started
+    through it are removed when it stops. See docs/mcp.md.
     """
     from envsim.mcp.server import run_stdio
 
