@@ -8,10 +8,17 @@ A hung dependency: while `hang_on` is set, `/hang` (a service calling its depend
 timeout of its own) waits `hang` seconds, and `/guarded` (the same service with a short
 upstream timeout and a fallback answer) gives up after `guard` seconds and answers 200.
 `/status/NNN` answers NNN. `HangSwitch` sets and clears `hang_on`.
+
+A login flow: `POST /login` with a JSON body `{"user": U}` answers `{"token": T, "items":
+[{"id": N}]}`, a header `X-Session` and a cookie `sid`; `/me` answers 200 and `{"user": U}`
+only with `Authorization: Bearer T` and the cookie of the same login (else 401);
+`/cart/ID` records the add for that login. `flow_log` keeps (path, user, body) per request.
 """
 
 from __future__ import annotations
 
+import itertools
+import json
 import socket
 import threading
 import time
@@ -26,6 +33,9 @@ class TargetServer:
         self.hang_on = threading.Event()
         self.hits = {"fast": 0, "slow": 0, "other": 0}
         self._lock = threading.Lock()
+        self.sessions: dict[str, tuple[str, str]] = {}  # token -> (sid, user)
+        self.flow_log: list[tuple[str, str | None, object]] = []
+        self._ids = itertools.count(1)
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -36,10 +46,44 @@ class TargetServer:
                 # headers and body go out in two writes: without this, Nagle + delayed ACK add 40 ms
                 self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
+            def _flow(self, raw: bytes) -> bool:
+                """The login flow's paths; False for any other path."""
+                if not self.path.startswith(("/login", "/me", "/cart/")):
+                    return False
+                body = json.loads(raw) if raw else None
+                headers: dict[str, str] = {}
+                if self.path.startswith("/login"):
+                    number = next(server._ids)
+                    token, sid = f"tok{number}", f"sid{number}"
+                    user = str((body or {}).get("user"))
+                    with server._lock:
+                        server.sessions[token] = (sid, user)
+                    status, answer = 200, {"token": token, "items": [{"id": 1000 + number}]}
+                    headers = {"X-Session": sid, "Set-Cookie": f"sid={sid}; Path=/"}
+                else:
+                    token = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
+                    cookies = dict(c.strip().split("=", 1) for c in (self.headers.get("Cookie") or "").split(";") if "=" in c)
+                    sid, user = server.sessions.get(token, (None, None))
+                    if sid is None or cookies.get("sid") != sid or self.headers.get("X-Session") != sid:
+                        user = None
+                    status, answer = (200, {"user": user}) if user else (401, {"error": "not logged in"})
+                with server._lock:
+                    server.flow_log.append((self.path, (body or {}).get("user") if self.path.startswith("/login") else user, body))
+                data = json.dumps(answer).encode()
+                self.send_response(status)
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                return True
+
             def _answer(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                if length:
-                    self.rfile.read(length)  # keep-alive: the body must leave the socket
+                raw = self.rfile.read(length) if length else b""  # keep-alive: the body must leave the socket
+                if self._flow(raw):
+                    return
                 kind = "slow" if self.path.startswith("/slow") else "fast" if self.path.startswith("/fast") else "other"
                 with server._lock:
                     server.hits[kind] += 1
