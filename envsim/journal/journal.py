@@ -20,10 +20,9 @@ from typing import Any
 from envsim.config.model import Check
 from envsim.fileio import write_atomic
 from envsim.journal.checks import checks_from_dicts, checks_to_dicts, default_label
+from envsim.journal.decode import decode
 from envsim.journal.records import (
     ContainerEvent,
-    CredentialRotation,
-    FailureReason,
     FaultEvent,
     LogExcerpt,
     ProbeResult,
@@ -57,7 +56,6 @@ class Journal:
     probes: tuple[ProbeResult, ...] = ()
     container_events: tuple[ContainerEvent, ...] = ()
     logs: tuple[LogExcerpt, ...] = ()
-    rotations: tuple[CredentialRotation, ...] = ()  # credentials rotated by their ttl
     interrupted: bool = False
     error: str | None = None
     version: int = JOURNAL_VERSION
@@ -72,7 +70,7 @@ class Journal:
     def to_dict(self) -> dict[str, Any]:
         data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["checks"] = list(checks_to_dicts(self.checks))
-        for name in ("planned_timeline", "series", "faults", "probes", "container_events", "logs", "rotations"):
+        for name in ("planned_timeline", "series", "faults", "probes", "container_events", "logs"):
             data[name] = [asdict(record) for record in data[name]]
         return data
 
@@ -97,19 +95,15 @@ class Journal:
             checks = checks_from_dicts(data.get("checks", ()))
         except (ValueError, TypeError) as error:
             raise JournalChecksError(str(error)) from None
-        return cls(
-            **{
-                **data,
-                "version": JOURNAL_VERSION,
-                "planned_timeline": tuple(_timeline_step(item, version) for item in data.get("planned_timeline", ())),
-                "checks": checks,
-                "series": tuple(_stats_point(p) for p in data.get("series", ())),
-                "faults": tuple(FaultEvent(**e) for e in data.get("faults", ())),
-                "probes": tuple(ProbeResult(**p) for p in data.get("probes", ())),
-                "container_events": tuple(ContainerEvent(**e) for e in data.get("container_events", ())),
-                "logs": tuple(LogExcerpt(**{**e, "lines": tuple(e["lines"])}) for e in data.get("logs", ())),
-                "rotations": tuple(CredentialRotation(**r) for r in data.get("rotations", ())),
-            }
+        records = {name: data.get(name, []) for name in _RECORDS}
+        if version == 1:  # the timeline was {fault, at, for}
+            records["planned_timeline"] = [_v1_timeline_step(item) for item in records["planned_timeline"]]
+        # every field, the records' included, is checked against the types the classes declare
+        return decode(
+            cls,
+            {**data, **records, "checks": [], "version": JOURNAL_VERSION},
+            "journal",
+            given={"checks": checks},
         )
 
     @classmethod
@@ -117,18 +111,10 @@ class Journal:
         return cls.from_json(Path(path).read_text(encoding="utf-8"))
 
 
-def _stats_point(item: dict[str, Any]) -> StatsPoint:
-    return StatsPoint(
-        **{
-            **item,
-            "response_times": tuple(tuple(x) for x in item["response_times"]),
-            "failure_reasons": tuple(FailureReason(**r) for r in item.get("failure_reasons", ())),
-        }
-    )
+_RECORDS = ("planned_timeline", "series", "faults", "probes", "container_events", "logs")
 
 
-def _timeline_step(item: Any, version: int) -> TimelineStep:
-    if version == 1:  # {"fault", "at", "for"}
-        start = float(item["at"])
-        return TimelineStep(str(item["fault"]), start, start + float(item["for"]))
-    return TimelineStep(str(item["fault"]), float(item["start"]), float(item["end"]))
+def _v1_timeline_step(item: Any) -> Any:
+    if not isinstance(item, dict) or not all(isinstance(item.get(k), (int, float)) for k in ("at", "for")):
+        return item  # decoding names what is wrong with it
+    return {"fault": item.get("fault"), "start": item["at"], "end": item["at"] + item["for"]}

@@ -1,0 +1,48 @@
+"""A saved journal with wrong types inside is refused where it is read, naming the field."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from envsim import api
+from envsim.config.model import MetricCheck
+from envsim.journal import ALL_ENDPOINTS, Journal, StatsPoint, TimelineStep
+
+
+def _journal() -> dict:
+    return Journal(
+        run_id="r", started_at="2026-01-01T00:00:00Z", ended_at="2026-01-01T00:00:10Z", duration=10.0,
+        profile="p", scenario="s", profile_digest="d", scenario_digest="d", environment={},
+        planned_timeline=(TimelineStep("db-slow", 2, 5),), checks=(MetricCheck("p95", "below", 0.5),),
+        series=(StatsPoint(0, ALL_ENDPOINTS, 10, 0, ((40, 10),)), StatsPoint(0, "browse", 10, 0, ((40, 10),))),
+    ).to_dict()
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda d: d["series"][1].update(endpoint=True), "journal.series[1].endpoint: expected text, got true/false"),
+        (lambda d: d["series"][0].update(response_times=[[40]]), "journal.series[0].response_times[0]: expected 2 items"),
+        (lambda d: d["series"][0].update(requests="10"), "journal.series[0].requests: expected a whole number, got text"),
+        (lambda d: d["series"][0].pop("t"), "journal.series[0]: missing field 't'"),
+        (lambda d: d["series"][0].update(colour="red"), "journal.series[0]: unknown field 'colour'"),
+        (lambda d: d.update(faults={}), "journal.faults: expected a list, got an object"),
+        (lambda d: d["planned_timeline"][0].update(end=None), "journal.planned_timeline[0].end: expected a number, got null"),
+    ],
+)
+def test_a_wrong_type_is_an_input_error_naming_the_field(tmp_path, edit, message):
+    data = _journal()
+    edit(data)
+    path = tmp_path / "journal.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(api.InputError) as refused:
+        api.read_journal(path)
+    assert str(refused.value).startswith(f"{path}: not a valid envsim journal: {message}")
+
+
+def test_a_good_journal_reads_back_equal(tmp_path):
+    path = tmp_path / "journal.json"
+    path.write_text(json.dumps(_journal()))
+    assert api.read_journal(path).to_dict() == _journal()
