@@ -23,6 +23,7 @@ from envsim.journal.checks import checks_from_dicts, checks_to_dicts, default_la
 from envsim.journal.decode import decode
 from envsim.journal.records import (
     ContainerEvent,
+    CredentialRotation,
     FaultEvent,
     LogExcerpt,
     ProbeResult,
@@ -56,6 +57,7 @@ class Journal:
     probes: tuple[ProbeResult, ...] = ()
     container_events: tuple[ContainerEvent, ...] = ()
     logs: tuple[LogExcerpt, ...] = ()
+    rotations: tuple[CredentialRotation, ...] = ()  # credentials rotated by their ttl
     interrupted: bool = False
     error: str | None = None
     version: int = JOURNAL_VERSION
@@ -70,7 +72,7 @@ class Journal:
     def to_dict(self) -> dict[str, Any]:
         data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["checks"] = list(checks_to_dicts(self.checks))
-        for name in ("planned_timeline", "series", "faults", "probes", "container_events", "logs"):
+        for name in ("planned_timeline", "series", "faults", "probes", "container_events", "logs", "rotations"):
             data[name] = [asdict(record) for record in data[name]]
         return data
 
@@ -111,7 +113,7 @@ class Journal:
         return cls.from_json(Path(path).read_text(encoding="utf-8"))
 
 
-_RECORDS = ("planned_timeline", "series", "faults", "probes", "container_events", "logs")
+_RECORDS = ("planned_timeline", "series", "faults", "probes", "container_events", "logs", "rotations")
 
 
 def _v1_timeline_step(item: Any) -> Any:
