@@ -158,3 +158,19 @@ checks:
     messages = scenario_messages(repo, setup(repo, text).read_text())
     assert messages[0] == "scenarios/s.yaml:9:22: load.tasks[1].steps[0].name: duplicate task name 'login' (also task 1)"
     assert messages[1].startswith("scenarios/s.yaml:11:29: checks[0].endpoint: unknown task 'flow'")
+
+
+def test_the_worked_example_in_the_format_doc_validates(repo):
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "format.md").read_text()
+    section = doc[doc.index("### Declarative flows"):]
+    example = re.findall(r"```yaml\n(.*?)```", section, re.S)[0]
+    setup(repo, csv="email,password\na@x.io,pw\n")
+    path = write(repo, "scenarios/flow.yaml", "envsim: 1\nprofile: ../profiles/p.yaml\n" + example)
+    from config_helpers import messages
+
+    assert messages([path]) == []
+    shopping, = load_scenario(path, {}).load.tasks
+    assert [step.name for step in shopping.steps] == ["login", "add", "view"]
