@@ -22,6 +22,7 @@ from envsim.config.model import (
     RedisInvariant,
     Scenario,
     SqlInvariant,
+    StubInvariant,
     Template,
     TimelineEntry,
 )
@@ -185,6 +186,8 @@ def _check(check: dict, names: list[str], by_request: dict[str, list[str]]):
                                         command=(command[0].upper(), *command[1:]), comparator=comparator,
                                         expected=expected, expected_count_of=count_of,
                                         tolerance=float(check.get("tolerance", 0))))
+    if "stub" in check:
+        return _stub_check(check, names, by_request)
     if "exec" in check:
         comparator = next((c for c in COMPARATORS if c in check), None)
         expected, count_of = _expected(check, comparator, names, by_request) if comparator else (None, None)
@@ -231,6 +234,25 @@ def _sql_check(check: dict, comparator: str, names: list[str], by_request: dict[
     return _labelled(SqlInvariant(service=spec["service"], query=spec["query"], comparator=comparator,
                                   expected=expected, expected_count_of=count_of,
                                   tolerance=float(check.get("tolerance", 0))))
+
+
+def _stub_check(check: dict, names: list[str], by_request: dict[str, list[str]]) -> StubInvariant:
+    spec = check["stub"]
+    method = path = None
+    if spec.get("request"):
+        method, path = spec["request"].split(None, 1)
+        method, path = method.upper(), path.strip()
+    status = spec.get("status", [])
+    statuses = tuple(status) if isinstance(status, list) else (status,)
+    comparator = next((c for c in COMPARATORS if c in check), None)
+    expected, count_of = _expected(check, comparator, names, by_request) if comparator else (None, None)
+    backoff = check.get("backoff") or {}
+    return _labelled(StubInvariant(
+        service=spec["service"], method=method, path=path, statuses=statuses, comparator=comparator,
+        expected=expected, expected_count_of=count_of, tolerance=float(check.get("tolerance", 0)),
+        header=check.get("header"), backoff_after=tuple(backoff.get("after", ())),
+        backoff_at_least=seconds(backoff.get("at_least")) or 0.0, backoff_key=backoff.get("key", "body"),
+    ))
 
 
 def _labelled(check):

@@ -11,6 +11,7 @@ from envsim.config.model import (
     RecoveryCheck,
     RedisInvariant,
     SqlInvariant,
+    StubInvariant,
 )
 from envsim.units import format_duration
 
@@ -29,7 +30,7 @@ def bound_text(metric: str, bound: float) -> str:
     return f"{bound:g}"
 
 
-def _expected_text(check: SqlInvariant | RedisInvariant | CommandInvariant) -> str:
+def _expected_text(check: SqlInvariant | RedisInvariant | CommandInvariant | StubInvariant) -> str:
     if check.expected_count_of is not None:
         target = f"{check.expected_count_of[0]} of {check.expected_count_of[1]}"
     else:
@@ -65,4 +66,15 @@ def check_label(check: Check) -> str:
         if check.comparator is not None:
             text += (", output " if check.exit_code is not None else " output ") + _expected_text(check)
         return text
+    if isinstance(check, StubInvariant):
+        calls = f"calls to {check.service}" + (f" {check.request}" if check.request else "")
+        if check.statuses:
+            calls += f" answered {'/'.join(map(str, check.statuses))}"
+        if check.kind == "header":
+            return f"{check.header} on every {calls.replace('calls', 'call', 1)}"
+        if check.kind == "backoff":
+            floor = f", at least {check.backoff_at_least:g}s" if check.backoff_at_least else ""
+            return (f"{calls}: backoff after {'/'.join(map(str, check.backoff_after))} "
+                    f"(Retry-After{floor}, same {check.backoff_key})")
+        return f"{calls} {_expected_text(check)}"
     raise TypeError(f"not a check: {check!r}")

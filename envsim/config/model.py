@@ -445,7 +445,36 @@ class CommandInvariant:
     label: str = ""
 
 
-Check = MetricCheck | RecoveryCheck | SqlInvariant | HttpInvariant | RedisInvariant | CommandInvariant
+@dataclass(frozen=True)
+class StubInvariant:
+    """What the app sent a stub, read from the stub's request journal after the load: the
+    number of calls (to a route, answered with given statuses) compared with a number or a
+    task's count; or a header on every call; or backoff honoured after 429/5xx answers."""
+
+    service: str
+    method: str | None = None  # with `path`: one route ("POST", "/v1/charges/{id}"); None: every call
+    path: str | None = None
+    statuses: tuple[int, ...] = ()  # only calls answered with one of these
+    comparator: Comparator | None = None  # the count of calls
+    expected: float | None = None
+    expected_count_of: tuple[str, str] | None = None
+    tolerance: float = 0.0
+    header: str | None = None  # present on every call
+    backoff_after: tuple[int, ...] = ()  # backoff: after these statuses...
+    backoff_at_least: float = 0.0  # ...the next call with the same key waits Retry-After, at least this
+    backoff_key: str = "body"  # "header.NAME" or "body"
+    label: str = ""
+
+    @property
+    def kind(self) -> str:
+        return "backoff" if self.backoff_after else "header" if self.header else "count"
+
+    @property
+    def request(self) -> str:
+        return f"{self.method} {self.path}" if self.method and self.path else ""
+
+
+Check = MetricCheck | RecoveryCheck | SqlInvariant | HttpInvariant | RedisInvariant | CommandInvariant | StubInvariant
 
 
 @dataclass(frozen=True)

@@ -150,6 +150,15 @@ def _check_check(doc: YamlDoc, index: int, check: dict, profile: Profile | None,
             if percent_out_of_range(check.get(comparator)):
                 problems.append(doc.problem(here + (comparator,), "must be between 0% and 100%"))
     problems += _check_result_check(doc, here, check, profile)
+    stub = mapping(check.get("stub"))
+    if profile is not None and isinstance(stub.get("service"), str):
+        services = [s.name for s in profile.services]
+        if stub["service"] not in services:
+            problems.append(doc.problem(here + ("stub", "service"), unknown("service", stub["service"], services)))
+        elif profile.service(stub["service"]).stub is None:
+            problems.append(doc.problem(here + ("stub", "service"),
+                                        f"'{stub['service']}' is not a stub: stub checks read the request journal "
+                                        "of a service the profile declares with `stub:`"))
     for kind in ("sql", "http", "redis", "exec"):
         spec = mapping(check.get(kind))
         service = spec.get("service")
@@ -169,7 +178,7 @@ def _check_check(doc: YamlDoc, index: int, check: dict, profile: Profile | None,
             if why:
                 problems.append(doc.problem(here + (kind, "service"), why))
     for comparator in ("below", "above", "at_most", "at_least", "equals"):
-        counted = mapping(check.get(comparator)) if {"sql", "redis", "exec"} & set(check) else {}
+        counted = mapping(check.get(comparator)) if {"sql", "redis", "exec", "stub"} & set(check) else {}
         for what, task in counted.items():
             if isinstance(task, str) and declarative and resolve_endpoint(task, names, by_request) is None:
                 problems.append(doc.problem(here + (comparator, what), unknown("task", task, [*names, *by_request])))

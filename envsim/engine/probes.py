@@ -16,9 +16,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from envsim.config.expr import ExprError, parse as parse_expression, paths as expression_paths, read_path, recorded_value, MISSING
-from envsim.config.model import CommandInvariant, HttpInvariant, RedisInvariant, Scenario, SqlInvariant
+from envsim.config.model import CommandInvariant, HttpInvariant, RedisInvariant, Scenario, SqlInvariant, StubInvariant
 from envsim.engine.apply import StackHandle
 from envsim.engine.seeding import query_number
+from envsim.engine.stub_calls import MockServerError, measure as measure_stub, read_exchanges, traffic
 from envsim.plan.seed import quote_literal
 from envsim.journal import ProbeResult
 from envsim.journal.checks import check_id
@@ -135,13 +136,54 @@ def _json_fields(body: bytes, expect: str) -> tuple[tuple, str]:
     return tuple(found), ""
 
 
+def _stub_url(handle: StackHandle, service: str) -> tuple[str | None, object]:
+    containers = handle.plan.containers_of(service)
+    if not containers or containers[0].stub is None:
+        return None, None
+    return handle.stub_urls.get(containers[0].name), containers[0].stub
+
+
+def _stub_probe(handle: StackHandle, check: StubInvariant, cache: dict) -> tuple[bool, float | None, str, tuple]:
+    url, spec = _stub_url(handle, check.service)
+    if url is None:
+        return False, None, f"service {check.service} is not a running stub", ()
+    if url not in cache:
+        try:
+            cache[url] = read_exchanges(url)
+        except MockServerError as error:
+            cache[url] = error
+    if isinstance(cache[url], Exception):
+        return False, None, f"the stub's journal could not be read: HTTP {cache[url].status}", ()
+    value, detail, values = measure_stub(check, cache[url], spec)
+    return True, value, detail, values
+
+
+def stub_traffic(handle: StackHandle) -> list[dict]:
+    """Calls each stub answered, by route and status (for reports): [{service, route, status, count}]."""
+    rows: list[dict] = []
+    for container in handle.plan.containers:
+        url = handle.stub_urls.get(container.name) if container.stub is not None else None
+        if url is None:
+            continue
+        try:
+            exchanges = read_exchanges(url)
+        except MockServerError:
+            continue
+        rows += [{"service": container.service, "route": route, "status": status, "count": count}
+                 for route, status, count in traffic(exchanges, container.stub)]
+    return rows
+
+
 def run_probes(
     client: "docker.DockerClient", handle: StackHandle, scenario: Scenario, run_start: datetime, load_start: float
 ) -> tuple[ProbeResult, ...]:
     results = []
+    journals: dict = {}  # stub admin URL -> its exchanges, read once for all its checks
     for index, check in enumerate(scenario.checks):
         values: tuple = ()
-        if isinstance(check, SqlInvariant):
+        if isinstance(check, StubInvariant):
+            ok, value, detail, values = _stub_probe(handle, check, journals)
+        elif isinstance(check, SqlInvariant):
             ok, value, detail = _sql_probe(client, handle, check, run_start)
         elif isinstance(check, HttpInvariant):
             ok, value, detail, values = _http_probe(handle, check)

@@ -18,6 +18,7 @@ from envsim.config.model import (
     RecoveryCheck,
     RedisInvariant,
     SqlInvariant,
+    StubInvariant,
 )
 
 def check_id(index: int) -> str:
@@ -72,10 +73,15 @@ def check_to_dict(check: Check, index: int) -> dict[str, Any]:
     if isinstance(check, CommandInvariant):
         return {**base, "kind": "exec", "service": check.service, "command": list(check.command),
                 "exit_code": check.exit_code, "comparator": check.comparator, **_expected_fields(check)}
+    if isinstance(check, StubInvariant):
+        return {**base, "kind": "stub", "service": check.service, "method": check.method, "path": check.path,
+                "statuses": list(check.statuses), "comparator": check.comparator, **_expected_fields(check),
+                "header": check.header, "backoff_after": list(check.backoff_after),
+                "backoff_at_least": check.backoff_at_least, "backoff_key": check.backoff_key}
     raise TypeError(f"not a check: {check!r}")
 
 
-def _expected_fields(check: RedisInvariant | CommandInvariant) -> dict[str, Any]:
+def _expected_fields(check: RedisInvariant | CommandInvariant | StubInvariant) -> dict[str, Any]:
     return {
         "expected": check.expected,
         "expected_count_of": list(check.expected_count_of) if check.expected_count_of else None,
@@ -200,6 +206,25 @@ def check_from_dict(data: Mapping[str, Any], index: int = 0) -> Check:
             command=_command(data, where),
             exit_code=None if exit_code is None else int(_number(exit_code, where, "exit_code")),
             comparator=comparator,  # type: ignore[arg-type]
+            label=label,
+            **_expected_from(data, where, required=comparator is not None),
+        )
+    if kind == "stub":
+        comparator = _comparator(data, where) if data.get("comparator") is not None else None
+        statuses = data.get("statuses") or ()
+        after = data.get("backoff_after") or ()
+        if not isinstance(statuses, (list, tuple)) or not isinstance(after, (list, tuple)):
+            raise ValueError(f"{where}: statuses and backoff_after must be lists of statuses")
+        return StubInvariant(
+            service=str(_field(data, "service", where)),
+            method=str(data["method"]) if data.get("method") else None,
+            path=str(data["path"]) if data.get("path") else None,
+            statuses=tuple(int(_number(x, where, "statuses")) for x in statuses),
+            comparator=comparator,  # type: ignore[arg-type]
+            header=str(data["header"]) if data.get("header") else None,
+            backoff_after=tuple(int(_number(x, where, "backoff_after")) for x in after),
+            backoff_at_least=_number(data.get("backoff_at_least", 0.0), where, "backoff_at_least"),
+            backoff_key=str(data.get("backoff_key") or "body"),
             label=label,
             **_expected_from(data, where, required=comparator is not None),
         )

@@ -14,6 +14,7 @@ from typing import Any
 from envsim.reports.charts import FAULT_COLOURS, charts
 from envsim.journal import Journal
 from envsim.reports.failure_text import check_failures, phase_lines
+from envsim.reports.stub_text import rotation_lines, stub_tables
 from envsim.verdict.formatting import format_bound, format_value
 from envsim.verdict.phases import fault_windows
 from envsim.verdict.result import Verdict
@@ -131,6 +132,25 @@ def _container_events(journal: Journal) -> str:
     )
 
 
+FAIL_ROW = ' class="fail"'
+
+
+def _stubs_and_rotations(journal: Journal) -> str:
+    parts = []
+    for service, rows in stub_tables(journal).items():
+        body = "".join(
+            f'<tr{FAIL_ROW if note else ""}><td>{escape(route)}</td><td class="num">{escape(status)}</td>'
+            f'<td class="num">{count}</td><td>{escape(note)}</td></tr>'
+            for route, status, count, note in rows)
+        parts.append(f'<h2>Calls to stub {escape(service)}</h2><table class="stub-calls" id="stub-{escape(service)}">'
+                     f"<thead><tr><th>Route</th><th>Status</th><th>Calls</th><th></th></tr></thead><tbody>{body}</tbody></table>")
+    rotations = rotation_lines(journal)
+    if rotations:
+        items = "".join(f"<li>{escape(line)}</li>" for line in rotations)
+        parts.append(f'<h2>Credential rotations</h2><ul id="rotations">{items}</ul>')
+    return "\n".join(parts)
+
+
 def render_html(journal: Journal, verdict: Verdict) -> str:
     badge = '<span class="badge pass">PASSED</span>' if verdict.passed else '<span class="badge fail">FAILED</span>'
     notes = "".join(f'<p class="notes">{escape(note)}</p>' for note in verdict.notes)
@@ -170,6 +190,7 @@ started {escape(journal.started_at)} · {journal.duration:.0f}s of load</div>
 <h2>Faults</h2>
 {_faults_table(journal)}
 {_container_events(journal)}
+{_stubs_and_rotations(journal)}
 <h2>Run</h2>
 {_key_values("run", run)}
 <h2>Environment</h2>

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from envsim.journal import Journal
 from envsim.reports.failure_text import detail_with_failures, phase_lines
+from envsim.reports.stub_text import rotation_lines, stub_tables
 from envsim.verdict.formatting import format_bound, format_value
 from envsim.verdict.result import Verdict
 
@@ -37,5 +38,12 @@ def render_markdown(journal: Journal, verdict: Verdict) -> str:
     why = phase_lines(verdict)
     if why:
         lines += ["", "### Why requests failed", "", *(f"- {_cell(line)}" for line in why)]
+    for service, rows in stub_tables(journal).items():
+        lines += ["", f"### Calls to stub {_cell(service)}", "", "| Route | Status | Calls | |", "|---|---|---|---|"]
+        lines += [f"| {_cell(route)} | {status} | {count} | {'⚠️ ' + _cell(note) if note else ''} |"
+                  for route, status, count, note in rows]
+    rotations = rotation_lines(journal)
+    if rotations:
+        lines += ["", "### Credential rotations", "", *(f"- {_cell(line)}" for line in rotations)]
     lines += ["", verdict.summary_line(), ""]
     return "\n".join(lines)

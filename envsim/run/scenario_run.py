@@ -20,7 +20,8 @@ from envsim.config.model import Scenario
 from envsim.engine.apply import StackHandle
 from envsim.engine.container_facts import ContainerFacts, container_facts
 from envsim.engine.fault_switch import StackFaults
-from envsim.engine.probes import run_probes
+from envsim.engine.probes import run_probes, stub_traffic
+from envsim.engine.stub_calls import clear_journals
 from envsim.engine.proxies import toxiproxy_version
 from envsim.engine.rotation import CredentialRotator, Rotated
 from envsim.engine.state import StackState
@@ -41,6 +42,7 @@ class AfterLoad:
     probes: tuple[ProbeResult, ...]
     containers: ContainerFacts
     toxiproxy_version: str
+    stub_calls: tuple[dict, ...] = ()  # calls each stub answered, by route and status
 
 
 def file_digest(path: Path) -> str:
@@ -76,6 +78,7 @@ def run_scenario(
     rotated: tuple[Rotated, ...] = ()
     try:
         switch.clear_all()  # a fault left by an earlier ad-hoc `envsim fault apply` would skew the baseline
+        clear_journals(stack.stub_urls.values())  # stub checks count this run's calls only
         rotator.start()
         try:
             result = run_load(
@@ -109,7 +112,7 @@ def measure_after_load(
     probes = run_probes(client, stack, scenario, run_start, load_start)
     had_failures = any(point.failures for point in result.series)
     facts = container_facts(client, stack.plan, stack.secrets.values(), load_start, with_logs=had_failures)
-    return AfterLoad(probes, facts, toxiproxy_version(stack.toxiproxy_urls))
+    return AfterLoad(probes, facts, toxiproxy_version(stack.toxiproxy_urls), tuple(stub_traffic(stack)))
 
 
 def build_journal(run_id: str, scenario: Scenario, plan: ScenarioPlan, result: LoadResult, after: AfterLoad,
@@ -143,5 +146,6 @@ def build_journal(run_id: str, scenario: Scenario, plan: ScenarioPlan, result: L
         interrupted=result.interrupted,
         error=result.error,
         # lets checks name an endpoint either way: task name or "METHOD /path"
-        extra={"endpoints": {t.name: f"{t.method} {t.path}" for t in scenario.load.requests}},
+        extra={"endpoints": {t.name: f"{t.method} {t.path}" for t in scenario.load.requests},
+               **({"stub_calls": list(after.stub_calls)} if after.stub_calls else {})},
     )

@@ -18,6 +18,7 @@ from envsim.config.model import (
     RecoveryCheck,
     RedisInvariant,
     SqlInvariant,
+    StubInvariant,
 )
 from envsim.journal import ALL_ENDPOINTS, Journal, ProbeResult
 from envsim.verdict.failures import describe_in_flight, in_flight_at_end, phase_failures, top_reasons
@@ -136,7 +137,7 @@ def judge_sql(journal: Journal, check: SqlInvariant, cid: str, label: str) -> Ch
     return result(passed, probe.value, expected, f"query returned {probe.value:g}; {source} = {expected:g}{tolerance}")
 
 
-def _expected_value(journal: Journal, check: RedisInvariant | CommandInvariant) -> tuple[float | None, str]:
+def _expected_value(journal: Journal, check: RedisInvariant | CommandInvariant | StubInvariant) -> tuple[float | None, str]:
     """The bound: a number, or the run's count; (None, reason) when the run has no such count."""
     if check.expected_count_of is not None:
         what, endpoint = check.expected_count_of
@@ -222,6 +223,38 @@ def judge_http(journal: Journal, check: HttpInvariant, cid: str, label: str) -> 
     return result(holds, probe.value, f"{answered}; {check.expect} is {'true' if holds else 'false'} with {read}")
 
 
+def judge_stub(journal: Journal, check: StubInvariant, cid: str, label: str) -> CheckResult:
+    """Counts compare with a number or a task's count; a header check and a backoff check pass
+    when no call lacks the header / no retry came too soon."""
+    comparator = check.comparator or "equals"
+    unit = {"count": "calls", "header": "calls", "backoff": "retries"}[check.kind]
+
+    def result(passed: bool, measured: float | None, bound: float | None, reason: str) -> CheckResult:
+        return CheckResult(cid, label, passed, measured, bound, unit, reason, comparator, "stub")
+
+    expected, source = (_expected_value(journal, check) if check.kind == "count" else (0.0, "expected"))
+    if expected is None:
+        return result(False, None, None, source)
+    probe = _latest_probe(journal, cid)
+    if probe is None:
+        return result(False, None, expected, f"no data: no probe result recorded for {cid}")
+    if not probe.ok or probe.value is None:
+        return result(False, None, expected, f"stub journal not read: {probe.detail or 'no value'}")
+    values = dict(probe.values)
+    if check.kind == "header":
+        if not values.get("calls"):
+            return result(False, probe.value, 0.0, f"no data: no calls to check for {check.header}")
+        return result(probe.value == 0, probe.value, 0.0, probe.detail)
+    if check.kind == "backoff":
+        if not values.get("retries"):
+            return result(True, 0.0, 0.0, f"no retries after {'/'.join(map(str, check.backoff_after))} "
+                                          f"among {values.get('calls', 0)} calls")
+        return result(probe.value == 0, probe.value, 0.0, probe.detail)
+    passed = compare(probe.value, comparator, expected, check.tolerance)
+    tolerance = f", tolerance {check.tolerance:g}" if check.tolerance else ""
+    return result(passed, probe.value, expected, f"{probe.detail}; {source} = {expected:g}{tolerance}")
+
+
 def json_text(value: object) -> str:
     if value is None:
         return "null"
@@ -246,6 +279,8 @@ def judge_check(journal: Journal, check: Check, cid: str) -> CheckResult:
         return judge_redis(journal, check, cid, label)
     if isinstance(check, CommandInvariant):
         return judge_command(journal, check, cid, label)
+    if isinstance(check, StubInvariant):
+        return judge_stub(journal, check, cid, label)
     raise TypeError(f"not a check: {check!r}")
 
 

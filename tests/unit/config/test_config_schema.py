@@ -134,5 +134,29 @@ def test_check_kind_is_required_with_a_hint(repo):
       - {metrics: p95, below: 1s}
     """
     assert scenario_messages(repo, text) == [
-        "scenarios/s.yaml:5:5: checks[0]: needs exactly one of: metric, sql, http, redis, exec "
+        "scenarios/s.yaml:5:5: checks[0]: needs exactly one of: metric, sql, http, redis, exec, stub "
         "(unknown key 'metrics'; did you mean 'metric'?)"]
+
+
+def test_stub_checks_read_and_name_a_stub_service(repo):
+    from config_helpers import write
+
+    write(repo, "profiles/withstub.yaml", """envsim: 1
+name: withstub
+services:
+  api: {image: "app:1", ports: {http: 8000}, publish: [http], depends_on: [payments]}
+  payments: {stub: {routes: [{method: POST, path: /v1/charges, status: 201}]}}
+""")
+    text = """envsim: 1
+profile: withstub
+load: {users: 1, spawn_rate: 1, duration: 5s, tasks: [{name: pay, request: "POST /pay"}]}
+checks:
+  - {stub: {service: payments, request: "POST /v1/charges"}, equals: {successes: pay}}
+  - {stub: {service: payments, request: "POST /v1/charges"}, header: Idempotency-Key}
+  - {stub: {service: payments}, backoff: {after: [429, 503], at_least: 1s, key: header.Idempotency-Key}}
+  - {stub: {service: payments, status: [401, 403, 410]}, equals: 0}
+  - {stub: {service: api}, equals: 0}
+"""
+    assert scenario_messages(repo, text) == [
+        "scenarios/s.yaml:9:22: checks[4].stub.service: 'api' is not a stub: stub checks read the request journal "
+        "of a service the profile declares with `stub:`"]
