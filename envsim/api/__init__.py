@@ -22,6 +22,7 @@ _EXPORTS: dict[str, str] = {
     "ApplyProgress": "envsim.engine.apply",
     "CheckResult": "envsim.verdict",
     "EnvironmentProblem": "envsim.errors",
+    "GateResult": "envsim.api.gate",
     "EnvsimError": "envsim.errors",
     "ImageProgress": "envsim.images",
     "InputError": "envsim.errors",
@@ -53,6 +54,7 @@ _EXPORTS: dict[str, str] = {
     "read_journal": "envsim.api.runs",
     "report": "envsim.api.runs",
     "run": "envsim.api.runs",
+    "run_gate": "envsim.api.gate",
     "running": "envsim.api.stack",
     "stack_name_for": "envsim.api.loading",
     "stacks": "envsim.api.stack",
@@ -75,6 +77,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from envsim.api.data import live_schema
+    from envsim.api.gate import GateResult, run_gate
     from envsim.api.images import PreparedImage, prepare_images
     from envsim.api.loading import ProfilePlan, load_any, load_profile, load_scenario, plan, stack_name_for
     from envsim.api.runs import RunResult, judge, read_journal, report, run

@@ -8,19 +8,25 @@ import click
 
 
 @click.command()
-@click.argument("scenario_path", metavar="SCENARIO", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("scenario_paths", metavar="SCENARIO...", nargs=-1, required=True,
+                type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--no-up", is_flag=True, help="Require the stack to be running; never start it.")
 @click.option("--keep", is_flag=True, help="Keep a stack this run started (default: remove it afterwards).")
 @click.option("--name", "stack_name", help="Stack name (default: the profile's name).")
 @click.option("--users", type=click.IntRange(min=1), help="Override load.users.")
 @click.option("--duration", help="Override load.duration (e.g. 30s, 2m).")
 @click.option("--reports", "reports_dir", type=click.Path(path_type=Path, file_okay=False),
-              help="Directory for the journal and reports (default: the scenario's reports.dir, else REPO/reports/SCENARIO/).")
+              help="Directory for the journal and reports (default: the scenario's reports.dir, else "
+                   "REPO/reports/SCENARIO/); with several scenarios, one subdirectory each and junit.xml.")
 @click.option("--no-pull", is_flag=True, help="Never try a registry; use local images or offline builds.")
-def run(scenario_path: Path, no_up: bool, keep: bool, stack_name: str | None, users: int | None,
+def run(scenario_paths: tuple[Path, ...], no_up: bool, keep: bool, stack_name: str | None, users: int | None,
         duration: str | None, reports_dir: Path | None, no_pull: bool) -> int:
     """Run SCENARIO: bring its profile up if needed, drive load while faults come and go,
     judge the checks, and write the journal and reports.
+
+    Several scenarios make a release gate: they run one after another, each with its own
+    verdict and reports, then one combined verdict, one exit code and one JUnit file with a
+    test suite per scenario. Every scenario is validated before the first one starts.
 
     Exit codes: 0 every check passed, 1 a check failed, 2 invalid input, 3 environment
     error, 130 interrupted (faults reverted, a stack this run started removed).
@@ -30,23 +36,41 @@ def run(scenario_path: Path, no_up: bool, keep: bool, stack_name: str | None, us
       envsim run scenarios/checkout.yaml
       envsim run scenarios/checkout.yaml --users 50 --duration 1m --reports out/
       envsim run scenarios/smoke.yaml --no-up
+      envsim run scenarios/gate-*.yaml            a release gate
     """
     from envsim import api
     from envsim.cli.console import ConsoleProgress
     from envsim.cli.signals import interruptible
     from envsim.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_VERDICT_FAILED
-    from envsim.reports.terminal import print_verdict
 
+    options = dict(name=stack_name, bring_up=not no_up, keep=keep, pull=not no_pull, users=users, duration=duration,
+                   observer=api.console_observer(), progress=ConsoleProgress())
     with interruptible() as cancel:
-        result = api.run(
-            scenario_path, name=stack_name, bring_up=not no_up, keep=keep, pull=not no_pull,
-            users=users, duration=duration, reports_dir=reports_dir,
-            observer=api.console_observer(), progress=ConsoleProgress(), cancel=cancel,
-        )
-    print_verdict(result.verdict)
-    for path in (*result.report_paths, result.journal_path):
-        click.echo(f"wrote {path}", err=True)
-    if result.journal.interrupted:
+        if len(scenario_paths) == 1:
+            result = api.run(scenario_paths[0], reports_dir=reports_dir, cancel=cancel, **options)
+            _show(result)
+            interrupted, passed = result.journal.interrupted, result.verdict.passed
+        else:
+            total = len(scenario_paths)
+            click.echo(f"release gate: {total} scenarios", err=True)
+            gate = api.run_gate(scenario_paths, reports_dir=reports_dir, cancel=cancel, **options,
+                                on_result=lambda index, result: _show(result, f"[{index + 1}/{total}] "))
+            for result in gate.results:
+                click.echo(f"  {'PASSED' if result.verdict.passed else 'FAILED'}  {result.journal.scenario}")
+            click.echo(gate.summary_line(total))
+            click.echo(f"wrote {gate.junit_path}", err=True)
+            interrupted, passed = gate.interrupted, gate.passed
+    if interrupted:
         click.echo("interrupted: faults reverted; reports cover the load run until then", err=True)
         return EXIT_INTERRUPTED
-    return EXIT_OK if result.verdict.passed else EXIT_VERDICT_FAILED
+    return EXIT_OK if passed else EXIT_VERDICT_FAILED
+
+
+def _show(result, prefix: str = "") -> None:
+    from envsim.reports.terminal import print_verdict
+
+    if prefix:
+        click.echo(f"\n{prefix}scenario {result.journal.scenario}")
+    print_verdict(result.verdict, journal=result.journal)
+    for path in (*result.report_paths, result.journal_path):
+        click.echo(f"wrote {path}", err=True)

@@ -42,7 +42,7 @@ def verdict(journal_path: Path, reports_dir: Path | None, formats: tuple[str, ..
 
     journal = api.read_journal(journal_path)
     result = api.judge(journal)
-    print_verdict(result)
+    print_verdict(result, journal=journal)
     if not no_reports:
         target = reports_dir if reports_dir is not None else journal_path.parent
         for path in api.report(journal, result, target, formats or REPORT_FORMATS):

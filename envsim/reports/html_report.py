@@ -14,6 +14,7 @@ from typing import Any
 from envsim.reports.charts import FAULT_COLOURS, charts
 from envsim.journal import Journal
 from envsim.reports.failure_text import check_failures, phase_lines
+from envsim.reports.service_logs import service_log_sections
 from envsim.reports.stub_text import rotation_lines, stub_tables
 from envsim.verdict.formatting import format_bound, format_value
 from envsim.verdict.phases import fault_windows
@@ -82,6 +83,13 @@ def _why_failed(verdict: Verdict) -> str:
         return ""
     items = "".join(f"<li>{escape(line)}</li>" for line in lines)
     return f'<h2>Why requests failed</h2><ul id="failure-reasons">{items}</ul>'
+
+
+def _service_logs(journal: Journal, verdict: Verdict) -> str:
+    return "\n".join(
+        f'<h2>{escape(heading)}</h2><pre class="logs">{escape(chr(10).join(body))}</pre>'
+        for heading, body in service_log_sections(journal, verdict)
+    )
 
 
 def _faults_table(journal: Journal) -> str:
@@ -182,6 +190,7 @@ started {escape(journal.started_at)} · {journal.duration:.0f}s of load</div>
 <h2>Checks</h2>
 {_checks_table(verdict)}
 {_why_failed(verdict)}
+{_service_logs(journal, verdict)}
 <h2>Load over time</h2>
 {_legend(journal)}
 <div id="charts">

@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 
 from envsim.journal import Journal
 from envsim.reports.failure_text import check_failures, phase_lines
+from envsim.reports.service_logs import service_log_lines
 from envsim.verdict.formatting import format_bound, format_value
 from envsim.verdict.result import Verdict
 
@@ -15,6 +16,23 @@ def failure_message(result) -> str:
 
 
 def render_junit(journal: Journal, verdict: Verdict) -> str:
+    return render_gate_junit([(journal, verdict)])
+
+
+def render_gate_junit(runs: list[tuple[Journal, Verdict]]) -> str:
+    """One <testsuites> with a test suite per scenario run (a single run, or a release gate)."""
+    suites = [_suite(journal, verdict) for journal, verdict in runs]
+    root = ET.Element("testsuites", {
+        "name": "envsim",
+        "tests": str(sum(len(verdict.results) for _, verdict in runs)),
+        "failures": str(sum(len(verdict.failed) for _, verdict in runs)),
+    })
+    root.extend(suites)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _suite(journal: Journal, verdict: Verdict) -> ET.Element:
     # ElementTree escapes text and attributes, so user-written labels cannot break the XML.
     failures = len(verdict.failed)
     suite = ET.Element(
@@ -45,10 +63,9 @@ def render_junit(journal: Journal, verdict: Verdict) -> str:
             out = ET.SubElement(case, "system-out")
             out.text = f"measured {format_value(result.measured, result.unit)}, bound {format_bound(result)}"
     why = phase_lines(verdict)
-    if verdict.notes or why:
+    logs = service_log_lines(journal, verdict)
+    if verdict.notes or why or logs:
         err = ET.SubElement(suite, "system-err")
-        err.text = "\n".join([*verdict.notes, *(["why requests failed:", *why] if why else [])])
-    root = ET.Element("testsuites", {"name": "envsim", "tests": str(len(verdict.results)), "failures": str(failures)})
-    root.append(suite)
-    ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+        err.text = "\n".join([*verdict.notes, *(["why requests failed:", *why] if why else []),
+                              *(["what the services said:", *logs] if logs else [])])
+    return suite

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from envsim.journal import Journal
 from envsim.reports.failure_text import detail_with_failures, phase_lines
+from envsim.reports.service_logs import service_log_sections
+
+FENCE = "`" * 3
 from envsim.reports.stub_text import rotation_lines, stub_tables
 from envsim.verdict.formatting import format_bound, format_value
 from envsim.verdict.result import Verdict
@@ -38,6 +41,9 @@ def render_markdown(journal: Journal, verdict: Verdict) -> str:
     why = phase_lines(verdict)
     if why:
         lines += ["", "### Why requests failed", "", *(f"- {_cell(line)}" for line in why)]
+    for heading, body in service_log_sections(journal, verdict):
+        # a fenced block shows log lines as they are; a fence inside them must not close it early
+        lines += ["", f"### {_cell(heading)}", "", FENCE + "text", *(line.replace(FENCE, "` ` `") for line in body), FENCE]
     for service, rows in stub_tables(journal).items():
         lines += ["", f"### Calls to stub {_cell(service)}", "", "| Route | Status | Calls | |", "|---|---|---|---|"]
         lines += [f"| {_cell(route)} | {status} | {count} | {'⚠️ ' + _cell(note) if note else ''} |"

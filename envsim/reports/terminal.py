@@ -8,7 +8,9 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
+from envsim.journal import Journal
 from envsim.reports.failure_text import detail_with_failures, phase_lines
+from envsim.reports.service_logs import service_log_lines
 from envsim.verdict.formatting import format_bound, format_value
 from envsim.verdict.result import Verdict
 
@@ -22,13 +24,19 @@ def verdict_rows(verdict: Verdict) -> list[tuple[str, str, str, str, str]]:
     ]
 
 
-def render_plain(verdict: Verdict) -> str:
+def render_plain(verdict: Verdict, journal: Journal | None = None) -> str:
     """Aligned columns, no colour or box characters: safe for CI logs and pipes."""
     rows = [HEADERS, *verdict_rows(verdict)]
     # the last column (detail) is not padded, so long reasons do not widen every line
     widths = [max(len(row[i]) for row in rows) for i in range(len(HEADERS) - 1)]
     lines = ["  ".join([*(cell.ljust(w) for cell, w in zip(row, widths)), row[-1]]).rstrip() for row in rows]
-    return "\n".join([*lines, *_why_failed(verdict), "", verdict.summary_line()]) + "\n"
+    extra = [*_why_failed(verdict), *_service_logs(verdict, journal)]
+    return "\n".join([*lines, *extra, "", verdict.summary_line()]) + "\n"
+
+
+def _service_logs(verdict: Verdict, journal: Journal | None) -> list[str]:
+    lines = service_log_lines(journal, verdict) if journal is not None else []
+    return ["", "what the services said (last log lines, secrets redacted):", *(f"  {line}" for line in lines)] if lines else []
 
 
 def _why_failed(verdict: Verdict) -> list[str]:
@@ -36,12 +44,15 @@ def _why_failed(verdict: Verdict) -> list[str]:
     return ["", "why requests failed:", *(f"  {line}" for line in lines)] if lines else []
 
 
-def print_verdict(verdict: Verdict, stream: TextIO | None = None, rich: bool | None = None) -> None:
+def print_verdict(
+    verdict: Verdict, stream: TextIO | None = None, rich: bool | None = None, journal: Journal | None = None
+) -> None:
+    """The checks table, why requests failed, and (given the journal) what the services said."""
     out = stream or sys.stdout
     if rich is None:
         rich = out.isatty()
     if not rich:
-        out.write(render_plain(verdict))
+        out.write(render_plain(verdict, journal))
         return
     from rich.console import Console
     from rich.markup import escape
@@ -55,7 +66,7 @@ def print_verdict(verdict: Verdict, stream: TextIO | None = None, rich: bool | N
         table.add_row(f"[{colour}]{status}[/{colour}]", escape(check), escape(measured), escape(bound), escape(detail))
     console = Console(file=out, highlight=False)
     console.print(table)
-    for line in _why_failed(verdict):
+    for line in [*_why_failed(verdict), *_service_logs(verdict, journal)]:
         console.print(escape(line))
     colour = "green" if verdict.passed else "red"
     console.print(f"[bold {colour}]{escape(verdict.summary_line())}[/bold {colour}]")
