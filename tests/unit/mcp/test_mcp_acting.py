@@ -56,7 +56,7 @@ def test_up_with_an_unknown_profile_is_the_cli_error(app_repo):
     result = call(app_repo, "up", {"profile": "nope"})
     assert result.is_error
     text = result.content[0].text
-    assert "no profile named 'nope'" in text and "base, payments, prod-like" in text
+    assert "no profile named 'nope'" in text and "profiles here: base, " in text and "prod-like)" in text
 
 
 def test_up_refuses_a_path_outside_the_repo(app_repo):
