@@ -14,7 +14,8 @@ from envsim.engine.apply import ApplyProgress
 from envsim.engine.docker_engine import connect
 from envsim.engine.stack_lock import stack_lock
 from envsim.engine.state import PHASE_RUN, StackState, state_root
-from envsim.errors import EnvironmentProblem, InputError
+from envsim.errors import EnvironmentProblem, InputError, Interrupted
+from envsim.interrupts import Received, uninterrupted
 from envsim.journal import Journal, JournalChecksError
 from envsim.plan.scenario import plan_scenario
 from envsim.plan.stack import safe_name
@@ -69,6 +70,7 @@ def run(
     env = dict(os.environ if env is None else env)
     loaded = load_scenario(scenario, env=env, users=users, duration=duration)
     plan = plan_scenario(loaded, name)
+    late = Received()  # signals that arrived while the stack was being removed
     with stack_lock(state_root(env), plan.stack.stack, "run"):  # no other command changes it meanwhile
         stack = _stack_for_run(loaded, plan, name, bring_up, pull, progress, cancel, env)
         try:
@@ -78,7 +80,8 @@ def run(
                                    state=StackState(state_root(env), plan.stack.stack))
         finally:
             if not stack.keep and not keep:
-                stack.down()
+                with uninterrupted() as late:  # a half-removed stack is worse than a late exit
+                    stack.down()
     verdict = judge_journal(journal)
     if not write:
         return RunResult(journal, verdict, None, ())
@@ -86,6 +89,8 @@ def run(
     journal_path = out_dir / JOURNAL_FILE
     journal.write(journal_path)  # first: the reports can always be made again from it
     paths = write_reports(journal, verdict, out_dir, formats or loaded.report_formats)
+    if late:
+        raise Interrupted(f"interrupted while removing the stack: it is removed; the journal and reports are in {out_dir}")
     return RunResult(journal, verdict, journal_path, tuple(paths))
 
 

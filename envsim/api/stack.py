@@ -20,6 +20,7 @@ from envsim.engine.state import PHASE_UP, state_root
 from envsim.engine.status import StackStatus, stack_status
 from envsim.engine.teardown import RemovedCounts, reap_abandoned, remove_stack, remove_stack_images
 from envsim.errors import InputError
+from envsim.interrupts import uninterrupted
 from envsim.images import MOCKSERVER_IMAGE_ENV, ensure_stack_images
 from envsim.plan.faults import FaultPlan, plan_faults
 from envsim.plan.stack import StackPlan, plan_stack
@@ -72,7 +73,11 @@ class Stack:
 
     def __exit__(self, *exc_info: object) -> None:
         if not self.keep:
-            self.down()
+            with uninterrupted() as late:
+                self.down()
+            if late and exc_info[0] is None:
+                raise KeyboardInterrupt  # after the stack is gone
+
 
     # ------------------------------------------------------------------ addresses
 

@@ -68,6 +68,12 @@ def cli() -> None:
 
 
 def main() -> None:
+    import signal
+
     from envsim.cli.failures import run_cli
 
-    sys.exit(run_cli(cli))
+    code = run_cli(cli)
+    # The command's outcome is decided: a signal now must not turn it into a crash exit (-2).
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
+    sys.exit(code)

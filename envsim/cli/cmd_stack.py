@@ -29,13 +29,21 @@ def up(profile: str, stack_name: str | None, keep: bool, no_pull: bool) -> None:
     from envsim import api
     from envsim.cli.console import ConsoleProgress
     from envsim.cli.signals import interruptible
+    from envsim.interrupts import uninterrupted
 
     with interruptible() as cancel:
         stack = api.up(profile, stack_name, keep=True, keep_on_failure=keep, pull=not no_pull,
                        progress=ConsoleProgress(), cancel=cancel)
-    click.echo(f"stack {stack.name} is up")
-    for line in stack.status().endpoint_lines():
-        click.echo(f"  {line}")
+        try:
+            lines = stack.status().endpoint_lines()
+        except KeyboardInterrupt:  # interrupted before it said the stack is up: undo it all
+            with uninterrupted():
+                stack.down()
+            raise
+    with uninterrupted():  # the stack is up from here on: a late signal cannot cut the report short
+        click.echo(f"stack {stack.name} is up")
+        for line in lines:
+            click.echo(f"  {line}")
 
 
 @click.command()

@@ -33,17 +33,3 @@ def interruptible() -> Iterator[threading.Event]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-
-
-@contextlib.contextmanager
-def shielded() -> Iterator[None]:
-    """Cleanup that must finish: signals arriving meanwhile are noted, not acted on."""
-    def note(signum, frame):
-        click.echo("envsim: cleaning up, please wait", err=True)
-
-    previous = {sig: signal.signal(sig, note) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)

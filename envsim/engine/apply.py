@@ -30,6 +30,7 @@ from envsim.engine.stubs import load_stub
 from envsim.engine.state import PHASE_STARTING, PHASE_UP, StackState, state_root
 from envsim.engine.teardown import remove_stack
 from envsim.errors import EnvironmentProblem
+from envsim.interrupts import uninterrupted
 from envsim.plan.stack import ContainerPlan, StackPlan
 
 if TYPE_CHECKING:
@@ -130,7 +131,8 @@ def apply_stack(
     except BaseException:
         if not keep:
             progress.step(plan.stack, "removing what was started")
-            remove_stack(client, plan.stack, env)
+            with uninterrupted():  # the failure (or first signal) is re-raised below anyway
+                remove_stack(client, plan.stack, env)
         raise
     state.set_owner(final_phase)
     return handle

@@ -19,6 +19,7 @@ LAYERS: dict[str, int] = {
     "errors": 0,
     "units": 0,
     "fileio": 0,
+    "interrupts": 0,
     "config": 1,
     "journal": 2,
     "compose": 2,

@@ -1,0 +1,194 @@
+"""Interruption trials: `envsim up` and `envsim run` stopped at random points by SIGINT,
+SIGTERM or SIGKILL, then everything they could leave behind counted.
+
+After SIGINT/SIGTERM: exit 130 (or the command had already finished), and no container,
+network or volume of the stack, no Toxiproxy toxic, no Locust process left. After SIGKILL:
+no Locust process outlives its parent for more than a few seconds, and the next `envsim down`
+leaves nothing. Prints the trials, leftovers by kind and the slowest clean-up; exits 1 when
+anything was left.
+
+    python bench/interrupt_trials.py [--trials 100] [--seed 1]
+
+Needs the Docker engine and images the tests use (scripts/test-setup.sh).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SIGNALS = {"SIGINT": signal.SIGINT, "SIGTERM": signal.SIGTERM, "SIGKILL": signal.SIGKILL}
+SCENARIO = """
+envsim: 1
+profile: prod-like
+load:
+  target: api
+  users: 3
+  spawn_rate: 3
+  duration: 10s
+  tasks: [{name: browse, request: "GET /products/db"}]
+timeline:
+  - {at: 2s, for: 4s, fault: db-slow}
+  - {at: 7s, for: 2s, fault: cache-down}
+checks: [{metric: error_rate, below: 50%}]
+reports: {dir: ../out}
+"""
+LONGEST = {"up": 10.0, "run": 24.0}  # past these the command has usually finished by itself
+
+
+def locust_children(state_dir: str) -> list[int]:
+    """Locust processes started by this bench's envsim commands (their environment names its
+    state directory), so other envsim runs on the machine are not counted."""
+    marker = f"ENVSIM_STATE_DIR={state_dir}".encode()
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if b"envsim.run.locust_child" in (entry / "cmdline").read_bytes() and \
+                        marker in (entry / "environ").read_bytes().split(b"\0"):
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
+def leftovers(client, stack: str) -> Counter[str]:
+    flt = {"label": f"envsim.stack={stack}"}
+    found: Counter[str] = Counter(
+        containers=len(client.containers.list(all=True, filters=flt, ignore_removed=True)),
+        networks=len(client.networks.list(filters=flt)),
+        volumes=len(client.volumes.list(filters=flt)),
+    )
+    found["toxics"] = active_toxics(client, stack)
+    return +found
+
+
+def active_toxics(client, stack: str) -> int:
+    from envsim.engine.toxiproxy_client import ToxiproxyClient, ToxiproxyError
+
+    count = 0
+    flt = {"label": [f"envsim.stack={stack}", "envsim.role=toxiproxy"]}
+    for container in client.containers.list(filters=flt, ignore_removed=True):
+        ports = container.attrs["NetworkSettings"]["Ports"] or {}
+        for port, bindings in ports.items():
+            if bindings and port.startswith(("8474/", "18474/")):
+                try:
+                    proxies = ToxiproxyClient(f"http://127.0.0.1:{bindings[0]['HostPort']}").proxies()
+                except (ToxiproxyError, OSError):
+                    continue
+                count += sum(len(p.toxics) + (0 if p.enabled else 1) for p in proxies.values())
+    return count
+
+
+class Trials:
+    def __init__(self, project: Path, state: Path, rng: random.Random):
+        self.project, self.rng = project, rng
+        self.env = {**os.environ, "ENVSIM_STATE_DIR": str(state), "NO_COLOR": "1"}
+        from envsim.engine.docker_engine import connect
+
+        self.client = connect()
+        self.by_kind: Counter[str] = Counter()
+        self.outcomes: Counter[str] = Counter()
+        self.slowest = (0.0, "")
+        self.problems: list[str] = []
+
+    def envsim(self, *args: str, **kwargs) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "envsim", *args], cwd=self.project, env=self.env,
+                              capture_output=True, text=True, timeout=300, **kwargs)
+
+    def trial(self, number: int) -> None:
+        command = self.rng.choice(["up", "run"])
+        name = self.rng.choice(list(SIGNALS))
+        delay = self.rng.uniform(0.3, LONGEST[command])
+        stack = f"trial-{uuid.uuid4().hex[:6]}"
+        args = ["up", "prod-like"] if command == "up" else ["run", "scenarios/trial.yaml"]
+        process = subprocess.Popen([sys.executable, "-m", "envsim", *args, "--name", stack], cwd=self.project,
+                                   env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        time.sleep(delay)
+        finished_before = process.poll() is not None
+        signalled = time.monotonic()
+        if not finished_before:
+            process.send_signal(SIGNALS[name])
+        try:
+            _, stderr = process.communicate(timeout=180)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            _, stderr = process.communicate()
+            self.problems.append(f"trial {number}: {command} did not stop within 180 s after {name}")
+        cleanup = time.monotonic() - signalled
+        if name != "SIGKILL" and process.returncode in (0, 1):
+            finished_before = True  # the signal came as it was printing its result: the work was done
+        label = f"{command} {name}" + (" (finished first)" if finished_before else "")
+        self.outcomes[label] += 1
+        if name != "SIGKILL" and not finished_before:
+            if process.returncode != 130:
+                self.problems.append(f"trial {number}: {command} after {name} at {delay:.1f}s exited "
+                                     f"{process.returncode}: {stderr[-300:]}")
+            if cleanup > self.slowest[0]:
+                self.slowest = (cleanup, f"{command} {name} at {delay:.1f}s")
+        self._count(number, stack, command, name, finished_before)
+
+    def _count(self, number: int, stack: str, command: str, name: str, finished_before: bool) -> None:
+        deadline = time.monotonic() + 5  # a Locust child notices a dead parent within a second or two
+        while locust_children(self.env["ENVSIM_STATE_DIR"]) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        orphans = locust_children(self.env["ENVSIM_STATE_DIR"])
+        if orphans:
+            self.by_kind["locust processes"] += len(orphans)
+            self.problems.append(f"trial {number}: {command} {name}: {len(orphans)} Locust processes outlived it by 5 s")
+            for pid in orphans:
+                os.kill(pid, signal.SIGKILL)
+        if name == "SIGKILL" or (command == "up" and finished_before):
+            # an up that finished keeps its stack by design; a killed command leaves it to the reaper
+            done = self.envsim("down", "prod-like", "--name", stack)
+            if done.returncode != 0:
+                self.problems.append(f"trial {number}: down after {name} exited {done.returncode}: {done.stderr[-300:]}")
+        left = leftovers(self.client, stack)
+        for kind, count in left.items():
+            self.by_kind[kind] += count
+            self.problems.append(f"trial {number}: {command} {name}: {count} {kind} left")
+        if left:
+            self.envsim("down", "prod-like", "--name", stack)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trials", type=int, default=100)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as directory:
+        project = Path(directory) / "repo"
+        for name in ("profiles", "examples"):
+            shutil.copytree(REPO / name, project / name, ignore=shutil.ignore_patterns("__pycache__"))
+        (project / "scenarios").mkdir()
+        (project / "scenarios" / "trial.yaml").write_text(SCENARIO, encoding="utf-8")
+        (project / ".git").mkdir()
+        trials = Trials(project, Path(directory) / "state", random.Random(args.seed))
+        started = time.monotonic()
+        for number in range(1, args.trials + 1):
+            trials.trial(number)
+            print(f"trial {number}/{args.trials} done", file=sys.stderr, flush=True)
+    print(f"trials            {args.trials} in {time.monotonic() - started:.0f}s (seed {args.seed})")
+    for label, count in sorted(trials.outcomes.items()):
+        print(f"  {label:<32} {count}")
+    print(f"leftovers         {sum(trials.by_kind.values())}"
+          + "".join(f"  {kind}: {count}" for kind, count in sorted(trials.by_kind.items())))
+    print(f"slowest clean-up  {trials.slowest[0]:.1f}s ({trials.slowest[1] or 'none'})")
+    for problem in trials.problems:
+        print(f"problem: {problem}")
+    return 1 if trials.problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
