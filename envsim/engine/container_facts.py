@@ -21,6 +21,8 @@ class ContainerFacts:
     events: tuple[ContainerEvent, ...]
     logs: tuple[LogExcerpt, ...]
     images: dict[str, str]  # container name -> image id
+    # envsim's own containers (Toxiproxy, request balancers) that were not running at the end
+    broken_infrastructure: tuple[str, ...] = ()
 
 
 def container_facts(
@@ -48,7 +50,20 @@ def container_facts(
         events.extend(_events_of(container, container_plan.service, now))
         if with_logs or container.status != "running":
             logs.append(LogExcerpt(container_plan.service, now, tuple(last_log_lines(container, LOG_LINES, redact))))
-    return ContainerFacts(tuple(events), tuple(logs), images)
+    broken = []
+    for name, role in [*((t.name, "toxiproxy") for t in plan.toxiproxies), *((b.name, "balancer") for b in plan.balancers)]:
+        state = _state_of(client, name)
+        if state != "running":
+            broken.append(f"{role} {name} ({state})")
+            events.append(ContainerEvent(time.monotonic() - load_start, role, name, state))
+    return ContainerFacts(tuple(events), tuple(logs), images, tuple(broken))
+
+
+def _state_of(client, name: str) -> str:
+    try:
+        return client.containers.get(name).status
+    except Exception:  # removed, or the engine cannot say: either way it did not serve
+        return "missing"
 
 
 def _events_of(container, service: str, now: float) -> list[ContainerEvent]:

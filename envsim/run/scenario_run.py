@@ -144,8 +144,17 @@ def build_journal(run_id: str, scenario: Scenario, plan: ScenarioPlan, result: L
         logs=after.containers.logs,
         rotations=rotations,
         interrupted=result.interrupted,
-        error=result.error,
+        error=result.error or _infrastructure_error(after.containers.broken_infrastructure),
         # lets checks name an endpoint either way: task name or "METHOD /path"
         extra={"endpoints": {t.name: f"{t.method} {t.path}" for t in scenario.load.requests},
                **({"stub_calls": list(after.stub_calls)} if after.stub_calls else {})},
     )
+
+
+def _infrastructure_error(broken: tuple[str, ...]) -> str | None:
+    """The run's error when envsim's own containers stopped under it: the verdict names them
+    instead of blaming the app for the requests that failed through them."""
+    if not broken:
+        return None
+    return (f"envsim's own {', '.join(broken)} stopped during the run, so requests through it failed; "
+            "run again, and if it recurs, look at that container's log")
