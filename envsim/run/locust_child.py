@@ -22,9 +22,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import gevent
@@ -184,13 +186,6 @@ def wait_for_end(runner: Any, end_at: float) -> bool:
 
     gevent.signal_handler(signal.SIGTERM, stop_early)
     gevent.signal_handler(signal.SIGINT, stop_early)
-    parent = os.getppid()
-
-    def watch_parent() -> None:
-        while os.getppid() == parent:
-            gevent.sleep(1.0)
-        stop_early()
-
     def watch_runner() -> None:  # a locustfile's shape that returns None stops the runner
         while runner.state not in (STATE_STOPPING, STATE_STOPPED):
             gevent.sleep(0.2)
@@ -202,7 +197,7 @@ def wait_for_end(runner: Any, end_at: float) -> bool:
             gevent.sleep(min(remaining, 0.25))
         stop.set()
 
-    helpers = [gevent.spawn(watch_parent), gevent.spawn(watch_runner), gevent.spawn(timer)]
+    helpers = [gevent.spawn(watch_runner), gevent.spawn(timer)]
     stop.wait()
     gevent.killall(helpers)
     return bool(early)
@@ -337,6 +332,15 @@ def run_worker(config: dict[str, Any], port: int) -> None:
     ticker.kill()
 
 
+def exit_when_orphaned(parent: int, run_directory: Path) -> None:
+    """When envsim is gone (killed), nobody reads the results or stops the load: remove the run's
+    directory (its config holds secrets) and exit at once, not after a graceful stop."""
+    while os.getppid() == parent:
+        gevent.sleep(0.5)
+    shutil.rmtree(run_directory, ignore_errors=True)
+    os._exit(3)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="envsim.run.locust_child")
     parser.add_argument("config")
@@ -346,6 +350,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with open(args.config, encoding="utf-8") as handle:
         config = json.load(handle)
+    gevent.spawn(exit_when_orphaned, os.getppid(), Path(args.config).parent)
     out = StatsOut(args.stats_fd)
     try:
         if args.role == "local":

@@ -236,3 +236,31 @@ def test_the_child_config_is_private_and_removed_with_the_processes():
         process.close()
     assert not directory.exists()
     assert not [pid for pid in process.pids if _alive(pid)]
+
+
+def test_a_killed_parent_leaves_no_locust_process_and_no_config_behind(tmp_path):
+    # SIGKILL gives envsim no chance to clean up: the Locust child must notice and go at once,
+    # taking its config (which holds rendered secrets) with it.
+    switch_log = tmp_path / "switch.log"
+    run = subprocess.Popen([sys.executable, "interrupted_run.py", str(switch_log)], cwd=SUPPORT,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while not (switch_log.exists() and "apply" in switch_log.read_text()):
+            assert time.monotonic() < deadline, "the fault was never applied"
+            time.sleep(0.1)
+        children = _children_of(run.pid)
+        assert children, "no Locust child found"
+        config_dirs = {Path(arg).parent for pid in children
+                       for arg in Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0") if arg.endswith("config.json")}
+        assert config_dirs and all(d.exists() for d in config_dirs)
+        run.kill()
+        run.wait()
+        deadline = time.monotonic() + 3  # the child looks for its parent twice a second
+        while [pid for pid in children if _alive(pid)] and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert not [pid for pid in children if _alive(pid)]
+    assert not [d for d in config_dirs if d.exists()]
