@@ -146,3 +146,15 @@ def test_importing_the_front_layers_loads_neither_docker_nor_locust(module):
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == ""
+
+
+def test_test_files_have_unique_basenames():
+    # pytest imports test modules by basename (no packages under tests/): two files of one name
+    # stop the whole run at collection
+    from collections import defaultdict
+
+    tests = PACKAGE.parent / "tests"
+    names = defaultdict(list)
+    for path in tests.rglob("test_*.py"):
+        names[path.name].append(str(path.relative_to(tests)))
+    assert {name: paths for name, paths in names.items() if len(paths) > 1} == {}
