@@ -30,6 +30,15 @@ from envsim.plan.stack import StackPlan
 if TYPE_CHECKING:
     import docker
 
+# The previous value stays valid at least this long after the new one is in every file, so a
+# request that read the file just before it was rewritten is not refused: an app that re-reads
+# its token keeps working through rotations, one that read it once is refused right after.
+PROPAGATION_GRACE = 0.5
+
+
+def _overlap(credential: Credential) -> float:
+    return max(float(credential.overlap), PROPAGATION_GRACE)
+
 
 @dataclass(frozen=True)
 class Rotated:
@@ -127,9 +136,8 @@ class CredentialRotator:
                     self.rotate(credential)
                     order += 1
                     heapq.heappush(queue, (due + float(credential.ttl or 0), order, "rotate", name))
-                    if credential.overlap > 0:
-                        order += 1
-                        heapq.heappush(queue, (self._clock() + credential.overlap, order, "retire", name))
+                    order += 1
+                    heapq.heappush(queue, (self._clock() + _overlap(credential), order, "retire", name))
                 elif name in self._pending_retire:
                     self._retire(name)
 
@@ -145,12 +153,9 @@ class CredentialRotator:
         self._secrets[credential.name] = fresh
         found = holders(self._plan, self._stub_urls, credential.name)
         stubs: list[str] = []
-        for service, url, spec in found.stubs:
+        for service, url, spec in found.stubs:  # first the stubs accept both values ...
             try:
-                if credential.overlap > 0:
-                    reload_auth(url, service, spec, self._secrets, previous=previous)
-                else:
-                    reload_auth(url, service, spec, self._secrets, expired=previous)
+                reload_auth(url, service, spec, self._secrets, previous=previous)
                 stubs.append(service)
             except EnvironmentProblem as error:
                 problems.append(str(error))
@@ -161,11 +166,10 @@ class CredentialRotator:
                 files.extend(f"{container}:{path}" for _, path in paths)
             except EnvironmentProblem as error:
                 problems.append(str(error))
-        done = Rotated(credential.name, time.time(), tuple(stubs), tuple(files),
-                       retired_at=None if credential.overlap > 0 else time.time(), problems=tuple(problems))
+        # ... and the previous value is retired after the overlap (the loop, or stop())
+        done = Rotated(credential.name, time.time(), tuple(stubs), tuple(files), problems=tuple(problems))
         self._done.append(done)
-        if credential.overlap > 0:
-            self._pending_retire[credential.name] = (len(self._done) - 1, previous)
+        self._pending_retire[credential.name] = (len(self._done) - 1, previous)
         return done
 
     def _retire(self, name: str) -> None:

@@ -121,6 +121,6 @@ def test_an_app_that_re_reads_its_token_file_passes_through_rotations(repo):
     root, name, env, _stack, _state = repo
     result = run(root / "scenarios/fresh.yaml", name=name, env=env, write=False)
     assert len(result.journal.rotations) >= 2
-    assert result.verdict.passed, [(c.label, c.reason) for c in result.verdict.checks]
+    assert result.verdict.passed, [(c.label, c.reason) for c in result.verdict.results]
     requests = sum(p.requests for p in result.journal.series if p.endpoint == "")
     assert requests > 100
