@@ -6,14 +6,14 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
-from envsim.engine.docker_engine import last_log_lines
+from envsim.engine.docker_engine import timed_log_lines
 from envsim.journal import ContainerEvent, LogExcerpt
 from envsim.plan.stack import StackPlan
 
 if TYPE_CHECKING:
     import docker
 
-LOG_LINES = 30
+LOG_LINES = 300  # of the load's time: reports pick the lines of a failed check's window
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,7 @@ def container_facts(
     and the last log lines of every container when `with_logs` or when it is down; values in
     `redact` (secrets) never reach the excerpts."""
     redact = tuple(redact)
+    load_start_wall = time.time() - (time.monotonic() - load_start)
     events: list[ContainerEvent] = []
     logs: list[LogExcerpt] = []
     images: dict[str, str] = {}
@@ -49,7 +50,9 @@ def container_facts(
         images[container_plan.name] = container.attrs.get("Image", "")
         events.extend(_events_of(container, container_plan.service, now))
         if with_logs or container.status != "running":
-            logs.append(LogExcerpt(container_plan.service, now, tuple(last_log_lines(container, LOG_LINES, redact))))
+            timed = timed_log_lines(container, load_start_wall - 5, LOG_LINES, redact)
+            logs.append(LogExcerpt(container_plan.service, now, tuple(line for _, line in timed),
+                                   tuple(round(when - load_start_wall, 3) for when, _ in timed)))
     broken = []
     for name, role in [*((t.name, "toxiproxy") for t in plan.toxiproxies), *((b.name, "balancer") for b in plan.balancers)]:
         state = _state_of(client, name)

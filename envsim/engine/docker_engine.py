@@ -101,7 +101,31 @@ def last_log_lines(container, count: int = 20, redact: Iterable[str] = ()) -> li
         text = container.logs(tail=count).decode("utf-8", "replace")
     except Exception:  # the container may be gone already; logs are a courtesy here
         return []
-    for secret in redact:
+    return _redacted(text, redact).splitlines()[-count:]
+
+
+def _redacted(text: str, secrets: Iterable[str]) -> str:
+    for secret in secrets:
         if secret:
             text = text.replace(secret, "<redacted>")
-    return text.splitlines()[-count:]
+    return text
+
+
+def timed_log_lines(container, since: float, count: int, redact: Iterable[str] = ()) -> list[tuple[float, str]]:
+    """(wall-clock time, line) of the container's log since `since` (epoch seconds), the last
+    `count`, secret values redacted; [] when the container is gone."""
+    from datetime import datetime
+
+    try:
+        text = container.logs(timestamps=True, since=int(since), tail=count).decode("utf-8", "replace")
+    except Exception:  # the container may be gone already; logs are a courtesy here
+        return []
+    timed = []
+    for line in _redacted(text, redact).splitlines():
+        stamp, _, message = line.partition(" ")
+        try:  # RFC 3339 with nanoseconds: Python reads microseconds
+            when = datetime.fromisoformat(stamp[:26].rstrip("Z") + "+00:00").timestamp()
+        except ValueError:
+            continue
+        timed.append((when, message))
+    return timed[-count:]

@@ -103,3 +103,6 @@ class LogExcerpt:
     service: str
     t: float
     lines: tuple[str, ...]
+    # when each line was written, in seconds from load start (parallel to `lines`), so a
+    # report can show the lines of a failed check's window; empty in older journals
+    times: tuple[float, ...] = ()

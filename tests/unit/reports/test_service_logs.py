@@ -48,3 +48,20 @@ def test_a_passing_verdict_has_no_log_section():
     out = io.StringIO()
     print_verdict(verdict, out, rich=False, journal=journal)
     assert LOG not in out.getvalue() and LOG not in render_markdown(journal, verdict)
+
+
+def test_lines_with_times_are_those_of_the_failed_checks_window():
+    from envsim.config.model import MetricCheck
+
+    journal = dataclasses.replace(
+        sample_journal(),
+        checks=(MetricCheck("p95", "below", 0.001, phase="during:db-slow"),),  # db-slow: 30s to 60s
+        logs=(LogExcerpt("api", 180.0, ("booting", "slow query: 2.1s", "idle"), (5.0, 41.5, 150.0)),),
+        container_events=(),
+    )
+    verdict = judge(journal)
+    out = io.StringIO()
+    print_verdict(verdict, out, rich=False, journal=journal)
+    text = out.getvalue()
+    assert "api: log lines while the failed checks measured (30s-60s)" in text
+    assert "[42s] slow query: 2.1s" in text and "booting" not in text and "idle" not in text
