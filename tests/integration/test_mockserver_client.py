@@ -240,6 +240,8 @@ def test_the_journal_holds_requests_with_headers_answers_and_times(mockserver, c
 UPSTREAM = """
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive: MockServer's forwards to a closing HTTP/1.0 server answer 502 at times
+    disable_nagle_algorithm = True
     def do_GET(self):
         self.send_response(200); self.send_header("Content-Length", "8"); self.end_headers()
         self.wfile.write(b"upstream")
