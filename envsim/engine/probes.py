@@ -13,13 +13,13 @@ import json
 import re
 import time
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 from envsim.config.expr import ExprError, parse as parse_expression, paths as expression_paths, read_path, recorded_value, MISSING
 from envsim.config.model import CommandInvariant, HttpInvariant, RedisInvariant, Scenario, SqlInvariant, StubInvariant
 from envsim.engine.apply import StackHandle
 from envsim.engine.seeding import query_number
-from envsim.engine.stub_calls import MockServerError, measure as measure_stub, read_exchanges, traffic
+from envsim.engine.stub_calls import CallWindow, MockServerError, measure as measure_stub, read_exchanges, traffic
 from envsim.plan.seed import quote_literal
 from envsim.journal import ProbeResult
 from envsim.journal.checks import check_id
@@ -158,8 +158,9 @@ def _stub_probe(handle: StackHandle, check: StubInvariant, cache: dict) -> tuple
     return True, value, detail, values
 
 
-def stub_traffic(handle: StackHandle) -> list[dict]:
-    """Calls each stub answered, by route and status (for reports): [{service, route, status, count}]."""
+def stub_traffic(handle: StackHandle, windows: Mapping[str, Sequence[CallWindow]] | None = None) -> list[dict]:
+    """Calls each stub answered, by route, status and the fault window (of a fault on that
+    stub) they came in, for reports: [{service, route, status, count[, during]}]."""
     rows: list[dict] = []
     for container in handle.plan.containers:
         url = handle.stub_urls.get(container.name) if container.stub is not None else None
@@ -169,8 +170,10 @@ def stub_traffic(handle: StackHandle) -> list[dict]:
             exchanges = read_exchanges(url)
         except MockServerError:
             continue
-        rows += [{"service": container.service, "route": route, "status": status, "count": count}
-                 for route, status, count in traffic(exchanges, container.stub)]
+        rows += [{"service": container.service, "route": route, "status": status, "count": count,
+                  **({"during": during} if during else {})}
+                 for route, status, during, count in traffic(exchanges, container.stub,
+                                                             (windows or {}).get(container.service, ()))]
     return rows
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable, Sequence
 
@@ -121,11 +122,32 @@ def measure(check: StubInvariant, exchanges: Sequence[RecordedExchange], spec: S
     return float(len(calls)), f"{len(calls)} calls ({shown or 'none'})", ()
 
 
-def traffic(exchanges: Iterable[RecordedExchange], spec: StubSpec | None) -> list[tuple[str, int | None, int]]:
-    """Calls by (route, status), for reports."""
-    counts = Counter((route_of(e, spec), e.status) for e in exchanges)
-    return sorted(((route, status, n) for (route, status), n in counts.items()),
-                  key=lambda x: (x[0], x[1] if x[1] is not None else 0))
+@dataclass(frozen=True)
+class CallWindow:
+    """A fault's window on a stub in the stub's own clock (naive UTC, as MockServer stamps calls)."""
+
+    fault: str
+    start: datetime
+    end: datetime | None  # None: still applied when the load ended
+
+
+def window_of(exchange: RecordedExchange, windows: Sequence[CallWindow]) -> str | None:
+    """The fault whose window the call came in, else None."""
+    if exchange.timestamp is None:
+        return None
+    for window in windows:
+        if window.start <= exchange.timestamp and (window.end is None or exchange.timestamp < window.end):
+            return window.fault
+    return None
+
+
+def traffic(exchanges: Iterable[RecordedExchange], spec: StubSpec | None,
+            windows: Sequence[CallWindow] = ()) -> list[tuple[str, int | None, str | None, int]]:
+    """Calls by (route, status, fault window or None), for reports: counted per window, so a
+    fault's effect (10% 503 during `payments-flaky`) reads apart from the calls around it."""
+    counts = Counter((route_of(e, spec), e.status, window_of(e, windows)) for e in exchanges)
+    return sorted(((route, status, during, n) for (route, status, during), n in counts.items()),
+                  key=lambda x: (x[0], x[2] or "", x[1] if x[1] is not None else 0))
 
 
 def read_exchanges(url: str) -> tuple[RecordedExchange, ...]:
@@ -142,4 +164,4 @@ def clear_journals(urls: Iterable[str]) -> None:
             pass  # a stub that does not answer shows as such in its checks
 
 
-__all__ = ["MockServerError", "clear_journals", "backoff_violations", "measure", "read_exchanges", "route_of", "traffic"]
+__all__ = ["CallWindow", "MockServerError", "clear_journals", "backoff_violations", "measure", "read_exchanges", "route_of", "traffic", "window_of"]

@@ -5,6 +5,7 @@ check records), so plan, engine, run, verdict and reports all import it downward
 """
 
 from envsim.journal.checks import check_id, checks_from_dicts, checks_to_dicts
+from envsim.journal.fault_windows import FaultWindow, fault_windows
 from envsim.journal.histogram import percentile_ms
 from envsim.journal.journal import JOURNAL_VERSION, Journal, JournalChecksError
 from envsim.journal.records import (
@@ -26,6 +27,7 @@ __all__ = [
     "CredentialRotation",
     "FailureReason",
     "FaultEvent",
+    "FaultWindow",
     "Journal",
     "JournalChecksError",
     "LogExcerpt",
@@ -35,5 +37,6 @@ __all__ = [
     "check_id",
     "checks_from_dicts",
     "checks_to_dicts",
+    "fault_windows",
     "percentile_ms",
 ]

@@ -13,7 +13,8 @@ from html import escape
 
 from envsim.journal import ALL_ENDPOINTS, Journal
 from envsim.verdict.metrics import per_second, points_for
-from envsim.verdict.phases import fault_windows, load_end
+from envsim.journal import fault_windows
+from envsim.verdict.phases import load_end
 
 WIDTH, HEIGHT = 1000, 220
 LEFT, RIGHT, TOP, BOTTOM = 64, 16, 26, 30

@@ -15,9 +15,9 @@ from envsim.reports.charts import FAULT_COLOURS, charts
 from envsim.journal import Journal
 from envsim.reports.failure_text import check_failures, phase_lines
 from envsim.reports.service_logs import service_log_sections
-from envsim.reports.stub_text import rotation_lines, stub_tables
+from envsim.reports.stub_text import rotation_lines, stub_tables, window_lines
 from envsim.verdict.formatting import format_bound, format_value
-from envsim.verdict.phases import fault_windows
+from envsim.journal import fault_windows
 from envsim.verdict.result import Verdict
 
 CSS = """
@@ -147,11 +147,13 @@ def _stubs_and_rotations(journal: Journal) -> str:
     parts = []
     for service, rows in stub_tables(journal).items():
         body = "".join(
-            f'<tr{FAIL_ROW if note else ""}><td>{escape(route)}</td><td class="num">{escape(status)}</td>'
-            f'<td class="num">{count}</td><td>{escape(note)}</td></tr>'
-            for route, status, count, note in rows)
+            f'<tr{FAIL_ROW if r.note else ""}><td>{escape(r.route)}</td><td>{escape(r.during)}</td>'
+            f'<td class="num">{escape(r.status)}</td><td class="num">{r.count}</td><td>{escape(r.note)}</td></tr>'
+            for r in rows)
+        effects = "".join(f"<li>{escape(line)}</li>" for line in window_lines(rows))
         parts.append(f'<h2>Calls to stub {escape(service)}</h2><table class="stub-calls" id="stub-{escape(service)}">'
-                     f"<thead><tr><th>Route</th><th>Status</th><th>Calls</th><th></th></tr></thead><tbody>{body}</tbody></table>")
+                     "<thead><tr><th>Route</th><th>During</th><th>Status</th><th>Calls</th><th></th></tr></thead>"
+                     f"<tbody>{body}</tbody></table>" + (f'<ul class="stub-windows">{effects}</ul>' if effects else ""))
     rotations = rotation_lines(journal)
     if rotations:
         items = "".join(f"<li>{escape(line)}</li>" for line in rotations)

@@ -7,7 +7,7 @@ from envsim.reports.failure_text import detail_with_failures, phase_lines
 from envsim.reports.service_logs import service_log_sections
 
 FENCE = "`" * 3
-from envsim.reports.stub_text import rotation_lines, stub_tables
+from envsim.reports.stub_text import rotation_lines, stub_tables, window_lines
 from envsim.verdict.formatting import format_bound, format_value
 from envsim.verdict.result import Verdict
 
@@ -45,9 +45,13 @@ def render_markdown(journal: Journal, verdict: Verdict) -> str:
         # a fenced block shows log lines as they are; a fence inside them must not close it early
         lines += ["", f"### {_cell(heading)}", "", FENCE + "text", *(line.replace(FENCE, "` ` `") for line in body), FENCE]
     for service, rows in stub_tables(journal).items():
-        lines += ["", f"### Calls to stub {_cell(service)}", "", "| Route | Status | Calls | |", "|---|---|---|---|"]
-        lines += [f"| {_cell(route)} | {status} | {count} | {'⚠️ ' + _cell(note) if note else ''} |"
-                  for route, status, count, note in rows]
+        lines += ["", f"### Calls to stub {_cell(service)}", "", "| Route | During | Status | Calls | |",
+                  "|---|---|---|---|---|"]
+        lines += [f"| {_cell(r.route)} | {_cell(r.during)} | {r.status} | {r.count} | {'⚠️ ' + _cell(r.note) if r.note else ''} |"
+                  for r in rows]
+        effects = window_lines(rows)
+        if effects:
+            lines += ["", *(f"- {_cell(line)}" for line in effects)]
     rotations = rotation_lines(journal)
     if rotations:
         lines += ["", "### Credential rotations", "", *(f"- {_cell(line)}" for line in rotations)]

@@ -3,6 +3,9 @@ rotations of the run, as plain rows for the Markdown and HTML reports."""
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
+
 from envsim.journal import Journal
 
 # the answers that mean the app did something a provider refuses: no/expired/wrong credential,
@@ -10,15 +13,40 @@ from envsim.journal import Journal
 CALLED_OUT = {401: "unauthorized", 403: "forbidden", 410: "gone (deprecated version)", 429: "throttled"}
 
 
-def stub_tables(journal: Journal) -> dict[str, list[tuple[str, str, int, str]]]:
-    """stub service -> [(route, status, count, call-out)], from the journal's stub_calls."""
-    tables: dict[str, list[tuple[str, str, int, str]]] = {}
+@dataclass(frozen=True)
+class StubCallRow:
+    route: str
+    status: str  # "503", or "dropped" when the stub closed the connection without an answer
+    during: str  # the fault whose window the calls came in, "" outside every fault on the stub
+    count: int
+    note: str  # why the status is called out, "" when it is not
+
+
+def stub_tables(journal: Journal) -> dict[str, list[StubCallRow]]:
+    """stub service -> its calls by route, fault window and status, from the journal's stub_calls."""
+    tables: dict[str, list[StubCallRow]] = {}
     for row in journal.extra.get("stub_calls") or ():
         status = row.get("status")
-        tables.setdefault(str(row.get("service")), []).append(
-            (str(row.get("route")), "dropped" if status is None else str(status), int(row.get("count", 0)),
-             CALLED_OUT.get(status, "")))
+        tables.setdefault(str(row.get("service")), []).append(StubCallRow(
+            str(row.get("route")), "dropped" if status is None else str(status), str(row.get("during") or ""),
+            int(row.get("count", 0)), CALLED_OUT.get(status, "")))
     return tables
+
+
+def window_lines(rows: list[StubCallRow]) -> list[str]:
+    """A fault's effect on a stub, measured: per fault window, the calls and the share of each
+    answer that was not a success ("payments-flaky: 130 calls, 503 x 13 (10.0%)")."""
+    lines = []
+    for fault in sorted({row.during for row in rows if row.during}):
+        inside = [row for row in rows if row.during == fault]
+        total = sum(row.count for row in inside)
+        failed: Counter[str] = Counter()
+        for row in inside:
+            if not row.status.startswith("2"):
+                failed[row.status] += row.count
+        shares = ", ".join(f"{status} x {n} ({100 * n / total:.1f}%)" for status, n in sorted(failed.items()))
+        lines.append(f"during {fault}: {total} calls, " + (shares or "all answered 2xx"))
+    return lines
 
 
 def rotation_lines(journal: Journal) -> list[str]:

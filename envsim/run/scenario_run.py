@@ -11,7 +11,7 @@ import platform
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, MutableMapping
 
@@ -21,11 +21,11 @@ from envsim.engine.apply import StackHandle
 from envsim.engine.container_facts import ContainerFacts, container_facts
 from envsim.engine.fault_switch import StackFaults
 from envsim.engine.probes import run_probes, stub_traffic
-from envsim.engine.stub_calls import clear_journals
+from envsim.engine.stub_calls import CallWindow, clear_journals
 from envsim.engine.proxies import toxiproxy_version
 from envsim.engine.rotation import CredentialRotator, Rotated
 from envsim.engine.state import StackState
-from envsim.journal import CredentialRotation, Journal, ProbeResult
+from envsim.journal import CredentialRotation, Journal, ProbeResult, fault_windows
 from envsim.plan.scenario import ScenarioPlan
 from envsim.run.load_result import LoadResult
 from envsim.run.load_runner import run_load
@@ -112,7 +112,22 @@ def measure_after_load(
     probes = run_probes(client, stack, scenario, run_start, load_start)
     had_failures = any(point.failures for point in result.series)
     facts = container_facts(client, stack.plan, stack.secrets.values(), load_start, with_logs=had_failures)
-    return AfterLoad(probes, facts, toxiproxy_version(stack.toxiproxy_urls), tuple(stub_traffic(stack)))
+    return AfterLoad(probes, facts, toxiproxy_version(stack.toxiproxy_urls),
+                     tuple(stub_traffic(stack, stub_windows(scenario, result))))
+
+
+def stub_windows(scenario: Scenario, result: LoadResult) -> dict[str, tuple[CallWindow, ...]]:
+    """Each stub's fault windows in the stub's clock (naive UTC, as MockServer stamps calls), so
+    its calls are counted apart per window and a fault's effect reads from the report."""
+    start = datetime.fromisoformat(result.started_at).astimezone(timezone.utc).replace(tzinfo=None)
+    targets = {mode.name: mode.target for mode in scenario.profile.failure_modes}
+    windows: dict[str, list[CallWindow]] = {}
+    for window in fault_windows(result.faults):
+        if window.fault in targets:
+            windows.setdefault(targets[window.fault], []).append(CallWindow(
+                window.fault, start + timedelta(seconds=window.applied),
+                None if window.removed is None else start + timedelta(seconds=window.removed)))
+    return {service: tuple(found) for service, found in windows.items()}
 
 
 def build_journal(run_id: str, scenario: Scenario, plan: ScenarioPlan, result: LoadResult, after: AfterLoad,

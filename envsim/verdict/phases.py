@@ -20,6 +20,7 @@ import math
 from dataclasses import dataclass
 
 from envsim.journal import FaultEvent, Journal
+from envsim.journal.fault_windows import FaultWindow, fault_windows
 
 
 @dataclass(frozen=True)
@@ -39,15 +40,6 @@ class Phase:
     problem: str | None = None  # why this phase has no window (fault never applied, never removed)
 
 
-@dataclass(frozen=True)
-class FaultWindow:
-    """One occurrence of a fault: when it took effect and when it was lifted (None: never)."""
-
-    fault: str
-    applied: float
-    removed: float | None
-
-
 def load_end(journal: Journal) -> float:
     """Seconds of load, stretched to cover every recorded bucket (the last second may be partial)."""
     last_bucket = max((point.t + 1 for point in journal.series), default=0)
@@ -57,19 +49,6 @@ def load_end(journal: Journal) -> float:
 def bucket_range(interval: Interval) -> range:
     """The per-second buckets whose midpoint lies in [start, end)."""
     return range(math.ceil(interval.start - 0.5), math.ceil(interval.end - 0.5))
-
-
-def fault_windows(faults: tuple[FaultEvent, ...]) -> tuple[FaultWindow, ...]:
-    """Pair every "applied" event with the next "removed" event of the same fault."""
-    windows: list[FaultWindow] = []
-    open_since: dict[str, float] = {}
-    for event in sorted(faults, key=lambda e: e.actual):
-        if event.action == "applied" and event.fault not in open_since:
-            open_since[event.fault] = event.actual
-        elif event.action == "removed" and event.fault in open_since:
-            windows.append(FaultWindow(event.fault, open_since.pop(event.fault), event.actual))
-    windows.extend(FaultWindow(fault, applied, None) for fault, applied in open_since.items())
-    return tuple(sorted(windows, key=lambda w: w.applied))
 
 
 def _failed_detail(faults: tuple[FaultEvent, ...], fault: str) -> str | None:

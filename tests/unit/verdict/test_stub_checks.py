@@ -9,7 +9,7 @@ from verdict_journals import journal, steady
 
 from envsim.config.model import StubInvariant, StubRoute, StubSpec
 from envsim.engine.mockserver_client import RecordedExchange, RecordedRequest
-from envsim.engine.stub_calls import backoff_violations, measure, route_of, traffic
+from envsim.engine.stub_calls import CallWindow, backoff_violations, measure, route_of, traffic
 from envsim.journal import CredentialRotation, Journal, ProbeResult
 from envsim.reports.html_report import render_html
 from envsim.reports.markdown import render_markdown
@@ -30,8 +30,8 @@ def test_calls_are_counted_by_route_and_status_with_path_parameters():
     exchanges = [call(0, 201), call(1, 503), call(2, 201, path="/v1/refunds"),
                  call(3, 200, method="GET", path="/v1/charges/ch_9")]
     assert route_of(exchanges[3], SPEC) == "GET /v1/charges/{id}"
-    assert traffic(exchanges, SPEC) == [("GET /v1/charges/{id}", 200, 1), ("POST /v1/charges", 201, 1),
-                                        ("POST /v1/charges", 503, 1), ("other", 201, 1)]
+    assert traffic(exchanges, SPEC) == [("GET /v1/charges/{id}", 200, None, 1), ("POST /v1/charges", 201, None, 1),
+                                        ("POST /v1/charges", 503, None, 1), ("other", 201, None, 1)]
     count = StubInvariant("payments", "POST", "/v1/charges", comparator="equals", expected=2)
     assert measure(count, exchanges, SPEC)[0] == 2.0
     refused = StubInvariant("payments", statuses=(401, 403, 410), comparator="equals", expected=0)
@@ -93,7 +93,33 @@ def test_reports_show_calls_by_route_and_status_with_refusals_called_out_and_rot
     verdict = judge(run)
     markdown = render_markdown(run, verdict)
     assert "### Calls to stub payments" in markdown
-    assert "| POST /v1/charges | 401 | 7 | ⚠️ unauthorized |" in markdown
+    assert "| POST /v1/charges |  | 401 | 7 | ⚠️ unauthorized |" in markdown
     assert "5.0s: payments_token rotated (stub payments, file c:/run/secrets/t)" in markdown
     html = render_html(run, verdict)
     assert 'id="stub-payments"' in html and "unauthorized" in html and 'id="rotations"' in html
+
+
+def test_calls_are_counted_apart_per_fault_window_so_a_faults_effect_reads_from_the_report():
+    # a 10% 503 fault from 10 s to 20 s: 20 calls inside it (2 answered 503), 10 before, 10 after
+    exchanges = ([call(t * 0.5, 201) for t in range(20)]
+                 + [call(10 + t * 0.5, 503 if t in (3, 11) else 201) for t in range(20)]
+                 + [call(20 + t * 0.5, 201) for t in range(10)])
+    window = CallWindow("payments-flaky", T0 + timedelta(seconds=10), T0 + timedelta(seconds=20))
+    assert traffic(exchanges, SPEC, [window]) == [
+        ("POST /v1/charges", 201, None, 30), ("POST /v1/charges", 201, "payments-flaky", 18),
+        ("POST /v1/charges", 503, "payments-flaky", 2)]
+    still_on = CallWindow("payments-flaky", T0 + timedelta(seconds=10), None)  # never removed
+    assert traffic(exchanges, SPEC, [still_on])[-1] == ("POST /v1/charges", 503, "payments-flaky", 2)
+    assert sum(n for _, _, during, n in traffic(exchanges, SPEC, [still_on]) if during) == 30
+
+    check = StubInvariant("payments", statuses=(401,), comparator="equals", expected=0)
+    run = stub_journal(check, ProbeResult("check-1", 1, True, 0.0, "0 calls (none)"))
+    run = Journal(**{**run.__dict__, "extra": {**run.extra, "stub_calls": [
+        {"service": "payments", "route": route, "status": status, "count": n, **({"during": d} if d else {})}
+        for route, status, d, n in traffic(exchanges, SPEC, [window])]}})
+    verdict = judge(run)
+    markdown = render_markdown(run, verdict)
+    assert "| POST /v1/charges | payments-flaky | 503 | 2 |  |" in markdown
+    assert "- during payments-flaky: 20 calls, 503 x 2 (10.0%)" in markdown
+    html = render_html(run, verdict)
+    assert "<li>during payments-flaky: 20 calls, 503 x 2 (10.0%)</li>" in html
