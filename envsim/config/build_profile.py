@@ -105,7 +105,7 @@ def _build(doc: YamlDoc, where: TreePath, spec: Any) -> BuildSpec:
         return BuildSpec(context=_file(doc, where, spec))
     args = tuple((key, _text(value)) for key, value in spec.get("args", {}).items())
     return BuildSpec(context=_file(doc, where + ("context",), spec["context"]),
-                     dockerfile=spec.get("dockerfile", "Dockerfile"), args=args)
+                     dockerfile=spec.get("dockerfile", "Dockerfile"), args=args, base=spec.get("base"))
 
 
 def _text(value: Any) -> str:

@@ -75,6 +75,8 @@ class BuildSpec:
     context: Path  # absolute, inside the repo
     dockerfile: str = "Dockerfile"  # relative to context
     args: tuple[tuple[str, str], ...] = ()
+    # replaces the Dockerfile's base image in a build copy (envsim.config.dockerfile says which FROMs)
+    base: str | None = None
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from envsim.config.discover import inside
+from envsim.config.dockerfile import base_problem
 from envsim.config.schema_check import did_you_mean
 from envsim.config.yamlload import TreePath, YamlDoc
 from envsim.errors import Problem
@@ -125,8 +126,11 @@ def _check_files(doc: YamlDoc, here: TreePath, service: dict, root: Path) -> lis
         found.append(context_problem)
         if context_problem is None:
             context = doc.source_of(where).parent / build["context"]
-            found.append(check_path(doc, here + ("build", "dockerfile"), build.get("dockerfile", "Dockerfile"),
-                                    root, base=context))
+            dockerfile_problem = check_path(doc, here + ("build", "dockerfile"), build.get("dockerfile", "Dockerfile"),
+                                            root, base=context)
+            found.append(dockerfile_problem)
+            if dockerfile_problem is None and isinstance(build.get("base"), str):
+                found.append(_check_base(doc, here + ("build", "base"), build, context / build.get("dockerfile", "Dockerfile")))
     for index, step in enumerate(sequence(service.get("seed"))):
         step = mapping(step)
         if "sql" in step:
@@ -210,3 +214,14 @@ def _check_failure_mode(doc: YamlDoc, name: str, mode: dict, services: dict) -> 
         problems.append(doc.problem(here + ("bandwidth",), "must be at least 1k (bytes per second): "
                                                            "bandwidth is limited in whole KB/s"))
     return problems
+
+
+def _check_base(doc: YamlDoc, where: TreePath, build: dict, dockerfile: Path) -> Problem | None:
+    """`base` needs a FROM to replace: a final stage that grows from an image, not scratch."""
+    try:
+        text = dockerfile.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None  # check_path reported it
+    args = {str(k): str(v) for k, v in mapping(build.get("args")).items()}
+    why = base_problem(text, args)
+    return doc.problem(where, f"{why} ({dockerfile.name})") if why else None

@@ -46,11 +46,14 @@ def build_image(
     buildargs: Mapping[str, str] | None = None,
     labels: Mapping[str, str],
     progress: ImageProgress,
+    shown_as: str | None = None,
 ) -> str:
-    """Build `context` as `tag`; returns the image id. Never pulls (FROM images are ensured first)."""
+    """Build `context` as `tag`; returns the image id. Never pulls (FROM images are ensured first).
+
+    `shown_as` names the Dockerfile in messages when `dockerfile` is a rewritten copy."""
     started = time.monotonic()
     replaced = local_image(client, tag)
-    recent: deque[str] = deque(maxlen=25)
+    log = BuildLog()
     previous_timeout = client.api.timeout
     client.api.timeout = _BUILD_TIMEOUT
     try:
@@ -67,16 +70,10 @@ def build_image(
         )
         for chunk in stream:
             if "error" in chunk:
-                recent.append(str(chunk["error"]).rstrip())
-                raise EnvironmentProblem(
-                    f"building {tag} failed:\n" + "\n".join(recent),
-                    hint=f"the build context is {context}",
-                )
-            text = str(chunk.get("stream", "")).rstrip()
-            if text:
-                recent.extend(text.splitlines())
-                if text.startswith("Step "):
-                    progress.report(tag, text)
+                raise build_failure(tag, context, shown_as or dockerfile, log, str(chunk["error"]))
+            for line in log.feed(str(chunk.get("stream", ""))):
+                if line.startswith("Step "):
+                    progress.report(tag, line)
     finally:
         client.api.timeout = previous_timeout
     image = local_image(client, tag)
@@ -86,6 +83,54 @@ def build_image(
     if replaced is not None and replaced.id != image.id:
         _remove_if_unused(client, replaced)
     return image.id
+
+
+class BuildLog:
+    """The engine's build output as whole lines: chunks end anywhere, even mid-line.
+
+    Keeps the current step's line and its output (the last lines), which is what a failed
+    build's message needs.
+    """
+
+    def __init__(self, keep: int = 40):
+        self._partial = ""
+        self.step = ""
+        self.output: deque[str] = deque(maxlen=keep)
+
+    def feed(self, text: str) -> list[str]:
+        """The lines `text` completes (a carriage return ends a line too: progress bars)."""
+        text = (self._partial + text).replace("\r\n", "\n").replace("\r", "\n")
+        *complete, self._partial = text.split("\n")
+        for line in complete:
+            self._note(line.rstrip())
+        return [line.rstrip() for line in complete]
+
+    def finish(self) -> None:
+        if self._partial:
+            self._note(self._partial.rstrip())
+            self._partial = ""
+
+    def _note(self, line: str) -> None:
+        if line.startswith("Step "):
+            self.step, self.output = line, deque(maxlen=self.output.maxlen)
+        elif line and not line.startswith((" ---> ", "Removing intermediate container")):
+            self.output.append(line)
+
+
+def build_failure(tag: str, context: Path, dockerfile: str, log: BuildLog, error: str) -> EnvironmentProblem:
+    """What happened (the step, its last whole output lines, the engine's words), what envsim
+    did, and how to go on."""
+    log.finish()
+    step = log.step.split(" : ", 1)
+    where = f"step {step[0][len('Step '):]} ({step[1]})" if len(step) == 2 else "before its first step"
+    output = "\n".join(f"  | {line}" for line in log.output) or "  (the step printed nothing)"
+    return EnvironmentProblem(
+        f"building {tag} failed at {where}: {' '.join(error.split())}\n"
+        f"last output of that step:\n{output}\n"
+        "envsim stopped there: no container was started or replaced, the previous image (if any) is kept",
+        hint=f"fix that step of {dockerfile} (build context {context}); "
+        f"`docker build -f {dockerfile} {context}` shows the same log",
+    )
 
 
 def _remove_if_unused(client, image) -> None:

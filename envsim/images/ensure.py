@@ -13,15 +13,16 @@ from pathlib import Path
 from typing import Iterable
 
 from envsim.errors import EnvironmentProblem
-from envsim.images import builder, host
+from envsim.images import builder
 from envsim.images.debian_base import build_debian_base, debian_base_key
+from envsim.images.missing import MissingImage, missing_images_problem
 from envsim.images.progress import ImageProgress, SilentProgress
 from envsim.images.recipes import (
     DEBIAN_BASE_IMAGE,
+    DEBIAN_SUITE,
     LABEL_HASH,
     LABEL_MANAGED,
     LABEL_SUBSTITUTE,
-    Substitute,
     managed_labels,
     recipe_files,
     recipe_hash,
@@ -35,10 +36,12 @@ from envsim.images.requirements import (
     TOXIPROXY_LOCAL_IMAGE,
     TOXIPROXY_VERSION,
     ImageRequirement,
-    dockerfile_base_images,
 )
+from envsim.images.user_build import EXTRA_CA_BUILD_ARG, _declares_arg, build_user_image, user_build_problem
+from envsim.plan.stand_ins import RELEASES, StandIn, debian_base_image
 
-EXTRA_CA_BUILD_ARG = "ENVSIM_CA_CERTS"  # offered to user builds whose Dockerfile declares it
+__all__ = ["EXTRA_CA_BUILD_ARG", "_declares_arg", "ensure_images", "mockserver_image", "toxiproxy_image"]
+_BASE_IMAGES = {debian_base_image(suite): suite for suite, _ in RELEASES}
 _NETWORK_FAILURES = ("dial tcp", "no such host", "timeout", "connection refused", "tls handshake",
                      "network is unreachable", "temporary failure in name resolution")
 
@@ -51,8 +54,16 @@ def ensure_images(
     pull: bool = True,
     pull_timeout: float = 30.0,
 ) -> dict[str, str]:
-    """Make every requirement present; returns requested name -> image id."""
+    """Make every requirement present; returns requested name -> image id.
+
+    First every image is checked (present, pulled, or an offline recipe covers it), and all
+    that cannot be had are reported in one EnvironmentProblem before anything is built.
+    """
+    requirements = list(requirements)
     preparer = _Preparer(client, progress or SilentProgress(), pull, pull_timeout)
+    missing = preparer.check(requirements)
+    if missing:
+        raise missing_images_problem(missing)
     return {req.name: preparer.ensure(req) for req in requirements}
 
 
@@ -98,6 +109,48 @@ class _Preparer:
         self.pull_timeout = pull_timeout
         self.done: dict[str, str] = {}
         self.unreachable: dict[str, str] = {}  # registry host -> why, so each is tried once
+        self.warned: set[str] = set()
+
+    def check(self, requirements: list[ImageRequirement]) -> list[MissingImage]:
+        """Every plain image that is neither present, nor pullable, nor covered by a recipe;
+        and every build whose Dockerfile is missing. Pulls happen here (they are the cheap way)."""
+        missing: list[MissingImage] = []
+        for requirement in requirements:
+            if requirement.source == "build":
+                problem = user_build_problem(requirement)
+                if problem:
+                    missing.append(MissingImage(requirement.name, requirement.services, problem))
+            elif requirement.source == "image":
+                found = self._available(requirement.name)
+                if found is not None:
+                    missing.append(MissingImage(requirement.name, requirement.services, *found))
+        return missing
+
+    def _available(self, name: str) -> tuple[str, str | None] | None:
+        """None when `name` can be had; else (why not, hint)."""
+        if name in self.done or name in _BASE_IMAGES or builder.local_image(self.client, name) is not None:
+            return None
+        try:
+            stand_in, problem = substitute_for(name), None
+        except EnvironmentProblem as error:
+            stand_in, problem = None, error
+        if stand_in is None:
+            pulled, why = self._try_pull(name)
+            if pulled is not None:
+                self.done[name] = pulled
+                return None
+            if problem is not None:
+                return str(problem), problem.hint
+            return (f"not present, cannot be pulled ({why}), and envsim has no offline recipe for it",
+                    "`docker load` the image on this machine, or give the service a `build:` spec")
+        self._warn(stand_in)  # before minutes of building: the user may rather stop and fix the pin
+        return None
+
+    def _warn(self, stand_in: StandIn) -> None:
+        warning = stand_in.warning()
+        if warning and stand_in.requested not in self.warned:
+            self.warned.add(stand_in.requested)
+            self.progress.report(stand_in.requested, warning)
 
     def ensure(self, requirement: ImageRequirement) -> str:
         if requirement.name not in self.done:
@@ -119,8 +172,8 @@ class _Preparer:
     def _named(self, name: str) -> str:
         if name in self.done:
             return self.done[name]
-        if name == DEBIAN_BASE_IMAGE:  # user Dockerfiles may start FROM envsim's base too
-            return self._base()
+        if name in _BASE_IMAGES:  # user Dockerfiles may start FROM envsim's bases too
+            return self._base(_BASE_IMAGES[name])
         present = builder.local_image(self.client, name)
         substitute_stale = False
         if present is not None:
@@ -128,7 +181,8 @@ class _Preparer:
             if labels.get(LABEL_SUBSTITUTE) and labels.get(LABEL_MANAGED) == "true":
                 substitute = substitute_for(name)
                 if substitute is not None and labels.get(LABEL_HASH) == self._substitute_key(substitute):
-                    self.progress.report(name, f"present: Debian substitute, cached ({present.short_id})")
+                    self._warn(substitute)
+                    self.progress.report(name, f"present: stand-in, {substitute.describe()}, cached ({present.short_id})")
                     return present.id
                 substitute_stale = True
                 self.progress.report(name, "substitute is out of date; preparing it again")
@@ -144,8 +198,9 @@ class _Preparer:
                 f"image {name} is not present and cannot be pulled ({why}); envsim has no offline recipe for it",
                 hint=f"`docker load` the image on this machine, or give the service a `build:` spec",
             )
+        self._warn(substitute)
         if not substitute_stale:
-            self.progress.report(name, "building a substitute from Debian packages (no registry)")
+            self.progress.report(name, f"building a stand-in from {substitute.describe()} (no registry)")
         return self._build_substitute(substitute)
 
     def _try_pull(self, name: str) -> tuple[str | None, str]:
@@ -179,36 +234,38 @@ class _Preparer:
 
     # ------------------------------------------------------------------ recipes
 
-    def _base(self) -> str:
-        if DEBIAN_BASE_IMAGE in self.done:
-            return self.done[DEBIAN_BASE_IMAGE]
-        key = debian_base_key()
-        image_id = builder.cached_image_id(self.client, DEBIAN_BASE_IMAGE, key)
+    def _base(self, suite: str = DEBIAN_SUITE) -> str:
+        """The Debian base of one release: built (debootstrap) only when something needs it."""
+        image = debian_base_image(suite)
+        if image in self.done:
+            return self.done[image]
+        key = debian_base_key(suite)
+        image_id = builder.cached_image_id(self.client, image, key)
         if image_id is None:
-            self.progress.report(DEBIAN_BASE_IMAGE, "building the Debian base image")
-            image_id = build_debian_base(self.client, key, self.progress)
+            self.progress.report(image, f"building the Debian {suite} base image")
+            image_id = build_debian_base(self.client, key, self.progress, suite)
         else:
-            self.progress.report(DEBIAN_BASE_IMAGE, "present (cached)")
-        self.done[DEBIAN_BASE_IMAGE] = image_id
+            self.progress.report(image, "present (cached)")
+        self.done[image] = image_id
         return image_id
 
-    def _substitute_key(self, substitute: Substitute) -> str:
+    def _substitute_key(self, substitute: StandIn) -> str:
         # The base's key, not its id: a re-import of identical inputs keeps substitutes valid.
         return recipe_hash(
-            recipe_files(substitute.recipe), dict(substitute.args), {"base": debian_base_key()}
+            recipe_files(substitute.family.recipe), dict(substitute.args), {"base": debian_base_key(substitute.suite)}
         )
 
-    def _build_substitute(self, substitute: Substitute) -> str:
+    def _build_substitute(self, substitute: StandIn) -> str:
         key = self._substitute_key(substitute)
-        cached = builder.cached_image_id(self.client, substitute.image, key)
+        cached = builder.cached_image_id(self.client, substitute.requested, key)
         if cached is not None:
             return cached
-        self._base()
-        args = {**dict(substitute.args), "ENVSIM_BASE": DEBIAN_BASE_IMAGE}
-        with _recipe_context(substitute.recipe) as context:
+        self._base(substitute.suite)
+        args = {**dict(substitute.args), "ENVSIM_BASE": substitute.base_image}
+        with _recipe_context(substitute.family.recipe) as context:
             return builder.build_image(
-                self.client, context, substitute.image, buildargs=args,
-                labels=managed_labels(substitute.recipe, key, substitute=True), progress=self.progress,
+                self.client, context, substitute.requested, buildargs=args,
+                labels=managed_labels(substitute.family.recipe, key, substitute), progress=self.progress,
             )
 
     def _recipe_image(self, recipe: str, image: str) -> str:
@@ -282,31 +339,7 @@ class _Preparer:
     # ------------------------------------------------------------------ user builds
 
     def _user_build(self, requirement: ImageRequirement) -> str:
-        build = requirement.build
-        assert build is not None
-        dockerfile = build.context / build.dockerfile
-        if not dockerfile.is_file():
-            raise EnvironmentProblem(
-                f"service {', '.join(requirement.services)}: Dockerfile {dockerfile} does not exist"
-            )
-        text = dockerfile.read_text(encoding="utf-8", errors="replace")
-        args = dict(build.args)
-        bases = {base: self._named(base) for base in dockerfile_base_images(text, args)}
-        if _declares_arg(text, EXTRA_CA_BUILD_ARG) and EXTRA_CA_BUILD_ARG not in args:
-            args[EXTRA_CA_BUILD_ARG] = host.extra_ca_certificates()
-        key = recipe_hash(
-            {}, args, {"context": builder.context_digest(build.context, build.dockerfile), **bases}
-        )
-        cached = builder.cached_image_id(self.client, requirement.name, key)
-        if cached is not None:
-            self.progress.report(requirement.name, "present (context unchanged)")
-            return cached
-        self.progress.report(requirement.name, f"building from {build.context}")
-        service = ",".join(requirement.services)
-        return builder.build_image(
-            self.client, build.context, requirement.name, dockerfile=build.dockerfile, buildargs=args,
-            labels=managed_labels(f"build:{service}", key), progress=self.progress,
-        )
+        return build_user_image(self.client, requirement, self._named, self.progress)
 
 
 class _recipe_context:
@@ -325,14 +358,6 @@ class _recipe_context:
 
     def __exit__(self, *exc) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
-
-
-def _declares_arg(dockerfile_text: str, name: str) -> bool:
-    return any(
-        line.split()[:2] == ["ARG", name] or (line.split()[:1] == ["ARG"] and line.split()[1].startswith(f"{name}="))
-        for line in (raw.strip() for raw in dockerfile_text.splitlines())
-        if len(line.split()) >= 2
-    )
 
 
 def _registry(name: str) -> str:

@@ -1,24 +1,35 @@
-"""The offline recipes: which official images Debian packages can stand in for, and cache keys.
+"""The offline recipes: their files, cache keys and labels; which stand-in replaces an image.
 
 Pure: no engine. A recipe is a directory of package data (a Dockerfile and its helpers)
-built FROM the Debian base image; its cache key is a hash of those files and the build args.
+built FROM a Debian base image; its cache key is a hash of those files and the build args.
+Which Debian release and version stands in for an image is decided in envsim.plan.stand_ins.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from importlib import resources
 from typing import Mapping
 
 from envsim.errors import EnvironmentProblem
+from envsim.plan.stand_ins import (
+    DEFAULT_SUITE,
+    StandIn,
+    debian_base_image,
+    family_of,
+    offline_tags,
+    resolve_stand_in,
+    split_reference as split_reference,  # re-exported: callers parse references here
+)
 
-DEBIAN_SUITE = "bookworm"
-DEBIAN_BASE_IMAGE = f"envsim/debian:{DEBIAN_SUITE}"
+DEBIAN_SUITE = DEFAULT_SUITE
+DEBIAN_BASE_IMAGE = debian_base_image(DEBIAN_SUITE)
 
 LABEL_MANAGED = "envsim.managed"
 LABEL_SUBSTITUTE = "envsim.substitute"  # "debian" on images standing in for official ones
+LABEL_STAND_IN_SUITE = "envsim.stand-in.suite"  # the Debian release a stand-in is built from
+LABEL_STAND_IN_VERSION = "envsim.stand-in.version"  # the series it really runs ("13")
 LABEL_RECIPE = "envsim.recipe"
 LABEL_HASH = "envsim.recipe-hash"
 
@@ -26,84 +37,22 @@ LABEL_HASH = "envsim.recipe-hash"
 RECIPE_FORMAT = "1"
 
 
-@dataclass(frozen=True)
-class SubstituteFamily:
-    """An official image repository that a recipe can imitate, and the versions Debian has."""
+def substitute_for(image: str) -> StandIn | None:
+    """The stand-in for an official image; None when envsim knows no recipe for it.
 
-    repository: str
-    recipe: str
-    versions: tuple[str, ...]  # as precise as Debian pins them: "15", "7.0", "3.11"
-    version_arg: str  # the build arg that selects the Debian package version
-
-
-FAMILIES: dict[str, SubstituteFamily] = {
-    "postgres": SubstituteFamily("postgres", "postgres", ("15",), "PG_MAJOR"),
-    "redis": SubstituteFamily("redis", "redis", ("7.0",), "REDIS_VERSION"),
-    "python": SubstituteFamily("python", "python", ("3.11",), "PYTHON_VERSION"),
-}
-
-
-@dataclass(frozen=True)
-class Substitute:
-    image: str  # the reference as the profile wrote it; the substitute is tagged with it
-    recipe: str
-    args: tuple[tuple[str, str], ...]
-
-
-def split_reference(image: str) -> tuple[str, str]:
-    """`docker.io/library/postgres:15` -> ("postgres", "15"); the tag defaults to latest."""
-    name, tag = image, "latest"
-    last = image.rsplit("/", 1)[-1]
-    if ":" in last:
-        name, tag = image.rsplit(":", 1)
-    for prefix in ("docker.io/", "index.docker.io/", "registry-1.docker.io/"):
-        if name.startswith(prefix):
-            name = name[len(prefix) :]
-    if name.startswith("library/"):
-        name = name[len("library/") :]
-    return name, tag
-
-
-def substitute_for(image: str) -> Substitute | None:
-    """The recipe standing in for an official image; None when envsim knows no recipe for it.
-
-    Raises EnvironmentProblem when the repository is known but Debian lacks the version,
-    because silently running another major version would test the wrong thing.
+    Raises EnvironmentProblem when the repository is known but no Debian release has a
+    version that can stand in (another Python major), naming what is available offline.
     """
-    if "@" in image:
-        return None  # a digest asks for exact bytes no substitute has
-    repository, tag = split_reference(image)
-    family = FAMILIES.get(repository)
-    if family is None:
-        return None
-    wanted = tag.split("-", 1)[0]
-    for version in family.versions:
-        if _version_matches(wanted, version):
-            return Substitute(image, family.recipe, ((family.version_arg, version),))
-    tags = ", ".join(f"{repository}:{v}" for v in _tag_forms(family.versions))
-    raise EnvironmentProblem(
-        f"image {image} is not present, no registry answered, and Debian {DEBIAN_SUITE} does not "
-        f"provide {repository} {wanted}; offline substitutes exist for: {tags}",
-        hint=f"use one of those tags in the profile, or load the real image with `docker load`",
-    )
-
-
-def _version_matches(wanted: str, available: str) -> bool:
-    """`7` and `7.0` match Debian's 7.0; `7.2`, `7.0.15` or `latest` do not (no promise we can keep)."""
-    wanted_parts = wanted.split(".")
-    available_parts = available.split(".")
-    return len(wanted_parts) <= len(available_parts) and available_parts[: len(wanted_parts)] == wanted_parts
-
-
-def _tag_forms(versions: tuple[str, ...]) -> list[str]:
-    forms: list[str] = []
-    for version in versions:
-        parts = version.split(".")
-        for size in range(1, len(parts) + 1):
-            form = ".".join(parts[:size])
-            if form not in forms:
-                forms.append(form)
-    return forms
+    stand_in = resolve_stand_in(image)
+    family = family_of(image)
+    if stand_in is None and family is not None:
+        raise EnvironmentProblem(
+            f"image {image} is not present nor pullable, and no Debian release on the mirror "
+            f"provides a {family.title} that can stand in for it; offline stand-ins exist for: "
+            f"{', '.join(offline_tags(family.repository))}",
+            hint="use one of those tags in the profile, or load the real image with `docker load`",
+        )
+    return stand_in
 
 
 def recipe_files(recipe: str) -> dict[str, bytes]:
@@ -138,8 +87,9 @@ def recipe_hash(files: Mapping[str, bytes], args: Mapping[str, str], inputs: Map
     return digest.hexdigest()[:32]
 
 
-def managed_labels(recipe: str, key: str, substitute: bool = False) -> dict[str, str]:
+def managed_labels(recipe: str, key: str, stand_in: StandIn | None = None) -> dict[str, str]:
     labels = {LABEL_MANAGED: "true", LABEL_RECIPE: recipe, LABEL_HASH: key}
-    if substitute:
-        labels[LABEL_SUBSTITUTE] = "debian"
+    if stand_in is not None:
+        labels.update({LABEL_SUBSTITUTE: "debian", LABEL_STAND_IN_SUITE: stand_in.suite,
+                       LABEL_STAND_IN_VERSION: stand_in.version})
     return labels

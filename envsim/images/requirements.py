@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Literal
 
+from envsim.config.dockerfile import external_images, rewrite_base
 from envsim.config.model import BuildSpec, Profile
 from envsim.plan.balancers import balances_requests
 
@@ -96,74 +96,20 @@ def required_images(profile: Profile, stack_name: str | None = None) -> list[Ima
 
 
 def build_base_images(build: BuildSpec) -> list[str]:
-    """The images a build's Dockerfile starts FROM, with build args applied; [] if unreadable."""
+    """The images a build's Dockerfile starts FROM, with build args and `base` applied; [] if unreadable."""
     try:
         text = (build.context / build.dockerfile).read_text(encoding="utf-8")
     except OSError:
         return []  # the build itself reports the missing Dockerfile, with Docker's words
-    return dockerfile_base_images(text, dict(build.args))
-
-
-_ARG = re.compile(r"^\s*ARG\s+([A-Za-z_][A-Za-z0-9_]*)(?:=(\S*))?\s*$", re.IGNORECASE)
-_FROM = re.compile(r"^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?\s*$", re.IGNORECASE)
-_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+    args = dict(build.args)
+    if build.base:
+        text, _ = rewrite_base(text, args, build.base)
+    return dockerfile_base_images(text, args)
 
 
 def dockerfile_base_images(text: str, args: dict[str, str]) -> list[str]:
     """External images named by FROM lines; stage names and `scratch` are not images."""
-    values: dict[str, str] = {}
-    stages: set[str] = set()
-    images: list[str] = []
-    for line in _logical_lines(text):
-        arg = _ARG.match(line)
-        if arg and not stages and not images:  # only ARGs before the first FROM parameterise FROM
-            name, default = arg.group(1), _unquote(arg.group(2) or "")
-            values[name] = args.get(name, default)
-            continue
-        found = _FROM.match(line)
-        if not found:
-            continue
-        image = _substitute(found.group(1), values)
-        if found.group(2):
-            stages.add(found.group(2).lower())
-        if image.lower() in stages or image == "scratch" or image in images or not image:
-            continue
-        images.append(image)
-    return images
-
-
-def _logical_lines(text: str) -> list[str]:
-    lines: list[str] = []
-    pending = ""
-    for raw in text.splitlines():
-        stripped = raw.strip()
-        if stripped.startswith("#") and not pending:
-            continue
-        if stripped.endswith("\\"):
-            pending += stripped[:-1] + " "
-            continue
-        lines.append(pending + stripped)
-        pending = ""
-    if pending:
-        lines.append(pending)
-    return lines
-
-
-def _substitute(text: str, values: dict[str, str]) -> str:
-    def replace(match: re.Match[str]) -> str:
-        name = match.group(1) or match.group(3)
-        value = values.get(name, "")
-        if not value and match.group(2) is not None:
-            return match.group(2)
-        return value
-
-    return _VARIABLE.sub(replace, text)
-
-
-def _unquote(value: str) -> str:
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-        return value[1:-1]
-    return value
+    return external_images(text, args)
 
 
 def _merge(first: tuple[str, ...], second: tuple[str, ...]) -> tuple[str, ...]:

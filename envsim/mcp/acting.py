@@ -3,14 +3,16 @@
 Each is a plain function of the workspace (run in a worker thread by the server) that calls
 envsim.api and returns a compact JSON-able dict. Long ones take `cancel` (a threading.Event,
 the api's) and `emit(progress, total, message)`, which the server turns into MCP progress
-notifications. `Registry` holds the stacks this server started, so they are torn down when
-the agent cancels the `up` that started them, and when the server stops.
+notifications. `Registry` (envsim.mcp.registry) holds the stacks this server started and
+is starting, so they are torn down when the agent cancels the `up` that started them, and
+when the server stops (or dies).
 
 Imported on the first acting call or live data read, never at server start.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 from typing import Any, Callable
@@ -20,6 +22,7 @@ from envsim.config.model import Profile
 from envsim.engine.apply import ApplyProgress
 from envsim.errors import EnvironmentProblem, InputError, Interrupted
 from envsim.journal import ALL_ENDPOINTS
+from envsim.mcp.registry import Registry
 from envsim.mcp.workspace import Workspace
 from envsim.run.progress import RunObserver
 
@@ -27,50 +30,6 @@ Emit = Callable[[float, "float | None", str], None]
 
 LOG_LINES = 20  # per excerpt in a run_scenario answer
 _STACK_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")
-
-
-# --------------------------------------------------------------------------- registry
-
-
-class Registry:
-    """Stacks this server started (name -> profile); thread-safe."""
-
-    def __init__(self, workspace: Workspace):
-        self.workspace = workspace
-        self._lock = threading.Lock()
-        self._stacks: dict[str, Profile] = {}
-
-    def add(self, name: str, profile: Profile) -> None:
-        with self._lock:
-            self._stacks[name] = profile
-
-    def discard(self, name: str) -> bool:
-        with self._lock:
-            return self._stacks.pop(name, None) is not None
-
-    def names(self) -> list[str]:
-        with self._lock:
-            return sorted(self._stacks)
-
-    def profile_of(self, name: str) -> Profile | None:
-        with self._lock:
-            return self._stacks.get(name)
-
-    def name_for(self, profile: Profile) -> str | None:
-        with self._lock:
-            return next((n for n, p in self._stacks.items() if p.source == profile.source), None)
-
-    def teardown_all(self) -> list[str]:
-        """Remove every stack this server started (on shutdown); the names removed."""
-        removed = []
-        for name in self.names():
-            try:
-                api.down(name, env=self.workspace.env)
-                removed.append(name)
-            except Exception:  # noqa: BLE001 - shutdown removes what it can
-                pass
-            self.discard(name)
-        return removed
 
 
 # --------------------------------------------------------------------------- progress
@@ -196,10 +155,11 @@ def up(workspace: Workspace, registry: Registry, profile: str, name: str | None,
     name = _optional_name(name)
     planned = api.plan(loaded, name=name).stack
     already = api.running(planned)
-    stack = api.up(loaded, name, keep=True, progress=StepProgress(emit), cancel=cancel, env=workspace.env)
+    with registry.starting(None if already else planned.stack):
+        stack = api.up(loaded, name, keep=True, progress=StepProgress(emit), cancel=cancel, env=workspace.env)
+        if not already or registry.profile_of(stack.name) is not None:
+            registry.add(stack.name, loaded)
     _remember_secrets(workspace, stack)
-    if not already or registry.profile_of(stack.name) is not None:
-        registry.add(stack.name, loaded)
     if cancel.is_set():  # cancelled just as start-up finished: undo it, as SIGINT would
         if registry.discard(stack.name):
             stack.down()
@@ -282,11 +242,23 @@ def run_scenario(workspace: Workspace, registry: Registry, path: str, users: int
     api.load_scenario(scenario, users=users, duration=duration)  # InputError before anything starts
     name = _optional_name(name) or registry.name_for(scenario.profile)
     steps = StepProgress(emit)
-    result = api.run(scenario, name=name, users=users, duration=duration, observer=SecondsProgress(emit),
-                     progress=steps, cancel=cancel, env=workspace.env)
+    with _undone_if_this_server_dies(registry, scenario, name):
+        result = api.run(scenario, name=name, users=users, duration=duration, observer=SecondsProgress(emit),
+                         progress=steps, cancel=cancel, env=workspace.env)
     if cancel.is_set():
         raise Interrupted("cancelled; faults were reverted")
     return run_summary(workspace, result)
+
+
+def _undone_if_this_server_dies(registry: Registry, scenario, name: str | None):
+    """What the watcher must undo should the server die mid-run: the stack the run starts, or
+    the faults it applies to a running stack this server did not start."""
+    planned = api.plan(scenario, name=name).stack
+    if registry.profile_of(planned.stack) is not None:
+        return contextlib.nullcontext()  # registered already: removed in any case
+    if api.running(planned):
+        return registry.running_on(planned.stack, scenario.profile)
+    return registry.starting(planned.stack)
 
 
 def run_summary(workspace: Workspace, result) -> dict[str, Any]:

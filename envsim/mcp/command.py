@@ -24,6 +24,6 @@ def mcp(root: Path | None) -> None:
     run_scenario (start containers), status, fault_apply, fault_clear, down. Stacks started
     through it are removed when it stops. See docs/mcp.md.
     """
-    from envsim.mcp.server import run_stdio
+    from envsim.mcp.stdio import run_stdio
 
     run_stdio(root)

@@ -217,20 +217,26 @@ def build_server(root: Path | str | None = None, env: Mapping[str, str] | None =
     guard = _Guard(workspace)
     registry = _LazyRegistry(workspace)
 
+    stopped = threading.Event()
+
     @contextlib.asynccontextmanager
     async def lifespan(_server: MCPServer) -> AsyncIterator[dict[str, Any]]:
         try:
             yield {}
         finally:
-            if registry.started():  # remove the stacks this server started, as SIGINT does for `envsim up`
+            started = registry.peek()
+            if started is not None:  # remove the stacks this server started, as SIGINT does for `envsim up`
                 import anyio
 
                 with anyio.CancelScope(shield=True):
-                    await anyio.to_thread.run_sync(registry.get().teardown_all)
+                    await anyio.to_thread.run_sync(started.teardown_all)
+                started.close()
+            stopped.set()
 
     server = MCPServer("envsim", instructions=INSTRUCTIONS, version=__version__, log_level="WARNING",
                        lifespan=lifespan)
-    server.envsim_registry = registry  # type: ignore[attr-defined]  # for tests and run_stdio
+    server.envsim_registry = registry  # type: ignore[attr-defined]  # for tests
+    server.envsim_stopped = stopped  # type: ignore[attr-defined]  # set once torn down; for envsim.mcp.stdio
 
     def json_text(handler: Callable[[], Any]) -> str:
         try:
@@ -294,7 +300,7 @@ def build_server(root: Path | str | None = None, env: Mapping[str, str] | None =
 
 
 class _LazyRegistry:
-    """The stacks this server started; envsim.mcp.acting (and the engine) is imported on first use."""
+    """The stacks this server started; envsim.mcp.registry (and the api) is imported on first use."""
 
     def __init__(self, workspace: Workspace):
         self.workspace = workspace
@@ -304,16 +310,13 @@ class _LazyRegistry:
     def get(self) -> Any:
         with self._lock:
             if self._registry is None:
-                from envsim.mcp.acting import Registry
+                from envsim.mcp.registry import Registry
 
                 self._registry = Registry(self.workspace)
             return self._registry
 
     def peek(self) -> Any:
         return self._registry
-
-    def started(self) -> bool:
-        return self._registry is not None and bool(self._registry.names())
 
 
 def _add_acting_tools(server: MCPServer, workspace: Workspace, guard: _Guard, registry: _LazyRegistry) -> None:
@@ -392,10 +395,3 @@ def _add_aspect_resource(server: MCPServer, workspace: Workspace, json_text: Cal
     server.resource(f"envsim://profiles/{profile_name}/{aspect}", name=f"{profile_name}-{aspect}",
                     title=f"{title} ({profile_name})", description=description,
                     mime_type="application/json")(read)
-
-
-def run_stdio(root: Path | str | None = None) -> None:
-    """Serve over stdin/stdout until the client disconnects."""
-    import anyio
-
-    anyio.run(build_server(root).run_stdio_async)

@@ -14,7 +14,8 @@ from envsim.config.model import HealthCheck, LoadSpec
 from envsim.plan.faults import FaultPlan
 from envsim.plan.scenario import ScenarioPlan
 from envsim.plan.seed import SeedPlan
-from envsim.plan.stack import PortBinding, StackPlan
+from envsim.plan.stack import ContainerPlan, PortBinding, StackPlan
+from envsim.plan.stand_ins import resolve_stand_in
 from envsim.plan.stubs import describe_stub
 from envsim.units import format_duration, format_size
 
@@ -99,10 +100,12 @@ def stack_to_dict(plan: StackPlan) -> dict[str, Any]:
                 "service": c.service,
                 "image": c.image,
                 "build": (
-                    {"context": str(c.build.context), "dockerfile": c.build.dockerfile, "args": dict(c.build.args)}
+                    {"context": str(c.build.context), "dockerfile": c.build.dockerfile, "args": dict(c.build.args),
+                     "base": c.build.base}
                     if c.build
                     else None
                 ),
+                "offline_stand_in": _stand_in(c),
                 "command": list(c.command) if c.command is not None else None,
                 "env": {name: value.redacted() for name, value in c.env},
                 "aliases": list(c.aliases),
@@ -119,6 +122,23 @@ def stack_to_dict(plan: StackPlan) -> dict[str, Any]:
         ],
         "seeds": [_seed(s) for s in plan.seeds],
     }
+
+
+def _stand_in(container: ContainerPlan) -> dict[str, str] | None:
+    stand_in = resolve_stand_in(container.image) if container.image and not container.build else None
+    return stand_in.to_dict() if stand_in else None
+
+
+def _stand_in_lines(container: ContainerPlan) -> list[str]:
+    """What runs where the image is neither present nor pullable, and a warning when that
+    is not the pinned version: better read in the plan than found out after a run."""
+    stand_in = resolve_stand_in(container.image)
+    if stand_in is None:
+        return []
+    lines = [f"  offline  {stand_in.describe()} stands in if {container.image} is neither present nor pullable"
+             f" ({stand_in.match})"]
+    warning = stand_in.warning()
+    return lines + ([f"  {warning}"] if warning else [])
 
 
 def profile_plan_to_dict(plan: StackPlan, faults: tuple[FaultPlan, ...]) -> dict[str, Any]:
@@ -164,9 +184,11 @@ def stack_to_text(plan: StackPlan, faults: tuple[FaultPlan, ...] = (), root: Pat
     for c in plan.containers:
         lines.append(f"container {c.name}")
         if c.build:
-            lines.append(f"  image    {c.image} (built from {_relative(c.build.context, root)})")
+            base = f", base {c.build.base} in place of the Dockerfile's" if c.build.base else ""
+            lines.append(f"  image    {c.image} (built from {_relative(c.build.context, root)}{base})")
         elif c.image:
             lines.append(f"  image    {c.image}")
+            lines.extend(_stand_in_lines(c))
         elif c.stub is not None:
             lines.append("  image    MockServer 7.6 (a stub)")
             lines.extend(f"  stub     {line}" for line in describe_stub(c.stub))

@@ -6,9 +6,19 @@ import pytest
 
 from envsim.errors import EnvironmentProblem
 from envsim.images.builder import context_digest
-from envsim.images.ensure import _declares_arg, _registry
+from envsim.images.ensure import _registry
+from envsim.images.user_build import _declares_arg
 from envsim.images.host import apt_mirrors
-from envsim.images.recipes import recipe_files, recipe_hash, split_reference, substitute_for
+from envsim.images.recipes import (
+    LABEL_STAND_IN_SUITE,
+    LABEL_STAND_IN_VERSION,
+    LABEL_SUBSTITUTE,
+    managed_labels,
+    recipe_files,
+    recipe_hash,
+    split_reference,
+    substitute_for,
+)
 
 
 @pytest.mark.parametrize(
@@ -24,7 +34,8 @@ from envsim.images.recipes import recipe_files, recipe_hash, split_reference, su
 )
 def test_known_official_images_have_a_substitute(image, recipe, args):
     substitute = substitute_for(image)
-    assert (substitute.image, substitute.recipe, substitute.args) == (image, recipe, args)
+    assert (substitute.requested, substitute.family.recipe, substitute.args) == (image, recipe, args)
+    assert substitute.suite == "bookworm" and substitute.match == "exact"
 
 
 @pytest.mark.parametrize("image", ["nginx:1.25", "ghcr.io/acme/app:1", "postgres@sha256:" + "0" * 64])
@@ -33,17 +44,22 @@ def test_unknown_images_have_none(image):
 
 
 @pytest.mark.parametrize("image, available", [
-    ("postgres:16", "postgres:15"),
-    ("postgres", "postgres:15"),
-    ("redis:7.2", "redis:7, redis:7.0"),
-    ("python:3.12-slim", "python:3, python:3.11"),
+    ("python:2.7-slim", "python:3.9, python:3.11, python:3.13"),
+    ("python:4.0", "python:3.9"),
 ])
-def test_versions_debian_lacks_fail_naming_what_is_available(image, available):
+def test_versions_no_release_can_stand_in_for_fail_naming_what_is_available(image, available):
     with pytest.raises(EnvironmentProblem) as problem:
         substitute_for(image)
     assert image in str(problem.value)
     assert available in str(problem.value)
     assert problem.value.hint
+
+
+def test_stand_in_labels_name_the_release_and_the_real_version():
+    labels = managed_labels("postgres", "k", substitute_for("postgres:11.5-alpine"))
+    assert labels[LABEL_SUBSTITUTE] == "debian"
+    assert (labels[LABEL_STAND_IN_SUITE], labels[LABEL_STAND_IN_VERSION]) == ("bullseye", "13")
+    assert LABEL_SUBSTITUTE not in managed_labels("balancer", "k")
 
 
 def test_split_reference_handles_registries_with_ports():
@@ -119,3 +135,10 @@ def test_registry_of_a_reference():
     assert _registry("bitnami/redis:7") == "docker.io"
     assert _registry("ghcr.io/shopify/toxiproxy:2.12.0") == "ghcr.io"
     assert _registry("localhost:5000/app") == "localhost:5000"
+
+
+@pytest.mark.parametrize("recipe", ["postgres", "redis", "python"])
+def test_stand_ins_point_every_common_client_at_the_machines_ca_bundle(recipe):
+    dockerfile = recipe_files(recipe)["Dockerfile"].decode()
+    for variable in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "NODE_EXTRA_CA_CERTS", "PIP_CERT"):
+        assert f"{variable}=/etc/ssl/certs/ca-certificates.crt" in dockerfile

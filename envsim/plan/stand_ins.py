@@ -1,0 +1,160 @@
+"""Which offline stand-in would replace an official image, by version: pure, plain data.
+
+Where no registry answers, envsim builds a stand-in for a few official images (postgres,
+redis, python) from Debian packages. Each Debian release carries one version of each, so
+the version a profile pins picks the release: the exact one where a release has it, else
+the nearest, which callers must announce loudly (the stack then runs another version than
+the profile says). The versions below were read from the releases' Packages files on
+deb.debian.org; sid is left out on purpose: it moves, so a version promised today could be
+gone tomorrow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+# Oldest first. Only series (the part of a version that selects a Debian package) are
+# listed; patch levels move with point releases.
+RELEASES: tuple[tuple[str, dict[str, str]], ...] = (
+    ("bullseye", {"postgres": "13", "redis": "6.0", "python": "3.9"}),
+    ("bookworm", {"postgres": "15", "redis": "7.0", "python": "3.11"}),
+    ("trixie", {"postgres": "17", "redis": "8.0", "python": "3.13"}),
+)
+DEFAULT_SUITE = "bookworm"  # the release envsim's own images (balancer, MockServer) build on
+
+
+@dataclass(frozen=True)
+class Family:
+    """An official image repository a recipe imitates."""
+
+    repository: str
+    recipe: str
+    version_arg: str  # the recipe's build arg selecting the Debian package version
+    title: str  # for messages: "PostgreSQL"
+    same_major: bool = False  # a different major is no stand-in at all (Python 2 code on 3)
+
+
+FAMILIES: dict[str, Family] = {
+    "postgres": Family("postgres", "postgres", "PG_MAJOR", "PostgreSQL"),
+    "redis": Family("redis", "redis", "REDIS_VERSION", "Redis"),
+    "python": Family("python", "python", "PYTHON_VERSION", "Python", same_major=True),
+}
+
+Match = Literal["exact", "series", "nearest"]
+
+
+@dataclass(frozen=True)
+class StandIn:
+    """The Debian-built image that would run where `requested` is neither present nor pullable."""
+
+    requested: str  # the reference as the profile wrote it; the stand-in is tagged with it
+    family: Family
+    wanted: str  # the version the tag asks for ("11.5"), or "" when the tag names none
+    suite: str  # the Debian release it is built from
+    version: str  # the series that release carries ("13")
+    match: Match  # exact; series: same series, finer pin; nearest: another version
+
+    @property
+    def base_image(self) -> str:
+        return debian_base_image(self.suite)
+
+    @property
+    def args(self) -> tuple[tuple[str, str], ...]:
+        return ((self.family.version_arg, self.version),)
+
+    def describe(self) -> str:
+        return f"Debian {self.suite}'s {self.family.title} {self.version}"
+
+    def warning(self) -> str | None:
+        """What a user must hear when the stand-in is not the version the profile pins."""
+        if self.match == "exact":
+            return None
+        if self.match == "series":
+            return (f"{self.requested}: offline stand-in is {self.describe()} "
+                    f"(same series; the patch level {self.wanted} is not pinned)")
+        asked = f"{self.family.title} {self.wanted}" if self.wanted else "no version (the tag names none)"
+        return (f"WARNING: {self.requested} asks for {asked}, which no Debian release on the mirror carries; "
+                f"the offline stand-in is the nearest, {self.describe()}. The stack will NOT run the "
+                f"pinned version. Offline versions: {', '.join(offline_tags(self.family.repository))}")
+
+    def to_dict(self) -> dict[str, str]:
+        return {"requested": self.requested, "stand_in": self.describe(), "suite": self.suite,
+                "version": self.version, "match": self.match}
+
+
+def debian_base_image(suite: str) -> str:
+    return f"envsim/debian:{suite}"
+
+
+def split_reference(image: str) -> tuple[str, str]:
+    """`docker.io/library/postgres:15` -> ("postgres", "15"); the tag defaults to latest."""
+    name, tag = image, "latest"
+    if ":" in image.rsplit("/", 1)[-1]:
+        name, tag = image.rsplit(":", 1)
+    for prefix in ("docker.io/", "index.docker.io/", "registry-1.docker.io/"):
+        if name.startswith(prefix):
+            name = name[len(prefix):]
+    if name.startswith("library/"):
+        name = name[len("library/"):]
+    return name, tag
+
+
+def family_of(image: str) -> Family | None:
+    """The family a reference belongs to; None for digests (exact bytes no stand-in has)."""
+    if "@" in image:
+        return None
+    return FAMILIES.get(split_reference(image)[0])
+
+
+def offline_versions(repository: str) -> list[tuple[str, str]]:
+    """(suite, series) pairs for a repository, oldest first."""
+    return [(suite, versions[repository]) for suite, versions in RELEASES if repository in versions]
+
+
+def offline_tags(repository: str) -> list[str]:
+    return [f"{repository}:{version}" for _, version in offline_versions(repository)]
+
+
+def resolve_stand_in(image: str) -> StandIn | None:
+    """The stand-in for `image`: exact where a release has its version, else the nearest.
+
+    None when envsim has no recipe for the repository, or none fits at all (a Python of
+    another major version).
+    """
+    family = family_of(image)
+    if family is None:
+        return None
+    tag = split_reference(image)[1]
+    wanted = tag.split("-", 1)[0]
+    numbers = _numbers(wanted)
+    candidates = offline_versions(family.repository)
+    if numbers is None:  # "latest", "alpine": no version asked, so the newest is the guess
+        suite, version = candidates[-1]
+        return StandIn(image, family, "", suite, version, "nearest")
+    for suite, version in reversed(candidates):  # newest first: `python:3` means the newest 3.x
+        series = _numbers(version) or ()
+        if numbers[: len(series)] == series[: len(numbers)]:
+            match: Match = "exact" if len(numbers) <= len(series) else "series"
+            return StandIn(image, family, wanted, suite, version, match)
+    fitting = [(s, v) for s, v in candidates if not family.same_major or (_numbers(v) or ())[:1] == numbers[:1]]
+    if not fitting:
+        return None
+    # Nearest by series; on a tie the newer, as code written for a version mostly runs on the next.
+    suite, version = min(reversed(fitting), key=lambda pair: _distance(numbers, _numbers(pair[1]) or ()))
+    return StandIn(image, family, wanted, suite, version, "nearest")
+
+
+def _numbers(version: str) -> tuple[int, ...] | None:
+    parts = version.split(".")
+    if not version or not all(part.isdigit() for part in parts):
+        return None
+    return tuple(int(part) for part in parts)
+
+
+def _distance(wanted: tuple[int, ...], series: tuple[int, ...]) -> tuple[int, ...]:
+    """Compared part by part: a major apart counts more than any number of minors."""
+    width = len(series)
+    padded = (wanted + (0,) * width)[:width]
+    first_difference = next((i for i in range(width) if padded[i] != series[i]), width)
+    return (first_difference * -1, abs(padded[first_difference] - series[first_difference]) if first_difference < width else 0)
