@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,7 @@ from envsim.api.loading import ScenarioLike, load_scenario
 from envsim.api.stack import Stack, attach, running, up
 from envsim.engine.apply import ApplyProgress
 from envsim.engine.docker_engine import connect
+from envsim.engine.engine_watch import engine_gone, engine_loss_named
 from envsim.engine.stack_lock import stack_lock
 from envsim.engine.state import PHASE_RUN, StackState, state_root
 from envsim.errors import EnvironmentProblem, InputError, Interrupted
@@ -71,7 +73,7 @@ def run(
     loaded = load_scenario(scenario, env=env, users=users, duration=duration)
     plan = plan_scenario(loaded, name)
     late = Received()  # signals that arrived while the stack was being removed
-    with stack_lock(state_root(env), plan.stack.stack, "run"):  # no other command changes it meanwhile
+    with stack_lock(state_root(env), plan.stack.stack, "run"), engine_loss_named(plan.stack.stack, "run"):
         stack = _stack_for_run(loaded, plan, name, bring_up, pull, progress, cancel, env)
         try:
             if cancel is not None:
@@ -79,7 +81,8 @@ def run(
             journal = run_scenario(stack.engine, stack.handle, loaded, plan, observer,
                                    state=StackState(state_root(env), plan.stack.stack))
         finally:
-            if not stack.keep and not keep:
+            # with the engine gone, removing would only fail (or wait out timeouts) and hide why
+            if not stack.keep and not keep and not engine_gone(sys.exc_info()[1]):
                 with uninterrupted() as late:  # a half-removed stack is worse than a late exit
                     stack.down()
     verdict = judge_journal(journal)

@@ -48,4 +48,21 @@ def run_cli(group: click.Group) -> int:
     except BrokenPipeError:
         sys.stderr.close()
         return 0
+    except Exception as error:
+        return _engine_gone(error)
     return result if isinstance(result, int) else 0
+
+
+def _engine_gone(error: Exception) -> int:
+    """The engine went away in the middle of a command with no message of its own for it (the
+    run has one): said plainly, exit 3. Any other exception is a bug and keeps its traceback."""
+    from envsim.engine.docker_engine import engine_address, engine_unreachable, why_unreachable
+
+    if not engine_unreachable(error):
+        raise error
+    return report_error(EnvironmentProblem(
+        f"the Docker engine stopped answering at {engine_address()} ({why_unreachable(error)}); "
+        "envsim stopped where it was, so a stack it was changing may be half started or half removed",
+        hint="start the engine again (or point DOCKER_HOST back at it), then `envsim down --name STACK` "
+             "removes what is left",
+    ))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Iterable
 
 from envsim.errors import EnvironmentProblem
@@ -25,11 +26,49 @@ def connect(timeout: float = 120.0) -> "docker.DockerClient":
         client = docker.from_env(timeout=int(timeout))
         client.ping()
     except (DockerException, requests.exceptions.RequestException) as error:
+        # connect() comes before any change to the engine, so nothing was started or removed
         raise EnvironmentProblem(
-            f"no Docker engine answers: {' '.join(str(error).split())[:300]}",
-            hint="start the engine (`dockerd`, or scripts/test-setup.sh in this repo) or set DOCKER_HOST",
+            f"no Docker engine answers at {engine_address()}: {why_unreachable(error)}; "
+            "envsim started, changed and removed nothing",
+            hint="start the engine (`dockerd`, or scripts/test-setup.sh in this repo) or point DOCKER_HOST "
+                 "at a running one, then run the command again",
         ) from None
     return client
+
+
+def engine_address() -> str:
+    """Where this process looks for the engine, as the user would set it."""
+    host = os.environ.get("DOCKER_HOST")
+    return f"{host} (DOCKER_HOST)" if host else "unix:///var/run/docker.sock (the default; DOCKER_HOST is unset)"
+
+
+def why_unreachable(error: BaseException) -> str:
+    """The root cause of a failed engine call in a few words (the SDK nests it several deep)."""
+    seen: set[int] = set()
+    pending: list[BaseException] = [error]
+    while pending:  # the OS error hides in args, __cause__ or __context__ depending on the layer
+        current = pending.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, FileNotFoundError):
+            return "no socket at that address"
+        if isinstance(current, ConnectionRefusedError):
+            return "connection refused (nothing listens on that socket)"
+        if isinstance(current, (ConnectionResetError, BrokenPipeError)):
+            return "the connection was closed by the other side"
+        if isinstance(current, TimeoutError):
+            return "it did not answer in time"
+        pending.extend(a for a in current.args if isinstance(a, BaseException))
+        pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+    return " ".join(str(error).split())[:300]
+
+
+def engine_unreachable(error: BaseException) -> bool:
+    """True when `error` is the engine going away (no connection), not a request it refused."""
+    import requests.exceptions
+
+    return isinstance(error, requests.exceptions.ConnectionError)
 
 
 def stack_filter(stack: str | None) -> dict[str, list[str]]:

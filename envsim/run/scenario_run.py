@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, MutableMapping
 from envsim import __version__
 from envsim.config.model import Scenario
 from envsim.engine.apply import StackHandle
+from envsim.engine.engine_watch import EngineWatch
 from envsim.engine.container_facts import ContainerFacts, container_facts
 from envsim.engine.fault_switch import StackFaults
 from envsim.engine.probes import run_probes, stub_traffic
@@ -80,17 +81,40 @@ def run_scenario(
         switch.clear_all()  # a fault left by an earlier ad-hoc `envsim fault apply` would skew the baseline
         clear_journals(stack.stub_urls.values())  # stub checks count this run's calls only
         rotator.start()
+        watch = EngineWatch().start()
         try:
-            result = run_load(
-                plan.load, stack.entry_url(plan.entry_point.name), plan.timeline, switch, observer, stack.secrets
-            )
+            result = run_load(plan.load, stack.entry_url(plan.entry_point.name), plan.timeline, switch,
+                              _EngineWatched(observer or RunObserver(), watch), stack.secrets)
         finally:
+            watch.stop()
             rotated = rotator.stop()
         switch.clear_all()
         after = measure_after_load(client, stack, scenario, result)
     finally:
         switch.clear_all()
     return build_journal(run_id, scenario, plan, result, after, rotations_of(rotated, result.started_at))
+
+
+class _EngineWatched(RunObserver):
+    """Passes the hooks on, and ends the load within a second of the engine watch losing the
+    engine: EngineLost leaves run_load through its clean-up (faults reverted, Locust stopped)."""
+
+    def __init__(self, observer: RunObserver, watch: EngineWatch):
+        self.observer, self.watch = observer, watch
+
+    def on_start(self, start) -> None:
+        self.observer.on_start(start)
+        self.watch.check()
+
+    def on_second(self, points) -> None:
+        self.observer.on_second(points)
+        self.watch.check()
+
+    def on_fault(self, event) -> None:
+        self.observer.on_fault(event)
+
+    def on_end(self, result) -> None:
+        self.observer.on_end(result)
 
 
 def rotations_of(rotated: tuple[Rotated, ...], started_at: str) -> tuple[CredentialRotation, ...]:
