@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable
 
 from envsim.engine.docker_engine import timed_log_lines
 from envsim.journal import ContainerEvent, LogExcerpt
 from envsim.plan.stack import StackPlan
+from envsim.plan.stand_ins import stand_in_of_image
 
 if TYPE_CHECKING:
     import docker
@@ -23,6 +24,8 @@ class ContainerFacts:
     images: dict[str, str]  # container name -> image id
     # envsim's own containers (Toxiproxy, request balancers) that were not running at the end
     broken_infrastructure: tuple[str, ...] = ()
+    # container name -> the offline stand-in it ran (StandIn.to_dict()), for images that were one
+    stand_ins: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def container_facts(
@@ -40,6 +43,7 @@ def container_facts(
     events: list[ContainerEvent] = []
     logs: list[LogExcerpt] = []
     images: dict[str, str] = {}
+    stand_ins: dict[str, dict[str, str]] = {}
     for container_plan in plan.containers:
         now = time.monotonic() - load_start
         try:
@@ -48,6 +52,9 @@ def container_facts(
             events.append(ContainerEvent(now, container_plan.service, container_plan.name, "missing"))
             continue
         images[container_plan.name] = container.attrs.get("Image", "")
+        stand_in = _stand_in(container, container_plan.image)
+        if stand_in is not None:
+            stand_ins[container_plan.name] = stand_in
         events.extend(_events_of(container, container_plan.service, now))
         if with_logs or container.status != "running":
             timed = timed_log_lines(container, load_start_wall - 5, LOG_LINES, redact)
@@ -59,7 +66,18 @@ def container_facts(
         if state != "running":
             broken.append(f"{role} {name} ({state})")
             events.append(ContainerEvent(time.monotonic() - load_start, role, name, state))
-    return ContainerFacts(tuple(events), tuple(logs), images, tuple(broken))
+    return ContainerFacts(tuple(events), tuple(logs), images, tuple(broken), stand_ins)
+
+
+def _stand_in(container, requested: str) -> dict[str, str] | None:
+    """The stand-in a container ran in place of `requested`, from its image's labels."""
+    import docker.errors
+
+    try:
+        labels = container.image.labels or {}
+    except docker.errors.DockerException:  # the image went away meanwhile: nothing to say
+        return None
+    return stand_in_of_image(labels, [requested] if requested else [])
 
 
 def _state_of(client, name: str) -> str:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from envsim.engine.containers import TOXIPROXY_API_LABEL
 from envsim.engine.docker_engine import host_port, labeled_containers, published_ports
 from envsim.plan.stack import REPLICA_LABEL, ROLE_LABEL, SERVICE_LABEL
+from envsim.plan.stand_ins import describe_record, stand_in_of_image
 
 if TYPE_CHECKING:
     import docker
@@ -21,6 +22,7 @@ class ContainerStatus:
     state: str  # running, paused, exited, ...
     health: str  # the engine's view when the image defines one, else "-"
     direct: dict[str, str]  # "container port" -> "127.0.0.1:host port"
+    stand_in: dict[str, str] | None = None  # the offline stand-in the container runs, if one
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,8 @@ class StackStatus:
         for c in self.containers:
             direct = ", ".join(f"{port} -> {address}" for port, address in sorted(c.direct.items()))
             lines.append(f"  {c.service:<14} {c.name:<34} {c.state:<8} {direct}")
+            if c.stand_in:
+                lines.append(f"  {'':<14} stand-in: {describe_record(c.stand_in)}")
         for p in self.proxies:
             toxics = f"  faults: {', '.join(p.toxics)}" if p.toxics else ""
             state = "" if p.enabled else "  DOWN"
@@ -110,6 +114,7 @@ def stack_status(client: "docker.DockerClient", stack: str) -> StackStatus:
                 state=state,
                 health=health,
                 direct={str(port): f"127.0.0.1:{host}" for port, host in published_ports(container).items()},
+                stand_in=_stand_in(container),
             )
         )
     return StackStatus(
@@ -120,3 +125,13 @@ def stack_status(client: "docker.DockerClient", stack: str) -> StackStatus:
         problems=tuple(problems),
     )
 
+
+def _stand_in(container) -> dict[str, str] | None:
+    """From the image's labels and tags: the references it was tagged as are what it stands in for."""
+    import docker.errors
+
+    try:
+        image = container.image
+    except docker.errors.DockerException:
+        return None
+    return stand_in_of_image(image.labels or {}, image.tags or [])

@@ -15,6 +15,10 @@ from typing import Mapping
 from envsim.errors import EnvironmentProblem
 from envsim.plan.stand_ins import (
     DEFAULT_SUITE,
+    LABEL_RECIPE,
+    LABEL_STAND_IN_SUITE,
+    LABEL_STAND_IN_VERSION,
+    LABEL_SUBSTITUTE,
     StandIn,
     debian_base_image,
     family_of,
@@ -27,10 +31,6 @@ DEBIAN_SUITE = DEFAULT_SUITE
 DEBIAN_BASE_IMAGE = debian_base_image(DEBIAN_SUITE)
 
 LABEL_MANAGED = "envsim.managed"
-LABEL_SUBSTITUTE = "envsim.substitute"  # "debian" on images standing in for official ones
-LABEL_STAND_IN_SUITE = "envsim.stand-in.suite"  # the Debian release a stand-in is built from
-LABEL_STAND_IN_VERSION = "envsim.stand-in.version"  # the series it really runs ("13")
-LABEL_RECIPE = "envsim.recipe"
 LABEL_HASH = "envsim.recipe-hash"
 
 # Bump when the way recipes are built changes in a way their files do not show.

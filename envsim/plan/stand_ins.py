@@ -12,7 +12,7 @@ gone tomorrow.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Iterable, Literal, Mapping
 
 # Oldest first. Only series (the part of a version that selects a Debian package) are
 # listed; patch levels move with point releases.
@@ -22,6 +22,12 @@ RELEASES: tuple[tuple[str, dict[str, str]], ...] = (
     ("trixie", {"postgres": "17", "redis": "8.0", "python": "3.13"}),
 )
 DEFAULT_SUITE = "bookworm"  # the release envsim's own images (balancer, MockServer) build on
+
+# Labels of stand-in images (set by envsim.images.recipes), read back by status and journals.
+LABEL_SUBSTITUTE = "envsim.substitute"  # "debian" on images standing in for official ones
+LABEL_STAND_IN_SUITE = "envsim.stand-in.suite"  # the Debian release a stand-in is built from
+LABEL_STAND_IN_VERSION = "envsim.stand-in.version"  # the series it really runs ("13")
+LABEL_RECIPE = "envsim.recipe"
 
 
 @dataclass(frozen=True)
@@ -81,6 +87,33 @@ class StandIn:
     def to_dict(self) -> dict[str, str]:
         return {"requested": self.requested, "stand_in": self.describe(), "suite": self.suite,
                 "version": self.version, "match": self.match}
+
+
+def stand_in_of_image(labels: Mapping[str, str], references: Iterable[str]) -> dict[str, str] | None:
+    """What a running image stands in for, from its labels and the references it ran as;
+    None for a real image. With several references, the least exact one counts (loud wins)."""
+    if labels.get(LABEL_SUBSTITUTE) != "debian":
+        return None
+    family = FAMILIES.get(labels.get(LABEL_RECIPE, ""))
+    suite = labels.get(LABEL_STAND_IN_SUITE, DEFAULT_SUITE)  # built before the label existed: bookworm
+    version = labels.get(LABEL_STAND_IN_VERSION, "")
+    title = family.title if family else labels.get(LABEL_RECIPE, "?")
+    requested = sorted(r for r in references if family is not None and family_of(r) == family)
+    order = ("exact", "series", "nearest")
+    matches = [resolved.match for resolved in map(resolve_stand_in, requested) if resolved is not None]
+    match = max(matches, key=order.index) if matches else "nearest"
+    return {"requested": ", ".join(requested), "stand_in": f"Debian {suite}'s {title} {version}".rstrip(),
+            "suite": suite, "version": version, "match": match}
+
+
+MATCH_NOTES = {"exact": "the pinned version", "series": "same series, patch level not pinned",
+               "nearest": "nearest: NOT the pinned version"}
+
+
+def describe_record(record: Mapping[str, str]) -> str:
+    """One line for a stand_in_of_image() / StandIn.to_dict() record (status, reports)."""
+    note = MATCH_NOTES.get(record.get("match", ""), record.get("match", ""))
+    return f"{record.get('stand_in', '?')} in place of {record.get('requested') or '?'} ({note})"
 
 
 def debian_base_image(suite: str) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 
 from envsim.reports.charts import FAULT_COLOURS, charts
 from envsim.journal import Journal
+from envsim.reports.environment import displayed_environment, inexact, stand_in_lines
 from envsim.reports.failure_text import check_failures, phase_lines
 from envsim.reports.service_logs import service_log_sections
 from envsim.reports.stub_text import rotation_lines, stub_tables, window_lines
@@ -143,6 +144,14 @@ def _container_events(journal: Journal) -> str:
 FAIL_ROW = ' class="fail"'
 
 
+def _stand_in_warning(journal: Journal) -> str:
+    if not inexact(journal.environment):
+        return ""
+    items = "".join(f"<li>{escape(line)}</li>" for line in stand_in_lines(journal.environment))
+    return (f'<p class="notes" id="stand-ins"><strong>Offline stand-ins of other versions than the profile '
+            f"pins ran in this stack:</strong></p><ul class=\"notes\">{items}</ul>")
+
+
 def _stubs_and_rotations(journal: Journal) -> str:
     parts = []
     for service, rows in stub_tables(journal).items():
@@ -205,7 +214,7 @@ started {escape(journal.started_at)} · {journal.duration:.0f}s of load</div>
 <h2>Run</h2>
 {_key_values("run", run)}
 <h2>Environment</h2>
-{_key_values("environment", dict(journal.environment), sort=True)}
+{_stand_in_warning(journal)}{_key_values("environment", displayed_environment(journal.environment), sort=True)}
 </main></body>
 </html>
 """

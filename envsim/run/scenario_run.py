@@ -167,6 +167,7 @@ def build_journal(run_id: str, scenario: Scenario, plan: ScenarioPlan, result: L
         scenario_digest=file_digest(scenario.source),
         environment={
             "images": after.containers.images,
+            "stand_ins": after.containers.stand_ins,  # images that were offline stand-ins, and their versions
             "toxiproxy": after.toxiproxy_version,
             "locust": result.locust_version,
             "python": platform.python_version(),

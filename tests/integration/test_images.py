@@ -101,13 +101,20 @@ def test_cached_images_are_not_rebuilt(docker_client, prepared_images):
     sys.stderr.write(out.getvalue())
 
 
-def test_a_version_debian_lacks_fails_clearly(docker_client):
+def test_every_image_that_cannot_be_had_is_reported_at_once(docker_client):
     from envsim.errors import EnvironmentProblem
     from envsim.images import ImageRequirement
 
+    wanted = [ImageRequirement("python:2.7-slim", "image", services=("legacy",)),
+              ImageRequirement("envsim-test-absent/nothing:1", "image", services=("web",)),
+              ImageRequirement("redis:7", "image", services=("cache",))]
     with pytest.raises(EnvironmentProblem) as problem:
-        ensure_images([ImageRequirement("postgres:16.99", "image")], docker_client, pull=False)
-    assert "postgres:15" in str(problem.value)
+        ensure_images(wanted, docker_client, pull=False)
+    message = str(problem.value)
+    assert message.startswith("2 images cannot be made available, so nothing was built or started:")
+    assert "  - python:2.7-slim (used by legacy): " in message and "python:3.9, python:3.11, python:3.13" in message
+    assert "  - envsim-test-absent/nothing:1 (used by web): not present" in message
+    assert "redis:7 (used by" not in message  # it is available
 
 
 def test_cli_prepare_lists_each_image_once_prepared(tmp_path):

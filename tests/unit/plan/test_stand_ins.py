@@ -74,3 +74,21 @@ def test_the_plan_shows_each_images_offline_stand_in_and_warns(profile):
     containers = {c["service"]: c for c in stack_to_dict(plan)["containers"]}
     assert containers["db"]["offline_stand_in"]["version"] == "13"
     assert containers["api"]["offline_stand_in"] is None  # built from its Dockerfile
+
+
+def test_a_running_images_labels_say_what_it_stands_in_for():
+    from envsim.plan.stand_ins import describe_record, stand_in_of_image
+
+    labels = {"envsim.substitute": "debian", "envsim.recipe": "postgres", "envsim.stand-in.suite": "bullseye",
+              "envsim.stand-in.version": "13"}
+    record = stand_in_of_image(labels, ["postgres:11.5-alpine", "envsim-x/api:latest"])
+    assert record == {"requested": "postgres:11.5-alpine", "stand_in": "Debian bullseye's PostgreSQL 13",
+                      "suite": "bullseye", "version": "13", "match": "nearest"}
+    assert describe_record(record) == ("Debian bullseye's PostgreSQL 13 in place of postgres:11.5-alpine "
+                                       "(nearest: NOT the pinned version)")
+    # tagged both exactly and as a near version: the loud one counts
+    assert stand_in_of_image({**labels, "envsim.stand-in.version": "13"}, ["postgres:13", "postgres:12"])["match"] == "nearest"
+    # labelled before releases were recorded: bookworm's
+    old = stand_in_of_image({"envsim.substitute": "debian", "envsim.recipe": "redis"}, ["redis:7"])
+    assert (old["suite"], old["match"]) == ("bookworm", "exact")
+    assert stand_in_of_image({"envsim.managed": "true"}, ["postgres:15"]) is None
