@@ -145,7 +145,24 @@ def _check_files(doc: YamlDoc, here: TreePath, service: dict, root: Path) -> lis
     stub = mapping(service.get("stub"))
     if "openapi" in stub:
         found.append(check_path(doc, here + ("stub", "openapi"), stub["openapi"], root))
+    for index, route in enumerate(sequence(stub.get("routes"))):
+        found.append(_shadowed_route(doc, here + ("stub", "routes", index, "path"), mapping(route)))
     return [p for p in found if p is not None]
+
+
+def _shadowed_route(doc: YamlDoc, where: TreePath, route: dict) -> Problem | None:
+    """MockServer answers GET /ready and everything under /mockserver itself, before any
+    expectation, so a stub route there would never be served: say so instead."""
+    path, method = route.get("path"), str(route.get("method", "")).upper()
+    if not isinstance(path, str):
+        return None
+    if path.rstrip("/") == "/mockserver" or path.startswith("/mockserver/"):
+        return doc.problem(where, f"'{path}' is the stub engine's own API (MockServer answers /mockserver/... "
+                                  "itself); serve the route under another path")
+    if path.rstrip("/") == "/ready" and method in ("GET", "HEAD"):
+        return doc.problem(where, "GET /ready is answered by the stub engine itself (MockServer's readiness "
+                                  "probe), so this route would never be served; use another path, e.g. /readyz")
+    return None
 
 
 def _check_cycles(doc: YamlDoc, services: dict) -> list[Problem]:
