@@ -151,7 +151,8 @@ def _check_fixed_ports(plan: StackPlan, existing: dict) -> None:
                 probe.bind(("127.0.0.1", port))
             except OSError:
                 raise EnvironmentProblem(
-                    f"port 127.0.0.1:{port} is taken; service {service} publishes {port_name} there",
+                    f"port 127.0.0.1:{port} is taken; service {service} publishes {port_name} there; "
+                    "envsim started nothing",
                     hint="free that port, or choose another fixed port under `publish:` (or none, for a free one)",
                 ) from None
 

@@ -87,9 +87,13 @@ def port_taken_problem(error: Exception, what: str) -> EnvironmentProblem | None
     text = str(error)
     if "port is already allocated" in text or "address already in use" in text:
         address = re.search(r"(?:127\.0\.0\.1|0\.0\.0\.0):\d+", text)
+        where = address.group(0) if address else "a fixed host port"
+        # envsim checks fixed ports before it starts anything, so here the port was taken since
         return EnvironmentProblem(
-            f"{what}: host port {address.group(0) if address else ''} is taken".replace("  ", " "),
-            hint="free that port, or choose another fixed port under `publish:` in the profile",
+            f"{what}: host port {where} is taken: it was free when envsim checked before starting, and "
+            "something bound it since; envsim removes what it had started (unless --keep)",
+            hint=f"free that port (`ss -ltnp` shows who holds it), or choose another fixed port under `publish:` "
+                 "in the profile (or none, for a free one), then run the command again",
         )
     return None
 
