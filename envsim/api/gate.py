@@ -12,6 +12,7 @@ from envsim.api.runs import DEFAULT_REPORTS_DIR, RunResult, run
 from envsim.config.model import Scenario
 from envsim.errors import InputError
 from envsim.fileio import write_atomic
+from envsim.api.run_outputs import unwritable
 from envsim.plan.stack import safe_name
 from envsim.reports.junit import render_gate_junit
 
@@ -79,7 +80,10 @@ def run_gate(
         if result.journal.interrupted:
             break
     junit = (Path(reports_dir) if reports_dir else Path(loaded[0].root) / DEFAULT_REPORTS_DIR / GATE_DIR) / "junit.xml"
-    write_atomic(junit, render_gate_junit([(r.journal, r.verdict) for r in results]))
+    try:
+        write_atomic(junit, render_gate_junit([(r.journal, r.verdict) for r in results]))
+    except OSError as error:  # each scenario's journal is kept; the JUnit file is made from them
+        raise unwritable(junit.parent, error, kept=tuple(r.journal_path for r in results if r.journal_path)) from None
     return GateResult(tuple(results), junit)
 
 

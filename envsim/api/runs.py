@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from envsim.api.loading import ScenarioLike, load_scenario
+from envsim.api.run_outputs import JOURNAL_FILE, write_run_outputs
 from envsim.api.stack import Stack, attach, running, up
 from envsim.engine.apply import ApplyProgress
 from envsim.engine.docker_engine import connect
@@ -27,7 +28,6 @@ from envsim.run.scenario_run import run_scenario
 from envsim.verdict import Verdict
 from envsim.verdict import judge as judge_journal
 
-JOURNAL_FILE = "journal.json"
 DEFAULT_REPORTS_DIR = "reports"
 
 
@@ -37,6 +37,8 @@ class RunResult:
     verdict: Verdict
     journal_path: Path | None
     report_paths: tuple[Path, ...]
+    # why the journal or some reports were not written (a full disk); the verdict stands
+    write_problem: EnvironmentProblem | None = None
 
     @property
     def passed(self) -> bool:
@@ -89,12 +91,11 @@ def run(
     if not write:
         return RunResult(journal, verdict, None, ())
     out_dir = reports_dir_for(loaded, reports_dir)
-    journal_path = out_dir / JOURNAL_FILE
-    journal.write(journal_path)  # first: the reports can always be made again from it
-    paths = write_reports(journal, verdict, out_dir, formats or loaded.report_formats)
+    # a full disk must not cost the verdict: the caller shows it, then the problem
+    outputs = write_run_outputs(journal, verdict, out_dir, formats or loaded.report_formats)
     if late:
         raise Interrupted(f"interrupted while removing the stack: it is removed; the journal and reports are in {out_dir}")
-    return RunResult(journal, verdict, journal_path, tuple(paths))
+    return RunResult(journal, verdict, outputs.journal_path, outputs.report_paths, outputs.problem)
 
 
 def reports_dir_for(scenario, reports_dir: str | Path | None = None) -> Path:

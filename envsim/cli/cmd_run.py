@@ -50,6 +50,7 @@ def run(scenario_paths: tuple[Path, ...], no_up: bool, keep: bool, stack_name: s
             result = api.run(scenario_paths[0], reports_dir=reports_dir, cancel=cancel, **options)
             _show(result)
             interrupted, passed = result.journal.interrupted, result.verdict.passed
+            problems = [result.write_problem]
         else:
             total = len(scenario_paths)
             click.echo(f"release gate: {total} scenarios", err=True)
@@ -60,9 +61,12 @@ def run(scenario_paths: tuple[Path, ...], no_up: bool, keep: bool, stack_name: s
             click.echo(gate.summary_line(total))
             click.echo(f"wrote {gate.junit_path}", err=True)
             interrupted, passed = gate.interrupted, gate.passed
+            problems = [result.write_problem for result in gate.results]
     if interrupted:
         click.echo("interrupted: faults reverted; reports cover the load run until then", err=True)
         return EXIT_INTERRUPTED
+    for problem in filter(None, problems):
+        raise problem  # after the verdict: files missing is an environment error (exit 3)
     return EXIT_OK if passed else EXIT_VERDICT_FAILED
 
 
@@ -72,5 +76,5 @@ def _show(result, prefix: str = "") -> None:
     if prefix:
         click.echo(f"\n{prefix}scenario {result.journal.scenario}")
     print_verdict(result.verdict, journal=result.journal)
-    for path in (*result.report_paths, result.journal_path):
+    for path in filter(None, (*result.report_paths, result.journal_path)):
         click.echo(f"wrote {path}", err=True)
