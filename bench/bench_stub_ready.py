@@ -71,7 +71,7 @@ def stub_ready(client, image: str) -> float:
             time.sleep(POLL)
         raise SystemExit("MockServer did not serve its expectation in time")
     finally:
-        container.remove(force=True)
+        container.remove(force=True, v=True)
 
 
 def toxiproxy_ready(client, image: str) -> float:
@@ -89,7 +89,7 @@ def toxiproxy_ready(client, image: str) -> float:
                 time.sleep(POLL)
         raise SystemExit("Toxiproxy did not answer in time")
     finally:
-        container.remove(force=True)
+        container.remove(force=True, v=True)
 
 
 def main() -> None:
@@ -112,7 +112,7 @@ def main() -> None:
     finally:
         left = client.containers.list(all=True, filters={"label": "envsim.bench=stub-ready"})
         for container in left:
-            container.remove(force=True)
+            container.remove(force=True, v=True)
     stub, toxi = statistics.median(stubs), statistics.median(toxis)
     print(f"stub ready (start -> first expectation served): median {stub:.2f}s  "
           f"[{min(stubs):.2f}-{max(stubs):.2f}]")

@@ -160,6 +160,14 @@ class Trials:
             self.problems.append(f"trial {number}: {command} {name}: {count} {kind} left")
         if left:
             self.envsim("down", "prod-like", "--name", stack)
+        self._remove_images(stack)
+
+    def _remove_images(self, stack: str) -> None:
+        """The api image built for this trial's stack: removing stacks keeps their images by
+        design (`down --images` removes them), and a hundred trials would leave a hundred."""
+        from envsim.engine.teardown import remove_stack_images
+
+        remove_stack_images(self.client, stack)
 
 
 def main() -> int:

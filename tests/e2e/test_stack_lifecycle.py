@@ -166,7 +166,7 @@ services:
         foreign.reload()
         assert foreign.status == "running"
     finally:
-        foreign.remove(force=True)
+        foreign.remove(force=True, v=True)
 
 
 def test_leftovers_of_a_killed_up_are_reaped_by_the_next_command(cli, engine, stack_name, remove_stacks):

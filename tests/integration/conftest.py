@@ -50,7 +50,8 @@ def test_network(docker_client):
     yield network
     network.reload()
     for container in network.containers:
-        container.remove(force=True)
+        # v=True: an image's anonymous volumes (postgres' data) outlive the container otherwise
+        container.remove(force=True, v=True)
     network.remove()
 
 
@@ -64,7 +65,7 @@ def start_container(docker_client, image: str, network=None, aliases=(), **optio
             network.connect(container, aliases=list(aliases))
         container.start()
     except Exception:
-        container.remove(force=True)
+        container.remove(force=True, v=True)
         raise
     return container
 
@@ -87,7 +88,7 @@ def run_container(docker_client):
 
     for container in started:
         try:
-            container.remove(force=True)
+            container.remove(force=True, v=True)
         except docker.errors.NotFound:
             pass
 
@@ -155,7 +156,7 @@ def toxiproxy_server(docker_client, prepared_images):
         yield ToxiproxyServer(api, container, network, {p: published_port(container, p) for p in PROXY_PORTS})
     finally:
         if container is not None:
-            container.remove(force=True)
+            container.remove(force=True, v=True)
         network.remove()
 
 

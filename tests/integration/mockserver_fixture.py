@@ -60,7 +60,7 @@ def mockserver_server(docker_client):
     finally:
         if container is not None:
             try:
-                container.remove(force=True)
+                container.remove(force=True, v=True)
             except docker.errors.NotFound:
                 pass
         network.remove()

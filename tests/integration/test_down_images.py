@@ -51,7 +51,7 @@ def test_down_images_removes_earlier_untagged_builds(docker_client, tmp_path, mo
     finally:
         for container in created:
             try:
-                container.remove(force=True)
+                container.remove(force=True, v=True)
             except Exception:
                 pass
         for name in (stack, other):

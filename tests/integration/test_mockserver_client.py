@@ -285,7 +285,7 @@ def test_service_chaos_breaks_forwarded_traffic_until_its_time_to_live(mockserve
         assert 503 not in after and after.count(200) >= 18, after
         assert mockserver.api.service_chaos() == {}
     finally:
-        upstream.remove(force=True)
+        upstream.remove(force=True, v=True)
 
 
 def test_errors_carry_status_and_body(mockserver):

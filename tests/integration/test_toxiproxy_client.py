@@ -33,7 +33,7 @@ def echo_upstream(run_container, toxiproxy_server):
     container = run_container("python:3.11-slim", network=toxiproxy_server.network,
                               aliases=["echo"], command=["python", "-u", "-c", ECHO_SERVER])
     yield "echo:7000"
-    container.remove(force=True)
+    container.remove(force=True, v=True)
 
 
 def round_trips(port: int, count: int = 5) -> list[float]:
