@@ -6,6 +6,7 @@ import sys
 import time
 
 from rich.console import Console
+from rich.markup import escape
 
 from envsim.api import ApplyProgress
 
@@ -20,7 +21,11 @@ class ConsoleProgress(ApplyProgress):
 
     def step(self, subject: str, message: str) -> None:
         elapsed = time.monotonic() - self.started
-        err_console.print(f"[dim]{elapsed:6.1f}s[/dim] [bold]{subject}[/bold] {message}", soft_wrap=True)
+        if message.startswith("WARNING"):  # e.g. a stand-in of another version than pinned: not to be missed
+            message = f"[bold yellow]{escape(message)}[/bold yellow]"
+        else:
+            message = escape(message)
+        err_console.print(f"[dim]{elapsed:6.1f}s[/dim] [bold]{escape(subject)}[/bold] {message}", soft_wrap=True)
 
 
 def is_tty() -> bool:

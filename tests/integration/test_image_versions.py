@@ -1,0 +1,125 @@
+"""Pinned versions offline, against the real engine: a stand-in from another Debian release
+(bullseye), `build: {base: …}`, and a failing build's message.
+
+The bullseye test builds a second Debian base (about a minute cold); it is the only test that
+does, and it removes what it built unless it was there before.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+
+def envsim(args: list[str], cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "envsim", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def repo_with(tmp_path: Path, profile: str, files: dict[str, str] = {}) -> Path:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "profiles").mkdir()
+    (tmp_path / "profiles/p.yaml").write_text(profile)
+    for relative, text in files.items():
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text(text)
+    return tmp_path
+
+
+def remove_image(client, name: str, force: bool = True) -> None:
+    import docker.errors
+
+    try:
+        client.images.remove(name, force=force)
+    except docker.errors.ImageNotFound:
+        pass
+    except docker.errors.APIError:
+        if force:
+            raise  # unforced: another user's image built on it keeps it, which is right
+
+
+def test_a_redis_5_pin_runs_bullseyes_redis_6_and_says_so_everywhere(docker_client, prepared_images, tmp_path):
+    stack = f"it-bullseye-{uuid.uuid4().hex[:6]}"
+    requested = "redis:5"
+    base_existed = any(i.tags for i in docker_client.images.list(name="envsim/debian", filters={"reference": "envsim/debian:bullseye"}))
+    repo = repo_with(tmp_path, "envsim: 1\nservices:\n  cache: {image: 'redis:5', ports: {redis: 6379}}\n")
+    try:
+        planned = envsim(["plan", "p"], repo)
+        assert planned.returncode == 0, planned.stderr
+        assert "offline  Debian bullseye's Redis 6.0 stands in if redis:5 is neither present nor pullable" in planned.stdout
+        assert "WARNING: redis:5 asks for Redis 5" in planned.stdout
+
+        up = envsim(["up", "p", "--name", stack, "--no-pull"], repo)
+        assert up.returncode == 0, up.stderr
+        flat = " ".join(up.stderr.split())  # rich wraps long lines on narrow terminals
+        assert "WARNING: redis:5 asks for Redis 5" in flat and "Debian bullseye's Redis 6.0" in flat
+
+        status = envsim(["status", "--name", stack], repo)
+        assert status.returncode == 0, status.stderr
+        assert ("stand-in: Debian bullseye's Redis 6.0 in place of redis:5 (nearest: NOT the pinned version)"
+                in status.stdout)
+
+        image = docker_client.images.get(requested)
+        assert image.labels["envsim.stand-in.suite"] == "bullseye"
+        assert "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt" in image.attrs["Config"]["Env"]
+        (container,) = docker_client.containers.list(filters={"label": f"envsim.stack={stack}", "name": "cache"})
+        version = container.exec_run(["redis-server", "--version"]).output.decode()
+        assert "v=6.0." in version
+    finally:
+        downed = envsim(["down", "--name", stack], repo)
+        assert downed.returncode == 0, downed.stderr
+        remove_image(docker_client, requested)
+        if not base_existed:
+            remove_image(docker_client, "envsim/debian:bullseye", force=False)
+
+
+def test_build_base_swaps_the_dockerfiles_from_in_a_copy(docker_client, prepared_images, tmp_path):
+    dockerfile = ("FROM python:3.9.10-slim AS build\nRUN python -c \"import sys; open('/v','w').write(sys.version)\"\n"
+                  "FROM python:3.9.10-slim\nCOPY --from=build /v /v\n")
+    repo = repo_with(tmp_path, "envsim: 1\nname: swap\nservices:\n"
+                     "  app: {build: {context: ../app, base: 'python:3.11-slim'}, command: [sleep, '60']}\n",
+                     {"app/Dockerfile": dockerfile})
+    built = "envsim-swap/app:latest"
+    try:
+        done = envsim(["images", "prepare", "p", "--no-pull"], repo)
+        assert done.returncode == 0, done.stderr
+        assert "base python:3.11-slim in place of python:3.9.10-slim" in done.stderr
+        assert "python:3.9.10" not in done.stdout  # the pinned image was never needed
+        container = docker_client.containers.create(built, ["cat", "/v"], labels={"envsim.test": "true"})
+        try:
+            container.start()
+            assert container.wait(timeout=60)["StatusCode"] == 0
+            assert container.logs().decode().startswith("3.11.")
+        finally:
+            container.remove(v=True, force=True)
+        assert (repo / "app/Dockerfile").read_text() == dockerfile  # the app's file is untouched
+    finally:
+        remove_image(docker_client, built)
+
+
+def test_a_failing_run_step_shows_its_whole_output_lines_and_exits_3(docker_client, prepared_images, tmp_path):
+    # The halves of one line reach the engine's stream a second apart: two chunks, one line.
+    dockerfile = ("FROM envsim/debian:bookworm\n"
+                  "RUN echo preparing && printf 'first half of a long line, ' && sleep 1.5 "
+                  "&& printf 'second half of it\\n' && echo 'fatal: the thing is broken' && exit 7\n")
+    repo = repo_with(tmp_path, "envsim: 1\nname: broken\nservices:\n  app: {build: ../app}\n",
+                     {"app/Dockerfile": dockerfile})
+    try:
+        done = envsim(["images", "prepare", "p", "--no-pull"], repo)
+        assert done.returncode == 3, done.stderr
+        assert "Traceback" not in done.stderr
+        assert "building envsim-broken/app:latest failed at step 2/" in done.stderr
+        assert "(RUN echo preparing && printf" in done.stderr and "returned a non-zero code: 7" in done.stderr
+        assert "  | first half of a long line, second half of it\n" in done.stderr
+        assert "  | fatal: the thing is broken\n" in done.stderr
+        assert "no container was started or replaced" in done.stderr
+        assert "fix that step of Dockerfile" in done.stderr
+    finally:
+        remove_image(docker_client, "envsim-broken/app:latest")
+        for leftover in docker_client.containers.list(all=True, filters={"status": "exited", "ancestor": "envsim/debian:bookworm"}):
+            if leftover.attrs["Config"].get("Cmd") and "preparing" in " ".join(leftover.attrs["Config"]["Cmd"]):
+                leftover.remove(v=True, force=True)
