@@ -5,7 +5,7 @@ On stdin EOF, SIGTERM or SIGINT the server stops serving: tool calls in flight a
 stacks this session started, and only then does the process exit (130 after a signal). A
 signal during that clean-up is only noted: an agent's stdio client sends SIGTERM 2 s after
 closing stdin, and a half-removed stack is worse than a late exit (should it escalate to
-SIGKILL, envsim.mcp.watcher finishes the job).
+SIGKILL, envsim.mcp.watcher finishes the job). Stdio itself passes through envsim.mcp.relay.
 """
 
 from __future__ import annotations
@@ -21,12 +21,20 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 def run_stdio(root: Path | str | None = None) -> None:
-    import anyio
+    # The relay starts before the SDK is imported, so a cached handshake is answered meanwhile.
+    from envsim.mcp.handshake import default_cache
+    from envsim.mcp.relay import Relay
 
-    from envsim.mcp.server import build_server
+    relay = Relay(default_cache())
+    relay.start()
+    try:
+        import anyio
 
-    server = build_server(root)
-    anyio.run(serve_until_stopped, server)
+        from envsim.mcp.server import build_server
+
+        anyio.run(serve_until_stopped, build_server(root))
+    finally:
+        relay.finish()
 
 
 async def serve_until_stopped(server) -> None:

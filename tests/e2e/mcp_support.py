@@ -1,17 +1,25 @@
 """What the MCP cancel and signal tests share: a copy of the example repo with a scenario that
-holds a fault for most of a minute, a private state directory, stack names removed at the end."""
+holds a fault for most of a minute, a private state directory, stack names removed at the end,
+and `envsim mcp` as a process spoken to in raw JSON-RPC lines."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import signal
+import subprocess
+import sys
+import threading
 import uuid
 from pathlib import Path
 
 import anyio
 import pytest
+from e2e_support import wait_for
 
 from envsim import api
+from envsim.errors import EnvironmentProblem
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -55,7 +63,18 @@ def names(engine, env):
     used: list[str] = []
     yield used
     for name in used:
+        # a watcher may still hold the stack's lock for a moment after removing it
+        wait_for(lambda name=name: _removed(name, env), timeout=60, interval=0.5, what=f"down {name}")
+
+
+def _removed(name: str, env: dict[str, str]) -> bool:
+    try:
         api.down(name, images=True, env=env)
+    except EnvironmentProblem as problem:
+        if "busy" in str(problem):
+            return False
+        raise
+    return True
 
 
 def new_name(names: list[str]) -> str:
@@ -72,3 +91,57 @@ async def settle(predicate, timeout: float, what: str) -> None:
 
 def toxics(name: str) -> list[str]:
     return [toxic for proxy in api.status(name).proxies for toxic in proxy.toxics]
+
+
+class McpProcess:
+    """`envsim mcp` in a subprocess; messages read in a thread so a test can wait for one."""
+
+    def __init__(self, root: Path, env: dict[str, str]):
+        self.process = subprocess.Popen([sys.executable, "-m", "envsim", "mcp"], cwd=root, env=env,
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self.messages: list[dict] = []
+        self._lock = threading.Lock()
+        threading.Thread(target=self._read, daemon=True).start()
+        self.request(1, "initialize", {"protocolVersion": "2025-06-18", "capabilities": {},
+                                       "clientInfo": {"name": "test", "version": "0"}})
+        self.wait(lambda m: m.get("id") == 1, "the initialize answer")
+        self.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            with self._lock:
+                self.messages.append(json.loads(line))
+
+    def send(self, message: dict) -> None:
+        self.process.stdin.write((json.dumps(message) + "\n").encode())
+        self.process.stdin.flush()
+
+    def request(self, request_id: int, method: str, params: dict) -> None:
+        self.send({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params})
+
+    def call(self, request_id: int, tool: str, arguments: dict) -> None:
+        self.request(request_id, "tools/call", {"name": tool, "arguments": arguments,
+                                                "_meta": {"progressToken": f"p{request_id}"}})
+
+    def wait(self, accept, what: str, timeout: float = 300) -> dict:
+        def found():
+            with self._lock:
+                return next((m for m in self.messages if accept(m)), None)
+
+        return wait_for(found, timeout=timeout, what=what)
+
+    def progress_says(self, request_id: int, text: str):
+        return lambda m: (m.get("method") == "notifications/progress"
+                          and m["params"].get("progressToken") == f"p{request_id}"
+                          and text in str(m["params"].get("message")))
+
+    def stop(self, how: str, timeout: float = 180) -> int:
+        if how == "eof":
+            self.process.stdin.close()
+        else:
+            self.process.send_signal(getattr(signal, how))
+        try:
+            return self.process.wait(timeout=timeout)
+        finally:
+            if self.process.poll() is None:
+                self.process.kill()

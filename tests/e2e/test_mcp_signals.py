@@ -7,71 +7,10 @@ Spoken to over raw JSON-RPC lines (no SDK client, which would close and kill on 
 
 from __future__ import annotations
 
-import json
-import os
-import signal
-import subprocess
-import sys
-import threading
 import time
-from pathlib import Path
 
 from e2e_support import NOTHING_LEFT, leftovers, wait_for
-from mcp_support import app_repo, env, names, new_name, toxics  # noqa: F401 - fixtures
-
-
-class McpProcess:
-    """`envsim mcp` in a subprocess; messages read in a thread so a test can wait for one."""
-
-    def __init__(self, root: Path, env: dict[str, str]):
-        self.process = subprocess.Popen([sys.executable, "-m", "envsim", "mcp"], cwd=root, env=env,
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        self.messages: list[dict] = []
-        self._lock = threading.Lock()
-        threading.Thread(target=self._read, daemon=True).start()
-        self.request(1, "initialize", {"protocolVersion": "2025-06-18", "capabilities": {},
-                                       "clientInfo": {"name": "test", "version": "0"}})
-        self.wait(lambda m: m.get("id") == 1, "the initialize answer")
-        self.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
-
-    def _read(self) -> None:
-        for line in self.process.stdout:
-            with self._lock:
-                self.messages.append(json.loads(line))
-
-    def send(self, message: dict) -> None:
-        self.process.stdin.write((json.dumps(message) + "\n").encode())
-        self.process.stdin.flush()
-
-    def request(self, request_id: int, method: str, params: dict) -> None:
-        self.send({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params})
-
-    def call(self, request_id: int, tool: str, arguments: dict) -> None:
-        self.request(request_id, "tools/call", {"name": tool, "arguments": arguments,
-                                                "_meta": {"progressToken": f"p{request_id}"}})
-
-    def wait(self, accept, what: str, timeout: float = 300) -> dict:
-        def found():
-            with self._lock:
-                return next((m for m in self.messages if accept(m)), None)
-
-        return wait_for(found, timeout=timeout, what=what)
-
-    def progress_says(self, request_id: int, text: str):
-        return lambda m: (m.get("method") == "notifications/progress"
-                          and m["params"].get("progressToken") == f"p{request_id}"
-                          and text in str(m["params"].get("message")))
-
-    def stop(self, how: str, timeout: float = 180) -> int:
-        if how == "eof":
-            self.process.stdin.close()
-        else:
-            self.process.send_signal(getattr(signal, how))
-        try:
-            return self.process.wait(timeout=timeout)
-        finally:
-            if self.process.poll() is None:
-                self.process.kill()
+from mcp_support import McpProcess, app_repo, env, names, new_name, toxics  # noqa: F401 - fixtures
 
 
 def test_sigterm_mid_run_reverts_faults_and_removes_the_sessions_stack(app_repo, env, engine, names):

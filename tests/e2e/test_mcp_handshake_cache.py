@@ -1,0 +1,87 @@
+"""`envsim mcp` answers `initialize` and `tools/list` from the SDK's earlier answers while the
+SDK imports (envsim.mcp.relay): the cached answers equal the SDK's live ones, the SDK still
+serves everything else, and a corrupt, stale or contradicted cache is not trusted. No Docker.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from mcp_support import REPO, McpProcess
+
+from envsim.mcp.handshake import HandshakeCache, cache_dir, source_key
+
+VERSION = "2025-06-18"  # what McpProcess asks for
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    for part in ("profiles", "scenarios", "examples"):
+        shutil.copytree(REPO / part, tmp_path / "repo" / part, ignore=shutil.ignore_patterns("__pycache__"))
+    return tmp_path / "repo"
+
+
+def session(repo: Path, env: dict[str, str]) -> dict:
+    """initialize and tools/list as an agent sends them; then one tool call and one resource list."""
+    server = McpProcess(repo, env)
+    server.request(2, "tools/list", {})
+    server.wait(lambda m: m.get("id") == 2, "the tools/list answer")
+    server.call(3, "validate", {})
+    server.request(4, "resources/list", {})
+    for request_id in (3, 4):
+        server.wait(lambda m, request_id=request_id: m.get("id") == request_id and "method" not in m, "answers")
+    server.stop("eof")
+    answers = {m["id"]: m for m in server.messages if "id" in m and "method" not in m}
+    assert [m.get("id") for m in server.messages].count(1) == 1, "initialize was answered twice"
+    return {"initialize": answers[1]["result"], "tools/list": answers[2]["result"],
+            "validate": answers[3]["result"], "resources/list": answers[4]["result"]}
+
+
+def cache_file(env: dict[str, str]) -> Path:
+    return HandshakeCache(cache_dir(env), source_key()).path(VERSION)
+
+
+def test_cached_answers_equal_the_sdks_and_the_sdk_serves_the_rest(repo, tmp_path):
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    live = session(repo, {**env, "ENVSIM_MCP_HANDSHAKE_CACHE": "0"})
+    assert not cache_file(env).exists()
+    learning = session(repo, env)  # no cache yet: the SDK answers, and its answers are stored
+    stored = json.loads(cache_file(env).read_text())
+    cached = session(repo, env)
+
+    assert stored["initialize"] == live["initialize"] and stored["tools/list"] == live["tools/list"]
+    assert learning == live and cached == live
+    assert {"up", "run_scenario", "validate"} <= {t["name"] for t in cached["tools/list"]["tools"]}
+    assert cached["validate"]["structuredContent"]["exit_code"] in (0, 2)  # served by the SDK
+    assert cached["resources/list"]["resources"]
+
+
+@pytest.mark.parametrize("damage", ["not json", "other key", "contradicts the SDK"])
+def test_a_corrupt_stale_or_contradicted_cache_is_not_trusted(repo, tmp_path, damage):
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    live = session(repo, env)
+    path = cache_file(env)
+    stored = json.loads(path.read_text())
+    if damage == "not json":
+        path.write_text(path.read_text()[:100])
+    elif damage == "other key":
+        stored["key"] = "0" * 32
+        stored["tools/list"]["tools"] = []
+        path.write_text(json.dumps(stored))
+    else:
+        stored["initialize"]["serverInfo"]["version"] = "0.0.0-stale"
+        path.write_text(json.dumps(stored))
+
+    after = session(repo, env)
+
+    if damage == "contradicts the SDK":
+        # answered from the file once (nothing tells it apart beforehand), then the file is gone
+        assert after["initialize"]["serverInfo"]["version"] == "0.0.0-stale"
+        assert not path.exists()
+        after = session(repo, env)
+    assert after == live
+    assert json.loads(path.read_text())["tools/list"] == live["tools/list"]  # relearned
