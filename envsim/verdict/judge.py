@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from typing import Callable
 
 from envsim.config.expr import ExprError, evaluate, parse as parse_expression
 from envsim.config.model import (
@@ -114,30 +115,8 @@ def _run_count(journal: Journal, what: str, endpoint: str) -> int | None:
     return stats.successes if what == "successes" else stats.failures
 
 
-def judge_sql(journal: Journal, check: SqlInvariant, cid: str, label: str) -> CheckResult:
-    def result(passed: bool, measured: float | None, bound: float | None, reason: str) -> CheckResult:
-        return CheckResult(cid, label, passed, measured, bound, "count", reason, check.comparator, "sql")
-
-    if check.expected_count_of is not None:
-        what, endpoint = check.expected_count_of
-        count = _run_count(journal, what, endpoint)
-        if count is None:
-            return result(False, None, None, f"no data: the run recorded no requests for endpoint {endpoint!r}")
-        expected, source = float(count), f"{what} of {endpoint}"
-    else:
-        assert check.expected is not None
-        expected, source = check.expected, "expected"
-    probe = _latest_probe(journal, cid)
-    if probe is None:
-        return result(False, None, expected, f"no data: no probe result recorded for {cid}")
-    if not probe.ok or probe.value is None:
-        return result(False, None, expected, f"query failed: {probe.detail or 'no value returned'}")
-    passed = compare(probe.value, check.comparator, expected, check.tolerance)
-    tolerance = f", tolerance {check.tolerance:g}" if check.tolerance else ""
-    return result(passed, probe.value, expected, f"query returned {probe.value:g}; {source} = {expected:g}{tolerance}")
-
-
-def _expected_value(journal: Journal, check: RedisInvariant | CommandInvariant | StubInvariant) -> tuple[float | None, str]:
+def _expected_value(journal: Journal, check: SqlInvariant | RedisInvariant | CommandInvariant | StubInvariant
+                    ) -> tuple[float | None, str]:
     """The bound: a number, or the run's count; (None, reason) when the run has no such count."""
     if check.expected_count_of is not None:
         what, endpoint = check.expected_count_of
@@ -148,10 +127,14 @@ def _expected_value(journal: Journal, check: RedisInvariant | CommandInvariant |
     return check.expected, "expected"
 
 
-def judge_redis(journal: Journal, check: RedisInvariant, cid: str, label: str) -> CheckResult:
-    def result(passed: bool, measured: float | None, bound: float | None, reason: str) -> CheckResult:
-        return CheckResult(cid, label, passed, measured, bound, "count", reason, check.comparator, "redis")
+ResultOf = Callable[[bool, "float | None", "float | None", str], CheckResult]
 
+
+def _judge_counted(journal: Journal, check: SqlInvariant | RedisInvariant | CommandInvariant | StubInvariant,
+                   cid: str, result: ResultOf, comparator: str, failure: str,
+                   measured: Callable[[ProbeResult], str]) -> CheckResult:
+    """The shared way of a probed number against its bound (a number or a task's count): no
+    bound, no probe, a probe that failed (`failure`: what did), else the comparison."""
     expected, source = _expected_value(journal, check)
     if expected is None:
         return result(False, None, None, source)
@@ -159,11 +142,26 @@ def judge_redis(journal: Journal, check: RedisInvariant, cid: str, label: str) -
     if probe is None:
         return result(False, None, expected, f"no data: no probe result recorded for {cid}")
     if not probe.ok or probe.value is None:
-        return result(False, None, expected, f"redis-cli failed: {probe.detail or 'no value returned'}")
-    passed = compare(probe.value, check.comparator, expected, check.tolerance)
+        return result(False, None, expected, f"{failure}: {probe.detail or 'no value returned'}")
+    passed = compare(probe.value, comparator, expected, check.tolerance)
     tolerance = f", tolerance {check.tolerance:g}" if check.tolerance else ""
-    return result(passed, probe.value, expected,
-                  f"{' '.join(check.command)} returned {probe.value:g}; {source} = {expected:g}{tolerance}")
+    return result(passed, probe.value, expected, f"{measured(probe)}; {source} = {expected:g}{tolerance}")
+
+
+def judge_sql(journal: Journal, check: SqlInvariant, cid: str, label: str) -> CheckResult:
+    def result(passed: bool, measured: float | None, bound: float | None, reason: str) -> CheckResult:
+        return CheckResult(cid, label, passed, measured, bound, "count", reason, check.comparator, "sql")
+
+    return _judge_counted(journal, check, cid, result, check.comparator, "query failed",
+                          lambda probe: f"query returned {probe.value:g}")
+
+
+def judge_redis(journal: Journal, check: RedisInvariant, cid: str, label: str) -> CheckResult:
+    def result(passed: bool, measured: float | None, bound: float | None, reason: str) -> CheckResult:
+        return CheckResult(cid, label, passed, measured, bound, "count", reason, check.comparator, "redis")
+
+    return _judge_counted(journal, check, cid, result, check.comparator, "redis-cli failed",
+                          lambda probe: f"{' '.join(check.command)} returned {probe.value:g}")
 
 
 def judge_command(journal: Journal, check: CommandInvariant, cid: str, label: str) -> CheckResult:
@@ -232,27 +230,21 @@ def judge_stub(journal: Journal, check: StubInvariant, cid: str, label: str) -> 
     def result(passed: bool, measured: float | None, bound: float | None, reason: str) -> CheckResult:
         return CheckResult(cid, label, passed, measured, bound, unit, reason, comparator, "stub")
 
-    expected, source = (_expected_value(journal, check) if check.kind == "count" else (0.0, "expected"))
-    if expected is None:
-        return result(False, None, None, source)
+    if check.kind == "count":
+        return _judge_counted(journal, check, cid, result, comparator, "stub journal not read",
+                              lambda probe: probe.detail)
     probe = _latest_probe(journal, cid)
     if probe is None:
-        return result(False, None, expected, f"no data: no probe result recorded for {cid}")
+        return result(False, None, 0.0, f"no data: no probe result recorded for {cid}")
     if not probe.ok or probe.value is None:
-        return result(False, None, expected, f"stub journal not read: {probe.detail or 'no value'}")
+        return result(False, None, 0.0, f"stub journal not read: {probe.detail or 'no value returned'}")
     values = dict(probe.values)
-    if check.kind == "header":
-        if not values.get("calls"):
-            return result(False, probe.value, 0.0, f"no data: no calls to check for {check.header}")
-        return result(probe.value == 0, probe.value, 0.0, probe.detail)
-    if check.kind == "backoff":
-        if not values.get("retries"):
-            return result(True, 0.0, 0.0, f"no retries after {'/'.join(map(str, check.backoff_after))} "
-                                          f"among {values.get('calls', 0)} calls")
-        return result(probe.value == 0, probe.value, 0.0, probe.detail)
-    passed = compare(probe.value, comparator, expected, check.tolerance)
-    tolerance = f", tolerance {check.tolerance:g}" if check.tolerance else ""
-    return result(passed, probe.value, expected, f"{probe.detail}; {source} = {expected:g}{tolerance}")
+    if check.kind == "header" and not values.get("calls"):
+        return result(False, probe.value, 0.0, f"no data: no calls to check for {check.header}")
+    if check.kind == "backoff" and not values.get("retries"):
+        return result(True, 0.0, 0.0, f"no retries after {'/'.join(map(str, check.backoff_after))} "
+                                      f"among {values.get('calls', 0)} calls")
+    return result(probe.value == 0, probe.value, 0.0, probe.detail)  # no call without it / no retry too soon
 
 
 def json_text(value: object) -> str:
