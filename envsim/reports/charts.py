@@ -11,9 +11,8 @@ import math
 from dataclasses import dataclass
 from html import escape
 
-from envsim.journal import ALL_ENDPOINTS, Journal
+from envsim.journal import ALL_ENDPOINTS, Journal, fault_windows
 from envsim.verdict.metrics import per_second, points_for
-from envsim.journal import fault_windows
 from envsim.verdict.phases import load_end
 
 WIDTH, HEIGHT = 1000, 220
@@ -58,6 +57,96 @@ def _fmt(value: float) -> str:
     return f"{value:.0f}" if value >= 10 or value == int(value) else f"{value:.1f}"
 
 
+@dataclass(frozen=True)
+class _Frame:
+    """A chart's scales: seconds of load across, values up to y_max in `step` ticks."""
+
+    end: float
+    y_max: float
+    step: float
+
+    @property
+    def plot_w(self) -> float:
+        return WIDTH - LEFT - RIGHT
+
+    @property
+    def plot_h(self) -> float:
+        return HEIGHT - TOP - BOTTOM
+
+    def x(self, t: float) -> float:
+        return LEFT + self.plot_w * t / self.end
+
+    def y(self, v: float) -> float:
+        return TOP + self.plot_h * (1 - v / self.y_max)
+
+
+def _frame(values: tuple[float | None, ...], journal: Journal) -> _Frame:
+    present = [v for v in values if v is not None]
+    # headroom above the highest value keeps the line clear of the fault labels at the top
+    top_value = max(present, default=0.0) * 1.15
+    step = nice_step(top_value if top_value > 0 else 1.0)
+    y_max = step * max(1, math.ceil(top_value / step)) if top_value > 0 else step * 4
+    return _Frame(max(load_end(journal), 1.0), y_max, step)
+
+
+def _fault_bands(frame: _Frame, journal: Journal) -> list[str]:
+    parts = []
+    for index, window in enumerate(fault_windows(journal.faults)):
+        colour = FAULT_COLOURS[index % len(FAULT_COLOURS)]
+        x0, x1 = frame.x(window.applied), frame.x(window.removed if window.removed is not None else frame.end)
+        parts.append(
+            f'<rect class="fault-window" x="{x0:.1f}" y="{TOP}" width="{max(x1 - x0, 1):.1f}" height="{frame.plot_h}" '
+            f'fill="{colour}" fill-opacity="0.14" stroke="{colour}" stroke-opacity="0.5">'
+            f"<title>{escape(window.fault)}: {window.applied:.1f}s – "
+            f'{"end" if window.removed is None else f"{window.removed:.1f}s"}</title></rect>'
+        )
+        parts.append(f'<text class="fault-label" x="{x0 + 3:.1f}" y="{TOP + 12}" fill="{colour}">{escape(window.fault)}</text>')
+    return parts
+
+
+def _axes(frame: _Frame, unit: str) -> list[str]:
+    parts = []
+    tick = 0.0
+    while tick <= frame.y_max + 1e-9:
+        y = frame.y(tick)
+        parts.append(f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>')
+        parts.append(f'<text class="tick" x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{_fmt(tick)}{unit}</text>')
+        tick += frame.step
+    x_step = nice_step(frame.end, 8)
+    t = 0.0
+    while t <= frame.end + 1e-9:
+        parts.append(f'<text class="tick" x="{frame.x(t):.1f}" y="{HEIGHT - 10}" text-anchor="middle">{_fmt(t)}s</text>')
+        t += x_step
+    bottom = TOP + frame.plot_h
+    parts.append(f'<line class="axis" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{bottom}" y2="{bottom}"/>')
+    return parts
+
+
+def _series(frame: _Frame, values: tuple[float | None, ...], colour: str) -> str:
+    # Values are per second [t, t + 1): plot each at the middle of its second; a gap lifts the pen.
+    path: list[str] = []
+    pen_down = False
+    for second, value in enumerate(values):
+        if value is None:
+            pen_down = False
+            continue
+        path.append(f'{"L" if pen_down else "M"}{frame.x(second + 0.5):.1f},{frame.y(value):.1f}')
+        pen_down = True
+    if path:
+        return f'<path class="series" d="{" ".join(path)}" fill="none" stroke="{colour}" stroke-width="1.8"/>'
+    return (f'<text class="empty" x="{LEFT + frame.plot_w / 2}" y="{TOP + frame.plot_h / 2}" '
+            'text-anchor="middle">no data</text>')
+
+
+def _hover(frame: _Frame, values: tuple[float | None, ...], unit: str) -> list[str]:
+    return [
+        f'<rect class="hover" x="{frame.x(second):.1f}" y="{TOP}" '
+        f'width="{max(frame.x(second + 1) - frame.x(second), 0.5):.2f}" height="{frame.plot_h}">'
+        f'<title>{second}s: {"—" if value is None else f"{value:.1f}{unit}"}</title></rect>'
+        for second, value in enumerate(values)
+    ]
+
+
 def line_chart(
     title: str,
     values: tuple[float | None, ...],
@@ -66,67 +155,17 @@ def line_chart(
     colour: str,
     chart_id: str,
 ) -> str:
-    end = max(load_end(journal), 1.0)
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    present = [v for v in values if v is not None]
-    # headroom above the highest value keeps the line clear of the fault labels at the top
-    top_value = max(present, default=0.0) * 1.15
-    step = nice_step(top_value if top_value > 0 else 1.0)
-    y_max = step * max(1, math.ceil(top_value / step)) if top_value > 0 else step * 4
-
-    def x(t: float) -> float:
-        return LEFT + plot_w * t / end
-
-    def y(v: float) -> float:
-        return TOP + plot_h * (1 - v / y_max)
-
-    parts = [
+    frame = _frame(values, journal)
+    return "\n".join([
         f'<svg id="{chart_id}" class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
         f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
         f'<text x="{LEFT}" y="16" class="chart-title">{escape(title)}</text>',
-    ]
-    for index, window in enumerate(fault_windows(journal.faults)):
-        colour_f = FAULT_COLOURS[index % len(FAULT_COLOURS)]
-        x0, x1 = x(window.applied), x(window.removed if window.removed is not None else end)
-        parts.append(
-            f'<rect class="fault-window" x="{x0:.1f}" y="{TOP}" width="{max(x1 - x0, 1):.1f}" height="{plot_h}" '
-            f'fill="{colour_f}" fill-opacity="0.14" stroke="{colour_f}" stroke-opacity="0.5">'
-            f"<title>{escape(window.fault)}: {window.applied:.1f}s – "
-            f'{"end" if window.removed is None else f"{window.removed:.1f}s"}</title></rect>'
-        )
-        parts.append(f'<text class="fault-label" x="{x0 + 3:.1f}" y="{TOP + 12}" fill="{colour_f}">{escape(window.fault)}</text>')
-    tick = 0.0
-    while tick <= y_max + 1e-9:
-        parts.append(f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(tick):.1f}" y2="{y(tick):.1f}"/>')
-        parts.append(f'<text class="tick" x="{LEFT - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">{_fmt(tick)}{unit}</text>')
-        tick += step
-    x_step = nice_step(end, 8)
-    t = 0.0
-    while t <= end + 1e-9:
-        parts.append(f'<text class="tick" x="{x(t):.1f}" y="{HEIGHT - 10}" text-anchor="middle">{_fmt(t)}s</text>')
-        t += x_step
-    parts.append(f'<line class="axis" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{TOP + plot_h}" y2="{TOP + plot_h}"/>')
-    # Values are per second [t, t + 1): plot each at the middle of its second.
-    path: list[str] = []
-    pen_down = False
-    for second, value in enumerate(values):
-        if value is None:
-            pen_down = False
-            continue
-        path.append(f'{"L" if pen_down else "M"}{x(second + 0.5):.1f},{y(value):.1f}')
-        pen_down = True
-    if path:
-        parts.append(f'<path class="series" d="{" ".join(path)}" fill="none" stroke="{colour}" stroke-width="1.8"/>')
-    else:
-        parts.append(f'<text class="empty" x="{LEFT + plot_w / 2}" y="{TOP + plot_h / 2}" text-anchor="middle">no data</text>')
-    for second, value in enumerate(values):
-        shown = "—" if value is None else f"{value:.1f}{unit}"
-        parts.append(
-            f'<rect class="hover" x="{x(second):.1f}" y="{TOP}" width="{max(x(second + 1) - x(second), 0.5):.2f}" '
-            f'height="{plot_h}"><title>{second}s: {shown}</title></rect>'
-        )
-    parts.append("</svg>")
-    return "\n".join(parts)
+        *_fault_bands(frame, journal),
+        *_axes(frame, unit),
+        _series(frame, values, colour),
+        *_hover(frame, values, unit),
+        "</svg>",
+    ])
 
 
 def charts(journal: Journal) -> str:
