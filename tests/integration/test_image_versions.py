@@ -45,7 +45,7 @@ def remove_image(client, name: str, force: bool = True) -> None:
 def test_a_redis_5_pin_runs_bullseyes_redis_6_and_says_so_everywhere(docker_client, prepared_images, tmp_path):
     stack = f"it-bullseye-{uuid.uuid4().hex[:6]}"
     requested = "redis:5"
-    base_existed = any(i.tags for i in docker_client.images.list(name="envsim/debian", filters={"reference": "envsim/debian:bullseye"}))
+    base_existed = bool(docker_client.images.list(name="envsim/debian:bullseye"))
     repo = repo_with(tmp_path, "envsim: 1\nservices:\n  cache: {image: 'redis:5', ports: {redis: 6379}}\n")
     try:
         planned = envsim(["plan", "p"], repo)
