@@ -14,6 +14,8 @@ from pathlib import Path
 import anyio
 from mcp import Client, StdioServerParameters
 
+from envsim import api
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -41,6 +43,7 @@ def test_envsim_mcp_over_stdio_ups_reads_live_data_runs_and_downs(tmp_path, engi
     finally:
         for container in engine.containers.list(all=True, filters={"label": f"envsim.stack={name}"}):
             container.remove(force=True, v=True)
+        api.down(name, images=True, env=env)  # and the image built for the stack
 
     assert up["stack"] == name
     orders = next(t for t in data["databases"][0]["live"]["tables"] if t["name"] == "orders")

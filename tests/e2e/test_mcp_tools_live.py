@@ -16,6 +16,7 @@ from pathlib import Path
 import anyio
 from mcp import Client
 
+from envsim import api
 from envsim.mcp.server import build_server
 
 REPO = Path(__file__).resolve().parents[2]
@@ -72,6 +73,7 @@ def test_tools_on_a_running_stack_shapes_and_no_secret_value_anywhere(tmp_path, 
     finally:
         for container in engine.containers.list(all=True, filters={"label": f"envsim.stack={name}"}):
             container.remove(force=True, v=True)
+        api.down(name, images=True, env=env)  # and the image built for the stack
 
     up = answers["up"]
     assert up["stack"] == name and up["started_by_this_server"] is True
