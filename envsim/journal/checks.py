@@ -135,100 +135,110 @@ def _number(value: Any, where: str, name: str) -> float:
     return float(value)
 
 
+def _metric(data: Mapping[str, Any], where: str, label: str) -> Check:
+    metric = _field(data, "metric", where)
+    if metric not in METRICS:
+        raise ValueError(f"{where}: unknown metric {metric!r}")
+    return MetricCheck(
+        metric=metric,
+        comparator=_comparator(data, where),  # type: ignore[arg-type]
+        bound=_number(_field(data, "bound", where), where, "bound"),
+        endpoint=data.get("endpoint") or None,
+        phase=str(data.get("phase") or "run"),
+        label=label,
+    )
+
+
+def _recovery(data: Mapping[str, Any], where: str, label: str) -> Check:
+    return RecoveryCheck(
+        fault=str(_field(data, "fault", where)),
+        bound=_number(_field(data, "bound", where), where, "bound"),
+        label=label,
+        # journals written before recovery checks carried a comparator meant "below"
+        comparator=_comparator(data, where) if "comparator" in data else "below",  # type: ignore[arg-type]
+    )
+
+
+def _sql(data: Mapping[str, Any], where: str, label: str) -> Check:
+    return SqlInvariant(
+        service=str(_field(data, "service", where)),
+        query=str(_field(data, "query", where)),
+        comparator=_comparator(data, where),  # type: ignore[arg-type]
+        label=label,
+        **_expected_from(data, where),
+    )
+
+
+def _http(data: Mapping[str, Any], where: str, label: str) -> Check:
+    return HttpInvariant(
+        service=str(_field(data, "service", where)),
+        method=str(_field(data, "method", where)),
+        path=str(_field(data, "path", where)),
+        port=data.get("port"),
+        expect_status=int(_number(data.get("expect_status", 200), where, "expect_status")),
+        label=label,
+        expect=str(data["expect"]) if data.get("expect") else None,
+    )
+
+
+def _redis(data: Mapping[str, Any], where: str, label: str) -> Check:
+    return RedisInvariant(
+        service=str(_field(data, "service", where)),
+        command=_command(data, where),
+        comparator=_comparator(data, where),  # type: ignore[arg-type]
+        label=label,
+        **_expected_from(data, where),
+    )
+
+
+def _exec(data: Mapping[str, Any], where: str, label: str) -> Check:
+    exit_code = data.get("exit_code")
+    comparator = _comparator(data, where) if data.get("comparator") is not None else None
+    return CommandInvariant(
+        service=str(_field(data, "service", where)),
+        command=_command(data, where),
+        exit_code=None if exit_code is None else int(_number(exit_code, where, "exit_code")),
+        comparator=comparator,  # type: ignore[arg-type]
+        label=label,
+        **_expected_from(data, where, required=comparator is not None),
+    )
+
+
+def _stub(data: Mapping[str, Any], where: str, label: str) -> Check:
+    comparator = _comparator(data, where) if data.get("comparator") is not None else None
+    statuses = data.get("statuses") or ()
+    after = data.get("backoff_after") or ()
+    if not isinstance(statuses, (list, tuple)) or not isinstance(after, (list, tuple)):
+        raise ValueError(f"{where}: statuses and backoff_after must be lists of statuses")
+    return StubInvariant(
+        service=str(_field(data, "service", where)),
+        method=str(data["method"]) if data.get("method") else None,
+        path=str(data["path"]) if data.get("path") else None,
+        statuses=tuple(int(_number(x, where, "statuses")) for x in statuses),
+        comparator=comparator,  # type: ignore[arg-type]
+        header=str(data["header"]) if data.get("header") else None,
+        backoff_after=tuple(int(_number(x, where, "backoff_after")) for x in after),
+        backoff_at_least=_number(data.get("backoff_at_least", 0.0), where, "backoff_at_least"),
+        backoff_key=str(data.get("backoff_key") or "body"),
+        label=label,
+        **_expected_from(data, where, required=comparator is not None),
+    )
+
+
+_READERS = {"metric": _metric, "recovery": _recovery, "sql": _sql, "http": _http, "redis": _redis,
+            "exec": _exec, "stub": _stub}
+
+
 def check_from_dict(data: Mapping[str, Any], index: int = 0) -> Check:
     """The check a dict describes; ValueError (naming the check) when the dict is malformed."""
     where = f"checks[{index}]"
     if not isinstance(data, Mapping):
         raise ValueError(f"{where}: expected an object, got {type(data).__name__}")
     kind = _field(data, "kind", where)
-    label = str(data.get("label") or "")
-    if kind == "metric":
-        metric = _field(data, "metric", where)
-        if metric not in METRICS:
-            raise ValueError(f"{where}: unknown metric {metric!r}")
-        return MetricCheck(
-            metric=metric,
-            comparator=_comparator(data, where),  # type: ignore[arg-type]
-            bound=_number(_field(data, "bound", where), where, "bound"),
-            endpoint=data.get("endpoint") or None,
-            phase=str(data.get("phase") or "run"),
-            label=label,
-        )
-    if kind == "recovery":
-        return RecoveryCheck(
-            fault=str(_field(data, "fault", where)),
-            bound=_number(_field(data, "bound", where), where, "bound"),
-            label=label,
-            # journals written before recovery checks carried a comparator meant "below"
-            comparator=_comparator(data, where) if "comparator" in data else "below",  # type: ignore[arg-type]
-        )
-    if kind == "sql":
-        count_of = data.get("expected_count_of")
-        expected = data.get("expected")
-        if count_of is None and expected is None:
-            raise ValueError(f"{where}: sql check needs expected or expected_count_of")
-        if count_of is not None and (
-            not isinstance(count_of, (list, tuple)) or len(count_of) != 2 or count_of[0] not in ("successes", "failures")
-        ):
-            raise ValueError(f"{where}: expected_count_of must be [successes|failures, endpoint]")
-        return SqlInvariant(
-            service=str(_field(data, "service", where)),
-            query=str(_field(data, "query", where)),
-            comparator=_comparator(data, where),  # type: ignore[arg-type]
-            expected=None if expected is None else _number(expected, where, "expected"),
-            expected_count_of=None if count_of is None else (str(count_of[0]), str(count_of[1])),
-            tolerance=_number(data.get("tolerance", 0.0), where, "tolerance"),
-            label=label,
-        )
-    if kind == "http":
-        return HttpInvariant(
-            service=str(_field(data, "service", where)),
-            method=str(_field(data, "method", where)),
-            path=str(_field(data, "path", where)),
-            port=data.get("port"),
-            expect_status=int(_number(data.get("expect_status", 200), where, "expect_status")),
-            label=label,
-            expect=str(data["expect"]) if data.get("expect") else None,
-        )
-    if kind == "redis":
-        return RedisInvariant(
-            service=str(_field(data, "service", where)),
-            command=_command(data, where),
-            comparator=_comparator(data, where),  # type: ignore[arg-type]
-            label=label,
-            **_expected_from(data, where),
-        )
-    if kind == "exec":
-        exit_code = data.get("exit_code")
-        comparator = _comparator(data, where) if data.get("comparator") is not None else None
-        return CommandInvariant(
-            service=str(_field(data, "service", where)),
-            command=_command(data, where),
-            exit_code=None if exit_code is None else int(_number(exit_code, where, "exit_code")),
-            comparator=comparator,  # type: ignore[arg-type]
-            label=label,
-            **_expected_from(data, where, required=comparator is not None),
-        )
-    if kind == "stub":
-        comparator = _comparator(data, where) if data.get("comparator") is not None else None
-        statuses = data.get("statuses") or ()
-        after = data.get("backoff_after") or ()
-        if not isinstance(statuses, (list, tuple)) or not isinstance(after, (list, tuple)):
-            raise ValueError(f"{where}: statuses and backoff_after must be lists of statuses")
-        return StubInvariant(
-            service=str(_field(data, "service", where)),
-            method=str(data["method"]) if data.get("method") else None,
-            path=str(data["path"]) if data.get("path") else None,
-            statuses=tuple(int(_number(x, where, "statuses")) for x in statuses),
-            comparator=comparator,  # type: ignore[arg-type]
-            header=str(data["header"]) if data.get("header") else None,
-            backoff_after=tuple(int(_number(x, where, "backoff_after")) for x in after),
-            backoff_at_least=_number(data.get("backoff_at_least", 0.0), where, "backoff_at_least"),
-            backoff_key=str(data.get("backoff_key") or "body"),
-            label=label,
-            **_expected_from(data, where, required=comparator is not None),
-        )
-    raise ValueError(f"{where}: unknown check kind {kind!r}")
+    reader = _READERS.get(kind) if isinstance(kind, str) else None
+    if reader is None:
+        raise ValueError(f"{where}: unknown check kind {kind!r}")
+    return reader(data, where, str(data.get("label") or ""))
 
 
 def checks_from_dicts(dicts: Iterable[Mapping[str, Any]]) -> tuple[Check, ...]:
