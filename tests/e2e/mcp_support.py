@@ -41,6 +41,24 @@ checks:
   - {metric: error_rate, below: 50%}
 """
 
+# the payments stub answering 503 to 10% of calls (a MockServer expectation) for most of a minute
+STUB_SCENARIO = """\
+envsim: 1
+name: flaky-me
+profile: payments
+load:
+  target: api
+  users: 2
+  spawn_rate: 2
+  duration: 60s
+  tasks:
+    - {name: browse, weight: 1, request: "GET /products"}
+timeline:
+  - {at: 2s, for: 50s, fault: payments-flaky}
+checks:
+  - {metric: error_rate, below: 50%}
+"""
+
 
 @pytest.fixture
 def app_repo(tmp_path: Path) -> Path:
@@ -49,6 +67,7 @@ def app_repo(tmp_path: Path) -> Path:
         shutil.copytree(REPO / part, root / part, ignore=shutil.ignore_patterns("__pycache__"))
     (root / ".git").mkdir()
     (root / "scenarios" / "cancel-me.yaml").write_text(CANCEL_SCENARIO)
+    (root / "scenarios" / "flaky-me.yaml").write_text(STUB_SCENARIO)
     return root
 
 
@@ -91,6 +110,11 @@ async def settle(predicate, timeout: float, what: str) -> None:
 
 def toxics(name: str) -> list[str]:
     return [toxic for proxy in api.status(name).proxies for toxic in proxy.toxics]
+
+
+def active_faults(name: str, profile: Path, env: dict[str, str]) -> list[str]:
+    """As the stack's Toxiproxy and stubs show them now (toxics, disabled proxies, chaos expectations)."""
+    return api.attach(name, profile=profile, env=env).active_faults()
 
 
 class McpProcess:

@@ -1,5 +1,6 @@
 """An agent cancels `up` and `run_scenario` midway, or disconnects mid-run, through the SDK's
-clients: faults are reverted (Toxiproxy holds no toxic) and the stacks the agent started are
+clients: faults are reverted (Toxiproxy holds no toxic, the payments stub no chaos expectation)
+and the stacks the agent started are
 removed, counted in the engine by their `envsim.stack` label.
 
 (The server process stopped by SIGTERM, SIGINT or stdin EOF: test_mcp_signals.py.)
@@ -12,7 +13,7 @@ import sys
 import anyio
 from e2e_support import NOTHING_LEFT, leftovers, wait_for
 from mcp import Client, StdioServerParameters
-from mcp_support import app_repo, env, names, new_name, settle, toxics  # noqa: F401 - fixtures
+from mcp_support import active_faults, app_repo, env, names, new_name, settle, toxics  # noqa: F401 - fixtures
 
 from envsim.mcp.server import build_server
 
@@ -84,6 +85,32 @@ def test_cancelling_run_scenario_on_the_agents_stack_reverts_its_faults(app_repo
     assert status["running"] is True and status["active_faults"] == []
     assert all(proxy["toxics"] == [] for proxy in status["proxies"])
     assert down["removed"]["containers"] >= 4 and down["was_started_by_this_server"]
+    assert leftovers(engine, name) == NOTHING_LEFT
+
+
+def test_cancelling_run_scenario_reverts_a_stub_fault(app_repo, env, engine, names):
+    name = new_name(names)
+    profile = app_repo / "profiles" / "payments.yaml"
+
+    async def main():
+        async with Client(build_server(app_repo, env=env)) as client:
+            up = await client.call_tool("up", {"profile": "payments", "name": name})
+            assert not up.is_error, up.content[0].text
+            during: list[str] = []
+
+            def fault_applied(message: str) -> bool:  # and held by the stub before the cancel
+                during.extend(active_faults(name, profile, env) if "payments-flaky applied" in message else [])
+                return bool(during)
+
+            await cancel_when(client, "run_scenario", {"path": "flaky-me", "name": name}, fault_applied)
+            await settle(lambda: not active_faults(name, profile, env), 60, "payments-flaky to be reverted")
+            status = (await client.call_tool("status", {"name": name})).structured_content
+            await client.call_tool("down", {"name": name})
+            return during, status
+
+    during, status = anyio.run(main)
+    assert during == ["payments-flaky"]
+    assert status["running"] is True and status["active_faults"] == []
     assert leftovers(engine, name) == NOTHING_LEFT
 
 
