@@ -82,7 +82,7 @@ def engine_loss_named(stack: str, command: str) -> Iterator[None]:
         reason = error.reason if isinstance(error, EngineLost) else why_unreachable(error)
         raise EnvironmentProblem(
             f"the Docker engine stopped answering at {engine_address()} during `envsim {command}`: {reason}; "
-            f"envsim stopped the load and reverted the faults it could, but could not remove stack {stack}",
+            f"envsim stopped the run and reverted the faults it could, but could not remove stack {stack}",
             hint=f"start the engine again (or point DOCKER_HOST back at it), then `envsim down --name {stack}` "
                  "removes what is left",
         ) from None
