@@ -109,3 +109,28 @@ def test_engine_gone_mid_run_is_named_and_down_afterwards_removes_all(cli, engin
         relay.path.unlink(missing_ok=True)
     assert done.returncode == 0, done.stderr
     assert leftovers(engine, stack_name) == NOTHING_LEFT
+
+
+def test_engine_gone_during_up_is_named_without_a_traceback(cli, engine, project, stack_name, remove_stacks):
+    remove_stacks.append(stack_name)
+    relay = Relay(Path(f"/tmp/envsim-relay-{stack_name}.sock"))
+    relay.start()
+    cli.env["DOCKER_HOST"] = relay.address
+    up = cli.start("up", "base", "--name", stack_name)
+    try:
+        flt = {"label": [f"envsim.stack={stack_name}", "envsim.role=service"]}
+        wait_for(lambda: engine.containers.list(filters=flt), timeout=400, what="a service container")
+        relay.kill()  # while envsim waits for the services' health
+        lost = time.monotonic()
+        stdout, stderr = up.communicate(timeout=120)
+        noticed = time.monotonic() - lost
+    finally:
+        relay.kill()
+        relay.path.unlink(missing_ok=True)
+        if up.poll() is None:
+            up.kill()
+    assert up.returncode == 3, stdout + stderr[-3000:]
+    assert "Traceback" not in stderr, stderr[-3000:]
+    assert noticed < 15, f"envsim took {noticed:.0f}s to end after the engine went away"
+    assert f"the Docker engine stopped answering at {relay.address} (DOCKER_HOST)" in stderr
+    assert "`envsim down --name STACK` removes what is left" in stderr
