@@ -25,6 +25,8 @@ def run_stdio(root: Path | str | None = None) -> None:
     from envsim.mcp.handshake import default_cache
     from envsim.mcp.relay import Relay
 
+    for signum in STOP_SIGNALS:  # until serving starts nothing needs undoing: just go
+        signal.signal(signum, _exit_at_once)
     relay = Relay(default_cache())
     relay.start()
     try:
@@ -57,6 +59,10 @@ async def _stop_on_signal(signals, serving, stopped: threading.Event) -> None:
         # The SDK's stdin reader sits in a thread until the agent writes or closes stdin;
         # once clean-up is done nothing else is worth waiting for.
         threading.Thread(target=_exit_when_stopped, args=(stopped,), name="envsim-mcp-exit", daemon=True).start()
+
+
+def _exit_at_once(signum: int, frame: object) -> None:
+    os._exit(INTERRUPTED)
 
 
 def _exit_when_stopped(stopped: threading.Event) -> None:

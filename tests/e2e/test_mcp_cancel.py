@@ -1,7 +1,7 @@
 """An agent cancels `up` and `run_scenario` midway, or disconnects mid-run, through the SDK's
-clients: faults are reverted (Toxiproxy holds no toxic, the payments stub no chaos expectation)
-and the stacks the agent started are
-removed, counted in the engine by their `envsim.stack` label.
+clients: faults are reverted (Toxiproxy holds no toxic, the payments stub no chaos
+expectation) and the stacks the agent started are removed, counted in the engine by their
+`envsim.stack` label.
 
 (The server process stopped by SIGTERM, SIGINT or stdin EOF: test_mcp_signals.py.)
 """
