@@ -74,11 +74,18 @@ class Relay:
             self.process.wait()
 
 
-def test_engine_gone_mid_run_is_named_and_down_afterwards_removes_all(cli, engine, project, tmp_path, stack_name,
+@pytest.fixture
+def relay(stack_name):
+    relay = Relay(Path(f"/tmp/envsim-relay-{stack_name}.sock"))  # a short path: sun_path holds 108 bytes
+    yield relay
+    relay.kill()
+    relay.path.unlink(missing_ok=True)
+
+
+def test_engine_gone_mid_run_is_named_and_down_afterwards_removes_all(cli, engine, project, stack_name, relay,
                                                                        remove_stacks):
     remove_stacks.append(stack_name)
     (project / "scenarios" / "victim.yaml").write_text(SCENARIO)
-    relay = Relay(Path(f"/tmp/envsim-relay-{stack_name}.sock"))  # a short path: sun_path holds 108 bytes
     relay.start()
     cli.env["DOCKER_HOST"] = relay.address
     run = cli.start("run", "scenarios/victim.yaml", "--name", stack_name, "--reports", "out")
@@ -102,18 +109,13 @@ def test_engine_gone_mid_run_is_named_and_down_afterwards_removes_all(cli, engin
     assert leftovers(engine, stack_name) != NOTHING_LEFT  # the engine was gone: the stack could not be removed
 
     relay.start()  # the engine is back
-    try:
-        done = cli.run("down", "base", "--name", stack_name)
-    finally:
-        relay.kill()
-        relay.path.unlink(missing_ok=True)
+    done = cli.run("down", "base", "--name", stack_name)
     assert done.returncode == 0, done.stderr
     assert leftovers(engine, stack_name) == NOTHING_LEFT
 
 
-def test_engine_gone_during_up_is_named_without_a_traceback(cli, engine, project, stack_name, remove_stacks):
+def test_engine_gone_during_up_is_named_without_a_traceback(cli, engine, project, stack_name, relay, remove_stacks):
     remove_stacks.append(stack_name)
-    relay = Relay(Path(f"/tmp/envsim-relay-{stack_name}.sock"))
     relay.start()
     cli.env["DOCKER_HOST"] = relay.address
     up = cli.start("up", "base", "--name", stack_name)
@@ -126,7 +128,6 @@ def test_engine_gone_during_up_is_named_without_a_traceback(cli, engine, project
         noticed = time.monotonic() - lost
     finally:
         relay.kill()
-        relay.path.unlink(missing_ok=True)
         if up.poll() is None:
             up.kill()
     assert up.returncode == 3, stdout + stderr[-3000:]
