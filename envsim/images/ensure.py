@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Iterable
 
 from envsim.errors import EnvironmentProblem
-from envsim.images import builder
+from envsim.images import builder, postgres_npm
 from envsim.images.debian_base import build_debian_base, debian_base_key
 from envsim.images.missing import MissingImage, missing_images_problem
 from envsim.images.progress import ImageProgress, SilentProgress
@@ -251,9 +251,10 @@ class _Preparer:
 
     def _substitute_key(self, substitute: StandIn) -> str:
         # The base's key, not its id: a re-import of identical inputs keeps substitutes valid.
-        return recipe_hash(
-            recipe_files(substitute.family.recipe), dict(substitute.args), {"base": debian_base_key(substitute.suite)}
-        )
+        inputs = {"base": debian_base_key(substitute.suite)}
+        if substitute.source == "npm":
+            inputs["npm"] = postgres_npm.INTEGRITY[substitute.npm_version or ""]
+        return recipe_hash(_stand_in_files(substitute), dict(substitute.args), inputs)
 
     def _build_substitute(self, substitute: StandIn) -> str:
         key = self._substitute_key(substitute)
@@ -262,10 +263,12 @@ class _Preparer:
             return cached
         self._base(substitute.suite)
         args = {**dict(substitute.args), "ENVSIM_BASE": substitute.base_image}
-        with _recipe_context(substitute.family.recipe) as context:
+        with _recipe_context(substitute.recipe, _stand_in_files(substitute)) as context:
+            if substitute.source == "npm":
+                postgres_npm.copy_binaries(substitute.version, context / "native", self.progress, substitute.requested)
             return builder.build_image(
                 self.client, context, substitute.requested, buildargs=args,
-                labels=managed_labels(substitute.family.recipe, key, substitute), progress=self.progress,
+                labels=managed_labels(substitute.recipe, key, substitute), progress=self.progress,
             )
 
     def _recipe_image(self, recipe: str, image: str) -> str:
@@ -345,12 +348,13 @@ class _Preparer:
 class _recipe_context:
     """A temporary directory holding a recipe's files: package data may not be a real directory."""
 
-    def __init__(self, recipe: str):
+    def __init__(self, recipe: str, files: dict[str, bytes] | None = None):
         self.recipe = recipe
+        self.files = files if files is not None else recipe_files(recipe)
 
     def __enter__(self) -> Path:
         self.path = Path(tempfile.mkdtemp(prefix=f"envsim-{self.recipe}-"))
-        for relative, content in recipe_files(self.recipe).items():
+        for relative, content in self.files.items():
             target = self.path / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(content)
@@ -358,6 +362,14 @@ class _recipe_context:
 
     def __exit__(self, *exc) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
+
+
+def _stand_in_files(stand_in: StandIn) -> dict[str, bytes]:
+    """The npm PostgreSQL recipe shares the Debian one's entrypoint (one official contract)."""
+    files = recipe_files(stand_in.recipe)
+    if stand_in.source == "npm":
+        files["docker-entrypoint.sh"] = recipe_files(stand_in.family.recipe)["docker-entrypoint.sh"]
+    return files
 
 
 def _registry(name: str) -> str:

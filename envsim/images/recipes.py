@@ -16,6 +16,7 @@ from envsim.errors import EnvironmentProblem
 from envsim.plan.stand_ins import (
     DEFAULT_SUITE,
     LABEL_RECIPE,
+    LABEL_STAND_IN,
     LABEL_STAND_IN_SUITE,
     LABEL_STAND_IN_VERSION,
     LABEL_SUBSTITUTE,
@@ -91,5 +92,5 @@ def managed_labels(recipe: str, key: str, stand_in: StandIn | None = None) -> di
     labels = {LABEL_MANAGED: "true", LABEL_RECIPE: recipe, LABEL_HASH: key}
     if stand_in is not None:
         labels.update({LABEL_SUBSTITUTE: "debian", LABEL_STAND_IN_SUITE: stand_in.suite,
-                       LABEL_STAND_IN_VERSION: stand_in.version})
+                       LABEL_STAND_IN_VERSION: stand_in.version, LABEL_STAND_IN: stand_in.describe()})
     return labels

