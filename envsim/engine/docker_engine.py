@@ -65,10 +65,19 @@ def why_unreachable(error: BaseException) -> str:
 
 
 def engine_unreachable(error: BaseException) -> bool:
-    """True when `error` is the engine going away (no connection), not a request it refused."""
+    """True when `error` is the engine going away (no connection), not a request it refused.
+
+    Toxiproxy and the stubs are reached with requests too: only a connection to the engine's
+    own address counts, so a dead Toxiproxy is never reported as a dead engine.
+    """
     import requests.exceptions
 
-    return isinstance(error, requests.exceptions.ConnectionError)
+    if not isinstance(error, requests.exceptions.ConnectionError):
+        return False
+    url = getattr(getattr(error, "request", None), "url", None) or ""
+    host = os.environ.get("DOCKER_HOST", "")
+    # the SDK's socket transports (unix, npipe, ssh) all use this scheme; tcp:// engines their address
+    return url.startswith("http+docker://") or (host.startswith("tcp://") and f"//{host[6:]}" in url)
 
 
 def stack_filter(stack: str | None) -> dict[str, list[str]]:
