@@ -37,10 +37,9 @@ from envsim.images.requirements import (
     TOXIPROXY_VERSION,
     ImageRequirement,
 )
-from envsim.images.user_build import EXTRA_CA_BUILD_ARG, _declares_arg, build_user_image, user_build_problem
+from envsim.images.user_build import build_user_image, user_build_problem
 from envsim.plan.stand_ins import RELEASES, StandIn, debian_base_image
 
-__all__ = ["EXTRA_CA_BUILD_ARG", "_declares_arg", "ensure_images", "mockserver_image", "toxiproxy_image"]
 _BASE_IMAGES = {debian_base_image(suite): suite for suite, _ in RELEASES}
 _NETWORK_FAILURES = ("dial tcp", "no such host", "timeout", "connection refused", "tls handshake",
                      "network is unreachable", "temporary failure in name resolution")
@@ -109,6 +108,7 @@ class _Preparer:
         self.pull_timeout = pull_timeout
         self.done: dict[str, str] = {}
         self.unreachable: dict[str, str] = {}  # registry host -> why, so each is tried once
+        self.failed_pulls: dict[str, str] = {}  # image -> why, so each is tried once
         self.warned: set[str] = set()
 
     def check(self, requirements: list[ImageRequirement]) -> list[MissingImage]:
@@ -127,20 +127,19 @@ class _Preparer:
         return missing
 
     def _available(self, name: str) -> tuple[str, str | None] | None:
-        """None when `name` can be had; else (why not, hint)."""
+        """None when `name` can be had; else (why not, hint). Same order as _named: a pull
+        first, so a stand-in is announced only when it will really be used."""
         if name in self.done or name in _BASE_IMAGES or builder.local_image(self.client, name) is not None:
             return None
+        pulled, why = self._try_pull(name)
+        if pulled is not None:
+            self.done[name] = pulled
+            return None
         try:
-            stand_in, problem = substitute_for(name), None
-        except EnvironmentProblem as error:
-            stand_in, problem = None, error
+            stand_in = substitute_for(name)
+        except EnvironmentProblem as problem:
+            return str(problem), problem.hint
         if stand_in is None:
-            pulled, why = self._try_pull(name)
-            if pulled is not None:
-                self.done[name] = pulled
-                return None
-            if problem is not None:
-                return str(problem), problem.hint
             return (f"not present, cannot be pulled ({why}), and envsim has no offline recipe for it",
                     "`docker load` the image on this machine, or give the service a `build:` spec")
         self._warn(stand_in)  # before minutes of building: the user may rather stop and fix the pin
@@ -206,6 +205,8 @@ class _Preparer:
     def _try_pull(self, name: str) -> tuple[str | None, str]:
         if not self.pull:
             return None, "pulling disabled"
+        if name in self.failed_pulls:
+            return None, self.failed_pulls[name]
         registry = _registry(name)
         if registry in self.unreachable:
             self.progress.report(name, f"not pulling: {registry} did not answer before")
@@ -226,6 +227,7 @@ class _Preparer:
             ):
                 self.unreachable[registry] = f"{registry} unreachable: {why}"
             self.progress.report(name, f"pull failed: {why}")
+            self.failed_pulls[name] = why
             return None, why
         finally:
             self.client.api.timeout = previous_timeout
