@@ -10,12 +10,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from envsim.config.model import HealthCheck, LoadSpec
+from envsim.config.dockerfile import external_images, rewrite_base
+from envsim.config.model import BuildSpec, HealthCheck, LoadSpec
 from envsim.plan.faults import FaultPlan
 from envsim.plan.scenario import ScenarioPlan
 from envsim.plan.seed import SeedPlan
 from envsim.plan.stack import ContainerPlan, PortBinding, StackPlan
-from envsim.plan.stand_ins import resolve_stand_in
+from envsim.plan.stand_ins import StandIn, resolve_stand_in
 from envsim.plan.stubs import describe_stub
 from envsim.units import format_duration, format_size
 
@@ -101,7 +102,7 @@ def stack_to_dict(plan: StackPlan) -> dict[str, Any]:
                 "image": c.image,
                 "build": (
                     {"context": str(c.build.context), "dockerfile": c.build.dockerfile, "args": dict(c.build.args),
-                     "base": c.build.base}
+                     "base": c.build.base, "offline_stand_ins": [s.to_dict() for s in _base_stand_ins(c.build)]}
                     if c.build
                     else None
                 ),
@@ -127,6 +128,19 @@ def stack_to_dict(plan: StackPlan) -> dict[str, Any]:
 def _stand_in(container: ContainerPlan) -> dict[str, str] | None:
     stand_in = resolve_stand_in(container.image) if container.image and not container.build else None
     return stand_in.to_dict() if stand_in else None
+
+
+def _base_stand_ins(build: BuildSpec) -> list[StandIn]:
+    """Stand-ins for the images a build starts FROM (after `base`); none if the Dockerfile is unreadable."""
+    try:
+        text = (build.context / build.dockerfile).read_text(encoding="utf-8")
+    except OSError:
+        return []
+    args = dict(build.args)
+    if build.base:
+        text, _ = rewrite_base(text, args, build.base)
+    found = (resolve_stand_in(image) for image in external_images(text, args))
+    return [stand_in for stand_in in found if stand_in is not None]
 
 
 def _stand_in_lines(container: ContainerPlan) -> list[str]:
@@ -186,6 +200,10 @@ def stack_to_text(plan: StackPlan, faults: tuple[FaultPlan, ...] = (), root: Pat
         if c.build:
             base = f", base {c.build.base} in place of the Dockerfile's" if c.build.base else ""
             lines.append(f"  image    {c.image} (built from {_relative(c.build.context, root)}{base})")
+            for stand_in in _base_stand_ins(c.build):
+                lines.append(f"  offline  FROM {stand_in.requested}: {stand_in.describe()} stands in if it is neither"
+                             f" present nor pullable ({stand_in.match})")
+                lines.extend([f"  {stand_in.warning()}"] if stand_in.warning() else [])
         elif c.image:
             lines.append(f"  image    {c.image}")
             lines.extend(_stand_in_lines(c))

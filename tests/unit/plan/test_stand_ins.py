@@ -113,3 +113,22 @@ def test_status_text_and_json_mark_a_stand_in():
     assert ("stand-in: Debian bullseye's Redis 6.0 in place of redis:5 (nearest: NOT the pinned version)"
             in status.to_text())
     assert status.to_dict()["containers"][0]["stand_in"]["version"] == "6.0"
+
+
+def test_the_plan_shows_stand_ins_for_the_images_a_build_starts_from(profile, tmp_path):
+    from dataclasses import replace
+
+    from envsim.config.model import BuildSpec
+    from envsim.plan.render import stack_to_dict, stack_to_text
+    from envsim.plan.stack import plan_stack
+
+    (tmp_path / "Dockerfile").write_text("FROM python:3.9.10-slim AS build\nFROM node:18\nFROM python:3.9.10-slim\n")
+    pinned = BuildSpec(context=tmp_path)
+    swapped = BuildSpec(context=tmp_path, base="python:3.11-slim")
+    for build, image, stand_in in ((pinned, "python:3.9.10-slim", "Debian bullseye's Python 3.9"),
+                                   (swapped, "python:3.11-slim", "Debian bookworm's Python 3.11")):
+        services = tuple(replace(s, build=build) if s.name == "api" else s for s in profile.services)
+        plan = plan_stack(replace(profile, services=services))
+        assert f"  offline  FROM {image}: {stand_in} stands in if it is neither present nor pullable" in stack_to_text(plan)
+        api = next(c for c in stack_to_dict(plan)["containers"] if c["service"] == "api")
+        assert [s["requested"] for s in api["build"]["offline_stand_ins"]] == [image]  # node has none
