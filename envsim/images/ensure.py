@@ -181,7 +181,7 @@ class _Preparer:
                 substitute = substitute_for(name)
                 if substitute is not None and labels.get(LABEL_HASH) == self._substitute_key(substitute):
                     self._warn(substitute)
-                    self.progress.report(name, f"present: stand-in, {substitute.describe()}, cached ({present.short_id})")
+                    self.progress.report(name, f"present: {substitute.describe()} stand-in ({present.short_id})")
                     return present.id
                 substitute_stale = True
                 self.progress.report(name, "substitute is out of date; preparing it again")

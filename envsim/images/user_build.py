@@ -48,7 +48,8 @@ def build_user_image(
         args[EXTRA_CA_BUILD_ARG] = host.extra_ca_certificates()
     # `base` joins the key only when given, so keys of existing builds stay as they were
     swapped = {"base-swap": build.base} if build.base else {}
-    key = recipe_hash({}, args, {"context": builder.context_digest(build.context, build.dockerfile), **bases, **swapped})
+    context = builder.context_digest(build.context, build.dockerfile)
+    key = recipe_hash({}, args, {"context": context, **bases, **swapped})
     cached = builder.cached_image_id(client, requirement.name, key)
     if cached is not None:
         progress.report(requirement.name, "present (context unchanged)")

@@ -202,7 +202,8 @@ def resolve_stand_in(image: str) -> StandIn | None:
         source, suite, version = max(candidates, key=lambda c: (_numbers(c[2]) or (), c[0] == "debian"))
         return StandIn(image, family, "", suite, version, "nearest", source)
     # exact first, then the same series: `python:3` means the newest 3.x; Debian before npm
-    for source, suite, version in sorted(candidates, key=lambda c: (_numbers(c[2]) or (), c[0] == "debian"), reverse=True):
+    newest_first = sorted(candidates, key=lambda c: (_numbers(c[2]) or (), c[0] == "debian"), reverse=True)
+    for source, suite, version in newest_first:
         match = _match(numbers, version)
         if match != "nearest":
             return StandIn(image, family, wanted, suite, version, match, source)
@@ -235,4 +236,6 @@ def _distance(wanted: tuple[int, ...], series: tuple[int, ...]) -> tuple[int, ..
     width = len(series)
     padded = (wanted + (0,) * width)[:width]
     first_difference = next((i for i in range(width) if padded[i] != series[i]), width)
-    return (first_difference * -1, abs(padded[first_difference] - series[first_difference]) if first_difference < width else 0)
+    if first_difference == width:
+        return (-width, 0)
+    return (-first_difference, abs(padded[first_difference] - series[first_difference]))
