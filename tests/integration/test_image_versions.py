@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -69,6 +70,16 @@ def test_a_redis_5_pin_runs_bullseyes_redis_6_and_says_so_everywhere(docker_clie
         (container,) = docker_client.containers.list(filters={"label": f"envsim.stack={stack}", "name": "cache"})
         version = container.exec_run(["redis-server", "--version"]).output.decode()
         assert "v=6.0." in version
+
+        # what a run's journal records under environment.stand_ins
+        from envsim import api
+        from envsim.engine.container_facts import container_facts
+
+        plan = api.plan(repo / "profiles/p.yaml", name=stack).stack
+        facts = container_facts(docker_client, plan, (), time.monotonic(), with_logs=False)
+        assert facts.stand_ins == {container.name: {
+            "requested": "redis:5", "stand_in": "Debian bullseye's Redis 6.0", "suite": "bullseye", "version": "6.0",
+            "match": "nearest", "source": "debian"}}
     finally:
         downed = envsim(["down", "--name", stack], repo)
         assert downed.returncode == 0, downed.stderr
