@@ -195,7 +195,7 @@ class _Preparer:
         if substitute is None:
             raise EnvironmentProblem(
                 f"image {name} is not present and cannot be pulled ({why}); envsim has no offline recipe for it",
-                hint=f"`docker load` the image on this machine, or give the service a `build:` spec",
+                hint="`docker load` the image on this machine, or give the service a `build:` spec",
             )
         self._warn(substitute)
         if not substitute_stale:

