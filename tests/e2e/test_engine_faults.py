@@ -11,23 +11,10 @@ import time
 from pathlib import Path
 
 import pytest
-from e2e_support import NOTHING_LEFT, leftovers, wait_for
+from e2e_support import NOTHING_LEFT, browse_scenario, leftovers, wait_for
 
 RELAY = Path(__file__).with_name("engine_relay.py")
-SCENARIO = """
-envsim: 1
-profile: base
-load:
-  target: api
-  users: 2
-  spawn_rate: 2
-  duration: 40s
-  wait: [50ms, 100ms]
-  tasks:
-    - {name: browse, request: "GET /products"}
-checks:
-  - {metric: error_rate, below: 90%}
-"""
+SCENARIO = browse_scenario("40s")
 
 
 def _dead_socket(path: Path) -> str:

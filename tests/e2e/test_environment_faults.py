@@ -4,22 +4,9 @@ from __future__ import annotations
 
 import time
 
-from e2e_support import NOTHING_LEFT, leftovers, wait_for
+from e2e_support import NOTHING_LEFT, browse_scenario, leftovers, wait_for
 
-SCENARIO = """
-envsim: 1
-profile: base
-load:
-  target: api
-  users: 2
-  spawn_rate: 2
-  duration: 12s
-  wait: [50ms, 100ms]
-  tasks:
-    - {name: browse, request: "GET /products"}
-checks:
-  - {metric: error_rate, below: 90%}
-"""
+SCENARIO = browse_scenario("12s")
 
 
 def test_toxiproxy_killed_mid_run_is_named_and_the_stack_removed(cli, engine, project, stack_name, remove_stacks):

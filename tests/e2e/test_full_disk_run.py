@@ -7,22 +7,10 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
-from e2e_support import NOTHING_LEFT, leftovers  # noqa: E402
+from e2e_support import NOTHING_LEFT, browse_scenario, leftovers  # noqa: E402
 from small_disk import PAGE, fill, small_disk  # noqa: E402
 
-SCENARIO = """
-envsim: 1
-profile: base
-load:
-  target: api
-  users: 2
-  spawn_rate: 2
-  duration: 4s
-  tasks:
-    - {name: browse, request: "GET /products"}
-checks:
-  - {metric: error_rate, below: 5%}
-"""
+SCENARIO = browse_scenario("4s", error_rate_below="5%", wait=None)
 
 
 def test_a_full_disk_costs_the_files_but_not_the_verdict(cli, engine, project, tmp_path, stack_name, remove_stacks):
