@@ -13,6 +13,7 @@ their points read with zero in flight and no reasons.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -101,16 +102,36 @@ class Journal:
         if version == 1:  # the timeline was {fault, at, for}
             records["planned_timeline"] = [_v1_timeline_step(item) for item in records["planned_timeline"]]
         # every field, the records' included, is checked against the types the classes declare
-        return decode(
+        journal = decode(
             cls,
             {**data, **records, "checks": [], "version": JOURNAL_VERSION},
             "journal",
             given={"checks": checks},
         )
+        _check_times(journal)
+        return journal
 
     @classmethod
     def read(cls, path: Path) -> "Journal":
         return cls.from_json(Path(path).read_text(encoding="utf-8"))
+
+
+# Verdicts and charts walk a run second by second, so a journal's times must be those of a run:
+# finite and within a month (a mutated or hand-edited 1e12 would otherwise exhaust memory).
+MAX_RUN_SECONDS = 31 * 24 * 3600
+
+
+def _check_times(journal: "Journal") -> None:
+    times = [("duration", journal.duration)]
+    times += [(f"series[{i}].t", p.t) for i, p in enumerate(journal.series)]
+    times += [(f"faults[{i}].{name}", getattr(e, name)) for i, e in enumerate(journal.faults)
+              for name in ("scheduled", "actual")]
+    times += [(f"planned_timeline[{i}].{name}", getattr(s, name)) for i, s in enumerate(journal.planned_timeline)
+              for name in ("start", "end")]
+    for where, value in times:
+        if not math.isfinite(value) or not -MAX_RUN_SECONDS <= value <= MAX_RUN_SECONDS:
+            raise ValueError(f"journal.{where}: {value:g} seconds is not a time within a run "
+                             f"(at most {MAX_RUN_SECONDS // 86400} days)")
 
 
 _RECORDS = ("planned_timeline", "series", "faults", "probes", "container_events", "logs", "rotations")

@@ -13,7 +13,7 @@ from typing import Iterable
 
 from envsim.journal import ALL_ENDPOINTS, Journal, StatsPoint
 from envsim.verdict.metrics import points_for
-from envsim.verdict.phases import Interval, bucket_range, fault_windows, resolve_phase
+from envsim.verdict.phases import Buckets, Interval, bucket_range, fault_windows, resolve_phase
 
 TOP_REASONS = 3
 
@@ -42,9 +42,7 @@ class PhaseFailures:
 
 def top_reasons(points: Iterable[StatsPoint], intervals: Iterable[Interval], limit: int = TOP_REASONS) -> tuple[ReasonCount, ...]:
     """The most frequent failure reasons of the endpoints' points inside the intervals."""
-    buckets: set[int] = set()
-    for interval in intervals:
-        buckets.update(bucket_range(interval))
+    buckets = Buckets.of(intervals)
     counts: dict[tuple[str, str, str], int] = {}
     for point in points:
         if point.t not in buckets or point.endpoint == ALL_ENDPOINTS:
@@ -88,7 +86,7 @@ def phase_failures(journal: Journal) -> tuple[PhaseFailures, ...]:
         phase = resolve_phase(journal, name)
         if phase.problem:
             continue
-        buckets = {t for interval in phase.intervals for t in bucket_range(interval)}
+        buckets = Buckets.of(phase.intervals)
         failures = sum(p.failures for p in points_for(journal, (ALL_ENDPOINTS,)) if p.t in buckets)
         reasons = top_reasons(journal.series, phase.intervals)
         if failures or reasons:

@@ -7,13 +7,12 @@ recorded in it, not an average of per-second percentiles.
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
 from envsim.journal import ALL_ENDPOINTS, Journal, StatsPoint, percentile_ms
-from envsim.verdict.phases import Interval, bucket_range
+from envsim.verdict.phases import Buckets, Interval
 
 PERCENTILES = {"p50": 0.50, "p90": 0.90, "p95": 0.95, "p99": 0.99}
 
@@ -107,9 +106,7 @@ def points_for(journal: Journal, keys: tuple[str, ...]) -> list[StatsPoint]:
 
 
 def window_stats(points: Iterable[StatsPoint], intervals: Iterable[Interval]) -> WindowStats:
-    buckets: set[int] = set()
-    for interval in intervals:
-        buckets.update(bucket_range(interval))
+    buckets = Buckets.of(intervals)
     chosen = [p for p in points if p.t in buckets]
     return WindowStats(
         requests=sum(p.requests for p in chosen),

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Iterable
 
 from envsim.journal import FaultEvent, Journal
 from envsim.journal.fault_windows import FaultWindow, fault_windows
@@ -49,6 +50,32 @@ def load_end(journal: Journal) -> float:
 def bucket_range(interval: Interval) -> range:
     """The per-second buckets whose midpoint lies in [start, end)."""
     return range(math.ceil(interval.start - 0.5), math.ceil(interval.end - 0.5))
+
+
+@dataclass(frozen=True)
+class Buckets:
+    """The per-second buckets of several intervals, as sorted disjoint ranges: membership and
+    size without listing every second (a journal's times are not trusted to be small)."""
+
+    ranges: tuple[range, ...]
+
+    @classmethod
+    def of(cls, intervals: Iterable[Interval]) -> "Buckets":
+        merged: list[range] = []
+        for r in sorted((bucket_range(i) for i in intervals), key=lambda r: r.start):
+            if not len(r):
+                continue
+            if merged and r.start <= merged[-1].stop:
+                merged[-1] = range(merged[-1].start, max(merged[-1].stop, r.stop))
+            else:
+                merged.append(r)
+        return cls(tuple(merged))
+
+    def __contains__(self, t: object) -> bool:
+        return any(t in r for r in self.ranges)
+
+    def __len__(self) -> int:
+        return sum(len(r) for r in self.ranges)
 
 
 def _failed_detail(faults: tuple[FaultEvent, ...], fault: str) -> str | None:

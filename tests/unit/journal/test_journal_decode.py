@@ -30,6 +30,10 @@ def _journal() -> dict:
         (lambda d: d["series"][0].update(colour="red"), "journal.series[0]: unknown field 'colour'"),
         (lambda d: d.update(faults={}), "journal.faults: expected a list, got an object"),
         (lambda d: d["planned_timeline"][0].update(end=None), "journal.planned_timeline[0].end: expected a number, got null"),
+        # a time no run has: the verdict walks the run second by second (1e12 ran out of memory)
+        (lambda d: d.update(duration=10**12), "journal.duration: 1e+12 seconds is not a time within a run (at most 31 days)"),
+        (lambda d: d["series"][0].update(t=-(10**9)), "journal.series[0].t: -1e+09 seconds is not a time within a run"),
+        (lambda d: d["planned_timeline"][0].update(start=1e300), "journal.planned_timeline[0].start: 1e+300 seconds"),
     ],
 )
 def test_a_wrong_type_is_an_input_error_naming_the_field(tmp_path, edit, message):

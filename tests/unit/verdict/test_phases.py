@@ -1,7 +1,8 @@
 from verdict_journals import fault_events, journal
 
 from envsim.journal import FaultEvent
-from envsim.verdict.phases import Interval, resolve_phase
+from envsim.verdict.metrics import window_stats
+from envsim.verdict.phases import Buckets, Interval, resolve_phase
 
 
 def two_faults():
@@ -52,3 +53,14 @@ def test_unknown_or_failed_fault_is_a_problem_not_an_empty_window():
     assert "failed to apply (proxy not found)" in resolve_phase(j, "during:db-slow").problem
     assert "never applied" in resolve_phase(j, "during:nope").problem
     assert "unknown phase" in resolve_phase(j, "sometime").problem
+
+
+def test_buckets_of_overlapping_intervals_count_each_second_once_without_listing_them():
+    buckets = Buckets.of([Interval(10, 20), Interval(15, 30), Interval(40, 41), Interval(5, 5)])
+    assert buckets.ranges == (range(10, 30), range(40, 41))
+    assert len(buckets) == 21
+    assert 29 in buckets and 30 not in buckets and 40 in buckets and 5 not in buckets
+    month = Buckets.of([Interval(0, 31 * 24 * 3600)])  # a month of seconds, held as one range
+    assert len(month) == 2_678_400 and month.ranges == (range(0, 2_678_400),)
+    stats = window_stats(journal(seconds=5).series, [Interval(0, 31 * 24 * 3600)])
+    assert stats.seconds == 2_678_400 and stats.requests > 0
