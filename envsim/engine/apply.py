@@ -30,7 +30,7 @@ from envsim.engine.stubs import load_stub
 from envsim.engine.state import PHASE_STARTING, PHASE_UP, StackState, state_root
 from envsim.engine.teardown import remove_stack
 from envsim.errors import EnvironmentProblem
-from envsim.interrupts import uninterrupted
+from envsim.interrupts import deferred, uninterrupted
 from envsim.plan.stack import ContainerPlan, StackPlan
 
 if TYPE_CHECKING:
@@ -74,7 +74,8 @@ def _network(client: "docker.DockerClient", plan: StackPlan):
     for network in existing:
         if network.name == plan.network:
             return network
-    return client.networks.create(plan.network, driver="bridge", labels=dict(plan.labels), check_duplicate=True)
+    with deferred():  # interrupted mid-call, the network would be made after the clean-up looked
+        return client.networks.create(plan.network, driver="bridge", labels=dict(plan.labels), check_duplicate=True)
 
 
 def _existing(client: "docker.DockerClient", plan: StackPlan) -> dict[str, object]:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from envsim.engine.containers import CONFIG_HASH_LABEL, config_hash
 from envsim.errors import EnvironmentProblem
+from envsim.interrupts import deferred
 from envsim.plan.balancers import BalancerPlan
 from envsim.plan.stack import StackPlan
 
@@ -29,14 +30,15 @@ def create_balancer_container(client: "docker.DockerClient", plan: StackPlan, ba
         {plan.network: client.api.create_endpoint_config(aliases=[balancer.alias])}
     )
     try:
-        created = client.api.create_container(
-            image=image_id,
-            command=[" ".join(map(str, balancer.ports)), *balancer.replicas],
-            name=balancer.name,
-            labels=labels,
-            host_config=client.api.create_host_config(),
-            networking_config=networking,
-        )
+        with deferred():  # a signal mid-call would lose the container to the clean-up
+            created = client.api.create_container(
+                image=image_id,
+                command=[" ".join(map(str, balancer.ports)), *balancer.replicas],
+                name=balancer.name,
+                labels=labels,
+                host_config=client.api.create_host_config(),
+                networking_config=networking,
+            )
         client.api.start(created["Id"])
     except APIError as error:
         raise EnvironmentProblem(

@@ -14,6 +14,7 @@ import tarfile
 from typing import TYPE_CHECKING, Mapping
 
 from envsim.errors import EnvironmentProblem
+from envsim.interrupts import deferred
 from envsim.plan.stack import ContainerPlan, PortBinding, StackPlan, ToxiproxyPlan
 
 if TYPE_CHECKING:
@@ -119,16 +120,17 @@ def create_service_container(
         **_memory_and_cpus(container),
     )
     try:
-        created = client.api.create_container(
-            image=image_id,
-            command=list(container.command) if container.command is not None else None,
-            name=container.name,
-            environment=env,
-            labels=labels,
-            ports=[p.container_port for p in container.ports],
-            host_config=host_config,
-            networking_config=networking,
-        )
+        with deferred():  # a signal mid-call would lose the container to the clean-up
+            created = client.api.create_container(
+                image=image_id,
+                command=list(container.command) if container.command is not None else None,
+                name=container.name,
+                environment=env,
+                labels=labels,
+                ports=[p.container_port for p in container.ports],
+                host_config=host_config,
+                networking_config=networking,
+            )
         if container.secret_files:
             client.api.put_archive(created["Id"], "/", _secret_archive(container.secret_files, secrets))
         client.api.start(created["Id"])
@@ -166,15 +168,16 @@ def create_toxiproxy_container(
     )
     host_config = client.api.create_host_config(port_bindings=_port_bindings(tuple(published)))
     try:
-        created = client.api.create_container(
-            image=image_id,
-            command=["-host=0.0.0.0", f"-port={toxiproxy.api.container_port}"],
-            name=toxiproxy.name,
-            labels=labels,
-            ports=[p.container_port for p in published],
-            host_config=host_config,
-            networking_config=networking,
-        )
+        with deferred():  # a signal mid-call would lose the container to the clean-up
+            created = client.api.create_container(
+                image=image_id,
+                command=["-host=0.0.0.0", f"-port={toxiproxy.api.container_port}"],
+                name=toxiproxy.name,
+                labels=labels,
+                ports=[p.container_port for p in published],
+                host_config=host_config,
+                networking_config=networking,
+            )
         client.api.start(created["Id"])
     except APIError as error:
         problem = port_taken_problem(error, "toxiproxy")

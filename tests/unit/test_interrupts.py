@@ -24,3 +24,31 @@ def test_a_quiet_block_reports_nothing():
     with uninterrupted() as received:
         pass
     assert not received
+
+
+def test_a_deferred_call_finishes_then_the_signal_is_delivered_to_the_usual_handler():
+    from envsim.interrupts import deferred
+
+    steps = []
+    try:
+        with deferred():
+            os.kill(os.getpid(), signal.SIGINT)
+            steps.append("network created")  # the engine's answer is not lost
+        steps.append("went on as if nothing happened")
+    except KeyboardInterrupt:
+        steps.append("interrupted after the call")
+    assert steps == ["network created", "interrupted after the call"]
+
+
+def test_a_deferred_call_that_fails_still_delivers_the_signal():
+    from envsim.interrupts import deferred
+
+    try:
+        with deferred():
+            os.kill(os.getpid(), signal.SIGINT)
+            raise RuntimeError("the engine refused")
+    except KeyboardInterrupt:
+        outcome = "interrupted"
+    except RuntimeError:
+        outcome = "the failure hid the signal"
+    assert outcome == "interrupted"
