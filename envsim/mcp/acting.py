@@ -298,6 +298,8 @@ def run_summary(workspace: Workspace, result) -> dict[str, Any]:
         ],
         "journal": _rel(workspace, result.journal_path) if result.journal_path else None,
         "reports": [_rel(workspace, p) for p in result.report_paths],
+        # the verdict stands; its files could not all be written (a full disk): what and why
+        **({"write_problem": str(result.write_problem)} if result.write_problem is not None else {}),
     }
 
 
