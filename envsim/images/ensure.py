@@ -149,7 +149,8 @@ class _Preparer:
         warning = stand_in.warning()
         if warning and stand_in.requested not in self.warned:
             self.warned.add(stand_in.requested)
-            self.progress.report(stand_in.requested, warning)
+            # the progress line already names the image; the warning need not say it twice
+            self.progress.report(stand_in.requested, warning.removeprefix(f"{stand_in.requested}: "))
 
     def ensure(self, requirement: ImageRequirement) -> str:
         if requirement.name not in self.done:

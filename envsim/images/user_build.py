@@ -17,6 +17,7 @@ from envsim.images import builder, host
 from envsim.images.progress import ImageProgress
 from envsim.images.recipes import managed_labels, recipe_hash
 from envsim.images.requirements import ImageRequirement, dockerfile_base_images
+from envsim.plan.stand_ins import LABEL_BUILT_FROM
 
 EXTRA_CA_BUILD_ARG = "ENVSIM_CA_CERTS"  # offered to user builds whose Dockerfile declares it
 
@@ -55,7 +56,7 @@ def build_user_image(
         progress.report(requirement.name, "present (context unchanged)")
         return cached
     progress.report(requirement.name, f"building from {build.context}")
-    labels = managed_labels(f"build:{','.join(requirement.services)}", key)
+    labels = {**managed_labels(f"build:{','.join(requirement.services)}", key), LABEL_BUILT_FROM: ",".join(bases)}
     if not build.base:
         return builder.build_image(client, build.context, requirement.name, dockerfile=build.dockerfile,
                                    buildargs=args, labels=labels, progress=progress)

@@ -16,7 +16,7 @@ from envsim.plan.faults import FaultPlan
 from envsim.plan.scenario import ScenarioPlan
 from envsim.plan.seed import SeedPlan
 from envsim.plan.stack import ContainerPlan, PortBinding, StackPlan
-from envsim.plan.stand_ins import StandIn, resolve_stand_in
+from envsim.plan.stand_ins import MATCH_NOTES, StandIn, resolve_stand_in
 from envsim.plan.stubs import describe_stub
 from envsim.units import format_duration, format_size
 
@@ -149,10 +149,16 @@ def _stand_in_lines(container: ContainerPlan) -> list[str]:
     stand_in = resolve_stand_in(container.image)
     if stand_in is None:
         return []
-    lines = [f"  offline  {stand_in.describe()} stands in if {container.image} is neither present nor pullable"
-             f" ({stand_in.match})"]
+    return _offline_lines(f"{stand_in.describe()} stands in if {container.image} is neither present nor pullable",
+                          stand_in)
+
+
+def _offline_lines(text: str, stand_in: StandIn) -> list[str]:
+    """The offline line with how close the stand-in is; the loud warning only when it is not
+    the pinned series (a patch level apart is said on the line itself)."""
+    lines = [f"  offline  {text} ({MATCH_NOTES.get(stand_in.match, stand_in.match)})"]
     warning = stand_in.warning()
-    return lines + ([f"  {warning}"] if warning else [])
+    return lines + ([f"  {warning}"] if warning and stand_in.match == "nearest" else [])
 
 
 def profile_plan_to_dict(plan: StackPlan, faults: tuple[FaultPlan, ...]) -> dict[str, Any]:
@@ -201,9 +207,8 @@ def stack_to_text(plan: StackPlan, faults: tuple[FaultPlan, ...] = (), root: Pat
             base = f", base {c.build.base} in place of the Dockerfile's" if c.build.base else ""
             lines.append(f"  image    {c.image} (built from {_relative(c.build.context, root)}{base})")
             for stand_in in _base_stand_ins(c.build):
-                lines.append(f"  offline  FROM {stand_in.requested}: {stand_in.describe()} stands in if it is neither"
-                             f" present nor pullable ({stand_in.match})")
-                lines.extend([f"  {stand_in.warning()}"] if stand_in.warning() else [])
+                lines += _offline_lines(f"FROM {stand_in.requested}: {stand_in.describe()} stands in if it is "
+                                        "neither present nor pullable", stand_in)
         elif c.image:
             lines.append(f"  image    {c.image}")
             lines.extend(_stand_in_lines(c))

@@ -39,6 +39,9 @@ LABEL_STAND_IN_SUITE = "envsim.stand-in.suite"  # the Debian release a stand-in 
 LABEL_STAND_IN_VERSION = "envsim.stand-in.version"  # the series it really runs ("13")
 LABEL_RECIPE = "envsim.recipe"
 LABEL_STAND_IN = "envsim.stand-in"  # StandIn.describe(): what it is, in words
+# On images of `build:` services: the images its Dockerfile starts FROM. A build inherits its
+# base's labels, so a build on a stand-in carries the stand-in labels under its own recipe.
+LABEL_BUILT_FROM = "envsim.built-from"
 
 
 @dataclass(frozen=True)
@@ -118,7 +121,13 @@ def stand_in_of_image(labels: Mapping[str, str], references: Iterable[str]) -> d
     None for a real image. With several references, the least exact one counts (loud wins)."""
     if labels.get(LABEL_SUBSTITUTE) != "debian":
         return None
-    family = FAMILIES.get(labels.get(LABEL_RECIPE, "").removesuffix("-npm"))
+    recipe = labels.get(LABEL_RECIPE, "")
+    built_from = [r for r in labels.get(LABEL_BUILT_FROM, "").split(",") if r]
+    if recipe.startswith("build:") and built_from:  # an app built on a stand-in: it stands in for the base
+        references = built_from
+        family = next((f for f in map(family_of, built_from) if f is not None), None)
+    else:
+        family = FAMILIES.get(recipe.removesuffix("-npm"))
     suite = labels.get(LABEL_STAND_IN_SUITE, DEFAULT_SUITE)  # built before the label existed: bookworm
     version = labels.get(LABEL_STAND_IN_VERSION) or (
         dict(RELEASES).get(suite, {}).get(family.repository, "") if family else "")

