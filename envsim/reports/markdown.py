@@ -7,6 +7,7 @@ from envsim.reports.failure_text import detail_with_failures, phase_lines
 from envsim.reports.service_logs import service_log_sections
 
 FENCE = "`" * 3
+from envsim.reports.environment import inexact, stand_in_lines
 from envsim.reports.stub_text import rotation_lines, stub_tables, window_lines
 from envsim.verdict.formatting import format_bound, format_value
 from envsim.verdict.result import Verdict
@@ -32,6 +33,9 @@ def render_markdown(journal: Journal, verdict: Verdict) -> str:
     lines += [f"> {_cell(note)}" for note in verdict.notes]
     if verdict.notes:
         lines.append("")
+    if inexact(journal.environment):  # the run tested other versions than production's: say so first
+        lines += ["> ⚠️ **Offline stand-ins of other versions than the profile pins ran in this stack:**",
+                  *(f"> - {_cell(line)}" for line in stand_in_lines(journal.environment)), ""]
     lines += ["| | Check | Measured | Bound | Detail |", "|---|---|---|---|---|"]
     for r in verdict.results:
         lines.append(

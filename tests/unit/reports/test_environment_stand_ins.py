@@ -41,3 +41,18 @@ def test_no_stand_ins_no_warning(tmp_path):
     journal = sample_journal()
     (path,) = write_reports(journal, judge(journal), tmp_path, ["html"])
     assert 'id="stand-ins"' not in path.read_text()
+
+
+def test_the_markdown_summary_says_first_when_another_version_ran(tmp_path):
+    journal = sample_journal()
+    inexact_run = dataclasses.replace(journal, environment={**journal.environment,
+                                                            "stand_ins": {"shop-db-0": NEAREST, "shop-cache-0": EXACT}})
+    (path,) = write_reports(inexact_run, judge(inexact_run), tmp_path, ["markdown"])
+    text = path.read_text()
+    assert "> ⚠️ **Offline stand-ins of other versions than the profile pins ran in this stack:**" in text
+    assert ("> - shop-db-0: Debian bullseye's PostgreSQL 13 in place of postgres:11.5-alpine "
+            "(nearest: NOT the pinned version)") in text
+    assert text.index("Offline stand-ins") < text.index("| | Check |")  # before the checks
+    exact_run = dataclasses.replace(journal, environment={**journal.environment, "stand_ins": {"c": EXACT}})
+    (path,) = write_reports(exact_run, judge(exact_run), tmp_path / "exact", ["markdown"])
+    assert "Offline stand-ins" not in path.read_text()
