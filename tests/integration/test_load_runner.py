@@ -264,3 +264,52 @@ def test_a_killed_parent_leaves_no_locust_process_and_no_config_behind(tmp_path)
             run.kill()
     assert not [pid for pid in children if _alive(pid)]
     assert not [d for d in config_dirs if d.exists()]
+
+
+BUSY_LOCUSTFILE = """
+import time
+from locust import User, constant, task
+
+class Busy(User):
+    wait_time = constant(0)
+
+    @task
+    def compute(self):  # holds gevent's loop: no greenlet runs meanwhile
+        end = time.perf_counter() + 60
+        while time.perf_counter() < end:
+            pass
+"""
+
+
+def test_a_killed_parent_is_noticed_even_while_the_locustfile_holds_the_loop(tmp_path):
+    # the orphan check ran as a greenlet, so a locustfile that computed kept the child alive
+    # (and its secrets-holding config on disk) for as long as it computed
+    locustfile = tmp_path / "busy.py"
+    locustfile.write_text(BUSY_LOCUSTFILE)
+    run = subprocess.Popen([sys.executable, "busy_locust_run.py", str(locustfile)], cwd=SUPPORT,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    children: list[int] = []
+    try:
+        deadline = time.monotonic() + 30
+        while not (children := _children_of(run.pid)):
+            assert time.monotonic() < deadline, "no Locust child found"
+            time.sleep(0.1)
+        config_dirs = {Path(arg).parent for pid in children
+                       for arg in Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0") if arg.endswith("config.json")}
+        time.sleep(4)  # Locust is imported and the busy task has the loop
+        assert all(_alive(pid) for pid in children)
+        run.kill()
+        run.wait()
+        deadline = time.monotonic() + 3
+        while [pid for pid in children if _alive(pid)] and time.monotonic() < deadline:
+            time.sleep(0.1)
+        left = [pid for pid in children if _alive(pid)]
+    finally:
+        if run.poll() is None:
+            run.kill()
+        for pid in children:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+    assert config_dirs
+    assert not left
+    assert not [d for d in config_dirs if d.exists()]

@@ -1,0 +1,352 @@
+"""The Locust process's work, started by envsim.run.locust_child (which watches for envsim's death).
+
+Importing Locust monkey-patches the whole process with gevent, so it runs here, never in the
+envsim parent. Roles: `local` (one process), `master` (drives N `worker` processes the parent
+started). The local runner or the master writes JSON lines to the stats pipe:
+
+    {"type": "started", "t0": <wall clock of load start>, "locust_version": ...}
+    {"type": "second", "t": 0, "users": 5, "endpoints": {name: [requests, failures, [[ms, n]...]]}}
+    {"type": "ended", "duration": <seconds since t0>, "stopped_early": bool}
+    {"type": "error", "kind": "input" | "environment", "message": ...}
+
+Per-second data comes from Locust's `request` event, so it works for any User class; each
+request counts in the second it started (the event's `start_time`). Requests in flight are
+the ones a user's HTTP session began and whose `request` event has not fired yet: both of
+Locust's session classes are wrapped here to note when a request begins. In distributed mode each worker buckets its own requests (t0 is sent to it by the master before
+any user starts) and sends completed seconds to the master once a second; the master merges
+them (see WorkerMerger) and writes the same stream as a local run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import time
+from typing import Any
+
+import gevent
+import gevent.event
+import locust
+from locust import events
+from locust.argument_parser import get_empty_argument_parser, setup_parser_arguments
+from locust.env import Environment
+from locust.rpc import Message
+from locust.runners import STATE_STOPPED, STATE_STOPPING
+
+from locust.clients import HttpSession
+from locust.contrib.fasthttp import FastHttpSession
+
+from envsim.run.locust_users import (
+    LocustfileProblem,
+    apply_default_timeout,
+    declarative_user,
+    locustfile_users,
+    stages_shape,
+)
+from envsim.run.second_buckets import InFlight, SecondBuckets, WorkerMerger
+
+MSG_T0 = "envsim_t0"
+MSG_SECONDS = "envsim_seconds"
+WORKERS_CONNECT_TIMEOUT = 60.0
+FINAL_REPORT_TIMEOUT = 5.0
+
+
+class StatsOut:
+    """JSON lines to the parent's pipe; a vanished parent must not crash the shutdown path."""
+
+    def __init__(self, fd: int | None):
+        self.fd = fd
+
+    def send(self, message: dict[str, Any]) -> None:
+        if self.fd is None:
+            return
+        data = (json.dumps(message, separators=(",", ":")) + "\n").encode()
+        try:
+            while data:
+                data = data[os.write(self.fd, data) :]
+        except OSError:
+            self.fd = None
+
+
+# One user greenlet has at most one request under way; a killed greenlet's request never ends.
+IN_FLIGHT = InFlight(alive=lambda greenlet: not getattr(greenlet, "dead", True))
+
+
+def track_in_flight() -> None:
+    """Note the start of every request made through Locust's two HTTP session classes."""
+    for session_class in (FastHttpSession, HttpSession):
+        if getattr(session_class.request, "envsim_tracked", False):
+            continue
+        original = session_class.request
+
+        def request(self: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            IN_FLIGHT.start(gevent.getcurrent(), time.time())
+            return _original(self, *args, **kwargs)
+
+        request.envsim_tracked = True  # type: ignore[attr-defined]
+        session_class.request = request  # type: ignore[method-assign]
+
+
+def failure_reason(exception: Any, response: Any) -> tuple[str, str]:
+    """(kind, message): the HTTP status when there was an answer, else the exception's class."""
+    status = getattr(response, "status_code", 0) or 0
+    kind = f"HTTP {status}" if status else type(exception).__name__
+    message = str(exception).strip() or type(exception).__name__
+    return kind, message
+
+
+class RequestCollector:
+    """Buckets every request Locust reports; started once t0 is known."""
+
+    def __init__(self, environment: Environment, name_is_task: bool):
+        self.buckets: SecondBuckets | None = None
+        self.name_is_task = name_is_task
+        track_in_flight()
+        environment.events.request.add_listener(self.on_request)
+
+    def start(self, t0: float) -> None:
+        self.buckets = SecondBuckets(t0)
+
+    def on_request(
+        self,
+        request_type: str,
+        name: str,
+        response_time: float,
+        exception: Any = None,
+        response: Any = None,
+        start_time: float | None = None,
+        **_: Any,
+    ) -> None:
+        IN_FLIGHT.end(gevent.getcurrent())
+        if self.buckets is None:
+            return
+        endpoint = name if self.name_is_task else f"{request_type} {name}"
+        if start_time is None:  # a locustfile firing the event itself may leave it out
+            start_time = time.time() - (response_time or 0.0) / 1000
+        reason = failure_reason(exception, response) if exception is not None else None
+        self.buckets.record(start_time, endpoint, response_time, exception is not None, reason)
+
+
+def locust_options(config: dict[str, Any]) -> argparse.Namespace:
+    """Locust's own defaults (some locustfiles read environment.parsed_options), headless."""
+    parser = get_empty_argument_parser(add_help=False, default_config_files=[])
+    setup_parser_arguments(parser)
+    options = parser.parse_args(args=["--headless"])
+    options.host = config["host"]
+    options.num_users = config["users"]
+    options.spawn_rate = config["spawn_rate"]
+    options.run_time = int(config["duration"])
+    options.stop_timeout = config["stop_timeout"]
+    return options
+
+
+def build_environment(config: dict[str, Any]) -> Environment:
+    shape = stages_shape(config["stages"]) if config["stages"] else None
+    if config["locustfile"]:
+        users, shapes = locustfile_users(config["locustfile"])
+        if shape is None and shapes:
+            shape = shapes[0]  # a locustfile's own shape drives the load, as with plain Locust
+        for user_class in users:
+            apply_default_timeout(user_class, config["timeout"])
+    else:
+        users = [declarative_user(config)]
+    return Environment(
+        user_classes=users,
+        shape_class=shape,
+        host=config["host"],
+        events=events,
+        stop_timeout=config["stop_timeout"],
+        parsed_options=locust_options(config),
+    )
+
+
+def start_load(runner: Any, environment: Environment, config: dict[str, Any]) -> None:
+    if environment.shape_class is not None:
+        runner.start_shape()
+    else:
+        runner.start(config["users"], config["spawn_rate"])
+
+
+def wait_for_end(runner: Any, end_at: float) -> bool:
+    """Block until the duration passed, a signal came, the parent vanished or Locust stopped.
+
+    Returns True when stopped before the duration (signal, parent gone).
+    """
+    stop = gevent.event.Event()
+    early = []
+
+    def stop_early(*_: Any) -> None:
+        early.append(True)
+        stop.set()
+
+    gevent.signal_handler(signal.SIGTERM, stop_early)
+    gevent.signal_handler(signal.SIGINT, stop_early)
+    def watch_runner() -> None:  # a locustfile's shape that returns None stops the runner
+        while runner.state not in (STATE_STOPPING, STATE_STOPPED):
+            gevent.sleep(0.2)
+        stop.set()
+
+    def timer() -> None:
+        # Against the wall clock, not gevent's cached loop time, which lags after busy startup.
+        while (remaining := end_at - time.time()) > 0:
+            gevent.sleep(min(remaining, 0.25))
+        stop.set()
+
+    helpers = [gevent.spawn(watch_runner), gevent.spawn(timer)]
+    stop.wait()
+    gevent.killall(helpers)
+    return bool(early)
+
+
+def run_local(config: dict[str, Any], out: StatsOut) -> None:
+    environment = build_environment(config)
+    runner = environment.create_local_runner()
+    collector = RequestCollector(environment, name_is_task=not config["locustfile"])
+    events.init.fire(environment=environment, runner=runner, web_ui=None)
+
+    t0 = time.time()
+    collector.start(t0)
+    out.send({"type": "started", "t0": t0, "locust_version": locust.__version__})
+    buckets = collector.buckets
+    assert buckets is not None
+
+    def tick() -> None:
+        while True:
+            now = time.time()
+            for record in buckets.pop_before(buckets.second_of(now), runner.user_count, IN_FLIGHT.at):
+                out.send({"type": "second", **record})
+            gevent.sleep(1.0 - ((now - t0) % 1.0) + 0.005)
+
+    ticker = gevent.spawn(tick)
+    start_load(runner, environment, config)
+    stopped_early = wait_for_end(runner, t0 + config["duration"])
+    users_at_end = runner.user_count
+    at_end = IN_FLIGHT.at(time.time())  # what was still under way when the load ended
+    runner.stop()  # users get stop_timeout to finish the request under way
+    ticker.kill()
+    for record in buckets.pop_all(users_at_end, lambda when: at_end):
+        out.send({"type": "second", **record})
+    out.send({"type": "ended", "duration": time.time() - t0, "stopped_early": stopped_early})
+    events.quitting.fire(environment=environment, reason="envsim")
+    runner.quit()
+
+
+def run_master(config: dict[str, Any], out: StatsOut, port: int) -> None:
+    environment = build_environment(config)
+    runner = environment.create_master_runner("127.0.0.1", port)
+    events.init.fire(environment=environment, runner=runner, web_ui=None)
+
+    deadline = time.time() + WORKERS_CONNECT_TIMEOUT
+    while len(runner.clients.ready) < config["workers"]:
+        if time.time() > deadline:
+            out.send({"type": "error", "kind": "environment", "message": "Locust workers did not connect in time"})
+            runner.quit()
+            return
+        gevent.sleep(0.05)
+
+    merger = WorkerMerger([client.id for client in runner.clients.all])
+
+    def on_seconds(environment: Environment, msg: Any, **_: Any) -> None:
+        data = msg.data
+        merger.add(msg.node_id, data["seconds"], data["watermark"], data["final"])
+
+    runner.register_message(MSG_SECONDS, on_seconds)
+
+    def live_workers() -> set[str]:
+        return {client.id for client in runner.clients.all if client.state != "missing"}
+
+    def tick() -> None:
+        while True:
+            for record in merger.pop_ready(live_workers()):
+                out.send({"type": "second", **record})
+            gevent.sleep(0.25)
+
+    t0 = time.time()
+    runner.send_message(MSG_T0, t0)  # before the spawn messages, so no request predates it
+    out.send({"type": "started", "t0": t0, "locust_version": locust.__version__})
+    ticker = gevent.spawn(tick)
+    start_load(runner, environment, config)
+    stopped_early = wait_for_end(runner, t0 + config["duration"])
+    runner.stop()  # workers send their last seconds before confirming the stop
+    deadline = time.time() + FINAL_REPORT_TIMEOUT
+    while not merger.all_final and time.time() < deadline:
+        gevent.sleep(0.05)
+    ticker.kill()
+    for record in merger.pop_all():
+        out.send({"type": "second", **record})
+    out.send({"type": "ended", "duration": time.time() - t0, "stopped_early": stopped_early})
+    # Stopped workers are off Locust's client list until they report ready again, so its
+    # quit() would not reach them: tell each one directly.
+    for worker in merger.workers:
+        runner.server.send_to_client(Message("quit", None, worker))
+    events.quitting.fire(environment=environment, reason="envsim")
+    runner.quit()
+
+
+def run_worker(config: dict[str, Any], port: int) -> None:
+    environment = build_environment(config)
+    runner = environment.create_worker_runner("127.0.0.1", port)
+    collector = RequestCollector(environment, name_is_task=not config["locustfile"])
+    events.init.fire(environment=environment, runner=runner, web_ui=None)
+
+    def on_t0(environment: Environment, msg: Any, **_: Any) -> None:
+        collector.start(float(msg.data))
+
+    runner.register_message(MSG_T0, on_t0)
+
+    users_at_end = []
+    in_flight_at_end: list[tuple[int, float]] = []
+
+    def report(final: bool) -> None:
+        buckets = collector.buckets
+        if buckets is None:
+            return
+        watermark = buckets.second_of(time.time())
+        if final:
+            at_end = in_flight_at_end[-1] if in_flight_at_end else IN_FLIGHT.at(time.time())
+            records = buckets.pop_all(users_at_end[-1] if users_at_end else runner.user_count, lambda when: at_end)
+        else:
+            records = buckets.pop_before(watermark, runner.user_count, IN_FLIGHT.at)
+        runner.send_message(MSG_SECONDS, {"seconds": records, "watermark": watermark, "final": final})
+
+    def tick() -> None:
+        while True:
+            report(final=False)
+            gevent.sleep(1.0)
+
+    # Sent before Locust's "client_stopped", so the master has every second once stopping ends.
+    def on_stopping(**_: Any) -> None:
+        users_at_end.append(runner.user_count)
+        in_flight_at_end.append(IN_FLIGHT.at(time.time()))
+
+    environment.events.test_stopping.add_listener(on_stopping)
+    environment.events.test_stop.add_listener(lambda **_: report(final=True))
+    ticker = gevent.spawn(tick)
+    gevent.signal_handler(signal.SIGTERM, lambda *_: gevent.spawn(runner.quit))
+    runner.greenlet.join()
+    ticker.kill()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="envsim.run.locust_child")
+    parser.add_argument("config")
+    parser.add_argument("--stats-fd", type=int, default=None)
+    parser.add_argument("--role", choices=("local", "master", "worker"), default="local")
+    parser.add_argument("--master-port", type=int, default=0)
+    args = parser.parse_args(argv)
+    with open(args.config, encoding="utf-8") as handle:
+        config = json.load(handle)
+    out = StatsOut(args.stats_fd)
+    try:
+        if args.role == "local":
+            run_local(config, out)
+        elif args.role == "master":
+            run_master(config, out, args.master_port)
+        else:
+            run_worker(config, args.master_port)
+    except LocustfileProblem as exc:
+        out.send({"type": "error", "kind": "input", "message": str(exc)})
+        return 2
+    return 0
