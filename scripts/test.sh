@@ -12,4 +12,4 @@ echo "== docker engine and images"
 bash scripts/test-setup.sh
 
 echo "== tests"
-python3 -m pytest -p no:cacheprovider -q "$@"
+python3 -m pytest -p no:cacheprovider -q --durations=15 "$@"

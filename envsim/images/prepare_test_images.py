@@ -7,7 +7,9 @@ profile profiles/prod-like.yaml needs, once that profile loads.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -43,15 +45,44 @@ def test_requirements(repo: Path) -> list[ImageRequirement]:
     return requirements + [r for r in required_images(profile) if r.name not in names]
 
 
+def _toxiproxy_binaries_beside(client, progress) -> threading.Thread | None:
+    """On a cold machine, Toxiproxy's Go build (half a minute) runs while the Debian base is
+    debootstrapped and the other images built; its image is made from the cached binaries after.
+    Nothing is started when the image is there already or Go is missing (ensure_images says so)."""
+    from envsim.images.requirements import TOXIPROXY_LOCAL_IMAGE
+    from envsim.images.toxiproxy_build import toxiproxy_binaries
+
+    if client.images.list(name=TOXIPROXY_IMAGE) or client.images.list(name=TOXIPROXY_LOCAL_IMAGE) \
+            or shutil.which("go") is None:
+        return None
+
+    def build() -> None:
+        try:
+            toxiproxy_binaries(progress)
+        except EnvsimError:
+            pass  # ensure_images tries again and reports it where it belongs
+
+    thread = threading.Thread(target=build, name="envsim-toxiproxy-build", daemon=True)
+    thread.start()
+    return thread
+
+
 def main(argv: list[str]) -> int:
     from envsim.engine.docker_engine import connect as docker_client
     from envsim.images.ensure import ensure_images
 
     repo = Path(argv[0]).resolve() if argv else Path.cwd()
     started = time.monotonic()
+    progress = PlainProgress(sys.stdout)
+    requirements = test_requirements(repo)
     try:
         client = docker_client()
-        prepared = ensure_images(test_requirements(repo), client, PlainProgress(sys.stdout))
+        toxiproxy = [r for r in requirements if r.source == "toxiproxy"]
+        go_build = _toxiproxy_binaries_beside(client, progress) if toxiproxy else None
+        prepared = ensure_images([r for r in requirements if r.source != "toxiproxy"], client, progress)
+        if go_build is not None:
+            go_build.join()
+        prepared.update(ensure_images(toxiproxy, client, progress))
     except EnvsimError as error:  # test tooling: a plain message, no CLI layer
         print(f"[prepare] error: {error}", file=sys.stderr)
         if getattr(error, "hint", None):

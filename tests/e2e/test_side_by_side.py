@@ -24,7 +24,7 @@ load:
   target: api
   users: 2
   spawn_rate: 2
-  duration: 30s
+  duration: 20s
   wait: [50ms, 100ms]
   tasks:
     - {name: db, request: "GET /products/db"}
@@ -33,7 +33,7 @@ checks:
   - {metric: error_rate, below: 5%}
 CHECK
 """
-SLOWED = SCENARIO.replace("TIMELINE", "timeline:\n  - {at: 5s, for: 20s, fault: db-slow}").replace(
+SLOWED = SCENARIO.replace("TIMELINE", "timeline:\n  - {at: 4s, for: 14s, fault: db-slow}").replace(
     "CHECK", "  - {metric: p50, during: db-slow, above: 450ms}")
 UNTOUCHED = SCENARIO.replace("TIMELINE", "").replace("CHECK", "  - {metric: p95, below: 250ms}")
 
