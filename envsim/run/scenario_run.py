@@ -140,17 +140,26 @@ def measure_after_load(
                      tuple(stub_traffic(stack, stub_windows(scenario, result))))
 
 
+# A fault on a stub is in effect somewhere between the switch starting (its scheduled time) and
+# returning (its actual time), and MockServer stamps calls in whole milliseconds: a window is
+# counted from the apply's start to the removal's end, plus this, so no call the fault
+# answered falls outside it.
+WINDOW_SLACK = 0.05
+
+
 def stub_windows(scenario: Scenario, result: LoadResult) -> dict[str, tuple[CallWindow, ...]]:
     """Each stub's fault windows in the stub's clock (naive UTC, as MockServer stamps calls), so
     its calls are counted apart per window and a fault's effect reads from the report."""
     start = datetime.fromisoformat(result.started_at).astimezone(timezone.utc).replace(tzinfo=None)
     targets = {mode.name: mode.target for mode in scenario.profile.failure_modes}
+    began = {(e.fault, e.actual): min(e.scheduled, e.actual) for e in result.faults if e.action == "applied"}
     windows: dict[str, list[CallWindow]] = {}
     for window in fault_windows(result.faults):
         if window.fault in targets:
+            opened = began.get((window.fault, window.applied), window.applied) - WINDOW_SLACK
             windows.setdefault(targets[window.fault], []).append(CallWindow(
-                window.fault, start + timedelta(seconds=window.applied),
-                None if window.removed is None else start + timedelta(seconds=window.removed)))
+                window.fault, start + timedelta(seconds=opened),
+                None if window.removed is None else start + timedelta(seconds=window.removed + WINDOW_SLACK)))
     return {service: tuple(found) for service, found in windows.items()}
 
 
