@@ -44,6 +44,8 @@ _EXPORTS: dict[str, str] = {
     "attach": "envsim.api.stack",
     "console_observer": "envsim.run.progress",
     "down": "envsim.api.stack",
+    "engine_address": "envsim.engine.docker_engine",
+    "engine_unreachable": "envsim.engine.docker_engine",
     "judge": "envsim.api.runs",
     "live_schema": "envsim.api.data",
     "load_any": "envsim.api.loading",
@@ -60,6 +62,7 @@ _EXPORTS: dict[str, str] = {
     "stacks": "envsim.api.stack",
     "status": "envsim.api.stack",
     "up": "envsim.api.stack",
+    "why_unreachable": "envsim.engine.docker_engine",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -84,6 +87,7 @@ if TYPE_CHECKING:
     from envsim.api.stack import Stack, attach, down, running, stacks, status, up
     from envsim.config.model import Profile, Scenario
     from envsim.engine.apply import ApplyProgress
+    from envsim.engine.docker_engine import engine_address, engine_unreachable, why_unreachable
     from envsim.engine.status import StackStatus
     from envsim.engine.teardown import RemovedCounts
     from envsim.errors import EnvironmentProblem, EnvsimError, InputError, Interrupted

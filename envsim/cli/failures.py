@@ -56,7 +56,7 @@ def run_cli(group: click.Group) -> int:
 def _engine_gone(error: Exception) -> int:
     """The engine went away in the middle of a command with no message of its own for it (the
     run has one): said plainly, exit 3. Any other exception is a bug and keeps its traceback."""
-    from envsim.engine.docker_engine import engine_address, engine_unreachable, why_unreachable
+    from envsim.api import engine_address, engine_unreachable, why_unreachable
 
     if not engine_unreachable(error):
         raise error
