@@ -58,6 +58,7 @@ _EXPORTS: dict[str, str] = {
     "run": "envsim.api.runs",
     "run_gate": "envsim.api.gate",
     "running": "envsim.api.stack",
+    "seeded_data": "envsim.api.loading",
     "stack_name_for": "envsim.api.loading",
     "stacks": "envsim.api.stack",
     "status": "envsim.api.stack",
@@ -82,7 +83,9 @@ if TYPE_CHECKING:
     from envsim.api.data import live_schema
     from envsim.api.gate import GateResult, run_gate
     from envsim.api.images import PreparedImage, prepare_images
-    from envsim.api.loading import ProfilePlan, load_any, load_profile, load_scenario, plan, stack_name_for
+    from envsim.api.loading import (
+        ProfilePlan, load_any, load_profile, load_scenario, plan, seeded_data, stack_name_for,
+    )
     from envsim.api.runs import RunResult, judge, read_journal, report, run
     from envsim.api.stack import Stack, attach, down, running, stacks, status, up
     from envsim.config.model import Profile, Scenario

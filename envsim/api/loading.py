@@ -6,13 +6,14 @@ import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Union
+from typing import Any, Mapping, Union
 
 from envsim import config
 from envsim.config.model import Profile, Scenario
 from envsim.errors import InputError
 from envsim.plan.faults import FaultPlan, plan_faults
 from envsim.plan.scenario import ScenarioPlan, plan_scenario
+from envsim.plan.sql_schema import describe_data, seed_sql_files
 from envsim.plan.stack import StackPlan, plan_stack, safe_name
 from envsim.units import parse_duration
 
@@ -87,6 +88,12 @@ def plan(target: ProfileLike | ScenarioLike, *, name: str | None = None) -> Prof
         return plan_scenario(loaded, name)
     stack = plan_stack(loaded, name)
     return ProfilePlan(loaded, stack, plan_faults(stack, loaded))
+
+
+def seeded_data(profile: Profile) -> dict[str, Any]:
+    """Per database service: the tables its seed SQL declares (columns, types, indexes) and the
+    rows its seeds leave, read from the files; nothing runs."""
+    return describe_data(profile, {path: path.read_text(encoding="utf-8-sig") for path in seed_sql_files(profile)})
 
 
 def stack_name_for(profile_arg: str) -> str:

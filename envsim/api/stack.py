@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, Mapping
 
 from envsim.api.loading import ProfileLike, load_profile
-from envsim.config.discover import PROFILES_DIR, existing_profile_names, profile_candidates
+from envsim.config.discover import repo_profile_names
 from envsim.config.model import Profile
 from envsim.engine.apply import ApplyProgress, StackHandle, apply_stack, check_startable
 from envsim.engine.attach import attach_stack, is_running
@@ -224,46 +224,13 @@ def stacks(repo: str | Path | None = None) -> list[str]:
 
     With `repo` (a directory in a repo), only the stacks started from one of that repo's
     profiles: their containers' `envsim.profile` label names a profile of
-    `repo_profile_names(repo)`.
+    `config.discover.repo_profile_names(repo)`.
     """
     client = connect()
     if repo is None:
         return stacks_in_engine(client)
     names = repo_profile_names(repo)
     return sorted(stack for stack, profile in stack_profiles(client).items() if profile in names)
-
-
-def repo_root(directory: str | Path) -> Path | None:
-    """The repo `directory` is in: the nearest ancestor holding `.git` or `profiles/`."""
-    start = Path(directory).resolve()
-    for candidate in (start, *start.parents):
-        if (candidate / ".git").exists() or (candidate / PROFILES_DIR).is_dir():
-            return candidate
-    return None
-
-
-def repo_profile_names(directory: str | Path) -> set[str]:
-    """The profile names of the repo `directory` is in: each profiles/*.yaml's `name:`, else its file name."""
-    root = repo_root(directory)
-    if root is None:
-        return set()
-    names = set()
-    for stem in existing_profile_names(root / PROFILES_DIR):
-        names.add(stem)
-        for path in profile_candidates(stem, root / PROFILES_DIR):
-            names.add(_declared_name(path) or stem)
-    return names
-
-
-def _declared_name(path: Path) -> str | None:
-    import yaml
-
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return None  # `validate` reports it; a listing only needs the name
-    name = data.get("name") if isinstance(data, dict) else None
-    return str(name) if isinstance(name, (str, int)) and str(name) else None
 
 
 def status(name: str) -> StackStatus:

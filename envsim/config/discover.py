@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from envsim.config.yamlload import load_yaml
 from envsim.errors import InputError, Problem
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -75,6 +76,40 @@ def resolve_profile_path(arg: str, cwd: Path) -> Path:
     if not path.is_file():
         raise InputError([Problem(arg, 1, 1, "", "file not found")])
     return path
+
+
+def repo_root(directory: str | Path) -> Path | None:
+    """The repo `directory` is in: the nearest ancestor holding `.git` or `profiles/`."""
+    start = Path(directory).resolve()
+    for candidate in (start, *start.parents):
+        if (candidate / ".git").exists() or (candidate / PROFILES_DIR).is_dir():
+            return candidate
+    return None
+
+
+def repo_profile_names(directory: str | Path) -> set[str]:
+    """The profile names of the repo `directory` is in: each profiles/*.yaml's `name:`, else its file name."""
+    root = repo_root(directory)
+    if root is None:
+        return set()
+    names = set()
+    for stem in existing_profile_names(root / PROFILES_DIR):
+        names.add(stem)
+        for path in profile_candidates(stem, root / PROFILES_DIR):
+            names.add(declared_name(path) or stem)
+    return names
+
+
+def declared_name(path: Path) -> str | None:
+    """The top-level `name:` of a YAML file, None where the file has none or does not read."""
+    if not path.is_file():
+        return None
+    try:
+        data = load_yaml(path).data
+    except InputError:
+        return None  # `validate` reports it; a listing only needs the name
+    name = data.get("name") if isinstance(data, dict) else None
+    return str(name) if isinstance(name, (str, int)) and str(name) else None
 
 
 def default_paths(cwd: Path) -> list[Path]:

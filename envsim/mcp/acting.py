@@ -18,13 +18,12 @@ import threading
 from typing import Any, Callable
 
 from envsim import api
+from envsim.api import ApplyProgress, RunObserver
 from envsim.config.model import Profile
-from envsim.engine.apply import ApplyProgress
 from envsim.errors import EnvironmentProblem, InputError, Interrupted
 from envsim.journal import ALL_ENDPOINTS
 from envsim.mcp.registry import Registry
 from envsim.mcp.workspace import Workspace
-from envsim.run.progress import RunObserver
 
 Emit = Callable[[float, "float | None", str], None]
 

@@ -27,7 +27,6 @@ from envsim import __version__, api
 from envsim.config.model import Profile, Scenario
 from envsim.errors import EnvsimError, InputError
 from envsim.mcp import context
-from envsim.mcp.schema_info import describe_data
 from envsim.mcp.workspace import Workspace
 from envsim.plan.render import profile_plan_to_dict, scenario_to_dict
 
@@ -69,7 +68,7 @@ def describe_aspect(workspace: Workspace, profile: Profile, aspect: str, registr
     if aspect == "configuration":
         return context.describe_configuration(profile)
     if aspect == "data":
-        data = describe_data(profile)
+        data = api.seeded_data(profile)
         if data["databases"]:
             from envsim.mcp import acting  # engine-side imports only when there is a database to ask
 

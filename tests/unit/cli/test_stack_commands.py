@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import envsim.api.stack as api_stacks
 from envsim.cli import cli
 from envsim.cli.failures import run_cli
+from envsim.config.discover import repo_profile_names, repo_root
 from envsim.engine.status import ContainerStatus, StackStatus
 
 
@@ -34,7 +34,7 @@ def engine(monkeypatch):
     def stacks(repo=None):
         if repo is None:
             return sorted(state["stacks"])
-        names = api_stacks.repo_profile_names(repo)
+        names = repo_profile_names(repo)
         return sorted(s for s, p in state["stacks"].items() if p in names)
 
     def status(name):
@@ -94,8 +94,8 @@ def test_status_without_stacks_of_this_repo_points_to_all(engine, tmp_path, monk
 
 
 def test_repo_profile_names_use_declared_names_and_file_names(repo):
-    assert api_stacks.repo_profile_names(repo / "app") == {"prod-like", "edge", "edge-case"}
-    assert api_stacks.repo_root(repo / "app") == repo
+    assert repo_profile_names(repo / "app") == {"prod-like", "edge", "edge-case"}
+    assert repo_root(repo / "app") == repo
 
 
 def test_down_all_without_a_terminal_needs_yes(engine, repo, monkeypatch):

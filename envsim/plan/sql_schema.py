@@ -1,6 +1,6 @@
 """Tables, columns, types, indexes and row counts, read from a profile's seed steps. Pure.
 
-The SQL files are read, never run: a small tokenizer (strings, quoted identifiers, comments)
+The SQL files' texts are parsed, never run (the caller reads them): a small tokenizer (strings, quoted identifiers, comments)
 finds `CREATE TABLE`, `CREATE [UNIQUE] INDEX`, `ALTER TABLE ... ADD` constraints and
 `INSERT ... VALUES` tuples. Row counts add the rows the SQL inserts to the `rows:` seeds, so a
 profile's production scale (e.g. 20,000 orders) is what an agent learns.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from envsim.config.model import Profile, RowsSeed, SqlSeed
 
@@ -281,8 +281,10 @@ def parse_sql(sql: str, source: str = "", schema: _Schema | None = None) -> dict
     return schema.tables
 
 
-def describe_data(profile: Profile) -> dict[str, Any]:
-    """Per database service: its tables (columns, types, indexes) and the rows the seeds leave."""
+def describe_data(profile: Profile, sql_texts: Mapping[Path, str]) -> dict[str, Any]:
+    """Per database service: its tables (columns, types, indexes) and the rows the seeds leave.
+
+    `sql_texts` holds the text of each SQL seed file (`seed_sql_files(profile)`)."""
     databases = []
     for service in profile.services:
         if not service.seed:
@@ -291,8 +293,7 @@ def describe_data(profile: Profile) -> dict[str, Any]:
         generated: list[dict[str, Any]] = []
         for step in service.seed:
             if isinstance(step, SqlSeed):
-                text = step.file.read_text(encoding="utf-8-sig")
-                parse_sql(text, _relative(step.file, profile.root), schema)
+                parse_sql(sql_texts[step.file], _relative(step.file, profile.root), schema)
             elif isinstance(step, RowsSeed):
                 table = schema.table(step.table)
                 table["rows"] += step.count
@@ -311,6 +312,11 @@ def describe_data(profile: Profile) -> dict[str, Any]:
                      "before any traffic",
         "databases": databases,
     }
+
+
+def seed_sql_files(profile: Profile) -> list[Path]:
+    """The SQL files the profile's seed steps run, in order."""
+    return [step.file for service in profile.services for step in service.seed if isinstance(step, SqlSeed)]
 
 
 def _relative(path: Path, root: Path) -> str:

@@ -1,6 +1,6 @@
 """Seed SQL parsed into tables, columns, types and indexes."""
 
-from envsim.mcp.schema_info import parse_sql
+from envsim.plan.sql_schema import parse_sql
 
 
 def test_tables_columns_constraints_and_indexes():
