@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from envsim.engine.containers import TOXIPROXY_API_LABEL
 from envsim.engine.docker_engine import host_port, labeled_containers, published_ports
+from envsim.journal.stand_in_records import describe_record
 from envsim.plan.stack import REPLICA_LABEL, ROLE_LABEL, SERVICE_LABEL
-from envsim.plan.stand_ins import describe_record, stand_in_of_image
+from envsim.plan.stand_ins import stand_in_of_image
 
 if TYPE_CHECKING:
     import docker

@@ -12,11 +12,12 @@ from typing import Any
 
 from envsim.config.dockerfile import external_images, rewrite_base
 from envsim.config.model import BuildSpec, HealthCheck, LoadSpec
+from envsim.journal.stand_in_records import MATCH_NOTES
 from envsim.plan.faults import FaultPlan
 from envsim.plan.scenario import ScenarioPlan
 from envsim.plan.seed import SeedPlan
 from envsim.plan.stack import ContainerPlan, PortBinding, StackPlan
-from envsim.plan.stand_ins import MATCH_NOTES, StandIn, resolve_stand_in
+from envsim.plan.stand_ins import StandIn, resolve_stand_in
 from envsim.plan.stubs import describe_stub
 from envsim.units import format_duration, format_size
 

@@ -143,16 +143,6 @@ def stand_in_of_image(labels: Mapping[str, str], references: Iterable[str]) -> d
             "suite": suite, "version": version, "match": match, "source": source}
 
 
-MATCH_NOTES = {"exact": "the pinned version", "series": "same series, patch level not pinned",
-               "nearest": "nearest: NOT the pinned version"}
-
-
-def describe_record(record: Mapping[str, str]) -> str:
-    """One line for a stand_in_of_image() / StandIn.to_dict() record (status, reports)."""
-    note = MATCH_NOTES.get(record.get("match", ""), record.get("match", ""))
-    return f"{record.get('stand_in', '?')} in place of {record.get('requested') or '?'} ({note})"
-
-
 def debian_base_image(suite: str) -> str:
     return f"envsim/debian:{suite}"
 

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from envsim.plan.stand_ins import describe_record
-
-STAND_INS = "stand_ins"  # the journal's environment key: container name -> stand-in record
+from envsim.journal.stand_in_records import STAND_INS, describe_record
 
 
 def stand_in_lines(environment: Mapping[str, Any]) -> list[str]:

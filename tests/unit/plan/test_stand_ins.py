@@ -86,7 +86,8 @@ def test_the_plan_shows_each_images_offline_stand_in_and_warns(profile):
 
 
 def test_a_running_images_labels_say_what_it_stands_in_for():
-    from envsim.plan.stand_ins import describe_record, stand_in_of_image
+    from envsim.journal.stand_in_records import describe_record
+    from envsim.plan.stand_ins import stand_in_of_image
 
     labels = {"envsim.substitute": "debian", "envsim.recipe": "postgres", "envsim.stand-in.suite": "bullseye",
               "envsim.stand-in.version": "13"}
@@ -104,7 +105,8 @@ def test_a_running_images_labels_say_what_it_stands_in_for():
 
 
 def test_an_app_built_on_a_stand_in_says_which_base_it_stands_in_for():
-    from envsim.plan.stand_ins import describe_record, stand_in_of_image
+    from envsim.journal.stand_in_records import describe_record
+    from envsim.plan.stand_ins import stand_in_of_image
 
     # a build inherits its base's labels; its own recipe label and the FROM images it names come on top
     labels = {"envsim.substitute": "debian", "envsim.recipe": "build:web", "envsim.stand-in.suite": "bullseye",
