@@ -1,4 +1,5 @@
-"""The package's layers import downward only, and no module imports itself back through others.
+"""Each package imports only the packages below it that its floors allow, and no module imports
+itself back through others.
 
 Every `import envsim.X` / `from envsim.X import ...` in envsim/, at module level or inside a
 function (lazy imports count: they run too), is read from the source with `ast`.
@@ -13,27 +14,27 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[3] / "envsim"
 
-# Lower numbers sit lower. A module may import its own layer's package or any lower layer.
-LAYERS: dict[str, int] = {
-    "envsim": 0,  # the root package: __version__ only
-    "errors": 0,
-    "units": 0,
-    "fileio": 0,
-    "interrupts": 0,
-    "config": 1,
-    "journal": 2,
-    "compose": 2,
-    "plan": 3,
-    "engine": 4,
-    "images": 5,
-    "run": 6,
-    "verdict": 7,
-    "reports": 8,
-    "api": 9,
-    "cli": 10,
-    "mcp": 10,
-    "pytest_plugin": 10,
-    "__main__": 11,
+# The root modules: plain helpers every layer may use; they import only each other.
+ROOT = frozenset({"envsim", "errors", "units", "fileio", "interrupts"})
+
+# Each package and the packages it may import besides itself and the root modules: the floors.
+# verdict and reports read a journal and nothing that ran it; the front ends (cli, mcp, the
+# pytest plugin) reach the engine, images and runs only through api.
+MAY_IMPORT: dict[str, frozenset[str]] = {
+    "config": frozenset(),
+    "journal": frozenset({"config"}),
+    "compose": frozenset({"config"}),
+    "plan": frozenset({"config", "journal"}),
+    "engine": frozenset({"config", "journal", "plan"}),
+    "images": frozenset({"config", "journal", "plan", "engine"}),
+    "run": frozenset({"config", "journal", "plan", "engine"}),
+    "verdict": frozenset({"config", "journal"}),
+    "reports": frozenset({"config", "journal", "verdict"}),
+    "api": frozenset({"config", "journal", "compose", "plan", "engine", "images", "run", "verdict", "reports"}),
+    "cli": frozenset({"api", "config", "journal", "compose", "plan", "verdict", "reports"}),
+    "mcp": frozenset({"api", "config", "journal", "plan"}),
+    "pytest_plugin": frozenset({"api"}),
+    "__main__": frozenset({"cli"}),
 }
 
 
@@ -61,12 +62,18 @@ def imported_modules(path: Path, known: set[str]) -> set[str]:
     return found
 
 
-def layer_of(module: str) -> tuple[str, int]:
+def package_of(module: str) -> str:
     parts = module.split(".")
-    top = parts[1] if len(parts) > 1 else "envsim"
-    if top not in LAYERS:
-        raise AssertionError(f"{module}: its package {top!r} has no layer; add it to LAYERS")
-    return top, LAYERS[top]
+    package = parts[1] if len(parts) > 1 else "envsim"
+    if package not in ROOT and package not in MAY_IMPORT:
+        raise AssertionError(f"{module}: its package {package!r} has no floor; add it to MAY_IMPORT")
+    return package
+
+
+def may_import(package: str, target: str, floors: dict[str, frozenset[str]]) -> bool:
+    if target in ROOT:
+        return True
+    return package not in ROOT and (target == package or target in floors[package])
 
 
 def import_graph() -> dict[str, set[str]]:
@@ -74,15 +81,25 @@ def import_graph() -> dict[str, set[str]]:
     return {name: imported_modules(path, set(known)) for name, path in known.items()}
 
 
-def test_every_import_goes_downward():
+def imports_below_the_floors(graph: dict[str, set[str]], floors: dict[str, frozenset[str]]) -> list[str]:
     wrong = []
-    for module, targets in import_graph().items():
-        package, level = layer_of(module)
+    for module, targets in sorted(graph.items()):
+        package = package_of(module)
         for target in sorted(targets):
-            target_package, target_level = layer_of(target)
-            if target_package != package and target_level >= level:
-                wrong.append(f"{module} ({package}, {level}) imports {target} ({target_package}, {target_level})")
-    assert not wrong, "imports that do not go downward:\n" + "\n".join(wrong)
+            if not may_import(package, package_of(target), floors):
+                wrong.append(f"{module} ({package}) imports {target}")
+    return wrong
+
+
+def test_every_import_stays_within_its_packages_floors():
+    wrong = imports_below_the_floors(import_graph(), MAY_IMPORT)
+    assert not wrong, "imports a package's floors do not allow:\n" + "\n".join(wrong)
+
+
+def test_the_floors_themselves_have_no_cycle():
+    # a package allowed to import one that may import it back would make "downward" meaningless
+    graph = {f"envsim.{package}": {f"envsim.{t}" for t in targets} for package, targets in MAY_IMPORT.items()}
+    assert [c for c in strongly_connected(graph) if len(c) > 1] == []
 
 
 def strongly_connected(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -127,11 +144,17 @@ def test_no_import_cycles():
     assert not cycles, f"import cycles: {cycles}"
 
 
-def test_the_checker_sees_a_backward_import_and_a_cycle():
-    # the rules above must be able to fail: a plain-data graph with both defects
+def test_the_checker_sees_a_forbidden_import_and_a_cycle():
+    # the rules above must be able to fail: plain-data graphs with each defect
     graph = {"envsim.plan.a": {"envsim.engine.b"}, "envsim.engine.b": {"envsim.plan.a"}}
     assert strongly_connected(graph) == [["envsim.engine.b", "envsim.plan.a"]]
-    assert layer_of("envsim.engine.b")[1] > layer_of("envsim.plan.a")[1]
+    assert imports_below_the_floors(graph, MAY_IMPORT) == ["envsim.plan.a (plan) imports envsim.engine.b"]
+    reports_reading_a_run = {"envsim.reports.x": {"envsim.run.y", "envsim.journal.z", "envsim.errors"}}
+    assert imports_below_the_floors(reports_reading_a_run, MAY_IMPORT) == [
+        "envsim.reports.x (reports) imports envsim.run.y"]
+    cli_reaching_the_engine = {"envsim.cli.x": {"envsim.engine.docker_engine", "envsim.api"}}
+    assert imports_below_the_floors(cli_reaching_the_engine, MAY_IMPORT) == [
+        "envsim.cli.x (cli) imports envsim.engine.docker_engine"]
 
 
 @pytest.mark.parametrize("module", ["envsim.api", "envsim.cli", "envsim.config", "envsim.journal"])
