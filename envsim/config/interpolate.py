@@ -98,6 +98,28 @@ def _walk(doc: YamlDoc, value: Any, path: TreePath, env: Mapping[str, str], secr
     return value
 
 
+def _secret_problems(doc: YamlDoc, path: TreePath, name: str, secrets: set[str] | None) -> list[Problem]:
+    if not _secret_allowed(path):
+        return [doc.problem(path, f"'${{secret.{name}}}' is not allowed here: secrets may be used in "
+                                  "service env values, stub auth and task headers only")]
+    if secrets is not None and name not in secrets:
+        return [doc.problem(path, f"unknown secret '{name}': not defined under credentials"
+                                  f"{did_you_mean(name, secrets)}")]
+    return []
+
+
+def _env_value(doc: YamlDoc, path: TreePath, variable: str, default: str | None, env: Mapping[str, str],
+               problems: list[Problem]) -> str:
+    """`${env.VAR:-default}`: the caller's variable, else the default, else a problem and ''."""
+    if variable in env:
+        return env[variable]
+    if default is not None:
+        return default
+    problems.append(doc.problem(path, f"environment variable '{variable}' is not set "
+                                      f"(give a default with '${{env.{variable}:-default}}')"))
+    return ""
+
+
 def _expand(doc: YamlDoc, text: str, path: TreePath, env: Mapping[str, str], secrets: set[str] | None,
             problems: list[Problem]) -> str:
     parts: list[str | SecretRef] = []
@@ -124,24 +146,11 @@ def _expand(doc: YamlDoc, text: str, path: TreePath, env: Mapping[str, str], sec
             parts.extend([literal, VarRef(var.group(1))])
             literal = ""
         elif secret:
-            name = secret.group(1)
-            if not _secret_allowed(path):
-                problems.append(doc.problem(path, f"'${{secret.{name}}}' is not allowed here: secrets may be used in "
-                                                  "service env values, stub auth and task headers only"))
-            elif secrets is not None and name not in secrets:
-                problems.append(doc.problem(path, f"unknown secret '{name}': not defined under credentials"
-                                                  f"{did_you_mean(name, secrets)}"))
-            parts.extend([literal, SecretRef(name)])
+            problems.extend(_secret_problems(doc, path, secret.group(1), secrets))
+            parts.extend([literal, SecretRef(secret.group(1))])
             literal = ""
         elif env_ref:
-            variable, default = env_ref.group(1), env_ref.group(2)
-            if variable in env:
-                literal += env[variable]
-            elif default is not None:
-                literal += default
-            else:
-                problems.append(doc.problem(path, f"environment variable '{variable}' is not set "
-                                                  f"(give a default with '${{env.{variable}:-default}}')"))
+            literal += _env_value(doc, path, env_ref.group(1), env_ref.group(2), env, problems)
         else:
             problems.append(doc.problem(path, f"unknown reference '${{{inner}}}': use ${{secret.NAME}}, ${{env.VAR}}, "
                                               "${env.VAR:-default} or '$$' for a literal '$'"))

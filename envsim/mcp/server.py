@@ -12,21 +12,22 @@ for a stack this server touched) with `<secret:NAME>`.
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import json
 import threading
 from pathlib import Path
-from typing import Any, AsyncIterator, Awaitable, Callable, Mapping
+from typing import Any, AsyncIterator, Callable, Mapping
 
-from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
 
 from envsim import __version__, api
 from envsim.config.model import Profile, Scenario
-from envsim.errors import EnvsimError, InputError
+from envsim.errors import InputError
 from envsim.mcp import context
+from envsim.mcp.acting_tools import ACTING_TOOLS, LazyRegistry, add_acting_tools
+from envsim.mcp.tool_calls import Guard
 from envsim.mcp.workspace import Workspace
 from envsim.plan.render import profile_plan_to_dict, scenario_to_dict
 
@@ -54,12 +55,6 @@ ASPECTS: dict[str, tuple[str, str]] = {
 }
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
-STARTS = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
-ACTS = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
-REMOVES = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=False)
-OBSERVES = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
-ACTING_TOOLS = ["up", "status", "fault_apply", "fault_clear", "run_scenario", "down"]
-POLL = 0.1  # seconds between progress flushes while a worker thread runs
 
 
 def describe_aspect(workspace: Workspace, profile: Profile, aspect: str, registry: Any = None) -> dict[str, Any]:
@@ -124,87 +119,6 @@ def index(workspace: Workspace) -> dict[str, Any]:
     }
 
 
-class _Guard:
-    """Runs a handler: envsim errors become tool errors with the CLI's text; every answer is scrubbed."""
-
-    def __init__(self, workspace: Workspace):
-        self.workspace = workspace
-
-    def __call__(self, handler: Callable[[], Any]) -> Any:
-        try:
-            result = handler()
-        except EnvsimError as error:
-            raise self.tool_error(error) from None
-        return self.workspace.scrubber().data(result)
-
-    async def acting(self, handler: Callable[[], Awaitable[Any]]) -> Any:
-        try:
-            result = await handler()
-        except EnvsimError as error:
-            raise self.tool_error(error) from None
-        except ToolError:
-            raise
-        except Exception as error:  # noqa: BLE001 - the agent gets the reason, scrubbed
-            text = f"{type(error).__name__}: {error}"
-            raise ToolError(self.workspace.scrubber().text(text[:1000])) from None
-        return self.workspace.scrubber().data(result)
-
-    def tool_error(self, error: EnvsimError) -> ToolError:
-        text = self.workspace.error_text(error) if isinstance(error, InputError) else str(error)
-        hint = getattr(error, "hint", None)
-        if hint:
-            text += f" (hint: {hint})"
-        return ToolError(self.workspace.scrubber().text(text))
-
-
-async def in_thread(ctx: Context | None, work: Callable[[threading.Event, Callable[..., None]], Any]) -> Any:
-    """Run `work(cancel, emit)` in a worker thread; its `emit(progress, total, message)` calls
-    become MCP progress notifications (when the caller asked for progress).
-
-    When the request is cancelled (the agent's notifications/cancelled, or the connection
-    closing) `cancel` is set and the worker is waited for, shielded, until it has reverted
-    faults and removed what it started; then the cancellation goes on.
-    """
-    import anyio
-
-    cancel = threading.Event()
-    events: collections.deque = collections.deque()
-    outcome: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            outcome["result"] = work(cancel, lambda *event: events.append(event))
-        except BaseException as error:  # noqa: BLE001 - handed to the awaiting task
-            outcome["error"] = error
-
-    async def flush() -> None:
-        while events:
-            progress, total, message = events.popleft()
-            if ctx is None:
-                continue
-            try:
-                await ctx.report_progress(progress, total, message)
-            except Exception:  # noqa: BLE001 - a gone client must not stop the work
-                pass
-
-    worker = threading.Thread(target=target, name="envsim-mcp-tool", daemon=True)
-    worker.start()
-    try:
-        while worker.is_alive():
-            await flush()
-            await anyio.sleep(POLL)
-    except anyio.get_cancelled_exc_class():
-        cancel.set()
-        with anyio.CancelScope(shield=True):
-            while worker.is_alive():
-                await anyio.sleep(POLL)
-        raise
-    await flush()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["result"]
-
-
 def build_server(root: Path | str | None = None, env: Mapping[str, str] | None = None) -> MCPServer:
     """The server for the app repo at `root` (default: the working directory).
 
@@ -213,11 +127,20 @@ def build_server(root: Path | str | None = None, env: Mapping[str, str] | None =
     workspace = Workspace(Path(root) if root is not None else Path.cwd())
     if env is not None:
         workspace.env = dict(env)
-    guard = _Guard(workspace)
-    registry = _LazyRegistry(workspace)
-
+    guard = Guard(workspace)
+    registry = LazyRegistry(workspace)
     stopped = threading.Event()
+    server = MCPServer("envsim", instructions=INSTRUCTIONS, version=__version__, log_level="WARNING",
+                       lifespan=_lifespan(registry, stopped))
+    server.envsim_registry = registry  # type: ignore[attr-defined]  # for tests
+    server.envsim_stopped = stopped  # type: ignore[attr-defined]  # set once torn down; for envsim.mcp.stdio
+    _add_resources(server, workspace, guard, registry)
+    _add_reading_tools(server, workspace, guard, registry)
+    add_acting_tools(server, workspace, guard, registry)
+    return server
 
+
+def _lifespan(registry: LazyRegistry, stopped: threading.Event) -> Callable[[MCPServer], Any]:
     @contextlib.asynccontextmanager
     async def lifespan(_server: MCPServer) -> AsyncIterator[dict[str, Any]]:
         try:
@@ -232,16 +155,19 @@ def build_server(root: Path | str | None = None, env: Mapping[str, str] | None =
                 started.close()
             stopped.set()
 
-    server = MCPServer("envsim", instructions=INSTRUCTIONS, version=__version__, log_level="WARNING",
-                       lifespan=lifespan)
-    server.envsim_registry = registry  # type: ignore[attr-defined]  # for tests
-    server.envsim_stopped = stopped  # type: ignore[attr-defined]  # set once torn down; for envsim.mcp.stdio
+    return lifespan
 
+
+def _json_text(guard: Guard, handler: Callable[[], Any]) -> str:
+    try:
+        return json.dumps(guard(handler), indent=2, sort_keys=True)
+    except ToolError as error:
+        return json.dumps({"error": str(error)}, indent=2)
+
+
+def _add_resources(server: MCPServer, workspace: Workspace, guard: Guard, registry: LazyRegistry) -> None:
     def json_text(handler: Callable[[], Any]) -> str:
-        try:
-            return json.dumps(guard(handler), indent=2, sort_keys=True)
-        except ToolError as error:
-            return json.dumps({"error": str(error)}, indent=2)
+        return _json_text(guard, handler)
 
     @server.resource("envsim://environment", name="environment", title="envsim environment index",
                      description="Profiles, scenarios and the resource URI of each aspect of each profile.",
@@ -259,6 +185,8 @@ def build_server(root: Path | str | None = None, env: Mapping[str, str] | None =
         for aspect, (title, description) in ASPECTS.items():
             _add_aspect_resource(server, workspace, json_text, profile_name, aspect, title, description, registry)
 
+
+def _add_reading_tools(server: MCPServer, workspace: Workspace, guard: Guard, registry: LazyRegistry) -> None:
     @server.tool(annotations=READ_ONLY)
     def validate(files: list[str] | None = None) -> dict[str, Any]:
         """Check profiles and scenarios (default: all of profiles/ and scenarios/): every problem at once.
@@ -274,14 +202,7 @@ def build_server(root: Path | str | None = None, env: Mapping[str, str] | None =
 
         Nothing is started. Secret values are never shown, only <secret:NAME>.
         """
-        def run() -> dict[str, Any]:
-            loaded = workspace.target(target)
-            resolved = api.plan(loaded, name=name)
-            if isinstance(loaded, Scenario):
-                return {"kind": "scenario", "plan": scenario_to_dict(resolved)}
-            return {"kind": "profile", "plan": profile_plan_to_dict(resolved.stack, resolved.faults)}
-
-        return guard(run)
+        return guard(lambda: _plan_answer(workspace, target, name))
 
     @server.tool(annotations=READ_ONLY)
     def describe_environment(profile: str) -> dict[str, Any]:
@@ -294,99 +215,18 @@ def build_server(root: Path | str | None = None, env: Mapping[str, str] | None =
         """
         return guard(lambda: environment_description(workspace, profile, registry.peek()))
 
-    _add_acting_tools(server, workspace, guard, registry)
-    return server
 
-
-class _LazyRegistry:
-    """The stacks this server started; envsim.mcp.registry (and the api) is imported on first use."""
-
-    def __init__(self, workspace: Workspace):
-        self.workspace = workspace
-        self._registry: Any = None
-        self._lock = threading.Lock()
-
-    def get(self) -> Any:
-        with self._lock:
-            if self._registry is None:
-                from envsim.mcp.registry import Registry
-
-                self._registry = Registry(self.workspace)
-            return self._registry
-
-    def peek(self) -> Any:
-        return self._registry
-
-
-def _add_acting_tools(server: MCPServer, workspace: Workspace, guard: _Guard, registry: _LazyRegistry) -> None:
-    def acting() -> Any:
-        from envsim.mcp import acting as module
-
-        return module
-
-    async def call(ctx: Context | None, work: Callable[[Any, threading.Event, Callable[..., None]], Any]) -> Any:
-        return await guard.acting(lambda: in_thread(ctx, lambda cancel, emit: work(registry.get(), cancel, emit)))
-
-    @server.tool(annotations=STARTS)
-    async def up(profile: str, ctx: Context, name: str | None = None) -> dict[str, Any]:
-        """STARTS CONTAINERS (Docker): bring up a profile's stack (name or repo-relative path), health-gated.
-
-        Builds or pulls images as needed, starts every service behind Toxiproxy and seeds the
-        databases; reports each start-up step as progress. Returns the stack name, its
-        published endpoints (`service.port` -> http://127.0.0.1:PORT), services and failure
-        modes. Cancelling removes what was started. A stack started here is removed by `down`
-        or when this MCP server stops. `name` gives the stack another name than the profile's.
-        """
-        return await call(ctx, lambda reg, cancel, emit: acting().up(workspace, reg, profile, name, cancel, emit))
-
-    @server.tool(annotations=OBSERVES)
-    async def status(name: str | None = None) -> dict[str, Any]:
-        """What a running stack looks like now (starts nothing): services with container state and
-        health, published endpoints, Toxiproxy proxies with their toxics, active faults.
-
-        `name` defaults to the stack this server started, else the only running stack of this repo.
-        """
-        return await call(None, lambda reg, cancel, emit: acting().status(workspace, reg, name))
-
-    @server.tool(annotations=ACTS)
-    async def fault_apply(fault: str, name: str | None = None) -> dict[str, Any]:
-        """Apply a failure mode of the profile (e.g. db-slow) to a running stack; starts nothing.
-
-        It stays until fault_clear, `down`, or a scenario run (which clears faults first).
-        Returns what the fault does and the faults now active.
-        """
-        return await call(None, lambda reg, cancel, emit: acting().fault_apply(workspace, reg, fault, name))
-
-    @server.tool(annotations=ACTS)
-    async def fault_clear(fault: str | None = None, name: str | None = None) -> dict[str, Any]:
-        """Revert a failure mode on a running stack (every active one when `fault` is not given)."""
-        return await call(None, lambda reg, cancel, emit: acting().fault_clear(workspace, reg, fault, name))
-
-    @server.tool(annotations=STARTS)
-    async def run_scenario(path: str, ctx: Context, users: int | None = None, duration: str | None = None,
-                           name: str | None = None) -> dict[str, Any]:
-        """MAY START CONTAINERS (Docker): run a scenario (repo-relative path or name) and judge it.
-
-        Uses the profile's stack when it runs (and leaves it running); otherwise starts it for
-        the run and removes it afterwards. `users` and `duration` ("30s", "2m") shorten or
-        change the load. Progress: start-up steps, then each second of load. Cancelling stops
-        the load, reverts every fault and removes a stack started for the run. Returns the
-        verdict, the failed checks (measured value, bound, phase, the top failure reasons of
-        their window), the run's failure reasons per phase, the service log excerpts captured
-        when requests failed, and the journal and report paths (relative to the repo).
-        """
-        return await call(ctx, lambda reg, cancel, emit: acting().run_scenario(
-            workspace, reg, path, users, duration, name, cancel, emit))
-
-    @server.tool(annotations=REMOVES)
-    async def down(name: str) -> dict[str, Any]:
-        """Remove a stack: every container, network and volume (idempotent). Returns what was removed."""
-        return await call(None, lambda reg, cancel, emit: acting().down(workspace, reg, name))
+def _plan_answer(workspace: Workspace, target: str, name: str | None) -> dict[str, Any]:
+    loaded = workspace.target(target)
+    resolved = api.plan(loaded, name=name)
+    if isinstance(loaded, Scenario):
+        return {"kind": "scenario", "plan": scenario_to_dict(resolved)}
+    return {"kind": "profile", "plan": profile_plan_to_dict(resolved.stack, resolved.faults)}
 
 
 def _add_aspect_resource(server: MCPServer, workspace: Workspace, json_text: Callable[[Callable[[], Any]], str],
                          profile_name: str, aspect: str, title: str, description: str,
-                         registry: "_LazyRegistry") -> None:
+                         registry: LazyRegistry) -> None:
     def read() -> str:
         return json_text(lambda: describe_aspect(workspace, workspace.profile(profile_name), aspect,
                                                  registry.peek()))

@@ -16,7 +16,7 @@ from envsim.journal.stand_in_records import MATCH_NOTES
 from envsim.plan.faults import FaultPlan
 from envsim.plan.scenario import ScenarioPlan
 from envsim.plan.seed import SeedPlan
-from envsim.plan.stack import ContainerPlan, PortBinding, StackPlan
+from envsim.plan.stack import ContainerPlan, PortBinding, StackPlan, ToxiproxyPlan
 from envsim.plan.stand_ins import StandIn, resolve_stand_in
 from envsim.plan.stubs import describe_stub
 from envsim.units import format_duration, format_size
@@ -79,50 +79,47 @@ def stack_to_dict(plan: StackPlan) -> dict[str, Any]:
         "network": plan.network,
         "labels": dict(plan.labels),
         "start_order": [list(level) for level in plan.levels],
-        "toxiproxies": [
-            {
-                "name": t.name,
-                "fronts": list(t.aliases),
-                "api": _binding(t.api),
-                "proxies": [
-                    {
-                        "name": p.name,
-                        "listen": p.listen,
-                        "upstream": p.upstream,
-                        "published": _binding(p.published),
-                    }
-                    for p in t.proxies
-                ],
-            }
-            for t in plan.toxiproxies
-        ],
-        "containers": [
-            {
-                "name": c.name,
-                "service": c.service,
-                "image": c.image,
-                "build": (
-                    {"context": str(c.build.context), "dockerfile": c.build.dockerfile, "args": dict(c.build.args),
-                     "base": c.build.base, "offline_stand_ins": [s.to_dict() for s in _base_stand_ins(c.build)]}
-                    if c.build
-                    else None
-                ),
-                "offline_stand_in": _stand_in(c),
-                "command": list(c.command) if c.command is not None else None,
-                "env": {name: value.redacted() for name, value in c.env},
-                "aliases": list(c.aliases),
-                "direct_ports": [_binding(p) for p in c.ports],
-                "health": _health(c.health),
-                "resources": {"cpus": c.cpus, "memory": c.memory},
-                "secret_files": {path: f"<secret:{name}>" for name, path in c.secret_files},
-                "depends_on": list(dict(plan.dependencies)[c.service]),
-            }
-            for c in plan.containers
-        ],
+        "toxiproxies": [_toxiproxy(t) for t in plan.toxiproxies],
+        "containers": [_container(c, plan) for c in plan.containers],
         "credentials": [
             {"name": c.name, "generate": c.generate, "ttl": c.ttl} for c in plan.credentials
         ],
         "seeds": [_seed(s) for s in plan.seeds],
+    }
+
+
+def _toxiproxy(toxiproxy: ToxiproxyPlan) -> dict[str, Any]:
+    return {
+        "name": toxiproxy.name,
+        "fronts": list(toxiproxy.aliases),
+        "api": _binding(toxiproxy.api),
+        "proxies": [
+            {"name": p.name, "listen": p.listen, "upstream": p.upstream, "published": _binding(p.published)}
+            for p in toxiproxy.proxies
+        ],
+    }
+
+
+def _container(c: ContainerPlan, plan: StackPlan) -> dict[str, Any]:
+    return {
+        "name": c.name,
+        "service": c.service,
+        "image": c.image,
+        "build": (
+            {"context": str(c.build.context), "dockerfile": c.build.dockerfile, "args": dict(c.build.args),
+             "base": c.build.base, "offline_stand_ins": [s.to_dict() for s in _base_stand_ins(c.build)]}
+            if c.build
+            else None
+        ),
+        "offline_stand_in": _stand_in(c),
+        "command": list(c.command) if c.command is not None else None,
+        "env": {name: value.redacted() for name, value in c.env},
+        "aliases": list(c.aliases),
+        "direct_ports": [_binding(p) for p in c.ports],
+        "health": _health(c.health),
+        "resources": {"cpus": c.cpus, "memory": c.memory},
+        "secret_files": {path: f"<secret:{name}>" for name, path in c.secret_files},
+        "depends_on": list(dict(plan.dependencies)[c.service]),
     }
 
 
@@ -203,38 +200,7 @@ def stack_to_text(plan: StackPlan, faults: tuple[FaultPlan, ...] = (), root: Pat
             lines.append(f"  {p.service}:{p.listen.rsplit(':', 1)[1]} -> {p.upstream}{published}")
     lines.append("")
     for c in plan.containers:
-        lines.append(f"container {c.name}")
-        if c.build:
-            base = f", base {c.build.base} in place of the Dockerfile's" if c.build.base else ""
-            lines.append(f"  image    {c.image} (built from {_relative(c.build.context, root)}{base})")
-            for stand_in in _base_stand_ins(c.build):
-                lines += _offline_lines(f"FROM {stand_in.requested}: {stand_in.describe()} stands in if it is "
-                                        "neither present nor pullable", stand_in)
-        elif c.image:
-            lines.append(f"  image    {c.image}")
-            lines.extend(_stand_in_lines(c))
-        elif c.stub is not None:
-            lines.append("  image    MockServer 7.6 (a stub)")
-            lines.extend(f"  stub     {line}" for line in describe_stub(c.stub))
-        else:
-            lines.append("  image    (none)")
-        if c.command is not None:
-            lines.append(f"  command  {json.dumps(list(c.command))}")
-        for name, value in c.env:
-            lines.append(f"  env      {name}={value.redacted()}")
-        if c.ports:
-            ports = ", ".join(f"{p.name} {p.container_port}" for p in c.ports)
-            lines.append(f"  ports    {ports} (direct on 127.0.0.1)")
-        if c.health:
-            h = _health(c.health)
-            target = " ".join(h["target"]) if isinstance(h["target"], list) else h["target"]
-            lines.append(f"  health   {h['kind']} {target} (every {format_duration(c.health.interval)}, "
-                         f"up to {format_duration(c.health.start_period)})")
-        if c.cpus or c.memory:
-            memory = format_size(c.memory) if c.memory else "-"
-            lines.append(f"  limits   cpus={c.cpus or '-'} memory={memory}")
-        for name, path in c.secret_files:
-            lines.append(f"  secret   {path} <- <secret:{name}>")
+        lines += _container_lines(c, root)
     for seed in plan.seeds:
         lines.append(f"seed {seed.service}: " + "; ".join(s.description for s in seed.steps))
     if plan.credentials:
@@ -247,6 +213,44 @@ def stack_to_text(plan: StackPlan, faults: tuple[FaultPlan, ...] = (), root: Pat
         for fault in faults:
             lines.append(f"  {fault.name}: {fault.describe()}")
     return "\n".join(lines) + "\n"
+
+
+def _container_lines(c: ContainerPlan, root: Path | None) -> list[str]:
+    lines = [f"container {c.name}", *_image_lines(c, root)]
+    if c.command is not None:
+        lines.append(f"  command  {json.dumps(list(c.command))}")
+    for name, value in c.env:
+        lines.append(f"  env      {name}={value.redacted()}")
+    if c.ports:
+        ports = ", ".join(f"{p.name} {p.container_port}" for p in c.ports)
+        lines.append(f"  ports    {ports} (direct on 127.0.0.1)")
+    if c.health:
+        h = _health(c.health)
+        target = " ".join(h["target"]) if isinstance(h["target"], list) else h["target"]
+        lines.append(f"  health   {h['kind']} {target} (every {format_duration(c.health.interval)}, "
+                     f"up to {format_duration(c.health.start_period)})")
+    if c.cpus or c.memory:
+        memory = format_size(c.memory) if c.memory else "-"
+        lines.append(f"  limits   cpus={c.cpus or '-'} memory={memory}")
+    for name, path in c.secret_files:
+        lines.append(f"  secret   {path} <- <secret:{name}>")
+    return lines
+
+
+def _image_lines(c: ContainerPlan, root: Path | None) -> list[str]:
+    """Where the container's image comes from, with the offline stand-ins that may replace it."""
+    if c.build:
+        base = f", base {c.build.base} in place of the Dockerfile's" if c.build.base else ""
+        lines = [f"  image    {c.image} (built from {_relative(c.build.context, root)}{base})"]
+        for stand_in in _base_stand_ins(c.build):
+            lines += _offline_lines(f"FROM {stand_in.requested}: {stand_in.describe()} stands in if it is "
+                                    "neither present nor pullable", stand_in)
+        return lines
+    if c.image:
+        return [f"  image    {c.image}", *_stand_in_lines(c)]
+    if c.stub is not None:
+        return ["  image    MockServer 7.6 (a stub)", *(f"  stub     {line}" for line in describe_stub(c.stub))]
+    return ["  image    (none)"]
 
 
 def scenario_to_text(plan: ScenarioPlan, root: Path | None = None) -> str:

@@ -13,7 +13,9 @@ import anyio
 import pytest
 from mcp import Client
 
-from envsim.mcp.server import ACTING_TOOLS, build_server, in_thread
+from envsim.mcp.acting_tools import ACTING_TOOLS
+from envsim.mcp.server import build_server
+from envsim.mcp.tool_calls import in_thread
 
 REPO = Path(__file__).resolve().parents[3]
 

@@ -11,7 +11,8 @@ import anyio
 import pytest
 from mcp import Client
 
-from envsim.mcp.server import ACTING_TOOLS, ASPECTS, build_server
+from envsim.mcp.acting_tools import ACTING_TOOLS
+from envsim.mcp.server import ASPECTS, build_server
 
 REPO = Path(__file__).resolve().parents[3]
 
