@@ -101,7 +101,7 @@ def run_plain(locustfile: Path, url: str, users: int, duration: int) -> float:
 
 def run_envsim(locustfile: Path, url: str, users: int, duration: int) -> float:
     from envsim.config.model import LoadSpec
-    from envsim.run.load_runner import run_load
+    from envsim.run.load_with_faults import run_load
 
     load = LoadSpec(users=users, spawn_rate=users, duration=duration, locustfile=locustfile)
     started = time.monotonic()

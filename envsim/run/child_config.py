@@ -2,7 +2,7 @@
 
 Built here (parent side, no Locust import) from the model. Header templates are rendered
 with the run's secrets, so the result can hold secret values: it is written only to a 0600
-file in a private directory (see load_process) and never printed.
+file in a private directory (see child_processes) and never printed.
 """
 
 from __future__ import annotations

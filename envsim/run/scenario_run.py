@@ -29,7 +29,7 @@ from envsim.engine.state import StackState
 from envsim.journal import CredentialRotation, Journal, ProbeResult, fault_windows
 from envsim.plan.scenario import ScenarioPlan
 from envsim.run.load_result import LoadResult
-from envsim.run.load_runner import run_load
+from envsim.run.load_with_faults import run_load
 from envsim.run.progress import RunObserver
 
 if TYPE_CHECKING:

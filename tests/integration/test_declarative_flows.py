@@ -11,7 +11,7 @@ import pytest
 
 from envsim.config import load_scenario
 from envsim.journal import ALL_ENDPOINTS
-from envsim.run.load_runner import run_load
+from envsim.run.load_with_faults import run_load
 from run_support.target_server import TargetServer
 
 pytestmark = pytest.mark.timeout(90)

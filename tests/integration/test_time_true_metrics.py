@@ -11,7 +11,7 @@ import pytest
 
 from envsim.config.model import LoadSpec, LoadTask, MetricCheck, RecoveryCheck
 from envsim.journal import ALL_ENDPOINTS, Journal, TimelineStep
-from envsim.run.load_runner import run_load
+from envsim.run.load_with_faults import run_load
 from envsim.verdict import judge
 from run_support.target_server import HangSwitch, TargetServer
 

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from envsim.config.model import LoadSpec
-from envsim.run.load_runner import run_load
+from envsim.run.load_with_faults import run_load
 
 from target_server import TargetServer  # run as a script from this directory
 

@@ -12,7 +12,7 @@ import sys
 
 from envsim.config.model import LoadSpec, LoadTask
 from envsim.journal import TimelineStep
-from envsim.run.load_runner import run_load
+from envsim.run.load_with_faults import run_load
 
 from target_server import DelaySwitch, TargetServer  # run as a script from this directory
 

@@ -157,6 +157,23 @@ def test_the_checker_sees_a_forbidden_import_and_a_cycle():
         "envsim.cli.x (cli) imports envsim.engine.docker_engine"]
 
 
+def top_level_imports(path: Path) -> set[str]:
+    """The top-level names of every module a file imports (`from a.b import c` counts as `a`)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def test_only_the_locust_child_imports_locust_or_gevent():
+    # importing Locust monkey-patches the whole process with gevent: never in envsim's own
+    importers = sorted(name for name, path in modules().items() if top_level_imports(path) & {"locust", "gevent"})
+    assert importers and all(name.startswith("envsim.run.locust_child") for name in importers), importers
+
+
 @pytest.mark.parametrize("module", ["envsim.api", "envsim.cli", "envsim.config", "envsim.journal"])
 def test_importing_the_front_layers_loads_neither_docker_nor_locust(module):
     import subprocess

@@ -8,7 +8,7 @@ import pytest
 
 from envsim.config.model import LoadSpec, LoadTask, LoadVar, SecretRef, Template, VarRef
 from envsim.run.child_config import child_config
-from envsim.run.flows import CaptureFailed, MissingVariable, capture, draw, render_json, render_text
+from envsim.run.locust_child.flows import CaptureFailed, MissingVariable, capture, draw, render_json, render_text
 
 VARS = [
     {"name": "id", "kind": "uuid", "args": []},

@@ -21,7 +21,7 @@ from envsim.config.model import LoadSpec
 from envsim.errors import EnvironmentProblem, InputError, Interrupted
 from envsim.run.child_config import DEFAULT_STOP_TIMEOUT, child_config
 from envsim.journal import FaultEvent, StatsPoint, TimelineStep
-from envsim.run.load_process import EOF_MESSAGE, LoadProcess
+from envsim.run.child_processes import EOF_MESSAGE, LoadProcess
 from envsim.run.load_result import LoadResult
 from envsim.run.progress import RunObserver, RunStart
 from envsim.run.scheduler import FaultScheduler, FaultSwitch

@@ -38,7 +38,7 @@ from locust.runners import STATE_STOPPED, STATE_STOPPING
 from locust.clients import HttpSession
 from locust.contrib.fasthttp import FastHttpSession
 
-from envsim.run.locust_users import (
+from envsim.run.locust_child.users import (
     LocustfileProblem,
     apply_default_timeout,
     declarative_user,

@@ -3,7 +3,7 @@
 Declarative tasks become one generated FastHttpUser with weighted tasks (a sequence is one
 task sending its steps in order); a user's locustfile is imported as is. Each user instance
 has its own HTTP session, so cookies are kept per user, and its own variables (envsim_values,
-see envsim.run.flows). Stages become a LoadTestShape.
+see envsim.run.locust_child.flows). Stages become a LoadTestShape.
 
 Every request has a client timeout (the scenario's `load.timeout`, a task's own `timeout`):
 a hung dependency then shows up as failed requests of the second they started in, instead of
@@ -22,7 +22,7 @@ from locust import FastHttpUser, HttpUser, LoadTestShape, between, constant
 from locust.contrib.fasthttp import FastHttpSession
 from locust.util.load_locustfile import load_locustfile
 
-from envsim.run.flows import CaptureFailed, MissingVariable, capture, draw, render_json, render_text
+from envsim.run.locust_child.flows import CaptureFailed, MissingVariable, capture, draw, render_json, render_text
 
 
 class LocustfileProblem(Exception):

@@ -16,7 +16,7 @@ from envsim.config.model import LoadSpec, LoadStage, LoadTask, SecretRef, Templa
 from envsim.journal import TimelineStep
 from envsim.errors import InputError
 from envsim.journal import ALL_ENDPOINTS
-from envsim.run.load_runner import run_load
+from envsim.run.load_with_faults import run_load
 from envsim.journal import percentile_ms
 from envsim.run.progress import RunObserver
 from run_support.target_server import DelaySwitch, TargetServer
@@ -218,7 +218,7 @@ def test_an_interrupt_reverts_the_fault_and_leaves_no_child(tmp_path, sig):
 
 def test_the_child_config_is_private_and_removed_with_the_processes():
     from envsim.run.child_config import child_config
-    from envsim.run.load_process import LoadProcess
+    from envsim.run.child_processes import LoadProcess
 
     task = LoadTask("browse", "GET", "/fast", headers=(("Authorization", Template((SecretRef("token"),))),))
     config = child_config(LoadSpec(users=1, spawn_rate=1, duration=30, tasks=(task,)), "http://127.0.0.1:9",
