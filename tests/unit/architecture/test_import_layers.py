@@ -26,7 +26,7 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
     "compose": frozenset({"config"}),
     "plan": frozenset({"config", "journal"}),
     "engine": frozenset({"config", "journal", "plan"}),
-    "images": frozenset({"config", "journal", "plan", "engine"}),
+    "images": frozenset({"config", "plan", "engine"}),
     "run": frozenset({"config", "journal", "plan", "engine"}),
     "verdict": frozenset({"config", "journal"}),
     "reports": frozenset({"config", "journal", "verdict"}),
