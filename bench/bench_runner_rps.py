@@ -100,7 +100,7 @@ def run_plain(locustfile: Path, url: str, users: int, duration: int) -> float:
 
 
 def run_envsim(locustfile: Path, url: str, users: int, duration: int) -> float:
-    from envsim.config.model import LoadSpec
+    from envsim.config.scenario_model import LoadSpec
     from envsim.run.load_with_faults import run_load
 
     load = LoadSpec(users=users, spawn_rate=users, duration=duration, locustfile=locustfile)

@@ -30,13 +30,13 @@ _EXPORTS: dict[str, str] = {
     "Journal": "envsim.journal",
     "PlainProgress": "envsim.images",
     "PreparedImage": "envsim.api.images",
-    "Profile": "envsim.config.model",
+    "Profile": "envsim.config.profile_model",
     "ProfilePlan": "envsim.api.loading",
     "RemovedCounts": "envsim.engine.teardown",
     "RunObserver": "envsim.run.progress",
     "RunResult": "envsim.api.runs",
     "RunStart": "envsim.run.progress",
-    "Scenario": "envsim.config.model",
+    "Scenario": "envsim.config.scenario_model",
     "ScenarioPlan": "envsim.plan.scenario",
     "Stack": "envsim.api.stack",
     "StackStatus": "envsim.engine.status",
@@ -88,7 +88,8 @@ if TYPE_CHECKING:
     )
     from envsim.api.runs import RunResult, judge, read_journal, report, run
     from envsim.api.stack import Stack, attach, down, running, stacks, status, up
-    from envsim.config.model import Profile, Scenario
+    from envsim.config.profile_model import Profile
+    from envsim.config.scenario_model import Scenario
     from envsim.engine.apply import ApplyProgress
     from envsim.engine.docker_engine import engine_address, engine_unreachable, why_unreachable
     from envsim.engine.status import StackStatus

@@ -9,7 +9,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from envsim.api.loading import ScenarioLike, load_scenario
 from envsim.api.runs import DEFAULT_REPORTS_DIR, RunResult, run
-from envsim.config.model import Scenario
+from envsim.config.scenario_model import Scenario
 from envsim.errors import InputError
 from envsim.fileio import write_atomic
 from envsim.api.run_outputs import unwritable

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any, Mapping, Union
 
 from envsim import config
-from envsim.config.model import Profile, Scenario
+from envsim.config.profile_model import Profile
+from envsim.config.scenario_model import Scenario
 from envsim.errors import InputError
 from envsim.plan.faults import FaultPlan, plan_faults
 from envsim.plan.scenario import ScenarioPlan, plan_scenario

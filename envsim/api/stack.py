@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Iterator, Mapping
 
 from envsim.api.loading import ProfileLike, load_profile
 from envsim.config.discover import repo_profile_names
-from envsim.config.model import Profile
+from envsim.config.profile_model import Profile
 from envsim.engine.apply import ApplyProgress, StackHandle, apply_stack, check_startable
 from envsim.engine.attach import attach_stack, is_running
 from envsim.engine.docker_engine import connect, stack_profile, stack_profiles, stacks_in_engine

@@ -14,7 +14,8 @@ from envsim.config.discover import default_paths, looks_like_name, resolve_profi
 from envsim.errors import InputError, Problem
 
 if TYPE_CHECKING:
-    from envsim.config.model import Profile, Scenario
+    from envsim.config.profile_model import Profile
+    from envsim.config.scenario_model import Scenario
 
 __all__ = [
     "default_paths",

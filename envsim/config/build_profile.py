@@ -6,13 +6,12 @@ from pathlib import Path
 from typing import Any
 
 from envsim.config.interpolate import as_template
-from envsim.config.model import (
+from envsim.config.fault_model import FailureMode, HttpErrorFault, Toxic
+from envsim.config.profile_model import (
     BuildSpec,
     ColumnGenerator,
     Credential,
-    FailureMode,
     HealthCheck,
-    HttpErrorFault,
     LoadDefaults,
     Profile,
     Resources,
@@ -25,7 +24,6 @@ from envsim.config.model import (
     StubRoute,
     StubSpec,
     StubVersioning,
-    Toxic,
 )
 from envsim.config.refs import STUB_DEFAULT_PORT_NAME
 from envsim.config.yamlload import TreePath, YamlDoc

@@ -5,39 +5,24 @@ from __future__ import annotations
 import dataclasses
 
 from pathlib import Path
-from typing import Any
 
 from envsim.config.build_profile import seconds
 from envsim.config.interpolate import SecretText, as_template
-from envsim.config.model import (
-    CommandInvariant,
-    HttpInvariant,
-    LoadSpec,
-    LoadStage,
-    LoadTask,
-    LoadVar,
-    MetricCheck,
-    Profile,
-    RecoveryCheck,
-    RedisInvariant,
-    Scenario,
-    SqlInvariant,
-    StubInvariant,
-    Template,
-    TimelineEntry,
-)
-from envsim.config.check_text import COMPARATORS, LATENCY_METRICS, check_label
+from envsim.config.check_kinds import Check, check_label, kind_written
+from envsim.config.check_kinds.kind import ScenarioContext
+from envsim.config.profile_model import Profile
 from envsim.config.refs_flows import read_csv
-from envsim.config.refs_scenario import load_duration, resolve_endpoint, task_index
+from envsim.config.refs_scenario import load_duration, scenario_context
+from envsim.config.scenario_model import LoadSpec, LoadStage, LoadTask, LoadVar, Scenario, TimelineEntry
+from envsim.config.template import Template
 from envsim.config.yamlload import YamlDoc
-from envsim.units import parse_percent
 
 DEFAULT_FORMATS = ("json", "junit", "html", "markdown")
 
 
 def build_scenario(doc: YamlDoc, profile: Profile, root: Path) -> Scenario:
     data = doc.data
-    names, by_request = task_index(data)
+    context = scenario_context(doc, profile)
     reports = data.get("reports", {})
     return Scenario(
         name=str(data.get("name") or doc.path.stem),
@@ -48,7 +33,7 @@ def build_scenario(doc: YamlDoc, profile: Profile, root: Path) -> Scenario:
         load=_load(doc, data["load"], profile),
         timeline=tuple(TimelineEntry(at=seconds(e["at"]), fault=e["fault"], duration=seconds(e.get("for")))
                        for e in data.get("timeline", ())),
-        checks=tuple(_check(check, names, by_request) for check in data.get("checks", ())),
+        checks=tuple(_check(check, context) for check in data.get("checks", ())),
         reports_dir=(doc.source_of(("reports", "dir")).parent / reports["dir"]).resolve() if "dir" in reports else None,
         report_formats=tuple(reports.get("formats", DEFAULT_FORMATS)),
     )
@@ -155,105 +140,6 @@ def _vars(doc: YamlDoc, written: dict, where: tuple) -> tuple[LoadVar, ...]:
     return tuple(built)
 
 
-def _comparator(check: dict) -> str:
-    return next(c for c in COMPARATORS if c in check)
-
-
-def _expected(check: dict, comparator: str, names: list[str],
-              by_request: dict[str, list[str]]) -> tuple[float | None, tuple[str, str] | None]:
-    """A comparator's value: a number, or a count of the run's requests ({successes: TASK})."""
-    value = check[comparator]
-    if isinstance(value, dict):
-        (what, endpoint), = value.items()
-        return None, (what, resolve_endpoint(endpoint, names, by_request) or endpoint)
-    return float(value), None
-
-
-def _check(check: dict, names: list[str], by_request: dict[str, list[str]]):
-    if "sql" in check:
-        return _sql_check(check, _comparator(check), names, by_request)
-    if "http" in check:
-        method, path = check["http"]["request"].split(None, 1)
-        status = check.get("status", 200)
-        return _labelled(HttpInvariant(service=check["http"]["service"], method=method, path=path.strip(),
-                                       port=check["http"].get("port"), expect_status=status,
-                                       expect=check.get("expect")))
-    if "redis" in check:
-        comparator = _comparator(check)
-        expected, count_of = _expected(check, comparator, names, by_request)
-        command = check["redis"]["command"]
-        return _labelled(RedisInvariant(service=check["redis"]["service"],
-                                        command=(command[0].upper(), *command[1:]), comparator=comparator,
-                                        expected=expected, expected_count_of=count_of,
-                                        tolerance=float(check.get("tolerance", 0))))
-    if "stub" in check:
-        return _stub_check(check, names, by_request)
-    if "exec" in check:
-        comparator = next((c for c in COMPARATORS if c in check), None)
-        expected, count_of = _expected(check, comparator, names, by_request) if comparator else (None, None)
-        exit_code = check.get("exit", 0)
-        return _labelled(CommandInvariant(service=check["exec"]["service"], command=tuple(check["exec"]["cmd"]),
-                                          exit_code=None if exit_code == "any" else exit_code,
-                                          comparator=comparator, expected=expected, expected_count_of=count_of,
-                                          tolerance=float(check.get("tolerance", 0))))
-    metric = check["metric"]
-    comparator = _comparator(check)
-    bound = _metric_bound(metric, check[comparator])
-    if metric == "recovery_time":
-        fault = check["after"]
-        return _labelled(RecoveryCheck(fault=fault, bound=bound, comparator=comparator))
-    endpoint = check.get("endpoint")
-    if endpoint is not None:
-        endpoint = resolve_endpoint(endpoint, names, by_request) or endpoint
-    phase = check.get("phase", "run")
-    if "during" in check:
-        phase = f"during:{check['during']}"
-    elif "after" in check:
-        phase = f"after:{check['after']}"
-    return _labelled(MetricCheck(metric=metric, comparator=comparator, bound=bound, endpoint=endpoint, phase=phase))
-
-
-def _metric_bound(metric: str, value: Any) -> float:
-    if metric in LATENCY_METRICS or metric == "recovery_time":
-        return seconds(value, 0.0)
-    if metric == "error_rate":
-        return parse_percent(value) or 0.0
-    return float(value)
-
-
-def _sql_check(check: dict, comparator: str, names: list[str], by_request: dict[str, list[str]]) -> SqlInvariant:
-    value = check[comparator]
-    spec = check["sql"]
-    expected: float | None = None
-    count_of: tuple[str, str] | None = None
-    if isinstance(value, dict):
-        (what, endpoint), = value.items()
-        count_of = (what, resolve_endpoint(endpoint, names, by_request) or endpoint)
-    else:
-        expected = float(value)
-    return _labelled(SqlInvariant(service=spec["service"], query=spec["query"], comparator=comparator,
-                                  expected=expected, expected_count_of=count_of,
-                                  tolerance=float(check.get("tolerance", 0))))
-
-
-def _stub_check(check: dict, names: list[str], by_request: dict[str, list[str]]) -> StubInvariant:
-    spec = check["stub"]
-    method = path = None
-    if spec.get("request"):
-        method, path = spec["request"].split(None, 1)
-        method, path = method.upper(), path.strip()
-    status = spec.get("status", [])
-    statuses = tuple(status) if isinstance(status, list) else (status,)
-    comparator = next((c for c in COMPARATORS if c in check), None)
-    expected, count_of = _expected(check, comparator, names, by_request) if comparator else (None, None)
-    backoff = check.get("backoff") or {}
-    return _labelled(StubInvariant(
-        service=spec["service"], method=method, path=path, statuses=statuses, comparator=comparator,
-        expected=expected, expected_count_of=count_of, tolerance=float(check.get("tolerance", 0)),
-        header=check.get("header"), backoff_after=tuple(backoff.get("after", ())),
-        backoff_at_least=seconds(backoff.get("at_least")) or 0.0, backoff_key=backoff.get("key", "body"),
-    ))
-
-
-def _labelled(check):
+def _check(written: dict, context: ScenarioContext) -> Check:
+    check = kind_written(written).build(written, context)
     return dataclasses.replace(check, label=check_label(check))

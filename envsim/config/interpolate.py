@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping
 
-from envsim.config.model import SecretRef, Template, VarRef
+from envsim.config.template import SecretRef, Template, VarRef
 from envsim.config.schema_check import did_you_mean
 from envsim.config.yamlload import TreePath, YamlDoc
 from envsim.errors import Problem

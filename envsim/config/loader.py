@@ -22,7 +22,8 @@ from envsim.config.discover import (
 )
 from envsim.config.extends import load_profile_doc
 from envsim.config.interpolate import interpolate
-from envsim.config.model import Profile, Scenario
+from envsim.config.profile_model import Profile
+from envsim.config.scenario_model import Scenario
 from envsim.config.refs import check_profile_refs, mapping
 from envsim.config.refs_scenario import check_scenario_refs
 from envsim.config.schema_check import check_schema, did_you_mean

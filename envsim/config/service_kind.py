@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from envsim.config.model import Service
+from envsim.config.profile_model import Service
 
 POSTGRES = "postgres"
 REDIS = "redis"

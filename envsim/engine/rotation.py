@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Callable, MutableMapping
 
-from envsim.config.model import Credential
+from envsim.config.profile_model import Credential
 from envsim.engine.containers import rewrite_secret_files
 from envsim.engine.state import StackState, generate_secret
 from envsim.engine.stubs import reload_auth

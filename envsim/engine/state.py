@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Mapping
 
 from envsim.fileio import write_atomic
-from envsim.config.model import Credential
+from envsim.config.profile_model import Credential
 
 PHASE_STARTING = "starting"  # an `up` or `run` is creating it; its pid must be alive
 PHASE_UP = "up"  # complete; stays until `envsim down`

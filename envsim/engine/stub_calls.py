@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable, Sequence
 
-from envsim.config.model import StubInvariant, StubSpec
+from envsim.config.check_kinds import StubInvariant
+from envsim.config.profile_model import StubSpec
 from envsim.engine.mockserver_client import MockServerClient, MockServerError, RecordedExchange
 
 CLOCK_SLACK = 0.02  # seconds: MockServer's timestamps are milliseconds, taken on receipt

@@ -10,7 +10,7 @@ import threading
 import time
 from typing import Mapping
 
-from envsim.config.model import StubSpec
+from envsim.config.profile_model import StubSpec
 from envsim.engine.mockserver_client import MockServerClient, MockServerError
 from envsim.errors import EnvironmentProblem
 from envsim.plan.stubs import auth_expectations, compile_stub

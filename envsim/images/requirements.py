@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from envsim.config.dockerfile import external_images, rewrite_base
-from envsim.config.model import BuildSpec, Profile
+from envsim.config.profile_model import BuildSpec, Profile
 from envsim.plan.balancers import balances_requests
 
 # The pinned official Toxiproxy image, used as-is where a registry answers. Offline, a local

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from envsim.config.model import Profile
+from envsim.config.profile_model import Profile
 from envsim.images.ensure import ensure_images
 from envsim.images.progress import ImageProgress, SilentProgress
 from envsim.images.requirements import (

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from envsim.config.model import Check
+from envsim.config.check_kinds import Check
 from envsim.fileio import write_atomic
 from envsim.journal.checks import checks_from_dicts, checks_to_dicts, default_label
 from envsim.journal.decode import decode

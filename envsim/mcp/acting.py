@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 from envsim import api
 from envsim.api import ApplyProgress, RunObserver
-from envsim.config.model import Profile
+from envsim.config.profile_model import Profile
 from envsim.errors import EnvironmentProblem, InputError, Interrupted
 from envsim.journal import ALL_ENDPOINTS
 from envsim.mcp.registry import Registry

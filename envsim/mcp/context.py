@@ -10,7 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from envsim.config.model import Credential, FailureMode, HealthCheck, Profile, Service, Template
+from envsim.config.fault_model import FailureMode
+from envsim.config.profile_model import Credential, HealthCheck, Profile, Service
+from envsim.config.template import Template
 from envsim.plan.faults import FaultPlan
 from envsim.plan.scenario import ScenarioPlan
 from envsim.units import format_duration

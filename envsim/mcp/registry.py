@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from envsim import api
-from envsim.config.model import Profile
+from envsim.config.profile_model import Profile
 from envsim.mcp.workspace import Workspace
 
 

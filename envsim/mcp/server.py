@@ -23,7 +23,8 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
 
 from envsim import __version__, api
-from envsim.config.model import Profile, Scenario
+from envsim.config.profile_model import Profile
+from envsim.config.scenario_model import Scenario
 from envsim.errors import InputError
 from envsim.mcp import context
 from envsim.mcp.acting_tools import ACTING_TOOLS, LazyRegistry, add_acting_tools

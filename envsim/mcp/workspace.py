@@ -15,7 +15,8 @@ from typing import Any, Mapping
 
 from envsim import api
 from envsim.config import default_paths
-from envsim.config.model import Profile, Scenario
+from envsim.config.profile_model import Profile
+from envsim.config.scenario_model import Scenario
 from envsim.errors import InputError, Problem
 
 MIN_SCRUB_LENGTH = 4  # shorter values would mangle ordinary text; envsim never generates them

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from envsim.config.model import Service
+from envsim.config.profile_model import Service
 
 REPLICA_ALIAS_PREFIX = "envsim-replica-"
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from envsim.config.model import FailureMode, HttpErrorFault, Profile
+from envsim.config.fault_model import FailureMode, HttpErrorFault
+from envsim.config.profile_model import Profile
 from envsim.plan.mockserver_expectations import Expectation
 from envsim.plan.stack import StackPlan
 from envsim.plan.stubs import fault_twins

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from envsim.config.dockerfile import external_images, rewrite_base
-from envsim.config.model import BuildSpec, HealthCheck, LoadSpec
+from envsim.config.profile_model import BuildSpec, HealthCheck
+from envsim.config.scenario_model import LoadSpec
 from envsim.journal.stand_in_records import MATCH_NOTES
 from envsim.plan.faults import FaultPlan
 from envsim.plan.scenario import ScenarioPlan

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from envsim.config.model import LoadSpec, Scenario
+from envsim.config.scenario_model import LoadSpec, Scenario
 from envsim.journal import TimelineStep
 from envsim.plan.faults import FaultPlan, plan_fault
 from envsim.plan.stack import ProxyPlan, StackPlan, plan_stack

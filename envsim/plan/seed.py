@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from envsim.config.model import ColumnGenerator, RowsSeed, Service, SqlSeed
+from envsim.config.profile_model import ColumnGenerator, RowsSeed, Service, SqlSeed
 
 
 @dataclass(frozen=True)

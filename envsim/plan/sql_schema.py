@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Any, Mapping
 
-from envsim.config.model import Profile, RowsSeed, SqlSeed
+from envsim.config.profile_model import Profile, RowsSeed, SqlSeed
 
 _TOKEN = re.compile(
     r"""

@@ -16,7 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from envsim.config.model import BuildSpec, Credential, HealthCheck, Profile, Service, StubSpec, Template
+from envsim.config.profile_model import BuildSpec, Credential, HealthCheck, Profile, Service, StubSpec
+from envsim.config.template import Template
 from envsim.plan.balancers import BalancerPlan, balances_requests, plan_balancer, replica_alias
 from envsim.plan.executor import dependency_levels
 from envsim.plan.seed import SeedPlan, plan_seed

@@ -16,7 +16,8 @@ import dataclasses
 import math
 from typing import Mapping
 
-from envsim.config.model import HttpErrorFault, StubLatency, StubRoute, StubSpec
+from envsim.config.fault_model import HttpErrorFault
+from envsim.config.profile_model import StubLatency, StubRoute, StubSpec
 from envsim.plan.mockserver_expectations import Chaos, Delay, Expectation, RateLimit, RequestMatcher, Response
 
 # MockServer listens here inside the container; the stub's declared port is Toxiproxy's.

@@ -8,7 +8,7 @@ with what the service said while it failed beside it.
 
 from __future__ import annotations
 
-from envsim.config.model import RecoveryCheck
+from envsim.config.check_kinds import RecoveryCheck
 from envsim.journal import Journal, LogExcerpt, check_id
 from envsim.verdict.phases import Interval, load_end, resolve_phase
 from envsim.verdict.result import Verdict

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from envsim.config.model import LoadSpec, LoadTask, LoadVar, Template, VarRef
+from envsim.config.scenario_model import LoadSpec, LoadTask, LoadVar
+from envsim.config.template import Template, VarRef
 from envsim.errors import InputError
 
 DEFAULT_STOP_TIMEOUT = 2.0  # seconds a user may take to finish its current task at the end

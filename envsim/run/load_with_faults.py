@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable, Iterator, Mapping
 
-from envsim.config.model import LoadSpec
+from envsim.config.scenario_model import LoadSpec
 from envsim.errors import EnvironmentProblem, InputError, Interrupted
 from envsim.run.child_config import DEFAULT_STOP_TIMEOUT, child_config
 from envsim.journal import FaultEvent, StatsPoint, TimelineStep

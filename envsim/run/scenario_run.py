@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, MutableMapping
 
 from envsim import __version__
-from envsim.config.model import Scenario
+from envsim.config.scenario_model import Scenario
 from envsim.engine.apply import StackHandle
 from envsim.engine.engine_watch import EngineWatch
 from envsim.engine.container_facts import ContainerFacts, container_facts

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from envsim.config.model import LoadSpec, LoadStage, LoadTask, SecretRef, Template
+from envsim.config.scenario_model import LoadSpec, LoadStage, LoadTask
+from envsim.config.template import SecretRef, Template
 from envsim.journal import TimelineStep
 from envsim.errors import InputError
 from envsim.journal import ALL_ENDPOINTS

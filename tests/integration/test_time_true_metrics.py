@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from envsim.config.model import LoadSpec, LoadTask, MetricCheck, RecoveryCheck
+from envsim.config.check_kinds import MetricCheck, RecoveryCheck
+from envsim.config.scenario_model import LoadSpec, LoadTask
 from envsim.journal import ALL_ENDPOINTS, Journal, TimelineStep
 from envsim.run.load_with_faults import run_load
 from envsim.verdict import judge

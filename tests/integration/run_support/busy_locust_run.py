@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from envsim.config.model import LoadSpec
+from envsim.config.scenario_model import LoadSpec
 from envsim.run.load_with_faults import run_load
 
 from target_server import TargetServer  # run as a script from this directory

@@ -10,7 +10,7 @@ import math
 import json
 import sys
 
-from envsim.config.model import LoadSpec, LoadTask
+from envsim.config.scenario_model import LoadSpec, LoadTask
 from envsim.journal import TimelineStep
 from envsim.run.load_with_faults import run_load
 

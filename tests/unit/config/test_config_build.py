@@ -8,7 +8,9 @@ import pytest
 
 from config_helpers import MINIMAL_PROFILE, write
 from envsim.config import load_any, load_profile, load_scenario, resolve_profile_path
-from envsim.config.model import HttpInvariant, MetricCheck, Profile, RecoveryCheck, Scenario, SqlInvariant
+from envsim.config.check_kinds import HttpInvariant, MetricCheck, RecoveryCheck, SqlInvariant
+from envsim.config.profile_model import Profile
+from envsim.config.scenario_model import Scenario
 from envsim.errors import InputError
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from config_helpers import MINIMAL_PROFILE, scenario_messages, write
 from envsim.config import load_scenario
-from envsim.config.model import LoadVar, Template, VarRef
+from envsim.config.scenario_model import LoadVar
+from envsim.config.template import Template, VarRef
 
 FLOW = """
 envsim: 1

@@ -6,7 +6,7 @@ import pytest
 
 from config_helpers import MINIMAL_PROFILE, profile_messages, write
 from envsim.config import load_profile
-from envsim.config.model import SecretRef, Template
+from envsim.config.template import SecretRef, Template
 from envsim.errors import InputError
 
 

@@ -7,7 +7,7 @@ import pytest
 from config_helpers import scenario_messages, write
 from envsim.config import load_scenario
 from envsim.config.expr import ExprError, evaluate, parse, paths
-from envsim.config.model import CommandInvariant, HttpInvariant, RedisInvariant
+from envsim.config.check_kinds import CommandInvariant, HttpInvariant, RedisInvariant
 
 HEAD = """
 envsim: 1

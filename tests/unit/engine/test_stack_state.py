@@ -3,7 +3,8 @@ import os
 import subprocess
 import sys
 
-from envsim.config.model import Credential, Template
+from envsim.config.profile_model import Credential
+from envsim.config.template import Template
 from envsim.engine.state import PHASE_RUN, PHASE_STARTING, PHASE_UP, StackState, state_root
 
 
@@ -55,7 +56,7 @@ def test_only_recorded_unfinished_stacks_of_dead_processes_are_abandoned(tmp_pat
 
 
 def test_a_rotated_secret_replaces_its_value_and_the_file_stays_private(tmp_path):
-    from envsim.config.model import Credential
+    from envsim.config.profile_model import Credential
     from envsim.engine.state import StackState
 
     state = StackState(tmp_path, "s")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from envsim.config.model import BuildSpec, Profile, Service, StubSpec
+from envsim.config.profile_model import BuildSpec, Profile, Service, StubSpec
 from envsim.images import MOCKSERVER_IMAGE, TOXIPROXY_IMAGE, ImageRequirement, build_image_name, required_images
 from envsim.images.requirements import dockerfile_base_images
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from envsim import api
-from envsim.config.model import MetricCheck
+from envsim.config.check_kinds import MetricCheck
 from envsim.journal import ALL_ENDPOINTS, Journal, StatsPoint, TimelineStep
 
 

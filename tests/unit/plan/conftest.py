@@ -2,23 +2,10 @@ from pathlib import Path
 
 import pytest
 
-from envsim.config.model import (
-    BuildSpec,
-    ColumnGenerator,
-    Credential,
-    FailureMode,
-    HealthCheck,
-    LoadSpec,
-    LoadTask,
-    Profile,
-    RowsSeed,
-    Scenario,
-    SecretRef,
-    Service,
-    Template,
-    TimelineEntry,
-    Toxic,
-)
+from envsim.config.fault_model import FailureMode, Toxic
+from envsim.config.profile_model import BuildSpec, ColumnGenerator, Credential, HealthCheck, Profile, RowsSeed, Service
+from envsim.config.scenario_model import LoadSpec, LoadTask, Scenario, TimelineEntry
+from envsim.config.template import SecretRef, Template
 
 ROOT = Path("/repo")
 

@@ -1,4 +1,4 @@
-from envsim.config.model import RowsSeed, ColumnGenerator
+from envsim.config.profile_model import RowsSeed, ColumnGenerator
 from envsim.plan.faults import plan_faults, toxic_name
 from envsim.plan.render import scenario_to_text
 from envsim.plan.scenario import plan_scenario
@@ -59,7 +59,7 @@ def test_rows_seed_generators():
 def test_a_fault_without_end_lasts_as_long_as_the_runner_runs(scenario):
     from dataclasses import replace
 
-    from envsim.config.model import LoadStage, TimelineEntry
+    from envsim.config.scenario_model import LoadStage, TimelineEntry
 
     load = replace(scenario.load, duration=60, stages=(LoadStage(duration=20, users=5, spawn_rate=5),))
     plan = plan_scenario(replace(scenario, load=load, timeline=(TimelineEntry(at=10, fault="db-slow"),)))

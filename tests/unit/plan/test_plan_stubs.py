@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from envsim.config.model import (
-    FailureMode,
-    HttpErrorFault,
+from envsim.config.fault_model import FailureMode, HttpErrorFault
+from envsim.config.profile_model import (
     Profile,
-    SecretRef,
     Service,
     StubAuth,
     StubLatency,
@@ -16,8 +14,8 @@ from envsim.config.model import (
     StubRoute,
     StubSpec,
     StubVersioning,
-    Template,
 )
+from envsim.config.template import SecretRef, Template
 from envsim.plan.faults import plan_faults
 from envsim.plan.stack import plan_stack
 from envsim.plan.stubs import (

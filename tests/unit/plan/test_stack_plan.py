@@ -1,6 +1,6 @@
 from dataclasses import replace
 
-from envsim.config.model import Service
+from envsim.config.profile_model import Service
 from envsim.plan.render import stack_to_dict, stack_to_text, to_json
 from envsim.plan.stack import UPSTREAM_PREFIX, plan_stack
 

@@ -134,7 +134,7 @@ def test_status_text_and_json_mark_a_stand_in():
 def test_the_plan_shows_stand_ins_for_the_images_a_build_starts_from(profile, tmp_path):
     from dataclasses import replace
 
-    from envsim.config.model import BuildSpec
+    from envsim.config.profile_model import BuildSpec
     from envsim.plan.render import stack_to_dict, stack_to_text
     from envsim.plan.stack import plan_stack
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from envsim.config.model import HttpInvariant, MetricCheck, RecoveryCheck, SqlInvariant
+from envsim.config.check_kinds import HttpInvariant, MetricCheck, RecoveryCheck, SqlInvariant
 from envsim.journal import ALL_ENDPOINTS, FaultEvent, Journal, ProbeResult, StatsPoint, TimelineStep
 
 NASTY = '<script>alert("x")</script> & | pipes'

@@ -51,7 +51,7 @@ def test_a_passing_verdict_has_no_log_section():
 
 
 def test_lines_with_times_are_those_of_the_failed_checks_window():
-    from envsim.config.model import MetricCheck
+    from envsim.config.check_kinds import MetricCheck
 
     journal = dataclasses.replace(
         sample_journal(),

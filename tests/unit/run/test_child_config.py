@@ -3,7 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from envsim.config.model import LoadSpec, LoadStage, LoadTask, SecretRef, Template
+from envsim.config.scenario_model import LoadSpec, LoadStage, LoadTask
+from envsim.config.template import SecretRef, Template
 from envsim.errors import InputError
 from envsim.run.child_config import child_config
 

@@ -6,7 +6,8 @@ import random
 
 import pytest
 
-from envsim.config.model import LoadSpec, LoadTask, LoadVar, SecretRef, Template, VarRef
+from envsim.config.scenario_model import LoadSpec, LoadTask, LoadVar
+from envsim.config.template import SecretRef, Template, VarRef
 from envsim.run.child_config import child_config
 from envsim.run.locust_child.flows import CaptureFailed, MissingVariable, capture, draw, render_json, render_text
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
-from envsim.config.model import FailureMode, HttpErrorFault
+from envsim.config.fault_model import FailureMode, HttpErrorFault
 from envsim.engine.stub_calls import window_of
 from envsim.engine.mockserver_client import RecordedExchange, RecordedRequest
 from envsim.journal import FaultEvent

@@ -6,7 +6,7 @@ import sys
 
 from verdict_journals import fault_events, journal, steady
 
-from envsim.config.model import MetricCheck, RecoveryCheck
+from envsim.config.check_kinds import MetricCheck, RecoveryCheck
 
 
 def envsim(*args, cwd):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-from envsim.config.model import MetricCheck
+from envsim.config.check_kinds import MetricCheck
 from envsim.journal import ALL_ENDPOINTS, FailureReason, Journal, StatsPoint
 from envsim.reports.html_report import render_html
 from envsim.reports.junit import render_junit

@@ -2,7 +2,7 @@ import math
 
 from verdict_journals import fault_events, journal, steady
 
-from envsim.config.model import HttpInvariant, MetricCheck, RecoveryCheck, SqlInvariant
+from envsim.config.check_kinds import HttpInvariant, MetricCheck, RecoveryCheck, SqlInvariant
 from envsim.journal import ProbeResult
 from envsim.verdict import judge
 

@@ -4,7 +4,7 @@ import json
 
 from verdict_journals import journal, steady
 
-from envsim.config.model import CommandInvariant, HttpInvariant, RedisInvariant
+from envsim.config.check_kinds import CommandInvariant, HttpInvariant, RedisInvariant
 from envsim.journal import Journal, ProbeResult, checks_from_dicts, checks_to_dicts
 from envsim.verdict import judge
 

@@ -3,7 +3,7 @@ import json
 import pytest
 from verdict_journals import fault_events, journal
 
-from envsim.config.model import HttpInvariant, MetricCheck, RecoveryCheck, SqlInvariant
+from envsim.config.check_kinds import HttpInvariant, MetricCheck, RecoveryCheck, SqlInvariant
 from envsim.journal import Journal, ProbeResult
 from envsim.journal import check_id, checks_from_dicts, checks_to_dicts
 from envsim.verdict import judge

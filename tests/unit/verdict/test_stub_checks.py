@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 
 from verdict_journals import journal, steady
 
-from envsim.config.model import StubInvariant, StubRoute, StubSpec
+from envsim.config.check_kinds import StubInvariant
+from envsim.config.profile_model import StubRoute, StubSpec
 from envsim.engine.mockserver_client import RecordedExchange, RecordedRequest
 from envsim.engine.stub_calls import CallWindow, backoff_violations, measure, route_of, traffic
 from envsim.journal import CredentialRotation, Journal, ProbeResult

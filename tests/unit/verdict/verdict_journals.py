@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from envsim.config.model import Check
+from envsim.config.check_kinds import Check
 from envsim.journal import ALL_ENDPOINTS, FaultEvent, Journal, ProbeResult, StatsPoint
 
 # one second of load: (requests, failures, {milliseconds: count})
