@@ -1,4 +1,4 @@
-"""What a service is, as far as result checks care: a PostgreSQL database, a Redis, something else.
+"""What a service is, as far as result checks care (each check kind says which it fits): a PostgreSQL database, a Redis, something else.
 
 Decided from the image name (`postgres:16`, `postgis/postgis`, `redis:7`, `bitnami/redis`),
 or for a built service from the last `FROM` of its Dockerfile (build args filled in). A
@@ -73,16 +73,3 @@ def service_kind(service: Service) -> tuple[str, str]:
     if family in _OTHER_NAMES:
         return "other", f"{_OTHER_NAMES[family]} (image {image})"
     return "unknown", f"image {image}"
-
-
-def misfit(check_kind: str, service: Service) -> str | None:
-    """Why a `sql`/`redis` check cannot run on `service`, or None when it can (or cannot be told)."""
-    kind, description = service_kind(service)
-    if check_kind == "sql" and kind not in (POSTGRES, "unknown"):
-        return (f"an sql check runs psql inside the service's container, but '{service.name}' is {description}, "
-                "not a PostgreSQL database")
-    if check_kind == "redis" and kind not in (REDIS, "unknown"):
-        return f"a redis check runs redis-cli inside the service's container, but '{service.name}' is {description}, not Redis"
-    if check_kind == "exec" and kind == STUB:
-        return f"'{service.name}' is a stub: envsim runs it, so a command in its container tells nothing about the app"
-    return None

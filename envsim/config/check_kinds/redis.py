@@ -12,7 +12,7 @@ from envsim.config.check_kinds.kind import (
 )
 from envsim.config.check_kinds.command import not_found, parse_leading_number
 from envsim.config.refs import mapping, sequence, unknown
-from envsim.config.service_kind import misfit
+from envsim.config.service_kind import REDIS, service_kind
 from envsim.config.yamlload import TreePath
 from envsim.errors import Problem
 
@@ -42,8 +42,15 @@ def _build(written: Mapping[str, Any], context: ScenarioContext) -> RedisInvaria
                           tolerance=float(written.get("tolerance", 0)))
 
 
+def _not_redis(service: Any) -> str | None:
+    kind, description = service_kind(service)
+    if kind in (REDIS, "unknown"):
+        return None
+    return f"a redis check runs redis-cli inside the service's container, but '{service.name}' is {description}, not Redis"
+
+
 def _refs(written: Mapping[str, Any], here: TreePath, context: ScenarioContext) -> list[Problem]:
-    problems = (result_checks.service_refs(written, "redis", here, context, lambda service: misfit("redis", service))
+    problems = (result_checks.service_refs(written, "redis", here, context, _not_redis)
                 + result_checks.counted_refs(written, here, context))
     command = sequence(mapping(written.get("redis")).get("command"))
     if command and isinstance(command[0], str) and command[0].upper() not in REDIS_READ_COMMANDS:

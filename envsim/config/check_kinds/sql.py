@@ -10,7 +10,7 @@ from envsim.config.check_kinds import record, result_checks
 from envsim.config.check_kinds.kind import (
     CheckKind, Comparator, Judgement, Measurements, ProbeError, Probed, ProbeTools, ScenarioContext,
 )
-from envsim.config.service_kind import misfit
+from envsim.config.service_kind import POSTGRES, service_kind
 from envsim.config.yamlload import TreePath
 from envsim.errors import Problem
 
@@ -34,8 +34,16 @@ def _build(written: Mapping[str, Any], context: ScenarioContext) -> SqlInvariant
                         expected=expected, expected_count_of=count_of, tolerance=float(written.get("tolerance", 0)))
 
 
+def _not_postgres(service: Any) -> str | None:
+    kind, description = service_kind(service)
+    if kind in (POSTGRES, "unknown"):
+        return None
+    return (f"an sql check runs psql inside the service's container, but '{service.name}' is {description}, "
+            "not a PostgreSQL database")
+
+
 def _refs(written: Mapping[str, Any], here: TreePath, context: ScenarioContext) -> list[Problem]:
-    return (result_checks.service_refs(written, "sql", here, context, lambda service: misfit("sql", service))
+    return (result_checks.service_refs(written, "sql", here, context, _not_postgres)
             + result_checks.counted_refs(written, here, context))
 
 
