@@ -1,4 +1,5 @@
-"""What a service is, as far as result checks care (each check kind says which it fits): a PostgreSQL database, a Redis, something else.
+"""What a service is, as far as result checks care: a PostgreSQL database, a Redis, something
+else (each check kind says which it fits).
 
 Decided from the image name (`postgres:16`, `postgis/postgis`, `redis:7`, `bitnami/redis`),
 or for a built service from the last `FROM` of its Dockerfile (build args filled in). A
