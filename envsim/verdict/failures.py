@@ -13,7 +13,8 @@ from typing import Iterable
 
 from envsim.journal import ALL_ENDPOINTS, Journal, StatsPoint
 from envsim.verdict.metrics import points_for
-from envsim.verdict.phases import Buckets, Interval, bucket_range, fault_windows, resolve_phase
+from envsim.journal.fault_windows import fault_windows
+from envsim.verdict.phases import Buckets, Interval, bucket_range, resolve_phase
 
 TOP_REASONS = 3
 

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 from envsim.journal import ALL_ENDPOINTS, Journal
 from envsim.verdict.metrics import per_second, points_for, window_stats
-from envsim.verdict.phases import Interval, bucket_range, fault_windows, load_end, next_fault_start, resolve_phase
+from envsim.journal.fault_windows import fault_windows
+from envsim.verdict.phases import Interval, bucket_range, load_end, next_fault_start, resolve_phase
 
 RECOVERY_STREAK = 3
 ERROR_RATE_FACTOR = 2.0
@@ -57,7 +58,7 @@ def baseline_bounds(journal: Journal) -> RecoveryBounds | None:
 def _recovered_at(journal: Journal, bounds: RecoveryBounds, window: Interval) -> float | None:
     seconds = bucket_range(window)
     stats = per_second(points_for(journal, (ALL_ENDPOINTS,)), seconds)
-    streak_start: int | None = None
+    streak_start = 0
     streak = 0
     for t in seconds:
         second = stats[t]
@@ -70,7 +71,8 @@ def _recovered_at(journal: Journal, bounds: RecoveryBounds, window: Interval) ->
             and p95 <= bounds.p95
         )
         if healthy:
-            streak_start = t if streak == 0 else streak_start
+            if streak == 0:
+                streak_start = t
             streak += 1
             if streak >= RECOVERY_STREAK:
                 return float(streak_start)
