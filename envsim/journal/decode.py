@@ -12,16 +12,21 @@ import dataclasses
 import types
 import typing
 from functools import cache
-from typing import Any, Mapping, Union
+from typing import TYPE_CHECKING, Any, Mapping, TypeVar, Union
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 _NUMBER = (int, float)
+
+Record = TypeVar("Record", bound="DataclassInstance")
 
 
 class RecordError(ValueError):
     """A journal record whose shape or types are not what its class says."""
 
 
-def decode(cls: type, data: Any, where: str, given: Mapping[str, Any] | None = None) -> Any:
+def decode(cls: type[Record], data: Any, where: str, given: Mapping[str, Any] | None = None) -> Record:
     """An instance of dataclass `cls` from the JSON object `data`; RecordError naming `where`.
 
     Fields in `given` are taken as they are (already built by their own reader).
@@ -44,7 +49,7 @@ def decode(cls: type, data: Any, where: str, given: Mapping[str, Any] | None = N
     return cls(**values)
 
 
-def decode_all(cls: type, items: Any, where: str) -> tuple:
+def decode_all(cls: type[Record], items: Any, where: str) -> tuple[Record, ...]:
     if not isinstance(items, list):
         raise RecordError(f"{where}: expected a list, got {_kind(items)}")
     return tuple(decode(cls, item, f"{where}[{index}]") for index, item in enumerate(items))
@@ -71,7 +76,7 @@ def _value(hint: Any, data: Any, where: str) -> Any:
         if data is not None:
             raise RecordError(f"{where}: expected null, got {_kind(data)}")
         return None
-    if dataclasses.is_dataclass(hint):
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return decode(hint, data, where)
     if origin is tuple:
         if not isinstance(data, list):
