@@ -105,7 +105,7 @@ def plan_fault(stack: StackPlan, mode: FailureMode) -> FaultPlan:
     )
     down = tuple(ProxyStep(stack.toxiproxy_of(p.name).name, p.name) for p in proxies) if mode.down else ()
     twins, stub_containers = _stub_twins(stack, mode)
-    containers = ()
+    containers: tuple[ContainerStep, ...] = ()
     if mode.container:
         containers = tuple(
             ContainerStep(c.name, mode.container, CONTAINER_UNDO[mode.container])

@@ -24,8 +24,10 @@ from envsim.units import format_duration, format_size
 
 
 def _health(check: HealthCheck | None) -> dict[str, Any] | None:
-    if check is None:
-        return None
+    return None if check is None else _health_fields(check)
+
+
+def _health_fields(check: HealthCheck) -> dict[str, Any]:
     target = {"http": check.path, "tcp": check.port or "(first port)", "cmd": list(check.command)}[check.kind]
     return {
         "kind": check.kind,
@@ -226,7 +228,7 @@ def _container_lines(c: ContainerPlan, root: Path | None) -> list[str]:
         ports = ", ".join(f"{p.name} {p.container_port}" for p in c.ports)
         lines.append(f"  ports    {ports} (direct on 127.0.0.1)")
     if c.health:
-        h = _health(c.health)
+        h = _health_fields(c.health)
         target = " ".join(h["target"]) if isinstance(h["target"], list) else h["target"]
         lines.append(f"  health   {h['kind']} {target} (every {format_duration(c.health.interval)}, "
                      f"up to {format_duration(c.health.start_period)})")

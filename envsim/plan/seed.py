@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from envsim.config.profile_model import ColumnGenerator, RowsSeed, Service, SqlSeed
 
@@ -49,7 +50,8 @@ def quote_literal(value: object) -> str:
 
 def column_expression(generator: ColumnGenerator) -> str:
     """A SQL expression over the series index `g.i` (1-based) producing one column value."""
-    options = dict(generator.options)
+    # the schema checked each kind's options (numbers for int/float, a list for choice)
+    options: dict[str, Any] = dict(generator.options)
     kind = generator.kind
     if kind == "sequence":
         return f"({int(options.get('start', 1))} + g.i - 1)"
@@ -57,8 +59,8 @@ def column_expression(generator: ColumnGenerator) -> str:
         low, high = int(options.get("min", 0)), int(options.get("max", 1000))
         return f"({low} + floor(random() * {high - low + 1}))::bigint"
     if kind == "float":
-        low, high = float(options.get("min", 0)), float(options.get("max", 1))
-        return f"({low!r} + random() * {high - low!r})"
+        lowest, highest = float(options.get("min", 0)), float(options.get("max", 1))
+        return f"({lowest!r} + random() * {highest - lowest!r})"
     if kind == "choice":
         values = options.get("values", ())
         array = ", ".join(quote_literal(v) for v in values)

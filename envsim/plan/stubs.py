@@ -96,12 +96,16 @@ def _route_response(route: StubRoute, delay: Delay | None) -> Response:
 
 
 def latency_delay(latency: StubLatency) -> Delay:
-    ms = lambda seconds: max(0, round(seconds * 1000))  # noqa: E731
+    ms = _milliseconds
     if latency.kind == "uniform":
         return Delay.uniform(ms(latency.a), ms(latency.b))
     if latency.kind == "log_normal":
         return Delay.log_normal(ms(latency.a), max(ms(latency.a), ms(latency.b)))
     return Delay(ms(latency.a))
+
+
+def _milliseconds(seconds: float) -> int:
+    return max(0, round(seconds * 1000))
 
 
 # --------------------------------------------------------------------------- gatekeeping
@@ -130,11 +134,11 @@ def auth_expectations(service: str, spec: StubSpec, secrets: Mapping[str, str],
         name, scheme = auth.header or auth.query or "", f'ApiKey realm="{auth.realm}"'
         accepted = values
     where = "query" if auth.kind == "api_key" and auth.query else "headers"
-    missing = RequestMatcher(**{where: {f"!{name}": ".*"}})
+    missing = _matcher_on(where, {f"!{name}": ".*"})
     expected = "|".join(regex_literal(value) for value in accepted)
-    wrong = RequestMatcher(**{where: {name: "!" + (expected if len(accepted) == 1 else f"({expected})")}})
+    wrong = _matcher_on(where, {name: "!" + (expected if len(accepted) == 1 else f"({expected})")})
     gatekeepers = () if stale is None else (
-        Expectation(RequestMatcher(**{where: {name: regex_literal(f"Bearer {stale}" if auth.kind == "bearer" else stale)}}),
+        Expectation(_matcher_on(where, {name: regex_literal(f"Bearer {stale}" if auth.kind == "bearer" else stale)}),
                     Response(401, {"WWW-Authenticate": f'{scheme}, error="invalid_token", '
                                                        f'error_description="The credential expired"'},
                              json={"error": {**problem["error"], "code": "expired", "message": f"expired {name}"}}),
@@ -148,6 +152,11 @@ def auth_expectations(service: str, spec: StubSpec, secrets: Mapping[str, str],
         Expectation(wrong, Response(403, json={"error": {**problem["error"], "message": f"invalid {name}"}}),
                     id=stub_expectation_id(service, "auth.wrong"), priority=PRIORITY_AUTH_WRONG),
     )
+
+
+def _matcher_on(where: str, values: Mapping[str, str]) -> RequestMatcher:
+    """A matcher on the request's query parameters ("query") or on its headers."""
+    return RequestMatcher(query=values) if where == "query" else RequestMatcher(headers=values)
 
 
 def version_expectations(service: str, spec: StubSpec) -> tuple[Expectation, ...]:
