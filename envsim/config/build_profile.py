@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 from envsim.config.interpolate import as_template
 from envsim.config.fault_model import FailureMode, HttpErrorFault, Toxic
@@ -33,11 +34,23 @@ from envsim.units import parse_duration, parse_percent, parse_size
 TOXIC_KEYS = ("latency", "bandwidth", "timeout", "reset_peer", "slow_close", "slicer", "limit_data")
 
 
+@overload
+def seconds(value: Any, default: float) -> float: ...
+@overload
+def seconds(value: Any, default: None = None) -> float | None: ...
 def seconds(value: Any, default: float | None = None) -> float | None:
     if value is None:
         return default
     parsed = parse_duration(value)
     return default if parsed is None else parsed
+
+
+def required_seconds(value: Any) -> float:
+    """A duration the schema requires and has already checked."""
+    parsed = parse_duration(value)
+    if parsed is None:
+        raise ValueError(f"not a duration: {value!r}")
+    return parsed
 
 
 def millis(value: Any) -> int:
@@ -69,7 +82,7 @@ def _file(doc: YamlDoc, where: TreePath, relative: str) -> Path:
     return (doc.source_of(where).parent / relative).resolve()
 
 
-def _service(doc: YamlDoc, name: str, spec: dict) -> Service:
+def _service(doc: YamlDoc, name: str, spec: dict[str, Any]) -> Service:
     here = ("services", name)
     stub = _stub(doc, here + ("stub",), spec["stub"]) if "stub" in spec else None
     ports = tuple((port, number) for port, number in spec.get("ports", {}).items())
@@ -112,17 +125,19 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _health(spec: dict) -> HealthCheck:
-    timing = dict(interval=seconds(spec.get("interval"), 1.0), timeout=seconds(spec.get("timeout"), 5.0),
-                  start_period=seconds(spec.get("start_period"), 60.0))
+def _health(spec: dict[str, Any]) -> HealthCheck:
     if "http" in spec:
-        return HealthCheck(kind="http", path=spec["http"], port=spec.get("port"), **timing)
-    if "tcp" in spec:
-        return HealthCheck(kind="tcp", port=spec["tcp"], **timing)
-    return HealthCheck(kind="cmd", command=tuple(spec["cmd"]), port=spec.get("port"), **timing)
+        check = HealthCheck(kind="http", path=spec["http"], port=spec.get("port"))
+    elif "tcp" in spec:
+        check = HealthCheck(kind="tcp", port=spec["tcp"])
+    else:
+        check = HealthCheck(kind="cmd", command=tuple(spec["cmd"]), port=spec.get("port"))
+    return dataclasses.replace(check, interval=seconds(spec.get("interval"), 1.0),
+                               timeout=seconds(spec.get("timeout"), 5.0),
+                               start_period=seconds(spec.get("start_period"), 60.0))
 
 
-def _seed(doc: YamlDoc, where: TreePath, step: dict) -> SqlSeed | RowsSeed:
+def _seed(doc: YamlDoc, where: TreePath, step: dict[str, Any]) -> SqlSeed | RowsSeed:
     if "sql" in step:
         return SqlSeed(file=_file(doc, where + ("sql",), step["sql"]))
     rows = step["rows"]
@@ -139,7 +154,7 @@ def _column(spec: Any) -> ColumnGenerator:
     return ColumnGenerator(kind=kind, options=tuple(options.items()))
 
 
-def _stub(doc: YamlDoc, where: TreePath, spec: dict) -> StubSpec:
+def _stub(doc: YamlDoc, where: TreePath, spec: dict[str, Any]) -> StubSpec:
     routes = tuple(
         StubRoute(method=r["method"], path=r["path"], status=r.get("status", 200), body=r.get("body"),
                   headers=tuple((k, str(v)) for k, v in r.get("headers", {}).items()),
@@ -171,7 +186,7 @@ def _stub(doc: YamlDoc, where: TreePath, spec: dict) -> StubSpec:
     )
 
 
-def _stub_auth(auth: dict) -> StubAuth:
+def _stub_auth(auth: dict[str, Any]) -> StubAuth:
     realm = auth.get("realm", "api")
     if "bearer" in auth:
         return StubAuth("bearer", as_template(auth["bearer"]), realm=realm)
@@ -179,7 +194,7 @@ def _stub_auth(auth: dict) -> StubAuth:
     return StubAuth("api_key", as_template(key["value"]), header=key.get("header"), query=key.get("query"), realm=realm)
 
 
-def _stub_latency(latency) -> StubLatency:
+def _stub_latency(latency: Any) -> StubLatency:
     if not isinstance(latency, dict):
         return StubLatency("fixed", seconds(latency) or 0.0)
     if "min" in latency:
@@ -189,7 +204,7 @@ def _stub_latency(latency) -> StubLatency:
         else StubLatency("fixed", p50)
 
 
-def _credential(name: str, spec: dict) -> Credential:
+def _credential(name: str, spec: dict[str, Any]) -> Credential:
     if "value" in spec:
         return Credential(name=name, generate="value", value=as_template(spec["value"]))
     return Credential(name=name, generate=spec["generate"], length=spec.get("length", 24), ttl=seconds(spec.get("ttl")),
@@ -200,7 +215,7 @@ def _credential(name: str, spec: dict) -> Credential:
 HTTP_FAULT_KEYS = ("http_errors", "drop", "slow_body", "outage")
 
 
-def _failure_mode(name: str, spec: dict) -> FailureMode:
+def _failure_mode(name: str, spec: dict[str, Any]) -> FailureMode:
     if any(key in spec for key in HTTP_FAULT_KEYS):
         rates = tuple(sorted((int(code), parse_percent(rate) or 0.0) for code, rate in spec.get("http_errors", {}).items()))
         slow = spec.get("slow_body")
@@ -211,8 +226,11 @@ def _failure_mode(name: str, spec: dict) -> FailureMode:
             outage=spec.get("outage", False) is True,
         ))
     direction = spec.get("direction", "downstream")
-    streams = ("downstream", "upstream") if direction == "both" else (direction,)
+    streams: tuple[Literal["upstream", "downstream"], ...] = (
+        ("downstream", "upstream") if direction == "both" else (direction,))
     toxicity = parse_percent(spec.get("toxicity", 1.0))
+    if toxicity is None:  # the schema has rejected it already
+        raise ValueError(f"not a percentage: {spec['toxicity']!r}")
     toxics = tuple(
         Toxic(type=key, attributes=toxic_attributes(key, spec), stream=stream, toxicity=toxicity)
         for key in spec if key in TOXIC_KEYS
@@ -222,7 +240,7 @@ def _failure_mode(name: str, spec: dict) -> FailureMode:
                        container=spec.get("container"))
 
 
-def toxic_attributes(key: str, spec: dict) -> tuple[tuple[str, int], ...]:
+def toxic_attributes(key: str, spec: dict[str, Any]) -> tuple[tuple[str, int], ...]:
     """Toxiproxy's attributes, in its units: milliseconds, KB/s, bytes, microseconds (slicer delay)."""
     value = spec[key]
     if key == "latency":

@@ -80,7 +80,7 @@ def tokenize(text: str) -> list[Token]:
 
 # AST nodes are plain tuples: ("num", float) ("bool", b) ("path", "a.b") ("neg", x)
 # ("arith", op, x, y) ("cmp", [x, y, ...], [ops]) ("and", x, y) ("or", x, y) ("not", x)
-Node = tuple
+Node = tuple[Any, ...]
 
 
 class _Parser:

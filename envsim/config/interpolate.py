@@ -122,7 +122,7 @@ def _env_value(doc: YamlDoc, path: TreePath, variable: str, default: str | None,
 
 def _expand(doc: YamlDoc, text: str, path: TreePath, env: Mapping[str, str], secrets: set[str] | None,
             problems: list[Problem]) -> str:
-    parts: list[str | SecretRef] = []
+    parts: list[str | SecretRef | VarRef] = []
     literal = ""
     position = 0
     for match in _TOKEN.finditer(text):

@@ -21,11 +21,11 @@ from envsim.units import PERCENT_PATTERN, parse_percent, parse_size
 STUB_DEFAULT_PORT_NAME = "http"
 
 
-def mapping(value: Any) -> dict:
+def mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def sequence(value: Any) -> list:
+def sequence(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
@@ -55,7 +55,7 @@ def check_path(doc: YamlDoc, where: TreePath, value: Any, root: Path, *, directo
     return None
 
 
-def service_ports(service: dict) -> list[str]:
+def service_ports(service: dict[str, Any]) -> list[str]:
     """Port names of a service; a stub without `ports` has one implicit port named http."""
     ports = [k for k in mapping(service.get("ports"))]
     if not ports and isinstance(service.get("stub"), dict):
@@ -63,7 +63,7 @@ def service_ports(service: dict) -> list[str]:
     return ports
 
 
-def published_ports(service: dict) -> list[str]:
+def published_ports(service: dict[str, Any]) -> list[str]:
     publish = service.get("publish")
     if isinstance(publish, list):
         return [p for p in publish if isinstance(p, str)]
@@ -85,11 +85,12 @@ def check_profile_refs(doc: YamlDoc, root: Path) -> list[Problem]:
     return problems
 
 
-def _check_service(doc: YamlDoc, name: str, service: dict, services: dict, credentials: dict, root: Path) -> list[Problem]:
+def _check_service(doc: YamlDoc, name: str, service: dict[str, Any], services: dict[str, Any],
+                   credentials: dict[str, Any], root: Path) -> list[Problem]:
     here = ("services", name)
     problems: list[Problem] = []
     for index, dependency in enumerate(sequence(service.get("depends_on"))):
-        where = here + ("depends_on", index)
+        where: TreePath = here + ("depends_on", index)
         if dependency == name:
             problems.append(doc.problem(where, "a service cannot depend on itself"))
         elif isinstance(dependency, str) and dependency not in services:
@@ -103,9 +104,10 @@ def _check_service(doc: YamlDoc, name: str, service: dict, services: dict, crede
                                         key=isinstance(service["publish"], dict)))
     health = mapping(service.get("health"))
     for key in ("tcp", "port"):
-        port = health.get(key)
-        if isinstance(port, str) and port not in ports:
-            problems.append(doc.problem(here + ("health", key), unknown("port", port, ports) + f" (ports of {name}: {port_list})"))
+        health_port = health.get(key)
+        if isinstance(health_port, str) and health_port not in ports:
+            problems.append(doc.problem(here + ("health", key),
+                                        unknown("port", health_port, ports) + f" (ports of {name}: {port_list})"))
     if ("http" in health or "tcp" in health) and not ports:
         problems.append(doc.problem(here + ("health",), f"an http or tcp health check needs a port, and {name} declares none"))
     for secret in mapping(service.get("secret_files")):
@@ -115,7 +117,7 @@ def _check_service(doc: YamlDoc, name: str, service: dict, services: dict, crede
     return problems
 
 
-def _check_files(doc: YamlDoc, here: TreePath, service: dict, root: Path) -> list[Problem]:
+def _check_files(doc: YamlDoc, here: TreePath, service: dict[str, Any], root: Path) -> list[Problem]:
     found: list[Problem | None] = []
     build = service.get("build")
     if isinstance(build, str):
@@ -150,7 +152,7 @@ def _check_files(doc: YamlDoc, here: TreePath, service: dict, root: Path) -> lis
     return [p for p in found if p is not None]
 
 
-def _shadowed_route(doc: YamlDoc, where: TreePath, route: dict) -> Problem | None:
+def _shadowed_route(doc: YamlDoc, where: TreePath, route: dict[str, Any]) -> Problem | None:
     """MockServer answers GET /ready and everything under /mockserver itself, before any
     expectation, so a stub route there would never be served: say so instead."""
     path, method = route.get("path"), str(route.get("method", "")).upper()
@@ -165,7 +167,7 @@ def _shadowed_route(doc: YamlDoc, where: TreePath, route: dict) -> Problem | Non
     return None
 
 
-def _check_cycles(doc: YamlDoc, services: dict) -> list[Problem]:
+def _check_cycles(doc: YamlDoc, services: dict[str, Any]) -> list[Problem]:
     graph = {name: [d for d in sequence(s.get("depends_on")) if isinstance(d, str) and d in services and d != name]
              for name, s in services.items()}
     problems: list[Problem] = []
@@ -190,7 +192,7 @@ def _check_cycles(doc: YamlDoc, services: dict) -> list[Problem]:
     return problems
 
 
-def _check_failure_mode(doc: YamlDoc, name: str, mode: dict, services: dict) -> list[Problem]:
+def _check_failure_mode(doc: YamlDoc, name: str, mode: dict[str, Any], services: dict[str, Any]) -> list[Problem]:
     here = ("failure_modes", name)
     problems: list[Problem] = []
     target = mode.get("target")
@@ -233,7 +235,7 @@ def _check_failure_mode(doc: YamlDoc, name: str, mode: dict, services: dict) -> 
     return problems
 
 
-def _check_base(doc: YamlDoc, where: TreePath, build: dict, dockerfile: Path) -> Problem | None:
+def _check_base(doc: YamlDoc, where: TreePath, build: dict[str, Any], dockerfile: Path) -> Problem | None:
     """`base` needs a FROM to replace: a final stage that grows from an image, not scratch."""
     try:
         text = dockerfile.read_text(encoding="utf-8", errors="replace")

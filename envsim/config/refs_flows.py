@@ -45,13 +45,13 @@ def var_uses(value: Any, where: TreePath) -> Iterator[tuple[TreePath, str]]:
             yield from var_uses(item, where + (index,))
 
 
-def _request_uses(step: dict, where: TreePath) -> Iterator[tuple[TreePath, str]]:
+def _request_uses(step: dict[str, Any], where: TreePath) -> Iterator[tuple[TreePath, str]]:
     for key in ("request", "headers", "json"):
         if key in step:
             yield from var_uses(step[key], where + (key,))
 
 
-def _captures(step: dict) -> list[str]:
+def _captures(step: dict[str, Any]) -> list[str]:
     return [name for name in mapping(step.get("capture")) if isinstance(name, str)]
 
 
@@ -91,7 +91,7 @@ def _declared(doc: YamlDoc, written: Any, where: TreePath, root: Path, problems:
     return names
 
 
-def check_flows(doc: YamlDoc, load: dict, root: Path) -> list[Problem]:
+def check_flows(doc: YamlDoc, load: dict[str, Any], root: Path) -> list[Problem]:
     problems: list[Problem] = []
     common = _declared(doc, load.get("vars"), ("load", "vars"), root, problems)
     tasks = [mapping(t) for t in sequence(load.get("tasks"))]

@@ -11,10 +11,13 @@ import difflib
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, AbstractSet, Any, Iterable, cast
 
 from envsim.config.yamlload import TreePath, YamlDoc
 from envsim.errors import Problem
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator, ValidationError
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
 KINDS = ("profile", "scenario")
@@ -35,7 +38,7 @@ def schema_text(kind: str) -> str:
 
 
 @lru_cache(maxsize=None)
-def _validator(kind: str):
+def _validator(kind: str) -> Draft202012Validator:
     from jsonschema import Draft202012Validator  # imported here: only validation needs it
 
     return Draft202012Validator(json.loads(schema_text(kind)))
@@ -83,10 +86,12 @@ def check_schema(doc: YamlDoc, kind: str) -> list[Problem]:
     return sorted(set(problems))
 
 
-def _problems_for(doc: YamlDoc, error) -> list[Problem]:
+def _problems_for(doc: YamlDoc, error: ValidationError) -> list[Problem]:
     path: TreePath = tuple(error.absolute_path)
     schema = error.schema if isinstance(error.schema, dict) else {}
-    validator = error.validator
+    # jsonschema sets both on every error it yields; Unset is only a constructor default
+    validator = cast(str, error.validator)
+    value: Any = error.validator_value
     instance = error.instance
 
     if "propertyNames" in error.schema_path:
@@ -103,16 +108,16 @@ def _problems_for(doc: YamlDoc, error) -> list[Problem]:
         return [doc.problem(path + (key,), _unknown_key(key, allowed), key=True) for key in extras]
 
     if validator == "required":
-        missing = [k for k in error.validator_value if isinstance(instance, dict) and k not in instance]
+        missing = [k for k in value if isinstance(instance, dict) and k not in instance]
         return [doc.problem(path, f"missing required key '{key}'", key=True) for key in missing]
 
-    if validator in ("oneOf", "anyOf") and _branches_are_required_keys(error.validator_value):
+    if validator in ("oneOf", "anyOf") and _branches_are_required_keys(value):
         known = set(schema.get("properties", {}))  # keys the object may have are not near misses
-        return [doc.problem(path, _choice_message(validator, error.validator_value, instance, known), key=True)]
+        return [doc.problem(path, _choice_message(validator, value, instance, known), key=True)]
 
     if validator == "dependentRequired":
         messages = []
-        for key, needs in error.validator_value.items():
+        for key, needs in value.items():
             if isinstance(instance, dict) and key in instance:
                 for other in needs:
                     if other not in instance:
@@ -122,7 +127,7 @@ def _problems_for(doc: YamlDoc, error) -> list[Problem]:
     if "x-expected" in schema and validator in ("type", "pattern", "anyOf", "oneOf", "const"):
         return [doc.problem(path, f"expected {schema['x-expected']}, got {describe(instance)}")]
 
-    return [doc.problem(path, _plain_message(validator, error.validator_value, instance, error))]
+    return [doc.problem(path, _plain_message(validator, value, instance, error))]
 
 
 def _unknown_key(key: str, allowed: set[str]) -> str:
@@ -140,7 +145,7 @@ def _branches_are_required_keys(branches: Any) -> bool:
     )
 
 
-def _choice_message(validator: str, branches: list, instance: Any, known: set[str] = frozenset()) -> str:
+def _choice_message(validator: str, branches: list[Any], instance: Any, known: AbstractSet[str] = frozenset()) -> str:
     keys = [b["required"][0] for b in branches]
     if not isinstance(instance, dict):
         return f"expected a mapping, got {describe(instance)}"
@@ -156,7 +161,7 @@ def _choice_message(validator: str, branches: list, instance: Any, known: set[st
     return message
 
 
-def _forbidden_combination(doc: YamlDoc, error, path: TreePath) -> list[Problem]:
+def _forbidden_combination(doc: YamlDoc, error: ValidationError, path: TreePath) -> list[Problem]:
     """dependentSchemas {X: {not: {anyOf: [{required: [Y]}, ...]}}}: Y may not appear together with X."""
     schema_path = list(error.schema_path)
     trigger = schema_path[schema_path.index("dependentSchemas") + 1]
@@ -165,9 +170,9 @@ def _forbidden_combination(doc: YamlDoc, error, path: TreePath) -> list[Problem]
     return [doc.problem(path + (key,), f"'{key}' cannot be combined with '{trigger}'", key=True) for key in present]
 
 
-def _plain_message(validator: str, expected: Any, instance: Any, error) -> str:
+def _plain_message(validator: str, expected: Any, instance: Any, error: ValidationError) -> str:
     if validator == "type":
-        types = expected if isinstance(expected, list) else [expected]
+        types: list[str] = expected if isinstance(expected, list) else [expected]
         words = " or ".join(_TYPE_WORDS.get(t, t) for t in types)
         return f"expected {words}, got {_kind_of(instance)}"
     if validator == "enum":

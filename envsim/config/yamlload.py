@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -137,7 +137,7 @@ _DEEP_INDENT = re.compile(r"\n[ \t]{200,}")
 def _composer_for(text: str) -> type:
     """libyaml's composer when the text cannot nest deeply; it recurses in C, where Python's
     recursion limit does not protect it, so deep or bracket-heavy text takes the Python one."""
-    fast = getattr(yaml, "CSafeLoader", None)
+    fast: type | None = getattr(yaml, "CSafeLoader", None)
     if fast is None or text.count("[") + text.count("{") > 256 or _DEEP_INDENT.search(text):
         return yaml.SafeLoader
     return fast
@@ -212,7 +212,8 @@ class _TreeBuilder:
             return [self.build(item, path + (i,), depth + 1, inner) for i, item in enumerate(node.value)]
         if node.tag != _MAP:
             self._fail(node, path, f"unsupported tag {node.tag!r}")
-        return self._mapping(node, path, depth, inner)
+        # the composer makes only scalar, sequence and mapping nodes
+        return self._mapping(cast(yaml.MappingNode, node), path, depth, inner)
 
     def _scalar(self, node: yaml.ScalarNode, path: TreePath) -> Any:
         if node.tag in (_STR, _TIMESTAMP):
@@ -234,9 +235,10 @@ class _TreeBuilder:
         if node.value == "" and node.style is None:
             self._fail(node, path, "empty key")
             return None
-        return node.value
+        key: str = node.value
+        return key
 
-    def _mapping(self, node: yaml.MappingNode, path: TreePath, depth: int, active: frozenset[int]) -> dict:
+    def _mapping(self, node: yaml.MappingNode, path: TreePath, depth: int, active: frozenset[int]) -> dict[str, Any]:
         result: dict[str, Any] = {}
         merged_from: set[str] = set()
         for key_node, value_node in node.value:
@@ -256,7 +258,7 @@ class _TreeBuilder:
             result[key] = self.build(value_node, child, depth + 1, active)
         return result
 
-    def _merge_into(self, result: dict, merged_from: set[str], value: yaml.Node, path: TreePath,
+    def _merge_into(self, result: dict[str, Any], merged_from: set[str], value: yaml.Node, path: TreePath,
                     depth: int, active: frozenset[int]) -> None:
         """YAML merge keys (`<<: *base`): keys given explicitly win over merged ones."""
         sources = value.value if isinstance(value, yaml.SequenceNode) else [value]
