@@ -35,6 +35,7 @@ from envsim.plan.stack import ContainerPlan, StackPlan
 
 if TYPE_CHECKING:
     import docker
+    from docker.models.containers import Container
 
 
 STUB_IMAGE_KEY = "mockserver"  # image_ids: the MockServer image stubs run (like "toxiproxy")
@@ -78,7 +79,7 @@ def _network(client: "docker.DockerClient", plan: StackPlan):
         return client.networks.create(plan.network, driver="bridge", labels=dict(plan.labels), check_duplicate=True)
 
 
-def _existing(client: "docker.DockerClient", plan: StackPlan) -> dict[str, object]:
+def _existing(client: "docker.DockerClient", plan: StackPlan) -> dict[str, Container]:
     return {c.name: c for c in labeled_containers(client, plan.stack)}
 
 
@@ -265,7 +266,7 @@ class _StackStarter:
 
 def _remove_unplanned(client, plan: StackPlan, progress: ApplyProgress) -> None:
     """Containers of services or replicas no longer in the profile."""
-    planned = {c.name for c in (*plan.containers, *plan.toxiproxies, *plan.balancers)}
+    planned = set(plan.container_names)
     for name, container in _existing(client, plan).items():
         if name not in planned:
             progress.step(plan.stack, f"removing {name} (no longer in the profile)")

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 def is_running(client: "docker.DockerClient", plan: StackPlan) -> bool:
     """Every planned container exists and runs (a paused one counts: a fault may hold it)."""
     states = {c.name: c.status for c in labeled_containers(client, plan.stack)}
-    wanted = [c.name for c in (*plan.containers, *plan.toxiproxies, *plan.balancers)]
+    wanted = plan.container_names
     return all(states.get(name) in ("running", "paused") for name in wanted)
 
 

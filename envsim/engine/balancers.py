@@ -26,8 +26,9 @@ def create_balancer_container(client: "docker.DockerClient", plan: StackPlan, ba
 
     labels = dict(balancer.labels)
     labels[CONFIG_HASH_LABEL] = balancer_config_hash(balancer, image_id)
+    # types-docker declares one EndpointConfig; docker-py takes {network name: EndpointConfig}
     networking = client.api.create_networking_config(
-        {plan.network: client.api.create_endpoint_config(aliases=[balancer.alias])}
+        {plan.network: client.api.create_endpoint_config(aliases=[balancer.alias])}  # type: ignore[arg-type]
     )
     try:
         with deferred():  # a signal mid-call would lose the container to the clean-up

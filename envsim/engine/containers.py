@@ -28,7 +28,7 @@ def config_hash(payload: object) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
-def _port_bindings(ports: tuple[PortBinding, ...]) -> dict[str, tuple[str, int | None]]:
+def _port_bindings(ports: tuple[PortBinding, ...]) -> dict[int | str, tuple[str, int | None]]:
     # Only loopback: nothing envsim starts is reachable from other machines.
     return {f"{p.container_port}/tcp": ("127.0.0.1", p.host_port) for p in ports}
 
@@ -75,13 +75,9 @@ def rewrite_secret_files(client: "docker.DockerClient", container_name: str, fil
                                  f"{error.explanation or error.status_code}") from None
 
 
-def _memory_and_cpus(container: ContainerPlan) -> dict[str, object]:
-    options: dict[str, object] = {}
-    if container.memory:
-        options["mem_limit"] = container.memory
-    if container.cpus:
-        options["nano_cpus"] = int(container.cpus * 1e9)
-    return options
+def _memory_and_cpus(container: ContainerPlan) -> tuple[int | None, int | None]:
+    """The memory limit in bytes and the CPU limit in billionths of a CPU; None: no limit."""
+    return container.memory or None, int(container.cpus * 1e9) if container.cpus else None
 
 
 def port_taken_problem(error: Exception, what: str) -> EnvironmentProblem | None:
@@ -112,12 +108,13 @@ def create_service_container(
     labels = dict(container.labels)
     labels[CONFIG_HASH_LABEL] = service_config_hash(container, image_id)
     env = {name: value.render(secrets) for name, value in container.env}
+    # types-docker declares one EndpointConfig; docker-py takes {network name: EndpointConfig}
     networking = client.api.create_networking_config(
-        {plan.network: client.api.create_endpoint_config(aliases=list(container.aliases))}
+        {plan.network: client.api.create_endpoint_config(aliases=list(container.aliases))}  # type: ignore[arg-type]
     )
+    memory, nano_cpus = _memory_and_cpus(container)
     host_config = client.api.create_host_config(
-        port_bindings=_port_bindings(container.ports),
-        **_memory_and_cpus(container),
+        port_bindings=_port_bindings(container.ports), mem_limit=memory, nano_cpus=nano_cpus,
     )
     try:
         with deferred():  # a signal mid-call would lose the container to the clean-up
@@ -163,8 +160,9 @@ def create_toxiproxy_container(
     labels = dict(toxiproxy.labels)
     labels[CONFIG_HASH_LABEL] = toxiproxy_config_hash(toxiproxy, image_id)
     labels[TOXIPROXY_API_LABEL] = str(toxiproxy.api.container_port)
+    # types-docker declares one EndpointConfig; docker-py takes {network name: EndpointConfig}
     networking = client.api.create_networking_config(
-        {plan.network: client.api.create_endpoint_config(aliases=list(toxiproxy.aliases))}
+        {plan.network: client.api.create_endpoint_config(aliases=list(toxiproxy.aliases))}  # type: ignore[arg-type]
     )
     host_config = client.api.create_host_config(port_bindings=_port_bindings(tuple(published)))
     try:

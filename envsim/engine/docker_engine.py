@@ -80,7 +80,7 @@ def engine_unreachable(error: BaseException) -> bool:
     return url.startswith("http+docker://") or (host.startswith("tcp://") and f"//{host[6:]}" in url)
 
 
-def stack_filter(stack: str | None) -> dict[str, list[str]]:
+def stack_filter(stack: str | None) -> dict[str, str | list[str] | bool]:
     return {"label": [f"{STACK_LABEL}={stack}" if stack else STACK_LABEL]}
 
 

@@ -60,7 +60,8 @@ class EngineWatch:
         while not self._stop.wait(self.interval):
             try:
                 # a fresh client after a failure: its pooled connection died with the engine
-                client = client or docker.from_env(timeout=PING_TIMEOUT)
+                # types-docker says int; docker-py hands the timeout to requests, which takes seconds as a float
+                client = client or docker.from_env(timeout=PING_TIMEOUT)  # type: ignore[arg-type]
                 client.ping()
                 failed = 0
             except Exception as error:  # whatever the SDK raises, the engine did not answer

@@ -83,10 +83,10 @@ class StackFaults:
                 except ToxiproxyError as error:
                     if error.status != 409:  # already there: applying twice converges
                         raise EnvironmentProblem(f"fault {name}: toxiproxy refused the toxic: {error}") from None
-            for step in fault.proxies_down:
-                self._toxiproxies[step.toxiproxy].disable_proxy(step.proxy)
-            for step in fault.containers:
-                self._container_action(step.container, step.action)
+            for proxy_step in fault.proxies_down:
+                self._toxiproxies[proxy_step.toxiproxy].disable_proxy(proxy_step.proxy)
+            for container_step in fault.containers:
+                self._container_action(container_step.container, container_step.action)
 
     def _apply_twins(self, fault: FaultPlan, ttl: float) -> None:
         twins = [dataclasses.replace(t, ttl_ms=max(1, round(ttl * 1000))) for t in fault.stub_twins]
@@ -118,11 +118,11 @@ class StackFaults:
                 except ToxiproxyError as error:
                     if error.status != 404:
                         raise EnvironmentProblem(f"fault {name}: could not remove a toxic: {error}") from None
-            for step in fault.proxies_down:
-                self._toxiproxies[step.toxiproxy].enable_proxy(step.proxy)
-            for step in fault.containers:
-                if step.undo:
-                    self._container_action(step.container, step.undo)
+            for proxy_step in fault.proxies_down:
+                self._toxiproxies[proxy_step.toxiproxy].enable_proxy(proxy_step.proxy)
+            for container_step in fault.containers:
+                if container_step.undo:
+                    self._container_action(container_step.container, container_step.undo)
 
     def clear_all(self) -> None:
         """Revert every planned fault; used on every exit path."""

@@ -74,7 +74,7 @@ def wait_for_container(
         if container.status in ("exited", "dead"):
             code = container.attrs.get("State", {}).get("ExitCode")
             raise ServiceUnhealthy(describe_failure(container, plan, f"the container exited with code {code}", secrets))
-        if strategy is None:
+        if strategy is None or check is None:  # both or neither: no health check
             if container.status == "running":
                 return
         else:

@@ -116,6 +116,8 @@ def remove_stack_images(client: "docker.DockerClient", stack: str) -> int:
     prefix = built_image_tag(stack, "x").split("/")[0] + "/"
     removed = 0
     for image in client.images.list(filters={"label": "envsim.managed=true"}):
+        if image.id is None:  # a listed image always has one; the SDK's type allows None
+            continue
         built_as = (image.labels or {}).get(BUILT_AS_LABEL, "")
         if not (built_as.startswith(prefix) or any(tag.startswith(prefix) for tag in image.tags)):
             continue

@@ -7,6 +7,7 @@ clearing a fault removes exactly what applying it added, even from another proce
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from envsim.config.fault_model import FailureMode, HttpErrorFault
 from envsim.config.profile_model import Profile
@@ -24,7 +25,7 @@ class ToxicStep:
     proxy: str
     toxic: str  # toxic name
     type: str
-    stream: str
+    stream: Literal["upstream", "downstream"]
     toxicity: float
     attributes: tuple[tuple[str, int], ...]
 

@@ -108,6 +108,12 @@ class StackPlan:
         raise KeyError(proxy_name)
 
     @property
+    def container_names(self) -> tuple[str, ...]:
+        """Every container of the stack: the services' (replicas included), Toxiproxies and balancers."""
+        return (*(c.name for c in self.containers), *(t.name for t in self.toxiproxies),
+                *(b.name for b in self.balancers))
+
+    @property
     def entry_points(self) -> tuple[ProxyPlan, ...]:
         return tuple(p for t in self.toxiproxies for p in t.proxies if p.published is not None)
 
