@@ -53,6 +53,12 @@ class _ChildReport:
     version: str = ""
     error: str | None = None  # the load ended abnormally
 
+    def load_start(self) -> tuple[float, float]:
+        """t0_wall and t0_mono, once the child has said the load began."""
+        if self.t0_wall is None or self.t0_mono is None:
+            raise RuntimeError("the load has not begun")
+        return self.t0_wall, self.t0_mono
+
 
 def run_load(
     load: LoadSpec,
@@ -150,10 +156,11 @@ def _follow(process: LoadProcess, builder: SeriesBuilder, observer: RunObserver,
     once, when it ended (with the requests in flight at that moment).
     """
     forwarded = -1
+    _, t0_mono = child.load_start()
     while True:
         message = process.next_message(0.5)
         if message is None:
-            if time.monotonic() - child.t0_mono > limit:
+            if time.monotonic() - t0_mono > limit:
                 child.error = "Locust did not end the load in time; it was stopped"
                 return
             continue
@@ -191,12 +198,13 @@ def _drain(process: LoadProcess, builder: SeriesBuilder, child: _ChildReport, ti
 def _result(
     builder: SeriesBuilder, faults: tuple[FaultEvent, ...], child: _ChildReport, interrupted: bool, load: LoadSpec
 ) -> LoadResult:
-    duration = child.duration if child.duration is not None else time.monotonic() - child.t0_mono
+    t0_wall, t0_mono = child.load_start()
+    duration = child.duration if child.duration is not None else time.monotonic() - t0_mono
     return LoadResult(
         series=builder.series(),
         faults=faults,
-        started_at=_iso(child.t0_wall),
-        ended_at=_iso(child.t0_wall + duration),
+        started_at=_iso(t0_wall),
+        ended_at=_iso(t0_wall + duration),
         duration=duration,
         interrupted=interrupted,
         locust_version=child.version,

@@ -11,10 +11,15 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from typing import IO, Sequence
+from typing import IO, TYPE_CHECKING, Sequence
 
 from envsim.journal import ALL_ENDPOINTS, FaultEvent, StatsPoint, TimelineStep, percentile_ms
 from envsim.run.load_result import LoadResult
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.live import Live
+    from rich.table import Table
 
 
 @dataclass(frozen=True)
@@ -172,12 +177,12 @@ class PlainProgress(_Tracker):
 class LiveProgress(_Tracker):
     """A rich Live panel redrawn a few times a second while the load runs."""
 
-    def __init__(self, console: object | None = None):
+    def __init__(self, console: Console | None = None):
         super().__init__()
         from rich.console import Console  # the view is optional: keep rich off other paths
 
         self.console = console or Console()
-        self._live = None
+        self._live: Live | None = None
 
     def on_start(self, start: RunStart) -> None:
         from rich.live import Live
@@ -191,7 +196,7 @@ class LiveProgress(_Tracker):
             self._live.stop()
             self._live = None
 
-    def _render(self) -> object:
+    def _render(self) -> Table:
         from rich.table import Table
 
         snap = self.snapshot()

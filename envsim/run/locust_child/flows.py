@@ -19,6 +19,9 @@ import random
 import uuid
 from typing import Any, Callable, Mapping
 
+# draws given no generator (what the random module's own functions are: one shared Random)
+_RANDOM = random.Random()
+
 
 class MissingVariable(Exception):
     """A request uses a variable this user has not got (yet): the request is not sent."""
@@ -30,7 +33,7 @@ class CaptureFailed(Exception):
 
 def draw(variables: list[dict[str, Any]], index: int, rng: random.Random | None = None) -> dict[str, Any]:
     """Values of `vars` for one draw; `index` picks the counter value and the CSV row."""
-    rng = rng or random
+    rng = rng or _RANDOM
     values: dict[str, Any] = {}
     for var in variables:
         kind, args = var["kind"], var.get("args") or []

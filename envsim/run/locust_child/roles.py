@@ -264,7 +264,8 @@ def run_master(config: dict[str, Any], out: StatsOut, port: int) -> None:
             gevent.sleep(0.25)
 
     t0 = time.time()
-    runner.send_message(MSG_T0, t0)  # before the spawn messages, so no request predates it
+    # before the spawn messages, so no request predates it (locust types data as a dict; any msgpack value goes)
+    runner.send_message(MSG_T0, t0)  # type: ignore[arg-type]
     out.send({"type": "started", "t0": t0, "locust_version": locust.__version__})
     ticker = gevent.spawn(tick)
     start_load(runner, environment, config)
@@ -296,7 +297,7 @@ def run_worker(config: dict[str, Any], port: int) -> None:
 
     runner.register_message(MSG_T0, on_t0)
 
-    users_at_end = []
+    users_at_end: list[int] = []
     in_flight_at_end: list[tuple[int, float]] = []
 
     def report(final: bool) -> None:

@@ -65,7 +65,7 @@ def apply_default_timeout(user_class: type, timeout: float) -> None:
     elif issubclass(user_class, HttpUser):
         # requests has no session-wide timeout: wrap the client's request for this class only
         if "envsim_timeout" not in user_class.__dict__:
-            user_class.envsim_timeout = timeout
+            setattr(user_class, "envsim_timeout", timeout)
             original_init = user_class.__init__
 
             def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
@@ -78,7 +78,7 @@ def apply_default_timeout(user_class: type, timeout: float) -> None:
 
                 self.client.request = request_with_timeout
 
-            user_class.__init__ = __init__
+            setattr(user_class, "__init__", __init__)
 
 
 def _send(user: Any, spec: dict[str, Any], values: dict[str, Any]) -> bool:
