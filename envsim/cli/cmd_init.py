@@ -137,8 +137,8 @@ def _init_from_compose(cwd: Path, given: list[str], name: str | None, force: boo
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         click.echo(f"wrote {_display(path, cwd)}")
-    written = [path for path, text in outputs if text is not None]
-    problems: list[Problem] = validate_paths(written, environ)
+    written_paths = [path for path, text in outputs if text is not None]
+    problems: list[Problem] = validate_paths(written_paths, environ)
     if problems:
         for problem in problems:
             click.echo(f"warning: {problem}", err=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -43,8 +44,8 @@ def run(scenario_paths: tuple[Path, ...], no_up: bool, keep: bool, stack_name: s
     from envsim.cli.signals import interruptible
     from envsim.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_VERDICT_FAILED
 
-    options = dict(name=stack_name, bring_up=not no_up, keep=keep, pull=not no_pull, users=users, duration=duration,
-                   observer=api.console_observer(), progress=ConsoleProgress())
+    options: dict[str, Any] = dict(name=stack_name, bring_up=not no_up, keep=keep, pull=not no_pull, users=users,
+                                   duration=duration, observer=api.console_observer(), progress=ConsoleProgress())
     with interruptible() as cancel:
         if len(scenario_paths) == 1:
             result = api.run(scenario_paths[0], reports_dir=reports_dir, cancel=cancel, **options)

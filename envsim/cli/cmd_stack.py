@@ -66,7 +66,7 @@ def status(profile: str | None, stack_name: str | None, as_json: bool, all_stack
     from envsim import api
 
     if stack_name or profile:
-        named = stack_name or api.stack_name_for(profile)
+        named = _stack_named(stack_name, profile)
         item = api.status(named)
         if not item.found:
             raise api.EnvironmentProblem(
@@ -89,6 +89,17 @@ def status(profile: str | None, stack_name: str | None, as_json: bool, all_stack
                        + (f" ({others} of other repos: `envsim status --all`)" if others else ""))
     for item in statuses:
         click.echo(item.to_text())
+
+
+def _stack_named(stack_name: str | None, profile: str | None) -> str:
+    """--name, else PROFILE's stack (the command has checked that one of them is given)."""
+    from envsim import api
+
+    if stack_name:
+        return stack_name
+    if profile is None:
+        raise click.UsageError("name a PROFILE or --name STACK")
+    return api.stack_name_for(profile)
 
 
 def _interactive() -> bool:
@@ -119,7 +130,7 @@ def down(profile: str | None, stack_name: str | None, all_stacks: bool, assume_y
 
     if not (profile or stack_name or all_stacks):
         raise click.UsageError("name a PROFILE, or --name STACK, or --all")
-    stacks = api.stacks() if all_stacks else [stack_name or api.stack_name_for(profile)]
+    stacks = api.stacks() if all_stacks else [_stack_named(stack_name, profile)]
     if all_stacks and stacks and not assume_yes:
         question = f"remove all {len(stacks)} envsim stacks on this engine ({', '.join(stacks)})?"
         if not _interactive():
