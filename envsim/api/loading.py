@@ -6,7 +6,7 @@ import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Union
+from typing import Any, Mapping, Union, overload
 
 from envsim import config
 from envsim.config.profile_model import Profile
@@ -82,6 +82,12 @@ def load_any(target: str | Path, *, cwd: Path | None = None, env: Mapping[str, s
     return config.load_any(str(target), cwd or Path.cwd(), _env(env))
 
 
+@overload
+def plan(target: Scenario, *, name: str | None = None) -> ScenarioPlan: ...
+@overload
+def plan(target: Profile, *, name: str | None = None) -> ProfilePlan: ...
+@overload
+def plan(target: ProfileLike | ScenarioLike, *, name: str | None = None) -> ProfilePlan | ScenarioPlan: ...
 def plan(target: ProfileLike | ScenarioLike, *, name: str | None = None) -> ProfilePlan | ScenarioPlan:
     """The fully resolved plan of a profile or scenario (object, name or path); nothing starts."""
     loaded = target if isinstance(target, (Profile, Scenario)) else load_any(target)

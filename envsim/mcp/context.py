@@ -154,7 +154,7 @@ def describe_apis(profile: Profile) -> dict[str, Any]:
         stub = service.stub
         if stub is None:
             continue
-        auth = None
+        auth: dict[str, Any] | None = None
         if stub.bearer is not None:
             names = list(stub.bearer.secrets)
             auth = {
@@ -174,7 +174,7 @@ def describe_apis(profile: Profile) -> dict[str, Any]:
             versions = {"header": stub.versioning.header, "current": stub.versioning.current,
                         "deprecated": list(stub.versioning.deprecated),
                         "note": "requests naming a deprecated version are rejected"}
-        modes = [m for m in profile.failure_modes if m.target == service.name and m.http_errors]
+        modes = [(m.name, m.http_errors) for m in profile.failure_modes if m.target == service.name and m.http_errors]
         port = dict(service.ports).get("http", stub.port)
         apis.append({
             "service": service.name,
@@ -186,11 +186,11 @@ def describe_apis(profile: Profile) -> dict[str, Any]:
             "versions": versions,
             "latency": {"p50": stub.latency_p50, "p99": stub.latency_p99},
             "rate_limits": [
-                {"failure_mode": m.name, "statuses": {str(code): rate for code, rate in m.http_errors.rates},
-                 "retry_after": m.http_errors.retry_after}
-                for m in modes if any(code == 429 for code, _ in m.http_errors.rates)
+                {"failure_mode": name, "statuses": {str(code): rate for code, rate in errors.rates},
+                 "retry_after": errors.retry_after}
+                for name, errors in modes if any(code == 429 for code, _ in errors.rates)
             ],
-            "error_modes": [m.name for m in modes],
+            "error_modes": [name for name, _ in modes],
         })
     return {"profile": profile.name, "apis": apis}
 

@@ -112,7 +112,7 @@ class Registry:
         """Hand the watcher the final state (what could not be undone here) and let it go."""
         with self._lock:
             watcher, self._watcher = self._watcher, None
-        if watcher is not None:
+        if watcher is not None and watcher.stdin is not None:
             with contextlib.suppress(OSError, ValueError):
                 watcher.stdin.close()
 
@@ -130,9 +130,12 @@ class Registry:
             if not state["down"] and not state["clear_faults"]:
                 return
             self._watcher = _spawn_watcher(self.workspace)
+        stdin = self._watcher.stdin
         try:
-            self._watcher.stdin.write((json.dumps(state) + "\n").encode())
-            self._watcher.stdin.flush()
+            if stdin is None:  # spawned with a pipe: never
+                raise OSError("the watcher has no stdin")
+            stdin.write((json.dumps(state) + "\n").encode())
+            stdin.flush()
         except (OSError, ValueError):  # the watcher is gone: the lifespan still tears down
             self._watcher = None
 

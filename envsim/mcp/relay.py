@@ -98,10 +98,10 @@ class Relay:
             self._learning[request_id], self._learn_tools_list = method, False
             return False
         with self._state_lock:
-            early = not self._sdk_live and self._cached is not None
-        if early:
-            self._send_agent({"jsonrpc": "2.0", "id": request_id, "result": self._cached["tools/list"]})
-        return early
+            early = None if self._sdk_live else self._cached
+        if early is not None:
+            self._send_agent({"jsonrpc": "2.0", "id": request_id, "result": early["tools/list"]})
+        return early is not None
 
     # ------------------------------------------------------------------ SDK -> agent
 
@@ -115,6 +115,9 @@ class Relay:
         """True for the SDK's answer to an initialize the agent already got; learns uncached answers."""
         if self._suppress is None and not self._learning:
             return False
+        cache, version = self.cache, self._version
+        if cache is None or not isinstance(version, str):  # neither suppressing nor learning without both
+            return False
         message = _response(line)
         if message is None:
             return False
@@ -122,14 +125,14 @@ class Relay:
         if self._suppress is not None and request_id == self._suppress:
             with self._state_lock:
                 self._sdk_live, self._suppress = True, None
-            if message.get("result") != self._cached["initialize"]:
-                self.cache.forget(self._version)  # stale after all: the next start asks the SDK
+            if self._cached is not None and message.get("result") != self._cached["initialize"]:
+                cache.forget(version)  # stale after all: the next start asks the SDK
             return True
         method = self._learning.pop(request_id, None)
         if method is not None and isinstance(message.get("result"), dict):
             self._learned[method] = message["result"]
             if len(self._learned) == 2:
-                self.cache.store(self._version, self._learned)
+                cache.store(version, self._learned)
         return False
 
     def _send_agent(self, message: dict[str, Any]) -> None:

@@ -219,9 +219,9 @@ def _add_reading_tools(server: MCPServer, workspace: Workspace, guard: Guard, re
 
 def _plan_answer(workspace: Workspace, target: str, name: str | None) -> dict[str, Any]:
     loaded = workspace.target(target)
-    resolved = api.plan(loaded, name=name)
     if isinstance(loaded, Scenario):
-        return {"kind": "scenario", "plan": scenario_to_dict(resolved)}
+        return {"kind": "scenario", "plan": scenario_to_dict(api.plan(loaded, name=name))}
+    resolved = api.plan(loaded, name=name)
     return {"kind": "profile", "plan": profile_plan_to_dict(resolved.stack, resolved.faults)}
 
 
