@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Literal
 
 import pytest
 
@@ -77,7 +77,8 @@ def _say(config: pytest.Config, line: str) -> None:
 
 
 def stack_fixture(
-    profile: str, *, name: str | None = None, scope: str = "session"
+    profile: str, *, name: str | None = None,
+    scope: Literal["session", "package", "module", "class", "function"] = "session",
 ) -> Callable[..., Iterator[Any]]:
     """A fixture that brings `profile`'s stack up for `scope` and yields its envsim.api.Stack."""
 

@@ -165,11 +165,11 @@ def _merge(base: Any, over: Any, path: TreePath, doc: YamlDoc, marks: dict[TreeP
                 key_marks[child] = doc.key_marks[child]
         return result
     if isinstance(base, list) and isinstance(over, list) and (not path or path[-1] not in REPLACED_LISTS):
-        result = list(base)
+        items = list(base)
         for index, item in enumerate(over):
-            if item not in result:
-                _copy_marks(doc, path + (index,), path + (len(result),), marks, key_marks)
-                result.append(item)
-        return result
+            if item not in items:
+                _copy_marks(doc, path + (index,), path + (len(items),), marks, key_marks)
+                items.append(item)
+        return items
     _copy_marks(doc, path, path, marks, key_marks)
     return over

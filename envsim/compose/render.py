@@ -103,7 +103,7 @@ def load_target(draft: ProfileDraft) -> ServiceDraft | None:
     """The service load goes to: the first published one built from source, else the first published."""
     published = [s for s in draft.services if s.get("publish")]
     built = [s for s in published if s.has_build]
-    return (built or published or [None])[0]
+    return next(iter(built or published), None)
 
 
 def render_scenario(draft: ProfileDraft) -> str | None:

@@ -85,8 +85,9 @@ def main(argv: list[str]) -> int:
         prepared.update(ensure_images(toxiproxy, client, progress))
     except EnvsimError as error:  # test tooling: a plain message, no CLI layer
         print(f"[prepare] error: {error}", file=sys.stderr)
-        if getattr(error, "hint", None):
-            print(f"[prepare] hint: {error.hint}", file=sys.stderr)
+        hint = getattr(error, "hint", None)
+        if hint:
+            print(f"[prepare] hint: {hint}", file=sys.stderr)
         return error.exit_code
     for name, image_id in prepared.items():
         print(f"  {name:40} {image_id[7:19]}")
