@@ -5,8 +5,9 @@ from __future__ import annotations
 import dataclasses
 
 from pathlib import Path
+from typing import Any
 
-from envsim.config.build_profile import seconds
+from envsim.config.build_profile import required_seconds, seconds
 from envsim.config.interpolate import SecretText, as_template
 from envsim.config.check_kinds import Check, check_label, kind_written
 from envsim.config.check_kinds.kind import ScenarioContext
@@ -15,7 +16,7 @@ from envsim.config.refs_flows import read_csv
 from envsim.config.refs_scenario import load_duration, scenario_context
 from envsim.config.scenario_model import LoadSpec, LoadStage, LoadTask, LoadVar, Scenario, TimelineEntry
 from envsim.config.template import Template
-from envsim.config.yamlload import YamlDoc
+from envsim.config.yamlload import TreePath, YamlDoc
 
 DEFAULT_FORMATS = ("json", "junit", "html", "markdown")
 
@@ -31,7 +32,7 @@ def build_scenario(doc: YamlDoc, profile: Profile, root: Path) -> Scenario:
         profile_ref=data["profile"],
         profile=profile,
         load=_load(doc, data["load"], profile),
-        timeline=tuple(TimelineEntry(at=seconds(e["at"]), fault=e["fault"], duration=seconds(e.get("for")))
+        timeline=tuple(TimelineEntry(at=required_seconds(e["at"]), fault=e["fault"], duration=seconds(e.get("for")))
                        for e in data.get("timeline", ())),
         checks=tuple(_check(check, context) for check in data.get("checks", ())),
         reports_dir=(doc.source_of(("reports", "dir")).parent / reports["dir"]).resolve() if "dir" in reports else None,
@@ -39,8 +40,8 @@ def build_scenario(doc: YamlDoc, profile: Profile, root: Path) -> Scenario:
     )
 
 
-def _load(doc: YamlDoc, load: dict, profile: Profile) -> LoadSpec:
-    stages = tuple(LoadStage(duration=seconds(s["duration"]), users=s["users"],
+def _load(doc: YamlDoc, load: dict[str, Any], profile: Profile) -> LoadSpec:
+    stages = tuple(LoadStage(duration=required_seconds(s["duration"]), users=s["users"],
                              spawn_rate=float(s.get("spawn_rate", s["users"] or 1)))
                    for s in load.get("stages", ()))
     users = load.get("users") or profile.load.users or max((s.users for s in stages), default=1)
@@ -74,14 +75,14 @@ def _target(written: str | None, profile: Profile) -> tuple[str | None, str | No
     return name, port or profile.service(name).publish[0][0]
 
 
-def _task(doc: YamlDoc, spec: dict, where: tuple) -> LoadTask:
+def _task(doc: YamlDoc, spec: dict[str, Any], where: TreePath) -> LoadTask:
     if "steps" in spec:
         return LoadTask(name=spec["name"], method="", path="", weight=spec.get("weight", 1),
                         vars=_vars(doc, spec.get("vars", {}), where + ("vars",)),
                         steps=tuple(_task(doc, step, where + ("steps", i)) for i, step in enumerate(spec["steps"])))
     method, path, path_template = split_request(spec["request"])
     expect = spec.get("expect", [])
-    templates: list[tuple[tuple[str | int, ...], Template]] = []
+    templates: list[tuple[TreePath, Template]] = []
     return LoadTask(
         name=spec["name"],
         method=method,
@@ -109,7 +110,7 @@ def split_request(request: str) -> tuple[str, str, Template | None]:
     return method, path.strip(), Template((first.split(None, 1)[1].lstrip(), *rest))
 
 
-def _plain_json(value: object, where: tuple, templates: list) -> object:
+def _plain_json(value: object, where: TreePath, templates: list[tuple[TreePath, Template]]) -> object:
     """The body as written (variables shown as `${var.NAME}`); strings using variables noted."""
     if isinstance(value, dict):
         return {k: _plain_json(v, where + (k,), templates) for k, v in value.items()}
@@ -121,7 +122,7 @@ def _plain_json(value: object, where: tuple, templates: list) -> object:
     return value
 
 
-def _vars(doc: YamlDoc, written: dict, where: tuple) -> tuple[LoadVar, ...]:
+def _vars(doc: YamlDoc, written: dict[str, Any], where: TreePath) -> tuple[LoadVar, ...]:
     built = []
     for name, spec in written.items():
         (kind, value), = spec.items()
@@ -140,6 +141,6 @@ def _vars(doc: YamlDoc, written: dict, where: tuple) -> tuple[LoadVar, ...]:
     return tuple(built)
 
 
-def _check(written: dict, context: ScenarioContext) -> Check:
-    check = kind_written(written).build(written, context)
+def _check(written: dict[str, Any], context: ScenarioContext) -> Check:
+    check: Check = kind_written(written).build(written, context)
     return dataclasses.replace(check, label=check_label(check))

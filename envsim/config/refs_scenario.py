@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from envsim.config.check_kinds import kinds_claiming
 from envsim.config.check_kinds.kind import ScenarioContext
@@ -15,7 +16,7 @@ from envsim.units import parse_duration
 
 
 
-def task_index(data: dict) -> tuple[list[str], dict[str, list[str]]]:
+def task_index(data: dict[str, Any]) -> tuple[list[str], dict[str, list[str]]]:
     """Declared task names (a sequence's step names in its place), and request text
     ("GET /products") -> names of the tasks sending it."""
     names: list[str] = []
@@ -31,7 +32,7 @@ def task_index(data: dict) -> tuple[list[str], dict[str, list[str]]]:
     return names, by_request
 
 
-def load_duration(load: dict) -> float | None:
+def load_duration(load: dict[str, Any]) -> float | None:
     if "duration" in load:
         return parse_duration(load["duration"])
     stages = [parse_duration(mapping(s).get("duration")) for s in sequence(load.get("stages"))]
@@ -43,7 +44,7 @@ def scenario_context(doc: YamlDoc, profile: Profile | None) -> ScenarioContext:
     data = mapping(doc.data)
     load = mapping(data.get("load"))
     names, by_request = task_index(data)
-    faults: dict[str, list[dict]] = {}
+    faults: dict[str, list[dict[str, Any]]] = {}
     for entry in sequence(data.get("timeline")):
         if isinstance(mapping(entry).get("fault"), str):
             faults.setdefault(entry["fault"], []).append(entry)
@@ -92,7 +93,7 @@ def _check_timeline(doc: YamlDoc, profile: Profile | None) -> list[Problem]:
     return problems
 
 
-def _check_load(doc: YamlDoc, load: dict, profile: Profile | None, root: Path) -> list[Problem]:
+def _check_load(doc: YamlDoc, load: dict[str, Any], profile: Profile | None, root: Path) -> list[Problem]:
     problems: list[Problem] = []
     if "locustfile" in load:
         found = check_path(doc, ("load", "locustfile"), load["locustfile"], root)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from envsim.config.check_kinds import Check
 from envsim.config.profile_model import Profile
@@ -43,7 +43,7 @@ class LoadVar:
 
     name: str
     kind: Literal["uuid", "counter", "int", "choice", "csv"]
-    args: tuple = ()  # counter: (start,); int: (low, high); choice: the values; csv: the rows (dicts)
+    args: tuple[Any, ...] = ()  # counter: (start,); int: (low, high); choice: the values; csv: the rows (dicts)
     path: Path | None = None  # csv: the file
 
 

@@ -27,10 +27,10 @@ class Template:
     """A string value with `${secret.NAME}` references left symbolic.
 
     `${env.VAR:-default}` is resolved while loading (from the environment passed in), so
-    only secrets remain.
+    only secrets remain, and in a load request `${var.NAME}` references.
     """
 
-    parts: tuple[str | SecretRef, ...]
+    parts: tuple[str | SecretRef | VarRef, ...]
 
     @classmethod
     def literal(cls, text: str) -> "Template":

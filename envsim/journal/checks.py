@@ -43,7 +43,8 @@ def check_from_dict(data: Mapping[str, Any], index: int = 0) -> Check:
     kind = kind_named(data["kind"])
     if kind is None:
         raise ValueError(f"{where}: unknown check kind {data['kind']!r}")
-    return kind.from_record(data, where, str(data.get("label") or ""))
+    check: Check = kind.from_record(data, where, str(data.get("label") or ""))
+    return check
 
 
 def checks_from_dicts(dicts: Iterable[Mapping[str, Any]]) -> tuple[Check, ...]:

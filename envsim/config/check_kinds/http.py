@@ -98,7 +98,7 @@ def _probe(check: HttpInvariant, tools: ProbeTools) -> Probed:
         status, body = tools.http(check.service, check.port, check.method, check.path, MAX_ANSWER)
     except ProbeError as error:
         return Probed(False, None, str(error))
-    values: tuple = ()
+    values: tuple[tuple[str, object], ...] = ()
     detail = f"HTTP {status}"
     if check.expect:
         values, problem = json_fields(body, check.expect)
@@ -106,7 +106,7 @@ def _probe(check: HttpInvariant, tools: ProbeTools) -> Probed:
     return Probed(True, float(status), detail, values)
 
 
-def json_fields(body: bytes, expect: str) -> tuple[tuple, str]:
+def json_fields(body: bytes, expect: str) -> tuple[tuple[tuple[str, object], ...], str]:
     """The fields an expression reads, from a JSON answer: ((path, value), ...) and a problem."""
     try:
         document = json.loads(body.decode("utf-8"))

@@ -55,7 +55,7 @@ class ScenarioContext:
     task_names: tuple[str, ...]  # declared task names (a sequence's steps in its place)
     by_request: Mapping[str, tuple[str, ...]]  # "GET /products" -> the tasks sending it
     declarative: bool  # tasks in the file (not a locustfile): endpoints can be checked
-    timeline_faults: Mapping[str, tuple[dict, ...]]  # fault name -> its timeline entries
+    timeline_faults: Mapping[str, tuple[dict[str, Any], ...]]  # fault name -> its timeline entries
 
     def endpoint(self, written: str) -> str | None:
         """The task an endpoint names (a task name, or a request only one task sends)."""
