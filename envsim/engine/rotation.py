@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Callable, MutableMapping
 
-from envsim.config.profile_model import Credential
+from envsim.config.profile_model import Credential, StubSpec
 from envsim.engine.containers import rewrite_secret_files
 from envsim.engine.state import StackState, generate_secret
 from envsim.engine.stubs import reload_auth
@@ -54,7 +54,7 @@ class Rotated:
 
 @dataclass
 class _Holders:
-    stubs: list[tuple[str, str, object]] = field(default_factory=list)  # (service, admin url, StubSpec)
+    stubs: list[tuple[str, str, StubSpec]] = field(default_factory=list)  # (service, admin url, its spec)
     files: list[tuple[str, tuple[tuple[str, str], ...]]] = field(default_factory=list)  # (container, files)
 
 
