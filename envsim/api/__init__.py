@@ -47,6 +47,7 @@ _EXPORTS: dict[str, str] = {
     "engine_address": "envsim.engine.docker_engine",
     "engine_unreachable": "envsim.engine.docker_engine",
     "judge": "envsim.api.runs",
+    "kubernetes_manifests": "envsim.api.manifests",
     "live_schema": "envsim.api.data",
     "load_any": "envsim.api.loading",
     "load_profile": "envsim.api.loading",
@@ -86,6 +87,7 @@ if TYPE_CHECKING:
     from envsim.api.loading import (
         ProfilePlan, load_any, load_profile, load_scenario, plan, seeded_data, stack_name_for,
     )
+    from envsim.api.manifests import kubernetes_manifests
     from envsim.api.runs import RunResult, judge, read_journal, report, run
     from envsim.api.stack import Stack, attach, down, running, stacks, status, up
     from envsim.config.profile_model import Profile
