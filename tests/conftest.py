@@ -1,10 +1,11 @@
-"""Markers by layer, so `-m "not integration and not e2e"` runs the tests that need no engine."""
+"""Markers by layer, so `-m "not integration and not e2e and not kubernetes"` runs the tests that need no
+engine and no cluster."""
 
 from pathlib import Path
 
 import pytest
 
-_LAYER_MARKERS = {"integration": pytest.mark.integration, "e2e": pytest.mark.e2e}
+_LAYER_MARKERS = {"integration": pytest.mark.integration, "e2e": pytest.mark.e2e, "kubernetes": pytest.mark.kubernetes}
 
 
 def pytest_collection_modifyitems(items):
