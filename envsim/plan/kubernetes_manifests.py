@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Mapping
 
 import yaml
@@ -28,13 +29,22 @@ from envsim.plan.balancers import BalancerPlan, replica_alias
 from envsim.plan.kubernetes_names import dns_label, label_value
 from envsim.plan.kubernetes_pods import CREDENTIALS_SECRET, credentials_volume, env_entries, service_container
 from envsim.plan.seed import SeedPlan
-from envsim.plan.stack import REPLICA_LABEL, ROLE_LABEL, SERVICE_LABEL, UPSTREAM_PREFIX, ContainerPlan, StackPlan, ToxiproxyPlan
+from envsim.plan.stack import (
+    REPLICA_LABEL,
+    ROLE_LABEL,
+    SERVICE_LABEL,
+    UPSTREAM_PREFIX,
+    ContainerPlan,
+    StackPlan,
+    ToxiproxyPlan,
+)
 from envsim.units import format_duration
 
 Manifest = dict[str, Any]
 PUBLISH_ANNOTATION = "envsim.publish"
 TOXIPROXY_CONFIG = "/etc/envsim-toxiproxy/proxies.json"
 SEED_DIR = "/envsim/seed"
+_NONE: Mapping[str, str] = MappingProxyType({})
 
 
 @dataclass(frozen=True)
@@ -52,7 +62,8 @@ class _Stack:
     labels: tuple[tuple[str, str], ...]
     cluster_domain: str
 
-    def metadata(self, name: str, labels: tuple[tuple[str, str], ...] = (), annotations: Mapping[str, str] = {}) -> dict:
+    def metadata(self, name: str, labels: tuple[tuple[str, str], ...] = (),
+                 annotations: Mapping[str, str] = _NONE) -> dict[str, Any]:
         data: dict[str, Any] = {"name": name, "namespace": self.namespace, "labels": pod_labels(self.labels + labels)}
         if annotations:
             data["annotations"] = dict(annotations)
@@ -84,7 +95,7 @@ def replica_service_name(service: str) -> str:
     return dns_label(replica_alias(service))
 
 
-def render_manifests(plan: StackPlan, images: ClusterImages, seed_files: Mapping[Path, str] = {},
+def render_manifests(plan: StackPlan, images: ClusterImages, seed_files: Mapping[Path, str] = MappingProxyType({}),
                      cluster_domain: str = "cluster.local") -> list[Manifest]:
     """Namespace, Secret, ConfigMaps, workloads, Services, seed Jobs, in the order they apply.
     `seed_files` holds the text of each seed step's SQL file (read by the caller)."""
@@ -142,7 +153,7 @@ def _toxiproxy_name(toxiproxy: ToxiproxyPlan) -> str:
 
 
 def _deployment(stack: _Stack, name: str, labels: tuple[tuple[str, str], ...], pod: dict[str, Any], *,
-                replicas: int = 1, deadline: float | None = None, annotations: Mapping[str, str] = {}) -> Manifest:
+                replicas: int = 1, deadline: float | None = None, annotations: Mapping[str, str] = _NONE) -> Manifest:
     selector = pod_labels(stack.labels + labels)
     spec: dict[str, Any] = {"replicas": replicas, "selector": {"matchLabels": selector},
                             "template": {"metadata": {"labels": selector}, "spec": pod}}
@@ -208,7 +219,7 @@ def _balancer_deployment(stack: _Stack, balancer: BalancerPlan, images: ClusterI
 
 
 def _service(stack: _Stack, name: str, labels: tuple[tuple[str, str], ...], selector: tuple[tuple[str, str], ...],
-             ports: list[dict[str, Any]], annotations: Mapping[str, str] = {}, headless: bool = False) -> Manifest:
+             ports: list[dict[str, Any]], annotations: Mapping[str, str] = _NONE, headless: bool = False) -> Manifest:
     spec: dict[str, Any] = {"selector": pod_labels(stack.labels + selector), "ports": ports}
     if headless:
         spec.update(clusterIP="None", publishNotReadyAddresses=True)
@@ -288,7 +299,8 @@ def _seed_job(stack: _Stack, plan: StackPlan, seed: SeedPlan) -> Manifest:
                  "command": ["sh", "-c", _SEED_SCRIPT], "env": env,
                  "volumeMounts": [{"name": "seed", "mountPath": SEED_DIR, "readOnly": True}]}
     labels = ((ROLE_LABEL, "seed"), (SERVICE_LABEL, seed.service))
-    pod = {"restartPolicy": "Never", "containers": [container], "volumes": [{"name": "seed", "configMap": {"name": name}}]}
+    pod = {"restartPolicy": "Never", "containers": [container],
+           "volumes": [{"name": "seed", "configMap": {"name": name}}]}
     annotations = {"envsim.seed": "; ".join(step.description for step in seed.steps)}
     return {"apiVersion": "batch/v1", "kind": "Job", "metadata": stack.metadata(name, labels, annotations),
             "spec": {"backoffLimit": 0, "template": {"metadata": {"labels": pod_labels(stack.labels + labels)},

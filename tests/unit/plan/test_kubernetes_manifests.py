@@ -75,7 +75,8 @@ def _reference_problems(manifests) -> list[str]:
         if not any(selector <= labels.items() for labels in pods):
             problems.append(f"Service {service['metadata']['name']} selects no workload")
     for workload in (m for m in manifests if m["kind"] in WORKLOADS):
-        if workload["spec"]["selector"]["matchLabels"].items() > workload["spec"]["template"]["metadata"]["labels"].items():
+        template = workload["spec"]["template"]["metadata"]["labels"]
+        if not workload["spec"]["selector"]["matchLabels"].items() <= template.items():
             problems.append(f"{workload['metadata']['name']}: its selector misses its own pods")
     secrets = {m["metadata"]["name"] for m in of_kind(manifests, "Secret")}
     config_maps = {m["metadata"]["name"] for m in of_kind(manifests, "ConfigMap")}
@@ -130,7 +131,8 @@ def test_a_dependency_name_answers_through_toxiproxy_which_forwards_to_the_real_
     assert db["spec"]["selector"].items() <= toxiproxy["spec"]["template"]["metadata"]["labels"].items()
     assert db["spec"]["ports"] == [{"name": "pg", "port": 5432, "targetPort": 5432, "protocol": "TCP"}]
     proxies = yaml.safe_load(named(manifests, "ConfigMap", "envsim-toxiproxy-0")["data"]["proxies.json"])
-    assert {"name": "db-pg", "listen": "0.0.0.0:5432", "upstream": "envsim-upstream-db:5432", "enabled": True} in proxies
+    db_proxy = {"name": "db-pg", "listen": "0.0.0.0:5432", "upstream": "envsim-upstream-db:5432", "enabled": True}
+    assert db_proxy in proxies
     upstream = named(manifests, "Service", "envsim-upstream-db")
     real_db = named(manifests, "Deployment", "db")
     assert upstream["spec"]["selector"].items() <= real_db["spec"]["template"]["metadata"]["labels"].items()
@@ -185,8 +187,9 @@ def test_readiness_probes_mirror_health(path):
     manifests = render(plan)
     for service in {c.service for c in plan.containers}:
         container = plan.containers_of(service)[0]
-        workload = [m for m in manifests if m["kind"] in WORKLOADS and m["metadata"]["labels"].get("envsim.service")
-                    == service and m["metadata"]["labels"].get("envsim.role") == "service"]
+        workload = [m for m in manifests if m["kind"] in WORKLOADS
+                    and m["metadata"]["labels"].get("envsim.role") == "service"
+                    and m["metadata"]["labels"].get("envsim.service") == service]
         probe = pod_spec(workload[0])["containers"][0].get("readinessProbe")
         check = container.health
         if check is None:
