@@ -73,6 +73,8 @@ def test_no_secret_value_in_anything_envsim_produced(cli, engine, project, state
 
     record("plan", "scan")
     record("plan", "scenarios/scan.yaml", "--json")
+    record("plan", "scan", "--format", "kubernetes")
+    assert "secretKeyRef" in outputs["plan scan --format kubernetes (stdout)"]
     record("up", "scan", "--name", stack_name)
     # the secrets envsim generated (read now: `down` removes them), and the one the caller supplied
     secrets_file = next(state_dir.rglob(f"stacks/{stack_name}/secrets.json"))
