@@ -28,7 +28,7 @@ import yaml
 from envsim.plan.balancers import BalancerPlan, replica_alias
 from envsim.plan.kubernetes_names import dns_label, label_value
 from envsim.plan.kubernetes_pods import CREDENTIALS_SECRET, credentials_volume, env_entries, service_container
-from envsim.plan.seed import SeedPlan
+from envsim.plan.seed import SeedPlan, SeedStepPlan
 from envsim.plan.stack import (
     REPLICA_LABEL,
     ROLE_LABEL,
@@ -269,9 +269,15 @@ def _seed_name(seed: SeedPlan) -> str:
     return dns_label(f"envsim-seed-{seed.service}")
 
 
+def _step_sql(step: SeedStepPlan, seed_files: Mapping[Path, str]) -> str:
+    if step.sql is not None:
+        return step.sql
+    assert step.file is not None, "a seed step is generated SQL or a file"
+    return seed_files[step.file]
+
+
 def _seed_config(stack: _Stack, seed: SeedPlan, seed_files: Mapping[Path, str]) -> Manifest:
-    data = {f"step-{index:02d}.sql": step.sql if step.sql is not None else seed_files[step.file]
-            for index, step in enumerate(seed.steps, start=1)}
+    data = {f"step-{index:02d}.sql": _step_sql(step, seed_files) for index, step in enumerate(seed.steps, start=1)}
     labels = ((ROLE_LABEL, "seed"), (SERVICE_LABEL, seed.service))
     return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": stack.metadata(_seed_name(seed), labels), "data": data}
 
