@@ -7,6 +7,7 @@ import sys
 import click
 
 from envsim.errors import (
+    EXIT_ENVIRONMENT,
     EXIT_INTERRUPTED,
     EXIT_INVALID_INPUT,
     EnvironmentProblem,
@@ -49,17 +50,29 @@ def run_cli(group: click.Group) -> int:
         sys.stderr.close()
         return 0
     except Exception as error:
-        return _engine_gone(error)
+        return _engine_gone(error) or _unexpected(error)
     return result if isinstance(result, int) else 0
 
 
-def _engine_gone(error: Exception) -> int:
+def _unexpected(error: Exception) -> int:
+    """A bug, or an engine answer envsim does not know: exit 3, never 1 (which a release gate
+    reads as "the checks failed"), one line here and the traceback in a file for the report."""
+    from envsim.api.crash_log import one_line, save_traceback
+
+    path = save_traceback(error)
+    click.echo(f"envsim: unexpected error: {one_line(error)}", err=True)
+    click.echo(f"the traceback is in {path}" if path else "the traceback could not be saved (no writable directory)",
+               err=True)
+    return EXIT_ENVIRONMENT
+
+
+def _engine_gone(error: Exception) -> int | None:
     """The engine went away in the middle of a command with no message of its own for it (the
-    run has one): said plainly, exit 3. Any other exception is a bug and keeps its traceback."""
+    run has one): said plainly, exit 3. None for any other exception."""
     from envsim.api import engine_address, engine_unreachable, why_unreachable
 
     if not engine_unreachable(error):
-        raise error
+        return None
     return report_error(EnvironmentProblem(
         f"the Docker engine stopped answering at {engine_address()} ({why_unreachable(error)}); "
         "envsim stopped where it was, so a stack it was changing may be half started or half removed",
