@@ -126,7 +126,9 @@ def _text(value: Any) -> str:
 
 
 def _health(spec: dict[str, Any]) -> HealthCheck:
-    if "http" in spec:
+    if "running_for" in spec:
+        check = HealthCheck(kind="running", running_for=seconds(spec["running_for"], 0.0))
+    elif "http" in spec:
         check = HealthCheck(kind="http", path=spec["http"], port=spec.get("port"))
     elif "tcp" in spec:
         check = HealthCheck(kind="tcp", port=spec["tcp"])

@@ -26,14 +26,15 @@ class BuildSpec:
 
 @dataclass(frozen=True)
 class HealthCheck:
-    kind: Literal["http", "tcp", "cmd"]
-    # http: the path ("/healthz"); tcp: unused (""); cmd: the command as a list
+    kind: Literal["http", "tcp", "cmd", "running"]
+    # http: the path ("/healthz"); tcp: unused (""); cmd: the command as a list; running: no probe
     path: str = ""
     command: tuple[str, ...] = ()
     port: str | None = None  # named port; default: the service's first port
     interval: float = 1.0
     timeout: float = 5.0
     start_period: float = 60.0  # how long to wait in total before declaring unhealthy
+    running_for: float = 0.0  # running: how long the container must keep running to count as started
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,9 @@ from envsim.engine.containers import (
 from envsim.engine.docker_engine import host_port, labeled_containers, published_ports
 from envsim.plan.executor import execute
 from envsim.engine.proxies import populate_proxies
-from envsim.engine.readiness import ServiceUnhealthy, wait_for_container, wait_for_toxiproxy
+from envsim.engine.readiness import DEFAULT_RUNNING_FOR, ServiceUnhealthy, wait_for_container, wait_for_toxiproxy
 from envsim.engine.seeding import run_seed
+from envsim.engine.stack_watch import OUTSIDE_REMOVAL_HINT, removed_container
 from envsim.engine.stubs import load_stub
 from envsim.engine.state import PHASE_STARTING, PHASE_UP, StackState, state_root
 from envsim.engine.teardown import remove_stack
@@ -200,6 +201,10 @@ class _StackStarter:
             _, error = next(iter(result.failed.items()))
             if isinstance(error, (EnvironmentProblem, ServiceUnhealthy)):
                 raise EnvironmentProblem(str(error), getattr(error, "hint", None)) from None
+            if removed_container(error):  # e.g. while its seed ran, or its ports were read
+                raise EnvironmentProblem(
+                    f"stack {self.plan.stack}: {error.explanation}: a container was removed from outside envsim "
+                    "while envsim started the stack", hint=OUTSIDE_REMOVAL_HINT) from None
             raise error
 
     def _start_node(self, node: str) -> None:
@@ -241,7 +246,8 @@ class _StackStarter:
                 self._start_balancer(balancer)
         if service in self.seeds and fresh_containers:
             run_seed(fresh_containers[0], self.seeds[service], lambda message: self.progress.step(service, message))
-        self.progress.step(service, "healthy" if self.plan.containers_of(service)[0].health else "started")
+        health = self.plan.containers_of(service)[0].health
+        self.progress.step(service, "healthy" if health and health.kind != "running" else "started")
 
     def _start_container(self, container_plan: ContainerPlan):
         """Start (or keep) one container and wait for its health; returns it when it is new."""
@@ -254,8 +260,12 @@ class _StackStarter:
         ports = _direct_ports(container, container_plan)
         with self._lock:
             self.direct[container_plan.name] = ports
-        if container_plan.health is not None:
-            self.progress.step(container_plan.service, f"waiting for health ({container_plan.health.kind})")
+        health = container_plan.health
+        if health is not None and health.kind != "running":
+            self.progress.step(container_plan.service, f"waiting for health ({health.kind})")
+        else:
+            running_for = health.running_for if health else DEFAULT_RUNNING_FOR
+            self.progress.step(container_plan.service, f"checking it keeps running for {running_for:g}s")
         wait_for_container(container, container_plan, ports, self.cancel, self.secrets.values())
         if container_plan.stub is not None:
             url = f"http://127.0.0.1:{next(iter(ports.values()))}"

@@ -42,6 +42,8 @@ def _health(check: HealthCheck | None) -> dict[str, Any] | None:
         out["path"] = check.path
     if check.kind == "cmd":
         out["command"] = list(check.command)
+    if check.kind == "running":
+        out["running_for"] = check.running_for
     if check.port:
         out["port"] = check.port
     return out

@@ -28,6 +28,8 @@ def _health(check: HealthCheck | None) -> dict[str, Any] | None:
 
 
 def _health_fields(check: HealthCheck) -> dict[str, Any]:
+    if check.kind == "running":
+        return {"kind": "running", "running_for": check.running_for}
     target = {"http": check.path, "tcp": check.port or "(first port)", "cmd": list(check.command)}[check.kind]
     return {
         "kind": check.kind,
@@ -227,7 +229,9 @@ def _container_lines(c: ContainerPlan, root: Path | None) -> list[str]:
     if c.ports:
         ports = ", ".join(f"{p.name} {p.container_port}" for p in c.ports)
         lines.append(f"  ports    {ports} (direct on 127.0.0.1)")
-    if c.health:
+    if c.health and c.health.kind == "running":
+        lines.append(f"  health   keeps running for {format_duration(c.health.running_for)}")
+    elif c.health:
         h = _health_fields(c.health)
         target = " ".join(h["target"]) if isinstance(h["target"], list) else h["target"]
         lines.append(f"  health   {h['kind']} {target} (every {format_duration(c.health.interval)}, "
