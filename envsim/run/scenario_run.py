@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import platform
+import sys
 import time
 import uuid
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from envsim import __version__
 from envsim.config.scenario_model import Scenario
 from envsim.engine.apply import StackHandle
 from envsim.engine.engine_watch import EngineWatch
+from envsim.engine.stack_watch import StackChanged, StackWatch
 from envsim.engine.container_facts import ContainerFacts, container_facts
 from envsim.engine.fault_switch import StackFaults
 from envsim.engine.probes import run_probes, stub_traffic
@@ -81,34 +83,53 @@ def run_scenario(
         switch.clear_all()  # a fault left by an earlier ad-hoc `envsim fault apply` would skew the baseline
         clear_journals(stack.stub_urls.values())  # stub checks count this run's calls only
         rotator.start()
-        watch = EngineWatch().start()
+        watch, removals = EngineWatch().start(), StackWatch(plan.stack.stack).start()
         try:
             result = run_load(plan.load, stack.entry_url(plan.entry_point.name), plan.timeline, switch,
-                              _EngineWatched(observer or RunObserver(), watch), stack.secrets)
+                              _EngineWatched(observer or RunObserver(), watch, removals), stack.secrets)
+            removals.check("the load")  # removed in its last second: measuring would only fail
         finally:
             watch.stop()
+            removals.stop()
             rotated = rotator.stop()
         switch.clear_all()
         after = measure_after_load(client, stack, scenario, result)
     finally:
-        switch.clear_all()
+        if isinstance(sys.exc_info()[1], StackChanged):
+            _clear_what_is_left(switch)
+        else:
+            switch.clear_all()
     return build_journal(run_id, scenario, plan, result, after, rotations_of(rotated, result.started_at))
+
+
+def _clear_what_is_left(switch: StackFaults) -> None:
+    """Revert the faults on what is left of a stack that lost part of itself: the removal is the
+    error to report, and a fault on a removed Toxiproxy cannot be reverted anyway."""
+    try:
+        switch.clear_all()
+    except Exception:
+        pass
 
 
 class _EngineWatched(RunObserver):
     """Passes the hooks on, and ends the load within a second of the engine watch losing the
-    engine: EngineLost leaves run_load through its clean-up (faults reverted, Locust stopped)."""
+    engine or the stack watch seeing part of the stack removed: EngineLost or StackChanged
+    leaves run_load through its clean-up (faults reverted, Locust stopped)."""
 
-    def __init__(self, observer: RunObserver, watch: EngineWatch):
-        self.observer, self.watch = observer, watch
+    def __init__(self, observer: RunObserver, watch: EngineWatch, removals: StackWatch):
+        self.observer, self.watch, self.removals = observer, watch, removals
 
     def on_start(self, start) -> None:
         self.observer.on_start(start)
-        self.watch.check()
+        self._check()
 
     def on_second(self, points) -> None:
         self.observer.on_second(points)
+        self._check()
+
+    def _check(self) -> None:
         self.watch.check()
+        self.removals.check("the load")
 
     def on_fault(self, event) -> None:
         self.observer.on_fault(event)
