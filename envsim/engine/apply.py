@@ -24,7 +24,13 @@ from envsim.engine.containers import (
 from envsim.engine.docker_engine import host_port, labeled_containers, published_ports
 from envsim.plan.executor import execute
 from envsim.engine.proxies import populate_proxies
-from envsim.engine.readiness import DEFAULT_RUNNING_FOR, ServiceUnhealthy, wait_for_container, wait_for_toxiproxy
+from envsim.engine.readiness import (
+    DEFAULT_RUNNING_FOR,
+    ServiceUnhealthy,
+    describe_failure,
+    wait_for_container,
+    wait_for_toxiproxy,
+)
 from envsim.engine.seeding import run_seed
 from envsim.engine.stack_watch import OUTSIDE_REMOVAL_HINT, removed_container
 from envsim.engine.stubs import load_stub
@@ -167,6 +173,7 @@ def _apply(client, plan: StackPlan, image_ids, secrets, progress: ApplyProgress,
     starter = _StackStarter(client, plan, image_ids, secrets, progress, cancel, existing)
     starter.start_all()
     _remove_unplanned(client, plan, progress)
+    _check_all_running(client, plan, secrets)
     return StackHandle(
         plan=plan,
         toxiproxy_urls=starter.toxiproxy_urls,
@@ -272,6 +279,22 @@ class _StackStarter:
             served = load_stub(url, container_plan.service, container_plan.stub, self.secrets, self.cancel)
             self.progress.step(container_plan.service, f"stub loaded, {served} expectations")
         return container if fresh else None
+
+
+def _check_all_running(client, plan: StackPlan, secrets: Mapping[str, str]) -> None:
+    """Every planned container still runs once the last level is ready: one of an early level
+    may have exited while later ones started, and the stack must not be reported up then."""
+    found = _existing(client, plan)
+    for container_plan in plan.containers:
+        container = found.get(container_plan.name)
+        if container is None:
+            raise EnvironmentProblem(f"service {container_plan.service}: its container {container_plan.name} was "
+                                     "removed from outside envsim while envsim started the stack",
+                                     hint=OUTSIDE_REMOVAL_HINT)
+        if container.status != "running":
+            code = container.attrs.get("State", {}).get("ExitCode")
+            reason = f"the container is {container.status} (exit code {code}) after it was ready"
+            raise EnvironmentProblem(describe_failure(container, container_plan, reason, secrets.values()))
 
 
 def _remove_unplanned(client, plan: StackPlan, progress: ApplyProgress) -> None:

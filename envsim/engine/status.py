@@ -107,6 +107,9 @@ def stack_status(client: "docker.DockerClient", stack: str) -> StackStatus:
             continue
         state = container.status
         health = (container.attrs.get("State", {}).get("Health") or {}).get("Status", "-")
+        if state in ("exited", "dead"):  # a stopped service is no stack "up", whatever started it
+            code = container.attrs.get("State", {}).get("ExitCode")
+            problems.append(f"{container.name} (service {labels.get(SERVICE_LABEL, '?')}) has exited with code {code}")
         containers.append(
             ContainerStatus(
                 name=container.name,
