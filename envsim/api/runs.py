@@ -15,6 +15,7 @@ from envsim.api.stack import Stack, attach, running, up
 from envsim.engine.apply import ApplyProgress
 from envsim.engine.docker_engine import connect
 from envsim.engine.engine_watch import engine_gone, engine_loss_named
+from envsim.engine.stack_hold import stack_hold
 from envsim.engine.stack_lock import stack_lock
 from envsim.engine.state import PHASE_RUN, StackState, state_root
 from envsim.errors import EnvironmentProblem, InputError, Interrupted
@@ -75,7 +76,8 @@ def run(
     loaded = load_scenario(scenario, env=env, users=users, duration=duration)
     plan = plan_scenario(loaded, name)
     late = Received()  # signals that arrived while the stack was being removed
-    with stack_lock(state_root(env), plan.stack.stack, "run"), engine_loss_named(plan.stack.stack, "run"):
+    with stack_lock(state_root(env), plan.stack.stack, "run"), engine_loss_named(plan.stack.stack, "run"), \
+            stack_hold(connect(), plan.stack.stack, "run"):
         stack = _stack_for_run(loaded, plan, name, bring_up, pull, progress, cancel, env)
         try:
             if cancel is not None:

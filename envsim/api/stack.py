@@ -15,11 +15,12 @@ from envsim.engine.apply import ApplyProgress, StackHandle, apply_stack, check_s
 from envsim.engine.attach import attach_stack, is_running
 from envsim.engine.docker_engine import connect, stack_profile, stack_profiles, stacks_in_engine
 from envsim.engine.fault_switch import StackFaults
+from envsim.engine.stack_hold import Holder, live_holders, stack_hold
 from envsim.engine.stack_lock import stack_lock
 from envsim.engine.state import PHASE_UP, state_root
 from envsim.engine.status import StackStatus, stack_status
 from envsim.engine.teardown import RemovedCounts, reap_abandoned, remove_stack, remove_stack_images
-from envsim.errors import InputError
+from envsim.errors import EnvironmentProblem, InputError
 from envsim.interrupts import uninterrupted
 from envsim.images import MOCKSERVER_IMAGE_ENV, ensure_stack_images
 from envsim.plan.faults import FaultPlan, plan_faults
@@ -182,7 +183,7 @@ def up(
     check_startable(plan)
     progress = progress or ApplyProgress()
     client = connect()
-    with stack_lock(state_root(env), plan.stack, "up"):
+    with stack_lock(state_root(env), plan.stack, "up"), stack_hold(client, plan.stack, "up"):
         reap_abandoned(client, env, lambda message: progress.step("reaper", message))
         image_ids = ensure_stack_images(
             client, loaded, plan, pull=pull, progress=progress, toxiproxy_image=env.get("ENVSIM_TOXIPROXY_IMAGE"),
@@ -237,6 +238,11 @@ def status(name: str) -> StackStatus:
     return stack_status(connect(), name)
 
 
+def holders(name: str, client: "docker.DockerClient | None" = None) -> list[Holder]:
+    """The live envsim processes (other than this one) using stack `name`, whatever their state directory."""
+    return live_holders(client or connect(), name)
+
+
 def down(
     name: str,
     *,
@@ -245,13 +251,22 @@ def down(
     reap: bool = True,
     client: "docker.DockerClient | None" = None,
     on_reap=None,
+    force: bool = False,
 ) -> tuple[RemovedCounts, int]:
-    """Remove stack `name` (idempotent); returns what was removed and how many images."""
+    """Remove stack `name` (idempotent); returns what was removed and how many images.
+
+    EnvironmentProblem when a live envsim process uses it (see `holders`), unless `force`.
+    """
     env = dict(os.environ if env is None else env)
     client = client or connect()
     if reap:
         reap_abandoned(client, env, on_reap or (lambda message: None))
     with stack_lock(state_root(env), name, "down"):
+        busy = [] if force else live_holders(client, name)
+        if busy:
+            raise EnvironmentProblem(
+                f"stack {name} is in use by {', '.join(h.describe() for h in busy)}; nothing was removed",
+                hint="wait for that command to finish (or stop it); `envsim down --force` removes the stack anyway")
         counts = remove_stack(client, name, env)
         removed_images = remove_stack_images(client, name) if images else 0
     return counts, removed_images

@@ -113,12 +113,16 @@ def _interactive() -> bool:
               help="Remove every envsim stack on this engine, other repos' too (asks first; --yes skips).")
 @click.option("--yes", "-y", "assume_yes", is_flag=True, help="Do not ask before removing every stack (--all).")
 @click.option("--images", "remove_images", is_flag=True, help="Also remove the images built for the stack's services.")
-def down(profile: str | None, stack_name: str | None, all_stacks: bool, assume_yes: bool, remove_images: bool) -> None:
+@click.option("--force", is_flag=True, help="Also remove stacks a running envsim command is using.")
+def down(profile: str | None, stack_name: str | None, all_stacks: bool, assume_yes: bool, remove_images: bool,
+         force: bool) -> None:
     """Remove every container, network and volume envsim created for a stack.
 
     Only resources labeled by envsim are touched. Idempotent: removing a stack that is
     not there succeeds. --all removes every envsim stack on the engine, also those of
     other repos and users: it asks first on a terminal, and needs --yes otherwise.
+    A stack that a running `envsim up` or `run` is using (from any state directory) is
+    left alone, and named, unless --force.
 
     \b
     Examples:
@@ -131,6 +135,8 @@ def down(profile: str | None, stack_name: str | None, all_stacks: bool, assume_y
     if not (profile or stack_name or all_stacks):
         raise click.UsageError("name a PROFILE, or --name STACK, or --all")
     stacks = api.stacks() if all_stacks else [_stack_named(stack_name, profile)]
+    in_use = {stack: users for stack in stacks if (users := api.holders(stack))} if all_stacks and not force else {}
+    stacks = [stack for stack in stacks if stack not in in_use]
     if all_stacks and stacks and not assume_yes:
         question = f"remove all {len(stacks)} envsim stacks on this engine ({', '.join(stacks)})?"
         if not _interactive():
@@ -139,9 +145,12 @@ def down(profile: str | None, stack_name: str | None, all_stacks: bool, assume_y
             click.echo("nothing removed")
             return
     for stack in stacks:
-        counts, image_count = api.down(stack, images=remove_images, reap=not all_stacks,
+        counts, image_count = api.down(stack, images=remove_images, reap=not all_stacks, force=force,
                                        on_reap=lambda message: click.echo(message, err=True))
         images = f", {image_count} images" if remove_images else ""
         click.echo(f"stack {stack} removed ({counts.describe()}{images})")
-    if not stacks:
+    for stack, users in in_use.items():
+        click.echo(f"stack {stack} left alone: in use by {', '.join(u.describe() for u in users)} "
+                   "(--force removes it anyway)", err=True)
+    if not stacks and not in_use:
         click.echo("no envsim stacks on this engine")

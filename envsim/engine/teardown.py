@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Mapping
 
 from envsim.engine.docker_engine import BUILT_AS_LABEL, labeled_containers, labeled_networks, labeled_volumes, stacks_in_engine
+from envsim.engine.stack_hold import is_hold, live_hold
 from envsim.engine.state import StackState, state_root
 from envsim.errors import EnvironmentProblem
 
@@ -57,13 +58,15 @@ def remove_stack(client: "docker.DockerClient", stack: str, env: Mapping[str, st
                 if "active endpoints" not in str(error):
                     raise EnvironmentProblem(f"could not remove network {network.name}: {error.explanation}") from None
                 busy += 1
-        volumes = labeled_volumes(client, stack)
+        # a live process's hold is its own to release: it says the stack was in use until then
+        volumes = [v for v in labeled_volumes(client, stack) if not live_hold(v)]
         for volume in volumes:
             try:
                 volume.remove(force=True)
             except NotFound:
                 pass
-        removed = removed + RemovedCounts(len(containers), len(networks) - busy, len(volumes))
+        stack_volumes = [v for v in volumes if not is_hold(v)]  # a hold is no part of what the user made
+        removed = removed + RemovedCounts(len(containers), len(networks) - busy, len(stack_volumes))
         if not busy:
             break
         time.sleep(0.5)

@@ -8,6 +8,7 @@ import threading
 import time
 
 import pytest
+from conftest import Cli
 from e2e_support import NOTHING_LEFT, browse_scenario, leftovers, wait_for
 
 
@@ -122,3 +123,31 @@ def test_a_container_removed_during_the_load_stops_the_run_with_exit_3(cli, engi
     assert f"container {api.name} (service api) was removed from outside envsim during the load" in stderr
     assert "PASSED" not in "".join(lines) and "FAILED" not in "".join(lines)  # no verdict over a broken stack
     assert leftovers(engine, stack_name) == NOTHING_LEFT
+
+
+def test_a_stack_a_live_run_uses_from_another_state_directory_is_kept_by_down_unless_force(
+        cli, engine, project, stack_name, remove_stacks, tmp_path):
+    remove_stacks.append(stack_name)
+    (project / "scenarios" / "victim.yaml").write_text(browse_scenario("90s"))
+    theirs = Cli(project, tmp_path / "their-state")  # another user's, or another CI job's
+    run = theirs.start("run", "scenarios/victim.yaml", "--name", stack_name, "--reports", "out")
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(run.stdout), daemon=True)
+    reader.start()
+    try:
+        wait_for(lambda: any("rps" in line for line in lines), timeout=400, what="their load to begin")
+        kept = cli.run("down", "--name", stack_name)  # from this test's own state directory
+        assert kept.returncode == 3, kept.stdout + kept.stderr
+        assert f"stack {stack_name} is in use by `envsim run` (pid {run.pid} on " in kept.stderr
+        assert "nothing was removed" in kept.stderr and "--force" in kept.stderr
+        assert leftovers(engine, stack_name)["containers"] >= 4 and run.poll() is None
+        forced = cli.run("down", "--name", stack_name, "--force")
+        assert forced.returncode == 0, forced.stderr
+        run.wait(timeout=120)
+        stderr = run.stderr.read()
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert run.returncode == 3, stderr[-3000:]
+    assert "removed from outside envsim during the load" in stderr and "Traceback" not in stderr
+    assert leftovers(engine, stack_name) == NOTHING_LEFT  # their hold went with their run

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from envsim.cli import cli
 from envsim.cli.failures import run_cli
 from envsim.config.discover import repo_profile_names, repo_root
+from envsim.engine.stack_hold import Holder
 from envsim.engine.status import ContainerStatus, StackStatus
 
 
@@ -29,7 +30,7 @@ def _running(name):
 @pytest.fixture
 def engine(monkeypatch):
     """Stacks on a fake engine: name -> profile label; records what `down` removed."""
-    state = {"stacks": {"shop": "prod-like", "pr-7": "prod-like", "other": "theirs"}, "removed": []}
+    state = {"stacks": {"shop": "prod-like", "pr-7": "prod-like", "other": "theirs"}, "removed": [], "held": {}}
 
     def stacks(repo=None):
         if repo is None:
@@ -40,11 +41,16 @@ def engine(monkeypatch):
     def status(name):
         return _running(name) if name in state["stacks"] else StackStatus(name, (), (), ())
 
-    def down(name, **_):
+    def down(name, force=False, **_):
+        if state["held"].get(name) and not force:
+            raise envsim.api.EnvironmentProblem(f"stack {name} is in use")
         state["removed"].append(name)
         from envsim.engine.teardown import RemovedCounts
 
         return RemovedCounts(1, 1, 0), 0
+
+    def holders(name):
+        return state["held"].get(name, [])
 
     import envsim.api
 
@@ -52,6 +58,7 @@ def engine(monkeypatch):
     monkeypatch.setattr(envsim.api, "stacks", stacks, raising=False)
     monkeypatch.setattr(envsim.api, "status", status, raising=False)
     monkeypatch.setattr(envsim.api, "down", down, raising=False)
+    monkeypatch.setattr(envsim.api, "holders", holders, raising=False)
     return state
 
 
@@ -116,6 +123,26 @@ def test_down_all_asks_on_a_terminal(engine, repo, monkeypatch):
     assert engine["removed"] == []
     code, out, _ = run_envsim(["down", "--all"], monkeypatch, stdin="y\n")
     assert code == 0 and engine["removed"] == ["other", "pr-7", "shop"]
+
+
+def test_down_all_leaves_stacks_in_use_alone_and_names_their_users_unless_force(engine, repo, monkeypatch):
+    engine["held"]["pr-7"] = [Holder(4242, "boot", "1", "ci-runner-3", "run", 0.0)]
+    code, out, err = run_envsim(["down", "--all", "--yes"], monkeypatch)
+    assert code == 0 and engine["removed"] == ["other", "shop"]
+    assert "stack pr-7 left alone: in use by `envsim run` (pid 4242 on ci-runner-3)" in err
+    assert "--force removes it anyway" in err
+    code, out, err = run_envsim(["down", "--all", "--yes", "--force"], monkeypatch)
+    assert code == 0 and engine["removed"] == ["other", "shop", "other", "pr-7", "shop"]
+    assert "left alone" not in err
+
+
+def test_down_all_asks_only_about_the_stacks_it_would_remove(engine, repo, monkeypatch):
+    import envsim.cli.cmd_stack as cmd_stack
+
+    monkeypatch.setattr(cmd_stack, "_interactive", lambda: True)
+    engine["held"]["shop"] = [Holder(4242, "boot", "1", "host", "up", 0.0)]
+    code, out, _ = run_envsim(["down", "--all"], monkeypatch, stdin="n\n")
+    assert code == 0 and "remove all 2 envsim stacks on this engine (other, pr-7)?" in out
 
 
 def test_down_of_one_stack_never_asks(engine, repo, monkeypatch):
