@@ -62,8 +62,8 @@ def cli() -> None:
       envsim run scenarios/checkout.yaml
       envsim down prod-like             remove its stack
 
-    Exit codes: 0 pass, 1 verdict failed, 2 invalid input, 3 environment error,
-    130 interrupted (after cleanup).
+    Exit codes: 0 pass, 1 a check failed, 2 invalid input, 3 environment problem
+    (or an unexpected error: its traceback goes to a file), 130 interrupted.
     """
 
 
