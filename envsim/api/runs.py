@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Iterable, Iterator, Mapping
 
 from envsim.api.loading import ScenarioLike, load_scenario
 from envsim.api.run_outputs import JOURNAL_FILE, write_run_outputs
@@ -76,8 +77,7 @@ def run(
     loaded = load_scenario(scenario, env=env, users=users, duration=duration)
     plan = plan_scenario(loaded, name)
     late = Received()  # signals that arrived while the stack was being removed
-    with stack_lock(state_root(env), plan.stack.stack, "run"), engine_loss_named(plan.stack.stack, "run"), \
-            stack_hold(connect(), plan.stack.stack, "run"):
+    with _in_use_by_this_run(plan.stack.stack, env):
         stack = _stack_for_run(loaded, plan, name, bring_up, pull, progress, cancel, env)
         try:
             if cancel is not None:
@@ -98,6 +98,15 @@ def run(
     if late:
         raise Interrupted(f"interrupted while removing the stack: it is removed; the journal and reports are in {out_dir}")
     return RunResult(journal, verdict, outputs.journal_path, outputs.report_paths, outputs.problem)
+
+
+@contextlib.contextmanager
+def _in_use_by_this_run(stack: str, env: Mapping[str, str]) -> Iterator[None]:
+    """The state directory's lock (one command at a time) and the engine-side hold (any
+    envsim's `down` leaves the stack alone) for the run; the engine going away is named."""
+    with stack_lock(state_root(env), stack, "run"), engine_loss_named(stack, "run"), \
+            stack_hold(connect(), stack, "run"):
+        yield
 
 
 def reports_dir_for(scenario, reports_dir: str | Path | None = None) -> Path:

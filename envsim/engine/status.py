@@ -105,28 +105,30 @@ def stack_status(client: "docker.DockerClient", stack: str) -> StackStatus:
             except (ToxiproxyError, OSError) as error:
                 problems.append(f"toxiproxy at {url} did not answer: {error}")
             continue
-        state = container.status
-        health = (container.attrs.get("State", {}).get("Health") or {}).get("Status", "-")
-        if state in ("exited", "dead"):  # a stopped service is no stack "up", whatever started it
+        item = _container_status(container)
+        if item.state in ("exited", "dead"):  # a stopped service is no stack "up", whatever started it
             code = container.attrs.get("State", {}).get("ExitCode")
-            problems.append(f"{container.name} (service {labels.get(SERVICE_LABEL, '?')}) has exited with code {code}")
-        containers.append(
-            ContainerStatus(
-                name=container.name,
-                service=labels.get(SERVICE_LABEL, "?"),
-                replica=int(labels.get(REPLICA_LABEL, "0")),
-                state=state,
-                health=health,
-                direct={str(port): f"127.0.0.1:{host}" for port, host in published_ports(container).items()},
-                stand_in=_stand_in(container),
-            )
-        )
+            problems.append(f"{item.name} (service {item.service}) has exited with code {code}")
+        containers.append(item)
     return StackStatus(
         stack=stack,
         containers=tuple(containers),
         proxies=tuple(sorted(proxies, key=lambda p: p.name)),
         toxiproxy_urls=tuple(urls),
         problems=tuple(problems),
+    )
+
+
+def _container_status(container) -> ContainerStatus:
+    labels = container.labels or {}
+    return ContainerStatus(
+        name=container.name,
+        service=labels.get(SERVICE_LABEL, "?"),
+        replica=int(labels.get(REPLICA_LABEL, "0")),
+        state=container.status,
+        health=(container.attrs.get("State", {}).get("Health") or {}).get("Status", "-"),
+        direct={str(port): f"127.0.0.1:{host}" for port, host in published_ports(container).items()},
+        stand_in=_stand_in(container),
     )
 
 
