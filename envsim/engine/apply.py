@@ -210,7 +210,7 @@ class _StackStarter:
                 raise EnvironmentProblem(str(error), getattr(error, "hint", None)) from None
             if removed_container(error):  # e.g. while its seed ran, or its ports were read
                 raise EnvironmentProblem(
-                    f"stack {self.plan.stack}: {error.explanation}: a container was removed from outside envsim "
+                    f"stack {self.plan.stack}: {getattr(error, 'explanation', error)}: a container was removed from outside envsim "
                     "while envsim started the stack", hint=OUTSIDE_REMOVAL_HINT) from None
             raise error
 

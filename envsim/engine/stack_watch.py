@@ -10,7 +10,7 @@ Only used while envsim itself removes nothing of the stack (during the load).
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from envsim.errors import EnvironmentProblem
 from envsim.plan.stack import SERVICE_LABEL, STACK_LABEL
@@ -47,7 +47,7 @@ class StackWatch:
         self.stack = stack
         self.removed: list[str] = []
         self._client: "docker.DockerClient | None" = None
-        self._events = None
+        self._events: Any = None  # the SDK's CancellableStream, once subscribed
         self._ready = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -55,8 +55,8 @@ class StackWatch:
         import docker
 
         # timeout=None: the events stream is silent for as long as nothing happens
-        self._client = docker.from_env(timeout=None)
-        self._thread = threading.Thread(target=self._watch, name="envsim-stack-watch", daemon=True)
+        client = self._client = docker.from_env(timeout=None)  # type: ignore[arg-type]
+        self._thread = threading.Thread(target=self._watch, args=(client,), name="envsim-stack-watch", daemon=True)
         self._thread.start()
         self._ready.wait(10.0)  # subscribed before returning: a removal right after start is seen
         return self
@@ -74,10 +74,10 @@ class StackWatch:
         if self.removed:
             raise StackChanged(self.stack, list(self.removed), during)
 
-    def _watch(self) -> None:
+    def _watch(self, client: "docker.DockerClient") -> None:
         filters = {"type": "container", "event": "destroy", "label": f"{STACK_LABEL}={self.stack}"}
         try:
-            self._events = self._client.events(filters=filters, decode=True)
+            self._events = client.events(filters=filters, decode=True)
         except Exception:  # no events from this engine: the engine watch reports an engine gone
             return
         finally:
