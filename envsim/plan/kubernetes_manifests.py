@@ -18,6 +18,7 @@ annotation naming the loopback port envsim forwards to them, since Docker publis
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -195,6 +196,8 @@ def _workload(stack: _Stack, container: ContainerPlan, replicas: int, images: Cl
     labels = _own_labels(stack, container.labels)
     deadline = container.health.start_period if container.health else None
     manifest = _deployment(stack, name, labels, pod, replicas=replicas, deadline=deadline, annotations=annotations)
+    if container.health is not None and container.health.kind == "running":
+        manifest["spec"]["minReadySeconds"] = math.ceil(container.health.running_for)
     if balanced:
         # stable per-replica names (api-0.envsim-replica-api) for the balancer to spread requests over
         spec = manifest["spec"]

@@ -64,8 +64,9 @@ def health_port(check: HealthCheck, ports: tuple[PortBinding, ...]) -> int | Non
 
 def readiness_probe(check: HealthCheck | None, ports: tuple[PortBinding, ...]) -> dict[str, Any] | None:
     """The service's `health` as a readiness probe: same target, interval and per-attempt timeout.
-    Its start_period (the total wait) is the Deployment's progress deadline."""
-    if check is None:
+    Its start_period (the total wait) is the Deployment's progress deadline. `running_for` has
+    no probe: it is the workload's minReadySeconds."""
+    if check is None or check.kind == "running":
         return None
     if check.kind == "cmd":
         action: dict[str, Any] = {"exec": {"command": list(check.command)}}

@@ -268,3 +268,12 @@ def test_the_stream_parses_back_to_the_same_manifests(profile):
     text = manifests_to_yaml(plan, manifests)
     assert list(yaml.safe_load_all(text)) == manifests
     assert "&id" not in text  # no anchors: each document stands alone
+
+
+def test_running_for_is_no_probe_but_the_workloads_min_ready_seconds(tmp_path):
+    (tmp_path / ".git").mkdir()
+    path = tmp_path / "p.yaml"
+    path.write_text("envsim: 1\nservices:\n  worker: {image: 'worker:1', health: {running_for: 2.5s}}\n")
+    worker = named(render(plan_stack(load_profile(path, {}))), "Deployment", "worker")
+    assert "readinessProbe" not in pod_spec(worker)["containers"][0]
+    assert worker["spec"]["minReadySeconds"] == 3
