@@ -1,7 +1,7 @@
 """Latency from a fault's scheduled offset to its toxic being active in a real Toxiproxy.
 
-Runs toxiproxy-server on 127.0.0.1 ($TOXIPROXY_SERVER, ~/.cache/envsim/bin/toxiproxy-server
-or /tmp/gobin/server), a proxy in front of a local listener, and a FaultScheduler whose
+Runs toxiproxy-server on 127.0.0.1 ($TOXIPROXY_SERVER, else the one scripts/test-setup.sh builds
+into envsim's cache, else PATH), a proxy in front of a local listener, and a FaultScheduler whose
 switch adds/removes a latency toxic through envsim.engine.toxiproxy_client. An action's
 latency is the event's `actual - scheduled`: the switch call has returned, i.e. Toxiproxy
 has the toxic in the proxy's chain. Prints p50/p99 (goal p99 < 50 ms), asserts nothing.
@@ -13,20 +13,23 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import socket
 import statistics
 import subprocess
 import time
-from pathlib import Path
 
 from envsim.journal import TimelineStep
 from envsim.engine.toxiproxy_client import Proxy, Toxic, ToxiproxyClient, ToxiproxyError
+from envsim.images.host import cache_dir
+from envsim.images.requirements import TOXIPROXY_VERSION
 from envsim.run.scheduler import FaultScheduler
 
 
 def find_binary() -> str:
-    for candidate in (os.environ.get("TOXIPROXY_SERVER"), str(Path.home() / ".cache/envsim/bin/toxiproxy-server"),
-                      "/tmp/gobin/server"):
+    for candidate in (os.environ.get("TOXIPROXY_SERVER"),
+                      str(cache_dir() / "toxiproxy" / TOXIPROXY_VERSION / "toxiproxy-server"),
+                      shutil.which("toxiproxy-server")):
         if candidate and os.access(candidate, os.X_OK):
             return candidate
     raise SystemExit("no toxiproxy-server binary: set TOXIPROXY_SERVER")

@@ -23,7 +23,7 @@ LATENCY_MS = 150
 def proxied_server():
     binary = find_toxiproxy_binary()
     if binary is None:
-        pytest.skip("no toxiproxy-server binary ($TOXIPROXY_SERVER, ~/.cache/envsim/bin, /tmp/gobin/server)")
+        pytest.skip("no toxiproxy-server binary ($TOXIPROXY_SERVER, envsim's cache, PATH)")
     with TargetServer() as server, LocalToxiproxy(binary) as toxiproxy:
         listen = toxiproxy.proxy_to("target", server.httpd.server_address[1])
         yield toxiproxy, listen

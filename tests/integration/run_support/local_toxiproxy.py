@@ -1,23 +1,26 @@
 """A Toxiproxy server binary run on 127.0.0.1 for scheduler tests, and a latency FaultSwitch.
 
-The binary is looked up at $TOXIPROXY_SERVER, ~/.cache/envsim/bin/toxiproxy-server, then
-/tmp/gobin/server (where `go install .../cmd/server` puts it).
+The binary is looked up at $TOXIPROXY_SERVER, then in envsim's cache (where
+scripts/test-setup.sh builds it for the Toxiproxy image), then on PATH.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import time
-from pathlib import Path
 
 from envsim.engine.toxiproxy_client import Proxy, Toxic, ToxiproxyClient, ToxiproxyError
+from envsim.images.host import cache_dir
+from envsim.images.requirements import TOXIPROXY_VERSION
 
 
 def find_toxiproxy_binary() -> str | None:
-    candidates = [os.environ.get("TOXIPROXY_SERVER"), str(Path.home() / ".cache/envsim/bin/toxiproxy-server"),
-                  "/tmp/gobin/server"]
+    candidates = [os.environ.get("TOXIPROXY_SERVER"),
+                  str(cache_dir() / "toxiproxy" / TOXIPROXY_VERSION / "toxiproxy-server"),
+                  shutil.which("toxiproxy-server")]
     for candidate in candidates:
         if candidate and os.access(candidate, os.X_OK):
             return candidate
