@@ -6,7 +6,7 @@ import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Union, overload
+from typing import Any, Mapping, overload
 
 from envsim import config
 from envsim.config.profile_model import Profile
@@ -18,8 +18,8 @@ from envsim.plan.sql_schema import describe_data, seed_sql_files
 from envsim.plan.stack import StackPlan, plan_stack, safe_name
 from envsim.units import parse_duration
 
-ProfileLike = Union[Profile, str, Path]
-ScenarioLike = Union[Scenario, str, Path]
+ProfileLike = Profile | str | Path
+ScenarioLike = Scenario | str | Path
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from envsim.journal import Journal
 from envsim.reports.failure_text import detail_with_failures, phase_lines
 from envsim.reports.service_logs import service_log_sections
-
-FENCE = "`" * 3
 from envsim.reports.environment import inexact, stand_in_lines
 from envsim.reports.stub_text import rotation_lines, stub_tables, window_lines
 from envsim.verdict.formatting import format_bound, format_value
 from envsim.verdict.result import Verdict
+
+FENCE = "`" * 3
 
 
 def _cell(text: str) -> str:

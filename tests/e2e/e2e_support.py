@@ -57,5 +57,5 @@ def interrupt(process: subprocess.Popen, signum: int, timeout: float = 120) -> t
     except subprocess.TimeoutExpired:
         process.kill()
         stdout, stderr = process.communicate()
-        raise AssertionError(f"envsim did not stop after {signal.Signals(signum).name}: {stderr[-2000:]}")
+        raise AssertionError(f"envsim did not stop after {signal.Signals(signum).name}: {stderr[-2000:]}") from None
     return process.returncode, stdout, stderr

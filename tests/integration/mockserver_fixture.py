@@ -54,7 +54,8 @@ def mockserver_server(docker_client):
                 break
             except MockServerError:
                 if time.monotonic() > deadline:
-                    raise AssertionError(f"MockServer did not answer within 60s:\n{container.logs()[-2000:]!r}")
+                    raise AssertionError(
+                        f"MockServer did not answer within 60s:\n{container.logs()[-2000:]!r}") from None
                 time.sleep(0.1)
         yield MockServerContainer(api, container, network, port, labels)
     finally:

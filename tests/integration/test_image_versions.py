@@ -21,11 +21,11 @@ def envsim(args: list[str], cwd: Path, timeout: float = 600) -> subprocess.Compl
                           timeout=timeout)
 
 
-def repo_with(tmp_path: Path, profile: str, files: dict[str, str] = {}) -> Path:
+def repo_with(tmp_path: Path, profile: str, files: dict[str, str] | None = None) -> Path:
     (tmp_path / ".git").mkdir()
     (tmp_path / "profiles").mkdir()
     (tmp_path / "profiles/p.yaml").write_text(profile)
-    for relative, text in files.items():
+    for relative, text in (files or {}).items():
         (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / relative).write_text(text)
     return tmp_path
