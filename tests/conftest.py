@@ -1,11 +1,18 @@
-"""Markers by layer, so `-m "not integration and not e2e and not kubernetes"` runs the tests that need no
-engine and no cluster."""
+"""Markers by what a test needs, so `scripts/test.sh --fast` (`-m "not docker and not kubernetes"`) runs
+every test that needs no Docker engine and no cluster.
+
+Tests are marked by their layer (integration, e2e, kubernetes). Those under integration/ and e2e/
+are also marked `docker`, unless marked `docker_free`: they need the engine and the prepared images.
+A module or test that drives only processes on this host (the load runner, the MCP server over
+stdio, "no engine" errors) says `docker_free`, and runs in the fast tier beside the unit tests.
+"""
 
 from pathlib import Path
 
 import pytest
 
 _LAYER_MARKERS = {"integration": pytest.mark.integration, "e2e": pytest.mark.e2e, "kubernetes": pytest.mark.kubernetes}
+_ENGINE_LAYERS = ("integration", "e2e")
 
 
 def pytest_collection_modifyitems(items):
@@ -13,3 +20,5 @@ def pytest_collection_modifyitems(items):
         layer = Path(str(item.fspath)).relative_to(Path(__file__).parent).parts[0]
         if layer in _LAYER_MARKERS:
             item.add_marker(_LAYER_MARKERS[layer])
+        if layer in _ENGINE_LAYERS and item.get_closest_marker("docker_free") is None:
+            item.add_marker(pytest.mark.docker)

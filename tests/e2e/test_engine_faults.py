@@ -25,6 +25,7 @@ def _dead_socket(path: Path) -> str:
     return f"unix://{path}"
 
 
+@pytest.mark.docker_free
 @pytest.mark.parametrize("host", ["dead-socket", "no-socket"])
 @pytest.mark.parametrize("args", [["up", "base"], ["run", "scenarios/victim.yaml"], ["status"], ["status", "base"],
                                   ["down", "base"]], ids=lambda a: " ".join(a))

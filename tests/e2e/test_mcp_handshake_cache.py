@@ -17,6 +17,8 @@ from envsim.mcp.handshake import HandshakeCache, cache_dir, source_key
 
 VERSION = "2025-06-18"  # what McpProcess asks for
 
+pytestmark = pytest.mark.docker_free  # the MCP server over stdio; no stack is started
+
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:

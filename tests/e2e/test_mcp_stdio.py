@@ -18,6 +18,8 @@ from mcp_support import McpProcess
 
 REPO = Path(__file__).resolve().parents[2]
 
+pytestmark = pytest.mark.docker_free  # the MCP server over stdio; no stack is started
+
 
 @pytest.mark.parametrize("cache", ["empty", "filled"])
 def test_envsim_mcp_over_stdio_lists_tools_and_reads_the_data(tmp_path, cache):

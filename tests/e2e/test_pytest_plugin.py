@@ -6,6 +6,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from envsim.engine.docker_engine import labeled_containers, labeled_networks, labeled_volumes
 
 
@@ -32,6 +34,7 @@ def test_the_shop_tests_run_on_a_real_stack_and_a_fault_stays_in_its_test(cli, e
     assert labeled_volumes(engine, stack_name) == []
 
 
+@pytest.mark.docker_free
 def test_a_test_asking_for_a_stack_without_a_profile_fails_clearly(cli, project):
     (project / "test_needs_stack.py").write_text("def test_it(envsim_stack):\n    pass\n")
     done = _pytest(project, cli.env, "test_needs_stack.py")

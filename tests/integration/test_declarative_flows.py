@@ -14,7 +14,7 @@ from envsim.journal import ALL_ENDPOINTS
 from envsim.run.load_with_faults import run_load
 from run_support.target_server import TargetServer
 
-pytestmark = pytest.mark.timeout(90)
+pytestmark = [pytest.mark.timeout(90), pytest.mark.docker_free]
 
 PROFILE = """
 envsim: 1

@@ -24,7 +24,7 @@ import pytest
 
 from envsim.engine.health import HttpReady, TcpReady, WaitPolicy, wait_until
 
-pytestmark = pytest.mark.timeout(180)
+pytestmark = [pytest.mark.timeout(180), pytest.mark.docker_free]
 
 SHOP_DIR = Path(__file__).resolve().parents[2] / "examples" / "shop"
 PG_PASSWORD = "shop-test-password"

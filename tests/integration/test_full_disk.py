@@ -6,6 +6,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "reports"))
 from report_journals import sample_journal  # noqa: E402
 from small_disk import PAGE, fill, pages, small_disk  # noqa: E402
@@ -14,6 +16,8 @@ from envsim.api.run_outputs import write_run_outputs  # noqa: E402
 from envsim.journal import Journal  # noqa: E402
 from envsim.reports import FORMATS  # noqa: E402
 from envsim.verdict import judge  # noqa: E402
+
+pytestmark = pytest.mark.docker_free
 
 
 def test_the_journal_is_kept_when_the_reports_do_not_fit(tmp_path):

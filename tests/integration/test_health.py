@@ -22,7 +22,7 @@ from envsim.engine.health import (
     wait_until,
 )
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timeout(60), pytest.mark.docker_free]
 
 QUICK = WaitPolicy(deadline=10, interval=0.05, attempt_timeout=2)
 SHORT = WaitPolicy(deadline=0.5, interval=0.05, attempt_timeout=0.5)

@@ -134,6 +134,7 @@ def test_cli_prepare_lists_each_image_once_prepared(tmp_path):
     assert "pulling" not in done.stderr  # --no-pull
 
 
+@pytest.mark.docker_free
 def test_cli_prepare_without_an_engine_exits_3(tmp_path):
     import os
     import subprocess

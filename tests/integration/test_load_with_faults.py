@@ -22,7 +22,7 @@ from envsim.journal import percentile_ms
 from envsim.run.progress import RunObserver
 from run_support.target_server import DelaySwitch, TargetServer
 
-pytestmark = pytest.mark.timeout(90)
+pytestmark = [pytest.mark.timeout(90), pytest.mark.docker_free]
 SUPPORT = Path(__file__).parent / "run_support"
 
 

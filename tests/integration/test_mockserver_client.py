@@ -300,6 +300,7 @@ def test_errors_carry_status_and_body(mockserver):
     assert bad_clear.value.status == 400 and "type" in bad_clear.value.body
 
 
+@pytest.mark.docker_free
 def test_no_server_is_an_error_without_status_within_the_timeout():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -15,7 +15,7 @@ from envsim.run.scheduler import FaultScheduler
 from run_support.local_toxiproxy import LatencySwitch, LocalToxiproxy, find_toxiproxy_binary
 from run_support.target_server import TargetServer
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timeout(60), pytest.mark.docker_free]
 LATENCY_MS = 150
 
 

@@ -16,7 +16,7 @@ from envsim.run.load_with_faults import run_load
 from envsim.verdict import judge
 from run_support.target_server import HangSwitch, TargetServer
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.timeout(120), pytest.mark.docker_free]
 
 FAULT = "upstream-timeout"
 CHECKS = (

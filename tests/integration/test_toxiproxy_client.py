@@ -146,6 +146,7 @@ def test_errors_carry_status_and_body(toxiproxy, echo_proxy):
     assert gone.value.status == 404
 
 
+@pytest.mark.docker_free
 def test_no_server_is_an_error_without_status_within_the_timeout():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
