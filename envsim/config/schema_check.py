@@ -3,12 +3,17 @@
 jsonschema's own messages are Python reprs ("'x' is not of type 'object'"); users get
 `file:line:col: path: message` instead, with "did you mean" for near-miss keys. Schemas
 may carry an `x-expected` annotation: a human description of what a value should be.
+
+Most files are valid, so a compiled validator (jsonschema-rs) answers "valid?" first, in
+microseconds and without importing jsonschema; only a file it rejects is walked again by
+jsonschema, whose errors carry the schema paths the messages are made from. jsonschema has
+the last word: whatever the fast check rejects, jsonschema decides.
 """
 
 from __future__ import annotations
 
-import difflib
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, AbstractSet, Any, Iterable, cast
@@ -39,13 +44,55 @@ def schema_text(kind: str) -> str:
 
 @lru_cache(maxsize=None)
 def _validator(kind: str) -> Draft202012Validator:
-    from jsonschema import Draft202012Validator  # imported here: only validation needs it
+    from jsonschema import Draft202012Validator  # imported here: only an invalid file needs it
 
     return Draft202012Validator(json.loads(schema_text(kind)))
 
 
+@lru_cache(maxsize=None)
+def _fast_validator(kind: str):
+    import jsonschema_rs
+
+    # jsonschema doesn't assert formats unless asked; neither may the fast check
+    return jsonschema_rs.Draft202012Validator(json.loads(schema_text(kind)), validate_formats=False)
+
+
+def surely_valid(data: Any, kind: str) -> bool:
+    """True when the compiled validator accepts `data`; False sends it to jsonschema."""
+    try:
+        return bool(_fast_validator(kind).is_valid(_plain(data)))
+    except (_OutOfScope, ValueError, TypeError, OverflowError):  # or a value it can't convert: an int beyond 64 bits
+        return False
+
+
+# Text the two regex engines (Python's re, Rust's regex) read alike. Beyond printable ASCII they
+# part: Python's \s also matches \x1c-\x1f, and each knows the digits of its own Unicode version.
+_ENGINES_AGREE = re.compile(r"[\t\n\r\x20-\x7e]*")
+
+
+class _OutOfScope(Exception):
+    """A tree the fast check can't vouch for; jsonschema judges it."""
+
+
+def _plain(value: Any) -> Any:
+    """The tree with str subclasses (interpolated secrets are SecretText) as plain str, since
+    jsonschema-rs converts exact JSON types only; text the regex engines may read differently
+    raises _OutOfScope."""
+    if isinstance(value, dict):
+        return {_plain(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, str):
+        if not _ENGINES_AGREE.fullmatch(value):
+            raise _OutOfScope
+        return str(value)
+    return value
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """`; did you mean 'X'?` for a close match among `choices`, else an empty string."""
+    import difflib  # imported here: valid files never need it
+
     close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
     return f"; did you mean '{close[0]}'?" if close else ""
 
@@ -80,6 +127,8 @@ def _kind_of(value: Any) -> str:
 
 def check_schema(doc: YamlDoc, kind: str) -> list[Problem]:
     """Every schema violation in `doc.data`, located, deduplicated and in file order."""
+    if surely_valid(doc.data, kind):
+        return []
     problems: list[Problem] = []
     for error in _validator(kind).iter_errors(doc.data):
         problems.extend(_problems_for(doc, error))
