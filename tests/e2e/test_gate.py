@@ -1,8 +1,9 @@
-"""The release gate, shortened: examples/gate's buggy build fails every failure class with
-the check that names it; the fixed build (GATE_FIXED=1) passes every class. One stack per
-build, brought up once, every class scenario run on it, removed and counted.
+"""The release gate, shortened: examples/gate's buggy build fails each failure class tested here
+with the check that names it; the fixed build (GATE_FIXED=1) passes them. One stack per build,
+brought up once, each class scenario run on it, removed and counted.
 
-About four minutes: 7 short runs per build (the two with a fault window keep their 20s).
+Two of the seven classes, to keep the suite short: `timeout` (a fault window, judged during it)
+and `session` (the cause named beside the check). scripts/demo.sh runs all seven.
 """
 
 from __future__ import annotations
@@ -15,18 +16,13 @@ from e2e_support import NOTHING_LEFT, leftovers
 
 from conftest import REPO
 
-CLASSES = ("index", "timeout", "retry", "token", "version", "session", "race")
-# A shorter load where the class allows it; the timeout and retry classes keep their fault windows.
-DURATIONS = {"index": "8s", "token": "12s", "version": "6s", "session": "8s", "race": "8s"}
+CLASSES = ("timeout", "session")
+# A shorter load where the class allows it; the timeout class keeps its fault window.
+DURATIONS = {"session": "8s"}
 # The check that must fail on the buggy build, by a part of its label.
 EXPECTED = {
-    "index": "p95 of index-lookup < 150ms",
     "timeout": "p95 of timeout-catalog < 500ms during cache-hangs",
-    "retry": "error_rate of retry-quote < 3% during carrier-flaky",
-    "token": "error_rate of token-pay < 1%",
-    "version": "calls to carrier POST /v1/labels answered 410",
     "session": "error_rate of session-cart < 1%",
-    "race": "sold + stock == initial",
 }
 
 
@@ -79,7 +75,6 @@ def test_the_gate_fails_every_class_of_the_buggy_build_and_passes_the_fixed_one(
     assert not problems, "\n".join(problems)
     # the cause is named next to the check: measured value and the requests' failure reasons
     assert "top failures: " in buggy["session"][1] and "HTTP 401" in buggy["session"][1]
-    assert "sold = " in buggy["race"][1]
 
     fixed = _gate(cli, engine, gate_project, fixed_stack, "fixed")
     for cls in CLASSES:
