@@ -18,8 +18,8 @@ python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
 # The checks don't stop the run: the tests' results are worth having alongside a lint finding.
 checks_failed=0
 echo "== ruff"
-python3 -m ruff check . || checks_failed=1
-python3 -m ruff format --check . || checks_failed=1
+python3 -m ruff check --output-format concise . || checks_failed=1
+python3 -m ruff format --check --output-format concise . || checks_failed=1
 echo "== mypy"
 python3 -m mypy || checks_failed=1
 
@@ -39,9 +39,11 @@ if [ "$fast" = 0 ]; then
 fi
 
 echo "== tests that need no Docker engine"
-# Two workers nearly halve the wall time on two cores: these tests share no state and
-# start no stack. The engine's tests stay serial: they compare measured latencies.
-run_pytest -n 2 --durations=15 -m "not docker" "$@"
+# Unit tests (and the MCP stdio tests) share no state and time nothing: two workers nearly halve
+# their wall time on two cores. Integration and engine tests compare measured latencies (a
+# recovery's p95 against the baseline's), so they run one at a time, with no neighbour's load.
+run_pytest -n 2 --durations=15 -m "not docker and not integration" "$@"
+run_pytest --durations=15 -m "integration and not docker" "$@"
 
 if [ "$fast" = 0 ]; then
 	echo "== tests on the Docker engine"
