@@ -43,11 +43,11 @@ echo "== tests that need no Docker engine"
 # their wall time on two cores. Integration and engine tests compare measured latencies (a
 # recovery's p95 against the baseline's), so they run one at a time, with no neighbour's load.
 run_pytest -n 2 --durations=15 -m "not docker and not integration" "$@"
-run_pytest --durations=15 -m "integration and not docker" "$@"
-
-if [ "$fast" = 0 ]; then
-	echo "== tests on the Docker engine"
-	run_pytest --durations=15 -m docker "$@"
+if [ "$fast" = 1 ]; then
+	run_pytest --durations=15 -m "integration and not docker" "$@"
+else
+	echo "== integration tests and the tests on the Docker engine"
+	run_pytest --durations=15 -m "integration or docker" "$@"
 fi
 
 if [ "$checks_failed" != 0 ]; then
