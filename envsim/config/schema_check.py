@@ -22,6 +22,7 @@ from envsim.config.yamlload import TreePath, YamlDoc
 from envsim.errors import Problem
 
 if TYPE_CHECKING:
+    import jsonschema_rs
     from jsonschema import Draft202012Validator, ValidationError
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
@@ -50,7 +51,7 @@ def _validator(kind: str) -> Draft202012Validator:
 
 
 @lru_cache(maxsize=None)
-def _fast_validator(kind: str):
+def _fast_validator(kind: str) -> jsonschema_rs.Validator:
     import jsonschema_rs
 
     # jsonschema doesn't assert formats unless asked; neither may the fast check
