@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's one test command: installs what the tests need, checks the code, then runs the tests.
 #   scripts/test.sh            lint, type check, engine and images, then every test (what CI runs)
-#   scripts/test.sh --fast     lint, type check and every test that needs no Docker engine, without one
+#   scripts/test.sh --fast     lint, type check and every test that needs no Docker engine (nor a
+#                              Kubernetes cluster), without one
 #   scripts/test.sh -k name    extra arguments go to pytest (after --fast, too)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,12 +43,12 @@ echo "== tests that need no Docker engine"
 # Unit tests (and the MCP stdio tests) share no state and time nothing: two workers nearly halve
 # their wall time on two cores. Integration and engine tests compare measured latencies (a
 # recovery's p95 against the baseline's), so they run one at a time, with no neighbour's load.
-run_pytest -n 2 --durations=15 -m "not docker and not integration" "$@"
+run_pytest -n 2 --durations=15 -m "not docker and not integration and not kubernetes" "$@"
 if [ "$fast" = 1 ]; then
 	run_pytest --durations=15 -m "integration and not docker" "$@"
 else
-	echo "== integration tests and the tests on the Docker engine"
-	run_pytest --durations=15 -m "integration or docker" "$@"
+	echo "== integration tests, the tests on the Docker engine and on a Kubernetes cluster"
+	run_pytest --durations=15 -m "integration or docker or kubernetes" "$@"
 fi
 
 if [ "$checks_failed" != 0 ]; then
