@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Set
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, AbstractSet, Any, Iterable, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from envsim.config.yamlload import TreePath, YamlDoc
 from envsim.errors import Problem
@@ -195,7 +196,7 @@ def _branches_are_required_keys(branches: Any) -> bool:
     )
 
 
-def _choice_message(validator: str, branches: list[Any], instance: Any, known: AbstractSet[str] = frozenset()) -> str:
+def _choice_message(validator: str, branches: list[Any], instance: Any, known: Set[str] = frozenset()) -> str:
     keys = [b["required"][0] for b in branches]
     if not isinstance(instance, dict):
         return f"expected a mapping, got {describe(instance)}"
