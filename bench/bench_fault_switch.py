@@ -19,17 +19,19 @@ import statistics
 import subprocess
 import time
 
-from envsim.journal import TimelineStep
 from envsim.engine.toxiproxy_client import Proxy, Toxic, ToxiproxyClient, ToxiproxyError
 from envsim.images.host import cache_dir
 from envsim.images.requirements import TOXIPROXY_VERSION
+from envsim.journal import TimelineStep
 from envsim.run.scheduler import FaultScheduler
 
 
 def find_binary() -> str:
-    for candidate in (os.environ.get("TOXIPROXY_SERVER"),
-                      str(cache_dir() / "toxiproxy" / TOXIPROXY_VERSION / "toxiproxy-server"),
-                      shutil.which("toxiproxy-server")):
+    for candidate in (
+        os.environ.get("TOXIPROXY_SERVER"),
+        str(cache_dir() / "toxiproxy" / TOXIPROXY_VERSION / "toxiproxy-server"),
+        shutil.which("toxiproxy-server"),
+    ):
         if candidate and os.access(candidate, os.X_OK):
             return candidate
     raise SystemExit("no toxiproxy-server binary: set TOXIPROXY_SERVER")
@@ -64,8 +66,11 @@ def main() -> None:
     args = parser.parse_args()
 
     api_port = free_port()
-    server = subprocess.Popen([find_binary(), "-host", "127.0.0.1", "-port", str(api_port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [find_binary(), "-host", "127.0.0.1", "-port", str(api_port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     upstream = socket.create_server(("127.0.0.1", 0))
     try:
         api = ToxiproxyClient(f"http://127.0.0.1:{api_port}", timeout=5)
@@ -80,7 +85,10 @@ def main() -> None:
                 time.sleep(0.05)
         api.create_proxy(Proxy("bench", f"127.0.0.1:{free_port()}", f"127.0.0.1:{upstream.getsockname()[1]}"))
 
-        timeline = [TimelineStep("slow", 0.2 + 2 * i * args.interval, 0.2 + 2 * i * args.interval + args.interval) for i in range(args.switches)]
+        timeline = [
+            TimelineStep("slow", 0.2 + 2 * i * args.interval, 0.2 + 2 * i * args.interval + args.interval)
+            for i in range(args.switches)
+        ]
         scheduler = FaultScheduler(timeline, LatencyToxicSwitch(api, "bench"))
         scheduler.start()
         scheduler.wait(60 + 2 * args.switches * args.interval)
@@ -88,9 +96,15 @@ def main() -> None:
         events = scheduler.events
         failed = [e for e in events if e.action == "failed"]
         for label, chosen in (("apply", "applied"), ("clear", "removed"), ("all", None)):
-            lags = [(e.actual - e.scheduled) * 1000 for e in events if e.action == chosen or (chosen is None and e.action != "failed")]
-            print(f"{label:5s} n={len(lags):3d}  p50 {statistics.median(lags):6.2f} ms  "
-                  f"p99 {percentile(lags, 0.99):6.2f} ms  max {max(lags):6.2f} ms")
+            lags = [
+                (e.actual - e.scheduled) * 1000
+                for e in events
+                if e.action == chosen or (chosen is None and e.action != "failed")
+            ]
+            print(
+                f"{label:5s} n={len(lags):3d}  p50 {statistics.median(lags):6.2f} ms  "
+                f"p99 {percentile(lags, 0.99):6.2f} ms  max {max(lags):6.2f} ms"
+            )
         print(f"failed switch calls: {len(failed)}; toxics left: {len(api.toxics('bench'))}  (goal p99 < 50 ms)")
     finally:
         upstream.close()

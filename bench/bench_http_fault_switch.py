@@ -71,26 +71,40 @@ def main() -> None:
     stack = up(work / "profiles/benchhttpfault.yaml", f"bench-httpfault-{uuid.uuid4().hex[:6]}", env=env)
     try:
         window = args.interval
-        switch = StackFaults(stack.engine, stack.faults, stack.handle.toxiproxy_urls,
-                             stub_urls=stack.handle.stub_urls, windows={"pay-down": window})
+        switch = StackFaults(
+            stack.engine,
+            stack.faults,
+            stack.handle.toxiproxy_urls,
+            stub_urls=stack.handle.stub_urls,
+            windows={"pay-down": window},
+        )
         for _ in range(3):  # warm-up: the JVM's first upserts are slow and not what a run sees mid-load
             switch.apply("pay-down")
             switch.clear("pay-down")
-        timeline = [TimelineStep("pay-down", 0.5 + 2 * i * args.interval, 0.5 + 2 * i * args.interval + window)
-                    for i in range(args.switches)]
+        timeline = [
+            TimelineStep("pay-down", 0.5 + 2 * i * args.interval, 0.5 + 2 * i * args.interval + window)
+            for i in range(args.switches)
+        ]
         scheduler = FaultScheduler(timeline, switch)
         scheduler.start()
         scheduler.wait(60 + 2 * args.switches * args.interval)
         scheduler.revert_all()
         events = scheduler.events
         failed = [e for e in events if e.action == "failed"]
-        print(f"stub stack {stack.name}: {args.switches} apply/clear pairs every {args.interval:g}s; "
-              f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        print(
+            f"stub stack {stack.name}: {args.switches} apply/clear pairs every {args.interval:g}s; "
+            f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+        )
         for label, chosen in (("apply", "applied"), ("clear", "removed"), ("all", None)):
-            lags = [(e.actual - e.scheduled) * 1000 for e in events
-                    if e.action == chosen or (chosen is None and e.action != "failed")]
-            print(f"{label:5s} n={len(lags):3d}  p50 {statistics.median(lags):6.2f} ms  "
-                  f"p99 {percentile(lags, 0.99):6.2f} ms  max {max(lags):6.2f} ms")
+            lags = [
+                (e.actual - e.scheduled) * 1000
+                for e in events
+                if e.action == chosen or (chosen is None and e.action != "failed")
+            ]
+            print(
+                f"{label:5s} n={len(lags):3d}  p50 {statistics.median(lags):6.2f} ms  "
+                f"p99 {percentile(lags, 0.99):6.2f} ms  max {max(lags):6.2f} ms"
+            )
         # outside the timed path: right after apply returns, the next call through the stub gets 503
         seen = []
         for _ in range(10):
@@ -98,9 +112,11 @@ def main() -> None:
             seen.append(status_through(stack.endpoint("pay")))
             switch.clear("pay-down")
         after = status_through(stack.endpoint("pay"))
-        print(f"failed switch calls: {len(failed)}; first call through the stub after apply returned: "
-              f"{seen.count(503)} of {len(seen)} answered 503, after clear: {after}; "
-              f"faults active at the end: {switch.active()}  (goal p99 < 50 ms)")
+        print(
+            f"failed switch calls: {len(failed)}; first call through the stub after apply returned: "
+            f"{seen.count(503)} of {len(seen)} answered 503, after clear: {after}; "
+            f"faults active at the end: {switch.active()}  (goal p99 < 50 ms)"
+        )
     finally:
         stack.down()
 

@@ -48,12 +48,23 @@ def _answer(process: subprocess.Popen, request_id: int) -> dict:
 def time_mcp(cache: bool = True) -> float:
     env = {**os.environ, "ENVSIM_MCP_HANDSHAKE_CACHE": "1" if cache else "0"}
     start = time.perf_counter()
-    process = subprocess.Popen(ENVSIM + ["mcp"], cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                               stderr=subprocess.DEVNULL, env=env)
+    process = subprocess.Popen(
+        ENVSIM + ["mcp"], cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env
+    )
     try:
-        _send(process, {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-            "protocolVersion": "2025-06-18", "capabilities": {},
-            "clientInfo": {"name": "bench", "version": "0"}}})
+        _send(
+            process,
+            {
+                "jsonrpc": "2.0",
+                "id": 1,
+                "method": "initialize",
+                "params": {
+                    "protocolVersion": "2025-06-18",
+                    "capabilities": {},
+                    "clientInfo": {"name": "bench", "version": "0"},
+                },
+            },
+        )
         _answer(process, 1)
         _send(process, {"jsonrpc": "2.0", "method": "notifications/initialized"})
         _send(process, {"jsonrpc": "2.0", "id": 2, "method": "tools/list"})
@@ -90,9 +101,12 @@ def main() -> None:
     ratio = mcp_median / help_median
     print(f"envsim --help                      median {help_median * 1000:7.1f} ms  ({args.rounds} rounds)")
     print(f"envsim mcp: start -> tools/list    median {mcp_median * 1000:7.1f} ms  ({args.rounds} rounds)")
-    print(f"  same, no handshake cache         median {cold_median * 1000:7.1f} ms  "
-          f"({cold_median / help_median:.2f}x; an agent's first start after an install or upgrade)")
+    print(
+        f"  same, no handshake cache         median {cold_median * 1000:7.1f} ms  "
+        f"({cold_median / help_median:.2f}x; an agent's first start after an install or upgrade)"
+    )
     print(f"ratio {ratio:.2f}x (goal <= {GOAL_RATIO}x): {'met' if ratio <= GOAL_RATIO else 'NOT met'}")
+
 
 if __name__ == "__main__":
     main()

@@ -87,8 +87,24 @@ def wait_for_port(port: int) -> None:
 
 def run_plain(locustfile: Path, url: str, users: int, duration: int) -> float:
     command = [
-        sys.executable, "-m", "locust", "-f", str(locustfile), "--headless", "-u", str(users), "-r", str(users),
-        "-t", f"{duration}s", "--host", url, "--only-summary", "--json", "--loglevel", "ERROR",
+        sys.executable,
+        "-m",
+        "locust",
+        "-f",
+        str(locustfile),
+        "--headless",
+        "-u",
+        str(users),
+        "-r",
+        str(users),
+        "-t",
+        f"{duration}s",
+        "--host",
+        url,
+        "--only-summary",
+        "--json",
+        "--loglevel",
+        "ERROR",
     ]
     started = time.monotonic()
     done = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60, cwd=locustfile.parent)
@@ -148,9 +164,11 @@ def main() -> None:
                 ratios.append(envsim / plain)
                 print(f"  rps plain {plain:.0f}  envsim {envsim:.0f}  ratio {envsim / plain:.3f}")
         print(f"median rps: plain {statistics.median(plains):.0f}, envsim {statistics.median(envsims):.0f}")
-        print(f"envsim / plain locust rps: median of round ratios {statistics.median(ratios):.3f}x, "
-              f"ratio of medians {statistics.median(envsims) / statistics.median(plains):.3f}x "
-              f"over {len(ratios)} rounds (goal >= 0.95x)")
+        print(
+            f"envsim / plain locust rps: median of round ratios {statistics.median(ratios):.3f}x, "
+            f"ratio of medians {statistics.median(envsims) / statistics.median(plains):.3f}x "
+            f"over {len(ratios)} rounds (goal >= 0.95x)"
+        )
     finally:
         server.terminate()
         server.wait(5)

@@ -51,9 +51,14 @@ def _served(port: int) -> bool:
 
 def stub_ready(client, image: str) -> float:
     started = time.monotonic()
-    container = client.containers.run(image, detach=True, environment=dict(STUB_SERVER_ENV), labels=LABEL,
-                                      name=f"bench-stub-ready-{uuid.uuid4().hex[:8]}",
-                                      ports={f"{STUB_CONTAINER_PORT}/tcp": ("127.0.0.1", None)})
+    container = client.containers.run(
+        image,
+        detach=True,
+        environment=dict(STUB_SERVER_ENV),
+        labels=LABEL,
+        name=f"bench-stub-ready-{uuid.uuid4().hex[:8]}",
+        ports={f"{STUB_CONTAINER_PORT}/tcp": ("127.0.0.1", None)},
+    )
     try:
         port = _published(container, STUB_CONTAINER_PORT)
         admin = MockServerClient(f"http://127.0.0.1:{port}", timeout=2.0)
@@ -61,8 +66,11 @@ def stub_ready(client, image: str) -> float:
         while time.monotonic() - started < DEADLINE:
             try:
                 if not loaded:
-                    admin.upsert(Expectation(RequestMatcher("GET", "/bench-ready"), Response(200, body="bench-ready"),
-                                             id="bench-ready"))
+                    admin.upsert(
+                        Expectation(
+                            RequestMatcher("GET", "/bench-ready"), Response(200, body="bench-ready"), id="bench-ready"
+                        )
+                    )
                     loaded = True
                 if _served(port):
                     return time.monotonic() - started
@@ -76,9 +84,14 @@ def stub_ready(client, image: str) -> float:
 
 def toxiproxy_ready(client, image: str) -> float:
     started = time.monotonic()
-    container = client.containers.run(image, command=["-host=0.0.0.0", "-port=8474"], detach=True, labels=LABEL,
-                                      name=f"bench-toxi-ready-{uuid.uuid4().hex[:8]}",
-                                      ports={"8474/tcp": ("127.0.0.1", None)})
+    container = client.containers.run(
+        image,
+        command=["-host=0.0.0.0", "-port=8474"],
+        detach=True,
+        labels=LABEL,
+        name=f"bench-toxi-ready-{uuid.uuid4().hex[:8]}",
+        ports={"8474/tcp": ("127.0.0.1", None)},
+    )
     try:
         api = ToxiproxyClient(f"http://127.0.0.1:{_published(container, 8474)}", timeout=2.0)
         while time.monotonic() - started < DEADLINE:
@@ -114,10 +127,8 @@ def main() -> None:
         for container in left:
             container.remove(force=True, v=True)
     stub, toxi = statistics.median(stubs), statistics.median(toxis)
-    print(f"stub ready (start -> first expectation served): median {stub:.2f}s  "
-          f"[{min(stubs):.2f}-{max(stubs):.2f}]")
-    print(f"toxiproxy ready (start -> API answers):          median {toxi:.2f}s  "
-          f"[{min(toxis):.2f}-{max(toxis):.2f}]")
+    print(f"stub ready (start -> first expectation served): median {stub:.2f}s  [{min(stubs):.2f}-{max(stubs):.2f}]")
+    print(f"toxiproxy ready (start -> API answers):          median {toxi:.2f}s  [{min(toxis):.2f}-{max(toxis):.2f}]")
     print(f"ratio stub/toxiproxy: {stub / toxi:.1f}x")
 
 

@@ -99,16 +99,26 @@ def main() -> None:
     (work / "www/ping").write_text("pong")
     env = {"ENVSIM_STATE_DIR": str(work / "state"), "PATH": "/usr/bin:/bin"}
     plain_port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "http.server", str(plain_port), "--bind", "127.0.0.1"],
-                              cwd=work / "www", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "http.server", str(plain_port), "--bind", "127.0.0.1"],
+        cwd=work / "www",
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     stack = up(work / "profiles/benchrps.yaml", f"bench-rps-{uuid.uuid4().hex[:6]}", env=env)
     try:
         proxied = int(stack.endpoint("pong").rsplit(":", 1)[1])
-        (stub_container,) = [c for c in stack.engine.containers.list(filters={"label": f"envsim.stack={stack.name}"})
-                             if host_port(c, 1080)]
+        (stub_container,) = [
+            c
+            for c in stack.engine.containers.list(filters={"label": f"envsim.stack={stack.name}"})
+            if host_port(c, 1080)
+        ]
         direct = host_port(stub_container, 1080)
-        sides = {"http.server": (plain_port, "/ping"), "stub via toxiproxy": (proxied, "/ping"),
-                 "stub direct (no proxy)": (direct, "/ping")}
+        sides = {
+            "http.server": (plain_port, "/ping"),
+            "stub via toxiproxy": (proxied, "/ping"),
+            "stub direct (no proxy)": (direct, "/ping"),
+        }
         print(f"client: {args.threads} threads, {args.seconds:g}s per round, {args.rounds} rounds (+1 warm-up)")
         for port, path in sides.values():
             hammer(port, path, 1.0, args.threads)
@@ -124,8 +134,10 @@ def main() -> None:
         reference = statistics.median(results["http.server"])
         for side in sides:
             median = statistics.median(results[side])
-            print(f"{side:24s} median {median:7.0f} req/s  [{min(results[side]):.0f}-{max(results[side]):.0f}]  "
-                  f"errors {errors[side]}  ratio to http.server {median / reference:.2f}x")
+            print(
+                f"{side:24s} median {median:7.0f} req/s  [{min(results[side]):.0f}-{max(results[side]):.0f}]  "
+                f"errors {errors[side]}  ratio to http.server {median / reference:.2f}x"
+            )
     finally:
         stack.down()
         server.terminate()

@@ -77,8 +77,9 @@ def compose_command() -> list[str]:
 def run_checked(command: list[str], **kwargs) -> subprocess.CompletedProcess:
     result = subprocess.run(command, capture_output=True, text=True, **kwargs)
     if result.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} failed ({result.returncode}):\n{result.stdout[-2000:]}"
-                         f"{result.stderr[-3000:]}")
+        raise SystemExit(
+            f"{' '.join(command)} failed ({result.returncode}):\n{result.stdout[-2000:]}{result.stderr[-3000:]}"
+        )
     return result
 
 
@@ -112,8 +113,14 @@ class EnvsimSide:
         """Time `envsim up`; progress lines are stamped as they arrive to split the wall time."""
         stamps: list[tuple[float, str, str]] = []  # (seconds since start, subject, message)
         started = time.perf_counter()
-        process = subprocess.Popen(self._envsim("up", "bench", "--name", self.stack, "--no-pull"), cwd=self.repo,
-                                   env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        process = subprocess.Popen(
+            self._envsim("up", "bench", "--name", self.stack, "--no-pull"),
+            cwd=self.repo,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         stderr_lines: list[str] = []
 
         def read_progress() -> None:
@@ -142,13 +149,15 @@ class EnvsimSide:
 
     def down(self, *, images: bool = False) -> float:
         started = time.perf_counter()
-        run_checked(self._envsim("down", "--name", self.stack, *(["--images"] if images else [])), cwd=self.repo,
-                    env=self.env)
+        run_checked(
+            self._envsim("down", "--name", self.stack, *(["--images"] if images else [])), cwd=self.repo, env=self.env
+        )
         return time.perf_counter() - started
 
 
 def envsim_phases(stamps: list[tuple[float, str, str]], wall: float) -> dict[str, float]:
     """Split envsim's wall time at its progress lines (first matching line of each kind)."""
+
     def at(subject: str, prefix: str) -> float | None:
         return next((t for t, s, m in stamps if s == subject and m.startswith(prefix)), None)
 
@@ -209,9 +218,10 @@ class ComposeSide:
                 if state.get("Status") in ("exited", "dead"):
                     raise SystemExit(f"compose: {container.name} exited:\n{container.logs(tail=20).decode()}")
             if time.perf_counter() - started > HEALTH_DEADLINE:
-                raise SystemExit(f"compose: not healthy after {HEALTH_DEADLINE:g}s: "
-                                 + ", ".join(f"{c.name} {(s.get('Health') or {}).get('Status')}"
-                                             for c, s in zip(containers, states)))
+                raise SystemExit(
+                    f"compose: not healthy after {HEALTH_DEADLINE:g}s: "
+                    + ", ".join(f"{c.name} {(s.get('Health') or {}).get('Status')}" for c, s in zip(containers, states))
+                )
             time.sleep(0.1)  # each poll inspects 3 containers; keep it off a 2-core CPU
         wall = time.perf_counter() - started
         run = Run("compose", wall)
@@ -279,8 +289,10 @@ def main() -> None:
     version = run_checked([*compose, "version", "--short"]).stdout.strip()
     tag = uuid.uuid4().hex[:8]
     stack, project = f"bench-up-{tag}", f"benchup{tag}"
-    print(f"envsim stack {stack} vs {' '.join(compose)} {version} project {project}; {args.rounds} rounds each",
-          flush=True)
+    print(
+        f"envsim stack {stack} vs {' '.join(compose)} {version} project {project}; {args.rounds} rounds each",
+        flush=True,
+    )
 
     with tempfile.TemporaryDirectory(prefix="bench-up-") as directory:
         repo = Path(directory)
@@ -324,18 +336,26 @@ def main() -> None:
     ratio = envsim_median / compose_median
     print()
     print(f"envsim up          median {envsim_median:6.2f} s  runs {', '.join(f'{r.wall:.2f}' for r in envsim_runs)}")
-    print(f"{' '.join(compose):17s}  median {compose_median:6.2f} s  runs "
-          f"{', '.join(f'{r.wall:.2f}' for r in compose_runs)}")
-    print(f"ratio envsim/compose {ratio:.2f}x (goal <= {GOAL_RATIO:.1f}x: {'met' if ratio <= GOAL_RATIO else 'NOT met'})")
+    print(
+        f"{' '.join(compose):17s}  median {compose_median:6.2f} s  runs "
+        f"{', '.join(f'{r.wall:.2f}' for r in compose_runs)}"
+    )
+    print(
+        f"ratio envsim/compose {ratio:.2f}x (goal <= {GOAL_RATIO:.1f}x: {'met' if ratio <= GOAL_RATIO else 'NOT met'})"
+    )
     ours, theirs = envsim_runs[-1].image_ids, compose_runs[-1].image_ids
     shared = all(ours.get(s) and ours.get(s) == theirs.get(s) for s in ("db", "cache", "api"))
-    print(f"same image ids for db, cache, api: {'yes' if shared else f'NO: {ours} vs {theirs}'}; envsim also ran "
-          f"{envsim_runs[-1].proxies} Toxiproxy container(s) in front of the services (counted in its time)")
+    print(
+        f"same image ids for db, cache, api: {'yes' if shared else f'NO: {ours} vs {theirs}'}; envsim also ran "
+        f"{envsim_runs[-1].proxies} Toxiproxy container(s) in front of the services (counted in its time)"
+    )
     print()
     print_phases("envsim up, by progress line", envsim_runs)
     print_phases("compose, seconds since start", compose_runs)
-    print(f"  teardown (not counted): envsim down median {statistics.median(teardown['envsim']):.2f} s, "
-          f"compose down -v median {statistics.median(teardown['compose']):.2f} s")
+    print(
+        f"  teardown (not counted): envsim down median {statistics.median(teardown['envsim']):.2f} s, "
+        f"compose down -v median {statistics.median(teardown['compose']):.2f} s"
+    )
     print(f"leftovers after cleanup: {', '.join(remaining) if remaining else 'none'}")
 
 

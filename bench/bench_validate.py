@@ -40,8 +40,13 @@ def timed(command: list[str], env: dict[str, str]) -> tuple[float, float]:
 
 
 def heavy_imports(env: dict[str, str]) -> list[str]:
-    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "envsim", "validate"], cwd=REPO, env=env,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "envsim", "validate"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     modules = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
     return sorted(m for m in modules if m.split(".")[0] in HEAVY)
 
@@ -61,8 +66,10 @@ def main() -> None:
     cpu_ratio = statistics.median(v[1] / b[1] for b, v in pairs if b[1] > 0)
     for label, index in (("python -c pass", 0), ("envsim validate", 1)):
         runs = [pair[index] for pair in pairs]
-        print(f"{label:18s} median wall {statistics.median(r[0] for r in runs) * 1000:7.1f} ms, "
-              f"CPU {statistics.median(r[1] for r in runs) * 1000:7.1f} ms  ({args.rounds} rounds)")
+        print(
+            f"{label:18s} median wall {statistics.median(r[0] for r in runs) * 1000:7.1f} ms, "
+            f"CPU {statistics.median(r[1] for r in runs) * 1000:7.1f} ms  ({args.rounds} rounds)"
+        )
     print(f"ratio (median of paired rounds): wall {wall_ratio:.2f}x, CPU {cpu_ratio:.2f}x")
     print(f"goal <= {GOAL_RATIO:.0f}x: {'met' if wall_ratio <= GOAL_RATIO else 'NOT met'}")
     heavy = heavy_imports(env)

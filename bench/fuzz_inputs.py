@@ -28,10 +28,46 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 ENV = {"APP_IMAGE": "app:1", "HOME": "/nonexistent"}
-HOSTILE = [None, True, False, 0, -1, 1.5, 10**12, "", "x", "1s", "-5s", "20%", "150%", "64k", "1e309",
-           "${secret.nope}", "${secret.db_password}", "${env.NOPE}", "${", "$$", "GET /x", "api", "db",
-           "db-slow", "../../etc/passwd", "/etc/passwd", "http", "browse", "\x00", "é" * 50, [], {}, [1, [2]],
-           {"a": {"b": None}}, "*alias", "!!python/object:os.system", "during:nope", "after:db-slow"]
+HOSTILE = [
+    None,
+    True,
+    False,
+    0,
+    -1,
+    1.5,
+    10**12,
+    "",
+    "x",
+    "1s",
+    "-5s",
+    "20%",
+    "150%",
+    "64k",
+    "1e309",
+    "${secret.nope}",
+    "${secret.db_password}",
+    "${env.NOPE}",
+    "${",
+    "$$",
+    "GET /x",
+    "api",
+    "db",
+    "db-slow",
+    "../../etc/passwd",
+    "/etc/passwd",
+    "http",
+    "browse",
+    "\x00",
+    "é" * 50,
+    [],
+    {},
+    [1, [2]],
+    {"a": {"b": None}},
+    "*alias",
+    "!!python/object:os.system",
+    "during:nope",
+    "after:db-slow",
+]
 
 
 def paths_of(tree, prefix=()):
@@ -62,7 +98,9 @@ def mutate_tree(tree, rng: random.Random):
         elif action == "rename" and isinstance(parent, dict):
             parent[rng.choice(["tasks", "target", "x", "", "envsim", "name", "extends", "for"])] = parent.pop(last)
         elif action == "add" and isinstance(parent[last], dict):
-            parent[last][rng.choice(["seed", "publish", "stub", "ttl", "zzz", "checks"])] = copy.deepcopy(rng.choice(HOSTILE))
+            parent[last][rng.choice(["seed", "publish", "stub", "ttl", "zzz", "checks"])] = copy.deepcopy(
+                rng.choice(HOSTILE)
+            )
         elif action == "swap":
             other = rng.choice(paths)
             holder = tree
@@ -84,11 +122,13 @@ def mutate_text(text: str, rng: random.Random) -> str:
         action = rng.choice(["drop-char", "repeat-line", "insert", "drop-line", "indent"])
         if action == "drop-char" and lines[i]:
             j = rng.randrange(len(lines[i]))
-            lines[i] = lines[i][:j] + lines[i][j + 1:]
+            lines[i] = lines[i][:j] + lines[i][j + 1 :]
         elif action == "repeat-line":
             lines.insert(i, lines[i])
         elif action == "insert":
-            lines[i] = rng.choice(["&a ", "*a", "? ", "- ", "{", "]", "\t", ": ", "!!binary ", "'", "%", "\ufeff"]) + lines[i]
+            lines[i] = (
+                rng.choice(["&a ", "*a", "? ", "- ", "{", "]", "\t", ": ", "!!binary ", "'", "%", "\ufeff"]) + lines[i]
+            )
         elif action == "drop-line":
             del lines[i]
         else:
@@ -102,7 +142,9 @@ class Fuzzer:
         self.rng = random.Random(seed)
         self.counts: Counter[str] = Counter()
         self.tracebacks: list[str] = []
-        self.inputs = sorted(p for p in (root / "profiles").glob("*.yaml")) + sorted((root / "scenarios").glob("*.yaml"))
+        self.inputs = sorted(p for p in (root / "profiles").glob("*.yaml")) + sorted(
+            (root / "scenarios").glob("*.yaml")
+        )
         self.originals = {p: p.read_text(encoding="utf-8") for p in self.inputs}
         self.journal_text = make_journal(root)
 
@@ -187,10 +229,19 @@ def make_journal(root: Path) -> str:
         for endpoint in (ALL_ENDPOINTS, "browse")
     )
     journal = Journal(
-        run_id="fuzz", started_at="2026-01-01T00:00:00Z", ended_at="2026-01-01T00:00:30Z", duration=30.0,
-        profile=scenario.profile.name, scenario=scenario.name, profile_digest="p", scenario_digest="s",
-        environment={"python": "3.11"}, planned_timeline=plan.timeline, checks=tuple(scenario.checks),
-        series=series, faults=(FaultEvent("db-slow", "applied", 10, 10.1), FaultEvent("db-slow", "removed", 20, 20.1)),
+        run_id="fuzz",
+        started_at="2026-01-01T00:00:00Z",
+        ended_at="2026-01-01T00:00:30Z",
+        duration=30.0,
+        profile=scenario.profile.name,
+        scenario=scenario.name,
+        profile_digest="p",
+        scenario_digest="s",
+        environment={"python": "3.11"},
+        planned_timeline=plan.timeline,
+        checks=tuple(scenario.checks),
+        series=series,
+        faults=(FaultEvent("db-slow", "applied", 10, 10.1), FaultEvent("db-slow", "removed", 20, 20.1)),
         probes=(ProbeResult("check-1", 31, True, 5.0),),
     )
     return journal.to_json()
@@ -222,8 +273,15 @@ def main() -> int:
     args = parser.parse_args()
     counts, tracebacks, seconds = run(args.cases, args.seed)
     print(f"cases                        {args.cases} in {seconds:.0f}s (seed {args.seed})")
-    for key in ("accepted", "planned", "rejected", "journals judged", "journals rejected",
-                "rejected without a location", "tracebacks"):
+    for key in (
+        "accepted",
+        "planned",
+        "rejected",
+        "journals judged",
+        "journals rejected",
+        "rejected without a location",
+        "tracebacks",
+    ):
         print(f"{key:<28} {counts.get(key, 0)}")
     for text in tracebacks:
         print(text, file=sys.stderr)

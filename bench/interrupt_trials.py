@@ -55,8 +55,9 @@ def locust_children(state_dir: str) -> list[int]:
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                if b"envsim.run.locust_child" in (entry / "cmdline").read_bytes() and \
-                        marker in (entry / "environ").read_bytes().split(b"\0"):
+                if b"envsim.run.locust_child" in (entry / "cmdline").read_bytes() and marker in (
+                    entry / "environ"
+                ).read_bytes().split(b"\0"):
                     pids.append(int(entry.name))
             except OSError:
                 continue
@@ -104,8 +105,15 @@ class Trials:
         self.problems: list[str] = []
 
     def envsim(self, *args: str, **kwargs) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "envsim", *args], cwd=self.project, env=self.env,
-                              capture_output=True, text=True, timeout=300, **kwargs)
+        return subprocess.run(
+            [sys.executable, "-m", "envsim", *args],
+            cwd=self.project,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            **kwargs,
+        )
 
     def trial(self, number: int) -> None:
         command = self.rng.choice(["up", "run"])
@@ -113,8 +121,14 @@ class Trials:
         delay = self.rng.uniform(0.3, LONGEST[command])
         stack = f"trial-{uuid.uuid4().hex[:6]}"
         args = ["up", "prod-like"] if command == "up" else ["run", "scenarios/trial.yaml"]
-        process = subprocess.Popen([sys.executable, "-m", "envsim", *args, "--name", stack], cwd=self.project,
-                                   env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "envsim", *args, "--name", stack],
+            cwd=self.project,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         time.sleep(delay)
         finished_before = process.poll() is not None
         signalled = time.monotonic()
@@ -133,8 +147,10 @@ class Trials:
         self.outcomes[label] += 1
         if name != "SIGKILL" and not finished_before:
             if process.returncode != 130:
-                self.problems.append(f"trial {number}: {command} after {name} at {delay:.1f}s exited "
-                                     f"{process.returncode}: {stderr[-300:]}")
+                self.problems.append(
+                    f"trial {number}: {command} after {name} at {delay:.1f}s exited "
+                    f"{process.returncode}: {stderr[-300:]}"
+                )
             if cleanup > self.slowest[0]:
                 self.slowest = (cleanup, f"{command} {name} at {delay:.1f}s")
         self._count(number, stack, command, name, finished_before)
@@ -146,14 +162,18 @@ class Trials:
         orphans = locust_children(self.env["ENVSIM_STATE_DIR"])
         if orphans:
             self.by_kind["locust processes"] += len(orphans)
-            self.problems.append(f"trial {number}: {command} {name}: {len(orphans)} Locust processes outlived it by 5 s")
+            self.problems.append(
+                f"trial {number}: {command} {name}: {len(orphans)} Locust processes outlived it by 5 s"
+            )
             for pid in orphans:
                 os.kill(pid, signal.SIGKILL)
         if name == "SIGKILL" or (command == "up" and finished_before):
             # an up that finished keeps its stack by design; a killed command leaves it to the reaper
             done = self.envsim("down", "prod-like", "--name", stack)
             if done.returncode != 0:
-                self.problems.append(f"trial {number}: down after {name} exited {done.returncode}: {done.stderr[-300:]}")
+                self.problems.append(
+                    f"trial {number}: down after {name} exited {done.returncode}: {done.stderr[-300:]}"
+                )
         left = leftovers(self.client, stack)
         for kind, count in left.items():
             self.by_kind[kind] += count
@@ -190,8 +210,10 @@ def main() -> int:
     print(f"trials            {args.trials} in {time.monotonic() - started:.0f}s (seed {args.seed})")
     for label, count in sorted(trials.outcomes.items()):
         print(f"  {label:<32} {count}")
-    print(f"leftovers         {sum(trials.by_kind.values())}"
-          + "".join(f"  {kind}: {count}" for kind, count in sorted(trials.by_kind.items())))
+    print(
+        f"leftovers         {sum(trials.by_kind.values())}"
+        + "".join(f"  {kind}: {count}" for kind, count in sorted(trials.by_kind.items()))
+    )
     print(f"slowest clean-up  {trials.slowest[0]:.1f}s ({trials.slowest[1] or 'none'})")
     for problem in trials.problems:
         print(f"problem: {problem}")

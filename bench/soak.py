@@ -30,15 +30,30 @@ SAMPLE_EVERY = 10  # seconds between RSS samples
 
 
 def scenario(minutes: float, users: int) -> str:
-    steps = [f"  - {{at: {at}s, for: 30s, fault: {FAULTS[i % len(FAULTS)]}}}"
-             for i, at in enumerate(range(60, int(minutes * 60) - 30, 120))]
-    return "\n".join([
-        "envsim: 1", "profile: prod-like", "load:", "  target: api", f"  users: {users}", f"  spawn_rate: {users}",
-        f"  duration: {int(minutes * 60)}s", "  wait: [100ms, 300ms]",
-        "  tasks:", '    - {name: browse, weight: 5, request: "GET /products/db"}',
-        '    - {name: checkout, weight: 1, request: "POST /orders", json: {sku: A1, qty: 1}}',
-        "timeline:", *steps, "checks: [{metric: error_rate, below: 50%}]", "reports: {dir: ../out}", "",
-    ])
+    steps = [
+        f"  - {{at: {at}s, for: 30s, fault: {FAULTS[i % len(FAULTS)]}}}"
+        for i, at in enumerate(range(60, int(minutes * 60) - 30, 120))
+    ]
+    return "\n".join(
+        [
+            "envsim: 1",
+            "profile: prod-like",
+            "load:",
+            "  target: api",
+            f"  users: {users}",
+            f"  spawn_rate: {users}",
+            f"  duration: {int(minutes * 60)}s",
+            "  wait: [100ms, 300ms]",
+            "  tasks:",
+            '    - {name: browse, weight: 5, request: "GET /products/db"}',
+            '    - {name: checkout, weight: 1, request: "POST /orders", json: {sku: A1, qty: 1}}',
+            "timeline:",
+            *steps,
+            "checks: [{metric: error_rate, below: 50%}]",
+            "reports: {dir: ../out}",
+            "",
+        ]
+    )
 
 
 def rss_kib(pid: int) -> int:
@@ -79,8 +94,10 @@ def print_memory(samples: list[tuple[float, int, int]]) -> None:
     warm = [s for s in samples if s[0] > 60]
     if warm:
         first, last = warm[0], warm[-1]
-        print(f"after warm-up       envsim {first[1] / 1024:.1f} -> {last[1] / 1024:.1f} MiB, "
-              f"Locust {first[2] / 1024:.1f} -> {last[2] / 1024:.1f} MiB")
+        print(
+            f"after warm-up       envsim {first[1] / 1024:.1f} -> {last[1] / 1024:.1f} MiB, "
+            f"Locust {first[2] / 1024:.1f} -> {last[2] / 1024:.1f} MiB"
+        )
 
 
 def print_journal(journal_file: Path) -> bool:
@@ -92,9 +109,11 @@ def print_journal(journal_file: Path) -> bool:
         print(f"journal             none readable at {journal_file} ({type(error).__name__}: {error})")
         return False
     requests = sum(p["requests"] for p in journal["series"] if p["endpoint"] == "")
-    print(f"journal             {size / 1024:.0f} KiB over {journal['duration']:.0f}s, {requests} requests, "
-          f"{len(journal['faults'])} fault events: {size / max(journal['duration'], 1):.0f} B per second of load, "
-          f"{size / max(requests, 1):.2f} B per request")
+    print(
+        f"journal             {size / 1024:.0f} KiB over {journal['duration']:.0f}s, {requests} requests, "
+        f"{len(journal['faults'])} fault events: {size / max(journal['duration'], 1):.0f} B per second of load, "
+        f"{size / max(requests, 1):.2f} B per request"
+    )
     return True
 
 
@@ -123,8 +142,14 @@ def main() -> int:
         stdout, stderr = Path(directory) / "stdout.txt", Path(directory) / "stderr.txt"
         samples: list[tuple[float, int, int]] = []
         with stdout.open("w") as out, stderr.open("w") as err:
-            process = subprocess.Popen([sys.executable, "-m", "envsim", "run", "scenarios/soak.yaml", "--name", name],
-                                       cwd=project, env=env, stdout=out, stderr=err, text=True)
+            process = subprocess.Popen(
+                [sys.executable, "-m", "envsim", "run", "scenarios/soak.yaml", "--name", name],
+                cwd=project,
+                env=env,
+                stdout=out,
+                stderr=err,
+                text=True,
+            )
         try:
             sample(process, time.monotonic(), samples)
         finally:  # whatever happened, print what was collected and remove the stack
@@ -132,8 +157,12 @@ def main() -> int:
                 process.terminate()
                 process.wait(timeout=120)
             ok = report(args, process.returncode, samples, project / "out" / "journal.json", stdout, stderr)
-            subprocess.run([sys.executable, "-m", "envsim", "down", "prod-like", "--name", name, "--images"],
-                           cwd=project, env=env, capture_output=True)
+            subprocess.run(
+                [sys.executable, "-m", "envsim", "down", "prod-like", "--name", name, "--images"],
+                cwd=project,
+                env=env,
+                capture_output=True,
+            )
     return 0 if ok else 1
 
 

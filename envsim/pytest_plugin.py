@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Any, Callable, Iterator, Literal
+from collections.abc import Callable, Iterator
+from typing import Any, Literal
 
 import pytest
 
@@ -56,8 +57,10 @@ def _bring_up(config: pytest.Config, profile: str, name: str | None) -> Iterator
         stack = api.up(profile, stack_name, keep=keep)
     except EnvsimError as error:
         hint = getattr(error, "hint", None)
-        pytest.fail(f"envsim: stack for {profile!r} did not come up: {error}" + (f"\nhint: {hint}" if hint else ""),
-                    pytrace=False)
+        pytest.fail(
+            f"envsim: stack for {profile!r} did not come up: {error}" + (f"\nhint: {hint}" if hint else ""),
+            pytrace=False,
+        )
     _say(config, f"envsim: stack {stack.name} ({profile}) up in {time.monotonic() - started:.1f}s")
     with stack:
         yield stack
@@ -77,7 +80,9 @@ def _say(config: pytest.Config, line: str) -> None:
 
 
 def stack_fixture(
-    profile: str, *, name: str | None = None,
+    profile: str,
+    *,
+    name: str | None = None,
     scope: Literal["session", "package", "module", "class", "function"] = "session",
 ) -> Callable[..., Iterator[Any]]:
     """A fixture that brings `profile`'s stack up for `scope` and yields its envsim.api.Stack."""

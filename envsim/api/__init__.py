@@ -71,6 +71,7 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = sorted(_EXPORTS)
 
+
 def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
@@ -79,15 +80,23 @@ def __getattr__(name: str) -> Any:
     globals()[name] = value
     return value
 
+
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_EXPORTS))
+
 
 if TYPE_CHECKING:
     from envsim.api.data import live_schema
     from envsim.api.gate import GateResult, run_gate
     from envsim.api.images import PreparedImage, prepare_images
     from envsim.api.loading import (
-        ProfilePlan, load_any, load_profile, load_scenario, plan, seeded_data, stack_name_for,
+        ProfilePlan,
+        load_any,
+        load_profile,
+        load_scenario,
+        plan,
+        seeded_data,
+        stack_name_for,
     )
     from envsim.api.manifests import kubernetes_manifests
     from envsim.api.runs import RunResult, judge, read_journal, report, run

@@ -12,8 +12,8 @@ import os
 import tempfile
 import time
 import traceback
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 from envsim.engine.state import state_root
 from envsim.fileio import write_atomic

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from envsim.api.loading import ScenarioLike, load_scenario
+from envsim.api.run_outputs import unwritable
 from envsim.api.runs import DEFAULT_REPORTS_DIR, RunResult, run
 from envsim.config.scenario_model import Scenario
 from envsim.errors import InputError
 from envsim.fileio import write_atomic
-from envsim.api.run_outputs import unwritable
 from envsim.plan.stack import safe_name
 from envsim.reports.junit import render_gate_junit
 
@@ -85,6 +86,3 @@ def run_gate(
     except OSError as error:  # each scenario's journal is kept; the JUnit file is made from them
         raise unwritable(junit.parent, error, kept=tuple(r.journal_path for r in results if r.journal_path)) from None
     return GateResult(tuple(results), junit)
-
-
-

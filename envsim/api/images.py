@@ -15,7 +15,9 @@ class PreparedImage:
     image_id: str
 
 
-def prepare_images(profile: ProfileLike, *, pull: bool = True, progress: ImageProgress | None = None) -> list[PreparedImage]:
+def prepare_images(
+    profile: ProfileLike, *, pull: bool = True, progress: ImageProgress | None = None
+) -> list[PreparedImage]:
     """Every image `profile` needs, present afterwards: local, pulled, or built from a recipe."""
     requirements = required_images(load_profile(profile))
     prepared = ensure_images(requirements, connect(), progress, pull=pull)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, overload
+from typing import Any, overload
 
 from envsim import config
 from envsim.config.profile_model import Profile
@@ -61,7 +62,9 @@ def load_scenario(
     return with_load_overrides(loaded, users=users, duration=duration)
 
 
-def with_load_overrides(scenario: Scenario, *, users: int | None = None, duration: str | float | None = None) -> Scenario:
+def with_load_overrides(
+    scenario: Scenario, *, users: int | None = None, duration: str | float | None = None
+) -> Scenario:
     if users is None and duration is None:
         return scenario
     load = scenario.load
@@ -77,7 +80,9 @@ def with_load_overrides(scenario: Scenario, *, users: int | None = None, duratio
     return dataclasses.replace(scenario, load=load)
 
 
-def load_any(target: str | Path, *, cwd: Path | None = None, env: Mapping[str, str] | None = None) -> Profile | Scenario:
+def load_any(
+    target: str | Path, *, cwd: Path | None = None, env: Mapping[str, str] | None = None
+) -> Profile | Scenario:
     """A profile name or path, or a scenario path: which one is decided by the file's content."""
     return config.load_any(str(target), cwd or Path.cwd(), _env(env))
 

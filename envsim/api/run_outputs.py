@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import errno
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from envsim.errors import EnvironmentProblem
 from envsim.journal import Journal
@@ -56,9 +56,11 @@ def unwritable(out_dir: Path, error: OSError, kept: tuple[Path, ...]) -> Environ
         what = f"cannot write to {out_dir}: {error.strerror or error}"
         fix = "make that directory writable (or pass --reports DIR elsewhere)"
     if not kept:
-        return EnvironmentProblem(f"{what}: the journal could not be written, so nothing of this run was kept "
-                                  "(no partial file was left); the verdict above is all there is",
-                                  hint=f"{fix}, then run the scenario again")
+        return EnvironmentProblem(
+            f"{what}: the journal could not be written, so nothing of this run was kept "
+            "(no partial file was left); the verdict above is all there is",
+            hint=f"{fix}, then run the scenario again",
+        )
     journal, reports = kept[0], [p.name for p in kept[1:]]
     return EnvironmentProblem(
         f"{what}: the journal was kept ({journal}){', and ' + ', '.join(reports) if reports else ''}; "

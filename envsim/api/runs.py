@@ -6,12 +6,12 @@ import contextlib
 import os
 import sys
 import threading
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Mapping
 
 from envsim.api.loading import ScenarioLike, load_scenario
-from envsim.api.run_outputs import JOURNAL_FILE, write_run_outputs
+from envsim.api.run_outputs import write_run_outputs
 from envsim.api.stack import Stack, attach, running, up
 from envsim.engine.apply import ApplyProgress
 from envsim.engine.docker_engine import connect
@@ -82,8 +82,9 @@ def run(
         try:
             if cancel is not None:
                 observer = _Cancellable(observer or RunObserver(), cancel)
-            journal = run_scenario(stack.engine, stack.handle, loaded, plan, observer,
-                                   state=StackState(state_root(env), plan.stack.stack))
+            journal = run_scenario(
+                stack.engine, stack.handle, loaded, plan, observer, state=StackState(state_root(env), plan.stack.stack)
+            )
         finally:
             # with the engine gone, removing would only fail (or wait out timeouts) and hide why
             if not stack.keep and not keep and not engine_gone(sys.exc_info()[1]):
@@ -96,7 +97,9 @@ def run(
     # a full disk must not cost the verdict: the caller shows it, then the problem
     outputs = write_run_outputs(journal, verdict, out_dir, formats or loaded.report_formats)
     if late:
-        raise Interrupted(f"interrupted while removing the stack: it is removed; the journal and reports are in {out_dir}")
+        raise Interrupted(
+            f"interrupted while removing the stack: it is removed; the journal and reports are in {out_dir}"
+        )
     return RunResult(journal, verdict, outputs.journal_path, outputs.report_paths, outputs.problem)
 
 
@@ -104,8 +107,11 @@ def run(
 def _in_use_by_this_run(stack: str, env: Mapping[str, str]) -> Iterator[None]:
     """The state directory's lock (one command at a time) and the engine-side hold (any
     envsim's `down` leaves the stack alone) for the run; the engine going away is named."""
-    with stack_lock(state_root(env), stack, "run"), engine_loss_named(stack, "run"), \
-            stack_hold(connect(), stack, "run"):
+    with (
+        stack_lock(state_root(env), stack, "run"),
+        engine_loss_named(stack, "run"),
+        stack_hold(connect(), stack, "run"),
+    ):
         yield
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, Mapping
+from typing import TYPE_CHECKING
 
 from envsim.api.loading import ProfileLike, load_profile
 from envsim.config.discover import repo_profile_names
@@ -21,8 +22,8 @@ from envsim.engine.state import PHASE_UP, state_root
 from envsim.engine.status import StackStatus, stack_status
 from envsim.engine.teardown import RemovedCounts, reap_abandoned, remove_stack, remove_stack_images
 from envsim.errors import EnvironmentProblem, InputError
-from envsim.interrupts import uninterrupted
 from envsim.images import MOCKSERVER_IMAGE_ENV, ensure_stack_images
+from envsim.interrupts import uninterrupted
 from envsim.plan.faults import FaultPlan, plan_faults
 from envsim.plan.stack import StackPlan, plan_stack
 
@@ -39,7 +40,7 @@ class Stack:
 
     def __init__(
         self,
-        client: "docker.DockerClient",
+        client: docker.DockerClient,
         handle: StackHandle,
         profile: Profile,
         *,
@@ -63,13 +64,13 @@ class Stack:
         return self.handle.plan
 
     @property
-    def engine(self) -> "docker.DockerClient":
+    def engine(self) -> docker.DockerClient:
         return self._client
 
     def __repr__(self) -> str:
         return f"Stack({self.name!r}, profile={self.profile.name!r})"
 
-    def __enter__(self) -> "Stack":
+    def __enter__(self) -> Stack:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -78,7 +79,6 @@ class Stack:
                 self.down()
             if late and exc_info[0] is None:
                 raise KeyboardInterrupt  # after the stack is gone
-
 
     # ------------------------------------------------------------------ addresses
 
@@ -103,8 +103,10 @@ class Stack:
     def secret(self, name: str) -> str:
         """The value of credential `name`, for the test that needs it. Never print it."""
         if name not in self.handle.secrets:
-            raise InputError(f"no credential {name!r} in profile {self.profile.name} "
-                             f"(credentials: {', '.join(sorted(self.handle.secrets)) or 'none'})")
+            raise InputError(
+                f"no credential {name!r} in profile {self.profile.name} "
+                f"(credentials: {', '.join(sorted(self.handle.secrets)) or 'none'})"
+            )
         return self.handle.secrets[name]
 
     def _services(self) -> list[str]:
@@ -186,7 +188,12 @@ def up(
     with stack_lock(state_root(env), plan.stack, "up"), stack_hold(client, plan.stack, "up"):
         reap_abandoned(client, env, lambda message: progress.step("reaper", message))
         image_ids = ensure_stack_images(
-            client, loaded, plan, pull=pull, progress=progress, toxiproxy_image=env.get("ENVSIM_TOXIPROXY_IMAGE"),
+            client,
+            loaded,
+            plan,
+            pull=pull,
+            progress=progress,
+            toxiproxy_image=env.get("ENVSIM_TOXIPROXY_IMAGE"),
             mockserver_image=env.get(MOCKSERVER_IMAGE_ENV),
         )
         handle = apply_stack(
@@ -195,7 +202,9 @@ def up(
     return Stack(client, handle, loaded, keep=keep, env=env)
 
 
-def attach(name: str | None = None, *, profile: ProfileLike | None = None, env: Mapping[str, str] | None = None) -> Stack:
+def attach(
+    name: str | None = None, *, profile: ProfileLike | None = None, env: Mapping[str, str] | None = None
+) -> Stack:
     """The running stack `name` (its profile found from the engine's labels unless given).
 
     With neither a name nor a profile, the only running stack; InputError when there are several.
@@ -215,7 +224,7 @@ def attach(name: str | None = None, *, profile: ProfileLike | None = None, env: 
     return Stack(client, handle, loaded, keep=True, env=env)
 
 
-def running(plan: StackPlan, client: "docker.DockerClient | None" = None) -> bool:
+def running(plan: StackPlan, client: docker.DockerClient | None = None) -> bool:
     """Whether every container of the planned stack exists and runs."""
     return is_running(client or connect(), plan)
 
@@ -238,7 +247,7 @@ def status(name: str) -> StackStatus:
     return stack_status(connect(), name)
 
 
-def holders(name: str, client: "docker.DockerClient | None" = None) -> list[Holder]:
+def holders(name: str, client: docker.DockerClient | None = None) -> list[Holder]:
     """The live envsim processes (other than this one) using stack `name`, whatever their state directory."""
     return live_holders(client or connect(), name)
 
@@ -249,7 +258,7 @@ def down(
     images: bool = False,
     env: Mapping[str, str] | None = None,
     reap: bool = True,
-    client: "docker.DockerClient | None" = None,
+    client: docker.DockerClient | None = None,
     on_reap=None,
     force: bool = False,
 ) -> tuple[RemovedCounts, int]:
@@ -266,7 +275,8 @@ def down(
         if busy:
             raise EnvironmentProblem(
                 f"stack {name} is in use by {', '.join(h.describe() for h in busy)}; nothing was removed",
-                hint="wait for that command to finish (or stop it); `envsim down --force` removes the stack anyway")
+                hint="wait for that command to finish (or stop it); `envsim down --force` removes the stack anyway",
+            )
         counts = remove_stack(client, name, env)
         removed_images = remove_stack_images(client, name) if images else 0
     return counts, removed_images

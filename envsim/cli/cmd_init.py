@@ -23,13 +23,29 @@ def scaffold_text(relative: str) -> str:
 
 
 @click.command("init")
-@click.option("--from-compose", "from_compose", is_flag=False, flag_value="", default=None, metavar="[FILE]",
-              help="Write a profile and a starter scenario from a compose file (default: compose.yaml, "
-                   "docker-compose.yml, ... in this directory).")
-@click.option("-f", "--file", "files", multiple=True, metavar="FILE",
-              help="A compose file; repeat it to merge files the way `docker compose -f` does.")
-@click.option("--name", help="The profile's name with --from-compose (default: the compose project's name, "
-                             "else its directory's, else prod-like).")
+@click.option(
+    "--from-compose",
+    "from_compose",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    metavar="[FILE]",
+    help="Write a profile and a starter scenario from a compose file (default: compose.yaml, "
+    "docker-compose.yml, ... in this directory).",
+)
+@click.option(
+    "-f",
+    "--file",
+    "files",
+    multiple=True,
+    metavar="FILE",
+    help="A compose file; repeat it to merge files the way `docker compose -f` does.",
+)
+@click.option(
+    "--name",
+    help="The profile's name with --from-compose (default: the compose project's name, "
+    "else its directory's, else prod-like).",
+)
 @click.option("--force", is_flag=True, help="Overwrite files that already exist.")
 def init(from_compose: str | None, files: tuple[str, ...], name: str | None, force: bool) -> None:
     """Scaffold profiles/ and scenarios/ in the current directory.
@@ -84,8 +100,9 @@ def _compose_paths(cwd: Path, given: list[str]) -> list[Path]:
             stem, suffix = name.rsplit(".", 1)
             override = cwd / f"{stem}.override.{suffix}"
             return found + ([override] if override.is_file() else [])
-    raise InputError(f"no compose file here (looked for {', '.join(COMPOSE_DEFAULTS)}); "
-                     "name one: envsim init --from-compose FILE")
+    raise InputError(
+        f"no compose file here (looked for {', '.join(COMPOSE_DEFAULTS)}); name one: envsim init --from-compose FILE"
+    )
 
 
 def _profile_name(name: str | None, project: object, directory: Path) -> str:
@@ -111,8 +128,11 @@ def _init_from_compose(cwd: Path, given: list[str], name: str | None, force: boo
     project_dir = paths[0].resolve().parent
     files = [ComposeFile(_display(p, cwd), read_text(p, _display(p, cwd))) for p in paths]
     dotenv_path = project_dir / ".env"
-    dotenv = ComposeFile(_display(dotenv_path, cwd), read_text(dotenv_path, _display(dotenv_path, cwd))) \
-        if dotenv_path.is_file() else None
+    dotenv = (
+        ComposeFile(_display(dotenv_path, cwd), read_text(dotenv_path, _display(dotenv_path, cwd)))
+        if dotenv_path.is_file()
+        else None
+    )
     environ = dict(os.environ)
     tree = read_compose(files, environ, dotenv)
     env_files: dict[str, str | None] = {}
@@ -132,7 +152,7 @@ def _init_from_compose(cwd: Path, given: list[str], name: str | None, force: boo
         click.echo(f"warning: {warning}", err=True)
     for path, text in outputs:
         if text is None:
-            click.echo(f"warning: no scenario written: no service publishes a port to put load on", err=True)
+            click.echo("warning: no scenario written: no service publishes a port to put load on", err=True)
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
@@ -144,5 +164,6 @@ def _init_from_compose(cwd: Path, given: list[str], name: str | None, force: boo
             click.echo(f"warning: {problem}", err=True)
         click.echo(f"the files need edits before `envsim up`: {len(problems)} problem(s) above", err=True)
         return
-    click.echo(f"next: review {_display(profile_path, cwd)}, then `envsim plan {profile_name}` and "
-               f"`envsim up {profile_name}`")
+    click.echo(
+        f"next: review {_display(profile_path, cwd)}, then `envsim plan {profile_name}` and `envsim up {profile_name}`"
+    )

@@ -9,8 +9,13 @@ FORMATS = ("text", "json", "kubernetes")
 
 @click.command()
 @click.argument("target")
-@click.option("--format", "output_format", type=click.Choice(FORMATS), default=None,
-              help="text (default), json, or kubernetes: the stack as Kubernetes manifests (a YAML stream).")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(FORMATS),
+    default=None,
+    help="text (default), json, or kubernetes: the stack as Kubernetes manifests (a YAML stream).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON (the same as --format json).")
 @click.option("--name", "stack_name", help="Stack name (default: the profile's name).")
 def plan(target: str, output_format: str | None, as_json: bool, stack_name: str | None) -> None:

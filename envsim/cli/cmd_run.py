@@ -9,19 +9,32 @@ import click
 
 
 @click.command()
-@click.argument("scenario_paths", metavar="SCENARIO...", nargs=-1, required=True,
-                type=click.Path(path_type=Path, dir_okay=False))
+@click.argument(
+    "scenario_paths", metavar="SCENARIO...", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False)
+)
 @click.option("--no-up", is_flag=True, help="Require the stack to be running; never start it.")
 @click.option("--keep", is_flag=True, help="Keep a stack this run started (default: remove it afterwards).")
 @click.option("--name", "stack_name", help="Stack name (default: the profile's name).")
 @click.option("--users", type=click.IntRange(min=1), help="Override load.users.")
 @click.option("--duration", help="Override load.duration (e.g. 30s, 2m).")
-@click.option("--reports", "reports_dir", type=click.Path(path_type=Path, file_okay=False),
-              help="Directory for the journal and reports (default: the scenario's reports.dir, else "
-                   "REPO/reports/SCENARIO/); with several scenarios, one subdirectory each and junit.xml.")
+@click.option(
+    "--reports",
+    "reports_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Directory for the journal and reports (default: the scenario's reports.dir, else "
+    "REPO/reports/SCENARIO/); with several scenarios, one subdirectory each and junit.xml.",
+)
 @click.option("--no-pull", is_flag=True, help="Never try a registry; use local images or offline builds.")
-def run(scenario_paths: tuple[Path, ...], no_up: bool, keep: bool, stack_name: str | None, users: int | None,
-        duration: str | None, reports_dir: Path | None, no_pull: bool) -> int:
+def run(
+    scenario_paths: tuple[Path, ...],
+    no_up: bool,
+    keep: bool,
+    stack_name: str | None,
+    users: int | None,
+    duration: str | None,
+    reports_dir: Path | None,
+    no_pull: bool,
+) -> int:
     """Run SCENARIO: bring its profile up if needed, drive load while faults come and go,
     judge the checks, and write the journal and reports.
 
@@ -44,8 +57,16 @@ def run(scenario_paths: tuple[Path, ...], no_up: bool, keep: bool, stack_name: s
     from envsim.cli.signals import interruptible
     from envsim.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_VERDICT_FAILED
 
-    options: dict[str, Any] = dict(name=stack_name, bring_up=not no_up, keep=keep, pull=not no_pull, users=users,
-                                   duration=duration, observer=api.console_observer(), progress=ConsoleProgress())
+    options: dict[str, Any] = dict(
+        name=stack_name,
+        bring_up=not no_up,
+        keep=keep,
+        pull=not no_pull,
+        users=users,
+        duration=duration,
+        observer=api.console_observer(),
+        progress=ConsoleProgress(),
+    )
     with interruptible() as cancel:
         if len(scenario_paths) == 1:
             result = api.run(scenario_paths[0], reports_dir=reports_dir, cancel=cancel, **options)
@@ -55,8 +76,13 @@ def run(scenario_paths: tuple[Path, ...], no_up: bool, keep: bool, stack_name: s
         else:
             total = len(scenario_paths)
             click.echo(f"release gate: {total} scenarios", err=True)
-            gate = api.run_gate(scenario_paths, reports_dir=reports_dir, cancel=cancel, **options,
-                                on_result=lambda index, result: _show(result, f"[{index + 1}/{total}] "))
+            gate = api.run_gate(
+                scenario_paths,
+                reports_dir=reports_dir,
+                cancel=cancel,
+                **options,
+                on_result=lambda index, result: _show(result, f"[{index + 1}/{total}] "),
+            )
             for result in gate.results:
                 click.echo(f"  {'PASSED' if result.verdict.passed else 'FAILED'}  {result.journal.scenario}")
             click.echo(gate.summary_line(total))

@@ -32,8 +32,15 @@ def up(profile: str, stack_name: str | None, keep: bool, no_pull: bool) -> None:
     from envsim.interrupts import uninterrupted
 
     with interruptible() as cancel:
-        stack = api.up(profile, stack_name, keep=True, keep_on_failure=keep, pull=not no_pull,
-                       progress=ConsoleProgress(), cancel=cancel)
+        stack = api.up(
+            profile,
+            stack_name,
+            keep=True,
+            keep_on_failure=keep,
+            pull=not no_pull,
+            progress=ConsoleProgress(),
+            cancel=cancel,
+        )
         try:
             lines = stack.status().endpoint_lines()
         except KeyboardInterrupt:  # interrupted before it said the stack is up: undo it all
@@ -85,8 +92,10 @@ def status(profile: str | None, stack_name: str | None, as_json: bool, all_stack
             click.echo("no envsim stacks on this engine")
         else:
             others = len(api.stacks())
-            click.echo("no envsim stacks of this repo on this engine"
-                       + (f" ({others} of other repos: `envsim status --all`)" if others else ""))
+            click.echo(
+                "no envsim stacks of this repo on this engine"
+                + (f" ({others} of other repos: `envsim status --all`)" if others else "")
+            )
     for item in statuses:
         click.echo(item.to_text())
 
@@ -109,13 +118,18 @@ def _interactive() -> bool:
 @click.command()
 @click.argument("profile", required=False)
 @click.option("--name", "stack_name", help="Stack name, when it differs from the profile's name.")
-@click.option("--all", "all_stacks", is_flag=True,
-              help="Remove every envsim stack on this engine, other repos' too (asks first; --yes skips).")
+@click.option(
+    "--all",
+    "all_stacks",
+    is_flag=True,
+    help="Remove every envsim stack on this engine, other repos' too (asks first; --yes skips).",
+)
 @click.option("--yes", "-y", "assume_yes", is_flag=True, help="Do not ask before removing every stack (--all).")
 @click.option("--images", "remove_images", is_flag=True, help="Also remove the images built for the stack's services.")
 @click.option("--force", is_flag=True, help="Also remove stacks a running envsim command is using.")
-def down(profile: str | None, stack_name: str | None, all_stacks: bool, assume_yes: bool, remove_images: bool,
-         force: bool) -> None:
+def down(
+    profile: str | None, stack_name: str | None, all_stacks: bool, assume_yes: bool, remove_images: bool, force: bool
+) -> None:
     """Remove every container, network and volume envsim created for a stack.
 
     Only resources labeled by envsim are touched. Idempotent: removing a stack that is
@@ -145,12 +159,19 @@ def down(profile: str | None, stack_name: str | None, all_stacks: bool, assume_y
             click.echo("nothing removed")
             return
     for stack in stacks:
-        counts, image_count = api.down(stack, images=remove_images, reap=not all_stacks, force=force,
-                                       on_reap=lambda message: click.echo(message, err=True))
+        counts, image_count = api.down(
+            stack,
+            images=remove_images,
+            reap=not all_stacks,
+            force=force,
+            on_reap=lambda message: click.echo(message, err=True),
+        )
         images = f", {image_count} images" if remove_images else ""
         click.echo(f"stack {stack} removed ({counts.describe()}{images})")
     for stack, users in in_use.items():
-        click.echo(f"stack {stack} left alone: in use by {', '.join(u.describe() for u in users)} "
-                   "(--force removes it anyway)", err=True)
+        click.echo(
+            f"stack {stack} left alone: in use by {', '.join(u.describe() for u in users)} (--force removes it anyway)",
+            err=True,
+        )
     if not stacks and not in_use:
         click.echo("no envsim stacks on this engine")

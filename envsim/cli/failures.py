@@ -61,8 +61,9 @@ def _unexpected(error: Exception) -> int:
 
     path = save_traceback(error)
     click.echo(f"envsim: unexpected error: {one_line(error)}", err=True)
-    click.echo(f"the traceback is in {path}" if path else "the traceback could not be saved (no writable directory)",
-               err=True)
+    click.echo(
+        f"the traceback is in {path}" if path else "the traceback could not be saved (no writable directory)", err=True
+    )
     return EXIT_ENVIRONMENT
 
 
@@ -73,9 +74,11 @@ def _engine_gone(error: Exception) -> int | None:
 
     if not engine_unreachable(error):
         return None
-    return report_error(EnvironmentProblem(
-        f"the Docker engine stopped answering at {engine_address()} ({why_unreachable(error)}); "
-        "envsim stopped where it was, so a stack it was changing may be half started or half removed",
-        hint="start the engine again (or point DOCKER_HOST back at it), then `envsim down --name STACK` "
-             "removes what is left",
-    ))
+    return report_error(
+        EnvironmentProblem(
+            f"the Docker engine stopped answering at {engine_address()} ({why_unreachable(error)}); "
+            "envsim stopped where it was, so a stack it was changing may be half started or half removed",
+            hint="start the engine again (or point DOCKER_HOST back at it), then `envsim down --name STACK` "
+            "removes what is left",
+        )
+    )

@@ -14,25 +14,131 @@ from envsim.config.schema_check import describe, did_you_mean
 from envsim.config.yamlload import TreePath, YamlDoc
 from envsim.errors import Problem
 
-TOP_LEVEL_KEYS = frozenset({"version", "name", "services", "networks", "volumes", "secrets", "configs", "include",
-                            "models"})
+TOP_LEVEL_KEYS = frozenset(
+    {"version", "name", "services", "networks", "volumes", "secrets", "configs", "include", "models"}
+)
 
-SERVICE_KEYS = frozenset({
-    "annotations", "attach", "blkio_config", "build", "cap_add", "cap_drop", "cgroup", "cgroup_parent", "command",
-    "configs", "container_name", "cpu_count", "cpu_percent", "cpu_period", "cpu_quota", "cpu_rt_period",
-    "cpu_rt_runtime", "cpu_shares", "cpus", "cpuset", "credential_spec", "depends_on", "deploy", "develop",
-    "device_cgroup_rules", "devices", "dns", "dns_opt", "dns_search", "domainname", "entrypoint", "env_file",
-    "environment", "expose", "extends", "external_links", "extra_hosts", "gpus", "group_add", "healthcheck",
-    "hostname", "image", "init", "ipc", "isolation", "label_file", "labels", "links", "logging", "mac_address",
-    "mem_limit", "mem_reservation", "mem_swappiness", "memswap_limit", "models", "network_mode", "networks",
-    "oom_kill_disable", "oom_score_adj", "pid", "pids_limit", "platform", "ports", "post_start", "pre_stop",
-    "privileged", "profiles", "provider", "pull_policy", "read_only", "restart", "runtime", "scale", "secrets",
-    "security_opt", "shm_size", "stdin_open", "stop_grace_period", "stop_signal", "storage_opt", "sysctls", "tmpfs",
-    "tty", "ulimits", "use_api_socket", "user", "userns_mode", "uts", "volumes", "volumes_from", "working_dir",
-})
-BUILD_KEYS = frozenset({"context", "dockerfile", "dockerfile_inline", "args", "target", "ssh", "cache_from", "cache_to",
-                        "additional_contexts", "entitlements", "extra_hosts", "isolation", "labels", "network",
-                        "no_cache", "platforms", "privileged", "pull", "secrets", "shm_size", "tags", "ulimits"})
+SERVICE_KEYS = frozenset(
+    {
+        "annotations",
+        "attach",
+        "blkio_config",
+        "build",
+        "cap_add",
+        "cap_drop",
+        "cgroup",
+        "cgroup_parent",
+        "command",
+        "configs",
+        "container_name",
+        "cpu_count",
+        "cpu_percent",
+        "cpu_period",
+        "cpu_quota",
+        "cpu_rt_period",
+        "cpu_rt_runtime",
+        "cpu_shares",
+        "cpus",
+        "cpuset",
+        "credential_spec",
+        "depends_on",
+        "deploy",
+        "develop",
+        "device_cgroup_rules",
+        "devices",
+        "dns",
+        "dns_opt",
+        "dns_search",
+        "domainname",
+        "entrypoint",
+        "env_file",
+        "environment",
+        "expose",
+        "extends",
+        "external_links",
+        "extra_hosts",
+        "gpus",
+        "group_add",
+        "healthcheck",
+        "hostname",
+        "image",
+        "init",
+        "ipc",
+        "isolation",
+        "label_file",
+        "labels",
+        "links",
+        "logging",
+        "mac_address",
+        "mem_limit",
+        "mem_reservation",
+        "mem_swappiness",
+        "memswap_limit",
+        "models",
+        "network_mode",
+        "networks",
+        "oom_kill_disable",
+        "oom_score_adj",
+        "pid",
+        "pids_limit",
+        "platform",
+        "ports",
+        "post_start",
+        "pre_stop",
+        "privileged",
+        "profiles",
+        "provider",
+        "pull_policy",
+        "read_only",
+        "restart",
+        "runtime",
+        "scale",
+        "secrets",
+        "security_opt",
+        "shm_size",
+        "stdin_open",
+        "stop_grace_period",
+        "stop_signal",
+        "storage_opt",
+        "sysctls",
+        "tmpfs",
+        "tty",
+        "ulimits",
+        "use_api_socket",
+        "user",
+        "userns_mode",
+        "uts",
+        "volumes",
+        "volumes_from",
+        "working_dir",
+    }
+)
+BUILD_KEYS = frozenset(
+    {
+        "context",
+        "dockerfile",
+        "dockerfile_inline",
+        "args",
+        "target",
+        "ssh",
+        "cache_from",
+        "cache_to",
+        "additional_contexts",
+        "entitlements",
+        "extra_hosts",
+        "isolation",
+        "labels",
+        "network",
+        "no_cache",
+        "platforms",
+        "privileged",
+        "pull",
+        "secrets",
+        "shm_size",
+        "tags",
+        "ulimits",
+    }
+)
 HEALTH_KEYS = frozenset({"test", "interval", "timeout", "retries", "start_period", "start_interval", "disable"})
 DEPENDS_KEYS = frozenset({"condition", "restart", "required"})
 CONDITIONS = ("service_started", "service_healthy", "service_completed_successfully")
@@ -42,8 +148,15 @@ NUMBER_OR_TEXT = (str, int, float)
 
 
 def _kind(kinds: tuple[type, ...]) -> str:
-    names = {str: "text", int: "a number", float: "a number", bool: "true/false", list: "a list", dict: "a mapping",
-             type(None): "nothing"}
+    names = {
+        str: "text",
+        int: "a number",
+        float: "a number",
+        bool: "true/false",
+        list: "a list",
+        dict: "a mapping",
+        type(None): "nothing",
+    }
     return " or ".join(dict.fromkeys(names[k] for k in kinds))
 
 

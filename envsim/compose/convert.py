@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from envsim.compose import check as C
 from envsim.compose.draft import CredentialDraft, EnvsimText, ProfileDraft, ServiceDraft
@@ -25,8 +26,26 @@ from envsim.config.yamlload import TreePath
 from envsim.errors import InputError
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_CONVERTED = frozenset({"image", "build", "command", "entrypoint", "environment", "env_file", "ports", "expose",
-                        "healthcheck", "depends_on", "deploy", "scale", "cpus", "mem_limit", "volumes", "secrets"})
+_CONVERTED = frozenset(
+    {
+        "image",
+        "build",
+        "command",
+        "entrypoint",
+        "environment",
+        "env_file",
+        "ports",
+        "expose",
+        "healthcheck",
+        "depends_on",
+        "deploy",
+        "scale",
+        "cpus",
+        "mem_limit",
+        "volumes",
+        "secrets",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -37,8 +56,17 @@ class ConvertOptions:
 
 
 # Well-known server images and the port they listen on, for services that declare none.
-IMAGE_PORTS = {"postgres": 5432, "redis": 6379, "mysql": 3306, "mariadb": 3306, "mongo": 27017, "rabbitmq": 5672,
-               "memcached": 11211, "valkey": 6379, "nats": 4222}
+IMAGE_PORTS = {
+    "postgres": 5432,
+    "redis": 6379,
+    "mysql": 3306,
+    "mariadb": 3306,
+    "mongo": 27017,
+    "rabbitmq": 5672,
+    "memcached": 11211,
+    "valkey": 6379,
+    "nats": 4222,
+}
 
 
 def _repository(image: Any) -> str:
@@ -58,7 +86,7 @@ def env_file_paths(tree: ComposeTree) -> list[tuple[str, bool]]:
     """The env files the services name, as written (relative to the project), and whether required."""
     paths: list[tuple[str, bool]] = []
     services = tree.doc.data.get("services")
-    for spec in (services.values() if isinstance(services, dict) else ()):
+    for spec in services.values() if isinstance(services, dict) else ():
         for item in (spec.get("env_file") or []) if isinstance(spec, dict) else ():
             if isinstance(item, str):
                 paths.append((item, True))
@@ -117,7 +145,9 @@ class _Converter(RuntimeParts):
             self._services(services)
         for key in ("networks", "configs", "include", "models"):
             if data.get(key):
-                self.unsupported(None, (key,), note(key, sorted(data[key]) if isinstance(data[key], dict) else data[key]))
+                self.unsupported(
+                    None, (key,), note(key, sorted(data[key]) if isinstance(data[key], dict) else data[key])
+                )
         if self.check.problems:
             raise InputError(self.check.problems)
         self.draft.failure_modes = starter_failure_modes(self.draft)
@@ -128,8 +158,13 @@ class _Converter(RuntimeParts):
         return self.draft
 
     def _services(self, services: dict) -> None:
-        wanted = {dep for spec in services.values() if isinstance(spec, dict)
-                  for dep in (spec.get("depends_on") or {}) if isinstance(spec.get("depends_on"), dict)}
+        wanted = {
+            dep
+            for spec in services.values()
+            if isinstance(spec, dict)
+            for dep in (spec.get("depends_on") or {})
+            if isinstance(spec.get("depends_on"), dict)
+        }
         for raw in services:
             self.names[raw] = service_name(raw)
         for raw, spec in services.items():
@@ -137,13 +172,23 @@ class _Converter(RuntimeParts):
             if not self.check.want(here, spec, dict):
                 continue
             if spec.get("profiles") and raw not in wanted:
-                self.draft.warnings.append(self.doc.problem(here, f"service '{raw}' is not converted: compose starts it "
-                                                                  f"only with --profile {summary(spec['profiles'])}"))
+                self.draft.warnings.append(
+                    self.doc.problem(
+                        here,
+                        f"service '{raw}' is not converted: compose starts it "
+                        f"only with --profile {summary(spec['profiles'])}",
+                    )
+                )
                 continue
             service = ServiceDraft(self.names[raw])
             if service.name != raw:
-                self.draft.warnings.append(self.doc.problem(here, f"service '{raw}' is named '{service.name}' in the "
-                                                                  "profile (lowercase letters, digits, '-' and '_')"))
+                self.draft.warnings.append(
+                    self.doc.problem(
+                        here,
+                        f"service '{raw}' is named '{service.name}' in the "
+                        "profile (lowercase letters, digits, '-' and '_')",
+                    )
+                )
             self.check.keys(here, spec, C.SERVICE_KEYS)
             self._service(service, here, spec)
             self.draft.services.append(service)
@@ -182,7 +227,9 @@ class _Converter(RuntimeParts):
         if not self.check.want(where + ("context",), context, str):
             return
         if "://" in context or context.startswith("git@"):
-            self.check.fail(where + ("context",), "a build context from a URL is not supported: clone it and give its directory")
+            self.check.fail(
+                where + ("context",), "a build context from a URL is not supported: clone it and give its directory"
+            )
             return
         if "dockerfile_inline" in build:
             self.check.fail(where + ("dockerfile_inline",), "an inline Dockerfile is not supported: write it to a file")
@@ -193,11 +240,15 @@ class _Converter(RuntimeParts):
         args = self._build_args(service, where, build.get("args"))
         if args:
             value["args"] = args
-        service.set("build", value, f"compose tags it {image}; envsim names it envsim-STACK/{service.name}" if image else "")
+        service.set(
+            "build", value, f"compose tags it {image}; envsim names it envsim-STACK/{service.name}" if image else ""
+        )
         service.has_build = True
         for key, item in build.items():
             if key == "target":
-                self.unsupported(service, where + (key,), note("build.target", item, "envsim builds the Dockerfile's last stage"))
+                self.unsupported(
+                    service, where + (key,), note("build.target", item, "envsim builds the Dockerfile's last stage")
+                )
             elif key not in ("context", "dockerfile", "args"):
                 self.unsupported(service, where + (key,), note(f"build.{key}", item))
 
@@ -214,8 +265,11 @@ class _Converter(RuntimeParts):
             if value is None:
                 value = self.tree.variables.get(key)
                 if value is None:
-                    self.unsupported(service, where + (key,), note(f"build.args.{key}", "(no value)",
-                                                                   "it has no value and the variable is not set"))
+                    self.unsupported(
+                        service,
+                        where + (key,),
+                        note(f"build.args.{key}", "(no value)", "it has no value and the variable is not set"),
+                    )
                     continue
             if self.check.want(where + (key,), value, *C.SCALAR):
                 result[key] = value
@@ -240,8 +294,13 @@ class _Converter(RuntimeParts):
         comment = ""
         if spec.get("entrypoint") is not None:
             comment = "entrypoint + command: the image's own ENTRYPOINT, if any, still runs first"
-            self.draft.warnings.append(self.doc.problem(here + ("entrypoint",), "entrypoint: envsim sets the command "
-                                                        "only; the image's own ENTRYPOINT (if it has one) still runs first"))
+            self.draft.warnings.append(
+                self.doc.problem(
+                    here + ("entrypoint",),
+                    "entrypoint: envsim sets the command "
+                    "only; the image's own ENTRYPOINT (if it has one) still runs first",
+                )
+            )
         service.set("command", words, comment)
 
     def _environment(self, service: ServiceDraft, here: TreePath, spec: dict) -> None:
@@ -269,8 +328,11 @@ class _Converter(RuntimeParts):
                 elif self.check.want(here + ("environment", key), value, *C.SCALAR):
                     env[key] = value
         for key in [k for k in env if not _ENV_NAME.match(k)]:
-            self.unsupported(service, here + ("environment",), f"environment {key} -- not converted: not a name envsim "
-                                                               "accepts for a variable (letters, digits, '_')")
+            self.unsupported(
+                service,
+                here + ("environment",),
+                f"environment {key} -- not converted: not a name envsim accepts for a variable (letters, digits, '_')",
+            )
             del env[key]
         if env:
             service.set("env", env)
@@ -317,5 +379,8 @@ class _Converter(RuntimeParts):
         return ports
 
     def _secret_file_credentials(self, taken: set[str]) -> list[CredentialDraft]:
-        return [CredentialDraft(name, "password", f"compose secret '{source}'")
-                for name, source in self.secret_files.items() if name not in taken]
+        return [
+            CredentialDraft(name, "password", f"compose secret '{source}'")
+            for name, source in self.secret_files.items()
+            if name not in taken
+        ]

@@ -9,8 +9,8 @@ without a default becomes an empty string with a warning, as `docker compose` do
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _OPERATORS = (":-", ":?", ":+", "-", "?", "+")
@@ -50,8 +50,10 @@ def _substitute(text: str, variables: Mapping[str, str], unset: list[str]) -> st
         elif nxt == "{":
             end = _closing_brace(text, i + 2)
             if end < 0:
-                raise SubstitutionError(f"unterminated '${{' in {text!r}: close it with '}}' or write '$$' for a literal '$'")
-            out.append(_braced(text[i + 2:end], variables, unset))
+                raise SubstitutionError(
+                    f"unterminated '${{' in {text!r}: close it with '}}' or write '$$' for a literal '$'"
+                )
+            out.append(_braced(text[i + 2 : end], variables, unset))
             i = end + 1
         else:
             match = _NAME.match(text, i + 1)
@@ -91,13 +93,13 @@ def _braced(inner: str, variables: Mapping[str, str], unset: list[str]) -> str:
     match = _NAME.match(inner)
     if match is None:
         raise SubstitutionError(f"invalid substitution '${{{inner}}}': expected a variable name")
-    name, rest = match.group(0), inner[match.end():]
+    name, rest = match.group(0), inner[match.end() :]
     if not rest:
         return _lookup(name, variables, unset)
     operator = next((op for op in _OPERATORS if rest.startswith(op)), None)
     if operator is None:
         raise SubstitutionError(f"invalid substitution '${{{inner}}}'")
-    argument = rest[len(operator):]
+    argument = rest[len(operator) :]
     value = variables.get(name)
     present = value is not None if not operator.startswith(":") else bool(value)
     if operator in (":-", "-"):
@@ -106,7 +108,9 @@ def _braced(inner: str, variables: Mapping[str, str], unset: list[str]) -> str:
         return _substitute(argument, variables, unset) if present else ""
     if not present:
         message = _substitute(argument, variables, unset) or "is not set"
-        raise SubstitutionError(f"required variable '{name}' {'is missing a value: ' if argument else ''}{message}".rstrip())
+        raise SubstitutionError(
+            f"required variable '{name}' {'is missing a value: ' if argument else ''}{message}".rstrip()
+        )
     return value  # type: ignore[return-value]
 
 
@@ -129,7 +133,7 @@ def parse_dotenv(text: str, variables: Mapping[str, str]) -> tuple[dict[str, str
         if not line or line.startswith("#"):
             continue
         if line.startswith("export "):
-            line = line[len("export "):].lstrip()
+            line = line[len("export ") :].lstrip()
         key, sep, value = line.partition("=")
         key = key.strip()
         if not _NAME.fullmatch(key):

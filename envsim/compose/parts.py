@@ -9,10 +9,28 @@ from typing import Any
 
 # Well-known container ports get a readable name (it shows up in proxy names: `db-pg`).
 PORT_NAMES = {
-    5432: "pg", 6379: "redis", 3306: "mysql", 27017: "mongo", 5672: "amqp", 9092: "kafka", 2181: "zookeeper",
-    11211: "memcached", 9200: "elastic", 1433: "mssql", 1521: "oracle", 4222: "nats", 8086: "influx",
-    80: "http", 8000: "http", 8080: "http", 3000: "http", 5000: "http", 8888: "http", 9000: "http",
-    443: "https", 8443: "https",
+    5432: "pg",
+    6379: "redis",
+    3306: "mysql",
+    27017: "mongo",
+    5672: "amqp",
+    9092: "kafka",
+    2181: "zookeeper",
+    11211: "memcached",
+    9200: "elastic",
+    1433: "mssql",
+    1521: "oracle",
+    4222: "nats",
+    8086: "influx",
+    80: "http",
+    8000: "http",
+    8080: "http",
+    3000: "http",
+    5000: "http",
+    8888: "http",
+    9000: "http",
+    443: "https",
+    8443: "https",
 }
 MAX_RANGE = 16
 
@@ -43,7 +61,11 @@ def parse_port(value: Any) -> list[PortSpec]:
         if not isinstance(target, int) and not (isinstance(target, str) and target.isdigit()):
             raise ValueProblem("a port mapping needs 'target': the container port number")
         published = value.get("published")
-        host = int(published) if isinstance(published, int) or (isinstance(published, str) and published.isdigit()) else None
+        host = (
+            int(published)
+            if isinstance(published, int) or (isinstance(published, str) and published.isdigit())
+            else None
+        )
         text = f"{published}:{target}" if published is not None else str(target)
         return [PortSpec(int(target), host, str(value.get("protocol", "tcp")), text)]
     text = str(value).strip()
@@ -159,8 +181,12 @@ def health_from_test(test: Any, ports: dict[str, int]) -> HealthResult:
     if http is not None:
         return HealthResult(http, comment=f"compose: {shell_text} (envsim requests the URL itself)", http_path=path)
     if kind == "CMD-SHELL":
-        return HealthResult({"cmd": ["sh", "-c", " ".join(words)]}, comment="compose CMD-SHELL: runs in a shell",
-                            flagged=True, http_path=path)
+        return HealthResult(
+            {"cmd": ["sh", "-c", " ".join(words)]},
+            comment="compose CMD-SHELL: runs in a shell",
+            flagged=True,
+            http_path=path,
+        )
     return HealthResult({"cmd": words}, http_path=path)
 
 
@@ -168,8 +194,8 @@ def _http_check(kind: str, words: list[str], text: str, url: re.Match | None, po
     """`curl -f http://localhost:8000/healthz` becomes `{http: /healthz}` (no curl needed in the image)."""
     if url is None or not text.startswith(_HTTP_CHECK_TOOLS) or text.startswith("https"):
         return None
-    rest = text[url.end():].strip()
-    if kind == "CMD-SHELL" and rest not in ("", "|| exit 1", "|| exit") or re.search(r"[|;&`$]", text[:url.start()]):
+    rest = text[url.end() :].strip()
+    if kind == "CMD-SHELL" and rest not in ("", "|| exit 1", "|| exit") or re.search(r"[|;&`$]", text[: url.start()]):
         return None
     number = int(url.group(1)) if url.group(1) else 80
     names = [name for name, port in ports.items() if port == number]

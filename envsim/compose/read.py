@@ -11,9 +11,10 @@ replace, other lists add up.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from envsim.compose.interpolate import SubstitutionError, parse_dotenv, substitute
 from envsim.config.yamlload import Mark, TreePath, YamlDoc, file_problem, parse_yaml
@@ -38,7 +39,9 @@ class ComposeTree:
     warnings: list[Problem] = field(default_factory=list)
 
 
-def read_compose(files: list[ComposeFile], environ: Mapping[str, str], dotenv: ComposeFile | None = None) -> ComposeTree:
+def read_compose(
+    files: list[ComposeFile], environ: Mapping[str, str], dotenv: ComposeFile | None = None
+) -> ComposeTree:
     """Raises InputError with every problem of every file."""
     problems: list[Problem] = []
     warnings: list[Problem] = []
@@ -63,7 +66,9 @@ def read_compose(files: list[ComposeFile], environ: Mapping[str, str], dotenv: C
     return ComposeTree(merged, variables, warnings)
 
 
-def _substitute_tree(doc: YamlDoc, variables: Mapping[str, str], problems: list[Problem], warnings: list[Problem]) -> None:
+def _substitute_tree(
+    doc: YamlDoc, variables: Mapping[str, str], problems: list[Problem], warnings: list[Problem]
+) -> None:
     reported: set[str] = set()
 
     def walk(value: Any, path: TreePath) -> Any:
@@ -80,8 +85,13 @@ def _substitute_tree(doc: YamlDoc, variables: Mapping[str, str], problems: list[
             for name in result.unset:
                 if name not in reported:
                     reported.add(name)
-                    warnings.append(doc.problem(path, f"variable '{name}' is not set (neither in the environment nor "
-                                                      "in .env): an empty string is used, as compose does"))
+                    warnings.append(
+                        doc.problem(
+                            path,
+                            f"variable '{name}' is not set (neither in the environment nor "
+                            "in .env): an empty string is used, as compose does",
+                        )
+                    )
             return result.text
         return value
 
@@ -126,8 +136,8 @@ def _list_to_mapping(doc: YamlDoc, path: TreePath, items: list[str], separator: 
 
 def _rekey(doc: YamlDoc, old: TreePath, new: TreePath) -> None:
     for marks in (doc.marks, doc.key_marks):
-        moved = {new + where[len(old):]: mark for where, mark in marks.items() if where[:len(old)] == old}
-        for where in [w for w in marks if w[:len(old)] == old]:
+        moved = {new + where[len(old) :]: mark for where, mark in marks.items() if where[: len(old)] == old}
+        for where in [w for w in marks if w[: len(old)] == old]:
             del marks[where]
         marks.update(moved)
 
@@ -140,18 +150,20 @@ def _merge_docs(base: YamlDoc, over: YamlDoc) -> YamlDoc:
     return YamlDoc(base.path, base.display, data, marks, key_marks, sources)
 
 
-def _copy_marks(over: YamlDoc, src: TreePath, dst: TreePath, marks: dict[TreePath, Mark],
-                key_marks: dict[TreePath, Mark]) -> None:
+def _copy_marks(
+    over: YamlDoc, src: TreePath, dst: TreePath, marks: dict[TreePath, Mark], key_marks: dict[TreePath, Mark]
+) -> None:
     for own, target in ((over.marks, marks), (over.key_marks, key_marks)):
-        for where in [w for w in target if w[:len(dst)] == dst and len(w) > len(dst)]:
+        for where in [w for w in target if w[: len(dst)] == dst and len(w) > len(dst)]:
             del target[where]
         for where, mark in own.items():
-            if where[:len(src)] == src:
-                target[dst + where[len(src):]] = mark
+            if where[: len(src)] == src:
+                target[dst + where[len(src) :]] = mark
 
 
-def _merge(base: Any, over: Any, path: TreePath, doc: YamlDoc, marks: dict[TreePath, Mark],
-           key_marks: dict[TreePath, Mark]) -> Any:
+def _merge(
+    base: Any, over: Any, path: TreePath, doc: YamlDoc, marks: dict[TreePath, Mark], key_marks: dict[TreePath, Mark]
+) -> Any:
     if isinstance(base, dict) and isinstance(over, dict):
         result = dict(base)
         for key, value in over.items():

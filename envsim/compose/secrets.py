@@ -16,7 +16,9 @@ from typing import Any
 
 from envsim.compose.draft import CredentialDraft, EnvsimText, ServiceDraft
 
-_URL_PASSWORD = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<password>[^@/\s]+)@(?P<host>[^:/@\s?#]*)")
+_URL_PASSWORD = re.compile(
+    r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<password>[^@/\s]+)@(?P<host>[^:/@\s?#]*)"
+)
 _SECRET_WORDS = ("PASSWORD", "PASSWD", "SECRET", "TOKEN")
 _KEY_WORDS = ("KEY", "APIKEY", "KEYS")
 _NOT_SECRET_VALUES = {"", "true", "false", "yes", "no", "on", "off", "none", "null", "0", "1"}
@@ -82,8 +84,10 @@ def extract_secrets(services: list[ServiceDraft], elsewhere: dict[str, list[str]
     for value, entry in list(found.items()):
         users = [name for name, texts in elsewhere.items() if any(value in text for text in texts)]
         if users:
-            kept.append(f"a credential ({', '.join(entry.places)}) also appears in the command, healthcheck or "
-                        f"build args of {', '.join(users)}, where envsim cannot put a secret: kept as written")
+            kept.append(
+                f"a credential ({', '.join(entry.places)}) also appears in the command, healthcheck or "
+                f"build args of {', '.join(users)}, where envsim cannot put a secret: kept as written"
+            )
             del found[value]
     names: dict[str, str] = {}
     credentials: list[CredentialDraft] = []

@@ -13,7 +13,13 @@ from typing import Any
 from envsim.compose import check as C
 from envsim.compose.draft import ProfileDraft, ServiceDraft
 from envsim.compose.parts import (
-    ValueProblem, cpus_value, duration_text, health_from_test, parse_volume, seconds, size_text,
+    ValueProblem,
+    cpus_value,
+    duration_text,
+    health_from_test,
+    parse_volume,
+    seconds,
+    size_text,
 )
 from envsim.compose.unsupported import note
 from envsim.config.yamlload import TreePath, YamlDoc
@@ -76,8 +82,11 @@ class RuntimeParts:
         if budget != DEFAULT_START_PERIOD:
             health["start_period"] = duration_text(budget)
         if result.flagged:
-            self.draft.warnings.append(self.doc.problem(where + ("test",), "healthcheck: a CMD-SHELL test becomes "
-                                                        "[sh, -c, ...]: the image needs a shell"))
+            self.draft.warnings.append(
+                self.doc.problem(
+                    where + ("test",), "healthcheck: a CMD-SHELL test becomes [sh, -c, ...]: the image needs a shell"
+                )
+            )
         service.set("health", health, result.comment)
 
     def _depends(self, service: ServiceDraft, here: TreePath, spec: dict) -> None:
@@ -88,7 +97,9 @@ class RuntimeParts:
         names: list[str] = []
         for dep, options in depends.items():
             if dep not in self.names:
-                self.check.fail(where + (dep,), f"depends on '{dep}', which is not a service{C.did_you_mean(dep, self.names)}")
+                self.check.fail(
+                    where + (dep,), f"depends on '{dep}', which is not a service{C.did_you_mean(dep, self.names)}"
+                )
                 continue
             names.append(self.names[dep])
             if options is None or not self.check.want(where + (dep,), options, dict):
@@ -96,11 +107,17 @@ class RuntimeParts:
             self.check.keys(where + (dep,), options, C.DEPENDS_KEYS)
             condition = options.get("condition", "service_started")
             if condition not in C.CONDITIONS:
-                self.check.fail(where + (dep, "condition"), f"unknown condition '{condition}' (expected one of: "
-                                                            f"{', '.join(C.CONDITIONS)})")
+                self.check.fail(
+                    where + (dep, "condition"),
+                    f"unknown condition '{condition}' (expected one of: {', '.join(C.CONDITIONS)})",
+                )
             elif condition == "service_completed_successfully":
-                self.unsupported(service, where + (dep,), f"depends_on {dep}: service_completed_successfully -- not "
-                                 "converted: envsim has no one-shot services; it waits for them to be ready like any other")
+                self.unsupported(
+                    service,
+                    where + (dep,),
+                    f"depends_on {dep}: service_completed_successfully -- not "
+                    "converted: envsim has no one-shot services; it waits for them to be ready like any other",
+                )
         if names:
             service.set("depends_on", names, "started after these are ready (compose conditions: health-gated)")
 
@@ -116,7 +133,9 @@ class RuntimeParts:
                 service.set("replicas", count, "one published entry point in front of them")
             else:
                 self.unsupported(service, where, note("replicas", count, "envsim runs 1 to 64 replicas"))
-        limits = (deploy.get("resources") or {}).get("limits") or {} if isinstance(deploy.get("resources"), dict) else {}
+        limits = (
+            (deploy.get("resources") or {}).get("limits") or {} if isinstance(deploy.get("resources"), dict) else {}
+        )
         resources: dict[str, Any] = {}
         try:
             cpus = limits.get("cpus", spec.get("cpus"))
@@ -150,11 +169,27 @@ class RuntimeParts:
                 seeds.append({"sql": self.path(mount.source)})
                 service.notes.append(f"volumes: {mount.text} -- seeded instead (seed: sql)")
             elif mount.kind == "bind":
-                self.unsupported(service, where, note("volumes", mount.text, "bind mounts are not supported; the "
-                                                      "container has what its image has (build the source into it)"))
+                self.unsupported(
+                    service,
+                    where,
+                    note(
+                        "volumes",
+                        mount.text,
+                        "bind mounts are not supported; the "
+                        "container has what its image has (build the source into it)",
+                    ),
+                )
             elif mount.kind == "volume":
-                self.unsupported(service, where, note("volumes", mount.text, f"named volume '{mount.source}' is not "
-                                                      "kept: every `envsim up` starts with fresh data (see seed:)"))
+                self.unsupported(
+                    service,
+                    where,
+                    note(
+                        "volumes",
+                        mount.text,
+                        f"named volume '{mount.source}' is not "
+                        "kept: every `envsim up` starts with fresh data (see seed:)",
+                    ),
+                )
             else:
                 self.unsupported(service, where, note("volumes", mount.text, f"{mount.kind} volumes are not kept"))
         if seeds:

@@ -7,8 +7,9 @@ is always passed in (the CLI passes os.environ); nothing here reads it. The heav
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING
 
 from envsim.config.discover import default_paths, looks_like_name, resolve_profile_path
 from envsim.errors import InputError, Problem
@@ -32,7 +33,7 @@ def _raise_if(problems: list[Problem]) -> None:
         raise InputError(problems)
 
 
-def load_profile(path: Path, env: Mapping[str, str]) -> "Profile":
+def load_profile(path: Path, env: Mapping[str, str]) -> Profile:
     from envsim.config.loader import Loader
 
     profile, problems = Loader(env).profile(Path(path))
@@ -41,7 +42,7 @@ def load_profile(path: Path, env: Mapping[str, str]) -> "Profile":
     return profile
 
 
-def load_scenario(path: Path, env: Mapping[str, str]) -> "Scenario":
+def load_scenario(path: Path, env: Mapping[str, str]) -> Scenario:
     from envsim.config.loader import Loader
 
     scenario, problems = Loader(env).scenario(Path(path))
@@ -51,7 +52,7 @@ def load_scenario(path: Path, env: Mapping[str, str]) -> "Scenario":
     return scenario
 
 
-def load_any(arg: str, cwd: Path, env: Mapping[str, str]) -> "Profile | Scenario":
+def load_any(arg: str, cwd: Path, env: Mapping[str, str]) -> Profile | Scenario:
     """A profile name or path, or a scenario path; which one is decided by the file's content."""
     from envsim.config.loader import Loader
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-
 from pathlib import Path
 from typing import Any
 
 from envsim.config.build_profile import required_seconds, seconds
-from envsim.config.interpolate import SecretText, as_template
 from envsim.config.check_kinds import Check, check_label, kind_written
 from envsim.config.check_kinds.kind import ScenarioContext
+from envsim.config.interpolate import SecretText, as_template
 from envsim.config.profile_model import Profile
 from envsim.config.refs_flows import read_csv
 from envsim.config.refs_scenario import load_duration, scenario_context
@@ -32,8 +31,10 @@ def build_scenario(doc: YamlDoc, profile: Profile, root: Path) -> Scenario:
         profile_ref=data["profile"],
         profile=profile,
         load=_load(doc, data["load"], profile),
-        timeline=tuple(TimelineEntry(at=required_seconds(e["at"]), fault=e["fault"], duration=seconds(e.get("for")))
-                       for e in data.get("timeline", ())),
+        timeline=tuple(
+            TimelineEntry(at=required_seconds(e["at"]), fault=e["fault"], duration=seconds(e.get("for")))
+            for e in data.get("timeline", ())
+        ),
         checks=tuple(_check(check, context) for check in data.get("checks", ())),
         reports_dir=(doc.source_of(("reports", "dir")).parent / reports["dir"]).resolve() if "dir" in reports else None,
         report_formats=tuple(reports.get("formats", DEFAULT_FORMATS)),
@@ -41,9 +42,14 @@ def build_scenario(doc: YamlDoc, profile: Profile, root: Path) -> Scenario:
 
 
 def _load(doc: YamlDoc, load: dict[str, Any], profile: Profile) -> LoadSpec:
-    stages = tuple(LoadStage(duration=required_seconds(s["duration"]), users=s["users"],
-                             spawn_rate=float(s.get("spawn_rate", s["users"] or 1)))
-                   for s in load.get("stages", ()))
+    stages = tuple(
+        LoadStage(
+            duration=required_seconds(s["duration"]),
+            users=s["users"],
+            spawn_rate=float(s.get("spawn_rate", s["users"] or 1)),
+        )
+        for s in load.get("stages", ())
+    )
     users = load.get("users") or profile.load.users or max((s.users for s in stages), default=1)
     # Without a rate anywhere, every user starts within the first second.
     spawn_rate = float(load.get("spawn_rate") or profile.load.spawn_rate or users)
@@ -59,7 +65,8 @@ def _load(doc: YamlDoc, load: dict[str, Any], profile: Profile) -> LoadSpec:
         stages=stages,
         tasks=tuple(_task(doc, t, ("load", "tasks", i)) for i, t in enumerate(load.get("tasks", ()))),
         locustfile=(doc.source_of(("load", "locustfile")).parent / load["locustfile"]).resolve()
-        if "locustfile" in load else None,
+        if "locustfile" in load
+        else None,
         wait=(seconds(low, 0.0), seconds(high, 0.0)),
         workers=load.get("workers", 0),
         timeout=seconds(load.get("timeout"), LoadSpec.timeout),
@@ -77,9 +84,14 @@ def _target(written: str | None, profile: Profile) -> tuple[str | None, str | No
 
 def _task(doc: YamlDoc, spec: dict[str, Any], where: TreePath) -> LoadTask:
     if "steps" in spec:
-        return LoadTask(name=spec["name"], method="", path="", weight=spec.get("weight", 1),
-                        vars=_vars(doc, spec.get("vars", {}), where + ("vars",)),
-                        steps=tuple(_task(doc, step, where + ("steps", i)) for i, step in enumerate(spec["steps"])))
+        return LoadTask(
+            name=spec["name"],
+            method="",
+            path="",
+            weight=spec.get("weight", 1),
+            vars=_vars(doc, spec.get("vars", {}), where + ("vars",)),
+            steps=tuple(_task(doc, step, where + ("steps", i)) for i, step in enumerate(spec["steps"])),
+        )
     method, path, path_template = split_request(spec["request"])
     expect = spec.get("expect", [])
     templates: list[tuple[TreePath, Template]] = []
@@ -100,7 +112,7 @@ def _task(doc: YamlDoc, spec: dict[str, Any], where: TreePath) -> LoadTask:
 
 
 def split_request(request: str) -> tuple[str, str, Template | None]:
-    """"GET /items/${var.id}" -> method, the path as written, and its template when it uses variables."""
+    """ "GET /items/${var.id}" -> method, the path as written, and its template when it uses variables."""
     method, path = request.split(None, 1)
     template = as_template(request)
     if not template.vars:
@@ -125,7 +137,7 @@ def _plain_json(value: object, where: TreePath, templates: list[tuple[TreePath, 
 def _vars(doc: YamlDoc, written: dict[str, Any], where: TreePath) -> tuple[LoadVar, ...]:
     built = []
     for name, spec in written.items():
-        (kind, value), = spec.items()
+        ((kind, value),) = spec.items()
         if kind == "csv":
             path = (doc.source_of(where + (name, "csv")).parent / value).resolve()
             columns, rows = read_csv(path)

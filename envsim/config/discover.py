@@ -69,8 +69,18 @@ def resolve_profile_path(arg: str, cwd: Path) -> Path:
         hint = did_you_mean(arg, names)
         if not hint and names:
             hint = f" (profiles here: {', '.join(names)})"
-        raise InputError([Problem(arg, 1, 1, "", f"no profile named '{arg}': looked for "
-                                               f"{PROFILES_DIR}/{arg}.yaml and {PROFILES_DIR}/{arg}.yml{hint}")])
+        raise InputError(
+            [
+                Problem(
+                    arg,
+                    1,
+                    1,
+                    "",
+                    f"no profile named '{arg}': looked for "
+                    f"{PROFILES_DIR}/{arg}.yaml and {PROFILES_DIR}/{arg}.yml{hint}",
+                )
+            ]
+        )
     path = Path(arg)
     path = path if path.is_absolute() else cwd / path
     if not path.is_file():

@@ -82,8 +82,10 @@ def base_problem(text: str, args: dict[str, str]) -> str | None:
     if not lines:
         return "the Dockerfile has no FROM line for `base` to replace"
     if final_base(lines) is None:
-        return (f"the Dockerfile's final stage starts FROM {lines[-1].image or 'nothing'}, "
-                "not an image, so `base` has nothing to replace")
+        return (
+            f"the Dockerfile's final stage starts FROM {lines[-1].image or 'nothing'}, "
+            "not an image, so `base` has nothing to replace"
+        )
     return None
 
 
@@ -113,8 +115,8 @@ def repository_of(image: str) -> str:
         name = name.rsplit(":", 1)[0]
     for prefix in ("docker.io/", "index.docker.io/", "registry-1.docker.io/"):
         if name.startswith(prefix):
-            name = name[len(prefix):]
-    return name[len("library/"):] if name.startswith("library/") else name
+            name = name[len(prefix) :]
+    return name[len("library/") :] if name.startswith("library/") else name
 
 
 def _logical_lines(text: str) -> list[tuple[int, str]]:

@@ -8,8 +8,9 @@ problem in an inherited value points into the base file.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from envsim.config.discover import existing_profile_names, looks_like_name, profile_candidates
 from envsim.config.schema_check import did_you_mean
@@ -38,7 +39,7 @@ def _load_chain(path: Path, display: Callable[[Path], str], stack: list[Path], f
     parent_path = _resolve_parent(doc, parent_ref)
     chain = [*stack, path.resolve()]
     if parent_path.resolve() in chain:
-        names = [p.stem for p in chain[chain.index(parent_path.resolve()):]] + [parent_path.stem]
+        names = [p.stem for p in chain[chain.index(parent_path.resolve()) :]] + [parent_path.stem]
         raise InputError([doc.problem(("extends",), "extends cycle: " + " -> ".join(names))])
     parent = _load_chain(parent_path, display, chain)
     return merge_docs(parent, doc)
@@ -51,8 +52,15 @@ def _resolve_parent(doc: YamlDoc, ref: str) -> Path:
             if candidate.is_file():
                 return candidate
         names = [n for n in existing_profile_names(directory) if n != doc.path.stem]
-        raise InputError([doc.problem(("extends",), f"no profile '{ref}' to extend (looked for {ref}.yaml and "
-                                                    f"{ref}.yml beside this file){did_you_mean(ref, names)}")])
+        raise InputError(
+            [
+                doc.problem(
+                    ("extends",),
+                    f"no profile '{ref}' to extend (looked for {ref}.yaml and "
+                    f"{ref}.yml beside this file){did_you_mean(ref, names)}",
+                )
+            ]
+        )
     candidate = directory / ref
     if not candidate.is_file():
         raise InputError([doc.problem(("extends",), f"file to extend not found: {ref}")])
@@ -75,7 +83,12 @@ def _merge(base: YamlDoc, base_value: Any, child: YamlDoc, child_value: Any, pat
         here = path + (key,)
         if key in child_value and child_value[key] is None:
             continue  # null removes the inherited key (and is never itself a value)
-        if key in base_value and key in child_value and isinstance(base_value[key], dict) and isinstance(child_value[key], dict):
+        if (
+            key in base_value
+            and key in child_value
+            and isinstance(base_value[key], dict)
+            and isinstance(child_value[key], dict)
+        ):
             _copy_mark(child, here, out, key=True)
             result[key] = _merge(base, base_value[key], child, child_value[key], here, out)
         elif key in child_value:

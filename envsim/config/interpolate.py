@@ -9,10 +9,11 @@ redacted) that carries the `Template` the model keeps.
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
-from envsim.config.template import SecretRef, Template, VarRef
 from envsim.config.schema_check import did_you_mean
+from envsim.config.template import SecretRef, Template, VarRef
 from envsim.config.yamlload import TreePath, YamlDoc
 from envsim.errors import Problem
 
@@ -47,7 +48,7 @@ class SecretText(str):
 
     template: Template
 
-    def __new__(cls, template: Template) -> "SecretText":
+    def __new__(cls, template: Template) -> SecretText:
         text = super().__new__(cls, template.redacted())
         text.template = template
         return text
@@ -87,8 +88,9 @@ def interpolate(doc: YamlDoc, env: Mapping[str, str], secrets: set[str] | None) 
     return problems
 
 
-def _walk(doc: YamlDoc, value: Any, path: TreePath, env: Mapping[str, str], secrets: set[str] | None,
-          problems: list[Problem]) -> Any:
+def _walk(
+    doc: YamlDoc, value: Any, path: TreePath, env: Mapping[str, str], secrets: set[str] | None, problems: list[Problem]
+) -> Any:
     if isinstance(value, dict):
         return {k: _walk(doc, v, path + (k,), env, secrets, problems) for k, v in value.items()}
     if isinstance(value, list):
@@ -100,40 +102,53 @@ def _walk(doc: YamlDoc, value: Any, path: TreePath, env: Mapping[str, str], secr
 
 def _secret_problems(doc: YamlDoc, path: TreePath, name: str, secrets: set[str] | None) -> list[Problem]:
     if not _secret_allowed(path):
-        return [doc.problem(path, f"'${{secret.{name}}}' is not allowed here: secrets may be used in "
-                                  "service env values, stub auth and task headers only")]
+        return [
+            doc.problem(
+                path,
+                f"'${{secret.{name}}}' is not allowed here: secrets may be used in "
+                "service env values, stub auth and task headers only",
+            )
+        ]
     if secrets is not None and name not in secrets:
-        return [doc.problem(path, f"unknown secret '{name}': not defined under credentials"
-                                  f"{did_you_mean(name, secrets)}")]
+        return [
+            doc.problem(path, f"unknown secret '{name}': not defined under credentials{did_you_mean(name, secrets)}")
+        ]
     return []
 
 
-def _env_value(doc: YamlDoc, path: TreePath, variable: str, default: str | None, env: Mapping[str, str],
-               problems: list[Problem]) -> str:
+def _env_value(
+    doc: YamlDoc, path: TreePath, variable: str, default: str | None, env: Mapping[str, str], problems: list[Problem]
+) -> str:
     """`${env.VAR:-default}`: the caller's variable, else the default, else a problem and ''."""
     if variable in env:
         return env[variable]
     if default is not None:
         return default
-    problems.append(doc.problem(path, f"environment variable '{variable}' is not set "
-                                      f"(give a default with '${{env.{variable}:-default}}')"))
+    problems.append(
+        doc.problem(
+            path, f"environment variable '{variable}' is not set (give a default with '${{env.{variable}:-default}}')"
+        )
+    )
     return ""
 
 
-def _expand(doc: YamlDoc, text: str, path: TreePath, env: Mapping[str, str], secrets: set[str] | None,
-            problems: list[Problem]) -> str:
+def _expand(
+    doc: YamlDoc, text: str, path: TreePath, env: Mapping[str, str], secrets: set[str] | None, problems: list[Problem]
+) -> str:
     parts: list[str | SecretRef | VarRef] = []
     literal = ""
     position = 0
     for match in _TOKEN.finditer(text):
-        literal += text[position:match.start()]
+        literal += text[position : match.start()]
         position = match.end()
         token = match.group(0)
         if token == "$$":
             literal += "$"
             continue
         if not match.group(2):
-            problems.append(doc.problem(path, f"unterminated '${{' in {text!r}: close it with '}}' or write '$$' for a literal '$'"))
+            problems.append(
+                doc.problem(path, f"unterminated '${{' in {text!r}: close it with '}}' or write '$$' for a literal '$'")
+            )
             continue
         inner = match.group(1)
         secret = _SECRET.match(inner)
@@ -141,8 +156,13 @@ def _expand(doc: YamlDoc, text: str, path: TreePath, env: Mapping[str, str], sec
         var = _VAR.match(inner)
         if var:
             if not _matches(VAR_PLACES, path):
-                problems.append(doc.problem(path, f"'${{var.{var.group(1)}}}' is not allowed here: load variables "
-                                                  "may be used in a task's request, headers and json"))
+                problems.append(
+                    doc.problem(
+                        path,
+                        f"'${{var.{var.group(1)}}}' is not allowed here: load variables "
+                        "may be used in a task's request, headers and json",
+                    )
+                )
             parts.extend([literal, VarRef(var.group(1))])
             literal = ""
         elif secret:
@@ -152,8 +172,13 @@ def _expand(doc: YamlDoc, text: str, path: TreePath, env: Mapping[str, str], sec
         elif env_ref:
             literal += _env_value(doc, path, env_ref.group(1), env_ref.group(2), env, problems)
         else:
-            problems.append(doc.problem(path, f"unknown reference '${{{inner}}}': use ${{secret.NAME}}, ${{env.VAR}}, "
-                                              "${env.VAR:-default} or '$$' for a literal '$'"))
+            problems.append(
+                doc.problem(
+                    path,
+                    f"unknown reference '${{{inner}}}': use ${{secret.NAME}}, ${{env.VAR}}, "
+                    "${env.VAR:-default} or '$$' for a literal '$'",
+                )
+            )
     literal += text[position:]
     if not any(isinstance(p, (SecretRef, VarRef)) for p in parts):
         return "".join(p for p in parts if isinstance(p, str)) + literal

@@ -6,9 +6,9 @@ profile reads that profile once, and its problems are reported once.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 from envsim.config.build_profile import build_profile
 from envsim.config.build_scenario import build_scenario
@@ -23,9 +23,9 @@ from envsim.config.discover import (
 from envsim.config.extends import load_profile_doc
 from envsim.config.interpolate import interpolate
 from envsim.config.profile_model import Profile
-from envsim.config.scenario_model import Scenario
 from envsim.config.refs import check_profile_refs, mapping
 from envsim.config.refs_scenario import check_scenario_refs
+from envsim.config.scenario_model import Scenario
 from envsim.config.schema_check import check_schema, did_you_mean
 from envsim.config.yamlload import YamlDoc, load_yaml
 from envsim.errors import InputError, Problem
@@ -85,7 +85,9 @@ class Loader:
                 profile, profile_problems = self.profile(profile_path)
                 if profile_problems:
                     problems += profile_problems
-                    problems.append(doc.problem(("profile",), f"profile '{reference}' is not valid (its problems are listed)"))
+                    problems.append(
+                        doc.problem(("profile",), f"profile '{reference}' is not valid (its problems are listed)")
+                    )
         credentials = {c.name for c in profile.credentials} if profile else None
         problems += interpolate(doc, self.env, credentials)
         problems += check_schema(doc, "scenario")
@@ -102,13 +104,19 @@ class Loader:
                 return candidate
             problems.append(doc.problem(("profile",), f"profile file not found: '{reference}'"))
             return None
-        directories = list(dict.fromkeys([doc.path.parent.parent / PROFILES_DIR, root / PROFILES_DIR,
-                                          doc.path.parent / PROFILES_DIR]))
+        directories = list(
+            dict.fromkeys([doc.path.parent.parent / PROFILES_DIR, root / PROFILES_DIR, doc.path.parent / PROFILES_DIR])
+        )
         found = find_named_profile(reference, directories)
         if found is None:
             names = sorted({n for d in directories for n in existing_profile_names(d)})
-            problems.append(doc.problem(("profile",), f"no profile named '{reference}' (looked for "
-                                                      f"{PROFILES_DIR}/{reference}.yaml){did_you_mean(reference, names)}"))
+            problems.append(
+                doc.problem(
+                    ("profile",),
+                    f"no profile named '{reference}' (looked for "
+                    f"{PROFILES_DIR}/{reference}.yaml){did_you_mean(reference, names)}",
+                )
+            )
         return found
 
     def any(self, path: Path) -> tuple[Profile | Scenario | None, list[Problem]]:

@@ -173,9 +173,6 @@ class Credential:
     overlap: float = 0.0  # seconds a rotated-out value is still accepted by stubs
 
 
-
-
-
 @dataclass(frozen=True)
 class LoadDefaults:
     users: int | None = None

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from envsim.config.interpolate import SecretText
 from envsim.config.refs import check_path, mapping, sequence
@@ -60,9 +61,16 @@ def _declared(doc: YamlDoc, written: Any, where: TreePath, root: Path, problems:
     names: list[str] = []
     for name, spec in mapping(written).items():
         spec = mapping(spec)
-        if "int" in spec and isinstance(spec["int"], list) and len(spec["int"]) == 2 \
-                and all(isinstance(v, int) for v in spec["int"]) and spec["int"][0] > spec["int"][1]:
-            problems.append(doc.problem(where + (name, "int"), f"the range is empty: {spec['int'][0]} > {spec['int'][1]}"))
+        if (
+            "int" in spec
+            and isinstance(spec["int"], list)
+            and len(spec["int"]) == 2
+            and all(isinstance(v, int) for v in spec["int"])
+            and spec["int"][0] > spec["int"][1]
+        ):
+            problems.append(
+                doc.problem(where + (name, "int"), f"the range is empty: {spec['int'][0]} > {spec['int'][1]}")
+            )
         if "csv" not in spec:
             names.append(name)
             continue
@@ -80,10 +88,16 @@ def _declared(doc: YamlDoc, written: Any, where: TreePath, root: Path, problems:
             continue
         bad = [c for c in columns if not _VAR_NAME.match(c)]
         if not columns or not rows:
-            problems.append(doc.problem(where + (name, "csv"), f"'{value}' needs a header row and at least one data row"))
+            problems.append(
+                doc.problem(where + (name, "csv"), f"'{value}' needs a header row and at least one data row")
+            )
         elif bad:
-            problems.append(doc.problem(where + (name, "csv"), f"column '{bad[0]}' of '{value}' is not a variable name "
-                                                               "(letters, digits and '_')"))
+            problems.append(
+                doc.problem(
+                    where + (name, "csv"),
+                    f"column '{bad[0]}' of '{value}' is not a variable name (letters, digits and '_')",
+                )
+            )
         elif any(len(row) != len(columns) for row in rows):
             line = next(i for i, row in enumerate(rows) if len(row) != len(columns)) + 2
             problems.append(doc.problem(where + (name, "csv"), f"'{value}' line {line} has not {len(columns)} fields"))
@@ -95,8 +109,10 @@ def check_flows(doc: YamlDoc, load: dict[str, Any], root: Path) -> list[Problem]
     problems: list[Problem] = []
     common = _declared(doc, load.get("vars"), ("load", "vars"), root, problems)
     tasks = [mapping(t) for t in sequence(load.get("tasks"))]
-    captured_by = [[name for step in [task, *map(mapping, sequence(task.get("steps")))] for name in _captures(step)]
-                   for task in tasks]
+    captured_by = [
+        [name for step in [task, *map(mapping, sequence(task.get("steps")))] for name in _captures(step)]
+        for task in tasks
+    ]
     for index, task in enumerate(tasks):
         where = ("load", "tasks", index)
         own = _declared(doc, task.get("vars"), where + ("vars",), root, problems)
@@ -107,7 +123,12 @@ def check_flows(doc: YamlDoc, load: dict[str, Any], root: Path) -> list[Problem]
         for place, step in pieces:
             for at, name in _request_uses(step, place):
                 if name not in known:
-                    problems.append(doc.problem(at, f"unknown variable '{name}': not declared under vars nor captured "
-                                                    f"earlier{did_you_mean(name, known)}"))
+                    problems.append(
+                        doc.problem(
+                            at,
+                            f"unknown variable '{name}': not declared under vars nor captured "
+                            f"earlier{did_you_mean(name, known)}",
+                        )
+                    )
             known += _captures(step)
     return problems

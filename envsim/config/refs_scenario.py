@@ -8,12 +8,11 @@ from typing import Any
 from envsim.config.check_kinds import kinds_claiming
 from envsim.config.check_kinds.kind import ScenarioContext
 from envsim.config.profile_model import Profile
-from envsim.config.refs_flows import check_flows
 from envsim.config.refs import check_path, mapping, sequence, unknown
+from envsim.config.refs_flows import check_flows
 from envsim.config.yamlload import YamlDoc
 from envsim.errors import Problem
 from envsim.units import parse_duration
-
 
 
 def task_index(data: dict[str, Any]) -> tuple[list[str], dict[str, list[str]]]:
@@ -49,7 +48,9 @@ def scenario_context(doc: YamlDoc, profile: Profile | None) -> ScenarioContext:
         if isinstance(mapping(entry).get("fault"), str):
             faults.setdefault(entry["fault"], []).append(entry)
     return ScenarioContext(
-        doc=doc, profile=profile, task_names=tuple(names),
+        doc=doc,
+        profile=profile,
+        task_names=tuple(names),
         by_request={request: tuple(tasks) for request, tasks in by_request.items()},
         declarative="tasks" in load and "locustfile" not in load,
         timeline_faults={fault: tuple(entries) for fault, entries in faults.items()},
@@ -85,11 +86,17 @@ def _check_timeline(doc: YamlDoc, profile: Profile | None) -> list[Problem]:
         if not isinstance(fault, str):
             continue
         if profile is not None and fault not in modes:
-            problems.append(doc.problem(("timeline", index, "fault"), unknown("failure mode", fault, modes)
-                                        + f" (failure_modes of profile '{profile.name}')"))
+            problems.append(
+                doc.problem(
+                    ("timeline", index, "fault"),
+                    unknown("failure mode", fault, modes) + f" (failure_modes of profile '{profile.name}')",
+                )
+            )
         at = parse_duration(entry.get("at"))
         if at is not None and duration is not None and at >= duration:
-            problems.append(doc.problem(("timeline", index, "at"), f"starts at {at:g}s, after the load ends ({duration:g}s)"))
+            problems.append(
+                doc.problem(("timeline", index, "at"), f"starts at {at:g}s, after the load ends ({duration:g}s)")
+            )
     return problems
 
 
@@ -103,14 +110,22 @@ def _check_load(doc: YamlDoc, load: dict[str, Any], profile: Profile | None, roo
         name = mapping(task).get("name")
         if isinstance(name, str):
             if name in seen:
-                problems.append(doc.problem(("load", "tasks", index, "name"), f"duplicate task name '{name}' (also task {seen[name] + 1})"))
+                problems.append(
+                    doc.problem(
+                        ("load", "tasks", index, "name"), f"duplicate task name '{name}' (also task {seen[name] + 1})"
+                    )
+                )
             seen.setdefault(name, index)
         for number, step in enumerate(sequence(mapping(task).get("steps"))):
             name = mapping(step).get("name")
             if isinstance(name, str):
                 if name in seen:
-                    problems.append(doc.problem(("load", "tasks", index, "steps", number, "name"),
-                                                f"duplicate task name '{name}' (also task {seen[name] + 1})"))
+                    problems.append(
+                        doc.problem(
+                            ("load", "tasks", index, "steps", number, "name"),
+                            f"duplicate task name '{name}' (also task {seen[name] + 1})",
+                        )
+                    )
                 seen.setdefault(name, index)
     problems += check_flows(doc, load, root)
     if "duration" not in load and "stages" not in load:
@@ -118,7 +133,11 @@ def _check_load(doc: YamlDoc, load: dict[str, Any], profile: Profile | None, roo
     if profile is None:
         return problems
     if "users" not in load and "stages" not in load and profile.load.users is None:
-        problems.append(doc.problem(("load",), f"missing 'users' (profile '{profile.name}' has no scale.load.users default)", key=True))
+        problems.append(
+            doc.problem(
+                ("load",), f"missing 'users' (profile '{profile.name}' has no scale.load.users default)", key=True
+            )
+        )
     target = load.get("target")
     if isinstance(target, str):
         service_name, _, port = target.partition(".")
@@ -129,10 +148,20 @@ def _check_load(doc: YamlDoc, load: dict[str, Any], profile: Profile | None, roo
             service = profile.service(service_name)
             published = [p for p, _ in service.publish]
             if not published:
-                problems.append(doc.problem(("load", "target"), f"'{service_name}' publishes no port: add 'publish' to it in the profile"))
+                problems.append(
+                    doc.problem(
+                        ("load", "target"), f"'{service_name}' publishes no port: add 'publish' to it in the profile"
+                    )
+                )
             elif port and port not in published:
                 problems.append(doc.problem(("load", "target"), unknown("published port", port, published)))
     elif not any(s.publish for s in profile.services):
-        problems.append(doc.problem(("load",), f"no service of profile '{profile.name}' publishes a port to send load to; "
-                                               "add 'publish' to the service under test", key=True))
+        problems.append(
+            doc.problem(
+                ("load",),
+                f"no service of profile '{profile.name}' publishes a port to send load to; "
+                "add 'publish' to the service under test",
+                key=True,
+            )
+        )
     return problems

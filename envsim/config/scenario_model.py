@@ -27,12 +27,12 @@ class LoadTask:
     # declarative flows (see docs/format.md): `path` and `json` show `${var.NAME}` as written
     path_template: Template | None = None  # the path when it uses variables
     json_templates: tuple[tuple[tuple[str | int, ...], Template], ...] = ()  # strings in `json` using variables
-    vars: tuple["LoadVar", ...] = ()  # drawn anew each time the task runs
+    vars: tuple[LoadVar, ...] = ()  # drawn anew each time the task runs
     capture: tuple[tuple[str, str], ...] = ()  # (variable, "json.a.0.b" | "header.X-Name")
-    steps: tuple["LoadTask", ...] = ()  # a sequence: these requests in order (method and path unused)
+    steps: tuple[LoadTask, ...] = ()  # a sequence: these requests in order (method and path unused)
 
     @property
-    def requests(self) -> tuple["LoadTask", ...]:
+    def requests(self) -> tuple[LoadTask, ...]:
         """The requests this task sends, each counted under its own name."""
         return self.steps if self.steps else (self,)
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Set
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -44,14 +44,14 @@ def schema_text(kind: str) -> str:
     return (SCHEMA_DIR / f"{kind}.schema.json").read_text(encoding="utf-8")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _validator(kind: str) -> Draft202012Validator:
     from jsonschema import Draft202012Validator  # imported here: only an invalid file needs it
 
     return Draft202012Validator(json.loads(schema_text(kind)))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _fast_validator(kind: str) -> jsonschema_rs.Validator:
     import jsonschema_rs
 
@@ -217,7 +217,9 @@ def _forbidden_combination(doc: YamlDoc, error: ValidationError, path: TreePath)
     schema_path = list(error.schema_path)
     trigger = schema_path[schema_path.index("dependentSchemas") + 1]
     branches = error.validator_value.get("anyOf", []) if isinstance(error.validator_value, dict) else []
-    present = [k for b in branches for k in b.get("required", []) if isinstance(error.instance, dict) and k in error.instance]
+    present = [
+        k for b in branches for k in b.get("required", []) if isinstance(error.instance, dict) and k in error.instance
+    ]
     return [doc.problem(path + (key,), f"'{key}' cannot be combined with '{trigger}'", key=True) for key in present]
 
 

@@ -20,11 +20,30 @@ _POSTGRES_NAMES = ("postgres", "postgresql", "postgis", "timescaledb", "timescal
 _REDIS_NAMES = ("redis", "redis-stack", "redis-stack-server", "valkey", "keydb")
 # known, and neither of the above: a check that needs one of them cannot work here
 _OTHER_NAMES = {
-    "mysql": "MySQL", "mariadb": "MariaDB", "percona": "MySQL", "percona-server": "MySQL", "mongo": "MongoDB",
-    "mongodb": "MongoDB", "mssql": "SQL Server", "mssql-server": "SQL Server", "cockroach": "CockroachDB",
-    "memcached": "Memcached", "rabbitmq": "RabbitMQ", "nats": "NATS", "kafka": "Kafka", "elasticsearch": "Elasticsearch",
-    "nginx": "nginx", "httpd": "Apache httpd", "python": "Python", "node": "Node.js", "busybox": "BusyBox",
-    "alpine": "Alpine", "debian": "Debian", "ubuntu": "Ubuntu", "toxiproxy": "Toxiproxy", "mockserver": "MockServer",
+    "mysql": "MySQL",
+    "mariadb": "MariaDB",
+    "percona": "MySQL",
+    "percona-server": "MySQL",
+    "mongo": "MongoDB",
+    "mongodb": "MongoDB",
+    "mssql": "SQL Server",
+    "mssql-server": "SQL Server",
+    "cockroach": "CockroachDB",
+    "memcached": "Memcached",
+    "rabbitmq": "RabbitMQ",
+    "nats": "NATS",
+    "kafka": "Kafka",
+    "elasticsearch": "Elasticsearch",
+    "nginx": "nginx",
+    "httpd": "Apache httpd",
+    "python": "Python",
+    "node": "Node.js",
+    "busybox": "BusyBox",
+    "alpine": "Alpine",
+    "debian": "Debian",
+    "ubuntu": "Ubuntu",
+    "toxiproxy": "Toxiproxy",
+    "mockserver": "MockServer",
 }
 
 

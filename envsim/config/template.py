@@ -6,8 +6,8 @@ whose parts name it, rendered only at apply time.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class Template:
     parts: tuple[str | SecretRef | VarRef, ...]
 
     @classmethod
-    def literal(cls, text: str) -> "Template":
+    def literal(cls, text: str) -> Template:
         return cls((text,))
 
     @property
@@ -45,13 +45,17 @@ class Template:
         return tuple(p.name for p in self.parts if isinstance(p, VarRef))
 
     def redacted(self) -> str:
-        return "".join(p if isinstance(p, str) else f"${{var.{p.name}}}" if isinstance(p, VarRef)
-                       else f"<secret:{p.name}>" for p in self.parts)
+        return "".join(
+            p if isinstance(p, str) else f"${{var.{p.name}}}" if isinstance(p, VarRef) else f"<secret:{p.name}>"
+            for p in self.parts
+        )
 
     def render(self, secrets: Mapping[str, str]) -> str:
         """Secrets filled in; `${var.NAME}` references stay (see `with_secrets`)."""
-        return "".join(p if isinstance(p, str) else secrets[p.name] if isinstance(p, SecretRef)
-                       else f"${{var.{p.name}}}" for p in self.parts)
+        return "".join(
+            p if isinstance(p, str) else secrets[p.name] if isinstance(p, SecretRef) else f"${{var.{p.name}}}"
+            for p in self.parts
+        )
 
     def with_secrets(self, secrets: Mapping[str, str]) -> tuple[str | VarRef, ...]:
         """The parts with secrets filled in: text and the variables left for the load generator."""

@@ -170,7 +170,9 @@ def parse_yaml(text: str, path: Path, display: str) -> YamlDoc:
     doc = YamlDoc(path, display, data, builder.marks, builder.key_marks)
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else "a single value"
-        raise InputError([doc.problem((), f"the top level must be a mapping of keys (such as 'envsim: 1'), got {kind}")])
+        raise InputError(
+            [doc.problem((), f"the top level must be a mapping of keys (such as 'envsim: 1'), got {kind}")]
+        )
     return doc
 
 
@@ -258,8 +260,15 @@ class _TreeBuilder:
             result[key] = self.build(value_node, child, depth + 1, active)
         return result
 
-    def _merge_into(self, result: dict[str, Any], merged_from: set[str], value: yaml.Node, path: TreePath,
-                    depth: int, active: frozenset[int]) -> None:
+    def _merge_into(
+        self,
+        result: dict[str, Any],
+        merged_from: set[str],
+        value: yaml.Node,
+        path: TreePath,
+        depth: int,
+        active: frozenset[int],
+    ) -> None:
         """YAML merge keys (`<<: *base`): keys given explicitly win over merged ones."""
         sources = value.value if isinstance(value, yaml.SequenceNode) else [value]
         for source in sources:

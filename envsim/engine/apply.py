@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import socket
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING
 
 from envsim.engine.balancers import balancer_config_hash, create_balancer_container, wait_for_balancer
 from envsim.engine.containers import (
@@ -22,7 +23,6 @@ from envsim.engine.containers import (
     toxiproxy_config_hash,
 )
 from envsim.engine.docker_engine import host_port, labeled_containers, published_ports
-from envsim.plan.executor import execute
 from envsim.engine.proxies import populate_proxies
 from envsim.engine.readiness import (
     DEFAULT_RUNNING_FOR,
@@ -33,11 +33,12 @@ from envsim.engine.readiness import (
 )
 from envsim.engine.seeding import run_seed
 from envsim.engine.stack_watch import OUTSIDE_REMOVAL_HINT, removed_container
-from envsim.engine.stubs import load_stub
 from envsim.engine.state import PHASE_STARTING, PHASE_UP, StackState, state_root
+from envsim.engine.stubs import load_stub
 from envsim.engine.teardown import remove_stack
 from envsim.errors import EnvironmentProblem
 from envsim.interrupts import deferred, uninterrupted
+from envsim.plan.executor import execute
 from envsim.plan.stack import ContainerPlan, StackPlan
 
 if TYPE_CHECKING:
@@ -77,7 +78,7 @@ class StackHandle:
         }
 
 
-def _network(client: "docker.DockerClient", plan: StackPlan):
+def _network(client: docker.DockerClient, plan: StackPlan):
     existing = client.networks.list(names=[plan.network])
     for network in existing:
         if network.name == plan.network:
@@ -86,7 +87,7 @@ def _network(client: "docker.DockerClient", plan: StackPlan):
         return client.networks.create(plan.network, driver="bridge", labels=dict(plan.labels), check_duplicate=True)
 
 
-def _existing(client: "docker.DockerClient", plan: StackPlan) -> dict[str, Container]:
+def _existing(client: docker.DockerClient, plan: StackPlan) -> dict[str, Container]:
     return {c.name: c for c in labeled_containers(client, plan.stack)}
 
 
@@ -118,7 +119,7 @@ def check_startable(plan: StackPlan) -> None:
 
 
 def apply_stack(
-    client: "docker.DockerClient",
+    client: docker.DockerClient,
     plan: StackPlan,
     image_ids: Mapping[str, str],
     env: Mapping[str, str],
@@ -150,8 +151,12 @@ def apply_stack(
 def _check_fixed_ports(plan: StackPlan, existing: dict) -> None:
     """Fail before starting anything when a fixed host port is taken by someone else."""
     ours = {port for container in existing.values() for port in published_ports(container).values()}
-    fixed = [(p.service, p.port_name, p.published.host_port) for t in plan.toxiproxies for p in t.proxies
-             if p.published is not None and p.published.host_port is not None]
+    fixed = [
+        (p.service, p.port_name, p.published.host_port)
+        for t in plan.toxiproxies
+        for p in t.proxies
+        if p.published is not None and p.published.host_port is not None
+    ]
     for service, port_name, port in fixed:
         if port in ours:
             continue
@@ -166,7 +171,9 @@ def _check_fixed_ports(plan: StackPlan, existing: dict) -> None:
                 ) from None
 
 
-def _apply(client, plan: StackPlan, image_ids, secrets, progress: ApplyProgress, cancel: threading.Event) -> StackHandle:
+def _apply(
+    client, plan: StackPlan, image_ids, secrets, progress: ApplyProgress, cancel: threading.Event
+) -> StackHandle:
     existing = _existing(client, plan)
     _check_fixed_ports(plan, existing)
     _network(client, plan)
@@ -211,7 +218,9 @@ class _StackStarter:
             if removed_container(error):  # e.g. while its seed ran, or its ports were read
                 raise EnvironmentProblem(
                     f"stack {self.plan.stack}: {getattr(error, 'explanation', error)}: a container was removed from outside envsim "
-                    "while envsim started the stack", hint=OUTSIDE_REMOVAL_HINT) from None
+                    "while envsim started the stack",
+                    hint=OUTSIDE_REMOVAL_HINT,
+                ) from None
             raise error
 
     def _start_node(self, node: str) -> None:
@@ -288,9 +297,11 @@ def _check_all_running(client, plan: StackPlan, secrets: Mapping[str, str]) -> N
     for container_plan in plan.containers:
         container = found.get(container_plan.name)
         if container is None:
-            raise EnvironmentProblem(f"service {container_plan.service}: its container {container_plan.name} was "
-                                     "removed from outside envsim while envsim started the stack",
-                                     hint=OUTSIDE_REMOVAL_HINT)
+            raise EnvironmentProblem(
+                f"service {container_plan.service}: its container {container_plan.name} was "
+                "removed from outside envsim while envsim started the stack",
+                hint=OUTSIDE_REMOVAL_HINT,
+            )
         if container.status != "running":
             code = container.attrs.get("State", {}).get("ExitCode")
             reason = f"the container is {container.status} (exit code {code}) after it was ready"

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from envsim.engine.apply import StackHandle
 from envsim.engine.docker_engine import host_port, labeled_containers
@@ -14,20 +15,18 @@ if TYPE_CHECKING:
     import docker
 
 
-def is_running(client: "docker.DockerClient", plan: StackPlan) -> bool:
+def is_running(client: docker.DockerClient, plan: StackPlan) -> bool:
     """Every planned container exists and runs (a paused one counts: a fault may hold it)."""
     states = {c.name: c.status for c in labeled_containers(client, plan.stack)}
     wanted = plan.container_names
     return all(states.get(name) in ("running", "paused") for name in wanted)
 
 
-def attach_stack(client: "docker.DockerClient", plan: StackPlan, env: Mapping[str, str]) -> StackHandle:
+def attach_stack(client: docker.DockerClient, plan: StackPlan, env: Mapping[str, str]) -> StackHandle:
     containers = {c.name: c for c in labeled_containers(client, plan.stack)}
     missing = [t.name for t in plan.toxiproxies if t.name not in containers]
     if missing or not containers:
-        raise EnvironmentProblem(
-            f"stack {plan.stack} is not running", hint=f"start it with `envsim up {plan.profile}`"
-        )
+        raise EnvironmentProblem(f"stack {plan.stack} is not running", hint=f"start it with `envsim up {plan.profile}`")
     toxiproxy_urls, entry_urls = {}, {}
     for toxiproxy in plan.toxiproxies:
         container = containers[toxiproxy.name]

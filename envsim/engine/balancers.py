@@ -17,10 +17,12 @@ if TYPE_CHECKING:
 
 
 def balancer_config_hash(balancer: BalancerPlan, image_id: str) -> str:
-    return config_hash({"image": image_id, "alias": balancer.alias, "replicas": balancer.replicas, "ports": balancer.ports})
+    return config_hash(
+        {"image": image_id, "alias": balancer.alias, "replicas": balancer.replicas, "ports": balancer.ports}
+    )
 
 
-def create_balancer_container(client: "docker.DockerClient", plan: StackPlan, balancer: BalancerPlan, image_id: str):
+def create_balancer_container(client: docker.DockerClient, plan: StackPlan, balancer: BalancerPlan, image_id: str):
     """Start the balancer in front of the (healthy) replicas it names."""
     from docker.errors import APIError
 

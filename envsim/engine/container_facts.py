@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 from envsim.engine.docker_engine import timed_log_lines
 from envsim.journal import ContainerEvent, LogExcerpt
@@ -29,7 +30,7 @@ class ContainerFacts:
 
 
 def container_facts(
-    client: "docker.DockerClient",
+    client: docker.DockerClient,
     plan: StackPlan,
     redact: Iterable[str],
     load_start: float,
@@ -58,10 +59,19 @@ def container_facts(
         events.extend(_events_of(container, container_plan.service, now))
         if with_logs or container.status != "running":
             timed = timed_log_lines(container, load_start_wall - 5, LOG_LINES, redact)
-            logs.append(LogExcerpt(container_plan.service, now, tuple(line for _, line in timed),
-                                   tuple(round(when - load_start_wall, 3) for when, _ in timed)))
+            logs.append(
+                LogExcerpt(
+                    container_plan.service,
+                    now,
+                    tuple(line for _, line in timed),
+                    tuple(round(when - load_start_wall, 3) for when, _ in timed),
+                )
+            )
     broken = []
-    for name, role in [*((t.name, "toxiproxy") for t in plan.toxiproxies), *((b.name, "balancer") for b in plan.balancers)]:
+    for name, role in [
+        *((t.name, "toxiproxy") for t in plan.toxiproxies),
+        *((b.name, "balancer") for b in plan.balancers),
+    ]:
         state = _state_of(client, name)
         if state != "running":
             broken.append(f"{role} {name} ({state})")
@@ -96,5 +106,7 @@ def _events_of(container, service: str, now: float) -> list[ContainerEvent]:
     if restarts:
         events.append(ContainerEvent(now, service, container.name, "restart", f"{restarts} restarts"))
     if container.status != "running":
-        events.append(ContainerEvent(now, service, container.name, container.status, f"exit code {state.get('ExitCode')}"))
+        events.append(
+            ContainerEvent(now, service, container.name, container.status, f"exit code {state.get('ExitCode')}")
+        )
     return events

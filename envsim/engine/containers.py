@@ -11,7 +11,8 @@ import io
 import json
 import re
 import tarfile
-from typing import TYPE_CHECKING, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from envsim.errors import EnvironmentProblem
 from envsim.interrupts import deferred
@@ -60,8 +61,9 @@ def _secret_archive(files: tuple[tuple[str, str], ...], secrets: Mapping[str, st
     return buffer.getvalue()
 
 
-def rewrite_secret_files(client: "docker.DockerClient", container_name: str, files: tuple[tuple[str, str], ...],
-                         secrets: Mapping[str, str]) -> None:
+def rewrite_secret_files(
+    client: docker.DockerClient, container_name: str, files: tuple[tuple[str, str], ...], secrets: Mapping[str, str]
+) -> None:
     """Write the current value of each secret file into a running container (a rotation); the
     path stays where the app reads it. The engine's error never quotes the archive."""
     from docker.errors import APIError, NotFound
@@ -71,8 +73,9 @@ def rewrite_secret_files(client: "docker.DockerClient", container_name: str, fil
     except NotFound:
         raise EnvironmentProblem(f"container {container_name} is gone: cannot rewrite its secret files") from None
     except APIError as error:
-        raise EnvironmentProblem(f"container {container_name}: the engine refused the secret files: "
-                                 f"{error.explanation or error.status_code}") from None
+        raise EnvironmentProblem(
+            f"container {container_name}: the engine refused the secret files: {error.explanation or error.status_code}"
+        ) from None
 
 
 def _memory_and_cpus(container: ContainerPlan) -> tuple[int | None, int | None]:
@@ -89,14 +92,14 @@ def port_taken_problem(error: Exception, what: str) -> EnvironmentProblem | None
         return EnvironmentProblem(
             f"{what}: host port {where} is taken: it was free when envsim checked before starting, and "
             "something bound it since; envsim removes what it had started (unless --keep)",
-            hint=f"free that port (`ss -ltnp` shows who holds it), or choose another fixed port under `publish:` "
-                 "in the profile (or none, for a free one), then run the command again",
+            hint="free that port (`ss -ltnp` shows who holds it), or choose another fixed port under `publish:` "
+            "in the profile (or none, for a free one), then run the command again",
         )
     return None
 
 
 def create_service_container(
-    client: "docker.DockerClient",
+    client: docker.DockerClient,
     plan: StackPlan,
     container: ContainerPlan,
     image_id: str,
@@ -114,7 +117,9 @@ def create_service_container(
     )
     memory, nano_cpus = _memory_and_cpus(container)
     host_config = client.api.create_host_config(
-        port_bindings=_port_bindings(container.ports), mem_limit=memory, nano_cpus=nano_cpus,
+        port_bindings=_port_bindings(container.ports),
+        mem_limit=memory,
+        nano_cpus=nano_cpus,
     )
     try:
         with deferred():  # a signal mid-call would lose the container to the clean-up
@@ -135,8 +140,9 @@ def create_service_container(
         problem = port_taken_problem(error, f"service {container.service}")
         if problem:
             raise problem from None
-        raise EnvironmentProblem(f"service {container.service}: the engine refused the container: "
-                                 f"{error.explanation or error}") from None
+        raise EnvironmentProblem(
+            f"service {container.service}: the engine refused the container: {error.explanation or error}"
+        ) from None
     return client.containers.get(created["Id"])
 
 
@@ -151,9 +157,7 @@ def toxiproxy_config_hash(toxiproxy: ToxiproxyPlan, image_id: str) -> str:
     )
 
 
-def create_toxiproxy_container(
-    client: "docker.DockerClient", plan: StackPlan, toxiproxy: ToxiproxyPlan, image_id: str
-):
+def create_toxiproxy_container(client: docker.DockerClient, plan: StackPlan, toxiproxy: ToxiproxyPlan, image_id: str):
     from docker.errors import APIError
 
     published = [p.published for p in toxiproxy.proxies if p.published is not None] + [toxiproxy.api]

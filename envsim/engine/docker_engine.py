@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from envsim.errors import EnvironmentProblem
 from envsim.plan.stack import LABEL_PREFIX, STACK_LABEL
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 BUILT_AS_LABEL = f"{LABEL_PREFIX}.built-as"
 
 
-def connect(timeout: float = 120.0) -> "docker.DockerClient":
+def connect(timeout: float = 120.0) -> docker.DockerClient:
     """A client for the engine named by DOCKER_HOST (default: the local socket), pinged."""
     import docker
     import requests.exceptions
@@ -31,7 +32,7 @@ def connect(timeout: float = 120.0) -> "docker.DockerClient":
             f"no Docker engine answers at {engine_address()}: {why_unreachable(error)}; "
             "envsim started, changed and removed nothing",
             hint="start the engine (`dockerd`, or scripts/test-setup.sh in this repo) or point DOCKER_HOST "
-                 "at a running one, then run the command again",
+            "at a running one, then run the command again",
         ) from None
     return client
 
@@ -84,20 +85,20 @@ def stack_filter(stack: str | None) -> dict[str, str | list[str] | bool]:
     return {"label": [f"{STACK_LABEL}={stack}" if stack else STACK_LABEL]}
 
 
-def labeled_containers(client: "docker.DockerClient", stack: str | None) -> list:
+def labeled_containers(client: docker.DockerClient, stack: str | None) -> list:
     # ignore_removed: a container removed between listing and inspecting is simply gone
     return client.containers.list(all=True, filters=stack_filter(stack), ignore_removed=True)
 
 
-def labeled_networks(client: "docker.DockerClient", stack: str | None) -> list:
+def labeled_networks(client: docker.DockerClient, stack: str | None) -> list:
     return client.networks.list(filters=stack_filter(stack))
 
 
-def labeled_volumes(client: "docker.DockerClient", stack: str | None) -> list:
+def labeled_volumes(client: docker.DockerClient, stack: str | None) -> list:
     return client.volumes.list(filters=stack_filter(stack))
 
 
-def stack_profile(client: "docker.DockerClient", stack: str) -> str | None:
+def stack_profile(client: docker.DockerClient, stack: str) -> str | None:
     """The profile name a running stack was started from (its containers' label)."""
     for container in labeled_containers(client, stack):
         profile = (container.labels or {}).get(f"{LABEL_PREFIX}.profile")
@@ -106,7 +107,7 @@ def stack_profile(client: "docker.DockerClient", stack: str) -> str | None:
     return None
 
 
-def stack_profiles(client: "docker.DockerClient") -> dict[str, str | None]:
+def stack_profiles(client: docker.DockerClient) -> dict[str, str | None]:
     """Every stack on the engine with the profile name its containers carry (None without containers)."""
     profiles: dict[str, str | None] = {stack: None for stack in stacks_in_engine(client)}
     for container in labeled_containers(client, None):
@@ -117,9 +118,13 @@ def stack_profiles(client: "docker.DockerClient") -> dict[str, str | None]:
     return profiles
 
 
-def stacks_in_engine(client: "docker.DockerClient") -> list[str]:
+def stacks_in_engine(client: docker.DockerClient) -> list[str]:
     names: set[str] = set()
-    for resource in [*labeled_containers(client, None), *labeled_networks(client, None), *labeled_volumes(client, None)]:
+    for resource in [
+        *labeled_containers(client, None),
+        *labeled_networks(client, None),
+        *labeled_volumes(client, None),
+    ]:
         labels = resource.attrs.get("Labels") or resource.attrs.get("Config", {}).get("Labels") or {}
         if labels.get(STACK_LABEL):
             names.add(labels[STACK_LABEL])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from typing import Iterator
+from collections.abc import Iterator
 
 from envsim.engine.docker_engine import engine_address, engine_unreachable, why_unreachable
 from envsim.errors import EnvironmentProblem
@@ -38,7 +38,7 @@ class EngineWatch:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def start(self) -> "EngineWatch":
+    def start(self) -> EngineWatch:
         self._thread = threading.Thread(target=self._watch, name="envsim-engine-watch", daemon=True)
         self._thread.start()
         return self
@@ -85,7 +85,7 @@ def engine_loss_named(stack: str, command: str) -> Iterator[None]:
             f"the Docker engine stopped answering at {engine_address()} during `envsim {command}`: {reason}; "
             f"envsim stopped the run and reverted the faults it could, but could not remove stack {stack}",
             hint=f"start the engine again (or point DOCKER_HOST back at it), then `envsim down --name {stack}` "
-                 "removes what is left",
+            "removes what is left",
         ) from None
 
 

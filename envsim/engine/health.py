@@ -12,9 +12,10 @@ import http.client
 import socket
 import threading
 import time
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Protocol, Sequence
+from typing import Protocol
 from urllib.parse import urlsplit
 
 
@@ -108,7 +109,7 @@ class TcpReady:
                 connection.settimeout(min(self.settle, timeout))
                 try:
                     data = connection.recv(1)
-                except socket.timeout:
+                except TimeoutError:
                     return Attempt(True, "connected, stayed open")
                 if not data:
                     return Attempt(False, "connected, then closed by the remote")

@@ -8,13 +8,13 @@ schema errors of a malformed expectation). What to send is built in mockserver_e
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 from urllib.parse import urlencode
 
 from envsim.engine.admin_api import AdminApiClient, AdminApiError
-
 from envsim.plan.mockserver_expectations import Chaos, Expectation, RequestMatcher
 from envsim.plan.stubs import STUB_SERVER_ENV  # noqa: F401 (the environment of a stub's container)
 
@@ -53,7 +53,7 @@ class RecordedRequest:
         return None
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "RecordedRequest":
+    def from_json(cls, data: Mapping[str, Any]) -> RecordedRequest:
         return cls(
             method=data.get("method", ""),
             path=data.get("path", ""),
@@ -73,7 +73,7 @@ class RecordedExchange:
     timestamp: datetime | None  # the server's clock, naive (the container's zone, UTC)
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "RecordedExchange":
+    def from_json(cls, data: Mapping[str, Any]) -> RecordedExchange:
         response = data.get("httpResponse") or {}
         stamp = data.get("timestamp")
         return cls(
@@ -95,7 +95,7 @@ class ActiveExpectation:
     raw: Mapping[str, Any]
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "ActiveExpectation":
+    def from_json(cls, data: Mapping[str, Any]) -> ActiveExpectation:
         times = data.get("times") or {"unlimited": True}
         return cls(
             id=data.get("id", ""),
@@ -131,8 +131,9 @@ class MockServerClient(AdminApiClient):
         """Remove every expectation, the request journal and all service-scoped chaos."""
         self._call("PUT", "/mockserver/reset")
 
-    def clear(self, request: RequestMatcher | None = None, *, expectation_id: str = "",
-              what: ClearType = "ALL") -> None:
+    def clear(
+        self, request: RequestMatcher | None = None, *, expectation_id: str = "", what: ClearType = "ALL"
+    ) -> None:
         """Remove expectations and/or journal entries matching a request, or one expectation by id."""
         body: Any = {"id": expectation_id} if expectation_id else (request.to_json() if request else None)
         self._call("PUT", f"/mockserver/clear?{urlencode({'type': what})}", body)
@@ -163,8 +164,9 @@ class MockServerClient(AdminApiClient):
         """Requests with the answers given and when (only requests that matched an expectation)."""
         return tuple(RecordedExchange.from_json(item) for item in self._retrieve("REQUEST_RESPONSES", request))
 
-    def verify(self, request: RequestMatcher, *, at_least: int | None = None,
-               at_most: int | None = None) -> Verification:
+    def verify(
+        self, request: RequestMatcher, *, at_least: int | None = None, at_most: int | None = None
+    ) -> Verification:
         times: dict[str, int] = {}
         if at_least is not None:
             times["atLeast"] = at_least

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import http.client
 import time
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from envsim.config.check_kinds import kind_of
 from envsim.config.check_kinds.kind import ProbeError
@@ -20,7 +21,8 @@ from envsim.config.scenario_model import Scenario
 from envsim.engine.apply import StackHandle
 from envsim.engine.mockserver_client import RecordedExchange
 from envsim.engine.seeding import query_number
-from envsim.engine.stub_calls import CallWindow, MockServerError, measure as measure_stub, read_exchanges, traffic
+from envsim.engine.stub_calls import CallWindow, MockServerError, read_exchanges, traffic
+from envsim.engine.stub_calls import measure as measure_stub
 from envsim.journal import ProbeResult
 from envsim.journal.checks import check_id
 
@@ -31,11 +33,13 @@ if TYPE_CHECKING:
 class StackProbeTools:
     """The engine's side of a probe (envsim.config.check_kinds.kind.ProbeTools) on one stack."""
 
-    def __init__(self, client: "docker.DockerClient", handle: StackHandle, run_start: datetime):
+    def __init__(self, client: docker.DockerClient, handle: StackHandle, run_start: datetime):
         self.run_start = run_start
         self._client = client
         self._handle = handle
-        self._journals: dict[str, tuple[RecordedExchange, ...] | MockServerError] = {}  # stub admin URL -> its exchanges, read once for all its checks
+        self._journals: dict[
+            str, tuple[RecordedExchange, ...] | MockServerError
+        ] = {}  # stub admin URL -> its exchanges, read once for all its checks
 
     def _container(self, service: str):
         return self._client.containers.get(self._handle.plan.containers_of(service)[0].name)
@@ -96,15 +100,23 @@ def stub_traffic(handle: StackHandle, windows: Mapping[str, Sequence[CallWindow]
             exchanges = read_exchanges(url)
         except MockServerError:
             continue
-        rows += [{"service": container.service, "route": route, "status": status, "count": count,
-                  **({"during": during} if during else {})}
-                 for route, status, during, count in traffic(exchanges, container.stub,
-                                                             (windows or {}).get(container.service, ()))]
+        rows += [
+            {
+                "service": container.service,
+                "route": route,
+                "status": status,
+                "count": count,
+                **({"during": during} if during else {}),
+            }
+            for route, status, during, count in traffic(
+                exchanges, container.stub, (windows or {}).get(container.service, ())
+            )
+        ]
     return rows
 
 
 def run_probes(
-    client: "docker.DockerClient", handle: StackHandle, scenario: Scenario, run_start: datetime, load_start: float
+    client: docker.DockerClient, handle: StackHandle, scenario: Scenario, run_start: datetime, load_start: float
 ) -> tuple[ProbeResult, ...]:
     """Each check whose kind probes, measured now; the others are measured from the load."""
     tools = StackProbeTools(client, handle, run_start)
@@ -114,6 +126,14 @@ def run_probes(
         if probe is None:
             continue
         probed = probe(check, tools)
-        results.append(ProbeResult(check_id=check_id(index), t=time.monotonic() - load_start, ok=probed.ok,
-                                   value=probed.value, detail=probed.detail, values=probed.values))
+        results.append(
+            ProbeResult(
+                check_id=check_id(index),
+                t=time.monotonic() - load_start,
+                ok=probed.ok,
+                value=probed.value,
+                detail=probed.detail,
+                values=probed.values,
+            )
+        )
     return tuple(results)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from envsim.engine.toxiproxy_client import Proxy, ToxiproxyClient, ToxiproxyError
 from envsim.errors import EnvironmentProblem

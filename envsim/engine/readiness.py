@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 from envsim.engine.docker_engine import last_log_lines
 from envsim.engine.health import CommandReady, HttpReady, TcpReady, WaitStrategy
 from envsim.engine.stack_watch import OUTSIDE_REMOVAL_HINT
 from envsim.errors import EnvironmentProblem
 from envsim.plan.stack import ContainerPlan
-
 
 # How long a service without a health check must keep running before it counts as started.
 # A service that cannot start (missing setting, unreachable dependency without retries) exits
@@ -114,8 +113,9 @@ def _still_running(container, plan: ContainerPlan, secrets: tuple[str, ...], doi
         container.reload()
     except NotFound:
         raise ServiceUnhealthy(
-            f"service {plan.service}: its container {plan.name} was removed from outside envsim while envsim "
-            f"{doing}", hint=OUTSIDE_REMOVAL_HINT) from None
+            f"service {plan.service}: its container {plan.name} was removed from outside envsim while envsim {doing}",
+            hint=OUTSIDE_REMOVAL_HINT,
+        ) from None
     if container.status in ("exited", "dead"):
         code = container.attrs.get("State", {}).get("ExitCode")
         raise ServiceUnhealthy(describe_failure(container, plan, f"the container exited with code {code}", secrets))

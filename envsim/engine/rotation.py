@@ -17,8 +17,9 @@ from __future__ import annotations
 import heapq
 import threading
 import time
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Callable, MutableMapping
+from typing import TYPE_CHECKING
 
 from envsim.config.profile_model import Credential, StubSpec
 from envsim.engine.containers import rewrite_secret_files
@@ -67,8 +68,12 @@ def holders(plan: StackPlan, stub_urls: dict[str, str], credential: str) -> _Hol
     found = _Holders()
     for container in plan.containers:
         stub = container.stub
-        if stub is not None and stub.auth is not None and credential in stub.auth.value.secrets \
-                and container.name in stub_urls:
+        if (
+            stub is not None
+            and stub.auth is not None
+            and credential in stub.auth.value.secrets
+            and container.name in stub_urls
+        ):
             found.stubs.append((container.service, stub_urls[container.name], stub))
         files = tuple((name, path) for name, path in container.secret_files if name == credential)
         if files:
@@ -83,9 +88,15 @@ class CredentialRotator:
     it afterwards (probes, the api's Stack.secret) sees the current value.
     """
 
-    def __init__(self, client: "docker.DockerClient", plan: StackPlan, stub_urls: dict[str, str],
-                 secrets: MutableMapping[str, str], state: StackState | None = None,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        client: docker.DockerClient,
+        plan: StackPlan,
+        stub_urls: dict[str, str],
+        secrets: MutableMapping[str, str],
+        state: StackState | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self._docker = client
         self._plan = plan
         self._stub_urls = dict(stub_urls)

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import io
 import tarfile
+
 from envsim.errors import EnvironmentProblem
 from envsim.plan.seed import SeedPlan
 
-_PSQL = 'exec psql -X -v ON_ERROR_STOP=1 -q -U "${POSTGRES_USER:-postgres}" -d "${POSTGRES_DB:-${POSTGRES_USER:-postgres}}"'
+_PSQL = (
+    'exec psql -X -v ON_ERROR_STOP=1 -q -U "${POSTGRES_USER:-postgres}" -d "${POSTGRES_DB:-${POSTGRES_USER:-postgres}}"'
+)
 
 
 def _copy_in(container, path: str, data: bytes) -> None:
@@ -44,7 +47,9 @@ def run_seed(container, seed: SeedPlan, notify=lambda message: None) -> None:
         try:
             run_sql(container, sql)
         except RuntimeError as error:
-            raise EnvironmentProblem(f"service {seed.service}: seed step '{step.description}' failed: {error}") from None
+            raise EnvironmentProblem(
+                f"service {seed.service}: seed step '{step.description}' failed: {error}"
+            ) from None
 
 
 def query_number(container, query: str) -> float:

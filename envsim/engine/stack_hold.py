@@ -17,9 +17,10 @@ import contextlib
 import os
 import socket
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 from envsim.engine.docker_engine import labeled_volumes
 from envsim.plan.stack import LABEL_PREFIX, ROLE_LABEL, STACK_LABEL
@@ -77,7 +78,7 @@ def live_hold(volume) -> bool:
     return holder is not None and holder_alive(holder)
 
 
-def live_holders(client: "docker.DockerClient", stack: str) -> list[Holder]:
+def live_holders(client: docker.DockerClient, stack: str) -> list[Holder]:
     """The live processes other than this one holding `stack`."""
     found = []
     for volume in labeled_volumes(client, stack):
@@ -88,11 +89,16 @@ def live_holders(client: "docker.DockerClient", stack: str) -> list[Holder]:
 
 
 @contextlib.contextmanager
-def stack_hold(client: "docker.DockerClient", stack: str, command: str) -> Iterator[None]:
+def stack_hold(client: docker.DockerClient, stack: str, command: str) -> Iterator[None]:
     """Hold `stack` on the engine for the block; released on every exit but SIGKILL."""
     holder = this_process(command)
-    labels = {STACK_LABEL: stack, ROLE_LABEL: HOLD_ROLE, HOLDER_LABEL: holder.label, COMMAND_LABEL: command,
-              SINCE_LABEL: f"{holder.since:.0f}"}
+    labels = {
+        STACK_LABEL: stack,
+        ROLE_LABEL: HOLD_ROLE,
+        HOLDER_LABEL: holder.label,
+        COMMAND_LABEL: command,
+        SINCE_LABEL: f"{holder.since:.0f}",
+    }
     volume = client.volumes.create(name=f"envsim-{stack}-hold-{holder.pid}-{os.urandom(3).hex()}", labels=labels)
     try:
         yield

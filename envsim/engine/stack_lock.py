@@ -14,8 +14,8 @@ import json
 import os
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from envsim.errors import EnvironmentProblem
 

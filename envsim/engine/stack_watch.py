@@ -18,8 +18,10 @@ from envsim.plan.stack import SERVICE_LABEL, STACK_LABEL
 if TYPE_CHECKING:
     import docker
 
-OUTSIDE_REMOVAL_HINT = ("find what removes envsim's containers (a `docker rm`, `docker system prune`, an "
-                        "`envsim down` from another shell or state directory), then run again")
+OUTSIDE_REMOVAL_HINT = (
+    "find what removes envsim's containers (a `docker rm`, `docker system prune`, an "
+    "`envsim down` from another shell or state directory), then run again"
+)
 
 
 class StackChanged(EnvironmentProblem):
@@ -29,7 +31,9 @@ class StackChanged(EnvironmentProblem):
         self.stack, self.removed = stack, tuple(removed)
         super().__init__(
             f"stack {stack}: {', '.join(removed)} {'was' if len(removed) == 1 else 'were'} removed from outside "
-            f"envsim during {during}; envsim stopped there", hint=OUTSIDE_REMOVAL_HINT)
+            f"envsim during {during}; envsim stopped there",
+            hint=OUTSIDE_REMOVAL_HINT,
+        )
 
 
 def removed_container(error: BaseException) -> bool:
@@ -46,12 +50,12 @@ class StackWatch:
     def __init__(self, stack: str):
         self.stack = stack
         self.removed: list[str] = []
-        self._client: "docker.DockerClient | None" = None
+        self._client: docker.DockerClient | None = None
         self._events: Any = None  # the SDK's CancellableStream, once subscribed
         self._ready = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def start(self) -> "StackWatch":
+    def start(self) -> StackWatch:
         import docker
 
         # timeout=None: the events stream is silent for as long as nothing happens
@@ -74,7 +78,7 @@ class StackWatch:
         if self.removed:
             raise StackChanged(self.stack, list(self.removed), during)
 
-    def _watch(self, client: "docker.DockerClient") -> None:
+    def _watch(self, client: docker.DockerClient) -> None:
         filters = {"type": "container", "event": "destroy", "label": f"{STACK_LABEL}={self.stack}"}
         try:
             self._events = client.events(filters=filters, decode=True)

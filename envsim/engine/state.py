@@ -13,12 +13,12 @@ import secrets as random_secrets
 import shutil
 import string
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
-from envsim.fileio import write_atomic
 from envsim.config.profile_model import Credential
+from envsim.fileio import write_atomic
 
 PHASE_STARTING = "starting"  # an `up` or `run` is creating it; its pid must be alive
 PHASE_UP = "up"  # complete; stays until `envsim down`
@@ -28,7 +28,11 @@ PHASE_RUN = "run"  # created by a `run` that removes it when done; its pid must 
 def state_root(env: Mapping[str, str]) -> Path:
     if env.get("ENVSIM_STATE_DIR"):
         return Path(env["ENVSIM_STATE_DIR"])
-    base = Path(env["XDG_STATE_HOME"]) if env.get("XDG_STATE_HOME") else Path(env.get("HOME", "~")).expanduser() / ".local" / "state"
+    base = (
+        Path(env["XDG_STATE_HOME"])
+        if env.get("XDG_STATE_HOME")
+        else Path(env.get("HOME", "~")).expanduser() / ".local" / "state"
+    )
     return base / "envsim"
 
 

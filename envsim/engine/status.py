@@ -74,7 +74,7 @@ class StackStatus:
         return "\n".join(lines)
 
 
-def stack_status(client: "docker.DockerClient", stack: str) -> StackStatus:
+def stack_status(client: docker.DockerClient, stack: str) -> StackStatus:
     from envsim.engine.toxiproxy_client import ToxiproxyClient, ToxiproxyError
 
     containers, proxies, urls, problems = [], [], [], []

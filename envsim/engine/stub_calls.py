@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable, Sequence
 
 from envsim.config.check_kinds import StubInvariant
 from envsim.config.profile_model import StubSpec
@@ -46,7 +46,9 @@ def route_of(exchange: RecordedExchange, spec: StubSpec | None) -> str:
     return OTHER_ROUTE
 
 
-def selected(exchanges: Iterable[RecordedExchange], check: StubInvariant, spec: StubSpec | None) -> list[RecordedExchange]:
+def selected(
+    exchanges: Iterable[RecordedExchange], check: StubInvariant, spec: StubSpec | None
+) -> list[RecordedExchange]:
     chosen = []
     pattern = route_pattern(check.path) if check.path else None
     for exchange in exchanges:
@@ -72,12 +74,13 @@ def _retry_after(exchange: RecordedExchange) -> float | None:
 
 def _key(exchange: RecordedExchange, key: str) -> str | None:
     if key.startswith("header."):
-        return exchange.request.header(key[len("header."):])
+        return exchange.request.header(key[len("header.") :])
     return f"{exchange.request.method} {exchange.request.path} {exchange.request.body}"
 
 
-def backoff_violations(exchanges: Sequence[RecordedExchange], after: Sequence[int], at_least: float,
-                       key: str) -> tuple[int, int, list[str]]:
+def backoff_violations(
+    exchanges: Sequence[RecordedExchange], after: Sequence[int], at_least: float, key: str
+) -> tuple[int, int, list[str]]:
     """(retries checked, retries too soon, a few examples). A retry is the next call with the
     same key after an answer with one of `after`; it must wait max(Retry-After, at_least)."""
     by_key: dict[str, list[RecordedExchange]] = {}
@@ -100,13 +103,16 @@ def backoff_violations(exchanges: Sequence[RecordedExchange], after: Sequence[in
             if waited + CLOCK_SLACK < needed:
                 too_soon += 1
                 if len(examples) < 3:
-                    examples.append(f"retried {waited:.3f}s after {answered.status}"
-                                    + (f" (Retry-After {told:g})" if told is not None else ""))
+                    examples.append(
+                        f"retried {waited:.3f}s after {answered.status}"
+                        + (f" (Retry-After {told:g})" if told is not None else "")
+                    )
     return checked, too_soon, examples
 
 
-def measure(check: StubInvariant, exchanges: Sequence[RecordedExchange], spec: StubSpec | None
-            ) -> tuple[float, str, tuple[tuple[str, object], ...]]:
+def measure(
+    check: StubInvariant, exchanges: Sequence[RecordedExchange], spec: StubSpec | None
+) -> tuple[float, str, tuple[tuple[str, object], ...]]:
     """(value, detail, values) for a stub check: the count of calls; the calls without the
     header; the retries that came too soon."""
     calls = selected(exchanges, check, spec)
@@ -114,8 +120,9 @@ def measure(check: StubInvariant, exchanges: Sequence[RecordedExchange], spec: S
         missing = sum(1 for e in calls if not e.request.header(check.header or ""))
         return float(missing), f"{missing} of {len(calls)} calls without {check.header}", (("calls", len(calls)),)
     if check.kind == "backoff":
-        checked, too_soon, examples = backoff_violations(calls, check.backoff_after, check.backoff_at_least,
-                                                         check.backoff_key)
+        checked, too_soon, examples = backoff_violations(
+            calls, check.backoff_after, check.backoff_at_least, check.backoff_key
+        )
         detail = f"{too_soon} of {checked} retries too soon" + (f": {'; '.join(examples)}" if examples else "")
         return float(too_soon), detail, (("calls", len(calls)), ("retries", checked))
     statuses = Counter(e.status for e in calls)
@@ -142,13 +149,16 @@ def window_of(exchange: RecordedExchange, windows: Sequence[CallWindow]) -> str 
     return None
 
 
-def traffic(exchanges: Iterable[RecordedExchange], spec: StubSpec | None,
-            windows: Sequence[CallWindow] = ()) -> list[tuple[str, int | None, str | None, int]]:
+def traffic(
+    exchanges: Iterable[RecordedExchange], spec: StubSpec | None, windows: Sequence[CallWindow] = ()
+) -> list[tuple[str, int | None, str | None, int]]:
     """Calls by (route, status, fault window or None), for reports: counted per window, so a
     fault's effect (10% 503 during `payments-flaky`) reads apart from the calls around it."""
     counts = Counter((route_of(e, spec), e.status, window_of(e, windows)) for e in exchanges)
-    return sorted(((route, status, during, n) for (route, status, during), n in counts.items()),
-                  key=lambda x: (x[0], x[2] or "", x[1] if x[1] is not None else 0))
+    return sorted(
+        ((route, status, during, n) for (route, status, during), n in counts.items()),
+        key=lambda x: (x[0], x[2] or "", x[1] if x[1] is not None else 0),
+    )
 
 
 def read_exchanges(url: str) -> tuple[RecordedExchange, ...]:
@@ -165,4 +175,14 @@ def clear_journals(urls: Iterable[str]) -> None:
             pass  # a stub that does not answer shows as such in its checks
 
 
-__all__ = ["CallWindow", "MockServerError", "clear_journals", "backoff_violations", "measure", "read_exchanges", "route_of", "traffic", "window_of"]
+__all__ = [
+    "CallWindow",
+    "MockServerError",
+    "clear_journals",
+    "backoff_violations",
+    "measure",
+    "read_exchanges",
+    "route_of",
+    "traffic",
+    "window_of",
+]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Mapping
+from collections.abc import Mapping
 
 from envsim.config.profile_model import StubSpec
 from envsim.engine.mockserver_client import MockServerClient, MockServerError
@@ -18,8 +18,9 @@ from envsim.plan.stubs import auth_expectations, compile_stub
 READY_TIMEOUT = 90.0  # a JVM on a loaded 2-core machine
 
 
-def wait_for_mockserver(client: MockServerClient, service: str, cancel: threading.Event | None = None,
-                        timeout: float = READY_TIMEOUT) -> None:
+def wait_for_mockserver(
+    client: MockServerClient, service: str, cancel: threading.Event | None = None, timeout: float = READY_TIMEOUT
+) -> None:
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -27,15 +28,17 @@ def wait_for_mockserver(client: MockServerClient, service: str, cancel: threadin
             return
         except MockServerError as error:
             if time.monotonic() > deadline:
-                raise EnvironmentProblem(f"stub {service}: MockServer did not answer within {timeout:g}s: {error}") \
-                    from None
+                raise EnvironmentProblem(
+                    f"stub {service}: MockServer did not answer within {timeout:g}s: {error}"
+                ) from None
         if cancel is not None and cancel.is_set():
             raise KeyboardInterrupt
         time.sleep(0.3)
 
 
-def load_stub(url: str, service: str, spec: StubSpec, secrets: Mapping[str, str],
-              cancel: threading.Event | None = None) -> int:
+def load_stub(
+    url: str, service: str, spec: StubSpec, secrets: Mapping[str, str], cancel: threading.Event | None = None
+) -> int:
     """Replace whatever the stub's MockServer holds with the profile's expectations (faults
     applied before are gone with them); returns how many expectations it serves."""
     client = MockServerClient(url, timeout=10.0)
@@ -47,15 +50,22 @@ def load_stub(url: str, service: str, spec: StubSpec, secrets: Mapping[str, str]
         operations = client.load_openapi(spec.openapi.read_text(encoding="utf-8")) if spec.openapi else ()
     except MockServerError as error:
         # MockServer's message may quote an expectation, and so a credential: say only where it failed
-        raise EnvironmentProblem(f"stub {service}: MockServer refused its expectations "
-                                 f"({error.method} {error.path} answered {error.status})") from None
+        raise EnvironmentProblem(
+            f"stub {service}: MockServer refused its expectations ({error.method} {error.path} answered {error.status})"
+        ) from None
     except OSError as error:
         raise EnvironmentProblem(f"stub {service}: cannot read its OpenAPI document: {error}") from None
     return len(expectations) + len(operations)
 
 
-def reload_auth(url: str, service: str, spec: StubSpec, secrets: Mapping[str, str],
-                previous: Mapping[str, str] | None = None, expired: Mapping[str, str] | None = None) -> None:
+def reload_auth(
+    url: str,
+    service: str,
+    spec: StubSpec,
+    secrets: Mapping[str, str],
+    previous: Mapping[str, str] | None = None,
+    expired: Mapping[str, str] | None = None,
+) -> None:
     """Replace a running stub's 401/403 expectations (same ids) after a credential rotated:
     the current value is accepted, the previous one too while `previous` is given, and the
     one rendered from `expired` gets 401 invalid_token."""
@@ -65,5 +75,7 @@ def reload_auth(url: str, service: str, spec: StubSpec, secrets: Mapping[str, st
     try:
         MockServerClient(url, timeout=10.0).upsert(*expectations)
     except MockServerError as error:
-        raise EnvironmentProblem(f"stub {service}: MockServer refused its new credential "
-                                 f"({error.method} {error.path} answered {error.status})") from None
+        raise EnvironmentProblem(
+            f"stub {service}: MockServer refused its new credential "
+            f"({error.method} {error.path} answered {error.status})"
+        ) from None

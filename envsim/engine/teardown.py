@@ -7,10 +7,17 @@ engine is invisible to every query here.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Mapping
+from typing import TYPE_CHECKING
 
-from envsim.engine.docker_engine import BUILT_AS_LABEL, labeled_containers, labeled_networks, labeled_volumes, stacks_in_engine
+from envsim.engine.docker_engine import (
+    BUILT_AS_LABEL,
+    labeled_containers,
+    labeled_networks,
+    labeled_volumes,
+    stacks_in_engine,
+)
 from envsim.engine.stack_hold import is_hold, live_hold
 from envsim.engine.state import StackState, state_root
 from envsim.errors import EnvironmentProblem
@@ -25,7 +32,7 @@ class RemovedCounts:
     networks: int = 0
     volumes: int = 0
 
-    def __add__(self, other: "RemovedCounts") -> "RemovedCounts":
+    def __add__(self, other: RemovedCounts) -> RemovedCounts:
         return RemovedCounts(
             self.containers + other.containers, self.networks + other.networks, self.volumes + other.volumes
         )
@@ -34,7 +41,7 @@ class RemovedCounts:
         return f"{self.containers} containers, {self.networks} networks, {self.volumes} volumes"
 
 
-def remove_stack(client: "docker.DockerClient", stack: str, env: Mapping[str, str]) -> RemovedCounts:
+def remove_stack(client: docker.DockerClient, stack: str, env: Mapping[str, str]) -> RemovedCounts:
     """Remove every container, network and volume labeled with the stack; idempotent.
 
     Tolerates a racing creator: a container that appears on the network meanwhile is removed
@@ -92,7 +99,7 @@ def _remove_container(container) -> None:
 
 
 def reap_abandoned(
-    client: "docker.DockerClient", env: Mapping[str, str], notify: Callable[[str], None] = lambda _: None
+    client: docker.DockerClient, env: Mapping[str, str], notify: Callable[[str], None] = lambda _: None
 ) -> list[str]:
     """Remove stacks whose creating process died (SIGKILL, power loss) before finishing."""
     reaped = []
@@ -105,7 +112,7 @@ def reap_abandoned(
     return reaped
 
 
-def remove_stack_images(client: "docker.DockerClient", stack: str) -> int:
+def remove_stack_images(client: docker.DockerClient, stack: str) -> int:
     """Remove every image envsim built for this stack's `build:` services (`down --images`).
 
     The current builds are found by their tag, earlier ones a rebuild left untagged by their

@@ -6,8 +6,9 @@ status and the body Toxiproxy sent (it explains itself, e.g. {"error":"proxy not
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 from urllib.parse import quote
 
 from envsim.engine.admin_api import AdminApiClient, AdminApiError
@@ -39,7 +40,7 @@ class Toxic:
         return body
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "Toxic":
+    def from_json(cls, data: Mapping[str, Any]) -> Toxic:
         return cls(
             type=data["type"],
             attributes=dict(data.get("attributes") or {}),
@@ -61,7 +62,7 @@ class Proxy:
         return {"name": self.name, "listen": self.listen, "upstream": self.upstream, "enabled": self.enabled}
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "Proxy":
+    def from_json(cls, data: Mapping[str, Any]) -> Proxy:
         return cls(
             name=data["name"],
             listen=data["listen"],
@@ -108,8 +109,9 @@ class ToxiproxyClient(AdminApiClient):
         answer = self._call("POST", "/populate", [p.to_json() for p in proxies])
         return [Proxy.from_json(data) for data in answer.get("proxies") or ()]
 
-    def update_proxy(self, name: str, *, listen: str | None = None, upstream: str | None = None,
-                     enabled: bool | None = None) -> Proxy:
+    def update_proxy(
+        self, name: str, *, listen: str | None = None, upstream: str | None = None, enabled: bool | None = None
+    ) -> Proxy:
         changes: dict[str, Any] = {}
         if listen is not None:
             changes["listen"] = listen
@@ -138,8 +140,14 @@ class ToxiproxyClient(AdminApiClient):
     def add_toxic(self, proxy: str, toxic: Toxic) -> Toxic:
         return Toxic.from_json(self._call("POST", f"/proxies/{_segment(proxy)}/toxics", toxic.to_json()))
 
-    def update_toxic(self, proxy: str, name: str, *, attributes: Mapping[str, int | float] | None = None,
-                     toxicity: float | None = None) -> Toxic:
+    def update_toxic(
+        self,
+        proxy: str,
+        name: str,
+        *,
+        attributes: Mapping[str, int | float] | None = None,
+        toxicity: float | None = None,
+    ) -> Toxic:
         changes: dict[str, Any] = {}
         if attributes is not None:
             changes["attributes"] = dict(attributes)

@@ -41,12 +41,18 @@ def ensure_images(requirements, docker_client, progress=None, *, pull=True, pull
     return _ensure_images(requirements, docker_client, progress, pull=pull, pull_timeout=pull_timeout)
 
 
-def ensure_stack_images(docker_client, profile, plan, *, pull=True, progress=None, toxiproxy_image=None,
-                        mockserver_image=None):
+def ensure_stack_images(
+    docker_client, profile, plan, *, pull=True, progress=None, toxiproxy_image=None, mockserver_image=None
+):
     from envsim.images.stack_images import ensure_stack_images as _ensure_stack_images
 
     return _ensure_stack_images(
-        docker_client, profile, plan, pull=pull, progress=progress, toxiproxy_image=toxiproxy_image,
+        docker_client,
+        profile,
+        plan,
+        pull=pull,
+        progress=progress,
+        toxiproxy_image=toxiproxy_image,
         mockserver_image=mockserver_image,
     )
 

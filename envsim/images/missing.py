@@ -24,9 +24,11 @@ class MissingImage:
 def offline_summary() -> str:
     """What envsim can make with no registry at all."""
     families = "; ".join(", ".join(offline_tags(repository)) for repository in FAMILIES)
-    return (f"{families} (Debian-built stand-ins, any variant suffix such as -slim or -alpine); "
-            f"{TOXIPROXY_IMAGE}, {MOCKSERVER_IMAGE}, {BALANCER_IMAGE} (envsim's own); "
-            "and every `build:` service whose base images are among these")
+    return (
+        f"{families} (Debian-built stand-ins, any variant suffix such as -slim or -alpine); "
+        f"{TOXIPROXY_IMAGE}, {MOCKSERVER_IMAGE}, {BALANCER_IMAGE} (envsim's own); "
+        "and every `build:` service whose base images are among these"
+    )
 
 
 def missing_images_problem(missing: list[MissingImage]) -> EnvironmentProblem:
@@ -40,7 +42,8 @@ def missing_images_problem(missing: list[MissingImage]) -> EnvironmentProblem:
     return EnvironmentProblem(
         f"{len(missing)} images cannot be made available, so nothing was built or started:\n{lines}\n"
         f"available offline: {offline_summary()}",
-        hint=hint or "`docker load` these images on this machine, use an offline version in the profile, "
+        hint=hint
+        or "`docker load` these images on this machine, use an offline version in the profile, "
         "or give a `build:` service `base:` an image that is available",
     )
 

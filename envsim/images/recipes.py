@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from importlib import resources
-from typing import Mapping
 
 from envsim.errors import EnvironmentProblem
 from envsim.plan.stand_ins import (
@@ -25,6 +25,8 @@ from envsim.plan.stand_ins import (
     family_of,
     offline_tags,
     resolve_stand_in,
+)
+from envsim.plan.stand_ins import (
     split_reference as split_reference,  # re-exported: callers parse references here
 )
 
@@ -91,6 +93,12 @@ def recipe_hash(files: Mapping[str, bytes], args: Mapping[str, str], inputs: Map
 def managed_labels(recipe: str, key: str, stand_in: StandIn | None = None) -> dict[str, str]:
     labels = {LABEL_MANAGED: "true", LABEL_RECIPE: recipe, LABEL_HASH: key}
     if stand_in is not None:
-        labels.update({LABEL_SUBSTITUTE: "debian", LABEL_STAND_IN_SUITE: stand_in.suite,
-                       LABEL_STAND_IN_VERSION: stand_in.version, LABEL_STAND_IN: stand_in.describe()})
+        labels.update(
+            {
+                LABEL_SUBSTITUTE: "debian",
+                LABEL_STAND_IN_SUITE: stand_in.suite,
+                LABEL_STAND_IN_VERSION: stand_in.version,
+                LABEL_STAND_IN: stand_in.describe(),
+            }
+        )
     return labels

@@ -79,7 +79,9 @@ def required_images(profile: Profile, stack_name: str | None = None) -> list[Ima
                 add(ImageRequirement(base, "image", services=(service.name,)))
             builds.append(
                 ImageRequirement(
-                    build_image_name(stack_name or profile.name, service.name), "build", service.build,
+                    build_image_name(stack_name or profile.name, service.name),
+                    "build",
+                    service.build,
                     (service.name,),
                 )
             )

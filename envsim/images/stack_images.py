@@ -25,7 +25,13 @@ class _StepProgress:
 
 
 def ensure_stack_images(
-    client, profile: Profile, plan, *, pull: bool = True, progress=None, toxiproxy_image: str | None = None,
+    client,
+    profile: Profile,
+    plan,
+    *,
+    pull: bool = True,
+    progress=None,
+    toxiproxy_image: str | None = None,
     mockserver_image: str | None = None,
 ) -> dict[str, str]:
     """Image id by every image name the plan's containers use, plus "toxiproxy" (and

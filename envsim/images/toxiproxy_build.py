@@ -40,8 +40,13 @@ def toxiproxy_binaries(progress: ImageProgress, version: str = TOXIPROXY_VERSION
         started = time.monotonic()
         env = dict(os.environ, CGO_ENABLED="0", GOBIN=str(staging), GOFLAGS="-buildvcs=false")
         ldflags = f"-s -w -X {MODULE}.Version={version}"
-        command = [go, "install", "-trimpath", f"-ldflags={ldflags}",
-                   *(f"{MODULE}/cmd/{package}@v{version}" for package in BINARIES)]
+        command = [
+            go,
+            "install",
+            "-trimpath",
+            f"-ldflags={ldflags}",
+            *(f"{MODULE}/cmd/{package}@v{version}" for package in BINARIES),
+        ]
         try:
             completed = subprocess.run(command, env=env, capture_output=True, text=True, timeout=_GO_TIMEOUT)
         except subprocess.TimeoutExpired:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from envsim.config.dockerfile import rewrite_base
 from envsim.errors import EnvironmentProblem
@@ -58,15 +58,29 @@ def build_user_image(
     progress.report(requirement.name, f"building from {build.context}")
     labels = {**managed_labels(f"build:{','.join(requirement.services)}", key), LABEL_BUILT_FROM: ",".join(bases)}
     if not build.base:
-        return builder.build_image(client, build.context, requirement.name, dockerfile=build.dockerfile,
-                                   buildargs=args, labels=labels, progress=progress)
+        return builder.build_image(
+            client,
+            build.context,
+            requirement.name,
+            dockerfile=build.dockerfile,
+            buildargs=args,
+            labels=labels,
+            progress=progress,
+        )
     copy_dir = Path(tempfile.mkdtemp(prefix="envsim-dockerfile-"))
     try:
         copy = copy_dir / "Dockerfile"
         copy.write_text(text, encoding="utf-8")
-        return builder.build_image(client, build.context, requirement.name, dockerfile=str(copy),
-                                   buildargs=args, labels=labels, progress=progress,
-                                   shown_as=f"{build.dockerfile} (with base {build.base})")
+        return builder.build_image(
+            client,
+            build.context,
+            requirement.name,
+            dockerfile=str(copy),
+            buildargs=args,
+            labels=labels,
+            progress=progress,
+            shown_as=f"{build.dockerfile} (with base {build.base})",
+        )
     finally:
         shutil.rmtree(copy_dir, ignore_errors=True)
 

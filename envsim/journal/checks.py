@@ -8,7 +8,8 @@ name, and the fields its kind records (envsim.config.check_kinds).
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from envsim.config.check_kinds import Check, check_label, kind_named, kind_of
 
@@ -25,8 +26,12 @@ def default_label(check: Check) -> str:
 
 def check_to_dict(check: Check, index: int) -> dict[str, Any]:
     kind = kind_of(check)
-    return {"id": check_id(index), "label": check.label or default_label(check), "kind": kind.name,
-            **kind.to_record(check)}
+    return {
+        "id": check_id(index),
+        "label": check.label or default_label(check),
+        "kind": kind.name,
+        **kind.to_record(check),
+    }
 
 
 def checks_to_dicts(checks: Iterable[Check]) -> tuple[dict[str, Any], ...]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 
 def percentile_ms(histogram: Sequence[tuple[int, int]], fraction: float) -> int | None:

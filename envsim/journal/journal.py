@@ -84,7 +84,7 @@ class Journal:
         write_atomic(path, self.to_json())
 
     @classmethod
-    def from_json(cls, text: str) -> "Journal":
+    def from_json(cls, text: str) -> Journal:
         """The journal in `text`; ValueError (JournalChecksError for its checks) when malformed."""
         data = json.loads(text)
         if not isinstance(data, dict):
@@ -112,7 +112,7 @@ class Journal:
         return journal
 
     @classmethod
-    def read(cls, path: Path) -> "Journal":
+    def read(cls, path: Path) -> Journal:
         return cls.from_json(Path(path).read_text(encoding="utf-8"))
 
 
@@ -121,17 +121,25 @@ class Journal:
 MAX_RUN_SECONDS = 31 * 24 * 3600
 
 
-def _check_times(journal: "Journal") -> None:
+def _check_times(journal: Journal) -> None:
     times = [("duration", journal.duration)]
     times += [(f"series[{i}].t", p.t) for i, p in enumerate(journal.series)]
-    times += [(f"faults[{i}].{name}", getattr(e, name)) for i, e in enumerate(journal.faults)
-              for name in ("scheduled", "actual")]
-    times += [(f"planned_timeline[{i}].{name}", getattr(s, name)) for i, s in enumerate(journal.planned_timeline)
-              for name in ("start", "end")]
+    times += [
+        (f"faults[{i}].{name}", getattr(e, name))
+        for i, e in enumerate(journal.faults)
+        for name in ("scheduled", "actual")
+    ]
+    times += [
+        (f"planned_timeline[{i}].{name}", getattr(s, name))
+        for i, s in enumerate(journal.planned_timeline)
+        for name in ("start", "end")
+    ]
     for where, value in times:
         if not math.isfinite(value) or not -MAX_RUN_SECONDS <= value <= MAX_RUN_SECONDS:
-            raise ValueError(f"journal.{where}: {value:g} seconds is not a time within a run "
-                             f"(at most {MAX_RUN_SECONDS // 86400} days)")
+            raise ValueError(
+                f"journal.{where}: {value:g} seconds is not a time within a run "
+                f"(at most {MAX_RUN_SECONDS // 86400} days)"
+            )
 
 
 _RECORDS = ("planned_timeline", "series", "faults", "probes", "container_events", "logs", "rotations")

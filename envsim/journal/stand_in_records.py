@@ -6,12 +6,15 @@ stand-in (plan.stand_ins makes them); status, plans and reports all describe the
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 STAND_INS = "stand_ins"  # the journal's environment key: container name -> stand-in record
 
-MATCH_NOTES = {"exact": "the pinned version", "series": "same series, patch level not pinned",
-               "nearest": "nearest: NOT the pinned version"}
+MATCH_NOTES = {
+    "exact": "the pinned version",
+    "series": "same series, patch level not pinned",
+    "nearest": "nearest: NOT the pinned version",
+}
 
 
 def describe_record(record: Mapping[str, str]) -> str:

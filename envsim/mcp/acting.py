@@ -15,7 +15,8 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from envsim import api
 from envsim.api import ApplyProgress, RunObserver
@@ -104,8 +105,12 @@ def resolve_stack(workspace: Workspace, registry: Registry, name: str | None) ->
     running = started or api.stacks(workspace.root)
     if len(running) != 1:
         raise InputError(
-            "name: say which stack: " + (f"{len(running)} are running ({', '.join(running)})" if running
-                                         else "no stack of this repo is running (start one with the `up` tool)")
+            "name: say which stack: "
+            + (
+                f"{len(running)} are running ({', '.join(running)})"
+                if running
+                else "no stack of this repo is running (start one with the `up` tool)"
+            )
         )
     return running[0]
 
@@ -121,8 +126,10 @@ def profile_for_stack(workspace: Workspace, registry: Registry, name: str) -> Pr
             continue
         if api.plan(loaded).stack.stack == name:
             return loaded
-    raise InputError(f"name: no running stack {name!r} of this repo's profiles "
-                     f"(profiles: {', '.join(workspace.profile_names()) or 'none'})")
+    raise InputError(
+        f"name: no running stack {name!r} of this repo's profiles "
+        f"(profiles: {', '.join(workspace.profile_names()) or 'none'})"
+    )
 
 
 def attach(workspace: Workspace, registry: Registry, name: str):
@@ -148,8 +155,9 @@ def stack_summary(stack) -> dict[str, Any]:
     }
 
 
-def up(workspace: Workspace, registry: Registry, profile: str, name: str | None,
-       cancel: threading.Event, emit: Emit) -> dict[str, Any]:
+def up(
+    workspace: Workspace, registry: Registry, profile: str, name: str | None, cancel: threading.Event, emit: Emit
+) -> dict[str, Any]:
     loaded = workspace.profile(profile)
     name = _optional_name(name)
     planned = api.plan(loaded, name=name).stack
@@ -166,8 +174,11 @@ def up(workspace: Workspace, registry: Registry, profile: str, name: str | None,
     return {
         **stack_summary(stack),
         "started_by_this_server": registry.profile_of(stack.name) is not None,
-        "note": ("removed by the `down` tool, or when this MCP server stops"
-                 if not already else "was already running; left running when this server stops"),
+        "note": (
+            "removed by the `down` tool, or when this MCP server stops"
+            if not already
+            else "was already running; left running when this server stops"
+        ),
     }
 
 
@@ -175,12 +186,21 @@ def status(workspace: Workspace, registry: Registry, name: str | None) -> dict[s
     name = resolve_stack(workspace, registry, name)
     current = api.status(name)
     if not current.found:
-        return {"stack": name, "running": False, "services": {}, "endpoints": {}, "proxies": [],
-                "active_faults": [], "problems": [], "started_by_this_server": False}
+        return {
+            "stack": name,
+            "running": False,
+            "services": {},
+            "endpoints": {},
+            "proxies": [],
+            "active_faults": [],
+            "problems": [],
+            "started_by_this_server": False,
+        }
     services: dict[str, list[dict[str, Any]]] = {}
     for c in current.containers:
         services.setdefault(c.service, []).append(
-            {"container": c.name, "replica": c.replica, "state": c.state, "health": c.health, "direct": c.direct})
+            {"container": c.name, "replica": c.replica, "state": c.state, "health": c.health, "direct": c.direct}
+        )
     active: list[str] | None
     problems = list(current.problems)
     endpoints = {p.name: p.entry_url for p in current.proxies if p.entry_url}
@@ -196,8 +216,10 @@ def status(workspace: Workspace, registry: Registry, name: str | None) -> dict[s
         "running": all(c.state == "running" for c in current.containers),
         "services": services,
         "endpoints": endpoints,
-        "proxies": [{"name": p.name, "listen": p.listen, "upstream": p.upstream, "enabled": p.enabled,
-                     "toxics": list(p.toxics)} for p in current.proxies],
+        "proxies": [
+            {"name": p.name, "listen": p.listen, "upstream": p.upstream, "enabled": p.enabled, "toxics": list(p.toxics)}
+            for p in current.proxies
+        ],
         "active_faults": active,
         "problems": problems,
         "started_by_this_server": registry.profile_of(name) is not None,
@@ -210,8 +232,13 @@ def fault_apply(workspace: Workspace, registry: Registry, fault: str, name: str 
     name = resolve_stack(workspace, registry, name)
     stack = attach(workspace, registry, name)
     applied = stack.apply_fault(fault)
-    return {"stack": name, "applied": fault, "target": applied.target, "effect": applied.describe(),
-            "active_faults": stack.active_faults()}
+    return {
+        "stack": name,
+        "applied": fault,
+        "target": applied.target,
+        "effect": applied.describe(),
+        "active_faults": stack.active_faults(),
+    }
 
 
 def fault_clear(workspace: Workspace, registry: Registry, fault: str | None, name: str | None) -> dict[str, Any]:
@@ -225,16 +252,26 @@ def down(workspace: Workspace, registry: Registry, name: str) -> dict[str, Any]:
     name = check_stack_name(name)
     counts, _ = api.down(name, env=workspace.env)
     started = registry.discard(name)
-    return {"stack": name, "removed": {"containers": counts.containers, "networks": counts.networks,
-                                       "volumes": counts.volumes},
-            "was_started_by_this_server": started}
+    return {
+        "stack": name,
+        "removed": {"containers": counts.containers, "networks": counts.networks, "volumes": counts.volumes},
+        "was_started_by_this_server": started,
+    }
 
 
 # --------------------------------------------------------------------------- run_scenario
 
 
-def run_scenario(workspace: Workspace, registry: Registry, path: str, users: int | None, duration: str | None,
-                 name: str | None, cancel: threading.Event, emit: Emit) -> dict[str, Any]:
+def run_scenario(
+    workspace: Workspace,
+    registry: Registry,
+    path: str,
+    users: int | None,
+    duration: str | None,
+    name: str | None,
+    cancel: threading.Event,
+    emit: Emit,
+) -> dict[str, Any]:
     scenario = workspace.scenario(path)
     if users is not None and (isinstance(users, bool) or not isinstance(users, int)):
         raise InputError(f"--users: {users!r} is not a number of users (1 or more)")
@@ -242,8 +279,16 @@ def run_scenario(workspace: Workspace, registry: Registry, path: str, users: int
     name = _optional_name(name) or registry.name_for(scenario.profile)
     steps = StepProgress(emit)
     with _undone_if_this_server_dies(registry, scenario, name):
-        result = api.run(scenario, name=name, users=users, duration=duration, observer=SecondsProgress(emit),
-                         progress=steps, cancel=cancel, env=workspace.env)
+        result = api.run(
+            scenario,
+            name=name,
+            users=users,
+            duration=duration,
+            observer=SecondsProgress(emit),
+            progress=steps,
+            cancel=cancel,
+            env=workspace.env,
+        )
     if cancel.is_set():
         raise Interrupted("cancelled; faults were reverted")
     return run_summary(workspace, result)
@@ -267,18 +312,20 @@ def run_summary(workspace: Workspace, result) -> dict[str, Any]:
     for check in verdict.failed:
         index = _check_index(check.check_id)
         spec = checks[index] if index is not None and index < len(checks) else None
-        failed.append({
-            "id": check.check_id,
-            "label": check.label,
-            "kind": check.kind,
-            "measured": check.measured,
-            "bound": check.bound,
-            "comparator": check.comparator,
-            "unit": check.unit,
-            "phase": getattr(spec, "phase", None),
-            "reason": check.reason,
-            "top_failures": list(check.top_failures),
-        })
+        failed.append(
+            {
+                "id": check.check_id,
+                "label": check.label,
+                "kind": check.kind,
+                "measured": check.measured,
+                "bound": check.bound,
+                "comparator": check.comparator,
+                "unit": check.unit,
+                "phase": getattr(spec, "phase", None),
+                "reason": check.reason,
+                "top_failures": list(check.top_failures),
+            }
+        )
     return {
         "scenario": verdict.scenario or journal.scenario,
         "run_id": verdict.run_id,
@@ -288,7 +335,8 @@ def run_summary(workspace: Workspace, result) -> dict[str, Any]:
         "failed_checks": failed,
         "failure_reasons": [
             {"phase": f.phase, "failures": f.failures, "reasons": [r.describe() for r in f.reasons]}
-            for f in verdict.failure_reasons if f.failures
+            for f in verdict.failure_reasons
+            if f.failures
         ],
         "notes": list(verdict.notes),
         "interrupted": journal.interrupted,
@@ -339,6 +387,8 @@ def add_live_data(workspace: Workspace, registry: Registry | None, profile: Prof
                 index["unique"] = " UNIQUE INDEX " in index["definition"]
                 match = _INDEX_COLUMNS.search(index["definition"])
                 index["columns"] = [c.strip() for c in match.group(1).split(",")] if match else []
-        database["live"] = {"stack": name, "source": "the running database (information_schema, pg_indexes, "
-                                                     "count(*))", "tables": live["tables"]}
-
+        database["live"] = {
+            "stack": name,
+            "source": "the running database (information_schema, pg_indexes, count(*))",
+            "tables": live["tables"],
+        }

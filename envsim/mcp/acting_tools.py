@@ -7,7 +7,8 @@ worker thread; its annotations tell the agent which tools start or remove contai
 from __future__ import annotations
 
 import threading
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.types import ToolAnnotations
@@ -105,8 +106,9 @@ def _add_fault_and_run_tools(server: MCPServer, workspace: Workspace, call: Call
         return await call(None, lambda reg, cancel, emit: acting().fault_clear(workspace, reg, fault, name))
 
     @server.tool(annotations=STARTS)
-    async def run_scenario(path: str, ctx: Context, users: int | None = None, duration: str | None = None,
-                           name: str | None = None) -> dict[str, Any]:
+    async def run_scenario(
+        path: str, ctx: Context, users: int | None = None, duration: str | None = None, name: str | None = None
+    ) -> dict[str, Any]:
         """MAY START CONTAINERS (Docker): run a scenario (repo-relative path or name) and judge it.
 
         Uses the profile's stack when it runs (and leaves it running); otherwise starts it for
@@ -117,5 +119,7 @@ def _add_fault_and_run_tools(server: MCPServer, workspace: Workspace, call: Call
         their window), the run's failure reasons per phase, the service log excerpts captured
         when requests failed, and the journal and report paths (relative to the repo).
         """
-        return await call(ctx, lambda reg, cancel, emit: acting().run_scenario(
-            workspace, reg, path, users, duration, name, cancel, emit))
+        return await call(
+            ctx,
+            lambda reg, cancel, emit: acting().run_scenario(workspace, reg, path, users, duration, name, cancel, emit),
+        )

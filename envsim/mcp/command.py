@@ -12,8 +12,11 @@ import click
 
 
 @click.command("mcp")
-@click.option("--root", type=click.Path(file_okay=False, exists=True, path_type=Path),
-              help="The app repo to describe (default: the working directory).")
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="The app repo to describe (default: the working directory).",
+)
 def mcp(root: Path | None) -> None:
     """Serve this repo's environment to a coding agent over stdio (Model Context Protocol).
 

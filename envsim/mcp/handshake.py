@@ -15,8 +15,9 @@ import hashlib
 import importlib.util
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 FORMAT = 1
 SDK_DISTRIBUTIONS = ("mcp", "mcp_types")
@@ -69,10 +70,14 @@ class HandshakeCache:
             data = json.loads(self.path(protocol_version).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        if not (isinstance(data, dict) and data.get("key") == self.key
-                and data.get("protocolVersion") == protocol_version
-                and isinstance(data.get("initialize"), dict) and isinstance(data.get("tools/list"), dict)
-                and isinstance(data["tools/list"].get("tools"), list)):
+        if not (
+            isinstance(data, dict)
+            and data.get("key") == self.key
+            and data.get("protocolVersion") == protocol_version
+            and isinstance(data.get("initialize"), dict)
+            and isinstance(data.get("tools/list"), dict)
+            and isinstance(data["tools/list"].get("tools"), list)
+        ):
             return None
         return {"initialize": data["initialize"], "tools/list": data["tools/list"]}
 

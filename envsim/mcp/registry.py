@@ -18,8 +18,9 @@ import json
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from envsim import api
 from envsim.config.profile_model import Profile
@@ -119,9 +120,12 @@ class Registry:
     # ------------------------------------------------------------------ the watcher
 
     def _state(self) -> dict[str, Any]:
-        return {"down": sorted(set(self._stacks) | set(self._starting)),
-                "clear_faults": [[name, str(source)] for name, (source, _) in sorted(self._runs.items())
-                                 if name not in self._stacks]}
+        return {
+            "down": sorted(set(self._stacks) | set(self._starting)),
+            "clear_faults": [
+                [name, str(source)] for name, (source, _) in sorted(self._runs.items()) if name not in self._stacks
+            ],
+        }
 
     def _publish(self) -> None:
         """Send the watcher the current state (lock held); spawn it the first time there is something."""
@@ -144,6 +148,11 @@ def _spawn_watcher(workspace: Workspace) -> subprocess.Popen:
     # start_new_session: out of the process group an agent's client kills; no inherited pipes
     # to the agent, so the agent never waits for the watcher's output
     return subprocess.Popen(
-        [sys.executable, "-m", "envsim.mcp.watcher"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL, cwd=workspace.root, env=dict(workspace.env), start_new_session=True,
+        [sys.executable, "-m", "envsim.mcp.watcher"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=workspace.root,
+        env=dict(workspace.env),
+        start_new_session=True,
     )

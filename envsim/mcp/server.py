@@ -15,8 +15,9 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
+from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
-from typing import Any, AsyncIterator, Callable, Mapping
+from typing import Any
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
@@ -47,11 +48,16 @@ indexes and row counts."""
 
 ASPECTS: dict[str, tuple[str, str]] = {
     "services": ("Services", "names, images or builds, ports, published ports, dependencies, replicas, health checks"),
-    "configuration": ("Configuration contract", "every environment variable each service receives; secrets as "
-                      "<secret: NAME> with generation rule, rotation ttl and mount path"),
+    "configuration": (
+        "Configuration contract",
+        "every environment variable each service receives; secrets as "
+        "<secret: NAME> with generation rule, rotation ttl and mount path",
+    ),
     "data": ("Data", "tables, columns, types and indexes from the seed SQL, row counts at the profile's scale"),
-    "apis": ("Third-party APIs", "each stub: routes or OpenAPI file, auth scheme, current/deprecated versions, "
-             "rate limits, latency"),
+    "apis": (
+        "Third-party APIs",
+        "each stub: routes or OpenAPI file, auth scheme, current/deprecated versions, rate limits, latency",
+    ),
     "failure-modes": ("Failure modes", "each failure mode and what it does to the stack"),
 }
 
@@ -98,7 +104,10 @@ def environment_description(workspace: Workspace, profile_name: str, registry: A
     return {
         "profile": profile.name,
         "file": str(profile.source.relative_to(workspace.root)),
-        **{aspect.replace("-", "_"): _strip_profile(describe_aspect(workspace, profile, aspect, registry)) for aspect in ASPECTS},
+        **{
+            aspect.replace("-", "_"): _strip_profile(describe_aspect(workspace, profile, aspect, registry))
+            for aspect in ASPECTS
+        },
         "scenarios": describe_scenarios(workspace, profile)["scenarios"],
     }
 
@@ -113,9 +122,7 @@ def index(workspace: Workspace) -> dict[str, Any]:
         "root": str(workspace.root),
         "profiles": profiles,
         "scenarios": workspace.scenario_paths(),
-        "resources": {
-            name: {aspect: f"envsim://profiles/{name}/{aspect}" for aspect in ASPECTS} for name in profiles
-        },
+        "resources": {name: {aspect: f"envsim://profiles/{name}/{aspect}" for aspect in ASPECTS} for name in profiles},
         "tools": ["validate", "plan", "describe_environment", *ACTING_TOOLS],
     }
 
@@ -131,8 +138,13 @@ def build_server(root: Path | str | None = None, env: Mapping[str, str] | None =
     guard = Guard(workspace)
     registry = LazyRegistry(workspace)
     stopped = threading.Event()
-    server = MCPServer("envsim", instructions=INSTRUCTIONS, version=__version__, log_level="WARNING",
-                       lifespan=_lifespan(registry, stopped))
+    server = MCPServer(
+        "envsim",
+        instructions=INSTRUCTIONS,
+        version=__version__,
+        log_level="WARNING",
+        lifespan=_lifespan(registry, stopped),
+    )
     server.envsim_registry = registry  # type: ignore[attr-defined]  # for tests
     server.envsim_stopped = stopped  # type: ignore[attr-defined]  # set once torn down; for envsim.mcp.stdio
     _add_resources(server, workspace, guard, registry)
@@ -170,15 +182,23 @@ def _add_resources(server: MCPServer, workspace: Workspace, guard: Guard, regist
     def json_text(handler: Callable[[], Any]) -> str:
         return _json_text(guard, handler)
 
-    @server.resource("envsim://environment", name="environment", title="envsim environment index",
-                     description="Profiles, scenarios and the resource URI of each aspect of each profile.",
-                     mime_type="application/json")
+    @server.resource(
+        "envsim://environment",
+        name="environment",
+        title="envsim environment index",
+        description="Profiles, scenarios and the resource URI of each aspect of each profile.",
+        mime_type="application/json",
+    )
     def environment_index() -> str:
         return json_text(lambda: index(workspace))
 
-    @server.resource("envsim://scenarios", name="scenarios", title="Scenarios and their checks",
-                     description="Every scenario: load, fault timeline and the checks its verdict applies.",
-                     mime_type="application/json")
+    @server.resource(
+        "envsim://scenarios",
+        name="scenarios",
+        title="Scenarios and their checks",
+        description="Every scenario: load, fault timeline and the checks its verdict applies.",
+        mime_type="application/json",
+    )
     def scenarios_resource() -> str:
         return json_text(lambda: describe_scenarios(workspace))
 
@@ -225,13 +245,23 @@ def _plan_answer(workspace: Workspace, target: str, name: str | None) -> dict[st
     return {"kind": "profile", "plan": profile_plan_to_dict(resolved.stack, resolved.faults)}
 
 
-def _add_aspect_resource(server: MCPServer, workspace: Workspace, json_text: Callable[[Callable[[], Any]], str],
-                         profile_name: str, aspect: str, title: str, description: str,
-                         registry: LazyRegistry) -> None:
+def _add_aspect_resource(
+    server: MCPServer,
+    workspace: Workspace,
+    json_text: Callable[[Callable[[], Any]], str],
+    profile_name: str,
+    aspect: str,
+    title: str,
+    description: str,
+    registry: LazyRegistry,
+) -> None:
     def read() -> str:
-        return json_text(lambda: describe_aspect(workspace, workspace.profile(profile_name), aspect,
-                                                 registry.peek()))
+        return json_text(lambda: describe_aspect(workspace, workspace.profile(profile_name), aspect, registry.peek()))
 
-    server.resource(f"envsim://profiles/{profile_name}/{aspect}", name=f"{profile_name}-{aspect}",
-                    title=f"{title} ({profile_name})", description=description,
-                    mime_type="application/json")(read)
+    server.resource(
+        f"envsim://profiles/{profile_name}/{aspect}",
+        name=f"{profile_name}-{aspect}",
+        title=f"{title} ({profile_name})",
+        description=description,
+        mime_type="application/json",
+    )(read)

@@ -9,9 +9,10 @@ path; `Scrubber` is a last line of defence for values a profile takes from the e
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from envsim import api
 from envsim.config import default_paths
@@ -113,7 +114,9 @@ class Workspace:
         path = Path(problem.file)
         if path.is_absolute():
             try:
-                return Problem(str(path.relative_to(self.root)), problem.line, problem.col, problem.path, problem.message)
+                return Problem(
+                    str(path.relative_to(self.root)), problem.line, problem.col, problem.path, problem.message
+                )
             except ValueError:
                 pass
         return problem
@@ -126,7 +129,7 @@ class Workspace:
 
     # ------------------------------------------------------------------ secrets
 
-    def scrubber(self, profiles: list[Profile] | None = None) -> "Scrubber":
+    def scrubber(self, profiles: list[Profile] | None = None) -> Scrubber:
         """Redacts every credential value a profile takes from the environment (`value:`)."""
         values: dict[str, str] = dict(self.live_secrets)
         for profile in profiles if profiles is not None else self._loadable_profiles():

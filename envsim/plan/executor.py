@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import queue
 import threading
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable, Literal, Mapping, Sequence
+from typing import Literal
 
 OnFailure = Literal["stop", "skip_dependents", "continue"]
 
@@ -84,9 +85,7 @@ def reversed_graph(deps: Mapping[str, Sequence[str]]) -> dict[str, frozenset[str
     return {node: frozenset(users) for node, users in dependents.items()}
 
 
-def dependency_levels(
-    deps: Mapping[str, Sequence[str]], *, reverse: bool = False
-) -> tuple[tuple[str, ...], ...]:
+def dependency_levels(deps: Mapping[str, Sequence[str]], *, reverse: bool = False) -> tuple[tuple[str, ...], ...]:
     """Nodes grouped by depth: level 0 needs nothing, level n needs something of level n-1.
 
     Deterministic (sorted inside a level), so plans print the same way every time.

@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
 
@@ -63,8 +64,9 @@ class _Stack:
     labels: tuple[tuple[str, str], ...]
     cluster_domain: str
 
-    def metadata(self, name: str, labels: tuple[tuple[str, str], ...] = (),
-                 annotations: Mapping[str, str] = _NONE) -> dict[str, Any]:
+    def metadata(
+        self, name: str, labels: tuple[tuple[str, str], ...] = (), annotations: Mapping[str, str] = _NONE
+    ) -> dict[str, Any]:
         data: dict[str, Any] = {"name": name, "namespace": self.namespace, "labels": pod_labels(self.labels + labels)}
         if annotations:
             data["annotations"] = dict(annotations)
@@ -96,15 +98,22 @@ def replica_service_name(service: str) -> str:
     return dns_label(replica_alias(service))
 
 
-def render_manifests(plan: StackPlan, images: ClusterImages, seed_files: Mapping[Path, str] = MappingProxyType({}),
-                     cluster_domain: str = "cluster.local") -> list[Manifest]:
+def render_manifests(
+    plan: StackPlan,
+    images: ClusterImages,
+    seed_files: Mapping[Path, str] = MappingProxyType({}),
+    cluster_domain: str = "cluster.local",
+) -> list[Manifest]:
     """Namespace, Secret, ConfigMaps, workloads, Services, seed Jobs, in the order they apply.
     `seed_files` holds the text of each seed step's SQL file (read by the caller)."""
     stack = _Stack(namespace_name(plan), plan.labels, cluster_domain)
     balanced = {b.service: b for b in plan.balancers}
     manifests: list[Manifest] = [
-        {"apiVersion": "v1", "kind": "Namespace",
-         "metadata": {"name": stack.namespace, "labels": pod_labels(plan.labels)}},
+        {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {"name": stack.namespace, "labels": pod_labels(plan.labels)},
+        },
     ]
     if plan.credentials:
         manifests.append(_credentials_secret(stack, plan))
@@ -129,46 +138,79 @@ def _services_in_order(plan: StackPlan) -> list[str]:
 
 
 def _credentials_secret(stack: _Stack, plan: StackPlan) -> Manifest:
-    described = [f"{c.name} (generated {c.generate}" + (f", rotated every {format_duration(c.ttl)}" if c.ttl else "")
-                 + ")" if c.generate != "value" else f"{c.name} (from the caller's environment)"
-                 for c in plan.credentials]
+    described = [
+        f"{c.name} (generated {c.generate}" + (f", rotated every {format_duration(c.ttl)}" if c.ttl else "") + ")"
+        if c.generate != "value"
+        else f"{c.name} (from the caller's environment)"
+        for c in plan.credentials
+    ]
     annotations = {
         "envsim.credentials": ", ".join(described),
         "envsim.filled-by": "envsim up writes one key per credential; a plan never holds the values",
     }
-    return {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
-            "metadata": stack.metadata(CREDENTIALS_SECRET, ((ROLE_LABEL, "credentials"),), annotations)}
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "Opaque",
+        "metadata": stack.metadata(CREDENTIALS_SECRET, ((ROLE_LABEL, "credentials"),), annotations),
+    }
 
 
 def _toxiproxy_config(stack: _Stack, toxiproxy: ToxiproxyPlan) -> Manifest:
-    proxies = [{"name": p.name, "listen": p.listen, "enabled": True,
-                "upstream": f"{upstream_service_name(p.service)}:{p.upstream.rsplit(':', 1)[1]}"}
-               for p in toxiproxy.proxies]
-    return {"apiVersion": "v1", "kind": "ConfigMap",
-            "metadata": stack.metadata(_toxiproxy_name(toxiproxy), stack.own(toxiproxy.labels)),
-            "data": {"proxies.json": json.dumps(proxies, indent=2) + "\n"}}
+    proxies = [
+        {
+            "name": p.name,
+            "listen": p.listen,
+            "enabled": True,
+            "upstream": f"{upstream_service_name(p.service)}:{p.upstream.rsplit(':', 1)[1]}",
+        }
+        for p in toxiproxy.proxies
+    ]
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": stack.metadata(_toxiproxy_name(toxiproxy), stack.own(toxiproxy.labels)),
+        "data": {"proxies.json": json.dumps(proxies, indent=2) + "\n"},
+    }
 
 
 def _toxiproxy_name(toxiproxy: ToxiproxyPlan) -> str:
     return f"envsim-toxiproxy-{dict(toxiproxy.labels)[REPLICA_LABEL]}"
 
 
-def _deployment(stack: _Stack, name: str, labels: tuple[tuple[str, str], ...], pod: dict[str, Any], *,
-                replicas: int = 1, deadline: float | None = None, annotations: Mapping[str, str] = _NONE) -> Manifest:
+def _deployment(
+    stack: _Stack,
+    name: str,
+    labels: tuple[tuple[str, str], ...],
+    pod: dict[str, Any],
+    *,
+    replicas: int = 1,
+    deadline: float | None = None,
+    annotations: Mapping[str, str] = _NONE,
+) -> Manifest:
     selector = pod_labels(stack.labels + labels)
-    spec: dict[str, Any] = {"replicas": replicas, "selector": {"matchLabels": selector},
-                            "template": {"metadata": {"labels": selector}, "spec": pod}}
+    spec: dict[str, Any] = {
+        "replicas": replicas,
+        "selector": {"matchLabels": selector},
+        "template": {"metadata": {"labels": selector}, "spec": pod},
+    }
     if deadline is not None:
         spec["progressDeadlineSeconds"] = max(1, round(deadline))
-    return {"apiVersion": "apps/v1", "kind": "Deployment",
-            "metadata": stack.metadata(name, labels, annotations), "spec": spec}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": stack.metadata(name, labels, annotations),
+        "spec": spec,
+    }
 
 
 def _toxiproxy_deployment(stack: _Stack, toxiproxy: ToxiproxyPlan, images: ClusterImages) -> Manifest:
     name = _toxiproxy_name(toxiproxy)
     api = toxiproxy.api.container_port
     container = {
-        "name": "toxiproxy", "image": images.toxiproxy, "imagePullPolicy": "IfNotPresent",
+        "name": "toxiproxy",
+        "image": images.toxiproxy,
+        "imagePullPolicy": "IfNotPresent",
         "args": ["-host=0.0.0.0", f"-port={api}", f"-config={TOXIPROXY_CONFIG}"],
         "ports": [{"name": "api", "containerPort": api, "protocol": "TCP"}]
         + [{"containerPort": int(p.listen.rsplit(":", 1)[1]), "protocol": "TCP"} for p in toxiproxy.proxies],
@@ -184,15 +226,19 @@ def _own_labels(stack: _Stack, labels: tuple[tuple[str, str], ...]) -> tuple[tup
     return tuple((k, v) for k, v in stack.own(labels) if k != REPLICA_LABEL)
 
 
-def _workload(stack: _Stack, container: ContainerPlan, replicas: int, images: ClusterImages,
-              balanced: bool) -> Manifest:
+def _workload(
+    stack: _Stack, container: ContainerPlan, replicas: int, images: ClusterImages, balanced: bool
+) -> Manifest:
     name = dns_label(container.service)
     image = images.mockserver if container.stub is not None else container.image
     pod: dict[str, Any] = {"containers": [service_container(container, name, image)]}
     if container.secret_files:
         pod["volumes"] = [credentials_volume()]
-    annotations = {"envsim.stub": "expectations loaded by envsim up over MockServer's REST API"} \
-        if container.stub is not None else {}
+    annotations = (
+        {"envsim.stub": "expectations loaded by envsim up over MockServer's REST API"}
+        if container.stub is not None
+        else {}
+    )
     labels = _own_labels(stack, container.labels)
     deadline = container.health.start_period if container.health else None
     manifest = _deployment(stack, name, labels, pod, replicas=replicas, deadline=deadline, annotations=annotations)
@@ -209,20 +255,32 @@ def _workload(stack: _Stack, container: ContainerPlan, replicas: int, images: Cl
 
 def _balancer_deployment(stack: _Stack, balancer: BalancerPlan, images: ClusterImages) -> Manifest:
     workload, headless = dns_label(balancer.service), replica_service_name(balancer.service)
-    replicas = [f"{workload}-{index}.{headless}.{stack.namespace}.svc.{stack.cluster_domain}"
-                for index in range(len(balancer.replicas))]
+    replicas = [
+        f"{workload}-{index}.{headless}.{stack.namespace}.svc.{stack.cluster_domain}"
+        for index in range(len(balancer.replicas))
+    ]
     container = {
-        "name": "balancer", "image": images.balancer, "imagePullPolicy": "IfNotPresent",
+        "name": "balancer",
+        "image": images.balancer,
+        "imagePullPolicy": "IfNotPresent",
         "args": [" ".join(map(str, balancer.ports)), *replicas],
         "ports": [{"containerPort": port, "protocol": "TCP"} for port in balancer.ports],
         "readinessProbe": {"tcpSocket": {"port": balancer.ports[0]}, "periodSeconds": 1},
     }
-    return _deployment(stack, dns_label(f"envsim-balancer-{balancer.service}"),
-                       stack.own(balancer.labels), {"containers": [container]})
+    return _deployment(
+        stack, dns_label(f"envsim-balancer-{balancer.service}"), stack.own(balancer.labels), {"containers": [container]}
+    )
 
 
-def _service(stack: _Stack, name: str, labels: tuple[tuple[str, str], ...], selector: tuple[tuple[str, str], ...],
-             ports: list[dict[str, Any]], annotations: Mapping[str, str] = _NONE, headless: bool = False) -> Manifest:
+def _service(
+    stack: _Stack,
+    name: str,
+    labels: tuple[tuple[str, str], ...],
+    selector: tuple[tuple[str, str], ...],
+    ports: list[dict[str, Any]],
+    annotations: Mapping[str, str] = _NONE,
+    headless: bool = False,
+) -> Manifest:
     spec: dict[str, Any] = {"selector": pod_labels(stack.labels + selector), "ports": ports}
     if headless:
         spec.update(clusterIP="None", publishNotReadyAddresses=True)
@@ -235,8 +293,14 @@ def _port(name: str, port: int, target: int | None = None) -> dict[str, Any]:
 
 def _toxiproxy_api_service(stack: _Stack, toxiproxy: ToxiproxyPlan) -> Manifest:
     labels = stack.own(toxiproxy.labels)
-    return _service(stack, _toxiproxy_name(toxiproxy), labels, labels, [_port("api", toxiproxy.api.container_port)],
-                    {PUBLISH_ANNOTATION: "api=127.0.0.1:free"})
+    return _service(
+        stack,
+        _toxiproxy_name(toxiproxy),
+        labels,
+        labels,
+        [_port("api", toxiproxy.api.container_port)],
+        {PUBLISH_ANNOTATION: "api=127.0.0.1:free"},
+    )
 
 
 def _dependency_service(stack: _Stack, plan: StackPlan, toxiproxy: ToxiproxyPlan, service: str) -> Manifest:
@@ -248,8 +312,7 @@ def _dependency_service(stack: _Stack, plan: StackPlan, toxiproxy: ToxiproxyPlan
     if published:
         annotations[PUBLISH_ANNOTATION] = ",".join(published)
     labels = ((ROLE_LABEL, "interposed"), (SERVICE_LABEL, service))
-    return _service(stack, dependency_service_name(service), labels, stack.own(toxiproxy.labels),
-                    ports, annotations)
+    return _service(stack, dependency_service_name(service), labels, stack.own(toxiproxy.labels), ports, annotations)
 
 
 def _upstream_services(stack: _Stack, container: ContainerPlan, balancer: BalancerPlan | None) -> list[Manifest]:
@@ -304,22 +367,35 @@ def _seed_job(stack: _Stack, plan: StackPlan, seed: SeedPlan) -> Manifest:
     if any(name == "POSTGRES_PASSWORD" for name, _ in target.env):
         env.append({"name": "PGPASSWORD", "value": "$(POSTGRES_PASSWORD)"})
     name = _seed_name(seed)
-    container = {"name": "seed", "image": target.image, "imagePullPolicy": "IfNotPresent",
-                 "command": ["sh", "-c", _SEED_SCRIPT], "env": env,
-                 "volumeMounts": [{"name": "seed", "mountPath": SEED_DIR, "readOnly": True}]}
+    container = {
+        "name": "seed",
+        "image": target.image,
+        "imagePullPolicy": "IfNotPresent",
+        "command": ["sh", "-c", _SEED_SCRIPT],
+        "env": env,
+        "volumeMounts": [{"name": "seed", "mountPath": SEED_DIR, "readOnly": True}],
+    }
     labels = ((ROLE_LABEL, "seed"), (SERVICE_LABEL, seed.service))
-    pod = {"restartPolicy": "Never", "containers": [container],
-           "volumes": [{"name": "seed", "configMap": {"name": name}}]}
+    pod = {
+        "restartPolicy": "Never",
+        "containers": [container],
+        "volumes": [{"name": "seed", "configMap": {"name": name}}],
+    }
     annotations = {"envsim.seed": "; ".join(step.description for step in seed.steps)}
-    return {"apiVersion": "batch/v1", "kind": "Job", "metadata": stack.metadata(name, labels, annotations),
-            "spec": {"backoffLimit": 0, "template": {"metadata": {"labels": pod_labels(stack.labels + labels)},
-                                                     "spec": pod}}}
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": stack.metadata(name, labels, annotations),
+        "spec": {
+            "backoffLimit": 0,
+            "template": {"metadata": {"labels": pod_labels(stack.labels + labels)}, "spec": pod},
+        },
+    }
 
 
 def seed_file_paths(plan: StackPlan) -> tuple[Path, ...]:
     """The SQL files whose text `render_manifests` needs in `seed_files`."""
     return tuple(step.file for seed in plan.seeds for step in seed.steps if step.file is not None)
-
 
 
 class _ManifestDumper(yaml.SafeDumper):
@@ -340,7 +416,10 @@ _ManifestDumper.add_representer(str, _text)
 
 def manifests_to_yaml(plan: StackPlan, manifests: list[Manifest]) -> str:
     """One multi-document YAML stream, ready for `kubectl apply -f -` once envsim has filled the Secret."""
-    header = (f"# stack {plan.stack} (profile {plan.profile}) as Kubernetes manifests; "
-              f"the {CREDENTIALS_SECRET} Secret holds no values here: envsim up writes them\n")
-    return header + yaml.dump_all(manifests, Dumper=_ManifestDumper, sort_keys=False, explicit_start=True,
-                                  allow_unicode=True, width=120)
+    header = (
+        f"# stack {plan.stack} (profile {plan.profile}) as Kubernetes manifests; "
+        f"the {CREDENTIALS_SECRET} Secret holds no values here: envsim up writes them\n"
+    )
+    return header + yaml.dump_all(
+        manifests, Dumper=_ManifestDumper, sort_keys=False, explicit_start=True, allow_unicode=True, width=120
+    )

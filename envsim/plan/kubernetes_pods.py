@@ -42,10 +42,12 @@ def env_entries(env: tuple[tuple[str, Template], ...]) -> list[dict[str, Any]]:
             entries.append({"name": name, "valueFrom": secret_key_ref(value.secrets[0])})
         else:
             for credential in value.secrets:
-                helpers.setdefault(credential, {"name": secret_env_name(credential),
-                                                "valueFrom": secret_key_ref(credential)})
-            text = "".join(f"$({secret_env_name(p.name)})" if isinstance(p, SecretRef) else _escaped(str(p))
-                           for p in value.parts)
+                helpers.setdefault(
+                    credential, {"name": secret_env_name(credential), "valueFrom": secret_key_ref(credential)}
+                )
+            text = "".join(
+                f"$({secret_env_name(p.name)})" if isinstance(p, SecretRef) else _escaped(str(p)) for p in value.parts
+            )
             entries.append({"name": name, "value": text})
     return [*helpers.values(), *entries]
 
@@ -74,8 +76,11 @@ def readiness_probe(check: HealthCheck | None, ports: tuple[PortBinding, ...]) -
         port = health_port(check, ports)
         if port is None:
             return None
-        action = {"httpGet": {"path": check.path or "/", "port": port}} if check.kind == "http" \
+        action = (
+            {"httpGet": {"path": check.path or "/", "port": port}}
+            if check.kind == "http"
             else {"tcpSocket": {"port": port}}
+        )
     return {**action, "periodSeconds": _seconds(check.interval), "timeoutSeconds": _seconds(check.timeout)}
 
 
@@ -93,14 +98,15 @@ def container_ports(ports: tuple[PortBinding, ...]) -> list[dict[str, Any]]:
     found = []
     for binding in ports:
         named = port_name(binding.name)
-        found.append({**({"name": named} if named else {}), "containerPort": binding.container_port,
-                      "protocol": "TCP"})
+        found.append({**({"name": named} if named else {}), "containerPort": binding.container_port, "protocol": "TCP"})
     return found
 
 
 def secret_file_mounts(container: ContainerPlan) -> list[dict[str, Any]]:
-    return [{"name": CREDENTIALS_VOLUME, "mountPath": path, "subPath": credential, "readOnly": True}
-            for credential, path in container.secret_files]
+    return [
+        {"name": CREDENTIALS_VOLUME, "mountPath": path, "subPath": credential, "readOnly": True}
+        for credential, path in container.secret_files
+    ]
 
 
 def credentials_volume() -> dict[str, Any]:

@@ -8,8 +8,9 @@ only the parts envsim uses are modelled.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 Values = str | tuple[str, ...]
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -25,15 +26,15 @@ class Delay:
     parameters: tuple[tuple[str, int], ...] = ()  # MockServer's names: min/max, median/p99, mean/stdDev
 
     @classmethod
-    def uniform(cls, min_ms: int, max_ms: int) -> "Delay":
+    def uniform(cls, min_ms: int, max_ms: int) -> Delay:
         return cls(min_ms, "UNIFORM", (("min", min_ms), ("max", max_ms)))
 
     @classmethod
-    def log_normal(cls, median_ms: int, p99_ms: int) -> "Delay":
+    def log_normal(cls, median_ms: int, p99_ms: int) -> Delay:
         return cls(median_ms, "LOG_NORMAL", (("median", median_ms), ("p99", p99_ms)))
 
     @classmethod
-    def gaussian(cls, mean_ms: int, std_dev_ms: int) -> "Delay":
+    def gaussian(cls, mean_ms: int, std_dev_ms: int) -> Delay:
         return cls(mean_ms, "GAUSSIAN", (("mean", mean_ms), ("stdDev", std_dev_ms)))
 
     def to_json(self) -> dict[str, Any]:
@@ -141,11 +142,16 @@ class Chaos:
     fail_request_count: int | None = None
 
     _NAMES = (
-        ("error_status", "errorStatus"), ("error_probability", "errorProbability"),
-        ("retry_after", "retryAfter"), ("drop_probability", "dropConnectionProbability"),
-        ("slow_chunk_size", "slowResponseChunkSize"), ("truncate_at_fraction", "truncateBodyAtFraction"),
-        ("malformed_body", "malformedBody"), ("outage_after_ms", "outageAfterMillis"),
-        ("outage_duration_ms", "outageDurationMillis"), ("succeed_first", "succeedFirst"),
+        ("error_status", "errorStatus"),
+        ("error_probability", "errorProbability"),
+        ("retry_after", "retryAfter"),
+        ("drop_probability", "dropConnectionProbability"),
+        ("slow_chunk_size", "slowResponseChunkSize"),
+        ("truncate_at_fraction", "truncateBodyAtFraction"),
+        ("malformed_body", "malformedBody"),
+        ("outage_after_ms", "outageAfterMillis"),
+        ("outage_duration_ms", "outageDurationMillis"),
+        ("succeed_first", "succeedFirst"),
         ("fail_request_count", "failRequestCount"),
     )
 
@@ -178,8 +184,12 @@ class RateLimit:
     retry_after: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"algorithm": "fixed_window", "limit": self.limit,
-                                "windowMillis": self.window_ms, "errorStatus": self.error_status}
+        body: dict[str, Any] = {
+            "algorithm": "fixed_window",
+            "limit": self.limit,
+            "windowMillis": self.window_ms,
+            "errorStatus": self.error_status,
+        }
         if self.name:
             body["name"] = self.name
         if self.retry_after is not None:
@@ -224,9 +234,12 @@ class Expectation:
             body["httpForward"] = self.forward.to_json()
         else:
             body["httpError"] = {"dropConnection": True}
-        body["times"] = {"unlimited": True} if self.times is None else {"remainingTimes": self.times, "unlimited": False}
+        body["times"] = (
+            {"unlimited": True} if self.times is None else {"remainingTimes": self.times, "unlimited": False}
+        )
         body["timeToLive"] = (
-            {"unlimited": True} if self.ttl_ms is None
+            {"unlimited": True}
+            if self.ttl_ms is None
             else {"timeUnit": "MILLISECONDS", "timeToLive": self.ttl_ms, "unlimited": False}
         )
         if self.chaos is not None:

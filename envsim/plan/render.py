@@ -52,8 +52,7 @@ def _seed(seed: SeedPlan) -> dict[str, Any]:
     return {
         "service": seed.service,
         "steps": [
-            {"description": s.description, **({"file": str(s.file)} if s.file else {"sql": s.sql})}
-            for s in seed.steps
+            {"description": s.description, **({"file": str(s.file)} if s.file else {"sql": s.sql})} for s in seed.steps
         ],
     }
 
@@ -68,9 +67,7 @@ def _load(load: LoadSpec) -> dict[str, Any]:
         "spawn_rate": load.spawn_rate,
         "duration": load.duration,
         "stages": [{"duration": s.duration, "users": s.users, "spawn_rate": s.spawn_rate} for s in load.stages],
-        "tasks": [
-            {"name": t.name, "weight": t.weight, "request": f"{t.method} {t.path}"} for t in load.tasks
-        ],
+        "tasks": [{"name": t.name, "weight": t.weight, "request": f"{t.method} {t.path}"} for t in load.tasks],
         "locustfile": str(load.locustfile) if load.locustfile else None,
         "wait": list(load.wait),
         "workers": load.workers,
@@ -86,9 +83,7 @@ def stack_to_dict(plan: StackPlan) -> dict[str, Any]:
         "start_order": [list(level) for level in plan.levels],
         "toxiproxies": [_toxiproxy(t) for t in plan.toxiproxies],
         "containers": [_container(c, plan) for c in plan.containers],
-        "credentials": [
-            {"name": c.name, "generate": c.generate, "ttl": c.ttl} for c in plan.credentials
-        ],
+        "credentials": [{"name": c.name, "generate": c.generate, "ttl": c.ttl} for c in plan.credentials],
         "seeds": [_seed(s) for s in plan.seeds],
     }
 
@@ -111,8 +106,13 @@ def _container(c: ContainerPlan, plan: StackPlan) -> dict[str, Any]:
         "service": c.service,
         "image": c.image,
         "build": (
-            {"context": str(c.build.context), "dockerfile": c.build.dockerfile, "args": dict(c.build.args),
-             "base": c.build.base, "offline_stand_ins": [s.to_dict() for s in _base_stand_ins(c.build)]}
+            {
+                "context": str(c.build.context),
+                "dockerfile": c.build.dockerfile,
+                "args": dict(c.build.args),
+                "base": c.build.base,
+                "offline_stand_ins": [s.to_dict() for s in _base_stand_ins(c.build)],
+            }
             if c.build
             else None
         ),
@@ -152,8 +152,9 @@ def _stand_in_lines(container: ContainerPlan) -> list[str]:
     stand_in = resolve_stand_in(container.image)
     if stand_in is None:
         return []
-    return _offline_lines(f"{stand_in.describe()} stands in if {container.image} is neither present nor pullable",
-                          stand_in)
+    return _offline_lines(
+        f"{stand_in.describe()} stands in if {container.image} is neither present nor pullable", stand_in
+    )
 
 
 def _offline_lines(text: str, stand_in: StandIn) -> list[str]:
@@ -209,9 +210,12 @@ def stack_to_text(plan: StackPlan, faults: tuple[FaultPlan, ...] = (), root: Pat
     for seed in plan.seeds:
         lines.append(f"seed {seed.service}: " + "; ".join(s.description for s in seed.steps))
     if plan.credentials:
-        lines.append("credentials: " + ", ".join(
-            f"{c.name} ({c.generate}{', ttl ' + format_duration(c.ttl) if c.ttl else ''})" for c in plan.credentials
-        ))
+        lines.append(
+            "credentials: "
+            + ", ".join(
+                f"{c.name} ({c.generate}{', ttl ' + format_duration(c.ttl) if c.ttl else ''})" for c in plan.credentials
+            )
+        )
     if faults:
         lines.append("")
         lines.append("failure modes:")
@@ -234,8 +238,10 @@ def _container_lines(c: ContainerPlan, root: Path | None) -> list[str]:
     elif c.health:
         h = _health_fields(c.health)
         target = " ".join(h["target"]) if isinstance(h["target"], list) else h["target"]
-        lines.append(f"  health   {h['kind']} {target} (every {format_duration(c.health.interval)}, "
-                     f"up to {format_duration(c.health.start_period)})")
+        lines.append(
+            f"  health   {h['kind']} {target} (every {format_duration(c.health.interval)}, "
+            f"up to {format_duration(c.health.start_period)})"
+        )
     if c.cpus or c.memory:
         memory = format_size(c.memory) if c.memory else "-"
         lines.append(f"  limits   cpus={c.cpus or '-'} memory={memory}")
@@ -250,8 +256,10 @@ def _image_lines(c: ContainerPlan, root: Path | None) -> list[str]:
         base = f", base {c.build.base} in place of the Dockerfile's" if c.build.base else ""
         lines = [f"  image    {c.image} (built from {_relative(c.build.context, root)}{base})"]
         for stand_in in _base_stand_ins(c.build):
-            lines += _offline_lines(f"FROM {stand_in.requested}: {stand_in.describe()} stands in if it is "
-                                    "neither present nor pullable", stand_in)
+            lines += _offline_lines(
+                f"FROM {stand_in.requested}: {stand_in.describe()} stands in if it is neither present nor pullable",
+                stand_in,
+            )
         return lines
     if c.image:
         return [f"  image    {c.image}", *_stand_in_lines(c)]
@@ -265,8 +273,10 @@ def scenario_to_text(plan: ScenarioPlan, root: Path | None = None) -> str:
     lines = [f"scenario {plan.scenario}", ""]
     lines.append(stack_to_text(plan.stack, plan.faults, root))
     target = plan.entry_point
-    lines.append(f"load: {load.users} users at {load.spawn_rate}/s for {format_duration(plan.total_duration)} "
-                 f"against {target.service} ({target.port_name})")
+    lines.append(
+        f"load: {load.users} users at {load.spawn_rate}/s for {format_duration(plan.total_duration)} "
+        f"against {target.service} ({target.port_name})"
+    )
     for stage in load.stages:
         lines.append(f"  stage {format_duration(stage.duration)}: {stage.users} users at {stage.spawn_rate}/s")
     for task in load.tasks:

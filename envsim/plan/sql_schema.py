@@ -9,8 +9,9 @@ profile's production scale (e.g. 20,000 orders) is what an agent learns.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from envsim.config.profile_model import Profile, RowsSeed, SqlSeed
 
@@ -31,8 +32,16 @@ _TOKEN = re.compile(
 
 # Words after a column's name that end its type.
 _CONSTRAINT_WORDS = {
-    "NOT", "NULL", "PRIMARY", "UNIQUE", "CHECK", "DEFAULT", "REFERENCES", "GENERATED",
-    "CONSTRAINT", "COLLATE",
+    "NOT",
+    "NULL",
+    "PRIMARY",
+    "UNIQUE",
+    "CHECK",
+    "DEFAULT",
+    "REFERENCES",
+    "GENERATED",
+    "CONSTRAINT",
+    "COLLATE",
 }
 _TABLE_CONSTRAINTS = {"PRIMARY", "UNIQUE", "CONSTRAINT", "FOREIGN", "CHECK", "EXCLUDE"}
 
@@ -55,10 +64,45 @@ def tokens(sql: str) -> list[str]:
 
 
 _KEEP_UPPER = {
-    "CREATE", "TABLE", "IF", "NOT", "EXISTS", "INDEX", "UNIQUE", "ON", "USING", "WHERE", "INSERT",
-    "INTO", "VALUES", "ALTER", "ADD", "CONSTRAINT", "PRIMARY", "KEY", "FOREIGN", "REFERENCES",
-    "NULL", "DEFAULT", "CHECK", "GENERATED", "COLLATE", "EXCLUDE", "CONCURRENTLY", "ONLY",
-    "TEMP", "TEMPORARY", "UNLOGGED", "OR", "REPLACE", "INCLUDE", "SELECT", "IS", "AND", "IN", "LIKE",
+    "CREATE",
+    "TABLE",
+    "IF",
+    "NOT",
+    "EXISTS",
+    "INDEX",
+    "UNIQUE",
+    "ON",
+    "USING",
+    "WHERE",
+    "INSERT",
+    "INTO",
+    "VALUES",
+    "ALTER",
+    "ADD",
+    "CONSTRAINT",
+    "PRIMARY",
+    "KEY",
+    "FOREIGN",
+    "REFERENCES",
+    "NULL",
+    "DEFAULT",
+    "CHECK",
+    "GENERATED",
+    "COLLATE",
+    "EXCLUDE",
+    "CONCURRENTLY",
+    "ONLY",
+    "TEMP",
+    "TEMPORARY",
+    "UNLOGGED",
+    "OR",
+    "REPLACE",
+    "INCLUDE",
+    "SELECT",
+    "IS",
+    "AND",
+    "IN",
+    "LIKE",
 }
 
 
@@ -102,8 +146,8 @@ def _group(items: list[str], start: int) -> tuple[list[str], int]:
         elif items[index] == ")":
             depth -= 1
             if depth == 0:
-                return items[start + 1:index], index + 1
-    return items[start + 1:], len(items)
+                return items[start + 1 : index], index + 1
+    return items[start + 1 :], len(items)
 
 
 def _name(items: list[str], index: int) -> tuple[str, int]:
@@ -164,11 +208,12 @@ class _Schema:
         }
         defaults = [i for i, token in enumerate(rest) if token == "DEFAULT" and (i == 0 or rest[i - 1] != "by")]
         if defaults:
-            column["default"] = _type_text(_until_constraint(rest[defaults[0] + 1:]))
+            column["default"] = _type_text(_until_constraint(rest[defaults[0] + 1 :]))
         if "GENERATED" in rest:
-            after = rest[rest.index("GENERATED") + 1:]
-            column["generated"] = "identity (by default)" if after[:2] == ["by", "DEFAULT"] else _type_text(
-                _until_constraint(after))
+            after = rest[rest.index("GENERATED") + 1 :]
+            column["generated"] = (
+                "identity (by default)" if after[:2] == ["by", "DEFAULT"] else _type_text(_until_constraint(after))
+            )
         if "REFERENCES" in rest:
             target, _ = _name(rest, rest.index("REFERENCES") + 1)
             column["references"] = target
@@ -189,8 +234,17 @@ class _Schema:
             columns = _columns(element, element.index("("))
             self._index(table, name or f"{table['name']}_{'_'.join(columns)}_key", columns, unique=True, kind="unique")
 
-    def _index(self, table: dict[str, Any], name: str, columns: list[str], *, unique: bool, kind: str,
-               method: str = "btree", where: str | None = None) -> None:
+    def _index(
+        self,
+        table: dict[str, Any],
+        name: str,
+        columns: list[str],
+        *,
+        unique: bool,
+        kind: str,
+        method: str = "btree",
+        where: str | None = None,
+    ) -> None:
         table["indexes"] = [i for i in table["indexes"] if i["name"] != name]
         entry: dict[str, Any] = {"name": name, "columns": columns, "unique": unique, "kind": kind, "method": method}
         if where:
@@ -213,16 +267,23 @@ class _Schema:
             return
         body, after = _group(items, index)
         columns = [_type_text(part) for part in _split_top(body)]
-        where = _type_text(items[items.index("WHERE", after) + 1:]) if "WHERE" in items[after:] else None
+        where = _type_text(items[items.index("WHERE", after) + 1 :]) if "WHERE" in items[after:] else None
         table = self.table(table_name)
-        self._index(table, name or f"{table_name}_{'_'.join(columns)}_idx", columns, unique=unique,
-                    kind="unique index" if unique else "index", method=method, where=where)
+        self._index(
+            table,
+            name or f"{table_name}_{'_'.join(columns)}_idx",
+            columns,
+            unique=unique,
+            kind="unique index" if unique else "index",
+            method=method,
+            where=where,
+        )
 
     def alter_table(self, items: list[str]) -> None:
         index = _skip(items, 1, "TABLE", "IF", "EXISTS", "ONLY")
         name, index = _name(items, index)
         if index < len(items) and items[index] == "ADD" and name in self.tables:
-            element = items[index + 1:]
+            element = items[index + 1 :]
             if element and element[0] in _TABLE_CONSTRAINTS:
                 self._table_constraint(self.tables[name], element)
 
@@ -297,19 +358,26 @@ def describe_data(profile: Profile, sql_texts: Mapping[Path, str]) -> dict[str, 
             elif isinstance(step, RowsSeed):
                 table = schema.table(step.table)
                 table["rows"] += step.count
-                generated.append({"table": step.table, "count": step.count,
-                                  "columns": {name: gen.kind for name, gen in step.columns}})
-        databases.append({
-            "service": service.name,
-            "image": service.image,
-            "tables": sorted(schema.tables.values(), key=lambda t: t["name"]),
-            "generated_rows": generated,
-            "seed_files": [_relative(s.file, profile.root) for s in service.seed if isinstance(s, SqlSeed)],
-        })
+                generated.append(
+                    {
+                        "table": step.table,
+                        "count": step.count,
+                        "columns": {name: gen.kind for name, gen in step.columns},
+                    }
+                )
+        databases.append(
+            {
+                "service": service.name,
+                "image": service.image,
+                "tables": sorted(schema.tables.values(), key=lambda t: t["name"]),
+                "generated_rows": generated,
+                "seed_files": [_relative(s.file, profile.root) for s in service.seed if isinstance(s, SqlSeed)],
+            }
+        )
     return {
         "profile": profile.name,
         "rows_note": "rows: what the seeds leave at this profile's scale (SQL inserts plus generated rows), "
-                     "before any traffic",
+        "before any traffic",
         "databases": databases,
     }
 

@@ -110,8 +110,11 @@ class StackPlan:
     @property
     def container_names(self) -> tuple[str, ...]:
         """Every container of the stack: the services' (replicas included), Toxiproxies and balancers."""
-        return (*(c.name for c in self.containers), *(t.name for t in self.toxiproxies),
-                *(b.name for b in self.balancers))
+        return (
+            *(c.name for c in self.containers),
+            *(t.name for t in self.toxiproxies),
+            *(b.name for b in self.balancers),
+        )
 
     @property
     def entry_points(self) -> tuple[ProxyPlan, ...]:
@@ -154,7 +157,9 @@ def plan_stack(profile: Profile, stack_name: str | None = None) -> StackPlan:
         seeds=tuple(plan_seed(s) for s in profile.services if s.seed),
         balancers=tuple(
             plan_balancer(
-                s, f"{prefix}-{safe_name(s.name)}-balancer", f"{UPSTREAM_PREFIX}{s.name}",
+                s,
+                f"{prefix}-{safe_name(s.name)}-balancer",
+                f"{UPSTREAM_PREFIX}{s.name}",
                 tuple(c.name for c in containers if c.service == s.name),
                 stack_labels + ((ROLE_LABEL, "balancer"), (SERVICE_LABEL, f"{s.name} (balancer)")),
             )
@@ -175,7 +180,11 @@ def _plan_container(
         # Stub services run MockServer; which image (official, local build, override) the image
         # layer decides, so the plan names none.
         image = ""
-    env, ports, health = service.env, tuple(PortBinding(name, port, None) for name, port in service.ports), service.health
+    env, ports, health = (
+        service.env,
+        tuple(PortBinding(name, port, None) for name, port in service.ports),
+        service.health,
+    )
     if service.stub is not None:
         # MockServer listens on its own port inside; Toxiproxy listens on the declared one.
         env = tuple((name, Template.literal(value)) for name, value in STUB_SERVER_ENV.items()) + service.env
@@ -203,8 +212,7 @@ def _plan_container(
         cpus=service.resources.cpus,
         memory=service.resources.memory,
         secret_files=service.secret_files,
-        labels=stack_labels
-        + ((ROLE_LABEL, "service"), (SERVICE_LABEL, service.name), (REPLICA_LABEL, str(replica))),
+        labels=stack_labels + ((ROLE_LABEL, "service"), (SERVICE_LABEL, service.name), (REPLICA_LABEL, str(replica))),
         stub=service.stub,
     )
 

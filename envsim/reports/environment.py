@@ -6,7 +6,8 @@ than production; a reader of the report must see that before trusting the verdic
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from envsim.journal.stand_in_records import STAND_INS, describe_record
 
@@ -16,15 +17,19 @@ def stand_in_lines(environment: Mapping[str, Any]) -> list[str]:
     records = environment.get(STAND_INS) or {}
     if not isinstance(records, Mapping):
         return []
-    return [f"{container}: {describe_record(record)}" for container, record in sorted(records.items())
-            if isinstance(record, Mapping)]
+    return [
+        f"{container}: {describe_record(record)}"
+        for container, record in sorted(records.items())
+        if isinstance(record, Mapping)
+    ]
 
 
 def inexact(environment: Mapping[str, Any]) -> bool:
     """Whether any stand-in ran another version than the one pinned."""
     records = environment.get(STAND_INS) or {}
     return isinstance(records, Mapping) and any(
-        isinstance(r, Mapping) and r.get("match") != "exact" for r in records.values())
+        isinstance(r, Mapping) and r.get("match") != "exact" for r in records.values()
+    )
 
 
 def displayed_environment(environment: Mapping[str, Any]) -> dict[str, Any]:

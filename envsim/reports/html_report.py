@@ -11,14 +11,13 @@ import json
 from html import escape
 from typing import Any
 
+from envsim.journal import Journal, fault_windows
 from envsim.reports.charts import FAULT_COLOURS, charts
-from envsim.journal import Journal
 from envsim.reports.environment import displayed_environment, inexact, stand_in_lines
 from envsim.reports.failure_text import check_failures, phase_lines
 from envsim.reports.service_logs import service_log_sections
 from envsim.reports.stub_text import rotation_lines, stub_tables, window_lines
 from envsim.verdict.formatting import format_bound, format_value
-from envsim.journal import fault_windows
 from envsim.verdict.result import Verdict
 
 CSS = """
@@ -95,10 +94,10 @@ def _service_logs(journal: Journal, verdict: Verdict) -> str:
 
 def _faults_table(journal: Journal) -> str:
     if not journal.faults:
-        return "<p class=\"meta\">No faults in this run.</p>"
+        return '<p class="meta">No faults in this run.</p>'
     rows = "".join(
-        f"<tr><td>{escape(e.fault)}</td><td>{escape(e.action)}</td><td class=\"num\">{e.scheduled:.1f}s</td>"
-        f"<td class=\"num\">{e.actual:.2f}s</td><td>{escape(e.detail)}</td></tr>"
+        f'<tr><td>{escape(e.fault)}</td><td>{escape(e.action)}</td><td class="num">{e.scheduled:.1f}s</td>'
+        f'<td class="num">{e.actual:.2f}s</td><td>{escape(e.detail)}</td></tr>'
         for e in sorted(journal.faults, key=lambda e: e.actual)
     )
     return (
@@ -131,7 +130,7 @@ def _container_events(journal: Journal) -> str:
     if not journal.container_events:
         return ""
     rows = "".join(
-        f"<tr><td class=\"num\">{e.t:.1f}s</td><td>{escape(e.service)}</td><td>{escape(e.container)}</td>"
+        f'<tr><td class="num">{e.t:.1f}s</td><td>{escape(e.service)}</td><td>{escape(e.container)}</td>'
         f"<td>{escape(e.action)}</td><td>{escape(e.detail)}</td></tr>"
         for e in journal.container_events
     )
@@ -148,21 +147,26 @@ def _stand_in_warning(journal: Journal) -> str:
     if not inexact(journal.environment):
         return ""
     items = "".join(f"<li>{escape(line)}</li>" for line in stand_in_lines(journal.environment))
-    return (f'<p class="notes" id="stand-ins"><strong>Offline stand-ins of other versions than the profile '
-            f"pins ran in this stack:</strong></p><ul class=\"notes\">{items}</ul>")
+    return (
+        f'<p class="notes" id="stand-ins"><strong>Offline stand-ins of other versions than the profile '
+        f'pins ran in this stack:</strong></p><ul class="notes">{items}</ul>'
+    )
 
 
 def _stubs_and_rotations(journal: Journal) -> str:
     parts = []
     for service, rows in stub_tables(journal).items():
         body = "".join(
-            f'<tr{FAIL_ROW if r.note else ""}><td>{escape(r.route)}</td><td>{escape(r.during)}</td>'
+            f"<tr{FAIL_ROW if r.note else ''}><td>{escape(r.route)}</td><td>{escape(r.during)}</td>"
             f'<td class="num">{escape(r.status)}</td><td class="num">{r.count}</td><td>{escape(r.note)}</td></tr>'
-            for r in rows)
+            for r in rows
+        )
         effects = "".join(f"<li>{escape(line)}</li>" for line in window_lines(rows))
-        parts.append(f'<h2>Calls to stub {escape(service)}</h2><table class="stub-calls" id="stub-{escape(service)}">'
-                     "<thead><tr><th>Route</th><th>During</th><th>Status</th><th>Calls</th><th></th></tr></thead>"
-                     f"<tbody>{body}</tbody></table>" + (f'<ul class="stub-windows">{effects}</ul>' if effects else ""))
+        parts.append(
+            f'<h2>Calls to stub {escape(service)}</h2><table class="stub-calls" id="stub-{escape(service)}">'
+            "<thead><tr><th>Route</th><th>During</th><th>Status</th><th>Calls</th><th></th></tr></thead>"
+            f"<tbody>{body}</tbody></table>" + (f'<ul class="stub-windows">{effects}</ul>' if effects else "")
+        )
     rotations = rotation_lines(journal)
     if rotations:
         items = "".join(f"<li>{escape(line)}</li>" for line in rotations)

@@ -22,11 +22,14 @@ def render_junit(journal: Journal, verdict: Verdict) -> str:
 def render_gate_junit(runs: list[tuple[Journal, Verdict]]) -> str:
     """One <testsuites> with a test suite per scenario run (a single run, or a release gate)."""
     suites = [_suite(journal, verdict) for journal, verdict in runs]
-    root = ET.Element("testsuites", {
-        "name": "envsim",
-        "tests": str(sum(len(verdict.results) for _, verdict in runs)),
-        "failures": str(sum(len(verdict.failed) for _, verdict in runs)),
-    })
+    root = ET.Element(
+        "testsuites",
+        {
+            "name": "envsim",
+            "tests": str(sum(len(verdict.results) for _, verdict in runs)),
+            "failures": str(sum(len(verdict.failed) for _, verdict in runs)),
+        },
+    )
     root.extend(suites)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
@@ -48,7 +51,11 @@ def _suite(journal: Journal, verdict: Verdict) -> ET.Element:
         },
     )
     properties = ET.SubElement(suite, "properties")
-    for name, value in (("run_id", journal.run_id), ("profile", journal.profile), ("verdict", "passed" if verdict.passed else "failed")):
+    for name, value in (
+        ("run_id", journal.run_id),
+        ("profile", journal.profile),
+        ("verdict", "passed" if verdict.passed else "failed"),
+    ):
         ET.SubElement(properties, "property", {"name": name, "value": value})
     for result in verdict.results:
         case = ET.SubElement(
@@ -66,6 +73,11 @@ def _suite(journal: Journal, verdict: Verdict) -> ET.Element:
     logs = service_log_lines(journal, verdict)
     if verdict.notes or why or logs:
         err = ET.SubElement(suite, "system-err")
-        err.text = "\n".join([*verdict.notes, *(["why requests failed:", *why] if why else []),
-                              *(["what the services said:", *logs] if logs else [])])
+        err.text = "\n".join(
+            [
+                *verdict.notes,
+                *(["why requests failed:", *why] if why else []),
+                *(["what the services said:", *logs] if logs else []),
+            ]
+        )
     return suite

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from envsim.journal import Journal
+from envsim.reports.environment import inexact, stand_in_lines
 from envsim.reports.failure_text import detail_with_failures, phase_lines
 from envsim.reports.service_logs import service_log_sections
-from envsim.reports.environment import inexact, stand_in_lines
 from envsim.reports.stub_text import rotation_lines, stub_tables, window_lines
 from envsim.verdict.formatting import format_bound, format_value
 from envsim.verdict.result import Verdict
@@ -15,9 +15,7 @@ FENCE = "`" * 3
 
 def _cell(text: str) -> str:
     # A pipe or a newline would end the table cell early; HTML-special characters would render.
-    return (
-        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|").replace("\n", " ")
-    )
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|").replace("\n", " ")
 
 
 def render_markdown(journal: Journal, verdict: Verdict) -> str:
@@ -34,8 +32,11 @@ def render_markdown(journal: Journal, verdict: Verdict) -> str:
     if verdict.notes:
         lines.append("")
     if inexact(journal.environment):  # the run tested other versions than production's: say so first
-        lines += ["> ⚠️ **Offline stand-ins of other versions than the profile pins ran in this stack:**",
-                  *(f"> - {_cell(line)}" for line in stand_in_lines(journal.environment)), ""]
+        lines += [
+            "> ⚠️ **Offline stand-ins of other versions than the profile pins ran in this stack:**",
+            *(f"> - {_cell(line)}" for line in stand_in_lines(journal.environment)),
+            "",
+        ]
     lines += ["| | Check | Measured | Bound | Detail |", "|---|---|---|---|---|"]
     for r in verdict.results:
         lines.append(
@@ -47,12 +48,26 @@ def render_markdown(journal: Journal, verdict: Verdict) -> str:
         lines += ["", "### Why requests failed", "", *(f"- {_cell(line)}" for line in why)]
     for heading, body in service_log_sections(journal, verdict):
         # a fenced block shows log lines as they are; a fence inside them must not close it early
-        lines += ["", f"### {_cell(heading)}", "", FENCE + "text", *(line.replace(FENCE, "` ` `") for line in body), FENCE]
+        lines += [
+            "",
+            f"### {_cell(heading)}",
+            "",
+            FENCE + "text",
+            *(line.replace(FENCE, "` ` `") for line in body),
+            FENCE,
+        ]
     for service, rows in stub_tables(journal).items():
-        lines += ["", f"### Calls to stub {_cell(service)}", "", "| Route | During | Status | Calls | |",
-                  "|---|---|---|---|---|"]
-        lines += [f"| {_cell(r.route)} | {_cell(r.during)} | {r.status} | {r.count} | {'⚠️ ' + _cell(r.note) if r.note else ''} |"
-                  for r in rows]
+        lines += [
+            "",
+            f"### Calls to stub {_cell(service)}",
+            "",
+            "| Route | During | Status | Calls | |",
+            "|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {_cell(r.route)} | {_cell(r.during)} | {r.status} | {r.count} | {'⚠️ ' + _cell(r.note) if r.note else ''} |"
+            for r in rows
+        ]
         effects = window_lines(rows)
         if effects:
             lines += ["", *(f"- {_cell(line)}" for line in effects)]

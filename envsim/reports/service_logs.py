@@ -35,15 +35,20 @@ def _lines_in(excerpt: LogExcerpt, windows: list[Interval], limit: int) -> tuple
     """(what the lines are, the lines): those written in the windows when the excerpt has times,
     else (or when none fall in them) its last lines."""
     if excerpt.times and windows:
-        inside = [f"[{t:.0f}s] {line}" for t, line in zip(excerpt.times, excerpt.lines)
-                  if line.strip() and any(w.start - MARGIN <= t <= w.end + MARGIN for w in windows)]
+        inside = [
+            f"[{t:.0f}s] {line}"
+            for t, line in zip(excerpt.times, excerpt.lines)
+            if line.strip() and any(w.start - MARGIN <= t <= w.end + MARGIN for w in windows)
+        ]
         if inside:
             spans = ", ".join(f"{w.start:.0f}s-{w.end:.0f}s" for w in windows[:3])
             return f"log lines while the failed checks measured ({spans})", inside[-limit:]
     return "last log lines", [line for line in excerpt.lines if line.strip()][-limit:]
 
 
-def service_log_sections(journal: Journal, verdict: Verdict, limit: int = LINES_PER_SERVICE) -> list[tuple[str, list[str]]]:
+def service_log_sections(
+    journal: Journal, verdict: Verdict, limit: int = LINES_PER_SERVICE
+) -> list[tuple[str, list[str]]]:
     """(heading, lines) per service with something to say; empty when the verdict passed."""
     if verdict.passed:
         return []
@@ -52,7 +57,8 @@ def service_log_sections(journal: Journal, verdict: Verdict, limit: int = LINES_
     for event in journal.container_events:
         detail = f" ({event.detail})" if event.detail else ""
         sections.setdefault(event.service, ("container events", []))[1].append(
-            f"[{event.t:.0f}s] container {event.container} {event.action}{detail}")
+            f"[{event.t:.0f}s] container {event.container} {event.action}{detail}"
+        )
     for excerpt in journal.logs:
         what, lines = _lines_in(excerpt, windows, limit)
         if lines:

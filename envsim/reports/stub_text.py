@@ -27,9 +27,15 @@ def stub_tables(journal: Journal) -> dict[str, list[StubCallRow]]:
     tables: dict[str, list[StubCallRow]] = {}
     for row in journal.extra.get("stub_calls") or ():
         status = row.get("status")
-        tables.setdefault(str(row.get("service")), []).append(StubCallRow(
-            str(row.get("route")), "dropped" if status is None else str(status), str(row.get("during") or ""),
-            int(row.get("count", 0)), CALLED_OUT.get(status, "")))
+        tables.setdefault(str(row.get("service")), []).append(
+            StubCallRow(
+                str(row.get("route")),
+                "dropped" if status is None else str(status),
+                str(row.get("during") or ""),
+                int(row.get("count", 0)),
+                CALLED_OUT.get(status, ""),
+            )
+        )
     return tables
 
 
@@ -53,7 +59,9 @@ def rotation_lines(journal: Journal) -> list[str]:
     lines = []
     for r in journal.rotations:
         where = ", ".join([*(f"stub {s}" for s in r.stubs), *(f"file {f}" for f in r.files)]) or "nowhere"
-        retired = "" if r.retired is None or abs(r.retired - r.t) < 0.5 else f"; previous value rejected at {r.retired:.1f}s"
+        retired = (
+            "" if r.retired is None or abs(r.retired - r.t) < 0.5 else f"; previous value rejected at {r.retired:.1f}s"
+        )
         problem = f"; problems: {r.detail}" if r.detail else ""
         lines.append(f"{r.t:.1f}s: {r.credential} rotated ({where}){retired}{problem}")
     return lines

@@ -19,7 +19,13 @@ HEADERS = ("result", "check", "measured", "bound", "detail")
 
 def verdict_rows(verdict: Verdict) -> list[tuple[str, str, str, str, str]]:
     return [
-        ("PASS" if r.passed else "FAIL", f"{r.check_id} {r.label}", format_value(r.measured, r.unit), format_bound(r), detail_with_failures(r))
+        (
+            "PASS" if r.passed else "FAIL",
+            f"{r.check_id} {r.label}",
+            format_value(r.measured, r.unit),
+            format_bound(r),
+            detail_with_failures(r),
+        )
         for r in verdict.results
     ]
 
@@ -36,7 +42,11 @@ def render_plain(verdict: Verdict, journal: Journal | None = None) -> str:
 
 def _service_logs(verdict: Verdict, journal: Journal | None) -> list[str]:
     lines = service_log_lines(journal, verdict) if journal is not None else []
-    return ["", "what the services said (last log lines, secrets redacted):", *(f"  {line}" for line in lines)] if lines else []
+    return (
+        ["", "what the services said (last log lines, secrets redacted):", *(f"  {line}" for line in lines)]
+        if lines
+        else []
+    )
 
 
 def _why_failed(verdict: Verdict) -> list[str]:

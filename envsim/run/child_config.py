@@ -7,7 +7,8 @@ file in a private directory (see child_processes) and never printed.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from envsim.config.scenario_model import LoadSpec, LoadTask, LoadVar
 from envsim.config.template import Template, VarRef
@@ -26,8 +27,14 @@ def child_config(
     tasks = []
     for task in load.tasks:
         if task.steps:
-            tasks.append({"name": task.name, "weight": task.weight, "vars": _vars(task.vars),
-                          "steps": [_request(step, secrets) for step in task.steps]})
+            tasks.append(
+                {
+                    "name": task.name,
+                    "weight": task.weight,
+                    "vars": _vars(task.vars),
+                    "steps": [_request(step, secrets) for step in task.steps],
+                }
+            )
         else:
             tasks.append(_request(task, secrets))
     return {

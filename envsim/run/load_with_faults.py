@@ -13,14 +13,15 @@ import contextlib
 import signal
 import threading
 import time
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Iterable, Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 from envsim.config.scenario_model import LoadSpec
 from envsim.errors import EnvironmentProblem, InputError, Interrupted
+from envsim.journal import FaultEvent, TimelineStep
 from envsim.run.child_config import DEFAULT_STOP_TIMEOUT, child_config
-from envsim.journal import FaultEvent, StatsPoint, TimelineStep
 from envsim.run.child_processes import EOF_MESSAGE, LoadProcess
 from envsim.run.load_result import LoadResult
 from envsim.run.progress import RunObserver, RunStart
@@ -89,7 +90,9 @@ def run_load(
     with _sigterm_as_interrupt():
         try:
             _start(process, scheduler, child, start_timeout)
-            observer.on_start(RunStart(config["duration"], load.users, target_url, timeline, load.workers, child.version))
+            observer.on_start(
+                RunStart(config["duration"], load.users, target_url, timeline, load.workers, child.version)
+            )
             _follow(process, builder, observer, child, config["duration"] + stop_timeout + END_SLACK)
         except KeyboardInterrupt:
             interrupted = True
@@ -148,7 +151,9 @@ def _await_start(process: LoadProcess, timeout: float) -> dict[str, Any]:
     raise EnvironmentProblem(f"Locust did not start load within {timeout:.0f}s", hint=process.log_tail() or None)
 
 
-def _follow(process: LoadProcess, builder: SeriesBuilder, observer: RunObserver, child: _ChildReport, limit: float) -> None:
+def _follow(
+    process: LoadProcess, builder: SeriesBuilder, observer: RunObserver, child: _ChildReport, limit: float
+) -> None:
     """Forward seconds to the observer until the child says 'ended' (or dies, or hangs).
 
     Requests count in the second they started, so a second can come again later with the
@@ -214,7 +219,7 @@ def _result(
 
 
 def _iso(wall: float) -> str:
-    return datetime.fromtimestamp(wall, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.fromtimestamp(wall, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _in_main_thread() -> bool:

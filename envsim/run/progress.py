@@ -10,8 +10,9 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Sequence
+from typing import IO, TYPE_CHECKING
 
 from envsim.journal import ALL_ENDPOINTS, FaultEvent, StatsPoint, TimelineStep, percentile_ms
 from envsim.run.load_result import LoadResult

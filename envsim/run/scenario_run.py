@@ -11,23 +11,24 @@ import platform
 import sys
 import time
 import uuid
+from collections.abc import MutableMapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, MutableMapping
+from typing import TYPE_CHECKING
 
 from envsim import __version__
 from envsim.config.scenario_model import Scenario
 from envsim.engine.apply import StackHandle
-from envsim.engine.engine_watch import EngineWatch
-from envsim.engine.stack_watch import StackChanged, StackWatch
 from envsim.engine.container_facts import ContainerFacts, container_facts
+from envsim.engine.engine_watch import EngineWatch
 from envsim.engine.fault_switch import StackFaults
 from envsim.engine.probes import run_probes, stub_traffic
-from envsim.engine.stub_calls import CallWindow, clear_journals
 from envsim.engine.proxies import toxiproxy_version
 from envsim.engine.rotation import CredentialRotator, Rotated
+from envsim.engine.stack_watch import StackChanged, StackWatch
 from envsim.engine.state import StackState
+from envsim.engine.stub_calls import CallWindow, clear_journals
 from envsim.journal import CredentialRotation, Journal, ProbeResult, fault_windows
 from envsim.plan.scenario import ScenarioPlan
 from envsim.run.load_result import LoadResult
@@ -56,11 +57,11 @@ def file_digest(path: Path) -> str:
 
 
 def new_run_id() -> str:
-    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
 
 
 def run_scenario(
-    client: "docker.DockerClient",
+    client: docker.DockerClient,
     stack: StackHandle,
     scenario: Scenario,
     plan: ScenarioPlan,
@@ -72,8 +73,9 @@ def run_scenario(
     windows: dict[str, float] = {}
     for step in plan.timeline:
         windows[step.fault] = max(windows.get(step.fault, 0.0), step.end - step.start)
-    switch = StackFaults(client, {f.name: f for f in plan.faults}, stack.toxiproxy_urls,
-                         stub_urls=stack.stub_urls, windows=windows)
+    switch = StackFaults(
+        client, {f.name: f for f in plan.faults}, stack.toxiproxy_urls, stub_urls=stack.stub_urls, windows=windows
+    )
     run_id = new_run_id()
     # credentials with a ttl rotate beside the fault scheduler, from the start of the load
     live = stack.secrets if isinstance(stack.secrets, MutableMapping) else dict(stack.secrets)
@@ -85,8 +87,14 @@ def run_scenario(
         rotator.start()
         watch, removals = EngineWatch().start(), StackWatch(plan.stack.stack).start()
         try:
-            result = run_load(plan.load, stack.entry_url(plan.entry_point.name), plan.timeline, switch,
-                              _EngineWatched(observer or RunObserver(), watch, removals), stack.secrets)
+            result = run_load(
+                plan.load,
+                stack.entry_url(plan.entry_point.name),
+                plan.timeline,
+                switch,
+                _EngineWatched(observer or RunObserver(), watch, removals),
+                stack.secrets,
+            )
             removals.check("the load")  # removed in its last second: measuring would only fail
         finally:
             watch.stop()
@@ -142,23 +150,32 @@ def rotations_of(rotated: tuple[Rotated, ...], started_at: str) -> tuple[Credent
     """The rotator's wall-clock record as seconds from load start (names only, never values)."""
     start = datetime.fromisoformat(started_at).timestamp()
     return tuple(
-        CredentialRotation(t=round(r.at - start, 3), credential=r.credential, stubs=r.stubs, files=r.files,
-                           retired=None if r.retired_at is None else round(r.retired_at - start, 3),
-                           detail="; ".join(r.problems)[:500])
+        CredentialRotation(
+            t=round(r.at - start, 3),
+            credential=r.credential,
+            stubs=r.stubs,
+            files=r.files,
+            retired=None if r.retired_at is None else round(r.retired_at - start, 3),
+            detail="; ".join(r.problems)[:500],
+        )
         for r in rotated
     )
 
 
 def measure_after_load(
-    client: "docker.DockerClient", stack: StackHandle, scenario: Scenario, result: LoadResult
+    client: docker.DockerClient, stack: StackHandle, scenario: Scenario, result: LoadResult
 ) -> AfterLoad:
     load_start = time.monotonic() - result.duration
     run_start = datetime.fromisoformat(result.started_at)
     probes = run_probes(client, stack, scenario, run_start, load_start)
     had_failures = any(point.failures for point in result.series)
     facts = container_facts(client, stack.plan, stack.secrets.values(), load_start, with_logs=had_failures)
-    return AfterLoad(probes, facts, toxiproxy_version(stack.toxiproxy_urls),
-                     tuple(stub_traffic(stack, stub_windows(scenario, result))))
+    return AfterLoad(
+        probes,
+        facts,
+        toxiproxy_version(stack.toxiproxy_urls),
+        tuple(stub_traffic(stack, stub_windows(scenario, result))),
+    )
 
 
 # A fault on a stub is in effect somewhere between the switch starting (its scheduled time) and
@@ -171,21 +188,31 @@ WINDOW_SLACK = 0.05
 def stub_windows(scenario: Scenario, result: LoadResult) -> dict[str, tuple[CallWindow, ...]]:
     """Each stub's fault windows in the stub's clock (naive UTC, as MockServer stamps calls), so
     its calls are counted apart per window and a fault's effect reads from the report."""
-    start = datetime.fromisoformat(result.started_at).astimezone(timezone.utc).replace(tzinfo=None)
+    start = datetime.fromisoformat(result.started_at).astimezone(UTC).replace(tzinfo=None)
     targets = {mode.name: mode.target for mode in scenario.profile.failure_modes}
     began = {(e.fault, e.actual): min(e.scheduled, e.actual) for e in result.faults if e.action == "applied"}
     windows: dict[str, list[CallWindow]] = {}
     for window in fault_windows(result.faults):
         if window.fault in targets:
             opened = began.get((window.fault, window.applied), window.applied) - WINDOW_SLACK
-            windows.setdefault(targets[window.fault], []).append(CallWindow(
-                window.fault, start + timedelta(seconds=opened),
-                None if window.removed is None else start + timedelta(seconds=window.removed + WINDOW_SLACK)))
+            windows.setdefault(targets[window.fault], []).append(
+                CallWindow(
+                    window.fault,
+                    start + timedelta(seconds=opened),
+                    None if window.removed is None else start + timedelta(seconds=window.removed + WINDOW_SLACK),
+                )
+            )
     return {service: tuple(found) for service, found in windows.items()}
 
 
-def build_journal(run_id: str, scenario: Scenario, plan: ScenarioPlan, result: LoadResult, after: AfterLoad,
-                  rotations: tuple[CredentialRotation, ...] = ()) -> Journal:
+def build_journal(
+    run_id: str,
+    scenario: Scenario,
+    plan: ScenarioPlan,
+    result: LoadResult,
+    after: AfterLoad,
+    rotations: tuple[CredentialRotation, ...] = (),
+) -> Journal:
     return Journal(
         run_id=run_id,
         started_at=result.started_at,
@@ -216,8 +243,10 @@ def build_journal(run_id: str, scenario: Scenario, plan: ScenarioPlan, result: L
         interrupted=result.interrupted,
         error=result.error or _infrastructure_error(after.containers.broken_infrastructure),
         # lets checks name an endpoint either way: task name or "METHOD /path"
-        extra={"endpoints": {t.name: f"{t.method} {t.path}" for t in scenario.load.requests},
-               **({"stub_calls": list(after.stub_calls)} if after.stub_calls else {})},
+        extra={
+            "endpoints": {t.name: f"{t.method} {t.path}" for t in scenario.load.requests},
+            **({"stub_calls": list(after.stub_calls)} if after.stub_calls else {}),
+        },
     )
 
 
@@ -226,5 +255,7 @@ def _infrastructure_error(broken: tuple[str, ...]) -> str | None:
     instead of blaming the app for the requests that failed through them."""
     if not broken:
         return None
-    return (f"envsim's own {', '.join(broken)} stopped during the run, so requests through it failed; "
-            "run again, and if it recurs, look at that container's log")
+    return (
+        f"envsim's own {', '.join(broken)} stopped during the run, so requests through it failed; "
+        "run again, and if it recurs, look at that container's log"
+    )

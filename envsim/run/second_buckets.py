@@ -14,7 +14,8 @@ merges. The failure reasons list is left out while empty, "in_flight" while unkn
 
 from __future__ import annotations
 
-from typing import Any, Callable, Hashable
+from collections.abc import Callable, Hashable
+from typing import Any
 
 SecondRecord = dict[str, Any]
 MESSAGE_LIMIT = 200  # characters of a failure message kept
@@ -142,7 +143,11 @@ def merge_records(into: SecondRecord | None, other: SecondRecord, *, add_users: 
     taken when the second ended stays (a late record carries none).
     """
     if into is None:
-        into = {"t": other["t"], "users": other["users"], "endpoints": {k: _copy(v) for k, v in other["endpoints"].items()}}
+        into = {
+            "t": other["t"],
+            "users": other["users"],
+            "endpoints": {k: _copy(v) for k, v in other["endpoints"].items()},
+        }
         if "in_flight" in other:
             into["in_flight"] = list(other["in_flight"])
         return into
@@ -152,7 +157,10 @@ def merge_records(into: SecondRecord | None, other: SecondRecord, *, add_users: 
         if mine_in_flight is None:
             into["in_flight"] = list(other["in_flight"])
         elif add_users:
-            into["in_flight"] = [mine_in_flight[0] + other["in_flight"][0], max(mine_in_flight[1], other["in_flight"][1])]
+            into["in_flight"] = [
+                mine_in_flight[0] + other["in_flight"][0],
+                max(mine_in_flight[1], other["in_flight"][1]),
+            ]
     for name, entry in other["endpoints"].items():
         mine = into["endpoints"].get(name)
         if mine is None:

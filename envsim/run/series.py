@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from envsim.journal import ALL_ENDPOINTS, FailureReason, StatsPoint
 from envsim.run.second_buckets import SecondRecord, merge_records
@@ -43,7 +43,9 @@ def points_of(record: SecondRecord) -> tuple[StatsPoint, ...]:
                 failures=failures,
                 response_times=tuple((int(ms), int(n)) for ms, n in histogram),
                 users=users,
-                failure_reasons=tuple(FailureReason(str(k), str(m), int(n)) for k, m, n in (entry[3] if len(entry) > 3 else ())),
+                failure_reasons=tuple(
+                    FailureReason(str(k), str(m), int(n)) for k, m, n in (entry[3] if len(entry) > 3 else ())
+                ),
             )
         )
     in_flight, oldest = record.get("in_flight") or (0, 0.0)

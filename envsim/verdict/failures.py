@@ -8,12 +8,12 @@ requests started and not yet ended when that second ended.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from envsim.journal import ALL_ENDPOINTS, Journal, StatsPoint
-from envsim.verdict.metrics import points_for
 from envsim.journal.fault_windows import fault_windows
+from envsim.verdict.metrics import points_for
 from envsim.verdict.phases import Buckets, Interval, bucket_range, resolve_phase
 
 TOP_REASONS = 3
@@ -41,7 +41,9 @@ class PhaseFailures:
     reasons: tuple[ReasonCount, ...]
 
 
-def top_reasons(points: Iterable[StatsPoint], intervals: Iterable[Interval], limit: int = TOP_REASONS) -> tuple[ReasonCount, ...]:
+def top_reasons(
+    points: Iterable[StatsPoint], intervals: Iterable[Interval], limit: int = TOP_REASONS
+) -> tuple[ReasonCount, ...]:
     """The most frequent failure reasons of the endpoints' points inside the intervals."""
     buckets = Buckets.of(intervals)
     counts: dict[tuple[str, str, str], int] = {}

@@ -21,8 +21,18 @@ __all__ = ["compare", "judge", "judge_check"]
 def judge_check(journal: Journal, check: Check, cid: str) -> CheckResult:
     kind = kind_of(check)
     judged = kind.judge(check, cid, JournalMeasurements(journal))
-    return CheckResult(cid, check.label or default_label(check), judged.passed, judged.measured, judged.bound,
-                       judged.unit, judged.reason, judged.comparator, kind.name, judged.top_failures)
+    return CheckResult(
+        cid,
+        check.label or default_label(check),
+        judged.passed,
+        judged.measured,
+        judged.bound,
+        judged.unit,
+        judged.reason,
+        judged.comparator,
+        kind.name,
+        judged.top_failures,
+    )
 
 
 def judge(journal: Journal) -> Verdict:
@@ -38,6 +48,10 @@ def judge(journal: Journal) -> Verdict:
         notes.append("no checks defined")
     passed = all(r.passed for r in results) and not journal.interrupted and not journal.error
     return Verdict(
-        passed, results, run_id=journal.run_id, scenario=journal.scenario, notes=tuple(notes),
+        passed,
+        results,
+        run_id=journal.run_id,
+        scenario=journal.scenario,
+        notes=tuple(notes),
         failure_reasons=phase_failures(journal),
     )

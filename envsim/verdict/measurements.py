@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from envsim.journal import ALL_ENDPOINTS, Journal, ProbeResult
 from envsim.verdict.failures import describe_in_flight, in_flight_at_end, top_reasons
@@ -66,8 +66,9 @@ class JournalMeasurements:
         keys = resolve_endpoint(journal, endpoint)
         if keys is None:
             known = ", ".join(endpoint_keys(journal)) or "none"
-            return StatsWindow(problem=f"no data: the run recorded no requests for endpoint {endpoint!r} "
-                                       f"(recorded: {known})")
+            return StatsWindow(
+                problem=f"no data: the run recorded no requests for endpoint {endpoint!r} (recorded: {known})"
+            )
         # the failure reasons of all requests read every endpoint's points
         failing = tuple(endpoint_keys(journal)) if keys == (ALL_ENDPOINTS,) else keys
         return StatsWindow(

@@ -8,8 +8,8 @@ recorded in it, not an average of per-second percentiles.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Iterable, Mapping
 
 from envsim.journal import ALL_ENDPOINTS, Journal, StatsPoint, percentile_ms
 from envsim.verdict.phases import Buckets, Interval

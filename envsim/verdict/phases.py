@@ -17,8 +17,8 @@ bucket lands in exactly one of two adjacent windows.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from envsim.journal import FaultEvent, Journal
 from envsim.journal.fault_windows import FaultWindow, fault_windows
@@ -60,7 +60,7 @@ class Buckets:
     ranges: tuple[range, ...]
 
     @classmethod
-    def of(cls, intervals: Iterable[Interval]) -> "Buckets":
+    def of(cls, intervals: Iterable[Interval]) -> Buckets:
         merged: list[range] = []
         for r in sorted((bucket_range(i) for i in intervals), key=lambda r: r.start):
             if not len(r):

@@ -17,8 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from envsim.journal import ALL_ENDPOINTS, Journal
-from envsim.verdict.metrics import per_second, points_for, window_stats
 from envsim.journal.fault_windows import fault_windows
+from envsim.verdict.metrics import per_second, points_for, window_stats
 from envsim.verdict.phases import Interval, bucket_range, load_end, next_fault_start, resolve_phase
 
 RECOVERY_STREAK = 3

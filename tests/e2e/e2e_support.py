@@ -32,12 +32,23 @@ NOTHING_LEFT = {"containers": 0, "networks": 0, "volumes": 0}
 
 def browse_scenario(duration: str, error_rate_below: str = "90%", wait: str | None = "[50ms, 100ms]") -> str:
     """A scenario on the conftest's `base` profile: two users browsing the api, one check."""
-    return "\n".join([
-        "envsim: 1", "profile: base", "load:", "  target: api", "  users: 2", "  spawn_rate: 2",
-        f"  duration: {duration}", *([f"  wait: {wait}"] if wait else []),
-        "  tasks:", '    - {name: browse, request: "GET /products"}',
-        "checks:", f"  - {{metric: error_rate, below: {error_rate_below}}}", "",
-    ])
+    return "\n".join(
+        [
+            "envsim: 1",
+            "profile: base",
+            "load:",
+            "  target: api",
+            "  users: 2",
+            "  spawn_rate: 2",
+            f"  duration: {duration}",
+            *([f"  wait: {wait}"] if wait else []),
+            "  tasks:",
+            '    - {name: browse, request: "GET /products"}',
+            "checks:",
+            f"  - {{metric: error_rate, below: {error_rate_below}}}",
+            "",
+        ]
+    )
 
 
 def wait_for(predicate, timeout: float = 120, interval: float = 0.2, what: str = "condition"):

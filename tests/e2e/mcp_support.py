@@ -121,13 +121,17 @@ class McpProcess:
     """`envsim mcp` in a subprocess; messages read in a thread so a test can wait for one."""
 
     def __init__(self, root: Path, env: dict[str, str]):
-        self.process = subprocess.Popen([sys.executable, "-m", "envsim", "mcp"], cwd=root, env=env,
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "envsim", "mcp"], cwd=root, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
         self.messages: list[dict] = []
         self._lock = threading.Lock()
         threading.Thread(target=self._read, daemon=True).start()
-        self.request(1, "initialize", {"protocolVersion": "2025-06-18", "capabilities": {},
-                                       "clientInfo": {"name": "test", "version": "0"}})
+        self.request(
+            1,
+            "initialize",
+            {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "test", "version": "0"}},
+        )
         self.wait(lambda m: m.get("id") == 1, "the initialize answer")
         self.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
 
@@ -144,8 +148,11 @@ class McpProcess:
         self.send({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params})
 
     def call(self, request_id: int, tool: str, arguments: dict) -> None:
-        self.request(request_id, "tools/call", {"name": tool, "arguments": arguments,
-                                                "_meta": {"progressToken": f"p{request_id}"}})
+        self.request(
+            request_id,
+            "tools/call",
+            {"name": tool, "arguments": arguments, "_meta": {"progressToken": f"p{request_id}"}},
+        )
 
     def wait(self, accept, what: str, timeout: float = 300) -> dict:
         def found():
@@ -155,9 +162,11 @@ class McpProcess:
         return wait_for(found, timeout=timeout, what=what)
 
     def progress_says(self, request_id: int, text: str):
-        return lambda m: (m.get("method") == "notifications/progress"
-                          and m["params"].get("progressToken") == f"p{request_id}"
-                          and text in str(m["params"].get("message")))
+        return lambda m: (
+            m.get("method") == "notifications/progress"
+            and m["params"].get("progressToken") == f"p{request_id}"
+            and text in str(m["params"].get("message"))
+        )
 
     def stop(self, how: str, timeout: float = 180) -> int:
         if how == "eof":

@@ -29,9 +29,14 @@ def test_a_fault_applied_during_a_run_and_a_second_up_are_refused_while_the_run_
     run = cli.start("run", "scenarios/busy.yaml", "--name", stack_name)
     try:
         refusal = wait_for(
-            lambda: (done := cli.run("fault", "apply", "db-slow", "-p", "prod-like", "--name", stack_name))
-            and "is busy" in done.stderr and done,
-            timeout=180, interval=0.5, what="a fault apply refused as busy",
+            lambda: (
+                (done := cli.run("fault", "apply", "db-slow", "-p", "prod-like", "--name", stack_name))
+                and "is busy" in done.stderr
+                and done
+            ),
+            timeout=180,
+            interval=0.5,
+            what="a fault apply refused as busy",
         )
         assert refusal.returncode == 3
         assert f"stack {stack_name} is busy: `envsim run` (pid {run.pid})" in refusal.stderr

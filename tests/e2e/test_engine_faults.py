@@ -27,8 +27,11 @@ def _dead_socket(path: Path) -> str:
 
 @pytest.mark.docker_free
 @pytest.mark.parametrize("host", ["dead-socket", "no-socket"])
-@pytest.mark.parametrize("args", [["up", "base"], ["run", "scenarios/victim.yaml"], ["status"], ["status", "base"],
-                                  ["down", "base"]], ids=lambda a: " ".join(a))
+@pytest.mark.parametrize(
+    "args",
+    [["up", "base"], ["run", "scenarios/victim.yaml"], ["status"], ["status", "base"], ["down", "base"]],
+    ids=lambda a: " ".join(a),
+)
 def test_no_engine_says_where_it_looked_and_exits_3(cli, project, tmp_path, args, host):
     (project / "scenarios" / "victim.yaml").write_text(SCENARIO)
     address = _dead_socket(tmp_path / "engine.sock") if host == "dead-socket" else f"unix://{tmp_path}/none.sock"
@@ -70,8 +73,9 @@ def relay(stack_name):
     relay.path.unlink(missing_ok=True)
 
 
-def test_engine_gone_mid_run_is_named_and_down_afterwards_removes_all(cli, engine, project, stack_name, relay,
-                                                                       remove_stacks):
+def test_engine_gone_mid_run_is_named_and_down_afterwards_removes_all(
+    cli, engine, project, stack_name, relay, remove_stacks
+):
     remove_stacks.append(stack_name)
     (project / "scenarios" / "victim.yaml").write_text(SCENARIO)
     relay.start()

@@ -48,8 +48,19 @@ def test_compose_file_to_a_running_stack_and_back(cli, engine, project, stack_na
     (stack,) = status
     assert {p["name"] for p in stack["proxies"]} == {"api-http", "db-pg", "cache-redis"}
 
-    run = timed("run", "run", "scenarios/shop-smoke.yaml", "--name", stack_name, "--duration", "5s",
-                "--no-up", "--keep", "--reports", str(project / "out" / "smoke"))
+    run = timed(
+        "run",
+        "run",
+        "scenarios/shop-smoke.yaml",
+        "--name",
+        stack_name,
+        "--duration",
+        "5s",
+        "--no-up",
+        "--keep",
+        "--reports",
+        str(project / "out" / "smoke"),
+    )
     assert run.returncode == 0, run.stdout + run.stderr
     assert (project / "out" / "smoke" / "journal.json").is_file(), run.stderr
 

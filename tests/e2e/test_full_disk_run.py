@@ -24,8 +24,10 @@ def test_a_full_disk_costs_the_files_but_not_the_verdict(cli, engine, project, t
     assert done.returncode == 3, done.stdout + done.stderr[-3000:]
     assert "Traceback" not in done.stderr, done.stderr[-3000:]
     assert "PASSED" in done.stdout  # the verdict came before the files
-    assert f"envsim: error: the disk holding {out} ({disk}, 0 KiB free) is full: the journal could not be " \
-           "written, so nothing of this run was kept (no partial file was left)" in done.stderr
+    assert (
+        f"envsim: error: the disk holding {out} ({disk}, 0 KiB free) is full: the journal could not be "
+        "written, so nothing of this run was kept (no partial file was left)" in done.stderr
+    )
     assert f"hint: free space on {disk}" in done.stderr
     assert left_in_out == []
     assert leftovers(engine, stack_name) == NOTHING_LEFT

@@ -12,9 +12,8 @@ import json
 import shutil
 
 import pytest
-from e2e_support import NOTHING_LEFT, leftovers
-
 from conftest import REPO
+from e2e_support import NOTHING_LEFT, leftovers
 
 CLASSES = ("timeout", "session")
 # A shorter load where the class allows it; the timeout class keeps its fault window.
@@ -58,7 +57,8 @@ def _gate(cli, engine, project, stack: str, variant: str) -> dict[str, tuple[int
 
 
 def test_the_gate_fails_every_class_of_the_buggy_build_and_passes_the_fixed_one(
-        cli, engine, gate_project, stack_name, remove_stacks):
+    cli, engine, gate_project, stack_name, remove_stacks
+):
     buggy_stack, fixed_stack = f"{stack_name}-buggy", f"{stack_name}-fixed"
     remove_stacks.extend([buggy_stack, fixed_stack])
 
@@ -69,7 +69,9 @@ def test_the_gate_fails_every_class_of_the_buggy_build_and_passes_the_fixed_one(
         verdict = _verdict(gate_project, "buggy", cls)
         failed = [r["label"] for r in verdict["results"] if not r["passed"]]
         if code != 1 or not any(EXPECTED[cls] in label for label in failed):
-            problems.append(f"buggy {cls}: exit {code}, failed checks {failed}; expected {EXPECTED[cls]!r}\n{output[-1500:]}")
+            problems.append(
+                f"buggy {cls}: exit {code}, failed checks {failed}; expected {EXPECTED[cls]!r}\n{output[-1500:]}"
+            )
         elif verdict["run"]["error"]:
             problems.append(f"buggy {cls}: the run itself failed: {verdict['run']['error']}")
     assert not problems, "\n".join(problems)

@@ -32,7 +32,9 @@ def test_a_gate_of_two_scenarios_fails_when_one_fails(cli, engine, project, stac
     assert "gate: FAILED (1/2 scenarios passed)" in done.stdout
     suites = ElementTree.parse(project / "out" / "junit.xml").getroot().findall("testsuite")
     assert [(s.get("name"), s.get("failures")) for s in suites] == [("envsim.gate-a", "0"), ("envsim.gate-b", "1")]
-    assert (project / "out" / "gate-a" / "journal.json").exists() and (project / "out" / "gate-b" / "report.html").exists()
+    assert (project / "out" / "gate-a" / "journal.json").exists() and (
+        project / "out" / "gate-b" / "report.html"
+    ).exists()
     assert leftovers(engine, stack_name) == NOTHING_LEFT
 
 

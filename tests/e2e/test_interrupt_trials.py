@@ -11,8 +11,9 @@ BENCH = Path(__file__).resolve().parents[2] / "bench" / "interrupt_trials.py"
 
 
 def test_interrupted_commands_leave_nothing(state_dir):
-    done = subprocess.run([sys.executable, str(BENCH), "--trials", "4", "--seed", "11"],
-                          capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        [sys.executable, str(BENCH), "--trials", "4", "--seed", "11"], capture_output=True, text=True, timeout=900
+    )
     assert done.returncode == 0, done.stdout + done.stderr[-2000:]
     assert "leftovers         0" in done.stdout
     assert "trials            4" in done.stdout

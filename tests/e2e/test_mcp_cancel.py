@@ -119,8 +119,12 @@ def test_cancelling_run_scenario_removes_the_stack_it_started(app_repo, env, eng
 
     async def main():
         async with Client(build_server(app_repo, env=env)) as client:
-            await cancel_when(client, "run_scenario", {"path": "cancel-me", "name": name},
-                              lambda message: "db-slow applied" in message)
+            await cancel_when(
+                client,
+                "run_scenario",
+                {"path": "cancel-me", "name": name},
+                lambda message: "db-slow applied" in message,
+            )
             await settle(lambda: leftovers(engine, name) == NOTHING_LEFT, 120, "the cancelled run to remove its stack")
             return (await client.call_tool("status", {"name": name})).structured_content
 
@@ -137,11 +141,18 @@ def test_agent_disconnecting_mid_run_leaves_nothing(app_repo, env, engine, names
 
     async def main():
         async with Client(params) as client:
-            await cancel_when(client, "run_scenario", {"path": "cancel-me", "name": name},
-                              lambda message: "db-slow applied" in message)
+            await cancel_when(
+                client,
+                "run_scenario",
+                {"path": "cancel-me", "name": name},
+                lambda message: "db-slow applied" in message,
+            )
             assert toxics(name) or leftovers(engine, name)["containers"], "the run had not started"
         # the client has closed the connection and stopped the server process
 
     anyio.run(main)
-    wait_for(lambda: leftovers(engine, name) == NOTHING_LEFT or None, timeout=120,
-             what="the disconnected server's stack to be removed")
+    wait_for(
+        lambda: leftovers(engine, name) == NOTHING_LEFT or None,
+        timeout=120,
+        what="the disconnected server's stack to be removed",
+    )

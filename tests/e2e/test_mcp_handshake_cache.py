@@ -39,8 +39,12 @@ def session(repo: Path, env: dict[str, str]) -> dict:
     server.stop("eof")
     answers = {m["id"]: m for m in server.messages if "id" in m and "method" not in m}
     assert [m.get("id") for m in server.messages].count(1) == 1, "initialize was answered twice"
-    return {"initialize": answers[1]["result"], "tools/list": answers[2]["result"],
-            "validate": answers[3]["result"], "resources/list": answers[4]["result"]}
+    return {
+        "initialize": answers[1]["result"],
+        "tools/list": answers[2]["result"],
+        "validate": answers[3]["result"],
+        "resources/list": answers[4]["result"],
+    }
 
 
 def cache_file(env: dict[str, str]) -> Path:

@@ -51,8 +51,11 @@ def test_tools_on_a_running_stack_shapes_and_no_secret_value_anywhere(tmp_path, 
             answers["status"] = await tool(client, "status", {})
             answers["fault_apply"] = await tool(client, "fault_apply", {"fault": "db-slow"})
             answers["fault_clear"] = await tool(client, "fault_clear", {"fault": "db-slow"})
-            for read_only in (("describe_environment", {"profile": "prod-like"}), ("plan", {"target": "prod-like"}),
-                              ("validate", {})):
+            for read_only in (
+                ("describe_environment", {"profile": "prod-like"}),
+                ("plan", {"target": "prod-like"}),
+                ("validate", {}),
+            ):
                 await tool(client, *read_only)
             for resource in (await client.list_resources()).resources:
                 contents = await client.read_resource(str(resource.uri))
@@ -60,8 +63,9 @@ def test_tools_on_a_running_stack_shapes_and_no_secret_value_anywhere(tmp_path, 
                 if str(resource.uri) == "envsim://profiles/prod-like/data":
                     answers["data"] = json.loads(contents.contents[0].text)
             progress.clear()
-            answers["run"] = await tool(client, "run_scenario",
-                                        {"path": "scenarios/checkout.yaml", "duration": "5s", "users": 2})
+            answers["run"] = await tool(
+                client, "run_scenario", {"path": "scenarios/checkout.yaml", "duration": "5s", "users": 2}
+            )
             answers["run_progress"] = list(progress)
             answers["secrets"] = [json.loads(p.read_text()) for p in state.rglob("secrets.json")]
             answers["down"] = await tool(client, "down", {"name": name})

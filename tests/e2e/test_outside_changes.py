@@ -29,10 +29,12 @@ services:
 """
 
 
-@pytest.mark.parametrize("after, health", [(0.5, ""), (3, "health: {running_for: 6s}")],
-                         ids=["default grace", "running_for"])
-def test_up_fails_naming_a_service_that_exits_within_its_grace_period(cli, engine, project, stack_name,
-                                                                      remove_stacks, after, health):
+@pytest.mark.parametrize(
+    "after, health", [(0.5, ""), (3, "health: {running_for: 6s}")], ids=["default grace", "running_for"]
+)
+def test_up_fails_naming_a_service_that_exits_within_its_grace_period(
+    cli, engine, project, stack_name, remove_stacks, after, health
+):
     remove_stacks.append(stack_name)
     _write_profile(project, _crashing_profile(after, health))
     result = cli.run("up", "tiny", "--name", stack_name)
@@ -50,8 +52,11 @@ def test_status_lists_a_service_that_exited_after_up_as_a_problem(cli, engine, p
     up = cli.run("up", "tiny", "--name", stack_name)
     assert up.returncode == 0, up.stderr
     flt = {"label": [f"envsim.stack={stack_name}", "envsim.service=worker"]}
-    wait_for(lambda: all(c.status == "exited" for c in engine.containers.list(all=True, filters=flt)),
-             timeout=30, what="the worker to exit")
+    wait_for(
+        lambda: all(c.status == "exited" for c in engine.containers.list(all=True, filters=flt)),
+        timeout=30,
+        what="the worker to exit",
+    )
     status = cli.run("status", "tiny", "--name", stack_name, "--json")
     assert status.returncode == 0, status.stderr
     problems = json.loads(status.stdout)[0]["problems"]
@@ -60,9 +65,14 @@ def test_status_lists_a_service_that_exited_after_up_as_a_problem(cli, engine, p
 
 def _remove_when(engine, flt: dict, ready) -> threading.Thread:
     """Remove the first container matching `flt` from outside envsim once `ready(container)`."""
+
     def remove() -> None:
-        container = wait_for(lambda: next(iter(engine.containers.list(all=True, filters=flt)), None),
-                             timeout=400, interval=0.1, what="the container")
+        container = wait_for(
+            lambda: next(iter(engine.containers.list(all=True, filters=flt)), None),
+            timeout=400,
+            interval=0.1,
+            what="the container",
+        )
         wait_for(lambda: ready(container), timeout=120, interval=0.1, what="the moment to remove it")
         container.remove(force=True)
 
@@ -71,10 +81,13 @@ def _remove_when(engine, flt: dict, ready) -> threading.Thread:
     return thread
 
 
-def test_a_container_removed_while_run_waits_for_its_health_is_named_exit_3(cli, engine, project, stack_name,
-                                                                            remove_stacks):
+def test_a_container_removed_while_run_waits_for_its_health_is_named_exit_3(
+    cli, engine, project, stack_name, remove_stacks
+):
     remove_stacks.append(stack_name)
-    _write_profile(project, """
+    _write_profile(
+        project,
+        """
 envsim: 1
 name: tiny
 services:
@@ -83,9 +96,11 @@ services:
     ports: {redis: 6379}
     publish: [redis]
     health: {cmd: [test, -e, /never], start_period: 120s}
-""")
+""",
+    )
     (project / "scenarios" / "tiny.yaml").write_text(
-        "envsim: 1\nprofile: tiny\nload: {target: cache, users: 1, duration: 5s, tasks: [{name: root, request: GET /}]}\n")
+        "envsim: 1\nprofile: tiny\nload: {target: cache, users: 1, duration: 5s, tasks: [{name: root, request: GET /}]}\n"
+    )
     flt = {"label": [f"envsim.stack={stack_name}", "envsim.service=cache"]}
     remover = _remove_when(engine, flt, lambda container: time.sleep(1.5) is None)  # it is being waited for
     result = cli.run("run", "scenarios/tiny.yaml", "--name", stack_name, timeout=200)
@@ -97,8 +112,7 @@ services:
     assert leftovers(engine, stack_name) == NOTHING_LEFT
 
 
-def test_a_container_removed_during_the_load_stops_the_run_with_exit_3(cli, engine, project, stack_name,
-                                                                       remove_stacks):
+def test_a_container_removed_during_the_load_stops_the_run_with_exit_3(cli, engine, project, stack_name, remove_stacks):
     remove_stacks.append(stack_name)
     (project / "scenarios" / "victim.yaml").write_text(browse_scenario("60s"))
     run = cli.start("run", "scenarios/victim.yaml", "--name", stack_name, "--reports", "out")
@@ -126,7 +140,8 @@ def test_a_container_removed_during_the_load_stops_the_run_with_exit_3(cli, engi
 
 
 def test_a_stack_a_live_run_uses_from_another_state_directory_is_kept_by_down_unless_force(
-        cli, engine, project, stack_name, remove_stacks, tmp_path):
+    cli, engine, project, stack_name, remove_stacks, tmp_path
+):
     remove_stacks.append(stack_name)
     (project / "scenarios" / "victim.yaml").write_text(browse_scenario("90s"))
     theirs = Cli(project, tmp_path / "their-state")  # another user's, or another CI job's

@@ -39,8 +39,10 @@ def test_a_port_taken_before_up_is_refused_before_anything_starts(cli, engine, p
         done = cli.run("up", "fixed-port", "--name", stack_name)
     assert done.returncode == 3, done.stdout + done.stderr
     assert "Traceback" not in done.stderr
-    assert f"port 127.0.0.1:{free_port} is taken; service cache publishes redis there; envsim started nothing" \
+    assert (
+        f"port 127.0.0.1:{free_port} is taken; service cache publishes redis there; envsim started nothing"
         in done.stderr
+    )
     assert "hint: free that port" in done.stderr
     assert leftovers(engine, stack_name) == NOTHING_LEFT
 
@@ -57,8 +59,9 @@ class _TakePortAtStart:
             self.holder = _held_port(self.port)
 
 
-def test_a_port_taken_between_check_and_start_is_named_and_nothing_left(engine, project, stack_name, state_dir,
-                                                                        free_port, remove_stacks):
+def test_a_port_taken_between_check_and_start_is_named_and_nothing_left(
+    engine, project, stack_name, state_dir, free_port, remove_stacks
+):
     from envsim import api
     from envsim.errors import EnvironmentProblem
 
@@ -73,7 +76,9 @@ def test_a_port_taken_between_check_and_start_is_named_and_nothing_left(engine, 
         if grab.holder is not None:
             grab.holder.close()
     assert grab.holder is not None, "envsim never started the container publishing the port"
-    assert str(refused.value).startswith(f"toxiproxy: host port 127.0.0.1:{free_port} is taken: it was free when "
-                                         "envsim checked before starting, and something bound it since")
+    assert str(refused.value).startswith(
+        f"toxiproxy: host port 127.0.0.1:{free_port} is taken: it was free when "
+        "envsim checked before starting, and something bound it since"
+    )
     assert "free that port" in refused.value.hint
     assert leftovers(engine, stack_name) == NOTHING_LEFT

@@ -14,14 +14,21 @@ from envsim.engine.docker_engine import labeled_containers, labeled_networks, la
 def _pytest(project, env, *args):
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *args],
-        cwd=project, env=env, capture_output=True, text=True, timeout=600,
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
 
 
-def test_the_shop_tests_run_on_a_real_stack_and_a_fault_stays_in_its_test(cli, engine, project, stack_name, remove_stacks):
+def test_the_shop_tests_run_on_a_real_stack_and_a_fault_stays_in_its_test(
+    cli, engine, project, stack_name, remove_stacks
+):
     remove_stacks.append(stack_name)
-    done = _pytest(project, cli.env, "examples/shop/stack_tests", "--envsim-profile", "prod-like",
-                   "--envsim-name", stack_name)
+    done = _pytest(
+        project, cli.env, "examples/shop/stack_tests", "--envsim-profile", "prod-like", "--envsim-name", stack_name
+    )
     output = done.stdout + done.stderr
     # six tests: the seeded data, fast before, slow inside `with stack.fault(...)` only,
     # slow under the marker only, fast again after, credentials shown as references

@@ -35,11 +35,16 @@ def _p50(journal, phase: str) -> float:
     return stats.percentile(0.5)
 
 
-def test_latency_fault_shows_in_its_phase_only_and_a_failing_check_fails(cli, engine, project, stack_name, remove_stacks):
+def test_latency_fault_shows_in_its_phase_only_and_a_failing_check_fails(
+    cli, engine, project, stack_name, remove_stacks
+):
     from envsim.journal import Journal
 
     remove_stacks.append(stack_name)
-    scenario = _scenario(project, "lag", """
+    scenario = _scenario(
+        project,
+        "lag",
+        """
 envsim: 1
 profile: lag
 load:
@@ -56,7 +61,8 @@ checks:
   - {metric: p50, endpoint: browse, during: db-lag, above: 180ms}
   - {metric: p95, below: 1ms}          # designed to fail: nothing answers in under 1ms
 reports: {dir: ../out}
-""")
+""",
+    )
     result = cli.run("run", scenario, "--name", stack_name)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
@@ -88,9 +94,14 @@ reports: {dir: ../out}
     assert leftovers(engine, stack_name) == NOTHING_LEFT
 
 
-def test_interrupted_run_reverts_its_faults_and_keeps_a_stack_it_did_not_start(cli, engine, project, stack_name, remove_stacks):
+def test_interrupted_run_reverts_its_faults_and_keeps_a_stack_it_did_not_start(
+    cli, engine, project, stack_name, remove_stacks
+):
     remove_stacks.append(stack_name)
-    scenario = _scenario(project, "long", """
+    scenario = _scenario(
+        project,
+        "long",
+        """
 envsim: 1
 profile: lag
 load:
@@ -105,7 +116,8 @@ timeline:
 checks:
   - {metric: error_rate, below: 1%}
 reports: {dir: ../out}
-""")
+""",
+    )
     up = cli.run("up", "lag", "--name", stack_name)
     assert up.returncode == 0, up.stderr
     (status,) = json.loads(cli.run("status", "--name", stack_name, "--json").stdout)

@@ -92,7 +92,9 @@ def test_no_secret_value_in_anything_envsim_produced(cli, engine, project, state
     assert containers
     for container in containers:
         attrs = container.attrs
-        outputs[f"{container.name} labels and name"] = json.dumps({"name": container.name, "labels": attrs["Config"]["Labels"]})
+        outputs[f"{container.name} labels and name"] = json.dumps(
+            {"name": container.name, "labels": attrs["Config"]["Labels"]}
+        )
         host = attrs["HostConfig"]
         assert not host.get("Privileged"), container.name
         assert host.get("NetworkMode") != "host", container.name

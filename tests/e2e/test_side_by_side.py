@@ -34,7 +34,8 @@ checks:
 CHECK
 """
 SLOWED = SCENARIO.replace("TIMELINE", "timeline:\n  - {at: 4s, for: 14s, fault: db-slow}").replace(
-    "CHECK", "  - {metric: p50, during: db-slow, above: 450ms}")
+    "CHECK", "  - {metric: p50, during: db-slow, above: 450ms}"
+)
 UNTOUCHED = SCENARIO.replace("TIMELINE", "").replace("CHECK", "  - {metric: p95, below: 250ms}")
 
 
@@ -46,12 +47,12 @@ def _fault_window(journal: dict) -> tuple[float, float]:
 
 
 def _load_window(journal: dict) -> tuple[float, float]:
-    return tuple(datetime.fromisoformat(journal[key].replace("Z", "+00:00")).timestamp()
-                 for key in ("started_at", "ended_at"))
+    return tuple(
+        datetime.fromisoformat(journal[key].replace("Z", "+00:00")).timestamp() for key in ("started_at", "ended_at")
+    )
 
 
-def test_two_stacks_of_one_profile_run_side_by_side_without_touching_each_other(cli, engine, project,
-                                                                                  remove_stacks):
+def test_two_stacks_of_one_profile_run_side_by_side_without_touching_each_other(cli, engine, project, remove_stacks):
     names = {"slowed": f"e2e-a-{uuid.uuid4().hex[:6]}", "untouched": f"e2e-b-{uuid.uuid4().hex[:6]}"}
     remove_stacks.extend(names.values())
     (project / "profiles" / "side.yaml").write_text(PROFILE)
@@ -60,8 +61,10 @@ def test_two_stacks_of_one_profile_run_side_by_side_without_touching_each_other(
     for name in names.values():  # up first, so that both loads start within a second or two
         started = cli.run("up", "side", "--name", name)
         assert started.returncode == 0, started.stderr[-3000:]
-    runs = {role: cli.start("run", f"scenarios/{role}.yaml", "--no-up", "--name", name, "--reports", role)
-            for role, name in names.items()}
+    runs = {
+        role: cli.start("run", f"scenarios/{role}.yaml", "--no-up", "--name", name, "--reports", role)
+        for role, name in names.items()
+    }
     outputs = {}
     try:
         for role, run in runs.items():

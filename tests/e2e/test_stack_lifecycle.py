@@ -11,7 +11,6 @@ import time
 import urllib.request
 
 import pytest
-
 from e2e_support import NOTHING_LEFT, interrupt, leftovers, service_containers, stack_container_ids, wait_for
 
 
@@ -99,7 +98,9 @@ def _write_profile(project, text: str) -> None:
 
 def test_unhealthy_service_fails_with_its_logs_and_is_removed(cli, engine, project, stack_name, remove_stacks):
     remove_stacks.append(stack_name)
-    _write_profile(project, """
+    _write_profile(
+        project,
+        """
 envsim: 1
 name: tiny
 services:
@@ -108,7 +109,8 @@ services:
     command: [python, -c, "import sys, time; print('booting'); print('cannot reach the vault', file=sys.stderr); time.sleep(60)"]
     ports: {http: 8080}
     health: {http: /ready, interval: 300ms, timeout: 1s, start_period: 3s}
-""")
+""",
+    )
     result = cli.run("up", "tiny", "--name", stack_name)
     assert result.returncode == 3, result.stderr
     assert "service broken" in result.stderr and "did not become healthy" in result.stderr
@@ -123,7 +125,9 @@ def test_taken_port_is_an_environment_error(cli, engine, project, stack_name, re
         holder.bind(("127.0.0.1", 0))
         holder.listen()
         port = holder.getsockname()[1]
-        _write_profile(project, f"""
+        _write_profile(
+            project,
+            f"""
 envsim: 1
 name: tiny
 services:
@@ -131,7 +135,8 @@ services:
     image: "redis:7"
     ports: {{redis: 6379}}
     publish: {{redis: {port}}}
-""")
+""",
+        )
         result = cli.run("up", "tiny", "--name", stack_name)
     assert result.returncode == 3, result.stdout + result.stderr
     assert "taken" in result.stderr and str(port) in result.stderr
@@ -142,12 +147,15 @@ services:
 def test_two_stacks_side_by_side_and_foreign_containers_untouched(cli, engine, project, stack_name, remove_stacks):
     first, second = f"{stack_name}-a", f"{stack_name}-b"
     remove_stacks.extend([first, second])
-    _write_profile(project, """
+    _write_profile(
+        project,
+        """
 envsim: 1
 name: tiny
 services:
   cache: {image: "redis:7", ports: {redis: 6379}, publish: [redis], health: {tcp: redis}}
-""")
+""",
+    )
     foreign = engine.containers.run("redis:7", detach=True, name=f"not-envsim-{first}")
     try:
         for name in (first, second):

@@ -74,7 +74,8 @@ def twins(admin: MockServerClient) -> int:
 
 
 def test_sigkill_during_an_http_fault_leaves_no_chaos_past_its_ttl_and_down_leaves_nothing(
-        cli, project, engine, state_dir, stack_name, remove_stacks):
+    cli, project, engine, state_dir, stack_name, remove_stacks
+):
     from envsim.api import attach
 
     remove_stacks.append(stack_name)
@@ -85,18 +86,34 @@ def test_sigkill_during_an_http_fault_leaves_no_chaos_past_its_ttl_and_down_leav
 
     run = cli.start("run", "scenarios/stubkill.yaml", "--name", stack_name)
     try:
-        container = wait_for(lambda: next(iter(engine.containers.list(
-            filters={"label": [f"envsim.stack={stack_name}", "envsim.role=service"]}, ignore_removed=True)), None),
-            timeout=300, interval=0.5, what="the stub container")
+        container = wait_for(
+            lambda: next(
+                iter(
+                    engine.containers.list(
+                        filters={"label": [f"envsim.stack={stack_name}", "envsim.role=service"]}, ignore_removed=True
+                    )
+                ),
+                None,
+            ),
+            timeout=300,
+            interval=0.5,
+            what="the stub container",
+        )
         admin = MockServerClient(f"http://127.0.0.1:{host_port(container, 1080)}", timeout=5.0)
-        wait_for(lambda: twins(admin) > 0 or run.poll() is not None, timeout=300, interval=0.1,
-                 what="the HTTP fault applied")
+        wait_for(
+            lambda: twins(admin) > 0 or run.poll() is not None, timeout=300, interval=0.1, what="the HTTP fault applied"
+        )
         applied = time.monotonic()  # at the latest: the chaos lives `ttl` from its application
         assert run.poll() is None, run.communicate()[1][-2000:]
-        url = attach(stack_name, profile=project / "profiles/stubkill.yaml",
-                     env={"ENVSIM_STATE_DIR": str(state_dir)}).endpoint("flaky")
-        during = wait_for(lambda: (lambda s: s if 503 in s else None)(statuses(url, 50)), timeout=10,
-                          interval=0.1, what="503s through the stub")
+        url = attach(
+            stack_name, profile=project / "profiles/stubkill.yaml", env={"ENVSIM_STATE_DIR": str(state_dir)}
+        ).endpoint("flaky")
+        during = wait_for(
+            lambda: (lambda s: s if 503 in s else None)(statuses(url, 50)),
+            timeout=10,
+            interval=0.1,
+            what="503s through the stub",
+        )
         run.send_signal(signal.SIGKILL)
         run.communicate(timeout=30)
         killed = time.monotonic() - applied
@@ -117,9 +134,11 @@ def test_sigkill_during_an_http_fault_leaves_no_chaos_past_its_ttl_and_down_leav
         time.sleep(0.1)
     gone = last_error - applied
     after = statuses(url, 300)
-    print(f"\nfault seen applied; 503s through the stub before the kill: {during.count(503)} of {len(during)}; "
-          f"killed {killed:.1f}s after; chaos gone {gone:.1f}s after it was applied (ttl {ttl:g}s); "
-          f"after: {after.count(200)} x 200 of {len(after)}")
+    print(
+        f"\nfault seen applied; 503s through the stub before the kill: {during.count(503)} of {len(during)}; "
+        f"killed {killed:.1f}s after; chaos gone {gone:.1f}s after it was applied (ttl {ttl:g}s); "
+        f"after: {after.count(200)} x 200 of {len(after)}"
+    )
     assert twins(admin) == 0
     assert gone <= ttl + 0.5, gone
     assert gone >= WINDOW - 2, gone  # it lived about its window: no one cleared it early

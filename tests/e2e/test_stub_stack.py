@@ -17,8 +17,12 @@ from envsim.plan.mockserver_expectations import RequestMatcher
 
 
 def pay(url: str) -> tuple[int, dict]:
-    request = urllib.request.Request(f"{url}/orders/pay", data=json.dumps({"sku": "A1", "qty": 1}).encode(),
-                                     method="POST", headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{url}/orders/pay",
+        data=json.dumps({"sku": "A1", "qty": 1}).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, json.loads(response.read())
@@ -56,10 +60,14 @@ def test_the_shop_pays_through_a_stub_that_takes_http_faults(cli, engine, state_
     answered = [e.status for e in stub.recorded_exchanges(RequestMatcher("POST", "/v1/charges"))]
     cleared = cli.run("fault", "clear", "payments-flaky", "--name", stack_name, "-p", "payments")
     assert cleared.returncode == 0, cleared.stderr
-    assert not re.search(r"ACTIVE payments-flaky", cli.run("fault", "list", "--name", stack_name, "-p", "payments").stdout)
+    assert not re.search(
+        r"ACTIVE payments-flaky", cli.run("fault", "list", "--name", stack_name, "-p", "payments").stdout
+    )
     # the provider flaked (503s at the stub), and the shop's retries with backoff absorbed it
-    print(f"\nstub answers during payments-flaky: {len(answered)} calls, {answered.count(503)} x 503; "
-          f"shop answers: {during.count(201)} x 201 of {len(during)}")
+    print(
+        f"\nstub answers during payments-flaky: {len(answered)} calls, {answered.count(503)} x 503; "
+        f"shop answers: {during.count(201)} x 201 of {len(during)}"
+    )
     assert answered.count(503) >= 1 and set(answered) <= {201, 503}
     assert during.count(201) >= 78, during
     assert pay(url)[0] == 201

@@ -21,8 +21,8 @@ TEST_LABELS = {"envsim.managed": "true", "envsim.test": "true"}
 
 @pytest.fixture(scope="session")
 def docker_client():
-    from envsim.errors import EnvironmentProblem
     from envsim.engine.docker_engine import connect
+    from envsim.errors import EnvironmentProblem
 
     try:
         client = connect(timeout=120)
@@ -124,7 +124,7 @@ PROXY_PORTS = (21000, 21001, 21002)
 
 @dataclass(frozen=True)
 class ToxiproxyServer:
-    api: "object"  # envsim.engine.toxiproxy_client.ToxiproxyClient
+    api: object  # envsim.engine.toxiproxy_client.ToxiproxyClient
     container: object
     network: object
     ports: dict[int, int]  # proxy listen port in the container -> host port on 127.0.0.1
@@ -141,8 +141,9 @@ def toxiproxy_server(docker_client, prepared_images):
     try:
         ports = {"8474/tcp": ("127.0.0.1", None)}
         ports.update({f"{p}/tcp": ("127.0.0.1", None) for p in PROXY_PORTS})
-        container = start_container(docker_client, toxiproxy_image(docker_client), network=network,
-                                    aliases=["toxiproxy"], ports=ports)
+        container = start_container(
+            docker_client, toxiproxy_image(docker_client), network=network, aliases=["toxiproxy"], ports=ports
+        )
         api = ToxiproxyClient(f"http://127.0.0.1:{published_port(container, 8474)}", timeout=5)
         deadline = time.monotonic() + 30
         while True:

@@ -18,7 +18,7 @@ ADMIN_PORT = 1080
 
 @dataclass(frozen=True)
 class MockServerContainer:
-    api: "object"  # envsim.engine.mockserver_client.MockServerClient
+    api: object  # envsim.engine.mockserver_client.MockServerClient
     container: object
     network: object
     port: int  # host port on 127.0.0.1 for both the admin API and mocked requests
@@ -40,8 +40,11 @@ def mockserver_server(docker_client):
     container = None
     try:
         container = docker_client.containers.create(
-            mockserver_image(docker_client), name=f"envsim-test-mockserver-{session}", labels=labels,
-            ports={f"{ADMIN_PORT}/tcp": ("127.0.0.1", None)}, environment=STUB_SERVER_ENV,
+            mockserver_image(docker_client),
+            name=f"envsim-test-mockserver-{session}",
+            labels=labels,
+            ports={f"{ADMIN_PORT}/tcp": ("127.0.0.1", None)},
+            environment=STUB_SERVER_ENV,
         )
         network.connect(container, aliases=["mockserver"])
         container.start()
@@ -55,7 +58,8 @@ def mockserver_server(docker_client):
             except MockServerError:
                 if time.monotonic() > deadline:
                     raise AssertionError(
-                        f"MockServer did not answer within 60s:\n{container.logs()[-2000:]!r}") from None
+                        f"MockServer did not answer within 60s:\n{container.logs()[-2000:]!r}"
+                    ) from None
                 time.sleep(0.1)
         yield MockServerContainer(api, container, network, port, labels)
     finally:

@@ -37,8 +37,12 @@ PROFILE = {
     "envsim": 1,
     "name": "rotation",
     "services": {
-        "payments": {"stub": {"routes": [{"method": "POST", "path": "/v1/charges", "status": 201, "body": {"id": "ch_1"}}],
-                              "auth": {"bearer": "${secret.payments_token}"}}},
+        "payments": {
+            "stub": {
+                "routes": [{"method": "POST", "path": "/v1/charges", "status": 201, "body": {"id": "ch_1"}}],
+                "auth": {"bearer": "${secret.payments_token}"},
+            }
+        },
         **{
             name: {
                 "image": "python:3.11-slim",
@@ -62,8 +66,14 @@ def scenario(target: str) -> dict:
         "envsim": 1,
         "name": f"rotation-{target}",
         "profile": "rotation",
-        "load": {"target": target, "users": 2, "spawn_rate": 2, "duration": "14s", "wait": ["50ms", "100ms"],
-                 "tasks": [{"name": "pay", "request": "GET /pay"}]},
+        "load": {
+            "target": target,
+            "users": 2,
+            "spawn_rate": 2,
+            "duration": "14s",
+            "wait": ["50ms", "100ms"],
+            "tasks": [{"name": "pay", "request": "GET /pay"}],
+        },
         "checks": [{"metric": "error_rate", "below": "1%"}],
     }
 

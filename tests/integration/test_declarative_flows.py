@@ -8,11 +8,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from run_support.target_server import TargetServer
 
 from envsim.config import load_scenario
 from envsim.journal import ALL_ENDPOINTS
 from envsim.run.load_with_faults import run_load
-from run_support.target_server import TargetServer
 
 pytestmark = [pytest.mark.timeout(90), pytest.mark.docker_free]
 
@@ -60,8 +60,11 @@ load:
 
 def scenario(tmp_path: Path):
     (tmp_path / ".git").mkdir()
-    for name, text in (("profiles/p.yaml", PROFILE), ("scenarios/s.yaml", SCENARIO),
-                       ("data/users.csv", "email,plan\nann@x.io,gold\nbob@x.io,free\ncid@x.io,free\n")):
+    for name, text in (
+        ("profiles/p.yaml", PROFILE),
+        ("scenarios/s.yaml", SCENARIO),
+        ("data/users.csv", "email,plan\nann@x.io,gold\nbob@x.io,free\ncid@x.io,free\n"),
+    ):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
     return load_scenario(tmp_path / "scenarios/s.yaml", {})
@@ -80,8 +83,13 @@ def test_a_login_flow_runs_per_user(tmp_path):
     # each step is counted under its own name, and named in the journal's endpoints
     series = result.series
     assert {p.endpoint for p in series} == {ALL_ENDPOINTS, "login", "add", "view", "fails"}
-    assert dict(result.endpoints) == {"login": "POST /login", "add": "POST /cart/${var.item}",
-                                      "view": "GET /me", "fails": "GET /status/500", "never": "GET /fast"}
+    assert dict(result.endpoints) == {
+        "login": "POST /login",
+        "add": "POST /cart/${var.item}",
+        "view": "GET /me",
+        "fails": "GET /status/500",
+        "never": "GET /fast",
+    }
     for step in ("login", "add", "view"):
         assert total(series, step) > 5 and total(series, step, "failures") == 0, step
     # a failed step ends its sequence: the step after it is never sent

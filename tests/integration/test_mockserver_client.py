@@ -91,8 +91,9 @@ def test_an_expectation_is_served_with_status_headers_and_json(mockserver, calle
     )
     assert mockserver.api.upsert(route) == ("charge",)
 
-    status, headers, body = caller.call("POST", "/v1/charges/abc", {"amount": 5, "currency": "eur"},
-                                        {"Authorization": "Bearer tok"})
+    status, headers, body = caller.call(
+        "POST", "/v1/charges/abc", {"amount": 5, "currency": "eur"}, {"Authorization": "Bearer tok"}
+    )
     assert (status, headers["request-id"], json.loads(body)) == (201, "req_1", {"id": "ch_1", "status": "succeeded"})
     assert headers["content-type"].startswith("application/json")
     # a different body, a missing header or a deeper path do not match
@@ -103,8 +104,11 @@ def test_an_expectation_is_served_with_status_headers_and_json(mockserver, calle
 
 def test_header_absence_matches_with_a_bang(mockserver, caller):
     mockserver.api.upsert(
-        Expectation(RequestMatcher(path="/me", headers={"!Authorization": ".*"}),
-                    Response(401, {"WWW-Authenticate": 'Bearer realm="api"'}), priority=10),
+        Expectation(
+            RequestMatcher(path="/me", headers={"!Authorization": ".*"}),
+            Response(401, {"WWW-Authenticate": 'Bearer realm="api"'}),
+            priority=10,
+        ),
         Expectation(RequestMatcher(path="/me"), Response(200, body="me")),
     )
     status, headers, _ = caller.call("GET", "/me")
@@ -138,10 +142,13 @@ def test_an_expectation_with_the_same_id_is_replaced(mockserver, caller):
 
 
 def test_chaos_fails_a_measured_fraction_with_retry_after(mockserver, caller):
-    mockserver.api.upsert(Expectation(
-        RequestMatcher("GET", "/flaky"), Response(200, body="ok"),
-        chaos=Chaos(error_status=503, error_probability=0.10, retry_after="2"),
-    ))
+    mockserver.api.upsert(
+        Expectation(
+            RequestMatcher("GET", "/flaky"),
+            Response(200, body="ok"),
+            chaos=Chaos(error_status=503, error_probability=0.10, retry_after="2"),
+        )
+    )
     calls = 1500
     answers = [caller.call("GET", "/flaky") for _ in range(calls)]
     failures = [a for a in answers if a[0] == 503]
@@ -156,8 +163,9 @@ def test_chaos_on_a_higher_priority_twin_expires_with_its_time_to_live(mockserve
     # How an HTTP fault is applied: the route's twin with chaos, above it, for the fault window only.
     route = RequestMatcher("GET", "/pay")
     mockserver.api.upsert(Expectation(route, Response(200), id="route"))
-    mockserver.api.upsert(Expectation(route, Response(200), id="fault", priority=100, ttl_ms=3000,
-                                      chaos=Chaos(error_status=503)))
+    mockserver.api.upsert(
+        Expectation(route, Response(200), id="fault", priority=100, ttl_ms=3000, chaos=Chaos(error_status=503))
+    )
     started = time.monotonic()
     assert {caller.call("GET", "/pay")[0] for _ in range(20)} == {503}
     assert time.monotonic() - started < 3.0  # the 20 calls fell inside the window
@@ -204,8 +212,9 @@ def test_delays_fixed_and_distributed_show_in_measured_latency(mockserver, calle
 
 
 def test_a_quota_answers_429_with_retry_after_and_rate_limit_headers(mockserver, caller):
-    mockserver.api.upsert(Expectation(RequestMatcher(path="/quota"), Response(200),
-                                      rate_limit=RateLimit(limit=3, window_ms=60_000)))
+    mockserver.api.upsert(
+        Expectation(RequestMatcher(path="/quota"), Response(200), rate_limit=RateLimit(limit=3, window_ms=60_000))
+    )
     assert [caller.call("GET", "/quota")[0] for _ in range(3)] == [200, 200, 200]
     status, headers, _ = caller.call("GET", "/quota")
     assert status == 429
@@ -259,19 +268,26 @@ def test_service_chaos_breaks_forwarded_traffic_until_its_time_to_live(mockserve
     from envsim.images import ImageRequirement, ensure_images
 
     ensure_images([ImageRequirement("python:3.11-slim", "image")], docker_client)
-    upstream = docker_client.containers.create("python:3.11-slim", ["python", "-u", "-c", UPSTREAM],
-                                               labels=mockserver.labels, name=f"envsim-test-{uuid.uuid4().hex[:10]}")
+    upstream = docker_client.containers.create(
+        "python:3.11-slim",
+        ["python", "-u", "-c", UPSTREAM],
+        labels=mockserver.labels,
+        name=f"envsim-test-{uuid.uuid4().hex[:10]}",
+    )
     try:
         mockserver.network.connect(upstream, aliases=["upstream"])
         upstream.start()
-        mockserver.api.upsert(Expectation(RequestMatcher(headers={"Host": "upstream(:8000)?"}),
-                                          forward=Forward("upstream", 8000)))
+        mockserver.api.upsert(
+            Expectation(RequestMatcher(headers={"Host": "upstream(:8000)?"}), forward=Forward("upstream", 8000))
+        )
         deadline = time.monotonic() + 30
         while caller.call("GET", "/", headers={"Host": "upstream:8000"})[2] != "upstream":
             assert time.monotonic() < deadline, "the upstream never answered through MockServer"
             time.sleep(0.2)
         # a window long enough for 100 calls on a loaded 2-core machine; the test checks they fit in it
-        mockserver.api.set_service_chaos("upstream", Chaos(error_status=503, error_probability=0.5), ttl_ms=CHAOS_TTL_MS)
+        mockserver.api.set_service_chaos(
+            "upstream", Chaos(error_status=503, error_probability=0.5), ttl_ms=CHAOS_TTL_MS
+        )
         started = time.monotonic()
         assert mockserver.api.service_chaos()["upstream"]["errorStatus"] == 503
         statuses = [caller.call("GET", "/", headers={"Host": "upstream:8000"})[0] for _ in range(100)]

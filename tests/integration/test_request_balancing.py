@@ -18,7 +18,7 @@ from envsim import api
 from envsim.engine.docker_engine import labeled_containers, labeled_networks
 
 # Sessions in this process's memory: the bug a second replica exposes.
-SESSION_APP = r'''
+SESSION_APP = r"""
 import json, os, uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 SESSIONS = {}
@@ -44,7 +44,7 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 ThreadingHTTPServer(("0.0.0.0", 8000), Handler).serve_forever()
-'''
+"""
 
 
 def _profile(directory: Path, name: str, replicas: int, balance: str | None) -> Path:

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import math
-
 import http.client
+import math
 import threading
 import time
 
 import pytest
+from run_support.local_toxiproxy import LatencySwitch, LocalToxiproxy, find_toxiproxy_binary
+from run_support.target_server import TargetServer
 
 from envsim.journal import TimelineStep
 from envsim.run.scheduler import FaultScheduler
-from run_support.local_toxiproxy import LatencySwitch, LocalToxiproxy, find_toxiproxy_binary
-from run_support.target_server import TargetServer
 
 pytestmark = [pytest.mark.timeout(60), pytest.mark.docker_free]
 LATENCY_MS = 150
@@ -43,7 +42,9 @@ def probe(port, stop, samples, clock):
 
 def test_latency_toxic_is_active_only_between_its_offsets(proxied_server):
     toxiproxy, port = proxied_server
-    scheduler = FaultScheduler([TimelineStep("slow", 0.5, 0.5 + 1.0)], LatencySwitch(toxiproxy.api, "target", LATENCY_MS))
+    scheduler = FaultScheduler(
+        [TimelineStep("slow", 0.5, 0.5 + 1.0)], LatencySwitch(toxiproxy.api, "target", LATENCY_MS)
+    )
     samples, stop = [], threading.Event()
     t0 = time.monotonic()
     prober = threading.Thread(target=probe, args=(port, stop, samples, lambda: time.monotonic() - t0))
@@ -72,7 +73,9 @@ def test_latency_toxic_is_active_only_between_its_offsets(proxied_server):
 
 def test_revert_all_removes_a_toxic_meant_to_last_until_the_end(proxied_server):
     toxiproxy, _ = proxied_server
-    scheduler = FaultScheduler([TimelineStep("slow", 0.0, math.inf)], LatencySwitch(toxiproxy.api, "target", LATENCY_MS))
+    scheduler = FaultScheduler(
+        [TimelineStep("slow", 0.0, math.inf)], LatencySwitch(toxiproxy.api, "target", LATENCY_MS)
+    )
     scheduler.start()
     scheduler.wait(5)
     assert [t.name for t in toxiproxy.api.toxics("target")] == ["slow"]

@@ -17,7 +17,7 @@ import http.client
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import pytest
@@ -68,8 +68,9 @@ class Caller:
         if self.connection is None:
             self.connection = http.client.HTTPConnection(self.host, self.port, timeout=15)
         try:
-            self.connection.request("POST", "/v1/charges", body='{"amount": 5}',
-                                    headers={"Content-Type": "application/json", **headers})
+            self.connection.request(
+                "POST", "/v1/charges", body='{"amount": 5}', headers={"Content-Type": "application/json", **headers}
+            )
             response = self.connection.getresponse()
             response.read()
         except (http.client.HTTPException, ConnectionError):
@@ -103,7 +104,7 @@ def with_retries(caller: Caller, *, backoff: bool, attempts: int = 4) -> int | N
                 told = float(headers.get("retry-after", ""))
             except ValueError:
                 told = 0.0
-            time.sleep(max(told, 0.2 * 2 ** attempt))
+            time.sleep(max(told, 0.2 * 2**attempt))
     return status
 
 
@@ -170,12 +171,21 @@ def judged(stack, scenario):
     from envsim.journal import Journal
     from envsim.verdict import judge
 
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     probes = run_probes(stack.engine, stack.handle, scenario, started, time.monotonic())
     journal = Journal(
-        run_id="clients-1", started_at=started.isoformat(), ended_at=started.isoformat(), duration=5.0,
-        profile="stubclients", scenario="clients", profile_digest="p", scenario_digest="s", environment={},
-        planned_timeline=(), checks=scenario.checks, probes=probes,
+        run_id="clients-1",
+        started_at=started.isoformat(),
+        ended_at=started.isoformat(),
+        duration=5.0,
+        profile="stubclients",
+        scenario="clients",
+        profile_digest="p",
+        scenario_digest="s",
+        environment={},
+        planned_timeline=(),
+        checks=scenario.checks,
+        probes=probes,
     )
     verdict = judge(Journal.from_json(journal.to_json()))  # as a saved run is judged again
     return {result.check_id: result for result in verdict.results}
@@ -202,9 +212,11 @@ def test_retry_with_backoff_absorbs_ten_percent_503_and_passes_the_backoff_and_h
         results = judged(stack, scenario)
     plain_share = sum(1 for s in plain if s != 201) / CALLS
     patient_share = sum(1 for s in patient if s != 201) / CALLS
-    print(f"\nno retries: {plain_share:.3f} errors over {CALLS} calls; "
-          f"retry with backoff: {patient_share:.4f} over {CALLS} charges in {took:.1f}s; "
-          f"backoff check: {result(results, BACKOFF).reason}; header check: {result(results, HEADER).reason}")
+    print(
+        f"\nno retries: {plain_share:.3f} errors over {CALLS} calls; "
+        f"retry with backoff: {patient_share:.4f} over {CALLS} charges in {took:.1f}s; "
+        f"backoff check: {result(results, BACKOFF).reason}; header check: {result(results, HEADER).reason}"
+    )
     assert set(plain) == {201, 503}, {s: plain.count(s) for s in set(plain)}
     assert 0.07 <= plain_share <= 0.13
     assert patient_share < 0.01, {s: patient.count(s) for s in set(patient)}
@@ -221,7 +233,9 @@ def test_retry_at_once_fails_the_backoff_check(stack, scenario, admin):
         hasty = many(url, 300, 2, backoff=False)
         results = judged(stack, scenario)
     backoff = result(results, BACKOFF)
-    print(f"\nretry at once: {sum(1 for s in hasty if s != 201)} of 300 charges failed; backoff check: {backoff.reason}")
+    print(
+        f"\nretry at once: {sum(1 for s in hasty if s != 201)} of 300 charges failed; backoff check: {backoff.reason}"
+    )
     assert not backoff.passed and backoff.measured and backoff.measured > 0, backoff
     assert "too soon" in backoff.reason
     assert result(results, HEADER).passed  # it did send its key every time

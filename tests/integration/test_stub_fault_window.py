@@ -10,23 +10,31 @@ import uuid
 PROFILE = {
     "envsim": 1,
     "name": "stubwindow",
-    "services": {"flaky": {"stub": {"routes": [{"method": "GET", "path": "/ping", "body": "pong"}]},
-                           "publish": ["http"]}},
+    "services": {
+        "flaky": {"stub": {"routes": [{"method": "GET", "path": "/ping", "body": "pong"}]}, "publish": ["http"]}
+    },
     "failure_modes": {"flaky-503": {"target": "flaky", "http_errors": {"503": "10%"}}},
 }
 SCENARIO = {
     "envsim": 1,
     "name": "stubwindow",
     "profile": "stubwindow",
-    "load": {"target": "flaky", "users": 4, "spawn_rate": 4, "duration": "12s", "wait": ["5ms", "15ms"],
-             "tasks": [{"name": "ping", "request": "GET /ping"}]},
+    "load": {
+        "target": "flaky",
+        "users": 4,
+        "spawn_rate": 4,
+        "duration": "12s",
+        "wait": ["5ms", "15ms"],
+        "tasks": [{"name": "ping", "request": "GET /ping"}],
+    },
     "timeline": [{"at": "3s", "for": "6s", "fault": "flaky-503"}],
     "checks": [{"metric": "error_rate", "below": "50%"}],
 }
 
 
 def test_the_stubs_calls_are_counted_per_fault_window_and_the_fault_shows_only_inside_it(
-        tmp_path, docker_client, prepared_images):
+    tmp_path, docker_client, prepared_images
+):
     from envsim.api import run
     from envsim.reports.markdown import render_markdown
 
@@ -51,6 +59,7 @@ def test_the_stubs_calls_are_counted_per_fault_window_and_the_fault_shows_only_i
     assert sum(r["count"] for r in outside) >= 500, rows
     assert {r["status"] for r in outside} == {200}, rows  # before and after the window: no fault
     assert f"during flaky-503: {calls_inside} calls, 503 x {errors_inside}" in render_markdown(
-        result.journal, result.verdict)
+        result.journal, result.verdict
+    )
     leftover = docker_client.containers.list(all=True, filters={"label": f"envsim.stack={name}"})
     assert leftover == []

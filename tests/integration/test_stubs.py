@@ -117,13 +117,15 @@ def bearer(stack, token: str | None = None, **headers: str) -> dict:
 
 
 def test_a_route_answers_through_toxiproxy_with_its_status_headers_and_body(stack, payments):
-    status, headers, body = payments.call("POST", "/v1/charges", bearer(stack, **{"Content-Type": "application/json"}),
-                                          '{"amount": 5, "currency": "eur"}')
+    status, headers, body = payments.call(
+        "POST", "/v1/charges", bearer(stack, **{"Content-Type": "application/json"}), '{"amount": 5, "currency": "eur"}'
+    )
     assert (status, headers["request-id"]) == (201, "req_1") and '"ch_1"' in body
     assert payments.call("GET", "/v1/charges/ch_9", bearer(stack))[0] == 200
     # not matching the JSON body, or an undeclared path: a JSON 404 like a real API's
-    status, headers, body = payments.call("POST", "/v1/charges", bearer(stack, **{"Content-Type": "application/json"}),
-                                          '{"currency": "usd"}')
+    status, headers, body = payments.call(
+        "POST", "/v1/charges", bearer(stack, **{"Content-Type": "application/json"}), '{"currency": "usd"}'
+    )
     assert status == 404 and headers["content-type"].startswith("application/json") and "error" in body
     assert payments.call("GET", "/v1/refunds", bearer(stack))[0] == 404
 
@@ -177,8 +179,9 @@ def test_http_errors_fault_fails_ten_percent_while_applied_and_none_after_clear(
     with stack.fault("payments-flaky"):
         assert stack.active_faults() == ["payments-flaky"]
         share, counts = error_share(stack, payments)
-        retry_after = {payments.call("GET", "/v1/charges/ch_1", bearer(stack))[1].get("retry-after")
-                       for _ in range(60)} - {None}
+        retry_after = {
+            payments.call("GET", "/v1/charges/ch_1", bearer(stack))[1].get("retry-after") for _ in range(60)
+        } - {None}
     print(f"\n503 share with the fault applied: {share:.3f} over {CALLS} calls {counts}")
     assert 0.07 <= share <= 0.13, counts
     assert set(counts) == {200, 503}

@@ -8,13 +8,13 @@ journal, which the verdict judges.
 from __future__ import annotations
 
 import pytest
+from run_support.target_server import HangSwitch, TargetServer
 
 from envsim.config.check_kinds import MetricCheck, RecoveryCheck
 from envsim.config.scenario_model import LoadSpec, LoadTask
 from envsim.journal import ALL_ENDPOINTS, Journal, TimelineStep
 from envsim.run.load_with_faults import run_load
 from envsim.verdict import judge
-from run_support.target_server import HangSwitch, TargetServer
 
 pytestmark = [pytest.mark.timeout(120), pytest.mark.docker_free]
 
@@ -28,16 +28,27 @@ CHECKS = (
 
 def journal_of(result, checks=CHECKS) -> Journal:
     return Journal(
-        run_id="it", started_at=result.started_at, ended_at=result.ended_at, duration=result.duration,
-        profile="p", scenario="s", profile_digest="", scenario_digest="", environment={},
-        planned_timeline=(), checks=checks, series=result.series, faults=result.faults,
+        run_id="it",
+        started_at=result.started_at,
+        ended_at=result.ended_at,
+        duration=result.duration,
+        profile="p",
+        scenario="s",
+        profile_digest="",
+        scenario_digest="",
+        environment={},
+        planned_timeline=(),
+        checks=checks,
+        series=result.series,
+        faults=result.faults,
         extra={"endpoints": dict(result.endpoints)},
     )
 
 
 def hung_run(path: str, *, timeout: float = 1.5, hang: float = 4.0):
-    load = LoadSpec(users=4, spawn_rate=50, duration=10, wait=(0.05, 0.1), timeout=timeout,
-                    tasks=(LoadTask("order", "GET", path),))
+    load = LoadSpec(
+        users=4, spawn_rate=50, duration=10, wait=(0.05, 0.1), timeout=timeout, tasks=(LoadTask("order", "GET", path),)
+    )
     with TargetServer(hang=hang) as server:
         return run_load(load, server.url, (TimelineStep(FAULT, 2.0, 5.0),), HangSwitch(server))
 
@@ -76,9 +87,17 @@ def test_a_short_upstream_timeout_with_a_fallback_passes():
 
 
 def test_failure_reasons_reach_the_series_with_counts():
-    load = LoadSpec(users=2, spawn_rate=50, duration=3, wait=(0.05, 0.05),
-                    tasks=(LoadTask("login", "GET", "/status/401"), LoadTask("pay", "POST", "/status/502"),
-                           LoadTask("browse", "GET", "/fast")))
+    load = LoadSpec(
+        users=2,
+        spawn_rate=50,
+        duration=3,
+        wait=(0.05, 0.05),
+        tasks=(
+            LoadTask("login", "GET", "/status/401"),
+            LoadTask("pay", "POST", "/status/502"),
+            LoadTask("browse", "GET", "/fast"),
+        ),
+    )
     with TargetServer() as server:
         result = run_load(load, server.url)
     counts: dict[tuple[str, str, str], int] = {}

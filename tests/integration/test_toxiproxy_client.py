@@ -30,8 +30,12 @@ LISTEN_PORT = 21000
 
 @pytest.fixture(scope="module")
 def echo_upstream(run_container, toxiproxy_server):
-    container = run_container("python:3.11-slim", network=toxiproxy_server.network,
-                              aliases=["echo"], command=["python", "-u", "-c", ECHO_SERVER])
+    container = run_container(
+        "python:3.11-slim",
+        network=toxiproxy_server.network,
+        aliases=["echo"],
+        command=["python", "-u", "-c", ECHO_SERVER],
+    )
     yield "echo:7000"
     container.remove(force=True, v=True)
 

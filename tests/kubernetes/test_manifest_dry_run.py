@@ -18,8 +18,10 @@ from envsim.config import load_profile
 REPO = Path(__file__).resolve().parents[2]
 KUBECONFIG_ENV = "ENVSIM_K8S_KUBECONFIG"
 DEFAULT_KUBECONFIG = Path("/var/lib/envsim-k8s/kubeconfig")  # written by scripts/k8s-setup.sh
-HOW_TO_START = (f"start one with `scripts/k8s-setup.sh` (as root), or point ${KUBECONFIG_ENV} at the kubeconfig "
-                "of a cluster where namespaces may be created")
+HOW_TO_START = (
+    f"start one with `scripts/k8s-setup.sh` (as root), or point ${KUBECONFIG_ENV} at the kubeconfig "
+    "of a cluster where namespaces may be created"
+)
 
 
 def _kubeconfig() -> Path:
@@ -78,7 +80,8 @@ def test_the_apiserver_accepts_every_manifest(cluster, path):
         for kind in ("Deployment", "Service", "Secret", "Job"):
             version = {"Deployment": "apps/v1", "Job": "batch/v1"}.get(kind, "v1")
             listed = cluster.resources.get(api_version=version, kind=kind).get(
-                namespace=namespace, label_selector=f"envsim.stack={plan.stack}")
+                namespace=namespace, label_selector=f"envsim.stack={plan.stack}"
+            )
             assert listed.items == [], kind
     finally:
         namespaces.delete(name=namespace)

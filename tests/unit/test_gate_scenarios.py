@@ -15,7 +15,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 SCENARIOS = REPO / "scenarios"
 CLASSES = ("index", "timeout", "retry", "token", "version", "session", "race")
-BUGGY_NOTE = "# The same scenario against the fixed build: scenarios/gate-fixed/{name} (a copy naming profile gate-fixed)."
+BUGGY_NOTE = (
+    "# The same scenario against the fixed build: scenarios/gate-fixed/{name} (a copy naming profile gate-fixed)."
+)
 FIXED_NOTE = "# GENERATED from scenarios/{name} for the fixed build (python3 tests/unit/test_gate_scenarios.py)."
 
 
@@ -36,7 +38,9 @@ def write_fixed_variants() -> None:
     (SCENARIOS / "gate-fixed").mkdir(exist_ok=True)
     for cls in CLASSES:
         name = f"gate-{cls}.yaml"
-        (SCENARIOS / "gate-fixed" / name).write_text(fixed_variant(name, (SCENARIOS / name).read_text("utf-8")), "utf-8")
+        (SCENARIOS / "gate-fixed" / name).write_text(
+            fixed_variant(name, (SCENARIOS / name).read_text("utf-8")), "utf-8"
+        )
 
 
 def test_one_scenario_per_class_in_both_variants():
@@ -44,8 +48,9 @@ def test_one_scenario_per_class_in_both_variants():
     for cls in CLASSES:
         name = f"gate-{cls}.yaml"
         fixed = (SCENARIOS / "gate-fixed" / name).read_text("utf-8")
-        assert fixed == fixed_variant(name, (SCENARIOS / name).read_text("utf-8")), \
+        assert fixed == fixed_variant(name, (SCENARIOS / name).read_text("utf-8")), (
             f"scenarios/gate-fixed/{name} is out of step: python3 tests/unit/test_gate_scenarios.py"
+        )
 
 
 def test_gate_files_validate():
@@ -53,8 +58,9 @@ def test_gate_files_validate():
 
     files = [str(p) for p in sorted(SCENARIOS.glob("gate-*.yaml")) + sorted((SCENARIOS / "gate-fixed").glob("*.yaml"))]
     files += [str(REPO / "profiles" / "gate-buggy.yaml"), str(REPO / "profiles" / "gate-fixed.yaml")]
-    result = subprocess.run([sys.executable, "-m", "envsim", "validate", *files], cwd=REPO,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "envsim", "validate", *files], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 

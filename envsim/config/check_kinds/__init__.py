@@ -8,7 +8,8 @@ a part or the schema and this table disagree.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from envsim.config.check_kinds import command, http, metric, recovery, redis, sql, stub
 from envsim.config.check_kinds.command import CommandInvariant
@@ -64,6 +65,20 @@ def check_label(check: Check) -> str:
     return kind_of(check).label(check)
 
 
-__all__ = ["KINDS", "Check", "CheckKind", "CommandInvariant", "HttpInvariant", "MetricCheck", "RecoveryCheck",
-           "RedisInvariant", "SqlInvariant", "StubInvariant", "check_label", "kind_named", "kind_of", "kind_written",
-           "kinds_claiming"]
+__all__ = [
+    "KINDS",
+    "Check",
+    "CheckKind",
+    "CommandInvariant",
+    "HttpInvariant",
+    "MetricCheck",
+    "RecoveryCheck",
+    "RedisInvariant",
+    "SqlInvariant",
+    "StubInvariant",
+    "check_label",
+    "kind_named",
+    "kind_of",
+    "kind_written",
+    "kinds_claiming",
+]

@@ -5,12 +5,21 @@ the number its output starts with."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from envsim.config.check_kinds import record, result_checks
 from envsim.config.check_kinds.kind import (
-    COMPARATORS, CheckKind, Comparator, Judgement, Measurements, Probed, ProbeTools, ScenarioContext, compare,
+    COMPARATORS,
+    CheckKind,
+    Comparator,
+    Judgement,
+    Measurements,
+    Probed,
+    ProbeTools,
+    ScenarioContext,
+    compare,
 )
 from envsim.config.service_kind import STUB, service_kind
 from envsim.config.yamlload import TreePath
@@ -38,9 +47,15 @@ def _build(written: Mapping[str, Any], context: ScenarioContext) -> CommandInvar
     comparator = result_checks.written_comparator(written)
     expected, count_of = result_checks.build_expected(written, comparator, context)
     exit_code = written.get("exit", 0)
-    return CommandInvariant(service=written["exec"]["service"], command=tuple(written["exec"]["cmd"]),
-                            exit_code=None if exit_code == "any" else exit_code, comparator=comparator,
-                            expected=expected, expected_count_of=count_of, tolerance=float(written.get("tolerance", 0)))
+    return CommandInvariant(
+        service=written["exec"]["service"],
+        command=tuple(written["exec"]["cmd"]),
+        exit_code=None if exit_code == "any" else exit_code,
+        comparator=comparator,
+        expected=expected,
+        expected_count_of=count_of,
+        tolerance=float(written.get("tolerance", 0)),
+    )
 
 
 def _a_stub(service: Any) -> str | None:
@@ -50,12 +65,14 @@ def _a_stub(service: Any) -> str | None:
 
 
 def _refs(written: Mapping[str, Any], here: TreePath, context: ScenarioContext) -> list[Problem]:
-    problems = (result_checks.service_refs(written, "exec", here, context, _a_stub)
-                + result_checks.counted_refs(written, here, context))
+    problems = result_checks.service_refs(written, "exec", here, context, _a_stub) + result_checks.counted_refs(
+        written, here, context
+    )
     given = [c for c in COMPARATORS if c in written]
     if len(given) > 1:
-        problems.append(context.problem(here + (given[1],), f"one comparator per check ({', '.join(given)} given)",
-                                        key=True))
+        problems.append(
+            context.problem(here + (given[1],), f"one comparator per check ({', '.join(given)} given)", key=True)
+        )
     return problems
 
 
@@ -69,8 +86,13 @@ def _label(check: CommandInvariant) -> str:
 
 
 def _to_record(check: CommandInvariant) -> dict[str, Any]:
-    return {"service": check.service, "command": list(check.command), "exit_code": check.exit_code,
-            "comparator": check.comparator, **result_checks.expected_record(check)}
+    return {
+        "service": check.service,
+        "command": list(check.command),
+        "exit_code": check.exit_code,
+        "comparator": check.comparator,
+        **result_checks.expected_record(check),
+    }
 
 
 def _from_record(data: Mapping[str, Any], where: str, label: str) -> CommandInvariant:
@@ -102,8 +124,9 @@ def parse_leading_number(output: str) -> float | None:
 def _probe(check: CommandInvariant, tools: ProbeTools) -> Probed:
     code, stdout, stderr = tools.exec(check.service, list(check.command))
     if not_found(code, stdout + stderr) and code != 0 and not stdout:
-        return Probed(False, None, (stderr.strip() or stdout.strip() or f"{check.command[0]}: not found")[:300],
-                      (("exit", code),))
+        return Probed(
+            False, None, (stderr.strip() or stdout.strip() or f"{check.command[0]}: not found")[:300], (("exit", code),)
+        )
     shown = (stdout.strip() or stderr.strip())[:200]
     if check.comparator is None:
         return Probed(True, None, shown, (("exit", code),))
@@ -142,8 +165,16 @@ def _judge(check: CommandInvariant, cid: str, measurements: Measurements) -> Jud
 
 
 KIND = CheckKind(
-    name="exec", model=CommandInvariant, written_as="exec", schema="exec_check",
+    name="exec",
+    model=CommandInvariant,
+    written_as="exec",
+    schema="exec_check",
     claims=lambda written: "exec" in written,
-    build=_build, refs=_refs, label=_label, to_record=_to_record, from_record=_from_record,
-    probe=_probe, judge=_judge,
+    build=_build,
+    refs=_refs,
+    label=_label,
+    to_record=_to_record,
+    from_record=_from_record,
+    probe=_probe,
+    judge=_judge,
 )

@@ -5,13 +5,23 @@ JSON answer's fields (envsim.config.expr)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from envsim.config.check_kinds import record, result_checks
-from envsim.config.check_kinds.kind import CheckKind, Judgement, Measurements, ProbeError, Probed, ProbeTools, ScenarioContext
-from envsim.config.expr import MISSING, ExprError, evaluate, parse as parse_expression, paths as expression_paths
-from envsim.config.expr import read_path, recorded_value
+from envsim.config.check_kinds.kind import (
+    CheckKind,
+    Judgement,
+    Measurements,
+    Probed,
+    ProbeError,
+    ProbeTools,
+    ScenarioContext,
+)
+from envsim.config.expr import MISSING, ExprError, evaluate, read_path, recorded_value
+from envsim.config.expr import parse as parse_expression
+from envsim.config.expr import paths as expression_paths
 from envsim.config.refs import mapping, unknown
 from envsim.config.yamlload import TreePath, YamlDoc, format_path
 from envsim.errors import Problem
@@ -34,15 +44,25 @@ class HttpInvariant:
 def _build(written: Mapping[str, Any], context: ScenarioContext) -> HttpInvariant:
     spec = written["http"]
     method, path = spec["request"].split(None, 1)
-    return HttpInvariant(service=spec["service"], method=method, path=path.strip(), port=spec.get("port"),
-                         expect_status=written.get("status", 200), expect=written.get("expect"))
+    return HttpInvariant(
+        service=spec["service"],
+        method=method,
+        path=path.strip(),
+        port=spec.get("port"),
+        expect_status=written.get("status", 200),
+        expect=written.get("expect"),
+    )
 
 
 def _refs(written: Mapping[str, Any], here: TreePath, context: ScenarioContext) -> list[Problem]:
     problems = result_checks.service_refs(written, "http", here, context)
     spec = mapping(written.get("http"))
-    if not problems and context.profile is not None and isinstance(spec.get("service"), str) \
-            and isinstance(spec.get("port"), str):
+    if (
+        not problems
+        and context.profile is not None
+        and isinstance(spec.get("service"), str)
+        and isinstance(spec.get("port"), str)
+    ):
         ports = [p for p, _ in context.profile.service(spec["service"]).ports]
         if spec["port"] not in ports:
             problems.append(context.problem(here + ("http", "port"), unknown("port", spec["port"], ports)))
@@ -62,9 +82,9 @@ def expression_problem(doc: YamlDoc, where: TreePath, text: str, error: ExprErro
     try:
         line = doc.sources.get(mark.file, doc.path).read_text(encoding="utf-8").splitlines()[mark.line - 1]
         start = mark.col - 1
-        quoted = line[start:start + 1] in ("'", '"')
-        body = line[start + 1:] if quoted else line[start:]
-        if body.startswith(text[:error.offset]) and "\\" not in text and "''" not in text:
+        quoted = line[start : start + 1] in ("'", '"')
+        body = line[start + 1 :] if quoted else line[start:]
+        if body.startswith(text[: error.offset]) and "\\" not in text and "''" not in text:
             col = mark.col + (1 if quoted else 0) + error.offset
     except (OSError, IndexError):
         pass
@@ -77,8 +97,14 @@ def _label(check: HttpInvariant) -> str:
 
 
 def _to_record(check: HttpInvariant) -> dict[str, Any]:
-    return {"service": check.service, "method": check.method, "path": check.path, "port": check.port,
-            "expect_status": check.expect_status, "expect": check.expect}
+    return {
+        "service": check.service,
+        "method": check.method,
+        "path": check.path,
+        "port": check.port,
+        "expect_status": check.expect_status,
+        "expect": check.expect,
+    }
 
 
 def _from_record(data: Mapping[str, Any], where: str, label: str) -> HttpInvariant:
@@ -157,8 +183,16 @@ def json_text(value: object) -> str:
 
 
 KIND = CheckKind(
-    name="http", model=HttpInvariant, written_as="http", schema="http_check",
+    name="http",
+    model=HttpInvariant,
+    written_as="http",
+    schema="http_check",
     claims=lambda written: "http" in written,
-    build=_build, refs=_refs, label=_label, to_record=_to_record, from_record=_from_record,
-    probe=_probe, judge=_judge,
+    build=_build,
+    refs=_refs,
+    label=_label,
+    to_record=_to_record,
+    from_record=_from_record,
+    probe=_probe,
+    judge=_judge,
 )

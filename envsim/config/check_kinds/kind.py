@@ -12,9 +12,10 @@ over a journal: the check's probe, the run's request counts and windows, recover
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from envsim.config.refs import unknown
 from envsim.config.yamlload import TreePath, YamlDoc
@@ -51,7 +52,7 @@ class ScenarioContext:
     """What a check's loader and cross-reference part see of the rest of its scenario."""
 
     doc: YamlDoc
-    profile: "Profile | None"  # None: the profile did not load; profile references are not checked
+    profile: Profile | None  # None: the profile did not load; profile references are not checked
     task_names: tuple[str, ...]  # declared task names (a sequence's steps in its place)
     by_request: Mapping[str, tuple[str, ...]]  # "GET /products" -> the tasks sending it
     declarative: bool  # tasks in the file (not a locustfile): endpoints can be checked
@@ -74,8 +75,11 @@ def fault_refs(written: Mapping[str, Any], here: TreePath, context: ScenarioCont
     for key in ("during", "after"):
         fault = written.get(key)
         if isinstance(fault, str) and fault not in context.timeline_faults:
-            problems.append(context.problem(here + (key,), unknown("fault", fault, context.timeline_faults)
-                                            + " (not in the timeline)"))
+            problems.append(
+                context.problem(
+                    here + (key,), unknown("fault", fault, context.timeline_faults) + " (not in the timeline)"
+                )
+            )
     return problems
 
 

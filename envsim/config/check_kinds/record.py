@@ -5,7 +5,8 @@ A journal may come from another machine or an older envsim, so every field is ch
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from envsim.config.check_kinds.kind import COMPARATORS
 

@@ -3,13 +3,22 @@ service is back to its baseline."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from envsim.config.build_profile import seconds
 from envsim.config.check_kinds import record
 from envsim.config.check_kinds.kind import (
-    COMPARATORS, LABEL_SYMBOLS, CheckKind, Comparator, Judgement, Measurements, ScenarioContext, compare, fault_refs,
+    COMPARATORS,
+    LABEL_SYMBOLS,
+    CheckKind,
+    Comparator,
+    Judgement,
+    Measurements,
+    ScenarioContext,
+    compare,
+    fault_refs,
 )
 from envsim.config.yamlload import TreePath
 from envsim.errors import Problem
@@ -30,12 +39,19 @@ def _build(written: Mapping[str, Any], context: ScenarioContext) -> RecoveryChec
 
 
 def _refs(written: Mapping[str, Any], here: TreePath, context: ScenarioContext) -> list[Problem]:
-    problems = [context.problem(here + (comparator,), "recovery_time takes 'below' or 'at_most'", key=True)
-                for comparator in ("above", "at_least", "equals") if comparator in written]
+    problems = [
+        context.problem(here + (comparator,), "recovery_time takes 'below' or 'at_most'", key=True)
+        for comparator in ("above", "at_least", "equals")
+        if comparator in written
+    ]
     fault = written.get("after")
     if isinstance(fault, str) and any("for" not in entry for entry in context.timeline_faults.get(fault, ())):
-        problems.append(context.problem(here + ("after",), f"recovery is measured after a fault ends, but '{fault}' "
-                                                           "has no 'for' in the timeline"))
+        problems.append(
+            context.problem(
+                here + ("after",),
+                f"recovery is measured after a fault ends, but '{fault}' has no 'for' in the timeline",
+            )
+        )
     return problems + fault_refs(written, here, context)
 
 
@@ -65,15 +81,24 @@ def _judge(check: RecoveryCheck, cid: str, measurements: Measurements) -> Judgem
     if recovery.problem:
         return result(False, None, f"no data: {recovery.problem}")
     if recovery.seconds is None:
-        return result(False, None, f"did not recover within {recovery.searched:.0f}s (back to baseline: {recovery.baseline})")
+        return result(
+            False, None, f"did not recover within {recovery.searched:.0f}s (back to baseline: {recovery.baseline})"
+        )
     passed = compare(recovery.seconds, check.comparator, check.bound)
     return result(passed, recovery.seconds, f"back to baseline ({recovery.baseline}) for {recovery.streak}s in a row")
 
 
 KIND = CheckKind(
-    name="recovery", model=RecoveryCheck, written_as="metric", schema="metric_check",
+    name="recovery",
+    model=RecoveryCheck,
+    written_as="metric",
+    schema="metric_check",
     claims=lambda written: written.get("metric") == "recovery_time",
-    build=_build, refs=_refs, label=_label, to_record=_to_record, from_record=_from_record,
+    build=_build,
+    refs=_refs,
+    label=_label,
+    to_record=_to_record,
+    from_record=_from_record,
     probe=None,  # measured from the load itself
     judge=_judge,
 )

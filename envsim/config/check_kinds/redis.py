@@ -3,14 +3,21 @@ command in the service's container, its number compared like a sql check's."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from envsim.config.check_kinds import record, result_checks
-from envsim.config.check_kinds.kind import (
-    CheckKind, Comparator, Judgement, Measurements, Probed, ProbeTools, ScenarioContext,
-)
 from envsim.config.check_kinds.command import not_found, parse_leading_number
+from envsim.config.check_kinds.kind import (
+    CheckKind,
+    Comparator,
+    Judgement,
+    Measurements,
+    Probed,
+    ProbeTools,
+    ScenarioContext,
+)
 from envsim.config.refs import mapping, sequence, unknown
 from envsim.config.service_kind import REDIS, service_kind
 from envsim.config.yamlload import TreePath
@@ -37,26 +44,37 @@ def _build(written: Mapping[str, Any], context: ScenarioContext) -> RedisInvaria
     comparator = result_checks.written_comparator(written)
     expected, count_of = result_checks.build_expected(written, comparator, context)
     command = written["redis"]["command"]
-    return RedisInvariant(service=written["redis"]["service"], command=(command[0].upper(), *command[1:]),
-                          comparator=comparator, expected=expected, expected_count_of=count_of,
-                          tolerance=float(written.get("tolerance", 0)))
+    return RedisInvariant(
+        service=written["redis"]["service"],
+        command=(command[0].upper(), *command[1:]),
+        comparator=comparator,
+        expected=expected,
+        expected_count_of=count_of,
+        tolerance=float(written.get("tolerance", 0)),
+    )
 
 
 def _not_redis(service: Any) -> str | None:
     kind, description = service_kind(service)
     if kind in (REDIS, "unknown"):
         return None
-    return f"a redis check runs redis-cli inside the service's container, but '{service.name}' is {description}, not Redis"
+    return (
+        f"a redis check runs redis-cli inside the service's container, but '{service.name}' is {description}, not Redis"
+    )
 
 
 def _refs(written: Mapping[str, Any], here: TreePath, context: ScenarioContext) -> list[Problem]:
-    problems = (result_checks.service_refs(written, "redis", here, context, _not_redis)
-                + result_checks.counted_refs(written, here, context))
+    problems = result_checks.service_refs(written, "redis", here, context, _not_redis) + result_checks.counted_refs(
+        written, here, context
+    )
     command = sequence(mapping(written.get("redis")).get("command"))
     if command and isinstance(command[0], str) and command[0].upper() not in REDIS_READ_COMMANDS:
-        problems.append(context.problem(here + ("redis", "command", 0),
-                                        unknown("read command", command[0], REDIS_READ_COMMANDS)
-                                        + " (redis checks only read)"))
+        problems.append(
+            context.problem(
+                here + ("redis", "command", 0),
+                unknown("read command", command[0], REDIS_READ_COMMANDS) + " (redis checks only read)",
+            )
+        )
     return problems
 
 
@@ -65,8 +83,12 @@ def _label(check: RedisInvariant) -> str:
 
 
 def _to_record(check: RedisInvariant) -> dict[str, Any]:
-    return {"service": check.service, "command": list(check.command), "comparator": check.comparator,
-            **result_checks.expected_record(check)}
+    return {
+        "service": check.service,
+        "command": list(check.command),
+        "comparator": check.comparator,
+        **result_checks.expected_record(check),
+    }
 
 
 def _from_record(data: Mapping[str, Any], where: str, label: str) -> RedisInvariant:
@@ -98,13 +120,27 @@ def _probe(check: RedisInvariant, tools: ProbeTools) -> Probed:
 
 
 def _judge(check: RedisInvariant, cid: str, measurements: Measurements) -> Judgement:
-    return result_checks.judge_counted(check, cid, measurements, unit="count", failure="redis-cli failed",
-                                       measured=lambda probe: f"{' '.join(check.command)} returned {probe.value:g}")
+    return result_checks.judge_counted(
+        check,
+        cid,
+        measurements,
+        unit="count",
+        failure="redis-cli failed",
+        measured=lambda probe: f"{' '.join(check.command)} returned {probe.value:g}",
+    )
 
 
 KIND = CheckKind(
-    name="redis", model=RedisInvariant, written_as="redis", schema="redis_check",
+    name="redis",
+    model=RedisInvariant,
+    written_as="redis",
+    schema="redis_check",
     claims=lambda written: "redis" in written,
-    build=_build, refs=_refs, label=_label, to_record=_to_record, from_record=_from_record,
-    probe=_probe, judge=_judge,
+    build=_build,
+    refs=_refs,
+    label=_label,
+    to_record=_to_record,
+    from_record=_from_record,
+    probe=_probe,
+    judge=_judge,
 )

@@ -4,10 +4,19 @@ number or a count of the run's requests (`equals: {successes: checkout}`)."""
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from envsim.config.check_kinds import record
-from envsim.config.check_kinds.kind import COMPARATORS, LABEL_SYMBOLS, Judgement, Measurements, ProbeRecord, ScenarioContext, compare
+from envsim.config.check_kinds.kind import (
+    COMPARATORS,
+    LABEL_SYMBOLS,
+    Judgement,
+    Measurements,
+    ProbeRecord,
+    ScenarioContext,
+    compare,
+)
 from envsim.config.refs import mapping, unknown
 from envsim.config.yamlload import TreePath
 from envsim.errors import Problem
@@ -17,14 +26,15 @@ def written_comparator(written: Mapping[str, Any]) -> Any:
     return next((c for c in COMPARATORS if c in written), None)
 
 
-def build_expected(written: Mapping[str, Any], comparator: str | None,
-                   context: ScenarioContext) -> tuple[float | None, tuple[str, str] | None]:
+def build_expected(
+    written: Mapping[str, Any], comparator: str | None, context: ScenarioContext
+) -> tuple[float | None, tuple[str, str] | None]:
     """A comparator's value: a number, or a count of the run's requests ({successes: TASK})."""
     if comparator is None:
         return None, None
     value = written[comparator]
     if isinstance(value, dict):
-        (what, endpoint), = value.items()
+        ((what, endpoint),) = value.items()
         return None, (what, context.endpoint(endpoint) or endpoint)
     return float(value), None
 
@@ -73,8 +83,13 @@ def counted_refs(written: Mapping[str, Any], here: TreePath, context: ScenarioCo
     return problems
 
 
-def service_refs(written: Mapping[str, Any], key: str, here: TreePath, context: ScenarioContext,
-                 fits: Callable[[Any], str | None] = lambda service: None) -> list[Problem]:
+def service_refs(
+    written: Mapping[str, Any],
+    key: str,
+    here: TreePath,
+    context: ScenarioContext,
+    fits: Callable[[Any], str | None] = lambda service: None,
+) -> list[Problem]:
     """The service a result check reads must be in the profile, and fit it (`fits`: why not)."""
     service = mapping(written.get(key)).get("service")
     if context.profile is None or not isinstance(service, str):
@@ -97,8 +112,16 @@ def expected_value(check: Any, measurements: Measurements) -> tuple[float | None
     return check.expected, "expected"
 
 
-def judge_counted(check: Any, cid: str, measurements: Measurements, *, unit: str, failure: str,
-                  measured: Callable[[ProbeRecord], str], comparator: str | None = None) -> Judgement:
+def judge_counted(
+    check: Any,
+    cid: str,
+    measurements: Measurements,
+    *,
+    unit: str,
+    failure: str,
+    measured: Callable[[ProbeRecord], str],
+    comparator: str | None = None,
+) -> Judgement:
     """A probed number against its bound (a number or a task's count): no bound, no probe, a
     probe that failed (`failure`: what did), else the comparison."""
     comparator = comparator or check.comparator

@@ -5,13 +5,21 @@ header on every call; or backoff honoured after 429/5xx answers."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from envsim.config.build_profile import seconds
 from envsim.config.check_kinds import record, result_checks
 from envsim.config.check_kinds.kind import (
-    CheckKind, Comparator, Judgement, Measurements, ProbeError, Probed, ProbeTools, ScenarioContext,
+    CheckKind,
+    Comparator,
+    Judgement,
+    Measurements,
+    Probed,
+    ProbeError,
+    ProbeTools,
+    ScenarioContext,
 )
 from envsim.config.yamlload import TreePath
 from envsim.errors import Problem
@@ -57,24 +65,34 @@ def _build(written: Mapping[str, Any], context: ScenarioContext) -> StubInvarian
     expected, count_of = result_checks.build_expected(written, comparator, context)
     backoff = written.get("backoff") or {}
     return StubInvariant(
-        service=spec["service"], method=method, path=path,
-        statuses=tuple(status) if isinstance(status, list) else (status,), comparator=comparator,
-        expected=expected, expected_count_of=count_of, tolerance=float(written.get("tolerance", 0)),
-        header=written.get("header"), backoff_after=tuple(backoff.get("after", ())),
-        backoff_at_least=seconds(backoff.get("at_least")) or 0.0, backoff_key=backoff.get("key", "body"),
+        service=spec["service"],
+        method=method,
+        path=path,
+        statuses=tuple(status) if isinstance(status, list) else (status,),
+        comparator=comparator,
+        expected=expected,
+        expected_count_of=count_of,
+        tolerance=float(written.get("tolerance", 0)),
+        header=written.get("header"),
+        backoff_after=tuple(backoff.get("after", ())),
+        backoff_at_least=seconds(backoff.get("at_least")) or 0.0,
+        backoff_key=backoff.get("key", "body"),
     )
 
 
 def _not_a_stub(service: Any) -> str | None:
     if service.stub is not None:
         return None
-    return (f"'{service.name}' is not a stub: stub checks read the request journal "
-            "of a service the profile declares with `stub:`")
+    return (
+        f"'{service.name}' is not a stub: stub checks read the request journal "
+        "of a service the profile declares with `stub:`"
+    )
 
 
 def _refs(written: Mapping[str, Any], here: TreePath, context: ScenarioContext) -> list[Problem]:
-    return (result_checks.service_refs(written, "stub", here, context, _not_a_stub)
-            + result_checks.counted_refs(written, here, context))
+    return result_checks.service_refs(written, "stub", here, context, _not_a_stub) + result_checks.counted_refs(
+        written, here, context
+    )
 
 
 def _label(check: StubInvariant) -> str:
@@ -85,16 +103,26 @@ def _label(check: StubInvariant) -> str:
         return f"{check.header} on every {calls.replace('calls', 'call', 1)}"
     if check.kind == "backoff":
         floor = f", at least {check.backoff_at_least:g}s" if check.backoff_at_least else ""
-        return (f"{calls}: backoff after {'/'.join(map(str, check.backoff_after))} "
-                f"(Retry-After{floor}, same {check.backoff_key})")
+        return (
+            f"{calls}: backoff after {'/'.join(map(str, check.backoff_after))} "
+            f"(Retry-After{floor}, same {check.backoff_key})"
+        )
     return f"{calls} {result_checks.expected_text(check)}"
 
 
 def _to_record(check: StubInvariant) -> dict[str, Any]:
-    return {"service": check.service, "method": check.method, "path": check.path,
-            "statuses": list(check.statuses), "comparator": check.comparator, **result_checks.expected_record(check),
-            "header": check.header, "backoff_after": list(check.backoff_after),
-            "backoff_at_least": check.backoff_at_least, "backoff_key": check.backoff_key}
+    return {
+        "service": check.service,
+        "method": check.method,
+        "path": check.path,
+        "statuses": list(check.statuses),
+        "comparator": check.comparator,
+        **result_checks.expected_record(check),
+        "header": check.header,
+        "backoff_after": list(check.backoff_after),
+        "backoff_at_least": check.backoff_at_least,
+        "backoff_key": check.backoff_key,
+    }
 
 
 def _from_record(data: Mapping[str, Any], where: str, label: str) -> StubInvariant:
@@ -132,8 +160,15 @@ def _judge(check: StubInvariant, cid: str, measurements: Measurements) -> Judgem
     comparator = check.comparator or "equals"
     unit = {"count": "calls", "header": "calls", "backoff": "retries"}[check.kind]
     if check.kind == "count":
-        return result_checks.judge_counted(check, cid, measurements, unit=unit, failure="stub journal not read",
-                                           measured=lambda probe: probe.detail, comparator=comparator)
+        return result_checks.judge_counted(
+            check,
+            cid,
+            measurements,
+            unit=unit,
+            failure="stub journal not read",
+            measured=lambda probe: probe.detail,
+            comparator=comparator,
+        )
 
     def result(passed: bool, measured: float | None, reason: str) -> Judgement:
         return Judgement(passed, measured, 0.0, unit, reason, comparator)
@@ -147,14 +182,25 @@ def _judge(check: StubInvariant, cid: str, measurements: Measurements) -> Judgem
     if check.kind == "header" and not values.get("calls"):
         return result(False, probe.value, f"no data: no calls to check for {check.header}")
     if check.kind == "backoff" and not values.get("retries"):
-        return result(True, 0.0, f"no retries after {'/'.join(map(str, check.backoff_after))} "
-                                 f"among {values.get('calls', 0)} calls")
+        return result(
+            True,
+            0.0,
+            f"no retries after {'/'.join(map(str, check.backoff_after))} among {values.get('calls', 0)} calls",
+        )
     return result(probe.value == 0, probe.value, probe.detail)  # no call without it / no retry too soon
 
 
 KIND = CheckKind(
-    name="stub", model=StubInvariant, written_as="stub", schema="stub_check",
+    name="stub",
+    model=StubInvariant,
+    written_as="stub",
+    schema="stub_check",
     claims=lambda written: "stub" in written,
-    build=_build, refs=_refs, label=_label, to_record=_to_record, from_record=_from_record,
-    probe=_probe, judge=_judge,
+    build=_build,
+    refs=_refs,
+    label=_label,
+    to_record=_to_record,
+    from_record=_from_record,
+    probe=_probe,
+    judge=_judge,
 )

@@ -17,7 +17,8 @@ import copy
 import json
 import random
 import uuid
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 # draws given no generator (what the random module's own functions are: one shared Random)
 _RANDOM = random.Random()

@@ -31,12 +31,11 @@ import gevent.event
 import locust
 from locust import events
 from locust.argument_parser import get_empty_argument_parser, setup_parser_arguments
+from locust.clients import HttpSession
+from locust.contrib.fasthttp import FastHttpSession
 from locust.env import Environment
 from locust.rpc import Message
 from locust.runners import STATE_STOPPED, STATE_STOPPING
-
-from locust.clients import HttpSession
-from locust.contrib.fasthttp import FastHttpSession
 
 from envsim.run.locust_child.users import (
     LocustfileProblem,
@@ -183,6 +182,7 @@ def wait_for_end(runner: Any, end_at: float) -> bool:
 
     gevent.signal_handler(signal.SIGTERM, stop_early)
     gevent.signal_handler(signal.SIGINT, stop_early)
+
     def watch_runner() -> None:  # a locustfile's shape that returns None stops the runner
         while runner.state not in (STATE_STOPPING, STATE_STOPPED):
             gevent.sleep(0.2)

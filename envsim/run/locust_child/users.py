@@ -16,7 +16,8 @@ from __future__ import annotations
 import itertools
 import os
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from locust import FastHttpUser, HttpUser, LoadTestShape, between, constant
 from locust.contrib.fasthttp import FastHttpSession
@@ -65,7 +66,8 @@ def apply_default_timeout(user_class: type, timeout: float) -> None:
     elif issubclass(user_class, HttpUser):
         # requests has no session-wide timeout: wrap the client's request for this class only
         if "envsim_timeout" not in user_class.__dict__:
-            setattr(user_class, "envsim_timeout", timeout)
+            # setattr: the class is a plain `type` here, which mypy would not let take attributes
+            setattr(user_class, "envsim_timeout", timeout)  # noqa: B010
             original_init = user_class.__init__
 
             def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
@@ -78,7 +80,7 @@ def apply_default_timeout(user_class: type, timeout: float) -> None:
 
                 self.client.request = request_with_timeout
 
-            setattr(user_class, "__init__", __init__)
+            setattr(user_class, "__init__", __init__)  # noqa: B010
 
 
 def _send(user: Any, spec: dict[str, Any], values: dict[str, Any]) -> bool:
@@ -91,8 +93,15 @@ def _send(user: Any, spec: dict[str, Any], values: dict[str, Any]) -> bool:
     except MissingVariable as missing:
         # not sent: counted as a failed request of its own name, in the second it would have started
         user.environment.events.request.fire(
-            request_type=method, name=name, response_time=0, response_length=0, response=None,
-            context={}, exception=missing, start_time=time.time(), url=str(spec["path"]),
+            request_type=method,
+            name=name,
+            response_time=0,
+            response_length=0,
+            response=None,
+            context={},
+            exception=missing,
+            start_time=time.time(),
+            url=str(spec["path"]),
         )
         return False
     expected = frozenset(spec.get("expect_status") or ())
@@ -102,8 +111,10 @@ def _send(user: Any, spec: dict[str, Any], values: dict[str, Any]) -> bool:
     ) as response:
         if response.status_code and _is_success(response.status_code, expected):
             try:
-                captured = {var: capture(source, response.json, response.headers.get)
-                            for var, source in spec.get("capture") or ()}
+                captured = {
+                    var: capture(source, response.json, response.headers.get)
+                    for var, source in spec.get("capture") or ()
+                }
             except CaptureFailed as failed:
                 response.failure(str(failed))
                 return False

@@ -48,8 +48,9 @@ def redis_client(url: str, fixed: bool):
     from redis.backoff import NoBackoff
     from redis.retry import Retry
 
-    return redis.Redis.from_url(url, socket_timeout=0.3, socket_connect_timeout=0.3,
-                                retry=Retry(NoBackoff(), 0), retry_on_timeout=False)
+    return redis.Redis.from_url(
+        url, socket_timeout=0.3, socket_connect_timeout=0.3, retry=Retry(NoBackoff(), 0), retry_on_timeout=False
+    )
 
 
 class Gate:
@@ -63,15 +64,19 @@ class Gate:
         self.sessions = sessions
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "Gate":
+    def from_settings(cls, settings: Settings) -> Gate:
         fixed = settings.fixed
         cache = redis_client(settings.redis_url, fixed) if settings.redis_url else None
         return cls(
             settings,
             Database(settings.database_url),
             cache,
-            CarrierClient(settings.carrier_url, settings.carrier_key, attempts=4 if fixed else 1,
-                          label_version=CARRIER_VERSION if fixed else CARRIER_VERSION_LEGACY),
+            CarrierClient(
+                settings.carrier_url,
+                settings.carrier_key,
+                attempts=4 if fixed else 1,
+                label_version=CARRIER_VERSION if fixed else CARRIER_VERSION_LEGACY,
+            ),
             PaymentsClient(settings.payments_url, settings.payments_token_file, reread_token=fixed),
             RedisSessions(cache) if fixed and cache is not None else MemorySessions(),
         )
@@ -167,8 +172,10 @@ class Gate:
         return {"sku": sku, "left": left - 1}
 
     def inventory(self, sku: str) -> dict:
-        rows = self.db.fetch("SELECT initial, qty, (SELECT count(*) FROM sales WHERE sales.sku = stock.sku) "
-                             "FROM stock WHERE sku = %s", (sku,))
+        rows = self.db.fetch(
+            "SELECT initial, qty, (SELECT count(*) FROM sales WHERE sales.sku = stock.sku) FROM stock WHERE sku = %s",
+            (sku,),
+        )
         if not rows:
             raise HttpError(404, "no such product")
         initial, qty, sold = rows[0]
@@ -177,6 +184,3 @@ class Gate:
 
 def _strings(values) -> list[str]:
     return [v.decode() if isinstance(v, bytes) else str(v) for v in values or []]
-
-
-

@@ -96,8 +96,9 @@ def make_handler(gate: Gate):
                 raw = self.rfile.read(length) if length else b""
                 body = json.loads(raw) if raw else {}
                 cookie = SimpleCookie(self.headers.get("Cookie") or "")
-                status, payload, headers = route(gate, method, url.path, parse_qs(url.query), body,
-                                                 {k: m.value for k, m in cookie.items()})
+                status, payload, headers = route(
+                    gate, method, url.path, parse_qs(url.query), body, {k: m.value for k, m in cookie.items()}
+                )
             except HttpError as error:
                 status, payload = error.status, {"error": str(error)}
             except (psycopg.Error, redis.RedisError, OSError) as error:
@@ -128,8 +129,13 @@ def main() -> None:
     gate = Gate.from_settings(settings)
     server = PoolHTTPServer((settings.host, settings.port), make_handler(gate), settings.workers)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    log.info("listening on %s:%d (%s variant, %d workers)", settings.host, settings.port,
-             "fixed" if settings.fixed else "buggy", settings.workers)
+    log.info(
+        "listening on %s:%d (%s variant, %d workers)",
+        settings.host,
+        settings.port,
+        "fixed" if settings.fixed else "buggy",
+        settings.workers,
+    )
     try:
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:

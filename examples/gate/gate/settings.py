@@ -12,19 +12,19 @@ def _flag(value: str | None) -> bool:
 
 @dataclass(frozen=True)
 class Settings:
-    fixed: bool = False                 # GATE_FIXED=1: the fixed variant of every class
+    fixed: bool = False  # GATE_FIXED=1: the fixed variant of every class
     host: str = "0.0.0.0"
     port: int = 8000
-    workers: int = 4                    # request worker threads, like a gunicorn --threads 4
+    workers: int = 4  # request worker threads, like a gunicorn --threads 4
     database_url: str = ""
     redis_url: str = ""
-    carrier_url: str = ""               # third-party shipping API (rates, labels)
+    carrier_url: str = ""  # third-party shipping API (rates, labels)
     carrier_key: str = ""
-    payments_url: str = ""              # third-party payments API (bearer token, rotated)
+    payments_url: str = ""  # third-party payments API (bearer token, rotated)
     payments_token_file: str = ""
 
     @classmethod
-    def from_env(cls, env: dict | None = None) -> "Settings":
+    def from_env(cls, env: dict | None = None) -> Settings:
         env = os.environ if env is None else env
         return cls(
             fixed=_flag(env.get("GATE_FIXED")),

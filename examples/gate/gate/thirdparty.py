@@ -17,8 +17,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-CARRIER_VERSION = "2024-06"           # what the carrier serves today
-CARRIER_VERSION_LEGACY = "2023-01"    # what the label integration was written against
+CARRIER_VERSION = "2024-06"  # what the carrier serves today
+CARRIER_VERSION_LEGACY = "2023-01"  # what the label integration was written against
 RETRYABLE = (429, 502, 503, 504)
 
 
@@ -31,8 +31,9 @@ class UpstreamError(Exception):
 def http_call(method: str, url: str, headers: dict, body: dict | None, timeout: float):
     """(status or None, JSON payload, Retry-After seconds or None)."""
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method,
-                                     headers={**headers, **({"Content-Type": "application/json"} if data else {})})
+    request = urllib.request.Request(
+        url, data=data, method=method, headers={**headers, **({"Content-Type": "application/json"} if data else {})}
+    )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, _json(response.read()), None
@@ -43,8 +44,18 @@ def http_call(method: str, url: str, headers: dict, body: dict | None, timeout: 
 
 
 class CarrierClient:
-    def __init__(self, url: str, key: str, *, attempts: int, label_version: str,
-                 timeout: float = 3.0, max_backoff: float = 2.0, call=http_call, sleep=time.sleep):
+    def __init__(
+        self,
+        url: str,
+        key: str,
+        *,
+        attempts: int,
+        label_version: str,
+        timeout: float = 3.0,
+        max_backoff: float = 2.0,
+        call=http_call,
+        sleep=time.sleep,
+    ):
         self.url = url.rstrip("/")
         self.key = key
         self.attempts = attempts
@@ -61,7 +72,8 @@ class CarrierClient:
         delay = 0.2
         for attempt in range(1, self.attempts + 1):
             status, payload, retry_after = self._call(
-                "GET", f"{self.url}/v1/rates?sku={sku}", self._headers(CARRIER_VERSION), None, self.timeout)
+                "GET", f"{self.url}/v1/rates?sku={sku}", self._headers(CARRIER_VERSION), None, self.timeout
+            )
             if status == 200:
                 return payload
             if status not in (None, *RETRYABLE) or attempt == self.attempts:
@@ -71,10 +83,13 @@ class CarrierClient:
         raise AssertionError("unreachable")
 
     def label(self, sku: str) -> dict:
-        status, payload, _ = self._call("POST", f"{self.url}/v1/labels", self._headers(self.label_version),
-                                        {"sku": sku}, self.timeout)
+        status, payload, _ = self._call(
+            "POST", f"{self.url}/v1/labels", self._headers(self.label_version), {"sku": sku}, self.timeout
+        )
         if status not in (200, 201):
-            raise UpstreamError(status, f"carrier labels: {status or 'no answer'} (Carrier-Version {self.label_version})")
+            raise UpstreamError(
+                status, f"carrier labels: {status or 'no answer'} (Carrier-Version {self.label_version})"
+            )
         return payload
 
 
@@ -96,9 +111,13 @@ class PaymentsClient:
         return self._read_token() if self.reread_token else (self._token or "")
 
     def charge(self, amount_cents: int) -> dict:
-        status, payload, _ = self._call("POST", f"{self.url}/v1/charges",
-                                        {"Authorization": f"Bearer {self.token()}"},
-                                        {"amount": amount_cents, "currency": "eur"}, self.timeout)
+        status, payload, _ = self._call(
+            "POST",
+            f"{self.url}/v1/charges",
+            {"Authorization": f"Bearer {self.token()}"},
+            {"amount": amount_cents, "currency": "eur"},
+            self.timeout,
+        )
         if status not in (200, 201):
             raise UpstreamError(status, f"payments: {status or 'no answer'}")
         return payload

@@ -7,7 +7,6 @@ from unittest import mock
 
 import pytest
 import redis
-
 from gate.app import CUSTOMER_SQL_BUGGY, CUSTOMER_SQL_FIXED, Gate, HttpError
 from gate.sessions import MemorySessions, RedisSessions
 from gate.settings import Settings
@@ -15,8 +14,13 @@ from gate.thirdparty import CARRIER_VERSION, CARRIER_VERSION_LEGACY, CarrierClie
 
 
 def make_gate(fixed: bool, **parts) -> Gate:
-    defaults = dict(database=mock.MagicMock(), cache=mock.MagicMock(), carrier=mock.MagicMock(),
-                    payments=mock.MagicMock(), sessions=MemorySessions())
+    defaults = dict(
+        database=mock.MagicMock(),
+        cache=mock.MagicMock(),
+        carrier=mock.MagicMock(),
+        payments=mock.MagicMock(),
+        sessions=MemorySessions(),
+    )
     defaults.update(parts)
     return Gate(Settings(fixed=fixed), **defaults)
 
@@ -67,8 +71,11 @@ def test_redis_client_timeouts():
 
 def _carrier(answers, attempts, version=CARRIER_VERSION):
     call, sleep = mock.MagicMock(side_effect=answers), mock.MagicMock()
-    return CarrierClient("http://carrier:8080", "k", attempts=attempts, label_version=version,
-                         call=call, sleep=sleep), call, sleep
+    return (
+        CarrierClient("http://carrier:8080", "k", attempts=attempts, label_version=version, call=call, sleep=sleep),
+        call,
+        sleep,
+    )
 
 
 def test_rates_first_answer():

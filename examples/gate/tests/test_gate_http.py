@@ -9,7 +9,6 @@ import urllib.request
 from unittest import mock
 
 import pytest
-
 from gate.app import Gate, HttpError
 from gate.server import PoolHTTPServer, make_handler
 from gate.sessions import MemorySessions
@@ -55,7 +54,9 @@ def test_login_sets_a_cookie_the_cart_reads(served):
 
 def test_errors_map_to_statuses(served):
     gate, base = served
-    gate.carrier.rates.side_effect = __import__("gate.thirdparty", fromlist=["x"]).UpstreamError(503, "carrier rates: 503")
+    gate.carrier.rates.side_effect = __import__("gate.thirdparty", fromlist=["x"]).UpstreamError(
+        503, "carrier rates: 503"
+    )
     status, payload, _ = call(base + "/quote?sku=A1")
     assert status == 502 and "503" in payload["error"]
     gate.db.fetch.side_effect = HttpError(409, "sold out")

@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 import socket
 import threading
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Iterator, Sequence
 
 import psycopg
 

@@ -60,18 +60,27 @@ class PaymentsClient:
         raise PaymentFailed(None, "unreachable")
 
     def _post(self, path: str, body: bytes, idempotency_key: str) -> tuple[int | None, dict, float | None]:
-        request = urllib.request.Request(self.url.rstrip("/") + path, data=body, method="POST", headers={
-            "Authorization": f"Bearer {self.current_token()}",
-            "Api-Version": self.api_version,
-            "Idempotency-Key": idempotency_key,
-            "Content-Type": "application/json",
-        })
+        request = urllib.request.Request(
+            self.url.rstrip("/") + path,
+            data=body,
+            method="POST",
+            headers={
+                "Authorization": f"Bearer {self.current_token()}",
+                "Api-Version": self.api_version,
+                "Idempotency-Key": idempotency_key,
+                "Content-Type": "application/json",
+            },
+        )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 return response.status, _json(response.read()), None
         except urllib.error.HTTPError as error:
             retry_after = error.headers.get("Retry-After")
-            return error.code, _json(error.read()), float(retry_after) if retry_after and retry_after.isdigit() else None
+            return (
+                error.code,
+                _json(error.read()),
+                float(retry_after) if retry_after and retry_after.isdigit() else None,
+            )
         except (urllib.error.URLError, OSError) as error:
             return None, {"error": str(error)}, None
 

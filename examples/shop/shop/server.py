@@ -28,9 +28,17 @@ class Shop:
         self.settings = settings
         self.database = database
         self.cache = cache
-        self.payments = PaymentsClient(settings.payments_url, settings.payments_token, settings.payments_token_file,
-                                       settings.payments_api_version, cache_token=settings.payments_token_cache) \
-            if settings.payments_url else None
+        self.payments = (
+            PaymentsClient(
+                settings.payments_url,
+                settings.payments_token,
+                settings.payments_token_file,
+                settings.payments_api_version,
+                cache_token=settings.payments_token_cache,
+            )
+            if settings.payments_url
+            else None
+        )
 
     def health(self) -> tuple[int, dict]:
         report = {}
@@ -69,8 +77,7 @@ class Shop:
         if isinstance(qty, bool) or not isinstance(qty, int) or not 1 <= qty <= 1000:
             return 400, {"error": "qty must be an integer from 1 to 1000"}
         rows = self.database.fetch(
-            "INSERT INTO orders (sku, qty, price) SELECT sku, %s, price * %s FROM products WHERE sku = %s "
-            "RETURNING id",
+            "INSERT INTO orders (sku, qty, price) SELECT sku, %s, price * %s FROM products WHERE sku = %s RETURNING id",
             (qty, qty, sku),
             idempotent=False,
         )
@@ -85,7 +92,7 @@ class Shop:
         status, order = self.place_order(body)
         if status != 201:
             return status, order
-        (total,), = self.database.fetch("SELECT price FROM orders WHERE id = %s", (order["id"],))
+        ((total,),) = self.database.fetch("SELECT price FROM orders WHERE id = %s", (order["id"],))
         try:
             charge = self.payments.charge(order["id"], round(float(total) * 100))
         except PaymentFailed as error:
@@ -94,7 +101,7 @@ class Shop:
         return 201, {**order, "charge": charge.get("id"), "paid": True}
 
     def order_count(self) -> dict:
-        (count,), = self.database.fetch("SELECT count(*) FROM orders")
+        ((count,),) = self.database.fetch("SELECT count(*) FROM orders")
         return {"count": count}
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from target_server import TargetServer  # run as a script from this directory
+
 from envsim.config.scenario_model import LoadSpec
 from envsim.run.load_with_faults import run_load
-
-from target_server import TargetServer  # run as a script from this directory
 
 if __name__ == "__main__":
     with TargetServer() as server:

@@ -18,9 +18,11 @@ from envsim.images.requirements import TOXIPROXY_VERSION
 
 
 def find_toxiproxy_binary() -> str | None:
-    candidates = [os.environ.get("TOXIPROXY_SERVER"),
-                  str(cache_dir() / "toxiproxy" / TOXIPROXY_VERSION / "toxiproxy-server"),
-                  shutil.which("toxiproxy-server")]
+    candidates = [
+        os.environ.get("TOXIPROXY_SERVER"),
+        str(cache_dir() / "toxiproxy" / TOXIPROXY_VERSION / "toxiproxy-server"),
+        shutil.which("toxiproxy-server"),
+    ]
     for candidate in candidates:
         if candidate and os.access(candidate, os.X_OK):
             return candidate
@@ -38,7 +40,8 @@ class LocalToxiproxy:
         self.port = free_port()
         self.process = subprocess.Popen(
             [binary, "-host", "127.0.0.1", "-port", str(self.port)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         self.api = ToxiproxyClient(f"http://127.0.0.1:{self.port}", timeout=5)
         deadline = time.monotonic() + 15
@@ -66,7 +69,7 @@ class LocalToxiproxy:
             self.process.kill()
             self.process.wait(5)
 
-    def __enter__(self) -> "LocalToxiproxy":
+    def __enter__(self) -> LocalToxiproxy:
         return self
 
     def __exit__(self, *exc: object) -> None:

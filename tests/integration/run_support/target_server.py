@@ -62,13 +62,17 @@ class TargetServer:
                     headers = {"X-Session": sid, "Set-Cookie": f"sid={sid}; Path=/"}
                 else:
                     token = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
-                    cookies = dict(c.strip().split("=", 1) for c in (self.headers.get("Cookie") or "").split(";") if "=" in c)
+                    cookies = dict(
+                        c.strip().split("=", 1) for c in (self.headers.get("Cookie") or "").split(";") if "=" in c
+                    )
                     sid, user = server.sessions.get(token, (None, None))
                     if sid is None or cookies.get("sid") != sid or self.headers.get("X-Session") != sid:
                         user = None
                     status, answer = (200, {"user": user}) if user else (401, {"error": "not logged in"})
                 with server._lock:
-                    server.flow_log.append((self.path, (body or {}).get("user") if self.path.startswith("/login") else user, body))
+                    server.flow_log.append(
+                        (self.path, (body or {}).get("user") if self.path.startswith("/login") else user, body)
+                    )
                 data = json.dumps(answer).encode()
                 self.send_response(status)
                 for key, value in headers.items():
@@ -117,7 +121,7 @@ class TargetServer:
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
-    def __enter__(self) -> "TargetServer":
+    def __enter__(self) -> TargetServer:
         self._thread.start()
         return self
 

@@ -39,7 +39,13 @@ def test_plan_of_a_profile_has_its_stack_and_every_failure_mode(repo):
     assert isinstance(resolved, envsim.ProfilePlan)
     assert resolved.stack.stack == "pr-7"
     assert {f.name for f in resolved.faults} == {
-        "db-slow", "db-down", "cache-down", "db-bandwidth", "db-resets", "api-restart", "api-pause"
+        "db-slow",
+        "db-down",
+        "cache-down",
+        "db-bandwidth",
+        "db-resets",
+        "api-restart",
+        "api-pause",
     }
 
 

@@ -38,7 +38,8 @@ def test_no_function_is_over_50_lines():
     found = every_long_function()
     too_long = {name: length for name, length in found.items() if name not in STILL_LONG}
     assert too_long == {}, "functions over 50 lines (split them): " + ", ".join(
-        f"{name} ({length})" for name, length in sorted(too_long.items()))
+        f"{name} ({length})" for name, length in sorted(too_long.items())
+    )
 
 
 def test_the_list_of_long_functions_only_shrinks():
@@ -50,7 +51,10 @@ def test_the_counter_sees_a_long_function_and_a_long_nested_one():
         return "".join(f"{indent}x{i} = {i}\n" for i in range(lines))
 
     at_the_limit = "def f():\n" + body(LIMIT, "    ")
-    nested = ("def short():\n    return 1\n\n\ndef outer():\n    def inner():\n"
-              + body(LIMIT + 1, "        ") + "    return inner\n")
+    nested = (
+        "def short():\n    return 1\n\n\ndef outer():\n    def inner():\n"
+        + body(LIMIT + 1, "        ")
+        + "    return inner\n"
+    )
     assert long_functions(at_the_limit, "m.py") == {}
     assert long_functions(nested, "m.py") == {"m.py:inner": LIMIT + 1, "m.py:outer": LIMIT + 3}

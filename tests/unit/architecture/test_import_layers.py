@@ -151,10 +151,12 @@ def test_the_checker_sees_a_forbidden_import_and_a_cycle():
     assert imports_below_the_floors(graph, MAY_IMPORT) == ["envsim.plan.a (plan) imports envsim.engine.b"]
     reports_reading_a_run = {"envsim.reports.x": {"envsim.run.y", "envsim.journal.z", "envsim.errors"}}
     assert imports_below_the_floors(reports_reading_a_run, MAY_IMPORT) == [
-        "envsim.reports.x (reports) imports envsim.run.y"]
+        "envsim.reports.x (reports) imports envsim.run.y"
+    ]
     cli_reaching_the_engine = {"envsim.cli.x": {"envsim.engine.docker_engine", "envsim.api"}}
     assert imports_below_the_floors(cli_reaching_the_engine, MAY_IMPORT) == [
-        "envsim.cli.x (cli) imports envsim.engine.docker_engine"]
+        "envsim.cli.x (cli) imports envsim.engine.docker_engine"
+    ]
 
 
 def top_level_imports(path: Path) -> set[str]:

@@ -26,8 +26,11 @@ def test_prints_the_stack_as_a_yaml_stream_of_manifests(monkeypatch):
     code, out, err = run_envsim(["plan", "prod-like", "--format", "kubernetes", "--name", "pr-7"], monkeypatch)
     assert (code, err) == (0, "")
     manifests = list(yaml.safe_load_all(out))
-    assert manifests[0] == {"apiVersion": "v1", "kind": "Namespace", "metadata": {
-        "name": "envsim-pr-7", "labels": {"envsim.stack": "pr-7", "envsim.profile": "prod-like"}}}
+    assert manifests[0] == {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {"name": "envsim-pr-7", "labels": {"envsim.stack": "pr-7", "envsim.profile": "prod-like"}},
+    }
     kinds = {m["kind"] for m in manifests}
     assert kinds == {"Namespace", "Secret", "ConfigMap", "Deployment", "Service", "Job"}
     # the seed file's text travels in the seed ConfigMap
@@ -49,7 +52,9 @@ def test_a_value_from_the_callers_environment_is_never_printed(tmp_path, monkeyp
     (tmp_path / "profiles/keyed.yaml").write_text(
         "envsim: 1\nname: keyed\nservices:\n  api:\n    image: app:1\n    ports: {http: 8000}\n"
         "    env: {KEY: '${secret.api_key}', URL: 'https://x:${secret.api_key}@vendor'}\n"
-        "credentials:\n  api_key: {value: '${env.VENDOR_KEY}'}\n", encoding="utf-8")
+        "credentials:\n  api_key: {value: '${env.VENDOR_KEY}'}\n",
+        encoding="utf-8",
+    )
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("VENDOR_KEY", "vendor-key-7f3a9c")
     code, out, err = run_envsim(["plan", "keyed", "--format", "kubernetes"], monkeypatch)
@@ -67,5 +72,6 @@ def test_json_and_kubernetes_together_are_a_usage_error(monkeypatch):
 
 def test_format_json_is_the_same_as_json(monkeypatch):
     monkeypatch.chdir(REPO)
-    assert run_envsim(["plan", "prod-like", "--format", "json"], monkeypatch) == \
-        run_envsim(["plan", "prod-like", "--json"], monkeypatch)
+    assert run_envsim(["plan", "prod-like", "--format", "json"], monkeypatch) == run_envsim(
+        ["plan", "prod-like", "--json"], monkeypatch
+    )

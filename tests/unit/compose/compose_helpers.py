@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import textwrap
-from typing import Mapping
+from collections.abc import Mapping
 
 import yaml
 
@@ -16,10 +16,17 @@ PROJECT = "/repo"
 PROFILES = "/repo/profiles"
 
 
-def draft_of(*texts: str, environ: Mapping[str, str] | None = None, dotenv: str | None = None,
-             env_files: Mapping[str, str | None] | None = None, name: str = "app") -> ProfileDraft:
-    files = [ComposeFile("docker-compose.yml" if i == 0 else f"override{i}.yml", textwrap.dedent(t).lstrip())
-             for i, t in enumerate(texts)]
+def draft_of(
+    *texts: str,
+    environ: Mapping[str, str] | None = None,
+    dotenv: str | None = None,
+    env_files: Mapping[str, str | None] | None = None,
+    name: str = "app",
+) -> ProfileDraft:
+    files = [
+        ComposeFile("docker-compose.yml" if i == 0 else f"override{i}.yml", textwrap.dedent(t).lstrip())
+        for i, t in enumerate(texts)
+    ]
     tree = read_compose(files, environ or {}, ComposeFile(".env", dotenv) if dotenv is not None else None)
     return convert(tree, ConvertOptions(name, PROJECT, PROFILES), env_files or {})
 

@@ -28,8 +28,9 @@ def run_envsim(args: list[str], monkeypatch) -> tuple[int, str, str]:
 @pytest.fixture
 def shop(tmp_path: Path, monkeypatch) -> Path:
     """A repo root holding a copy of the example shop and its compose file."""
-    shutil.copytree(REPO / "examples" / "shop", tmp_path / "examples" / "shop",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        REPO / "examples" / "shop", tmp_path / "examples" / "shop", ignore=shutil.ignore_patterns("__pycache__")
+    )
     (tmp_path / ".git").mkdir()
     monkeypatch.chdir(tmp_path)
     for name in ("POSTGRES_USER", "POSTGRES_PASSWORD"):
@@ -85,8 +86,12 @@ def test_default_files_in_this_directory_with_the_override_and_dotenv(tmp_path, 
     name = tmp_path.name
     profile = yaml.safe_load((tmp_path / f"profiles/{name}.yaml").read_text())
     assert profile["name"] == name
-    assert profile["services"]["web"] == {"image": "nginx:1.25", "env": {"DEBUG": "1"}, "ports": {"http": 80},
-                                          "publish": ["http"]}
+    assert profile["services"]["web"] == {
+        "image": "nginx:1.25",
+        "env": {"DEBUG": "1"},
+        "ports": {"http": 80},
+        "publish": ["http"],
+    }
 
 
 def test_several_f_files_merge_in_order(tmp_path, monkeypatch):

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from compose_helpers import draft_of, profile_of, warnings_of
 
 from envsim.errors import InputError
-
-from compose_helpers import draft_of, profile_of, warnings_of
 
 
 def service(text: str, name: str = "api", **options) -> dict:
@@ -22,7 +21,8 @@ def problems(text: str, **options) -> list[str]:
 def test_image_and_build_forms():
     assert service("services: {api: {image: 'app:1'}}") == {"image": "app:1"}
     assert service("services: {api: {build: .}}")["build"] == {"context": ".."}
-    built = service("""
+    built = service(
+        """
     services:
       api:
         image: app:dev
@@ -31,9 +31,16 @@ def test_image_and_build_forms():
           dockerfile: docker/Dockerfile
           args: [BASE=python:3.11-slim, FROM_ENV]
           target: runtime
-    """, environ={"FROM_ENV": "yes"})
-    assert built == {"build": {"context": "../src", "dockerfile": "docker/Dockerfile",
-                               "args": {"BASE": "python:3.11-slim", "FROM_ENV": "yes"}}}
+    """,
+        environ={"FROM_ENV": "yes"},
+    )
+    assert built == {
+        "build": {
+            "context": "../src",
+            "dockerfile": "docker/Dockerfile",
+            "args": {"BASE": "python:3.11-slim", "FROM_ENV": "yes"},
+        }
+    }
     notes = warnings_of("services: {api: {build: {context: ., target: runtime}}}")
     assert any("build.target: runtime -- not converted: envsim builds the Dockerfile's last stage" in w for w in notes)
 
@@ -42,11 +49,13 @@ def test_build_paths_are_relative_to_the_profile_and_urls_are_refused():
     assert service("services: {api: {build: {context: /elsewhere/app}}}")["build"]["context"] == "../../elsewhere/app"
     assert problems("services: {api: {build: 'https://github.com/x/y.git'}}") == [
         "docker-compose.yml:1:25: services.api.build.context: a build context from a URL is not supported: clone it "
-        "and give its directory"]
+        "and give its directory"
+    ]
 
 
 def test_environment_list_map_and_env_file():
-    env = service("""
+    env = service(
+        """
     services:
       api:
         image: app
@@ -55,16 +64,20 @@ def test_environment_list_map_and_env_file():
           - MODE=prod
           - FROM_SHELL
           - PRICE=$$5
-    """, env_files={"common.env": "MODE=dev\nLOG=info\n", "missing.env": None})["env"]
+    """,
+        env_files={"common.env": "MODE=dev\nLOG=info\n", "missing.env": None},
+    )["env"]
     # envsim's own syntax: `$$` is a literal `$`; a name without a value comes from the caller
     assert env == {"MODE": "prod", "LOG": "info", "FROM_SHELL": "${env.FROM_SHELL:-}", "PRICE": "$$5"}
     text = draft_of("services: {api: {image: app, environment: {PRICE: $$5, X: }}}")
     from envsim.compose.render import render_profile
+
     rendered = render_profile(text)
     assert 'PRICE: "$$5"' in rendered  # a literal $ is written as $$ for envsim
     assert 'X: "${env.X:-}"  # from the caller\'s environment' in rendered
     assert problems("services: {api: {image: app, env_file: gone.env}}") == [
-        "docker-compose.yml:1:40: services.api.env_file[0]: env file not found: 'gone.env'"]
+        "docker-compose.yml:1:40: services.api.env_file[0]: env file not found: 'gone.env'"
+    ]
 
 
 def test_ports_expose_and_publish():
@@ -81,7 +94,8 @@ def test_ports_expose_and_publish():
     notes = warnings_of("services: {api: {image: app, ports: ['53:53/udp']}}")
     assert notes and "envsim proxies TCP only" in notes[0]
     assert problems("services: {api: {image: app, ports: ['x:y']}}")[0].endswith(
-        "services.api.ports[0]: not a port mapping: 'x:y' (expected [HOST:]CONTAINER[/PROTOCOL])")
+        "services.api.ports[0]: not a port mapping: 'x:y' (expected [HOST:]CONTAINER[/PROTOCOL])"
+    )
 
 
 def test_depends_on_both_forms_and_conditions():
@@ -100,7 +114,8 @@ def test_depends_on_both_forms_and_conditions():
     assert profile["services"]["migrate"]["depends_on"] == ["db"]
     assert any("service_completed_successfully -- not converted" in w for w in warnings_of(text))
     assert problems("services: {api: {image: app, depends_on: [dbb]}, db: {image: x}}") == [
-        "docker-compose.yml:1:43: services.api.depends_on.dbb: depends on 'dbb', which is not a service; did you mean 'db'?"]
+        "docker-compose.yml:1:43: services.api.depends_on.dbb: depends on 'dbb', which is not a service; did you mean 'db'?"
+    ]
 
 
 def test_healthcheck_forms():
@@ -110,7 +125,10 @@ def test_healthcheck_forms():
     assert health('["CMD", "pg_isready", "-U", "app"]') == {"cmd": ["pg_isready", "-U", "app"], "start_period": "90s"}
     assert health('["CMD-SHELL", "redis-cli ping | grep PONG"]')["cmd"] == ["sh", "-c", "redis-cli ping | grep PONG"]
     assert health('"pg_isready || exit 1"')["cmd"] == ["sh", "-c", "pg_isready || exit 1"]
-    assert health('["CMD", "curl", "-f", "http://localhost:8000/healthz"]') == {"http": "/healthz", "start_period": "90s"}
+    assert health('["CMD", "curl", "-f", "http://localhost:8000/healthz"]') == {
+        "http": "/healthz",
+        "start_period": "90s",
+    }
     assert health('"curl -fs http://127.0.0.1:8000/ready || exit 1"')["http"] == "/ready"
     assert health('["NONE"]') is None
     notes = warnings_of("services: {api: {image: app, healthcheck: {test: 'pg_isready'}}}")
@@ -128,14 +146,17 @@ def test_healthcheck_timing_becomes_one_budget():
     quick = service("services: {api: {image: app, healthcheck: {test: [CMD, ready], interval: 1s, retries: 5}}}")
     assert quick["health"] == {"cmd": ["ready"], "interval": "1s"}  # within envsim's default 60s budget
     assert problems("services: {api: {image: app, healthcheck: {test: [CMD, x], interval: soon}}}") == [
-        "docker-compose.yml:1:70: services.api.healthcheck.interval: not a duration: 'soon' (expected such as 10s, 1m30s or 500ms)"]
+        "docker-compose.yml:1:70: services.api.healthcheck.interval: not a duration: 'soon' (expected such as 10s, 1m30s or 500ms)"
+    ]
 
 
 def test_command_and_entrypoint_strings_are_split():
     api = service("""services: {api: {image: app, entrypoint: "python -m", command: 'app --name "a b"'}}""")
     assert api["command"] == ["python", "-m", "app", "--name", "a b"]
-    assert any("entrypoint: envsim sets the command only" in w
-               for w in warnings_of("services: {api: {image: app, entrypoint: [tini]}}"))
+    assert any(
+        "entrypoint: envsim sets the command only" in w
+        for w in warnings_of("services: {api: {image: app, entrypoint: [tini]}}")
+    )
 
 
 def test_replicas_and_resources():
@@ -175,20 +196,24 @@ def test_volumes_initdb_sql_becomes_a_seed_and_others_are_warned():
     assert any("tmpfs volumes are not kept" in w for w in notes)
 
 
-@pytest.mark.parametrize("key, value, reason", [
-    ("network_mode", "host", "every service joins the stack's own network"),
-    ("privileged", "true", "default privileges"),
-    ("restart", "always", "envsim does not restart containers"),
-    ("cap_add", "[NET_ADMIN]", "default privileges"),
-    ("devices", "['/dev/fuse:/dev/fuse']", "default privileges"),
-    ("container_name", "my-api", "service name"),
-])
+@pytest.mark.parametrize(
+    "key, value, reason",
+    [
+        ("network_mode", "host", "every service joins the stack's own network"),
+        ("privileged", "true", "default privileges"),
+        ("restart", "always", "envsim does not restart containers"),
+        ("cap_add", "[NET_ADMIN]", "default privileges"),
+        ("devices", "['/dev/fuse:/dev/fuse']", "default privileges"),
+        ("container_name", "my-api", "service name"),
+    ],
+)
 def test_unsupported_keys_are_comments_and_warnings(key, value, reason):
     text = f"services: {{api: {{image: app, {key}: {value}}}}}"
     draft = draft_of(text)
     assert any(note.startswith(f"{key}: ") and reason in note for note in draft.services[0].notes)
     assert any(f"services.api.{key}: {key}:" in w and reason in w for w in warnings_of(text))
     from envsim.compose.render import render_profile
+
     assert f"    # {key}: " in render_profile(draft)
 
 
@@ -203,7 +228,7 @@ def test_top_level_networks_and_profiles_services_are_reported():
     assert list(profile["services"]) == ["api"]
     notes = warnings_of(text)
     assert any("service 'debug' is not converted: compose starts it only with --profile" in w for w in notes)
-    assert any("(top)" not in w and "networks: [\"front\"] -- not converted" in w for w in notes)
+    assert any("(top)" not in w and 'networks: ["front"] -- not converted' in w for w in notes)
 
 
 def test_unknown_keys_and_wrong_types_are_located_errors():
@@ -233,7 +258,9 @@ def test_service_names_are_made_valid():
 
 
 def test_well_known_images_without_ports_get_their_port():
-    profile = profile_of("services: {db: {image: 'docker.io/library/postgres:15-alpine'}, api: {image: app, depends_on: [db]}}")
+    profile = profile_of(
+        "services: {db: {image: 'docker.io/library/postgres:15-alpine'}, api: {image: app, depends_on: [db]}}"
+    )
     assert profile["services"]["db"]["ports"] == {"pg": 5432}
     assert "publish" not in profile["services"]["db"]
     assert profile["failure_modes"]["db-slow"] == {"target": "db", "latency": "200ms", "jitter": "50ms"}

@@ -3,27 +3,29 @@
 from __future__ import annotations
 
 import pytest
+from compose_helpers import profile_of, warnings_of
 
 from envsim.compose.interpolate import SubstitutionError, parse_dotenv, substitute
 from envsim.compose.read import ComposeFile, read_compose
 from envsim.errors import InputError
 
-from compose_helpers import profile_of, warnings_of
 
-
-@pytest.mark.parametrize("text, expected", [
-    ("${A}", "a"),
-    ("$A-x", "a-x"),
-    ("${UNSET:-dflt}", "dflt"),
-    ("${EMPTY:-dflt}", "dflt"),
-    ("${EMPTY-dflt}", ""),
-    ("${UNSET-dflt}", "dflt"),
-    ("${A:+alt}", "alt"),
-    ("${UNSET:+alt}", ""),
-    ("${UNSET:-${A}-nested}", "a-nested"),
-    ("cost $$5 and $${A}", "cost $5 and ${A}"),
-    ("lone $ sign", "lone $ sign"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("${A}", "a"),
+        ("$A-x", "a-x"),
+        ("${UNSET:-dflt}", "dflt"),
+        ("${EMPTY:-dflt}", "dflt"),
+        ("${EMPTY-dflt}", ""),
+        ("${UNSET-dflt}", "dflt"),
+        ("${A:+alt}", "alt"),
+        ("${UNSET:+alt}", ""),
+        ("${UNSET:-${A}-nested}", "a-nested"),
+        ("cost $$5 and $${A}", "cost $5 and ${A}"),
+        ("lone $ sign", "lone $ sign"),
+    ],
+)
 def test_substitution_forms(text, expected):
     assert substitute(text, {"A": "a", "EMPTY": ""}).text == expected
 
@@ -63,8 +65,10 @@ def test_dotenv_beside_the_file_and_the_environment_wins():
 
 def test_unset_variable_is_a_located_warning_and_empty():
     assert profile_of(COMPOSE)["services"]["api"]["env"] == {"MODE": ""}
-    assert any(w.startswith("docker-compose.yml:5:13: services.api.environment.MODE: variable 'MODE' is not set")
-               for w in warnings_of(COMPOSE))
+    assert any(
+        w.startswith("docker-compose.yml:5:13: services.api.environment.MODE: variable 'MODE' is not set")
+        for w in warnings_of(COMPOSE)
+    )
 
 
 def test_files_merge_the_compose_way():
@@ -105,9 +109,11 @@ def test_problems_in_an_override_point_into_that_file():
 
 
 def test_yaml_errors_are_located_and_all_files_are_reported():
-    files = [ComposeFile("a.yml", "services:\n  api: {image: x\n"),
-             ComposeFile("b.yml", "services:\n  api: {image: x}\n  api: {image: y}\n"),
-             ComposeFile("c.yml", "services:\n  api: {image: '${TAG:?needs a tag}'}\n")]
+    files = [
+        ComposeFile("a.yml", "services:\n  api: {image: x\n"),
+        ComposeFile("b.yml", "services:\n  api: {image: x}\n  api: {image: y}\n"),
+        ComposeFile("c.yml", "services:\n  api: {image: '${TAG:?needs a tag}'}\n"),
+    ]
     with pytest.raises(InputError) as caught:
         read_compose(files, {})
     messages = [str(p) for p in caught.value.problems]

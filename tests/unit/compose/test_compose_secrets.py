@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from compose_helpers import profile_of, warnings_of
 
 from envsim.compose.secrets import secret_kind
-
-from compose_helpers import profile_of, warnings_of
 
 SHOP = """
 services:
@@ -29,11 +28,22 @@ services:
 """
 
 
-@pytest.mark.parametrize("name, kind", [
-    ("POSTGRES_PASSWORD", "password"), ("DB_PASSWD", "password"), ("JWT_SECRET", "token"),
-    ("GITHUB_TOKEN", "token"), ("API_KEY", "token"), ("STRIPE_APIKEY", "token"), ("AWS_SECRET_ACCESS_KEY", "token"),
-    ("POSTGRES_PASSWORD_FILE", None), ("KEYCLOAK_URL", None), ("MONKEY", None), ("PORT", None),
-])
+@pytest.mark.parametrize(
+    "name, kind",
+    [
+        ("POSTGRES_PASSWORD", "password"),
+        ("DB_PASSWD", "password"),
+        ("JWT_SECRET", "token"),
+        ("GITHUB_TOKEN", "token"),
+        ("API_KEY", "token"),
+        ("STRIPE_APIKEY", "token"),
+        ("AWS_SECRET_ACCESS_KEY", "token"),
+        ("POSTGRES_PASSWORD_FILE", None),
+        ("KEYCLOAK_URL", None),
+        ("MONKEY", None),
+        ("PORT", None),
+    ],
+)
 def test_which_names_hold_credentials(name, kind):
     assert secret_kind(name) == kind
 
@@ -59,14 +69,17 @@ def test_one_secret_per_value_shared_across_services():
 
 
 def test_secret_values_never_reach_the_profile_text():
-    from envsim.compose.render import render_profile
-
     from compose_helpers import draft_of
+
+    from envsim.compose.render import render_profile
 
     text = render_profile(draft_of(SHOP))
     for value in ("s3cret-pw", "other-pw", "tok_123", "sk_live_abc", "cache-pw"):
         assert value not in text
-    assert "db_password: {generate: password}  # was a literal in compose: POSTGRES_PASSWORD in db, DATABASE_URL in api" in text
+    assert (
+        "db_password: {generate: password}  # was a literal in compose: POSTGRES_PASSWORD in db, DATABASE_URL in api"
+        in text
+    )
 
 
 def test_a_credential_also_used_in_a_command_is_kept_as_written():
@@ -96,5 +109,8 @@ def test_compose_secret_files_become_generated_credentials():
       db_pw: {file: ./db_pw.txt}
       api_key: {file: ./key.txt}
     """)
-    assert profile["services"]["db"]["secret_files"] == {"db_pw": "/run/secrets/db_pw", "api_key": "/run/secrets/key.txt"}
+    assert profile["services"]["db"]["secret_files"] == {
+        "db_pw": "/run/secrets/db_pw",
+        "api_key": "/run/secrets/key.txt",
+    }
     assert profile["credentials"] == {"db_pw": {"generate": "password"}, "api_key": {"generate": "password"}}

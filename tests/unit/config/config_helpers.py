@@ -9,8 +9,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from envsim.cli import cli
-from envsim.cli.failures import run_cli
 from envsim.cli.cmd_init import SCAFFOLD_FILES, scaffold_text
+from envsim.cli.failures import run_cli
 
 
 def write(root: Path, relative: str, text: str) -> Path:

@@ -46,8 +46,10 @@ def kind_defects(kind: CheckKind, branches: dict[str, str], defs: dict) -> list[
     elif "label" not in {f.name for f in dataclasses.fields(kind.model)}:
         defects.append(f"{kind.name}: its model has no label field")
     if branches.get(kind.written_as) != kind.schema:
-        defects.append(f"{kind.name}: the schema writes {kind.written_as!r} as {branches.get(kind.written_as)!r}, "
-                       f"the kind says {kind.schema!r}")
+        defects.append(
+            f"{kind.name}: the schema writes {kind.written_as!r} as {branches.get(kind.written_as)!r}, "
+            f"the kind says {kind.schema!r}"
+        )
     if kind.schema not in defs:
         defects.append(f"{kind.name}: the schema has no $defs/{kind.schema}")
     return defects
@@ -74,8 +76,9 @@ def test_the_checks_above_can_fail():
     assert any("no judge" in d for d in defects) and any("$defs/nothing_check" in d for d in defects)
     extra = json.loads(json.dumps(SCHEMA))
     extra["properties"]["checks"]["items"]["oneOf"].append({"required": ["kafka"]})
-    extra["properties"]["checks"]["items"]["allOf"].append({"if": {"required": ["kafka"]},
-                                                           "then": {"$ref": "#/$defs/kafka_check"}})
+    extra["properties"]["checks"]["items"]["allOf"].append(
+        {"if": {"required": ["kafka"]}, "then": {"$ref": "#/$defs/kafka_check"}}
+    )
     assert set(schema_branches(extra)) != {kind.written_as for kind in KINDS}
 
 

@@ -11,7 +11,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from config_helpers import run_envsim
 
 CORPUS = Path(__file__).resolve().parents[2] / "invalid"

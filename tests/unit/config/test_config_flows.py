@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from config_helpers import MINIMAL_PROFILE, scenario_messages, write
+
 from envsim.config import load_scenario
 from envsim.config.scenario_model import LoadVar
 from envsim.config.template import Template, VarRef
@@ -59,7 +60,11 @@ def test_a_flow_is_built_into_the_model(repo):
     assert login.capture == (("token", "json.token"), ("session", "header.X-Session"))
     assert login.json == {"email": "${var.email}", "id": "${var.user}"}
     assert login.json_templates == ((("email",), Template((VarRef("email"),))), (("id",), Template((VarRef("user"),))))
-    assert (add.method, add.path, add.path_template) == ("POST", "/cart/${var.sku}", Template(("/cart/", VarRef("sku"))))
+    assert (add.method, add.path, add.path_template) == (
+        "POST",
+        "/cart/${var.sku}",
+        Template(("/cart/", VarRef("sku"))),
+    )
     assert dict(add.headers)["Authorization"] == Template(("Bearer ", VarRef("token")))
     assert add.json_templates[1] == (("color",), Template(("c-", VarRef("color"))))
     assert (view.path, view.path_template, view.capture) == ("/cart", None, ())
@@ -71,7 +76,9 @@ def test_a_flow_validates(repo):
 
 
 def test_unknown_variables_are_reported_where_they_are_used(repo):
-    text = FLOW.replace('"Bearer ${var.token}"', '"Bearer ${var.tokn}"').replace("GET /cart\n", "GET /cart/${var.nope}\n")
+    text = FLOW.replace('"Bearer ${var.token}"', '"Bearer ${var.tokn}"').replace(
+        "GET /cart\n", "GET /cart/${var.nope}\n"
+    )
     messages = scenario_messages(repo, setup(repo, text).read_text())
     assert messages == [
         "scenarios/s.yaml:22:36: load.tasks[0].steps[1].headers.Authorization: unknown variable 'tokn': "
@@ -157,7 +164,9 @@ checks:
   - {metric: p95, endpoint: flow, below: 1s}
 """
     messages = scenario_messages(repo, setup(repo, text).read_text())
-    assert messages[0] == "scenarios/s.yaml:9:22: load.tasks[1].steps[0].name: duplicate task name 'login' (also task 1)"
+    assert (
+        messages[0] == "scenarios/s.yaml:9:22: load.tasks[1].steps[0].name: duplicate task name 'login' (also task 1)"
+    )
     assert messages[1].startswith("scenarios/s.yaml:11:29: checks[0].endpoint: unknown task 'flow'")
 
 
@@ -166,12 +175,12 @@ def test_the_worked_example_in_the_format_doc_validates(repo):
     from pathlib import Path
 
     doc = (Path(__file__).resolve().parents[3] / "docs" / "format.md").read_text()
-    section = doc[doc.index("### Declarative flows"):]
+    section = doc[doc.index("### Declarative flows") :]
     example = re.findall(r"```yaml\n(.*?)```", section, re.S)[0]
     setup(repo, csv="email,password\na@x.io,pw\n")
     path = write(repo, "scenarios/flow.yaml", "envsim: 1\nprofile: ../profiles/p.yaml\n" + example)
     from config_helpers import messages
 
     assert messages([path]) == []
-    shopping, = load_scenario(path, {}).load.tasks
+    (shopping,) = load_scenario(path, {}).load.tasks
     assert [step.name for step in shopping.steps] == ["login", "add", "view"]

@@ -7,10 +7,10 @@ import tempfile
 from pathlib import Path
 
 import yaml
+from config_helpers import scaffold
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from config_helpers import scaffold
 from envsim.cli.cmd_init import scaffold_text
 from envsim.config import validate_paths
 from envsim.errors import Problem
@@ -21,14 +21,41 @@ ENV = {"APP_IMAGE": "app:1"}
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-10, 100000), st.floats(allow_nan=False, allow_infinity=False),
-    st.sampled_from(["", "x", "1s", "-5", "20%", "150%", "64k", "${secret.db_password}", "${env.NOPE}", "${",
-                     "$$", "GET /x", "api", "db", "db-slow", "cache-down", "../x", "/etc/passwd", "http", "browse"]),
+    st.none(),
+    st.booleans(),
+    st.integers(-10, 100000),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.sampled_from(
+        [
+            "",
+            "x",
+            "1s",
+            "-5",
+            "20%",
+            "150%",
+            "64k",
+            "${secret.db_password}",
+            "${env.NOPE}",
+            "${",
+            "$$",
+            "GET /x",
+            "api",
+            "db",
+            "db-slow",
+            "cache-down",
+            "../x",
+            "/etc/passwd",
+            "http",
+            "browse",
+        ]
+    ),
     st.text(max_size=12),
 )
-values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=3),
-                                                       st.dictionaries(st.text(max_size=8), inner, max_size=3)),
-                      max_leaves=8)
+values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)),
+    max_leaves=8,
+)
 
 
 def paths_of(tree, prefix=()):
@@ -95,13 +122,20 @@ def test_mutated_scenarios_never_crash(tree):
 @SETTINGS
 @given(values)
 def test_random_yaml_values_never_crash(tree):
-    check({"profiles/random.yaml": dump(tree), "scenarios/random.yaml": dump({"envsim": 1, "profile": "prod-like",
-                                                                              "load": tree})})
+    check(
+        {
+            "profiles/random.yaml": dump(tree),
+            "scenarios/random.yaml": dump({"envsim": 1, "profile": "prod-like", "load": tree}),
+        }
+    )
 
 
 @SETTINGS
-@given(st.lists(st.sampled_from(list("ab:- {}[],&*!|>'\"#\n\t%@`$1.") + ["envsim: 1\n", "services:\n", "  "]),
-                max_size=60).map("".join))
+@given(
+    st.lists(
+        st.sampled_from(list("ab:- {}[],&*!|>'\"#\n\t%@`$1.") + ["envsim: 1\n", "services:\n", "  "]), max_size=60
+    ).map("".join)
+)
 def test_random_text_never_crashes(text):
     check({"profiles/text.yaml": text.encode("utf-8")})
 

@@ -22,7 +22,8 @@ def test_scaffold_is_valid(repo):
 def test_depends_on_target_exists(repo):
     text = MINIMAL_PROFILE + "    depends_on: [dbb]\n  db: {image: pg}\n"
     assert profile_messages(repo, text) == [
-        "profiles/p.yaml:7:18: services.api.depends_on[0]: unknown service 'dbb'; did you mean 'db'?"]
+        "profiles/p.yaml:7:18: services.api.depends_on[0]: unknown service 'dbb'; did you mean 'db'?"
+    ]
 
 
 def test_dependency_cycle_is_named(repo):
@@ -41,12 +42,15 @@ def test_dependency_cycle_is_named(repo):
 
 
 def test_failure_mode_target_exists_and_has_ports(repo):
-    text = MINIMAL_PROFILE + """  worker: {image: w}
+    text = (
+        MINIMAL_PROFILE
+        + """  worker: {image: w}
 failure_modes:
   a: {target: apo, latency: 1s}
   b: {target: worker, down: true}
   c: {target: worker, container: kill}
 """
+    )
     assert profile_messages(repo, text) == [
         "profiles/p.yaml:9:15: failure_modes.a.target: unknown service 'apo'; did you mean 'api'?",
         "profiles/p.yaml:10:15: failure_modes.b.target: 'worker' declares no ports, so there is no traffic "
@@ -55,11 +59,14 @@ failure_modes:
 
 
 def test_http_errors_only_for_stubs(repo):
-    text = MINIMAL_PROFILE + """  pay: {stub: {routes: [{method: GET, path: /}]}}
+    text = (
+        MINIMAL_PROFILE
+        + """  pay: {stub: {routes: [{method: GET, path: /}]}}
 failure_modes:
   a: {target: api, http_errors: {503: 20%}}
   b: {target: pay, http_errors: {503: 60%, 429: 50%}, retry_after: 1s}
 """
+    )
     assert profile_messages(repo, text) == [
         "profiles/p.yaml:9:20: failure_modes.a.http_errors: http_errors apply to stub services only, "
         "and 'api' is not a stub",
@@ -86,13 +93,16 @@ def test_publish_and_health_ports_exist(repo):
 
 
 def test_secret_must_be_a_credential_and_only_where_needed(repo):
-    text = MINIMAL_PROFILE + """    env: {A: "x${secret.db_pasword}y"}
+    text = (
+        MINIMAL_PROFILE
+        + """    env: {A: "x${secret.db_pasword}y"}
     command: [run, "${secret.db_password}"]
     secret_files: {tokn: /run/t}
 credentials:
   db_password: {generate: password}
   token: {generate: token}
 """
+    )
     assert profile_messages(repo, text) == [
         "profiles/p.yaml:7:14: services.api.env.A: unknown secret 'db_pasword': not defined under credentials; "
         "did you mean 'db_password'?",
@@ -106,7 +116,8 @@ def test_env_without_default_must_be_set(repo):
     text = MINIMAL_PROFILE + '    env: {A: "${env.APP_MODE}", B: "${env.OTHER:-x}"}\n'
     assert profile_messages(repo, text) == [
         "profiles/p.yaml:7:14: services.api.env.A: environment variable 'APP_MODE' is not set "
-        "(give a default with '${env.APP_MODE:-default}')"]
+        "(give a default with '${env.APP_MODE:-default}')"
+    ]
     assert profile_messages(repo, text, env={"APP_MODE": "prod"}) == []
 
 
@@ -137,7 +148,8 @@ def test_referenced_files_exist_and_stay_in_the_repo(repo, tmp_path_factory):
 def test_scenario_profile_must_resolve(repo):
     assert scenario_messages(repo, SCENARIO_HEAD.replace("prod-like", "prod-lik")) == [
         "scenarios/s.yaml:2:10: profile: no profile named 'prod-lik' (looked for profiles/prod-lik.yaml); "
-        "did you mean 'prod-like'?"]
+        "did you mean 'prod-like'?"
+    ]
 
 
 def test_scenario_reports_an_invalid_profile(repo):
@@ -159,20 +171,26 @@ def test_timeline_faults_exist_in_the_profile(repo):
 
 def test_load_target_exists_and_publishes(repo):
     assert scenario_messages(repo, SCENARIO_HEAD + "  target: apii\n") == [
-        "scenarios/s.yaml:8:11: load.target: unknown service 'apii'; did you mean 'api'?"]
+        "scenarios/s.yaml:8:11: load.target: unknown service 'apii'; did you mean 'api'?"
+    ]
     assert scenario_messages(repo, SCENARIO_HEAD + "  target: db\n") == [
-        "scenarios/s.yaml:8:11: load.target: 'db' publishes no port: add 'publish' to it in the profile"]
+        "scenarios/s.yaml:8:11: load.target: 'db' publishes no port: add 'publish' to it in the profile"
+    ]
     assert scenario_messages(repo, SCENARIO_HEAD + "  target: api.htp\n") == [
-        "scenarios/s.yaml:8:11: load.target: unknown published port 'htp'; did you mean 'http'?"]
+        "scenarios/s.yaml:8:11: load.target: unknown published port 'htp'; did you mean 'http'?"
+    ]
 
 
 def test_check_endpoints_name_a_task(repo):
-    text = SCENARIO_HEAD + """checks:
+    text = (
+        SCENARIO_HEAD
+        + """checks:
   - {metric: p95, endpoint: browse, below: 1s}
   - {metric: p95, endpoint: "POST /orders", below: 1s}
   - {metric: p95, endpoint: brwose, below: 1s}
   - {metric: p95, endpoint: "GET /orders", below: 1s}
 """
+    )
     assert scenario_messages(repo, text) == [
         "scenarios/s.yaml:11:29: checks[2].endpoint: unknown task 'brwose'; did you mean 'browse'?",
         "scenarios/s.yaml:12:29: checks[3].endpoint: unknown task 'GET /orders'; did you mean 'POST /orders'?",
@@ -190,11 +208,14 @@ def test_locustfile_endpoints_are_free_form(repo):
     """
     assert scenario_messages(repo, text) == []
     assert scenario_messages(repo, text.replace("shop.py", "shop2.py")) == [
-        "scenarios/s.yaml:3:34: load.locustfile: file not found: '../load/shop2.py'"]
+        "scenarios/s.yaml:3:34: load.locustfile: file not found: '../load/shop2.py'"
+    ]
 
 
 def test_during_and_after_name_a_timeline_fault(repo):
-    text = SCENARIO_HEAD + """timeline:
+    text = (
+        SCENARIO_HEAD
+        + """timeline:
   - {at: 10s, for: 10s, fault: db-slow}
   - {at: 30s, fault: cache-down}
 checks:
@@ -203,6 +224,7 @@ checks:
   - {metric: recovery_time, after: cache-down, below: 10s}
   - {metric: recovery_time, after: db-slow, above: 10s}
 """
+    )
     assert scenario_messages(repo, text) == [
         "scenarios/s.yaml:12:34: checks[0].during: unknown fault 'db-slw'; did you mean 'db-slow'? (not in the timeline)",
         "scenarios/s.yaml:13:26: checks[1].after: unknown fault 'api-crash' (not in the timeline)",
@@ -213,11 +235,14 @@ checks:
 
 
 def test_sql_and_http_check_services_exist(repo):
-    text = SCENARIO_HEAD + """checks:
+    text = (
+        SCENARIO_HEAD
+        + """checks:
   - sql: {service: dbb, query: "select 1"}
     equals: {successes: checkuot}
   - http: {service: api, request: "GET /healthz", port: admin}
 """
+    )
     assert scenario_messages(repo, text) == [
         "scenarios/s.yaml:9:20: checks[0].sql.service: unknown service 'dbb'; did you mean 'db'?",
         "scenarios/s.yaml:10:25: checks[0].equals.successes: unknown task 'checkuot'; did you mean 'checkout'?",
@@ -239,7 +264,10 @@ def test_duplicate_task_names_and_missing_duration(repo):
 
 
 def test_scenario_secret_in_headers_must_exist_in_profile(repo):
-    text = SCENARIO_HEAD.replace('"POST /orders"}', '"POST /orders", headers: {Authorization: "Bearer ${secret.tokn}"}}')
+    text = SCENARIO_HEAD.replace(
+        '"POST /orders"}', '"POST /orders", headers: {Authorization: "Bearer ${secret.tokn}"}}'
+    )
     assert scenario_messages(repo, text) == [
         "scenarios/s.yaml:7:74: load.tasks[1].headers.Authorization: unknown secret 'tokn': not defined under "
-        "credentials"]
+        "credentials"
+    ]

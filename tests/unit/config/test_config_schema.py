@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from config_helpers import MINIMAL_PROFILE, profile_messages, scenario_messages
+
 from envsim.config.schema_check import schema_text
 from envsim.units import DURATION_PATTERN, PERCENT_PATTERN, SIZE_PATTERN
 
@@ -40,14 +41,16 @@ def test_every_object_in_the_schemas_is_closed():
 def test_unknown_key_with_did_you_mean(repo):
     text = MINIMAL_PROFILE + "    replicsa: 2\n"
     assert profile_messages(repo, text) == [
-        "profiles/p.yaml:7:5: services.api.replicsa: unknown key 'replicsa'; did you mean 'replicas'?"]
+        "profiles/p.yaml:7:5: services.api.replicsa: unknown key 'replicsa'; did you mean 'replicas'?"
+    ]
 
 
 def test_unknown_key_without_close_match_lists_the_keys(repo):
     text = "envsim: 1\nservices: {api: {image: a}}\nzzz: 1\n"
     assert profile_messages(repo, text) == [
         "profiles/p.yaml:3:1: zzz: unknown key 'zzz' (expected one of: credentials, envsim, extends, "
-        "failure_modes, name, scale, services)"]
+        "failure_modes, name, scale, services)"
+    ]
 
 
 def test_all_problems_at_once(repo):
@@ -72,22 +75,26 @@ def test_all_problems_at_once(repo):
 
 def test_exactly_one_of_image_build_stub(repo):
     assert profile_messages(repo, "envsim: 1\nservices:\n  api: {ports: {http: 1}}\n") == [
-        "profiles/p.yaml:3:3: services.api: needs exactly one of: image, build, stub"]
+        "profiles/p.yaml:3:3: services.api: needs exactly one of: image, build, stub"
+    ]
     assert profile_messages(repo, "envsim: 1\nservices:\n  api: {image: a, stub: {routes: []}}\n") == [
-        "profiles/p.yaml:3:3: services.api: only one of 'image', 'stub' may be given"]
+        "profiles/p.yaml:3:3: services.api: only one of 'image', 'stub' may be given"
+    ]
 
 
 def test_invalid_names(repo):
     assert profile_messages(repo, "envsim: 1\nservices:\n  Api_X!: {image: a}\n") == [
         "profiles/p.yaml:3:3: services.Api_X!: invalid name 'Api_X!': expected a name of lowercase letters, "
-        "digits, '-' and '_'"]
+        "digits, '-' and '_'"
+    ]
 
 
 def test_enum_with_did_you_mean(repo):
     text = MINIMAL_PROFILE + "failure_modes:\n  x: {target: api, container: kil}\n"
     assert profile_messages(repo, text) == [
         "profiles/p.yaml:8:31: failure_modes.x.container: expected one of: kill, stop, restart, pause; "
-        "got 'kil'; did you mean 'kill'?"]
+        "got 'kil'; did you mean 'kill'?"
+    ]
 
 
 def test_failure_mode_kinds_exclude_each_other(repo):
@@ -135,18 +142,23 @@ def test_check_kind_is_required_with_a_hint(repo):
     """
     assert scenario_messages(repo, text) == [
         "scenarios/s.yaml:5:5: checks[0]: needs exactly one of: metric, sql, http, redis, exec, stub "
-        "(unknown key 'metrics'; did you mean 'metric'?)"]
+        "(unknown key 'metrics'; did you mean 'metric'?)"
+    ]
 
 
 def test_stub_checks_read_and_name_a_stub_service(repo):
     from config_helpers import write
 
-    write(repo, "profiles/withstub.yaml", """envsim: 1
+    write(
+        repo,
+        "profiles/withstub.yaml",
+        """envsim: 1
 name: withstub
 services:
   api: {image: "app:1", ports: {http: 8000}, publish: [http], depends_on: [payments]}
   payments: {stub: {routes: [{method: POST, path: /v1/charges, status: 201}]}}
-""")
+""",
+    )
     text = """envsim: 1
 profile: withstub
 load: {users: 1, spawn_rate: 1, duration: 5s, tasks: [{name: pay, request: "POST /pay"}]}
@@ -159,4 +171,5 @@ checks:
 """
     assert scenario_messages(repo, text) == [
         "scenarios/s.yaml:9:22: checks[4].stub.service: 'api' is not a stub: stub checks read the request journal "
-        "of a service the profile declares with `stub:`"]
+        "of a service the profile declares with `stub:`"
+    ]

@@ -39,7 +39,8 @@ def test_duplicate_key_is_an_error():
 
 def test_top_level_list():
     assert problems("- a\n- b\n") == [
-        "f.yaml:1:1: (top): the top level must be a mapping of keys (such as 'envsim: 1'), got a list"]
+        "f.yaml:1:1: (top): the top level must be a mapping of keys (such as 'envsim: 1'), got a list"
+    ]
 
 
 @pytest.mark.parametrize("text", ["", "# only a comment\n", "---\n"])
@@ -50,12 +51,14 @@ def test_empty_file(text):
 
 def test_syntax_error_has_line_and_column():
     assert problems("a: 1\nb: [1, 2\nc: 3\n") == [
-        "f.yaml:3:2: (top): YAML syntax error: expected ',' or ']', but got ':'"]
+        "f.yaml:3:2: (top): YAML syntax error: expected ',' or ']', but got ':'"
+    ]
 
 
 def test_several_documents():
     assert problems("a: 1\n---\nb: 2\n") == [
-        "f.yaml:2:1: (top): YAML syntax error: expected a single document in the stream, but found another document"]
+        "f.yaml:2:1: (top): YAML syntax error: expected a single document in the stream, but found another document"
+    ]
 
 
 def test_alias_bomb_is_stopped_quickly():
@@ -69,7 +72,8 @@ def test_alias_bomb_is_stopped_quickly():
 
 def test_recursive_alias():
     assert problems("a: &a [1, *a]\n") == [
-        "f.yaml:1:4: a[1]: an alias refers to a value that contains it (recursive alias)"]
+        "f.yaml:1:4: a[1]: an alias refers to a value that contains it (recursive alias)"
+    ]
 
 
 def test_deep_nesting():

@@ -38,7 +38,9 @@ def test_a_final_stage_from_an_earlier_stage_follows_it_back():
 
 
 def test_build_args_pick_the_image_and_platform_flags_stay():
-    text, _ = rewrite_base("ARG BASE=python:3.9\nFROM --platform=linux/amd64 ${BASE}\n", {"BASE": "python:3.8"}, "python:3.11")
+    text, _ = rewrite_base(
+        "ARG BASE=python:3.9\nFROM --platform=linux/amd64 ${BASE}\n", {"BASE": "python:3.8"}, "python:3.11"
+    )
     assert text == "ARG BASE=python:3.9\nFROM --platform=linux/amd64 python:3.11\n"
 
 
@@ -60,8 +62,10 @@ def test_profile_base_is_checked_against_the_dockerfile(repo):
       bad: {build: {context: ../app, base: "has space"}}
     """
     messages = profile_messages(repo, text)
-    assert messages[0] == ("profiles/p.yaml:4:42: services.tool.build.base: the Dockerfile's final stage starts "
-                           "FROM scratch, not an image, so `base` has nothing to replace (Dockerfile)")
+    assert messages[0] == (
+        "profiles/p.yaml:4:42: services.tool.build.base: the Dockerfile's final stage starts "
+        "FROM scratch, not an image, so `base` has nothing to replace (Dockerfile)"
+    )
     assert messages[1].startswith("profiles/p.yaml:5:40: services.bad.build.base:")
     assert len(messages) == 2
 
@@ -72,6 +76,7 @@ def test_base_reaches_the_model(repo):
     (repo / "app").mkdir()
     (repo / "app/Dockerfile").write_text("FROM python:3.9\n")
     (repo / "profiles/p.yaml").write_text(
-        "envsim: 1\nservices:\n  api: {build: {context: ../app, base: 'python:3.11-slim'}}\n")
+        "envsim: 1\nservices:\n  api: {build: {context: ../app, base: 'python:3.11-slim'}}\n"
+    )
     service = load_profile(repo / "profiles/p.yaml", {}).services[0]
     assert service.build.base == "python:3.11-slim"

@@ -11,8 +11,9 @@ BENCH = Path(__file__).resolve().parents[3] / "bench" / "fuzz_inputs.py"
 
 
 def test_three_hundred_mutated_inputs_raise_no_traceback():
-    done = subprocess.run([sys.executable, str(BENCH), "--cases", "300", "--seed", "7"],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, str(BENCH), "--cases", "300", "--seed", "7"], capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stdout + done.stderr[-3000:]
     counts = dict(line.rsplit(None, 1) for line in done.stdout.splitlines()[1:])
     assert counts["tracebacks"] == "0" and counts["rejected without a location"] == "0"

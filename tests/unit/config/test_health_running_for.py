@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from config_helpers import profile_messages, write
+
 from envsim.config import load_profile
 from envsim.plan.render import stack_to_dict, stack_to_text
 from envsim.plan.stack import plan_stack

@@ -74,17 +74,19 @@ def test_validating_the_repos_files_leaves_jsonschema_unimported():
     assert result.stdout.strip().splitlines()[-1] == "0 []", result.stderr
 
 
-PATTERNS = sorted({
-    pattern
-    for kind in KINDS
-    for pattern in re.findall(r'"pattern":\s*("(?:[^"\\]|\\.)*")', schema_text(kind))
-})
+PATTERNS = sorted(
+    {pattern for kind in KINDS for pattern in re.findall(r'"pattern":\s*("(?:[^"\\]|\\.)*")', schema_text(kind))}
+)
 
 
 @pytest.mark.parametrize("pattern_json", PATTERNS)
 @settings(max_examples=60, deadline=None)
-@given(text=st.text(alphabet=st.characters(codec="ascii"), max_size=12) | st.sampled_from(
-    ["GET /x\n", "a\n", "5s\n", "10 %", "１２ms", "٣s", "x y", "A_b-c.d", "header.X-Y", "json.a.b", "200"]))
+@given(
+    text=st.text(alphabet=st.characters(codec="ascii"), max_size=12)
+    | st.sampled_from(
+        ["GET /x\n", "a\n", "5s\n", "10 %", "１２ms", "٣s", "x y", "A_b-c.d", "header.X-Y", "json.a.b", "200"]
+    )
+)
 def test_the_compiled_patterns_accept_nothing_python_re_rejects(pattern_json, text):
     pattern = json.loads(pattern_json)
     in_scope = _ENGINES_AGREE.fullmatch(text) is not None  # other text never reaches the compiled check

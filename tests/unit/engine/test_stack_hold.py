@@ -15,8 +15,15 @@ class _Volume:
 
 
 def _hold_volume(holder) -> _Volume:
-    return _Volume({"envsim.stack": "shop", "envsim.role": "hold", "envsim.holder": holder.label,
-                    "envsim.holder-command": holder.command, "envsim.holder-since": "0"})
+    return _Volume(
+        {
+            "envsim.stack": "shop",
+            "envsim.role": "hold",
+            "envsim.holder": holder.label,
+            "envsim.holder-command": holder.command,
+            "envsim.holder-since": "0",
+        }
+    )
 
 
 def test_this_process_holds_while_it_runs():

@@ -54,9 +54,15 @@ def test_the_lock_is_reentrant_in_one_process_and_released_on_errors(tmp_path):
                 pass
             raise RuntimeError("the run failed")
     probe = subprocess.run(
-        [sys.executable, "-c", "import sys; from pathlib import Path; from envsim.engine.stack_lock import stack_lock\n"
-         "with stack_lock(Path(sys.argv[1]), 'shop', 'up'): print('free')", str(tmp_path)],
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; from envsim.engine.stack_lock import stack_lock\n"
+            "with stack_lock(Path(sys.argv[1]), 'shop', 'up'): print('free')",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
     )
     assert probe.stdout.strip() == "free", probe.stderr
     assert oct((tmp_path / "locks").stat().st_mode & 0o777) == "0o700"

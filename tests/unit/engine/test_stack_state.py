@@ -22,7 +22,11 @@ def test_state_root_prefers_the_explicit_directory():
 
 def test_secrets_are_generated_once_and_kept_private(tmp_path):
     state = StackState(tmp_path, "shop")
-    credentials = (Credential("db", "password", length=20), Credential("tok", "token"), Credential("h", "hex", length=12))
+    credentials = (
+        Credential("db", "password", length=20),
+        Credential("tok", "token"),
+        Credential("h", "hex", length=12),
+    )
     first = state.secrets(credentials)
     assert len(first["db"]) == 20 and first["db"].isalnum()
     assert len(first["h"]) == 12 and int(first["h"], 16) >= 0

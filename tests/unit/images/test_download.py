@@ -20,9 +20,15 @@ class Progress:
 
 
 def pinned(tmp_path, payload: bytes, url: str = "https://repo.example/a.jar") -> PinnedFile:
-    return PinnedFile(url=url, target=tmp_path / "cache" / "a.jar", algorithm="sha1",
-                      expected=hashlib.sha1(payload).hexdigest(), digest_text=lambda d: d.hexdigest(),
-                      mismatch=f"{url} does not match its published SHA-1", mismatch_hint="use another mirror")
+    return PinnedFile(
+        url=url,
+        target=tmp_path / "cache" / "a.jar",
+        algorithm="sha1",
+        expected=hashlib.sha1(payload).hexdigest(),
+        digest_text=lambda d: d.hexdigest(),
+        mismatch=f"{url} does not match its published SHA-1",
+        mismatch_hint="use another mirror",
+    )
 
 
 def test_a_matching_download_is_kept_readable_and_read_from_the_cache_afterwards(tmp_path):

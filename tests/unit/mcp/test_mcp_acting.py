@@ -137,13 +137,22 @@ def test_a_run_whose_files_hit_a_full_disk_keeps_its_verdict_and_says_what_was_n
     from envsim.verdict import judge
 
     journal = Journal(
-        run_id="r1", started_at="2026-01-01T00:00:00Z", ended_at="2026-01-01T00:00:10Z", duration=10.0,
-        profile="p", scenario="s", profile_digest="d", scenario_digest="d", environment={}, planned_timeline=(),
+        run_id="r1",
+        started_at="2026-01-01T00:00:00Z",
+        ended_at="2026-01-01T00:00:10Z",
+        duration=10.0,
+        profile="p",
+        scenario="s",
+        profile_digest="d",
+        scenario_digest="d",
+        environment={},
+        planned_timeline=(),
         checks=(),
     )
     problem = EnvironmentProblem(f"no space left on the disk holding {tmp_path}/reports: the journal was kept")
-    summary = run_summary(Workspace(tmp_path, env={}), RunResult(journal, judge(journal), tmp_path / "j.json", (),
-                                                                 write_problem=problem))
+    summary = run_summary(
+        Workspace(tmp_path, env={}), RunResult(journal, judge(journal), tmp_path / "j.json", (), write_problem=problem)
+    )
     assert summary["verdict"] == "passed"
     assert summary["write_problem"] == str(problem)
     assert "write_problem" not in run_summary(Workspace(tmp_path, env={}), RunResult(journal, judge(journal), None, ()))

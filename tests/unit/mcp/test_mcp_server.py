@@ -69,7 +69,8 @@ def test_every_resource_reads_as_json_without_error(app_repo):
 def test_data_lists_orders_at_production_scale_with_its_indexes(app_repo):
     async def calls(client):
         return await read_json(client, "envsim://profiles/prod-like/data"), await read_json(
-            client, "envsim://profiles/base/data")
+            client, "envsim://profiles/base/data"
+        )
 
     prod, base = session(app_repo, calls=calls)
     (database,) = prod["databases"]
@@ -78,7 +79,12 @@ def test_data_lists_orders_at_production_scale_with_its_indexes(app_repo):
     orders = tables["orders"]
     assert orders["rows"] == 20000
     assert {c["name"]: c["type"] for c in orders["columns"]} == {
-        "id": "bigint", "sku": "text", "qty": "integer", "price": "numeric(10, 2)", "created_at": "timestamptz"}
+        "id": "bigint",
+        "sku": "text",
+        "qty": "integer",
+        "price": "numeric(10, 2)",
+        "created_at": "timestamptz",
+    }
     indexes = {i["name"]: i for i in orders["indexes"]}
     # the index schema.sql declares, and the primary key's
     assert indexes["orders_created_at"]["columns"] == ["created_at"]
@@ -106,9 +112,11 @@ def test_configuration_redacts_secrets_with_their_rule(app_repo):
 
 def test_services_and_failure_modes(app_repo):
     async def calls(client):
-        return (await read_json(client, "envsim://profiles/prod-like/services"),
-                await read_json(client, "envsim://profiles/prod-like/failure-modes"),
-                await read_json(client, "envsim://scenarios"))
+        return (
+            await read_json(client, "envsim://profiles/prod-like/services"),
+            await read_json(client, "envsim://profiles/prod-like/failure-modes"),
+            await read_json(client, "envsim://scenarios"),
+        )
 
     services, faults, scenarios = session(app_repo, calls=calls)
     by_name = {s["name"]: s for s in services["services"]}
@@ -139,8 +147,10 @@ def test_describe_environment_gathers_every_aspect(app_repo):
 
 def test_plan_is_the_cli_json_with_secrets_redacted(app_repo):
     async def calls(client):
-        return (await client.call_tool("plan", {"target": "prod-like"}),
-                await client.call_tool("plan", {"target": "scenarios/checkout.yaml"}))
+        return (
+            await client.call_tool("plan", {"target": "prod-like"}),
+            await client.call_tool("plan", {"target": "scenarios/checkout.yaml"}),
+        )
 
     profile, scenario = session(app_repo, calls=calls)
     assert profile.structured_content["kind"] == "profile"
@@ -155,23 +165,33 @@ def test_validate_reports_located_problems(app_repo):
     broken.write_text("envsim: 1\nname: broken\nservices:\n  api:\n    image: x\n    replicas: lots\n")
 
     async def calls(client):
-        return (await client.call_tool("validate", {}),
-                await client.call_tool("validate", {"files": ["profiles/prod-like.yaml"]}),
-                await client.call_tool("validate", {"files": ["../outside.yaml"]}))
+        return (
+            await client.call_tool("validate", {}),
+            await client.call_tool("validate", {"files": ["profiles/prod-like.yaml"]}),
+            await client.call_tool("validate", {"files": ["../outside.yaml"]}),
+        )
 
     everything, one, outside = session(app_repo, calls=calls)
     answer = everything.structured_content
     assert answer["status"] == "invalid" and answer["exit_code"] == 2
     assert any(p.startswith("profiles/broken.yaml:6:") and "replicas" in p for p in answer["problems"])
-    assert one.structured_content == {"status": "ok", "exit_code": 0, "problems": [], "profiles": 1, "scenarios": 0,
-                                      "files": ["profiles/prod-like.yaml"]}
+    assert one.structured_content == {
+        "status": "ok",
+        "exit_code": 0,
+        "problems": [],
+        "profiles": 1,
+        "scenarios": 0,
+        "files": ["profiles/prod-like.yaml"],
+    }
     assert outside.is_error and "outside the repo" in outside.content[0].text
 
 
 def test_wrong_inputs_get_the_cli_messages(app_repo):
     async def calls(client):
-        return (await client.call_tool("describe_environment", {"profile": "nope"}),
-                await client.call_tool("plan", {"target": "../../etc/passwd.yaml"}))
+        return (
+            await client.call_tool("describe_environment", {"profile": "nope"}),
+            await client.call_tool("plan", {"target": "../../etc/passwd.yaml"}),
+        )
 
     missing, outside = session(app_repo, calls=calls)
     assert missing.is_error and "no profile named 'nope'" in missing.content[0].text
@@ -190,18 +210,18 @@ def test_a_credential_value_from_the_environment_appears_in_no_response(app_repo
         "  app:\n"
         "    image: python:3.11-slim\n"
         "    env:\n"
-        "      VENDOR_KEY: \"${secret.vendor_key}\"\n"
-        "      VENDOR_URL: \"https://user:${secret.vendor_key}@payments:8080\"\n"
+        '      VENDOR_KEY: "${secret.vendor_key}"\n'
+        '      VENDOR_URL: "https://user:${secret.vendor_key}@payments:8080"\n'
         "    ports: {http: 8000}\n"
         "    secret_files: {vendor_key: /run/secrets/vendor_key}\n"
         "  payments:\n"
         "    stub:\n"
         "      routes: [{method: POST, path: /charges, status: 201}]\n"
-        "      auth: {bearer: \"${secret.payments_token}\"}\n"
+        '      auth: {bearer: "${secret.payments_token}"}\n'
         "      version: {header: Api-Version, current: '2024-06', deprecated: ['2023-01']}\n"
         "      latency: {p50: 120ms, p99: 900ms}\n"
         "credentials:\n"
-        "  vendor_key: {value: \"${env.VENDOR_KEY}\"}\n"
+        '  vendor_key: {value: "${env.VENDOR_KEY}"}\n'
         "  payments_token: {generate: token, ttl: 5m}\n"
         "failure_modes:\n"
         "  payments-limited: {target: payments, http_errors: {429: 10%}, retry_after: 2s}\n"
@@ -212,9 +232,13 @@ def test_a_credential_value_from_the_environment_appears_in_no_response(app_repo
         for resource in (await client.list_resources()).resources:
             result = await client.read_resource(str(resource.uri))
             texts.extend(c.text for c in result.contents)
-        for name, args in [("describe_environment", {"profile": "vendor"}), ("plan", {"target": "vendor"}),
-                           ("plan", {"target": "profiles/vendor.yaml"}), ("validate", {}),
-                           ("describe_environment", {"profile": SUPPLIED})]:
+        for name, args in [
+            ("describe_environment", {"profile": "vendor"}),
+            ("plan", {"target": "vendor"}),
+            ("plan", {"target": "profiles/vendor.yaml"}),
+            ("validate", {}),
+            ("describe_environment", {"profile": SUPPLIED}),
+        ]:
             result = await client.call_tool(name, args)
             assert result.is_error == (args.get("profile") == SUPPLIED), result.content[0].text
             texts.extend(c.text for c in result.content)
@@ -227,8 +251,13 @@ def test_a_credential_value_from_the_environment_appears_in_no_response(app_repo
     (payments,) = apis["apis"]
     assert payments["auth"]["scheme"] == "bearer" and payments["auth"]["header"] == "Authorization"
     assert payments["auth"]["token"] == "<secret: payments_token>" and payments["auth"]["ttl"] == 300
-    assert payments["versions"] == {"header": "Api-Version", "current": "2024-06", "deprecated": ["2023-01"],
-                                    "note": "requests naming a deprecated version are rejected"}
+    assert payments["versions"] == {
+        "header": "Api-Version",
+        "current": "2024-06",
+        "deprecated": ["2023-01"],
+        "note": "requests naming a deprecated version are rejected",
+    }
     assert payments["latency"] == {"p50": 0.12, "p99": 0.9}
-    assert payments["rate_limits"] == [{"failure_mode": "payments-limited", "statuses": {"429": 0.1},
-                                        "retry_after": 2.0}]
+    assert payments["rate_limits"] == [
+        {"failure_mode": "payments-limited", "statuses": {"429": 0.1}, "retry_after": 2.0}
+    ]

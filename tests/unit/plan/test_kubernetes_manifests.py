@@ -139,8 +139,12 @@ def test_a_dependency_name_answers_through_toxiproxy_which_forwards_to_the_real_
     assert upstream["spec"]["ports"][0]["port"] == 5432
     # the proxy pod listens on every port a Service sends it to
     listening = {p["containerPort"] for p in pod_spec(toxiproxy)["containers"][0]["ports"]}
-    assert {p["targetPort"] for s in of_kind(manifests, "Service") if s["metadata"].get("annotations", {})
-            .get("envsim.interposer") == "envsim-toxiproxy-0" for p in s["spec"]["ports"]} <= listening
+    assert {
+        p["targetPort"]
+        for s in of_kind(manifests, "Service")
+        if s["metadata"].get("annotations", {}).get("envsim.interposer") == "envsim-toxiproxy-0"
+        for p in s["spec"]["ports"]
+    } <= listening
     # a service without ports is reached by nobody: no Service of its own, as on Docker
     assert not [s for s in of_kind(manifests, "Service") if "worker" in s["metadata"]["name"]]
 
@@ -153,12 +157,17 @@ def test_published_ports_are_annotated_for_a_loopback_forward_not_exposed(profil
 
 def test_secrets_are_references_and_no_value_is_printed(profile, tmp_path):
     sentinel = "s3cr3t-from-the-callers-env"
-    profile = replace(profile, credentials=profile.credentials + (
-        Credential(name="api_key", generate="value", value=Template.literal(sentinel)),))
+    profile = replace(
+        profile,
+        credentials=profile.credentials
+        + (Credential(name="api_key", generate="value", value=Template.literal(sentinel)),),
+    )
     api = profile.services[0]
-    api = replace(api, env=api.env + (("API_KEY", Template((SecretRef("api_key"),))),
-                                      ("PRICE", Template.literal("$(HOME) costs $5"))),
-                  secret_files=(("api_key", "/run/secrets/api_key"),))
+    api = replace(
+        api,
+        env=api.env + (("API_KEY", Template((SecretRef("api_key"),))), ("PRICE", Template.literal("$(HOME) costs $5"))),
+        secret_files=(("api_key", "/run/secrets/api_key"),),
+    )
     plan = plan_stack(replace(profile, services=(api, *profile.services[1:])))
     manifests = render(plan)
     text = manifests_to_yaml(plan, manifests)
@@ -168,8 +177,10 @@ def test_secrets_are_references_and_no_value_is_printed(profile, tmp_path):
     assert "api_key" in secret["metadata"]["annotations"]["envsim.credentials"]
     env = pod_spec(named(manifests, "StatefulSet", "api"))["containers"][0]["env"]
     by_name = {e["name"]: e for e in env}
-    assert by_name["API_KEY"] == {"name": "API_KEY", "valueFrom": {
-        "secretKeyRef": {"name": "envsim-credentials", "key": "api_key"}}}
+    assert by_name["API_KEY"] == {
+        "name": "API_KEY",
+        "valueFrom": {"secretKeyRef": {"name": "envsim-credentials", "key": "api_key"}},
+    }
     # a credential inside a longer value: a helper variable, defined before its use
     assert by_name["DATABASE_URL"]["value"] == "postgresql://app:$(ENVSIM_SECRET_db_password)@db:5432/shop"
     names = [e["name"] for e in env]
@@ -177,8 +188,12 @@ def test_secrets_are_references_and_no_value_is_printed(profile, tmp_path):
     # a literal `$(` is escaped so Kubernetes does not expand it
     assert by_name["PRICE"]["value"] == "$$(HOME) costs $$5"
     mount = pod_spec(named(manifests, "StatefulSet", "api"))["containers"][0]["volumeMounts"][0]
-    assert mount == {"name": "envsim-credentials", "mountPath": "/run/secrets/api_key", "subPath": "api_key",
-                     "readOnly": True}
+    assert mount == {
+        "name": "envsim-credentials",
+        "mountPath": "/run/secrets/api_key",
+        "subPath": "api_key",
+        "readOnly": True,
+    }
 
 
 @pytest.mark.parametrize("path", _repo_profiles(), ids=lambda p: p.stem)
@@ -187,9 +202,13 @@ def test_readiness_probes_mirror_health(path):
     manifests = render(plan)
     for service in {c.service for c in plan.containers}:
         container = plan.containers_of(service)[0]
-        workload = [m for m in manifests if m["kind"] in WORKLOADS
-                    and m["metadata"]["labels"].get("envsim.role") == "service"
-                    and m["metadata"]["labels"].get("envsim.service") == service]
+        workload = [
+            m
+            for m in manifests
+            if m["kind"] in WORKLOADS
+            and m["metadata"]["labels"].get("envsim.role") == "service"
+            and m["metadata"]["labels"].get("envsim.service") == service
+        ]
         probe = pod_spec(workload[0])["containers"][0].get("readinessProbe")
         check = container.health
         if check is None:
@@ -199,9 +218,11 @@ def test_readiness_probes_mirror_health(path):
         assert probe["timeoutSeconds"] == max(1, -(-check.timeout // 1))
         ports = {p.name: p.container_port for p in container.ports}
         port = ports.get(check.port) or container.ports[0].container_port if check.kind != "cmd" else None
-        expected = {"cmd": {"exec": {"command": list(check.command)}},
-                    "http": {"httpGet": {"path": check.path or "/", "port": port}},
-                    "tcp": {"tcpSocket": {"port": port}}}[check.kind]
+        expected = {
+            "cmd": {"exec": {"command": list(check.command)}},
+            "http": {"httpGet": {"path": check.path or "/", "port": port}},
+            "tcp": {"tcpSocket": {"port": port}},
+        }[check.kind]
         assert {k: v for k, v in probe.items() if k in ("exec", "httpGet", "tcpSocket")} == expected
         if workload[0]["kind"] == "Deployment":
             assert workload[0]["spec"]["progressDeadlineSeconds"] == round(check.start_period)
@@ -215,8 +236,11 @@ def test_replicas_behind_a_request_balancer_have_names_of_their_own(profile):
     assert headless["spec"]["clusterIP"] == "None"
     balancer = named(manifests, "Deployment", "envsim-balancer-api")
     args = pod_spec(balancer)["containers"][0]["args"]
-    assert args == ["8000", "api-0.envsim-replica-api.envsim-prod-like.svc.cluster.local",
-                    "api-1.envsim-replica-api.envsim-prod-like.svc.cluster.local"]
+    assert args == [
+        "8000",
+        "api-0.envsim-replica-api.envsim-prod-like.svc.cluster.local",
+        "api-1.envsim-replica-api.envsim-prod-like.svc.cluster.local",
+    ]
     upstream = named(manifests, "Service", "envsim-upstream-api")
     assert upstream["spec"]["selector"].items() <= balancer["spec"]["template"]["metadata"]["labels"].items()
 
@@ -247,13 +271,17 @@ def test_resources_are_requests_and_limits(profile):
     api = replace(profile.services[0], resources=replace(profile.services[0].resources, cpus=0.5, memory=256 * 2**20))
     manifests = render(plan_stack(replace(profile, services=(api, *profile.services[1:]))))
     resources = pod_spec(named(manifests, "StatefulSet", "api"))["containers"][0]["resources"]
-    assert resources == {"limits": {"cpu": "500m", "memory": "268435456"},
-                         "requests": {"cpu": "500m", "memory": "268435456"}}
+    assert resources == {
+        "limits": {"cpu": "500m", "memory": "268435456"},
+        "requests": {"cpu": "500m", "memory": "268435456"},
+    }
 
 
 def test_names_kubernetes_would_refuse_are_made_valid_without_collisions(profile):
-    odd = [Service(name=name, image="redis:7", ports=(("redis_port", 6379),), health=HealthCheck(kind="tcp"))
-           for name in ("9lives", "my_cache", "my-cache")]
+    odd = [
+        Service(name=name, image="redis:7", ports=(("redis_port", 6379),), health=HealthCheck(kind="tcp"))
+        for name in ("9lives", "my_cache", "my-cache")
+    ]
     plan = plan_stack(replace(profile, name="Team_A", services=profile.services + tuple(odd)))
     manifests = render(plan)
     assert _structural_problems(manifests) == []

@@ -33,8 +33,11 @@ def test_path_placeholders_become_declared_path_parameters():
 
 def test_query_headers_and_json_body_matching():
     matcher = RequestMatcher(
-        "GET", "/search", query={"q": "shoes", "page": ("1", "2")},
-        headers={"Api-Version": "2024-06", "!Authorization": ".*"}, json={"sku": "A1"},
+        "GET",
+        "/search",
+        query={"q": "shoes", "page": ("1", "2")},
+        headers={"Api-Version": "2024-06", "!Authorization": ".*"},
+        json={"sku": "A1"},
     )
     assert matcher.to_json() == {
         "method": "GET",
@@ -62,7 +65,9 @@ def test_response_with_json_text_delay_and_close():
 
 def test_delay_distributions_use_mockserver_parameter_names():
     assert Delay.uniform(100, 300).to_json() == {
-        "timeUnit": "MILLISECONDS", "value": 100, "distribution": {"type": "UNIFORM", "min": 100, "max": 300},
+        "timeUnit": "MILLISECONDS",
+        "value": 100,
+        "distribution": {"type": "UNIFORM", "min": 100, "max": 300},
     }
     assert Delay.log_normal(120, 900).to_json()["distribution"] == {"type": "LOG_NORMAL", "median": 120, "p99": 900}
     assert Delay.gaussian(200, 50).to_json()["distribution"] == {"type": "GAUSSIAN", "mean": 200, "stdDev": 50}
@@ -70,12 +75,25 @@ def test_delay_distributions_use_mockserver_parameter_names():
 
 def test_chaos_renders_only_what_is_set():
     assert Chaos().to_json() == {}
-    chaos = Chaos(error_status=503, error_probability=0.1, retry_after="2", drop_probability=0.05,
-                  latency=Delay(50), slow_chunk_size=16, slow_chunk_delay=Delay(100), outage_after_ms=0,
-                  outage_duration_ms=30_000)
+    chaos = Chaos(
+        error_status=503,
+        error_probability=0.1,
+        retry_after="2",
+        drop_probability=0.05,
+        latency=Delay(50),
+        slow_chunk_size=16,
+        slow_chunk_delay=Delay(100),
+        outage_after_ms=0,
+        outage_duration_ms=30_000,
+    )
     assert chaos.to_json() == {
-        "errorStatus": 503, "errorProbability": 0.1, "retryAfter": "2", "dropConnectionProbability": 0.05,
-        "slowResponseChunkSize": 16, "outageAfterMillis": 0, "outageDurationMillis": 30_000,
+        "errorStatus": 503,
+        "errorProbability": 0.1,
+        "retryAfter": "2",
+        "dropConnectionProbability": 0.05,
+        "slowResponseChunkSize": 16,
+        "outageAfterMillis": 0,
+        "outageDurationMillis": 30_000,
         "latency": {"timeUnit": "MILLISECONDS", "value": 50},
         "slowResponseChunkDelay": {"timeUnit": "MILLISECONDS", "value": 100},
     }
@@ -96,15 +114,28 @@ def test_expectation_defaults_are_unlimited_and_limits_are_explicit():
         "times": {"unlimited": True},
         "timeToLive": {"unlimited": True},
     }
-    fault = Expectation(RequestMatcher(path="/a"), Response(200), id="fault-a", priority=100, times=3, ttl_ms=65_000,
-                        chaos=Chaos(error_status=503), rate_limit=RateLimit(100, 60_000, name="payments"))
+    fault = Expectation(
+        RequestMatcher(path="/a"),
+        Response(200),
+        id="fault-a",
+        priority=100,
+        times=3,
+        ttl_ms=65_000,
+        chaos=Chaos(error_status=503),
+        rate_limit=RateLimit(100, 60_000, name="payments"),
+    )
     body = fault.to_json()
     assert body["id"] == "fault-a" and body["priority"] == 100
     assert body["times"] == {"remainingTimes": 3, "unlimited": False}
     assert body["timeToLive"] == {"timeUnit": "MILLISECONDS", "timeToLive": 65_000, "unlimited": False}
     assert body["chaos"] == {"errorStatus": 503}
-    assert body["rateLimit"] == {"algorithm": "fixed_window", "limit": 100, "windowMillis": 60_000,
-                                 "errorStatus": 429, "name": "payments"}
+    assert body["rateLimit"] == {
+        "algorithm": "fixed_window",
+        "limit": 100,
+        "windowMillis": 60_000,
+        "errorStatus": 429,
+        "name": "payments",
+    }
     json.dumps(body)  # plain JSON all the way down
 
 
@@ -118,21 +149,35 @@ def test_forward_is_an_action_of_its_own():
     assert body["httpForward"] == {"host": "api-real", "port": 8000, "scheme": "HTTP"} and "httpResponse" not in body
 
 
-@pytest.mark.parametrize("options", [{}, {"response": Response(), "drop_connection": True},
-                                     {"response": Response(), "forward": Forward("a", 1)},
-                                     {"response": Response(), "times": 0}, {"response": Response(), "ttl_ms": 0}])
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"response": Response(), "drop_connection": True},
+        {"response": Response(), "forward": Forward("a", 1)},
+        {"response": Response(), "times": 0},
+        {"response": Response(), "ttl_ms": 0},
+    ],
+)
 def test_impossible_expectations_are_refused(options):
     with pytest.raises(ValueError):
         Expectation(RequestMatcher(path="/x"), **options)
 
 
 def test_journal_entries_parse_into_frozen_records():
-    exchange = RecordedExchange.from_json({
-        "httpRequest": {"method": "POST", "path": "/v1/charges", "headers": {"Idempotency-Key": ["k1"]},
-                        "queryStringParameters": {"expand": ["a", "b"]}, "body": {"type": "JSON", "json": {"x": 1}}},
-        "httpResponse": {"statusCode": 429, "headers": {"Retry-After": ["2"]}},
-        "timestamp": "2026-11-29 19:02:51.546",
-    })
+    exchange = RecordedExchange.from_json(
+        {
+            "httpRequest": {
+                "method": "POST",
+                "path": "/v1/charges",
+                "headers": {"Idempotency-Key": ["k1"]},
+                "queryStringParameters": {"expand": ["a", "b"]},
+                "body": {"type": "JSON", "json": {"x": 1}},
+            },
+            "httpResponse": {"statusCode": 429, "headers": {"Retry-After": ["2"]}},
+            "timestamp": "2026-11-29 19:02:51.546",
+        }
+    )
     assert exchange.status == 429 and exchange.response_headers == {"Retry-After": ("2",)}
     assert exchange.timestamp.isoformat() == "2026-11-29T19:02:51.546000"
     assert exchange.request.header("idempotency-key") == "k1" and exchange.request.header("x") is None

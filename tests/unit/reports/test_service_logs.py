@@ -37,9 +37,14 @@ def test_a_failed_verdict_shows_the_log_lines_and_events_in_every_report():
     assert f"    {LOG}" in terminal and "[95s] container envsim-x-cache-0 exited (exit code 137)" in terminal
     assert terminal.index(LOG) < terminal.index("verdict: FAILED")
     assert f"### api: last log lines\n\n```text\nstarted\n{LOG}\n```" in render_markdown(journal, verdict)
-    assert "what the services said:" in render_junit(journal, verdict) and "connection timeout expired" in render_junit(journal, verdict)
+    assert "what the services said:" in render_junit(journal, verdict) and "connection timeout expired" in render_junit(
+        journal, verdict
+    )
     html = render_html(journal, verdict)
-    assert '<pre class="logs">started\npsycopg.OperationalError: connection timeout expired &lt;b&gt;db&lt;/b&gt;</pre>' in html
+    assert (
+        '<pre class="logs">started\npsycopg.OperationalError: connection timeout expired &lt;b&gt;db&lt;/b&gt;</pre>'
+        in html
+    )
 
 
 def test_a_passing_verdict_has_no_log_section():

@@ -17,14 +17,26 @@ def spec(**kw):
 
 def test_declarative_tasks_with_rendered_secret_headers():
     task = LoadTask(
-        "checkout", "post", "/orders", 2, json={"sku": "A1"},
-        headers=(("Authorization", Template(("Bearer ", SecretRef("token")))),), expect_status=(201,),
+        "checkout",
+        "post",
+        "/orders",
+        2,
+        json={"sku": "A1"},
+        headers=(("Authorization", Template(("Bearer ", SecretRef("token")))),),
+        expect_status=(201,),
     )
     config = child_config(spec(tasks=(task,), wait=(0.1, 0.5)), "http://127.0.0.1:8000/", {"token": "s3cr3t"})
     assert config["host"] == "http://127.0.0.1:8000"
     assert config["tasks"] == [
-        {"name": "checkout", "method": "POST", "path": "/orders", "weight": 2, "json": {"sku": "A1"},
-         "headers": {"Authorization": "Bearer s3cr3t"}, "expect_status": [201]}
+        {
+            "name": "checkout",
+            "method": "POST",
+            "path": "/orders",
+            "weight": 2,
+            "json": {"sku": "A1"},
+            "headers": {"Authorization": "Bearer s3cr3t"},
+            "expect_status": [201],
+        }
     ]
     assert config["wait"] == [0.1, 0.5]
     json.dumps(config)  # goes to the child as JSON
@@ -39,7 +51,8 @@ def test_unknown_secret_is_an_input_error_without_values():
 def test_locustfile_stages_and_workers_pass_through():
     config = child_config(
         spec(locustfile=Path("/repo/load/shop.py"), stages=(LoadStage(5, 2, 1), LoadStage(5, 4, 2)), workers=2),
-        "http://x", {},
+        "http://x",
+        {},
     )
     assert config["locustfile"] == "/repo/load/shop.py"
     assert config["stages"] == [[5, 2, 1], [5, 4, 2]]

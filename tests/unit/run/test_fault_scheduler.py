@@ -28,7 +28,11 @@ class RecordingSwitch:
 def test_actions_are_ordered_with_clears_first_at_equal_times():
     actions = plan_actions([TimelineStep("b", 2, 2 + 1), TimelineStep("a", 1, 1 + 2), TimelineStep("c", 3, math.inf)])
     assert [(a.at, a.kind, a.fault) for a in actions] == [
-        (1, "apply", "a"), (2, "apply", "b"), (3, "clear", "a"), (3, "clear", "b"), (3, "apply", "c"),
+        (1, "apply", "a"),
+        (2, "apply", "b"),
+        (3, "clear", "a"),
+        (3, "clear", "b"),
+        (3, "apply", "c"),
     ]
 
 
@@ -40,7 +44,11 @@ def test_faults_are_applied_and_cleared_on_time():
     assert switch.calls == [("apply", "slow"), ("apply", "down"), ("clear", "slow"), ("clear", "down")]
     events = scheduler.events
     assert [(e.fault, e.action) for e in events] == [
-        ("slow", "applied"), ("down", "applied"), ("slow", "removed"), ("down", "removed")]
+        ("slow", "applied"),
+        ("down", "applied"),
+        ("slow", "removed"),
+        ("down", "removed"),
+    ]
     for event in events:
         assert event.scheduled <= event.actual < event.scheduled + 0.05
     assert scheduler.active == ()

@@ -36,7 +36,11 @@ def test_render_text_and_json():
     assert render_text(["Bearer ", {"var": "token"}], values) == "Bearer t1"
     assert render_text(["/items/", {"var": "n"}, "?ok=", {"var": "ok"}], values) == "/items/7?ok=true"
     body = {"qty": "${var.n}", "lines": [{"sku": "${var.sku}", "note": "n-${var.n}"}], "fixed": 1}
-    templates = [[["qty"], [{"var": "n"}]], [["lines", 0, "sku"], [{"var": "sku"}]], [["lines", 0, "note"], ["n-", {"var": "n"}]]]
+    templates = [
+        [["qty"], [{"var": "n"}]],
+        [["lines", 0, "sku"], [{"var": "sku"}]],
+        [["lines", 0, "note"], ["n-", {"var": "n"}]],
+    ]
     assert render_json(body, templates, values) == {"qty": 7, "lines": [{"sku": 4, "note": "n-7"}], "fixed": 1}
     assert body["qty"] == "${var.n}"  # the written body is left alone
     assert render_json("${var.token}", [[[], [{"var": "token"}]]], values) == "t1"
@@ -52,8 +56,11 @@ def test_capture_from_json_and_headers():
     assert capture("json.items.-1.id", lambda: body, headers.get) == 42
     assert capture("json.n", lambda: body, headers.get) is None
     assert capture("header.X-Session", lambda: body, headers.get) == "s1"
-    for source, message in (("json.items.2.id", "no '2'"), ("json.nope", "no 'nope'"),
-                            ("header.X-Other", "no header X-Other")):
+    for source, message in (
+        ("json.items.2.id", "no '2'"),
+        ("json.nope", "no 'nope'"),
+        ("header.X-Other", "no header X-Other"),
+    ):
         with pytest.raises(CaptureFailed, match=message):
             capture(source, lambda: body, headers.get)
 
@@ -65,23 +72,43 @@ def test_capture_from_json_and_headers():
 
 
 def test_child_config_carries_flows_with_secrets_filled_in():
-    login = LoadTask("login", "POST", "/login", json={"email": "${var.email}", "n": 1},
-                     json_templates=((("email",), Template((VarRef("email"),))),),
-                     capture=(("token", "json.token"),))
-    add = LoadTask("add", "POST", "/cart/${var.sku}", path_template=Template(("/cart/", VarRef("sku"))),
-                   headers=(("Authorization", Template(("Bearer ", VarRef("token")))),
-                            ("X-Key", Template(("k-", SecretRef("key"), "-", VarRef("n"))))))
+    login = LoadTask(
+        "login",
+        "POST",
+        "/login",
+        json={"email": "${var.email}", "n": 1},
+        json_templates=((("email",), Template((VarRef("email"),))),),
+        capture=(("token", "json.token"),),
+    )
+    add = LoadTask(
+        "add",
+        "POST",
+        "/cart/${var.sku}",
+        path_template=Template(("/cart/", VarRef("sku"))),
+        headers=(
+            ("Authorization", Template(("Bearer ", VarRef("token")))),
+            ("X-Key", Template(("k-", SecretRef("key"), "-", VarRef("n")))),
+        ),
+    )
     flow = LoadTask("shop", "", "", weight=2, vars=(LoadVar("sku", "int", (1, 3)),), steps=(login, add))
-    load = LoadSpec(users=1, spawn_rate=1, duration=5,
-                    tasks=(flow, LoadTask("plain", "GET", "/x")),
-                    vars=(LoadVar("n", "counter", (1,)), LoadVar("acct", "csv", (("email",), (("a@x",),)))))
+    load = LoadSpec(
+        users=1,
+        spawn_rate=1,
+        duration=5,
+        tasks=(flow, LoadTask("plain", "GET", "/x")),
+        vars=(LoadVar("n", "counter", (1,)), LoadVar("acct", "csv", (("email",), (("a@x",),)))),
+    )
     config = child_config(load, "http://127.0.0.1:1/", {"key": "s3cret"})
-    assert config["vars"] == [{"name": "n", "kind": "counter", "args": [1]},
-                              {"name": "acct", "kind": "csv", "args": [["email"], [["a@x"]]]}]
+    assert config["vars"] == [
+        {"name": "n", "kind": "counter", "args": [1]},
+        {"name": "acct", "kind": "csv", "args": [["email"], [["a@x"]]]},
+    ]
     shop, plain = config["tasks"]
     assert (shop["name"], shop["weight"], shop["vars"]) == ("shop", 2, [{"name": "sku", "kind": "int", "args": [1, 3]}])
     first, second = shop["steps"]
-    assert first["json_templates"] == [[["email"], [{"var": "email"}]]] and first["capture"] == [["token", "json.token"]]
+    assert first["json_templates"] == [[["email"], [{"var": "email"}]]] and first["capture"] == [
+        ["token", "json.token"]
+    ]
     assert second["path"] == ["/cart/", {"var": "sku"}]
     assert second["headers"] == {"Authorization": ["Bearer ", {"var": "token"}], "X-Key": ["k-s3cret-", {"var": "n"}]}
     assert plain["path"] == "/x" and "capture" not in plain and "vars" not in plain

@@ -52,13 +52,19 @@ def test_worker_merger_ignores_a_missing_worker_and_flushes_finals():
 def test_a_request_counts_in_the_second_it_started_even_when_it_ends_much_later():
     buckets = SecondBuckets(t0=100.0)
     buckets.record(100.5, "browse", 5.0, failed=False)
-    first = buckets.pop_before(2, users=1, in_flight=lambda end: (0, 0.0) if end <= 101.2 else (1, round(end - 101.2, 3)))
+    first = buckets.pop_before(
+        2, users=1, in_flight=lambda end: (0, 0.0) if end <= 101.2 else (1, round(end - 101.2, 3))
+    )
     assert [r["t"] for r in first] == [0, 1]
     assert first[0]["in_flight"] == [0, 0.0] and first[1]["in_flight"] == [1, 0.8]
     # started at 101.2, timed out 10 s later: a failure of second 1, sent as a late record
     buckets.record(101.2, "browse", 10000.0, failed=True, reason=("TimeoutError", "timed out"))
     late = buckets.pop_before(12, users=1)
-    assert late[0] == {"t": 1, "users": 1, "endpoints": {"browse": [1, 1, [[10000, 1]], [["TimeoutError", "timed out", 1]]]}}
+    assert late[0] == {
+        "t": 1,
+        "users": 1,
+        "endpoints": {"browse": [1, 1, [[10000, 1]], [["TimeoutError", "timed out", 1]]]},
+    }
     assert "in_flight" not in late[0]  # only the record sent when the second ended carries it
 
 

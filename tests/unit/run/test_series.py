@@ -28,8 +28,12 @@ def test_a_second_arriving_twice_is_merged_in_the_series():
 def test_in_flight_lands_on_the_aggregate_and_reasons_on_their_endpoint():
     from envsim.journal import FailureReason
 
-    record = {"t": 3, "users": 2, "in_flight": [4, 2.5],
-              "endpoints": {"pay": [2, 2, [[10000, 2]], [["TimeoutError", "timed out", 2]]]}}
+    record = {
+        "t": 3,
+        "users": 2,
+        "in_flight": [4, 2.5],
+        "endpoints": {"pay": [2, 2, [[10000, 2]], [["TimeoutError", "timed out", 2]]]},
+    }
     aggregate, pay = points_of(record)
     assert (aggregate.in_flight, aggregate.oldest_in_flight, aggregate.failure_reasons) == (4, 2.5, ())
     assert pay.failure_reasons == (FailureReason("TimeoutError", "timed out", 2),)
@@ -40,7 +44,14 @@ def test_secrets_are_redacted_from_failure_messages():
     from envsim.run.series import redactor
 
     builder = SeriesBuilder(redactor(["s3cr3t", ""]))
-    points = builder.add({"t": 0, "users": 1, "endpoints": {"a": [2, 2, [[5, 2]], [
-        ["HTTP 401", "bad token s3cr3t", 1], ["HTTP 401", "bad token <redacted>", 1]]]}})
+    points = builder.add(
+        {
+            "t": 0,
+            "users": 1,
+            "endpoints": {
+                "a": [2, 2, [[5, 2]], [["HTTP 401", "bad token s3cr3t", 1], ["HTTP 401", "bad token <redacted>", 1]]]
+            },
+        }
+    )
     assert [(r.message, r.count) for r in points[1].failure_reasons] == [("bad token <redacted>", 2)]
     assert "s3cr3t" not in repr(builder.series())

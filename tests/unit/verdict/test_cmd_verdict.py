@@ -20,7 +20,11 @@ def test_passing_journal_exits_0_and_writes_reports(tmp_path):
     assert "PASS    check-1 p95 < 500ms" in done.stdout
     assert done.stdout.rstrip().endswith("verdict: PASSED (1/1 checks passed)")
     assert sorted(p.name for p in (tmp_path / "run").iterdir()) == [
-        "journal.json", "junit.xml", "report.html", "summary.md", "verdict.json",
+        "journal.json",
+        "junit.xml",
+        "report.html",
+        "summary.md",
+        "verdict.json",
     ]
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+from verdict_journals import fault_events, journal
+
 from envsim.config.check_kinds import MetricCheck
 from envsim.journal import ALL_ENDPOINTS, FailureReason, Journal, StatsPoint
 from envsim.reports.html_report import render_html
@@ -12,7 +14,6 @@ from envsim.reports.junit import render_junit
 from envsim.reports.markdown import render_markdown
 from envsim.reports.terminal import render_plain
 from envsim.verdict import judge
-from verdict_journals import fault_events, journal
 
 FAULT = "payments-down"
 
@@ -23,25 +24,45 @@ def failing_journal() -> Journal:
     for t in range(20):
         down = 5 <= t < 10
         pay_failures = 8 if down else 0
-        reasons = (FailureReason("HTTP 502", "unexpected status 502", 6),
-                   FailureReason("TimeoutError", "timed out", 2)) if down else ()
+        reasons = (
+            (FailureReason("HTTP 502", "unexpected status 502", 6), FailureReason("TimeoutError", "timed out", 2))
+            if down
+            else ()
+        )
         if t == 2:
             pay_failures, reasons = 1, (FailureReason("HTTP 401", "unexpected status 401", 1),)
-        series.append(StatsPoint(t, ALL_ENDPOINTS, 20, pay_failures, ((50, 12), (10000, 8)) if down else ((50, 20),),
-                                 in_flight=4 if t == 9 else 0, oldest_in_flight=3.5 if t == 9 else 0.0))
-        series.append(StatsPoint(t, "pay", 10, pay_failures, ((50, 2), (10000, 8)) if down else ((50, 10),),
-                                 failure_reasons=reasons))
+        series.append(
+            StatsPoint(
+                t,
+                ALL_ENDPOINTS,
+                20,
+                pay_failures,
+                ((50, 12), (10000, 8)) if down else ((50, 20),),
+                in_flight=4 if t == 9 else 0,
+                oldest_in_flight=3.5 if t == 9 else 0.0,
+            )
+        )
+        series.append(
+            StatsPoint(
+                t, "pay", 10, pay_failures, ((50, 2), (10000, 8)) if down else ((50, 10),), failure_reasons=reasons
+            )
+        )
         series.append(StatsPoint(t, "browse", 10, 0, ((50, 10),)))
-    checks = (MetricCheck("error_rate", "below", 0.05, phase=f"during:{FAULT}"),
-              MetricCheck("p50", "below", 0.5, phase=f"during:{FAULT}"),
-              MetricCheck("error_rate", "below", 0.05, phase="baseline"))
+    checks = (
+        MetricCheck("error_rate", "below", 0.05, phase=f"during:{FAULT}"),
+        MetricCheck("p50", "below", 0.5, phase=f"during:{FAULT}"),
+        MetricCheck("error_rate", "below", 0.05, phase="baseline"),
+    )
     return replace(journal(checks, seconds=20, faults=fault_events((FAULT, 5.0, 10.0))), series=tuple(series))
 
 
 def test_a_failed_check_names_the_top_reasons_of_its_window_and_what_hung_at_its_end():
     during, p50, baseline = judge(failing_journal()).results
     assert not during.passed
-    assert during.top_failures == ("30 x HTTP 502 (unexpected status 502) on pay", "10 x TimeoutError (timed out) on pay")
+    assert during.top_failures == (
+        "30 x HTTP 502 (unexpected status 502) on pay",
+        "10 x TimeoutError (timed out) on pay",
+    )
     assert during.reason.endswith("at its end 4 requests in flight for >= 3.5s")
     assert p50.passed and p50.top_failures == ()  # a passing check names none
     assert baseline.passed and "in flight" not in baseline.reason

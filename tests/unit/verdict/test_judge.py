@@ -17,6 +17,7 @@ def slow_during(start, end, slow_ms=800, fail=0):
         if start <= t < end:
             return 10, fail, {slow_ms: 10}
         return 10, 0, {100: 10}
+
     return profile
 
 
@@ -72,8 +73,7 @@ def test_per_endpoint_metrics_by_request_or_task_name():
 
 
 def test_aggregate_is_summed_from_endpoints_when_not_recorded():
-    j = journal((MetricCheck("rps", "equals", 21),), aggregate=False,
-                endpoints={"a": steady(20), "b": steady(1)})
+    j = journal((MetricCheck("rps", "equals", 21),), aggregate=False, endpoints={"a": steady(20), "b": steady(1)})
     assert only(judge(j)).passed
 
 
@@ -101,6 +101,7 @@ def test_recovery_found():
     # errors from 20 to 30 (fault window) and lingering until 34: recovery starts at 34
     def profile(t):
         return (10, 5, {900: 10}) if 20 <= t < 34 else (10, 0, {100: 10})
+
     check = RecoveryCheck("cache-down", 10)
     result = only(judge(journal((check,), profile=profile, faults=fault_events(("cache-down", 20, 30)))))
     assert result.passed and result.measured == 4.0 and result.unit == "s"
@@ -111,6 +112,7 @@ def test_recovery_needs_three_healthy_seconds_in_a_row():
         if 20 <= t < 30 or t in (31, 34):
             return 10, 5, {900: 10}
         return 10, 0, {100: 10}
+
     result = only(judge(journal((RecoveryCheck("f", 3),), profile=profile, faults=fault_events(("f", 20, 30)))))
     assert result.measured == 5.0 and not result.passed
 
@@ -118,7 +120,10 @@ def test_recovery_needs_three_healthy_seconds_in_a_row():
 def test_recovery_never():
     def profile(t):
         return (10, 5, {900: 10}) if t >= 20 else (10, 0, {100: 10})
-    result = only(judge(journal((RecoveryCheck("f", 10),), seconds=60, profile=profile, faults=fault_events(("f", 20, 30)))))
+
+    result = only(
+        judge(journal((RecoveryCheck("f", 10),), seconds=60, profile=profile, faults=fault_events(("f", 20, 30))))
+    )
     assert not result.passed and result.measured is None
     assert "did not recover within 30s" in result.reason
 
@@ -131,6 +136,7 @@ def test_recovery_bounds_tolerate_small_noise():
         if t >= 30:
             return 100, 1, {160: 100}
         return 100, 0, {100: 100}
+
     result = only(judge(journal((RecoveryCheck("f", 1),), profile=profile, faults=fault_events(("f", 20, 30)))))
     assert result.passed and result.measured == 0.0
 
@@ -138,8 +144,11 @@ def test_recovery_bounds_tolerate_small_noise():
 def test_recovery_without_baseline_or_removal_fails():
     no_removal = journal((RecoveryCheck("f", 10),), faults=fault_events(("f", 20, None)))
     assert "never removed" in only(judge(no_removal)).reason
-    no_baseline = journal((RecoveryCheck("f", 10),), profile=lambda t: (0, 0, {}) if t < 20 else (10, 0, {100: 10}),
-                          faults=fault_events(("f", 20, 30)))
+    no_baseline = journal(
+        (RecoveryCheck("f", 10),),
+        profile=lambda t: (0, 0, {}) if t < 20 else (10, 0, {100: 10}),
+        faults=fault_events(("f", 20, 30)),
+    )
     assert "no requests in the baseline" in only(judge(no_baseline)).reason
 
 

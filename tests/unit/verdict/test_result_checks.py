@@ -20,8 +20,9 @@ def test_http_json_condition_is_judged_on_the_recorded_fields():
         ProbeResult("check-4", 61, True, 500, "HTTP 500"),
     )
     good, oversold, missing, error = judge(journal(checks, probes=probes)).results
-    assert good.passed and good.reason == ("GET /stats answered 200; sold + stock == 100 and sold <= 100 is true "
-                                           "with sold = 40, stock = 60")
+    assert good.passed and good.reason == (
+        "GET /stats answered 200; sold + stock == 100 and sold <= 100 is true with sold = 40, stock = 60"
+    )
     assert not oversold.passed and "is false with sold = 101, stock = -1" in oversold.reason
     assert not missing.passed and "the answer has no field 'stock'" in missing.reason
     assert not error.passed and error.measured == 500
@@ -77,8 +78,11 @@ def test_command_check_exit_status_and_output():
 
 
 def test_new_checks_and_probe_values_survive_a_saved_journal():
-    checks = (STATS, RedisInvariant("cache", ("HGET", "stock", "A1"), "at_least", expected=0, tolerance=1),
-              CommandInvariant("db", ("pg_isready",), None, "equals", expected_count_of=("failures", "POST /x")))
+    checks = (
+        STATS,
+        RedisInvariant("cache", ("HGET", "stock", "A1"), "at_least", expected=0, tolerance=1),
+        CommandInvariant("db", ("pg_isready",), None, "equals", expected_count_of=("failures", "POST /x")),
+    )
     dicts = json.loads(json.dumps(checks_to_dicts(checks)))
     back = checks_from_dicts(dicts)
     assert [type(c) for c in back] == [type(c) for c in checks]

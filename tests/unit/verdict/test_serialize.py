@@ -4,8 +4,7 @@ import pytest
 from verdict_journals import fault_events, journal
 
 from envsim.config.check_kinds import HttpInvariant, MetricCheck, RecoveryCheck, SqlInvariant
-from envsim.journal import Journal, ProbeResult
-from envsim.journal import check_id, checks_from_dicts, checks_to_dicts
+from envsim.journal import Journal, ProbeResult, check_id, checks_from_dicts, checks_to_dicts
 from envsim.verdict import judge
 
 CHECKS = (
@@ -13,8 +12,9 @@ CHECKS = (
     MetricCheck("error_rate", "below", 0.05, phase="during:cache-down"),
     MetricCheck("p95", "below", 0.3, endpoint="browse", phase="after:cache-down"),
     RecoveryCheck("cache-down", 10.0),
-    SqlInvariant("db", "select count(*) from orders", "equals", expected_count_of=("successes", "POST /orders"),
-                 tolerance=1),
+    SqlInvariant(
+        "db", "select count(*) from orders", "equals", expected_count_of=("successes", "POST /orders"), tolerance=1
+    ),
     SqlInvariant("db", "select 1", "at_least", expected=1),
     HttpInvariant("api", "GET", "/healthz", port="http", expect_status=204),
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from envsim.config.check_kinds import Check
 from envsim.journal import ALL_ENDPOINTS, FaultEvent, Journal, ProbeResult, StatsPoint
@@ -50,6 +50,7 @@ def journal(
         series += points(name, seconds, endpoint_profile)
     if aggregate:
         if endpoints:
+
             def summed(t: int) -> Second:
                 parts = [p(t) for p in endpoints.values()]
                 histogram: dict[int, int] = {}
@@ -57,6 +58,7 @@ def journal(
                     for ms, count in h.items():
                         histogram[ms] = histogram.get(ms, 0) + count
                 return sum(p[0] for p in parts), sum(p[1] for p in parts), histogram
+
             series += points(ALL_ENDPOINTS, seconds, summed)
         else:
             series += points(ALL_ENDPOINTS, seconds, profile or steady())
