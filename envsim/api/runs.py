@@ -13,6 +13,7 @@ from pathlib import Path
 from envsim.api.loading import ScenarioLike, load_scenario
 from envsim.api.run_outputs import write_run_outputs
 from envsim.api.stack import Stack, attach, running, up
+from envsim.config.scenario_model import Scenario
 from envsim.engine.apply import ApplyProgress
 from envsim.engine.docker_engine import connect
 from envsim.engine.engine_watch import engine_gone, engine_loss_named
@@ -90,6 +91,19 @@ def run(
             if not stack.keep and not keep and not engine_gone(sys.exc_info()[1]):
                 with uninterrupted() as late:  # a half-removed stack is worse than a late exit
                     stack.down()
+    return _judged(journal, loaded, reports_dir, formats, write=write, late=bool(late))
+
+
+def _judged(
+    journal: Journal,
+    loaded: Scenario,
+    reports_dir: Path | None,
+    formats: Iterable[str] | None,
+    *,
+    write: bool,
+    late: bool,
+) -> RunResult:
+    """The verdict on a finished run, with its journal and reports written when asked."""
     verdict = judge_journal(journal)
     if not write:
         return RunResult(journal, verdict, None, ())

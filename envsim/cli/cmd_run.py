@@ -54,7 +54,6 @@ def run(
     """
     from envsim import api
     from envsim.cli.console import ConsoleProgress
-    from envsim.cli.signals import interruptible
     from envsim.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_VERDICT_FAILED
 
     options: dict[str, Any] = dict(
@@ -67,6 +66,22 @@ def run(
         observer=api.console_observer(),
         progress=ConsoleProgress(),
     )
+    interrupted, passed, problems = _run_scenarios(scenario_paths, reports_dir, options)
+    if interrupted:
+        click.echo("interrupted: faults reverted; reports cover the load run until then", err=True)
+        return EXIT_INTERRUPTED
+    for problem in filter(None, problems):
+        raise problem  # after the verdict: files missing is an environment error (exit 3)
+    return EXIT_OK if passed else EXIT_VERDICT_FAILED
+
+
+def _run_scenarios(
+    scenario_paths: tuple[Path, ...], reports_dir: Path | None, options: dict[str, Any]
+) -> tuple[bool, bool, list[Any]]:
+    """One scenario, or several as a release gate: (interrupted, passed, write problems)."""
+    from envsim import api
+    from envsim.cli.signals import interruptible
+
     with interruptible() as cancel:
         if len(scenario_paths) == 1:
             result = api.run(scenario_paths[0], reports_dir=reports_dir, cancel=cancel, **options)
@@ -89,12 +104,7 @@ def run(
             click.echo(f"wrote {gate.junit_path}", err=True)
             interrupted, passed = gate.interrupted, gate.passed
             problems = [result.write_problem for result in gate.results]
-    if interrupted:
-        click.echo("interrupted: faults reverted; reports cover the load run until then", err=True)
-        return EXIT_INTERRUPTED
-    for problem in filter(None, problems):
-        raise problem  # after the verdict: files missing is an environment error (exit 3)
-    return EXIT_OK if passed else EXIT_VERDICT_FAILED
+    return interrupted, passed, problems
 
 
 def _show(result, prefix: str = "") -> None:

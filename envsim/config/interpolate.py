@@ -132,6 +132,21 @@ def _env_value(
     return ""
 
 
+def _var_problems(doc: YamlDoc, path: TreePath, name: str) -> list[Problem]:
+    if _matches(VAR_PLACES, path):
+        return []
+    message = f"'${{var.{name}}}' is not allowed here: load variables may be used in a task's request, headers and json"
+    return [doc.problem(path, message)]
+
+
+def _unknown_reference(doc: YamlDoc, path: TreePath, inner: str) -> Problem:
+    return doc.problem(
+        path,
+        f"unknown reference '${{{inner}}}': use ${{secret.NAME}}, ${{env.VAR}}, "
+        "${env.VAR:-default} or '$$' for a literal '$'",
+    )
+
+
 def _expand(
     doc: YamlDoc, text: str, path: TreePath, env: Mapping[str, str], secrets: set[str] | None, problems: list[Problem]
 ) -> str:
@@ -155,14 +170,7 @@ def _expand(
         env_ref = _ENV.match(inner)
         var = _VAR.match(inner)
         if var:
-            if not _matches(VAR_PLACES, path):
-                problems.append(
-                    doc.problem(
-                        path,
-                        f"'${{var.{var.group(1)}}}' is not allowed here: load variables "
-                        "may be used in a task's request, headers and json",
-                    )
-                )
+            problems.extend(_var_problems(doc, path, var.group(1)))
             parts.extend([literal, VarRef(var.group(1))])
             literal = ""
         elif secret:
@@ -172,13 +180,7 @@ def _expand(
         elif env_ref:
             literal += _env_value(doc, path, env_ref.group(1), env_ref.group(2), env, problems)
         else:
-            problems.append(
-                doc.problem(
-                    path,
-                    f"unknown reference '${{{inner}}}': use ${{secret.NAME}}, ${{env.VAR}}, "
-                    "${env.VAR:-default} or '$$' for a literal '$'",
-                )
-            )
+            problems.append(_unknown_reference(doc, path, inner))
     literal += text[position:]
     if not any(isinstance(p, (SecretRef, VarRef)) for p in parts):
         return "".join(p for p in parts if isinstance(p, str)) + literal

@@ -10,7 +10,7 @@ from envsim.config.check_kinds.kind import ScenarioContext
 from envsim.config.profile_model import Profile
 from envsim.config.refs import check_path, mapping, sequence, unknown
 from envsim.config.refs_flows import check_flows
-from envsim.config.yamlload import YamlDoc
+from envsim.config.yamlload import TreePath, YamlDoc
 from envsim.errors import Problem
 from envsim.units import parse_duration
 
@@ -105,28 +105,7 @@ def _check_load(doc: YamlDoc, load: dict[str, Any], profile: Profile | None, roo
     if "locustfile" in load:
         found = check_path(doc, ("load", "locustfile"), load["locustfile"], root)
         problems += [found] if found else []
-    seen: dict[str, int] = {}
-    for index, task in enumerate(sequence(load.get("tasks"))):
-        name = mapping(task).get("name")
-        if isinstance(name, str):
-            if name in seen:
-                problems.append(
-                    doc.problem(
-                        ("load", "tasks", index, "name"), f"duplicate task name '{name}' (also task {seen[name] + 1})"
-                    )
-                )
-            seen.setdefault(name, index)
-        for number, step in enumerate(sequence(mapping(task).get("steps"))):
-            name = mapping(step).get("name")
-            if isinstance(name, str):
-                if name in seen:
-                    problems.append(
-                        doc.problem(
-                            ("load", "tasks", index, "steps", number, "name"),
-                            f"duplicate task name '{name}' (also task {seen[name] + 1})",
-                        )
-                    )
-                seen.setdefault(name, index)
+    problems += _duplicate_task_names(doc, load)
     problems += check_flows(doc, load, root)
     if "duration" not in load and "stages" not in load:
         problems.append(doc.problem(("load",), "missing required key 'duration' (or give 'stages')", key=True))
@@ -138,30 +117,47 @@ def _check_load(doc: YamlDoc, load: dict[str, Any], profile: Profile | None, roo
                 ("load",), f"missing 'users' (profile '{profile.name}' has no scale.load.users default)", key=True
             )
         )
-    target = load.get("target")
-    if isinstance(target, str):
-        service_name, _, port = target.partition(".")
-        names = [s.name for s in profile.services]
-        if service_name not in names:
-            problems.append(doc.problem(("load", "target"), unknown("service", service_name, names)))
-        else:
-            service = profile.service(service_name)
-            published = [p for p, _ in service.publish]
-            if not published:
-                problems.append(
-                    doc.problem(
-                        ("load", "target"), f"'{service_name}' publishes no port: add 'publish' to it in the profile"
-                    )
-                )
-            elif port and port not in published:
-                problems.append(doc.problem(("load", "target"), unknown("published port", port, published)))
-    elif not any(s.publish for s in profile.services):
-        problems.append(
-            doc.problem(
-                ("load",),
-                f"no service of profile '{profile.name}' publishes a port to send load to; "
-                "add 'publish' to the service under test",
-                key=True,
-            )
-        )
+    return problems + _load_target_problems(doc, load, profile)
+
+
+def _duplicate_task_names(doc: YamlDoc, load: dict[str, Any]) -> list[Problem]:
+    """Task names (a sequence's steps too) are unique: checks and reports name endpoints by them."""
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for index, task in enumerate(sequence(load.get("tasks"))):
+        named: list[tuple[TreePath, Any]] = [(("load", "tasks", index, "name"), mapping(task).get("name"))]
+        named += [
+            (("load", "tasks", index, "steps", number, "name"), mapping(step).get("name"))
+            for number, step in enumerate(sequence(mapping(task).get("steps")))
+        ]
+        for where, name in named:
+            if not isinstance(name, str):
+                continue
+            if name in seen:
+                problems.append(doc.problem(where, f"duplicate task name '{name}' (also task {seen[name] + 1})"))
+            seen.setdefault(name, index)
     return problems
+
+
+def _load_target_problems(doc: YamlDoc, load: dict[str, Any], profile: Profile) -> list[Problem]:
+    """The load goes to a published port: `target` names one, or some service publishes one."""
+    target = load.get("target")
+    if not isinstance(target, str):
+        if any(s.publish for s in profile.services):
+            return []
+        message = (
+            f"no service of profile '{profile.name}' publishes a port to send load to; "
+            "add 'publish' to the service under test"
+        )
+        return [doc.problem(("load",), message, key=True)]
+    service_name, _, port = target.partition(".")
+    names = [s.name for s in profile.services]
+    if service_name not in names:
+        return [doc.problem(("load", "target"), unknown("service", service_name, names))]
+    published = [p for p, _ in profile.service(service_name).publish]
+    if not published:
+        message = f"'{service_name}' publishes no port: add 'publish' to it in the profile"
+        return [doc.problem(("load", "target"), message)]
+    if port and port not in published:
+        return [doc.problem(("load", "target"), unknown("published port", port, published))]
+    return []

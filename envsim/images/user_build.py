@@ -57,6 +57,20 @@ def build_user_image(
         return cached
     progress.report(requirement.name, f"building from {build.context}")
     labels = {**managed_labels(f"build:{','.join(requirement.services)}", key), LABEL_BUILT_FROM: ",".join(bases)}
+    return _build(client, requirement, text, args, labels, progress)
+
+
+def _build(
+    client,
+    requirement: ImageRequirement,
+    text: str,
+    args: dict[str, str],
+    labels: dict[str, str],
+    progress: ImageProgress,
+) -> str:
+    """docker build of the spec: its own Dockerfile, or a rewritten copy when `base` swapped its FROM."""
+    build = requirement.build
+    assert build is not None
     if not build.base:
         return builder.build_image(
             client,
@@ -71,6 +85,7 @@ def build_user_image(
     try:
         copy = copy_dir / "Dockerfile"
         copy.write_text(text, encoding="utf-8")
+        shown_as = f"{build.dockerfile} (with base {build.base})"
         return builder.build_image(
             client,
             build.context,
@@ -79,7 +94,7 @@ def build_user_image(
             buildargs=args,
             labels=labels,
             progress=progress,
-            shown_as=f"{build.dockerfile} (with base {build.base})",
+            shown_as=shown_as,
         )
     finally:
         shutil.rmtree(copy_dir, ignore_errors=True)

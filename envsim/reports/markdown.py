@@ -18,6 +18,27 @@ def _cell(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|").replace("\n", " ")
 
 
+def _stub_sections(journal: Journal) -> list[str]:
+    """A table of each stub's calls by route, window and status, and each window's effect."""
+    lines: list[str] = []
+    for service, rows in stub_tables(journal).items():
+        lines += [
+            "",
+            f"### Calls to stub {_cell(service)}",
+            "",
+            "| Route | During | Status | Calls | |",
+            "|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {_cell(r.route)} | {_cell(r.during)} | {r.status} | {r.count} | {'⚠️ ' + _cell(r.note) if r.note else ''} |"
+            for r in rows
+        ]
+        effects = window_lines(rows)
+        if effects:
+            lines += ["", *(f"- {_cell(line)}" for line in effects)]
+    return lines
+
+
 def render_markdown(journal: Journal, verdict: Verdict) -> str:
     mark = "✅" if verdict.passed else "❌"
     passed = sum(1 for r in verdict.results if r.passed)
@@ -56,21 +77,7 @@ def render_markdown(journal: Journal, verdict: Verdict) -> str:
             *(line.replace(FENCE, "` ` `") for line in body),
             FENCE,
         ]
-    for service, rows in stub_tables(journal).items():
-        lines += [
-            "",
-            f"### Calls to stub {_cell(service)}",
-            "",
-            "| Route | During | Status | Calls | |",
-            "|---|---|---|---|---|",
-        ]
-        lines += [
-            f"| {_cell(r.route)} | {_cell(r.during)} | {r.status} | {r.count} | {'⚠️ ' + _cell(r.note) if r.note else ''} |"
-            for r in rows
-        ]
-        effects = window_lines(rows)
-        if effects:
-            lines += ["", *(f"- {_cell(line)}" for line in effects)]
+    lines += _stub_sections(journal)
     rotations = rotation_lines(journal)
     if rotations:
         lines += ["", "### Credential rotations", "", *(f"- {_cell(line)}" for line in rotations)]
