@@ -110,7 +110,7 @@ stop() {
 	netns_paths="$(sandbox_netns_paths)"
 	kill_containers
 	stop_daemon containerd
-	for path in $netns_paths; do umount "$path" 2>/dev/null; rm -f "$path"; done
+	for path in $netns_paths; do umount "$path" 2>/dev/null || true; rm -f "$path"; done
 	unmount_under "$K8S_RUN"
 	unmount_under "$K8S_DIR"
 	remove_kubepods_cgroups
