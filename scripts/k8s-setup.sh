@@ -11,6 +11,9 @@
 # cluster's containerd is its own instance (own root, state and socket), apart from Docker's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# A step that fails unexpectedly (set -e) is an environment problem: exit 3, naming the step.
+trap 'status=$?; if [ "$status" != 0 ] && [ "$status" != 2 ] && [ "$status" != 3 ]; then
+	say "failed (exit $status) at: $BASH_COMMAND"; exit 3; fi' EXIT
 
 K8S_DIR="${ENVSIM_K8S_DIR:-/var/lib/envsim-k8s}"
 K8S_RUN="${ENVSIM_K8S_RUN:-/run/envsim-k8s}"
@@ -46,7 +49,8 @@ node_ip() { ip -4 route get 1.1.1.1 2>/dev/null | awk '{ for (i = 1; i < NF; i++
 
 daemon_pid() {
 	local pid
-	pid="$(cat "$K8S_RUN/$1.pid" 2>/dev/null)" || return 1
+	[ -f "$K8S_RUN/$1.pid" ] || return 1
+	pid="$(cat "$K8S_RUN/$1.pid")"
 	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
 }
 

@@ -18,7 +18,10 @@ PAUSE_IMAGE="envsim.local/k8s/pause:$KUBE_VERSION"
 COREDNS_IMAGE="envsim.local/k8s/coredns:$COREDNS_VERSION"
 
 sources_digest() {
-	(cd "$K8S_MODULES_DIR/$1" && cat go.mod main.go $(ls go.sum 2>/dev/null)) | sha256sum | cut -c1-16
+	local file
+	for file in go.mod main.go go.sum; do
+		[ ! -f "$K8S_MODULES_DIR/$1/$file" ] || cat "$K8S_MODULES_DIR/$1/$file"
+	done | sha256sum | cut -c1-16
 }
 
 # go_build NAME DIR [LDFLAGS]: builds module DIR into $BIN_DIR/NAME unless the cached binary was
