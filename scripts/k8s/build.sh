@@ -55,7 +55,7 @@ kube_version_ldflags() {
 }
 
 build_binaries() {
-	command -v go >/dev/null || { say "Go is needed to build the cluster (apt-get install golang-go is too old: see docs/kubernetes.md)"; exit 3; }
+	command -v go >/dev/null || { say "Go 1.26 or later is needed to build the cluster (etcd v3.7 requires it)"; exit 3; }
 	go_build kube kube "$(kube_version_ldflags)"
 	go_build etcd etcd
 	go_build coredns coredns
