@@ -11,9 +11,6 @@
 # cluster's containerd is its own instance (own root, state and socket), apart from Docker's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# A step that fails unexpectedly (set -e) is an environment problem: exit 3, naming the step.
-trap 'status=$?; if [ "$status" != 0 ] && [ "$status" != 2 ] && [ "$status" != 3 ]; then
-	say "failed (exit $status) at: $BASH_COMMAND"; exit 3; fi' EXIT
 
 K8S_DIR="${ENVSIM_K8S_DIR:-/var/lib/envsim-k8s}"
 K8S_RUN="${ENVSIM_K8S_RUN:-/run/envsim-k8s}"
@@ -34,6 +31,10 @@ DAEMONS=(containerd etcd kube-apiserver kube-controller-manager kube-scheduler k
 started_at=$(date +%s)
 
 say() { printf '[k8s-setup %3ss] %s\n' "$(( $(date +%s) - started_at ))" "$*"; }
+
+# A step that fails unexpectedly (set -e) is an environment problem: exit 3, naming the step.
+trap 'status=$?; case "$status" in 0 | 2 | 3 | 130) ;; *)
+	say "failed (exit $status) at: $BASH_COMMAND"; exit 3 ;; esac' EXIT
 
 # shellcheck source=k8s/build.sh
 . scripts/k8s/build.sh
