@@ -25,9 +25,7 @@ pytestmark = pytest.mark.skipif(
 
 def setup_env() -> dict[str, str]:
     """The environment `k8s-setup.sh env` describes: KUBECONFIG and the built kubectl on PATH."""
-    exports = subprocess.run(
-        ["bash", str(SETUP), "env"], check=True, capture_output=True, text=True
-    ).stdout
+    exports = subprocess.run(["bash", str(SETUP), "env"], check=True, capture_output=True, text=True).stdout
     env = dict(os.environ)
     for line in exports.splitlines():
         name, _, value = line.removeprefix("export ").partition("=")
@@ -36,17 +34,18 @@ def setup_env() -> dict[str, str]:
 
 
 def kubectl(*args: str, timeout: float = 120) -> str:
-    result = subprocess.run(
-        ["kubectl", *args], env=setup_env(), capture_output=True, text=True, timeout=timeout
-    )
+    result = subprocess.run(["kubectl", *args], env=setup_env(), capture_output=True, text=True, timeout=timeout)
     assert result.returncode == 0, f"kubectl {' '.join(args)}: {result.stderr}"
     return result.stdout
 
 
 def test_the_node_is_ready_and_runs_the_built_kubernetes_version():
     conditions = kubectl(
-        "get", "node", "envsim-node",
-        "-o", "jsonpath={.status.nodeInfo.kubeletVersion} {.status.conditions[?(@.type=='Ready')].status}",
+        "get",
+        "node",
+        "envsim-node",
+        "-o",
+        "jsonpath={.status.nodeInfo.kubeletVersion} {.status.conditions[?(@.type=='Ready')].status}",
     )
     version, ready = conditions.split()
     assert version.startswith("v1.34.")
@@ -58,7 +57,9 @@ def test_cluster_dns_answers_for_the_kubernetes_service():
     dns_ip = kubectl("-n", "kube-system", "get", "service", "kube-dns", "-o", "jsonpath={.spec.clusterIP}")
     answer = subprocess.run(
         ["python3", str(REPO / "scripts/k8s/dns_query.py"), dns_ip, "kubernetes.default.svc.cluster.local"],
-        capture_output=True, text=True, timeout=30,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert answer.stdout.split() == [service_ip]
 
