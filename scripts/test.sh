@@ -37,6 +37,14 @@ if [ "$fast" = 0 ]; then
 	# binary) some engine-free tests drive.
 	echo "== docker engine and images"
 	bash scripts/test-setup.sh
+	# The Kubernetes tests run on a real single-node cluster: built from Go modules on the first
+	# run (cached after), started in seconds later, left running like the Docker engine
+	# (scripts/k8s-setup.sh stop removes it).
+	echo "== kubernetes cluster"
+	k8s_started=$(date +%s)
+	bash scripts/k8s-setup.sh start
+	echo "kubernetes cluster ready in $(( $(date +%s) - k8s_started ))s"
+	export ENVSIM_K8S_REQUIRED=1  # the Kubernetes tests fail instead of skipping without it
 fi
 
 echo "== tests that need no Docker engine"
