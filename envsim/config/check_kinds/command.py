@@ -160,8 +160,8 @@ def _judge(check: CommandInvariant, cid: str, measurements: Measurements) -> Jud
     if probe.value is None:
         return result(False, None, expected, f"the output does not start with a number{output}")
     passed = compare(probe.value, comparator, expected, check.tolerance)
-    tolerance = f", tolerance {check.tolerance:g}" if check.tolerance else ""
-    return result(passed, probe.value, expected, f"output {probe.value:g}; {source} = {expected:g}{tolerance}")
+    detail = result_checks.bound_detail(source, comparator, expected, check)
+    return result(passed, probe.value, expected, f"output {probe.value:g}; {detail}")
 
 
 KIND = CheckKind(

@@ -9,7 +9,15 @@ from typing import Any, Mapping
 from envsim.config.build_profile import seconds
 from envsim.config.check_kinds import record
 from envsim.config.check_kinds.kind import (
-    COMPARATORS, LABEL_SYMBOLS, CheckKind, Comparator, Judgement, Measurements, ScenarioContext, compare, fault_refs,
+    COMPARATORS,
+    LABEL_SYMBOLS,
+    CheckKind,
+    Comparator,
+    Judgement,
+    Measurements,
+    ScenarioContext,
+    compare,
+    fault_refs,
 )
 from envsim.config.refs import percent_out_of_range, unknown
 from envsim.config.yamlload import TreePath
@@ -67,14 +75,23 @@ def _refs(written: Mapping[str, Any], here: TreePath, context: ScenarioContext) 
     if isinstance(endpoint, str) and context.declarative and context.endpoint(endpoint) is None:
         several = context.by_request.get(" ".join(endpoint.split()), ())
         if len(several) > 1:
-            problems.append(context.problem(here + ("endpoint",),
-                                            f"'{endpoint}' is sent by several tasks ({', '.join(several)}); name one"))
+            problems.append(
+                context.problem(
+                    here + ("endpoint",), f"'{endpoint}' is sent by several tasks ({', '.join(several)}); name one"
+                )
+            )
         else:
-            problems.append(context.problem(here + ("endpoint",),
-                                            unknown("task", endpoint, [*context.task_names, *context.by_request])))
+            problems.append(
+                context.problem(
+                    here + ("endpoint",), unknown("task", endpoint, [*context.task_names, *context.by_request])
+                )
+            )
     if written.get("metric") == "error_rate":
-        problems += [context.problem(here + (c,), "must be between 0% and 100%")
-                     for c in COMPARATORS if percent_out_of_range(written.get(c))]
+        problems += [
+            context.problem(here + (c,), "must be between 0% and 100%")
+            for c in COMPARATORS
+            if percent_out_of_range(written.get(c))
+        ]
     return problems + fault_refs(written, here, context)
 
 
@@ -91,8 +108,13 @@ def _label(check: MetricCheck) -> str:
 
 
 def _to_record(check: MetricCheck) -> dict[str, Any]:
-    return {"metric": check.metric, "comparator": check.comparator, "bound": check.bound,
-            "endpoint": check.endpoint, "phase": check.phase}
+    return {
+        "metric": check.metric,
+        "comparator": check.comparator,
+        "bound": check.bound,
+        "endpoint": check.endpoint,
+        "phase": check.phase,
+    }
 
 
 def _from_record(data: Mapping[str, Any], where: str, label: str) -> MetricCheck:
@@ -118,8 +140,7 @@ def _where(check: MetricCheck) -> str:
 
 def _judge(check: MetricCheck, cid: str, measurements: Measurements) -> Judgement:
     def result(passed: bool, measured: float | None, reason: str, failures: tuple[str, ...] = ()) -> Judgement:
-        return Judgement(passed, measured, check.bound, UNITS.get(check.metric, ""), reason, check.comparator,
-                         failures)
+        return Judgement(passed, measured, check.bound, UNITS.get(check.metric, ""), reason, check.comparator, failures)
 
     window = measurements.window(check.endpoint, check.phase)
     if window.problem:
@@ -139,9 +160,16 @@ def _judge(check: MetricCheck, cid: str, measurements: Measurements) -> Judgemen
 
 
 KIND = CheckKind(
-    name="metric", model=MetricCheck, written_as="metric", schema="metric_check",
+    name="metric",
+    model=MetricCheck,
+    written_as="metric",
+    schema="metric_check",
     claims=lambda written: "metric" in written and written["metric"] != "recovery_time",
-    build=_build, refs=_refs, label=_label, to_record=_to_record, from_record=_from_record,
+    build=_build,
+    refs=_refs,
+    label=_label,
+    to_record=_to_record,
+    from_record=_from_record,
     probe=None,  # measured from the load itself
     judge=_judge,
 )

@@ -138,5 +138,22 @@ def judge_counted(
     if not probe.ok or probe.value is None:
         return result(False, None, expected, f"{failure}: {probe.detail or 'no value returned'}")
     passed = compare(probe.value, comparator, expected, check.tolerance)
+    return result(
+        passed, probe.value, expected, f"{measured(probe)}; {bound_detail(source, comparator, expected, check)}"
+    )
+
+
+# How a bound reads in a check's detail: "expected <= 100", so a count check's comparator shows.
+_DETAIL_SYMBOLS = {"below": "<", "above": ">", "equals": "=", "at_most": "<=", "at_least": ">="}
+
+
+def bound_detail(source: str, comparator: str, expected: float, check: Any) -> str:
+    """The bound as the detail shows it: `expected <= 100`, or a run count it stands for
+    (`successes of POST /orders = 600`, with the comparator when it is not equality)."""
+    symbol = _DETAIL_SYMBOLS.get(comparator, comparator)
     tolerance = f", tolerance {check.tolerance:g}" if check.tolerance else ""
-    return result(passed, probe.value, expected, f"{measured(probe)}; {source} = {expected:g}{tolerance}")
+    if source == "expected":
+        return f"expected {symbol} {expected:g}{tolerance}"
+    if comparator == "equals":
+        return f"{source} = {expected:g}{tolerance}"
+    return f"bound {symbol} {expected:g} ({source}){tolerance}"

@@ -170,6 +170,15 @@ def test_sql_invariant_against_successes_with_tolerance():
     assert "successes of POST /orders = 600" in exact.reason
     assert tolerant.passed
     assert not failures.passed and failures.bound == 0
+    assert "bound <= 0 (failures of POST /orders)" in failures.reason
+
+
+def test_a_count_check_states_its_comparator():
+    # seen: "query returned 120; expected = 100" for an at_most check, which read as equality
+    check = SqlInvariant("db", "select count(*)", "at_most", expected=100)
+    result = only(judge(journal((check,), probes=(ProbeResult("check-1", 70, True, 120),))))
+    assert not result.passed
+    assert result.reason.endswith("; expected <= 100"), result.reason
 
 
 def test_sql_invariant_against_a_number_and_the_latest_probe():
