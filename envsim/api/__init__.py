@@ -19,53 +19,64 @@ from typing import TYPE_CHECKING, Any
 # name -> module: each is imported on first use, so `from envsim import api` stays cheap for
 # commands that need one part (plan needs no engine, verdict no Docker).
 _EXPORTS: dict[str, str] = {
+    "ALL_ENDPOINTS": "envsim.journal",
     "ApplyProgress": "envsim.engine.apply",
+    "attach": "envsim.api.stack",
     "CheckResult": "envsim.verdict",
+    "console_observer": "envsim.run.progress",
+    "Credential": "envsim.config.profile_model",
+    "default_paths": "envsim.config.discover",
+    "down": "envsim.api.stack",
+    "engine_address": "envsim.engine.docker_engine",
+    "engine_unreachable": "envsim.engine.docker_engine",
     "EnvironmentProblem": "envsim.errors",
-    "GateResult": "envsim.api.gate",
-    "Holder": "envsim.engine.stack_hold",
     "EnvsimError": "envsim.errors",
+    "FailureMode": "envsim.config.fault_model",
+    "FaultPlan": "envsim.plan.faults",
+    "GateResult": "envsim.api.gate",
+    "HealthCheck": "envsim.config.profile_model",
+    "Holder": "envsim.engine.stack_hold",
+    "holders": "envsim.api.stack",
     "ImageProgress": "envsim.images",
     "InputError": "envsim.errors",
     "Interrupted": "envsim.errors",
     "Journal": "envsim.journal",
-    "PlainProgress": "envsim.images",
-    "PreparedImage": "envsim.api.images",
-    "Profile": "envsim.config.profile_model",
-    "ProfilePlan": "envsim.api.loading",
-    "RemovedCounts": "envsim.engine.teardown",
-    "RunObserver": "envsim.run.progress",
-    "RunResult": "envsim.api.runs",
-    "RunStart": "envsim.run.progress",
-    "Scenario": "envsim.config.scenario_model",
-    "ScenarioPlan": "envsim.plan.scenario",
-    "Stack": "envsim.api.stack",
-    "StackStatus": "envsim.engine.status",
-    "Verdict": "envsim.verdict",
-    "attach": "envsim.api.stack",
-    "console_observer": "envsim.run.progress",
-    "down": "envsim.api.stack",
-    "engine_address": "envsim.engine.docker_engine",
-    "engine_unreachable": "envsim.engine.docker_engine",
-    "holders": "envsim.api.stack",
     "judge": "envsim.api.runs",
     "kubernetes_manifests": "envsim.api.manifests",
     "live_schema": "envsim.api.data",
     "load_any": "envsim.api.loading",
     "load_profile": "envsim.api.loading",
     "load_scenario": "envsim.api.loading",
+    "PlainProgress": "envsim.images",
     "plan": "envsim.api.loading",
     "prepare_images": "envsim.api.images",
+    "PreparedImage": "envsim.api.images",
+    "Profile": "envsim.config.profile_model",
+    "profile_plan_to_dict": "envsim.plan.render",
+    "ProfilePlan": "envsim.api.loading",
     "read_journal": "envsim.api.runs",
+    "RemovedCounts": "envsim.engine.teardown",
     "report": "envsim.api.runs",
     "run": "envsim.api.runs",
     "run_gate": "envsim.api.gate",
     "running": "envsim.api.stack",
+    "RunObserver": "envsim.run.progress",
+    "RunResult": "envsim.api.runs",
+    "RunStart": "envsim.run.progress",
+    "Scenario": "envsim.config.scenario_model",
+    "scenario_to_dict": "envsim.plan.render",
+    "ScenarioPlan": "envsim.plan.scenario",
     "seeded_data": "envsim.api.loading",
+    "Service": "envsim.config.profile_model",
+    "Stack": "envsim.api.stack",
     "stack_name_for": "envsim.api.loading",
     "stacks": "envsim.api.stack",
+    "StackStatus": "envsim.engine.status",
     "status": "envsim.api.stack",
+    "Template": "envsim.config.template",
     "up": "envsim.api.stack",
+    "validate_files": "envsim.config.loader",
+    "Verdict": "envsim.verdict",
     "why_unreachable": "envsim.engine.docker_engine",
 }
 
@@ -86,6 +97,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    # the model types and readers the front ends (the MCP server) use, so they reach only this layer
     from envsim.api.data import live_schema
     from envsim.api.gate import GateResult, run_gate
     from envsim.api.images import PreparedImage, prepare_images
@@ -101,15 +113,21 @@ if TYPE_CHECKING:
     from envsim.api.manifests import kubernetes_manifests
     from envsim.api.runs import RunResult, judge, read_journal, report, run
     from envsim.api.stack import Stack, attach, down, running, stacks, status, up
-    from envsim.config.profile_model import Profile
+    from envsim.config.discover import default_paths
+    from envsim.config.fault_model import FailureMode
+    from envsim.config.loader import validate_files
+    from envsim.config.profile_model import Credential, HealthCheck, Profile, Service
     from envsim.config.scenario_model import Scenario
+    from envsim.config.template import Template
     from envsim.engine.apply import ApplyProgress
     from envsim.engine.docker_engine import engine_address, engine_unreachable, why_unreachable
     from envsim.engine.status import StackStatus
     from envsim.engine.teardown import RemovedCounts
     from envsim.errors import EnvironmentProblem, EnvsimError, InputError, Interrupted
     from envsim.images import ImageProgress, PlainProgress
-    from envsim.journal import Journal
+    from envsim.journal import ALL_ENDPOINTS, Journal
+    from envsim.plan.faults import FaultPlan
+    from envsim.plan.render import profile_plan_to_dict, scenario_to_dict
     from envsim.plan.scenario import ScenarioPlan
     from envsim.run.progress import RunObserver, RunStart, console_observer
     from envsim.verdict import CheckResult, Verdict

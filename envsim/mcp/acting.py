@@ -19,10 +19,8 @@ from collections.abc import Callable
 from typing import Any
 
 from envsim import api
-from envsim.api import ApplyProgress, RunObserver
-from envsim.config.profile_model import Profile
+from envsim.api import ALL_ENDPOINTS, ApplyProgress, Profile, RunObserver
 from envsim.errors import EnvironmentProblem, InputError, Interrupted
-from envsim.journal import ALL_ENDPOINTS
 from envsim.mcp.registry import Registry
 from envsim.mcp.workspace import Workspace
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from envsim import api
-from envsim.config.profile_model import Profile
+from envsim.api import Profile
 from envsim.mcp.workspace import Workspace
 
 

@@ -24,14 +24,12 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
 
 from envsim import __version__, api
-from envsim.config.profile_model import Profile
-from envsim.config.scenario_model import Scenario
+from envsim.api import Profile, Scenario, profile_plan_to_dict, scenario_to_dict
 from envsim.errors import InputError
 from envsim.mcp import context
 from envsim.mcp.acting_tools import ACTING_TOOLS, LazyRegistry, add_acting_tools
 from envsim.mcp.tool_calls import Guard
 from envsim.mcp.workspace import Workspace
-from envsim.plan.render import profile_plan_to_dict, scenario_to_dict
 
 INSTRUCTIONS = """\
 envsim describes the environment this repo's code runs in, from its profiles (profiles/*.yaml)

@@ -15,9 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from envsim import api
-from envsim.config import default_paths
-from envsim.config.profile_model import Profile
-from envsim.config.scenario_model import Scenario
+from envsim.api import Profile, Scenario, default_paths
 from envsim.errors import InputError, Problem
 
 MIN_SCRUB_LENGTH = 4  # shorter values would mangle ordinary text; envsim never generates them
@@ -93,7 +91,7 @@ class Workspace:
 
     def validate(self, files: list[str] | None) -> dict[str, Any]:
         """Every problem in the files (default: all of profiles/ and scenarios/), as the CLI prints them."""
-        from envsim.config.loader import validate_files
+        from envsim.api import validate_files
 
         paths = [self.inside(f, "files") for f in files] if files else default_paths(self.root)
         if not paths:
