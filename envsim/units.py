@@ -48,6 +48,11 @@ def parse_percent(value: object) -> float | None:
     return None
 
 
+def percent_out_of_range(value: object) -> bool:
+    """`150%`: the right form (the schema accepts it) but not a share of anything."""
+    return isinstance(value, str) and re.match(PERCENT_PATTERN, value) is not None and parse_percent(value) is None
+
+
 def parse_size(value: object) -> int | None:
     """Bytes from `512m`, `1g`, `100KB`, `64KiB` or a bare number of bytes (binary multiples)."""
     if isinstance(value, bool):

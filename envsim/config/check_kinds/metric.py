@@ -19,10 +19,10 @@ from envsim.config.check_kinds.kind import (
     compare,
     fault_refs,
 )
-from envsim.config.refs import percent_out_of_range, unknown
+from envsim.config.refs import unknown
 from envsim.config.yamlload import TreePath
 from envsim.errors import Problem
-from envsim.units import format_duration, parse_percent
+from envsim.units import format_duration, parse_percent, percent_out_of_range
 
 LATENCY_METRICS = ("p50", "p90", "p95", "p99", "avg", "max")
 METRICS = LATENCY_METRICS + ("error_rate", "rps")
