@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any, Literal, overload
+from typing import Any, overload
 
 from envsim.config.interpolate import as_template
-from envsim.config.fault_model import FailureMode, HttpErrorFault, Toxic
+from envsim.config.fault_kinds import kinds_claiming
+from envsim.config.fault_model import FailureMode
 from envsim.config.profile_model import (
     BuildSpec,
     ColumnGenerator,
@@ -28,10 +29,7 @@ from envsim.config.profile_model import (
 )
 from envsim.config.refs import STUB_DEFAULT_PORT_NAME
 from envsim.config.yamlload import TreePath, YamlDoc
-from envsim.units import parse_duration, parse_percent, parse_size
-
-# Toxiproxy's toxic types in the order they are created; the values are its attribute units.
-TOXIC_KEYS = ("latency", "bandwidth", "timeout", "reset_peer", "slow_close", "slicer", "limit_data")
+from envsim.units import parse_duration, parse_size
 
 
 @overload
@@ -51,10 +49,6 @@ def required_seconds(value: Any) -> float:
     if parsed is None:
         raise ValueError(f"not a duration: {value!r}")
     return parsed
-
-
-def millis(value: Any) -> int:
-    return round((parse_duration(value) or 0.0) * 1000)
 
 
 def build_profile(doc: YamlDoc, root: Path) -> Profile:
@@ -213,47 +207,6 @@ def _credential(name: str, spec: dict[str, Any]) -> Credential:
                       overlap=seconds(spec.get("overlap")) or 0.0)
 
 
-# failure-mode keys MockServer applies on a stub (the rest are Toxiproxy or container faults)
-HTTP_FAULT_KEYS = ("http_errors", "drop", "slow_body", "outage")
-
-
 def _failure_mode(name: str, spec: dict[str, Any]) -> FailureMode:
-    if any(key in spec for key in HTTP_FAULT_KEYS):
-        rates = tuple(sorted((int(code), parse_percent(rate) or 0.0) for code, rate in spec.get("http_errors", {}).items()))
-        slow = spec.get("slow_body")
-        return FailureMode(name=name, target=spec["target"], http_errors=HttpErrorFault(
-            rates=rates, retry_after=seconds(spec.get("retry_after")),
-            drop=parse_percent(spec["drop"]) if "drop" in spec else None,
-            slow_body=(int(slow.get("chunk", 64)), seconds(slow.get("delay"), 0.1) or 0.0) if slow else None,
-            outage=spec.get("outage", False) is True,
-        ))
-    direction = spec.get("direction", "downstream")
-    streams: tuple[Literal["upstream", "downstream"], ...] = (
-        ("downstream", "upstream") if direction == "both" else (direction,))
-    toxicity = parse_percent(spec.get("toxicity", 1.0))
-    if toxicity is None:  # the schema has rejected it already
-        raise ValueError(f"not a percentage: {spec['toxicity']!r}")
-    toxics = tuple(
-        Toxic(type=key, attributes=toxic_attributes(key, spec), stream=stream, toxicity=toxicity)
-        for key in spec if key in TOXIC_KEYS
-        for stream in streams
-    )
-    return FailureMode(name=name, target=spec["target"], toxics=toxics, down=spec.get("down", False) is True,
-                       container=spec.get("container"))
-
-
-def toxic_attributes(key: str, spec: dict[str, Any]) -> tuple[tuple[str, int], ...]:
-    """Toxiproxy's attributes, in its units: milliseconds, KB/s, bytes, microseconds (slicer delay)."""
-    value = spec[key]
-    if key == "latency":
-        return (("latency", millis(value)), ("jitter", millis(spec.get("jitter", 0))))
-    if key == "bandwidth":
-        return (("rate", max(1, round((parse_size(value) or 0) / 1024))),)
-    if key == "slow_close":
-        return (("delay", millis(value)),)
-    if key in ("timeout", "reset_peer"):
-        return (("timeout", millis(value)),)
-    if key == "slicer":
-        return (("average_size", value["average_size"]), ("size_variation", value.get("size_variation", 0)),
-                ("delay", round((parse_duration(value.get("delay", 0)) or 0.0) * 1_000_000)))
-    return (("bytes", parse_size(value) or 0),)
+    effects = tuple(effect for kind in kinds_claiming(spec) for effect in kind.build(spec))
+    return FailureMode(name=name, target=spec["target"], effects=effects)

@@ -7,16 +7,16 @@ reported it), so every problem in a file is found in one pass.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 from envsim.config.discover import inside
 from envsim.config.dockerfile import base_problem
+from envsim.config.fault_kinds import kinds_written
+from envsim.config.fault_kinds.kind import FaultContext
 from envsim.config.schema_check import did_you_mean
 from envsim.config.yamlload import TreePath, YamlDoc
 from envsim.errors import Problem
-from envsim.units import PERCENT_PATTERN, parse_percent, parse_size
 
 STUB_DEFAULT_PORT_NAME = "http"
 
@@ -32,11 +32,6 @@ def sequence(value: Any) -> list[Any]:
 def unknown(kind: str, name: Any, known: Any) -> str:
     names = [str(k) for k in known]
     return f"unknown {kind} '{name}'{did_you_mean(str(name), names)}"
-
-
-def percent_out_of_range(value: Any) -> bool:
-    """`150%`: the right form (the schema accepts it) but not a share of anything."""
-    return isinstance(value, str) and re.match(PERCENT_PATTERN, value) is not None and parse_percent(value) is None
 
 
 def check_path(doc: YamlDoc, where: TreePath, value: Any, root: Path, *, directory: bool = False,
@@ -199,39 +194,10 @@ def _check_failure_mode(doc: YamlDoc, name: str, mode: dict[str, Any], services:
     service = services.get(target) if isinstance(target, str) else None
     if isinstance(target, str) and service is None:
         problems.append(doc.problem(here + ("target",), unknown("service", target, services)))
-    if service is not None:
-        http_keys = ("http_errors", "retry_after", "drop", "slow_body", "outage")
-        network = [k for k in mode if k not in ("target", "container", *http_keys)]
-        if network and not service_ports(service):
-            problems.append(doc.problem(here + ("target",), f"'{target}' declares no ports, so there is no traffic "
-                                                            "to interpose on; add 'ports' to it"))
-        mixed = [k for k in mode if k in http_keys and k != "retry_after"]
-        if mixed and (network or "container" in mode):
-            problems.append(doc.problem(here + (mixed[0],), "HTTP faults (http_errors, drop, slow_body, outage) "
-                                                            "cannot be combined with network or container faults "
-                                                            "in one failure mode", key=True))
-        for key in mixed:
-            if "stub" not in service:
-                verb = "apply" if key == "http_errors" else "applies"
-                problems.append(doc.problem(here + (key,), f"{key} {verb} to stub services only, and "
-                                                           f"'{target}' is not a stub", key=True))
-    if len(mapping(mode.get("http_errors"))) > 1:
-        problems.append(doc.problem(here + ("http_errors",), "name one status per failure mode (a stub injects "
-                                                             "one error status at a time); add another failure mode"))
-    if percent_out_of_range(mode.get("toxicity")):
-        problems.append(doc.problem(here + ("toxicity",), "must be between 0% and 100%"))
-    total = 0.0
-    for status, rate in mapping(mode.get("http_errors")).items():
-        fraction = parse_percent(rate)
-        if percent_out_of_range(rate):
-            problems.append(doc.problem(here + ("http_errors", status), "must be between 0% and 100%"))
-        total += fraction or 0.0
-    if total > 1.0 + 1e-9:
-        problems.append(doc.problem(here + ("http_errors",), f"error rates add up to more than 100% ({total:.0%})"))
-    rate = parse_size(mode.get("bandwidth")) if isinstance(mode.get("bandwidth"), (str, int)) else None
-    if rate is not None and rate < 1024:
-        problems.append(doc.problem(here + ("bandwidth",), "must be at least 1k (bytes per second): "
-                                                           "bandwidth is limited in whole KB/s"))
+    context = FaultContext(doc, here, mode, target if isinstance(target, str) else None, service,
+                           has_ports=service is not None and bool(service_ports(service)))
+    for kind in kinds_written(mode):
+        problems += kind.refs(context)
     return problems
 
 

@@ -1,6 +1,7 @@
 """Applying and clearing planned faults on a running stack: Toxiproxy toxics, proxies down,
 container actions, and HTTP faults on stubs. Implements the run layer's FaultSwitch protocol
-(apply(name)/clear(name)).
+(apply(name)/clear(name)), and the FaultTools and FaultReadings the fault kinds
+(envsim.config.fault_kinds) apply, clear and read their steps with.
 
 Clearing is idempotent and tolerant: removing a toxic that is not there is fine, so every
 exit path may clear everything without knowing what was applied.
@@ -14,8 +15,9 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
+from envsim.config.fault_kinds import kind_of_step
 from envsim.engine.mockserver_client import MockServerClient, MockServerError
 from envsim.engine.toxiproxy_client import Toxic, ToxiproxyClient, ToxiproxyError
 from envsim.errors import EnvironmentProblem, InputError
@@ -64,37 +66,13 @@ class StackFaults:
     def apply(self, name: str, duration: float | None = None) -> None:
         """Apply fault `name`; `duration` (else its planned window) bounds an HTTP fault's life."""
         fault = self.plan(name)
-        if fault.http_errors is not None and not fault.stub_twins:
-            raise EnvironmentProblem(f"fault {name}: HTTP faults apply to stub services with routes only")
+        tools = self._tools(http_fault_ttl(duration if duration is not None else self._windows.get(name)))
         with self._lock:
-            if fault.stub_twins:
-                self._apply_twins(fault, http_fault_ttl(duration if duration is not None else self._windows.get(name)))
-            for step in fault.toxics:
-                client = self._toxiproxies[step.toxiproxy]
-                toxic = Toxic(
-                    name=step.toxic,
-                    type=step.type,
-                    stream=step.stream,
-                    toxicity=step.toxicity,
-                    attributes=dict(step.attributes),
-                )
-                try:
-                    client.add_toxic(step.proxy, toxic)
-                except ToxiproxyError as error:
-                    if error.status != 409:  # already there: applying twice converges
-                        raise EnvironmentProblem(f"fault {name}: toxiproxy refused the toxic: {error}") from None
-            for proxy_step in fault.proxies_down:
-                self._toxiproxies[proxy_step.toxiproxy].disable_proxy(proxy_step.proxy)
-            for container_step in fault.containers:
-                self._container_action(container_step.container, container_step.action)
+            for step in fault.steps:
+                kind_of_step(step).apply(name, step, tools)
 
-    def _apply_twins(self, fault: FaultPlan, ttl: float) -> None:
-        twins = [dataclasses.replace(t, ttl_ms=max(1, round(ttl * 1000))) for t in fault.stub_twins]
-        for container in fault.stub_containers:
-            try:
-                self._stub(fault.name, container).upsert(*twins)
-            except MockServerError as error:
-                raise EnvironmentProblem(f"fault {fault.name}: the stub refused its chaos: {error}") from None
+    def _tools(self, ttl: float) -> "_Tools":
+        return _Tools(self._toxiproxies, self._stub, self._container_action, ttl)
 
     def _stub(self, fault: str, container: str) -> MockServerClient:
         if container not in self._stubs:
@@ -103,26 +81,10 @@ class StackFaults:
 
     def clear(self, name: str) -> None:
         fault = self.plan(name)
+        tools = self._tools(AD_HOC_HTTP_FAULT_TTL)
         with self._lock:
-            for container in fault.stub_containers if fault.stub_twins else ():
-                for twin in fault.stub_twins:
-                    try:
-                        self._stub(name, container).clear(expectation_id=twin.id, what="EXPECTATIONS")
-                    except MockServerError as error:
-                        if error.status == 400 and "No expectation found" in error.body:
-                            continue  # not applied, or expired by its time-to-live: cleared already
-                        raise EnvironmentProblem(f"fault {name}: could not remove its chaos: {error}") from None
-            for step in fault.toxics:
-                try:
-                    self._toxiproxies[step.toxiproxy].remove_toxic(step.proxy, step.toxic)
-                except ToxiproxyError as error:
-                    if error.status != 404:
-                        raise EnvironmentProblem(f"fault {name}: could not remove a toxic: {error}") from None
-            for proxy_step in fault.proxies_down:
-                self._toxiproxies[proxy_step.toxiproxy].enable_proxy(proxy_step.proxy)
-            for container_step in fault.containers:
-                if container_step.undo:
-                    self._container_action(container_step.container, container_step.undo)
+            for step in fault.steps:
+                kind_of_step(step).clear(name, step, tools)
 
     def clear_all(self) -> None:
         """Revert every planned fault; used on every exit path."""
@@ -136,36 +98,18 @@ class StackFaults:
             raise EnvironmentProblem("could not revert every fault: " + "; ".join(errors))
 
     def active(self) -> list[str]:
-        """Faults whose effect is present now: toxics, disabled proxies, containers held
-        paused or stopped (a restart leaves nothing to see, so it never shows as active)."""
-        present: set[str] = set()
-        for client in self._toxiproxies.values():
-            for proxy in client.proxies().values():
-                for toxic in proxy.toxics:
-                    present.add(toxic.name)
-                if not proxy.enabled:
-                    present.add(f"down:{proxy.name}")
-        for stub in self._stubs.values():
-            present.update(e.id for e in stub.active_expectations())
-        names = []
-        for name, fault in self._faults.items():
-            if (
-                any(step.toxic in present for step in fault.toxics)
-                or any(f"down:{step.proxy}" in present for step in fault.proxies_down)
-                or any(self._container_held(step.container, step.action) for step in fault.containers)
-                or any(twin.id in present for twin in fault.stub_twins)
-            ):
-                names.append(name)
-        return names
+        """Faults whose effect is present now (each kind says what present means)."""
+        readings = _Readings(self._toxiproxies.values(), self._stubs.values(), self._container_status)
+        return [name for name, fault in self._faults.items()
+                if any(kind_of_step(step).active(step, readings) for step in fault.steps)]
 
-    def _container_held(self, container_name: str, action: str) -> bool:
+    def _container_status(self, container_name: str) -> str | None:
         from docker.errors import NotFound
 
         try:
-            status = self._docker.containers.get(container_name).status
+            return self._docker.containers.get(container_name).status
         except NotFound:
-            return False
-        return (action == "pause" and status == "paused") or (action in ("kill", "stop") and status == "exited")
+            return None
 
     def _container_action(self, container_name: str, action: str) -> None:
         from docker.errors import APIError, NotFound
@@ -182,3 +126,83 @@ class StackFaults:
             getattr(container, action)()
         except (APIError, NotFound) as error:
             raise EnvironmentProblem(f"could not {action} {container_name}: {error}") from None
+
+
+class _Tools:
+    """The FaultTools the fault kinds apply and clear with: Toxiproxy, Docker and MockServer
+    calls, their refusals turned into EnvironmentProblem naming the fault."""
+
+    def __init__(
+        self,
+        toxiproxies: Mapping[str, ToxiproxyClient],
+        stub: Callable[[str, str], MockServerClient],  # (fault, stub container) -> its admin API
+        container_action: Callable[[str, str], None],
+        ttl: float,  # seconds an HTTP fault's chaos lives
+    ):
+        self._toxiproxies = toxiproxies
+        self._stub = stub
+        self.container_action = container_action
+        self._ttl = ttl
+
+    def add_toxic(self, fault: str, toxiproxy: str, proxy: str, toxic: Mapping[str, Any]) -> None:
+        try:
+            self._toxiproxies[toxiproxy].add_toxic(proxy, Toxic(**toxic))
+        except ToxiproxyError as error:
+            if error.status != 409:  # already there: applying twice converges
+                raise EnvironmentProblem(f"fault {fault}: toxiproxy refused the toxic: {error}") from None
+
+    def remove_toxic(self, fault: str, toxiproxy: str, proxy: str, toxic: str) -> None:
+        try:
+            self._toxiproxies[toxiproxy].remove_toxic(proxy, toxic)
+        except ToxiproxyError as error:
+            if error.status != 404:
+                raise EnvironmentProblem(f"fault {fault}: could not remove a toxic: {error}") from None
+
+    def set_proxy_enabled(self, toxiproxy: str, proxy: str, enabled: bool) -> None:
+        client = self._toxiproxies[toxiproxy]
+        client.enable_proxy(proxy) if enabled else client.disable_proxy(proxy)
+
+    def load_chaos(self, fault: str, container: str, twins: tuple[Any, ...]) -> None:
+        lived = [dataclasses.replace(t, ttl_ms=max(1, round(self._ttl * 1000))) for t in twins]
+        try:
+            self._stub(fault, container).upsert(*lived)
+        except MockServerError as error:
+            raise EnvironmentProblem(f"fault {fault}: the stub refused its chaos: {error}") from None
+
+    def remove_chaos(self, fault: str, container: str, twin_id: str) -> None:
+        try:
+            self._stub(fault, container).clear(expectation_id=twin_id, what="EXPECTATIONS")
+        except MockServerError as error:
+            if error.status == 400 and "No expectation found" in error.body:
+                return  # not applied, or expired by its time-to-live: cleared already
+            raise EnvironmentProblem(f"fault {fault}: could not remove its chaos: {error}") from None
+
+
+class _Readings:
+    """The FaultReadings of the stack now: toxics, disabled proxies and stub chaos read once;
+    container states asked as needed."""
+
+    def __init__(
+        self,
+        toxiproxies: Iterable[ToxiproxyClient],
+        stubs: Iterable[MockServerClient],
+        container_status: Callable[[str], str | None],
+    ):
+        self.container_status = container_status
+        self._toxics: set[str] = set()
+        self._disabled: set[str] = set()
+        for client in toxiproxies:
+            for proxy in client.proxies().values():
+                self._toxics.update(toxic.name for toxic in proxy.toxics)
+                if not proxy.enabled:
+                    self._disabled.add(proxy.name)
+        self._chaos = {e.id for stub in stubs for e in stub.active_expectations()}
+
+    def toxic_present(self, toxic: str) -> bool:
+        return toxic in self._toxics
+
+    def proxy_disabled(self, proxy: str) -> bool:
+        return proxy in self._disabled
+
+    def chaos_present(self, twin_id: str) -> bool:
+        return twin_id in self._chaos

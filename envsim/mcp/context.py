@@ -10,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from envsim.config.fault_kinds import by_kind, kind_of_effect
+from envsim.config.fault_kinds.http import http_fault
 from envsim.config.fault_model import FailureMode
 from envsim.config.profile_model import Credential, HealthCheck, Profile, Service
 from envsim.config.template import Template
@@ -176,7 +178,8 @@ def describe_apis(profile: Profile) -> dict[str, Any]:
             versions = {"header": stub.versioning.header, "current": stub.versioning.current,
                         "deprecated": list(stub.versioning.deprecated),
                         "note": "requests naming a deprecated version are rejected"}
-        modes = [(m.name, m.http_errors) for m in profile.failure_modes if m.target == service.name and m.http_errors]
+        modes = [(m.name, errors) for m in profile.failure_modes
+                 if m.target == service.name and (errors := http_fault(m.effects)) is not None]
         port = dict(service.ports).get("http", stub.port)
         apis.append({
             "service": service.name,
@@ -201,13 +204,7 @@ def describe_apis(profile: Profile) -> dict[str, Any]:
 
 
 def _mode_kind(mode: FailureMode) -> str:
-    if mode.down:
-        return "down"
-    if mode.container:
-        return f"container {mode.container}"
-    if mode.http_errors:
-        return "http errors"
-    return ", ".join(t.type for t in mode.toxics) or "none"
+    return ", ".join(kind.summary(effects) for kind, effects in by_kind(mode.effects, kind_of_effect)) or "none"
 
 
 def describe_failure_modes(profile: Profile, faults: tuple[FaultPlan, ...]) -> dict[str, Any]:

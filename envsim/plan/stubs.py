@@ -16,7 +16,7 @@ import dataclasses
 import math
 from typing import Mapping
 
-from envsim.config.fault_model import HttpErrorFault
+from envsim.config.fault_kinds.http import HttpErrorFault
 from envsim.config.profile_model import StubLatency, StubRoute, StubSpec
 from envsim.plan.mockserver_expectations import Chaos, Delay, Expectation, RateLimit, RequestMatcher, Response
 

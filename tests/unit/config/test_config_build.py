@@ -9,6 +9,8 @@ import pytest
 from config_helpers import MINIMAL_PROFILE, write
 from envsim.config import load_any, load_profile, load_scenario, resolve_profile_path
 from envsim.config.check_kinds import HttpInvariant, MetricCheck, RecoveryCheck, SqlInvariant
+from envsim.config.fault_kinds.container import ContainerFault
+from envsim.config.fault_kinds.down import ProxiesDown
 from envsim.config.profile_model import Profile
 from envsim.config.scenario_model import Scenario
 from envsim.errors import InputError
@@ -30,16 +32,16 @@ def test_toxic_attributes_follow_toxiproxy_units(repo):
   limit: {target: api, limit_data: 1k}
   both: {target: api, latency: 100, direction: both}
 """)
-    assert [(t.type, t.attributes, t.stream, t.toxicity) for t in found["lat"].toxics] == [
+    assert [(t.type, t.attributes, t.stream, t.toxicity) for t in found["lat"].effects] == [
         ("latency", (("latency", 1500), ("jitter", 20)), "downstream", 0.5)]
-    assert found["bw"].toxics[0].attributes == (("rate", 64),)
-    assert found["hang"].toxics[0].attributes == (("timeout", 5000),)
-    assert (found["reset"].toxics[0].type, found["reset"].toxics[0].attributes) == ("reset_peer", (("timeout", 0),))
-    assert found["close"].toxics[0].attributes == (("delay", 2000),)
-    assert found["slice"].toxics[0].attributes == (("average_size", 64), ("size_variation", 32), ("delay", 1000))
-    assert found["limit"].toxics[0].attributes == (("bytes", 1024),)
-    assert [t.stream for t in found["both"].toxics] == ["downstream", "upstream"]
-    assert found["both"].toxics[0].attributes == (("latency", 100000), ("jitter", 0))
+    assert found["bw"].effects[0].attributes == (("rate", 64),)
+    assert found["hang"].effects[0].attributes == (("timeout", 5000),)
+    assert (found["reset"].effects[0].type, found["reset"].effects[0].attributes) == ("reset_peer", (("timeout", 0),))
+    assert found["close"].effects[0].attributes == (("delay", 2000),)
+    assert found["slice"].effects[0].attributes == (("average_size", 64), ("size_variation", 32), ("delay", 1000))
+    assert found["limit"].effects[0].attributes == (("bytes", 1024),)
+    assert [t.stream for t in found["both"].effects] == ["downstream", "upstream"]
+    assert found["both"].effects[0].attributes == (("latency", 100000), ("jitter", 0))
 
 
 def test_other_failure_kinds(repo):
@@ -52,12 +54,12 @@ failure_modes:
   slow: {target: pay, drop: 5%, slow_body: {chunk: 16, delay: 100ms}}
 """)
     profile = load_profile(path, {})
-    assert profile.failure_mode("down").down is True and profile.failure_mode("down").toxics == ()
-    assert profile.failure_mode("crash").container == "pause"
-    errors = profile.failure_mode("flaky").http_errors
+    assert profile.failure_mode("down").effects == (ProxiesDown(),)
+    assert profile.failure_mode("crash").effects == (ContainerFault("pause"),)
+    [errors] = profile.failure_mode("flaky").effects
     assert errors.rates == ((429, 0.1),) and errors.retry_after == 2.0
-    assert profile.failure_mode("gone").http_errors.outage is True
-    slow = profile.failure_mode("slow").http_errors
+    assert profile.failure_mode("gone").effects[0].outage is True
+    [slow] = profile.failure_mode("slow").effects
     assert (slow.rates, slow.drop, slow.slow_body) == ((), 0.05, (16, 0.1))
     assert profile.service("pay").ports == (("http", 8080),)  # a stub's implicit port
 

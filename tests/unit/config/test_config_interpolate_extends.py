@@ -92,7 +92,7 @@ def test_extends_deep_merges_and_replaces_lists(repo):
     assert api.image == "app:1"
     assert [(k, v.redacted()) for k, v in api.env] == [("A", "1"), ("B", "20"), ("C", "3")]
     assert api.depends_on == ()
-    assert profile.failure_mode("db-slow").toxics[0].attributes == (("latency", 900), ("jitter", 0))
+    assert profile.failure_mode("db-slow").effects[0].attributes == (("latency", 900), ("jitter", 0))
     # the seed path was written in base.yaml and resolves against it
     assert profile.service("db").seed[0].file == (repo / "seeds/a.sql").resolve()
 

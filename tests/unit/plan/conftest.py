@@ -2,7 +2,10 @@ from pathlib import Path
 
 import pytest
 
-from envsim.config.fault_model import FailureMode, Toxic
+from envsim.config.fault_kinds.container import ContainerFault
+from envsim.config.fault_kinds.down import ProxiesDown
+from envsim.config.fault_kinds.toxic import Toxic
+from envsim.config.fault_model import FailureMode
 from envsim.config.profile_model import BuildSpec, ColumnGenerator, Credential, HealthCheck, Profile, RowsSeed, Service
 from envsim.config.scenario_model import LoadSpec, LoadTask, Scenario, TimelineEntry
 from envsim.config.template import SecretRef, Template
@@ -50,9 +53,9 @@ def profile() -> Profile:
         ),
         credentials=(Credential(name="db_password", generate="password"),),
         failure_modes=(
-            FailureMode(name="db-slow", target="db", toxics=(Toxic("latency", (("latency", 300), ("jitter", 0))),)),
-            FailureMode(name="cache-down", target="cache", down=True),
-            FailureMode(name="api-crash", target="api", container="kill"),
+            FailureMode(name="db-slow", target="db", effects=(Toxic("latency", (("latency", 300), ("jitter", 0))),)),
+            FailureMode(name="cache-down", target="cache", effects=(ProxiesDown(),)),
+            FailureMode(name="api-crash", target="api", effects=(ContainerFault("kill"),)),
         ),
     )
 

@@ -1,5 +1,6 @@
 from envsim.config.profile_model import RowsSeed, ColumnGenerator
-from envsim.plan.faults import plan_faults, toxic_name
+from envsim.config.fault_kinds.toxic import toxic_name
+from envsim.plan.faults import plan_faults
 from envsim.plan.render import scenario_to_text
 from envsim.plan.scenario import plan_scenario
 from envsim.plan.seed import rows_sql
@@ -9,11 +10,11 @@ from envsim.plan.stack import plan_stack
 def test_fault_plans_resolve_targets_to_proxies_and_containers(profile):
     faults = {f.name: f for f in plan_faults(plan_stack(profile), profile)}
     slow = faults["db-slow"]
-    assert [(t.proxy, t.toxic, t.type) for t in slow.toxics] == [("db-pg", toxic_name("db-slow", "latency", "downstream"), "latency")]
-    assert slow.toxics[0].toxiproxy == "envsim-prod-like-toxiproxy-0"
-    assert [p.proxy for p in faults["cache-down"].proxies_down] == ["cache-redis"]
+    assert [(t.proxy, t.toxic, t.type) for t in slow.steps] == [("db-pg", toxic_name("db-slow", "latency", "downstream"), "latency")]
+    assert slow.steps[0].toxiproxy == "envsim-prod-like-toxiproxy-0"
+    assert [p.proxy for p in faults["cache-down"].steps] == ["cache-redis"]
     crash = faults["api-crash"]
-    assert [(c.container, c.action, c.undo) for c in crash.containers] == [
+    assert [(c.container, c.action, c.undo) for c in crash.steps] == [
         ("envsim-prod-like-api-0", "kill", "start"),
         ("envsim-prod-like-api-1", "kill", "start"),
     ]

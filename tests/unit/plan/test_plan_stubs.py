@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from envsim.config.fault_model import FailureMode, HttpErrorFault
+from envsim.config.fault_kinds.http import HttpErrorFault
+from envsim.config.fault_model import FailureMode
 from envsim.config.profile_model import (
     Profile,
     Service,
@@ -128,7 +129,7 @@ def test_a_stub_service_is_planned_as_mockserver_behind_toxiproxy_and_faults_car
     profile = Profile(
         name="p", source=Path("/r/profiles/p.yaml"), root=Path("/r"),
         services=(Service("payments", stub=SPEC, ports=(("http", 8080),), publish=(("http", None),)),),
-        failure_modes=(FailureMode("flaky", "payments", http_errors=HttpErrorFault(((503, 0.1),))),),
+        failure_modes=(FailureMode("flaky", "payments", effects=(HttpErrorFault(((503, 0.1),)),)),),
     )
     plan = plan_stack(profile, "s1")
     container = plan.containers_of("payments")[0]
@@ -139,7 +140,8 @@ def test_a_stub_service_is_planned_as_mockserver_behind_toxiproxy_and_faults_car
     proxy = plan.proxies_of("payments")[0]
     assert (proxy.listen, proxy.upstream) == ("0.0.0.0:8080", "envsim-upstream-payments:1080")
     fault = plan_faults(plan, profile)[0]
-    assert fault.stub_containers == (container.name,) and len(fault.stub_twins) == 2
+    [step] = fault.steps
+    assert step.containers == (container.name,) and len(step.twins) == 2
     # plans hold templates, never values: the token is only rendered when the stub is loaded
     assert container.stub.auth.value.redacted() == "<secret:payments_token>"
 

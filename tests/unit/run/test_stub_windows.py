@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
-from envsim.config.fault_model import FailureMode, HttpErrorFault
+from envsim.config.fault_kinds.http import HttpErrorFault
+from envsim.config.fault_model import FailureMode
 from envsim.engine.stub_calls import window_of
 from envsim.engine.mockserver_client import RecordedExchange, RecordedRequest
 from envsim.journal import FaultEvent
@@ -21,7 +22,7 @@ def call(at: float) -> RecordedExchange:
 
 
 def test_a_window_runs_from_the_apply_starting_to_the_removal_ending():
-    mode = FailureMode("flaky-503", "flaky", http_errors=HttpErrorFault(rates=((503, 0.1),)))
+    mode = FailureMode("flaky-503", "flaky", effects=(HttpErrorFault(rates=((503, 0.1),)),))
     scenario = SimpleNamespace(profile=SimpleNamespace(failure_modes=(mode,)))  # all stub_windows reads
     result = LoadResult(series=(), faults=(FaultEvent("flaky-503", "applied", 3.0, 3.02),
                                            FaultEvent("flaky-503", "removed", 9.0, 9.01)),
