@@ -32,7 +32,7 @@ class FaultContext:
     service: Mapping[str, Any] | None  # the target's service as written; None when unknown
     has_ports: bool  # the target has a port to interpose on
 
-    def problem(self, key: str | tuple, message: str, *, key_only: bool = False) -> Problem:
+    def problem(self, key: str | TreePath, message: str, *, key_only: bool = False) -> Problem:
         where = self.here + (key if isinstance(key, tuple) else (key,))
         return self.doc.problem(where, message, key=key_only)
 
