@@ -6,9 +6,9 @@ import dataclasses
 from pathlib import Path
 from typing import Any, overload
 
-from envsim.config.interpolate import as_template
 from envsim.config.fault_kinds import kinds_claiming
 from envsim.config.fault_model import FailureMode
+from envsim.config.interpolate import as_template
 from envsim.config.profile_model import (
     BuildSpec,
     ColumnGenerator,
@@ -98,8 +98,10 @@ def _service(doc: YamlDoc, name: str, spec: dict[str, Any]) -> Service:
         depends_on=tuple(spec.get("depends_on", ())),
         replicas=spec.get("replicas", 1),
         balance=spec.get("balance"),
-        resources=Resources(cpus=_float(resources.get("cpus")),
-                            memory=parse_size(resources["memory"]) if "memory" in resources else None),
+        resources=Resources(
+            cpus=_float(resources.get("cpus")),
+            memory=parse_size(resources["memory"]) if "memory" in resources else None,
+        ),
         seed=tuple(_seed(doc, here + ("seed", i), step) for i, step in enumerate(spec.get("seed", ()))),
         secret_files=tuple(spec.get("secret_files", {}).items()),
     )
@@ -109,8 +111,12 @@ def _build(doc: YamlDoc, where: TreePath, spec: Any) -> BuildSpec:
     if isinstance(spec, str):
         return BuildSpec(context=_file(doc, where, spec))
     args = tuple((key, _text(value)) for key, value in spec.get("args", {}).items())
-    return BuildSpec(context=_file(doc, where + ("context",), spec["context"]),
-                     dockerfile=spec.get("dockerfile", "Dockerfile"), args=args, base=spec.get("base"))
+    return BuildSpec(
+        context=_file(doc, where + ("context",), spec["context"]),
+        dockerfile=spec.get("dockerfile", "Dockerfile"),
+        args=args,
+        base=spec.get("base"),
+    )
 
 
 def _text(value: Any) -> str:
@@ -128,9 +134,12 @@ def _health(spec: dict[str, Any]) -> HealthCheck:
         check = HealthCheck(kind="tcp", port=spec["tcp"])
     else:
         check = HealthCheck(kind="cmd", command=tuple(spec["cmd"]), port=spec.get("port"))
-    return dataclasses.replace(check, interval=seconds(spec.get("interval"), 1.0),
-                               timeout=seconds(spec.get("timeout"), 5.0),
-                               start_period=seconds(spec.get("start_period"), 60.0))
+    return dataclasses.replace(
+        check,
+        interval=seconds(spec.get("interval"), 1.0),
+        timeout=seconds(spec.get("timeout"), 5.0),
+        start_period=seconds(spec.get("start_period"), 60.0),
+    )
 
 
 def _seed(doc: YamlDoc, where: TreePath, step: dict[str, Any]) -> SqlSeed | RowsSeed:
@@ -144,7 +153,7 @@ def _seed(doc: YamlDoc, where: TreePath, step: dict[str, Any]) -> SqlSeed | Rows
 def _column(spec: Any) -> ColumnGenerator:
     if isinstance(spec, str):
         return ColumnGenerator(kind=spec)
-    (kind, options), = spec.items()
+    ((kind, options),) = spec.items()
     if kind == "choice":
         return ColumnGenerator(kind=kind, options=(("values", tuple(options)),))
     return ColumnGenerator(kind=kind, options=tuple(options.items()))
@@ -152,11 +161,16 @@ def _column(spec: Any) -> ColumnGenerator:
 
 def _stub(doc: YamlDoc, where: TreePath, spec: dict[str, Any]) -> StubSpec:
     routes = tuple(
-        StubRoute(method=r["method"], path=r["path"], status=r.get("status", 200), body=r.get("body"),
-                  headers=tuple((k, str(v)) for k, v in r.get("headers", {}).items()),
-                  match_query=tuple((k, str(v)) for k, v in r.get("match", {}).get("query", {}).items()),
-                  match_headers=tuple((k, str(v)) for k, v in r.get("match", {}).get("headers", {}).items()),
-                  match_json=r.get("match", {}).get("json"))
+        StubRoute(
+            method=r["method"],
+            path=r["path"],
+            status=r.get("status", 200),
+            body=r.get("body"),
+            headers=tuple((k, str(v)) for k, v in r.get("headers", {}).items()),
+            match_query=tuple((k, str(v)) for k, v in r.get("match", {}).get("query", {}).items()),
+            match_headers=tuple((k, str(v)) for k, v in r.get("match", {}).get("headers", {}).items()),
+            match_json=r.get("match", {}).get("json"),
+        )
         for r in spec.get("routes", ())
     )
     version = spec.get("version")
@@ -168,11 +182,16 @@ def _stub(doc: YamlDoc, where: TreePath, spec: dict[str, Any]) -> StubSpec:
         openapi=_file(doc, where + ("openapi",), spec["openapi"]) if "openapi" in spec else None,
         bearer=as_template(auth["bearer"]) if auth and "bearer" in auth else None,
         versioning=StubVersioning(
-            header=version.get("header"), current=version["current"],
-            deprecated=tuple(version.get("deprecated", ())), prefix=bool(version.get("prefix", False)),
-            gone_status=version.get("gone", {}).get("status", 410), gone_body=version.get("gone", {}).get("body"),
+            header=version.get("header"),
+            current=version["current"],
+            deprecated=tuple(version.get("deprecated", ())),
+            prefix=bool(version.get("prefix", False)),
+            gone_status=version.get("gone", {}).get("status", 410),
+            gone_body=version.get("gone", {}).get("body"),
             sunset=version.get("sunset"),
-        ) if version else None,
+        )
+        if version
+        else None,
         latency_p50=seconds(latency.get("p50")) if isinstance(latency, dict) else None,
         latency_p99=seconds(latency.get("p99")) if isinstance(latency, dict) else None,
         port=spec.get("port", 8080),
@@ -196,15 +215,23 @@ def _stub_latency(latency: Any) -> StubLatency:
     if "min" in latency:
         return StubLatency("uniform", seconds(latency["min"]) or 0.0, seconds(latency["max"]) or 0.0)
     p50 = seconds(latency.get("p50")) or 0.0
-    return StubLatency("log_normal", p50, seconds(latency.get("p99")) or p50) if "p99" in latency \
+    return (
+        StubLatency("log_normal", p50, seconds(latency.get("p99")) or p50)
+        if "p99" in latency
         else StubLatency("fixed", p50)
+    )
 
 
 def _credential(name: str, spec: dict[str, Any]) -> Credential:
     if "value" in spec:
         return Credential(name=name, generate="value", value=as_template(spec["value"]))
-    return Credential(name=name, generate=spec["generate"], length=spec.get("length", 24), ttl=seconds(spec.get("ttl")),
-                      overlap=seconds(spec.get("overlap")) or 0.0)
+    return Credential(
+        name=name,
+        generate=spec["generate"],
+        length=spec.get("length", 24),
+        ttl=seconds(spec.get("ttl")),
+        overlap=seconds(spec.get("overlap")) or 0.0,
+    )
 
 
 def _failure_mode(name: str, spec: dict[str, Any]) -> FailureMode:

@@ -34,8 +34,9 @@ def unknown(kind: str, name: Any, known: Any) -> str:
     return f"unknown {kind} '{name}'{did_you_mean(str(name), names)}"
 
 
-def check_path(doc: YamlDoc, where: TreePath, value: Any, root: Path, *, directory: bool = False,
-               base: Path | None = None) -> Problem | None:
+def check_path(
+    doc: YamlDoc, where: TreePath, value: Any, root: Path, *, directory: bool = False, base: Path | None = None
+) -> Problem | None:
     """A path written in a file must exist and stay inside the repo root."""
     if not isinstance(value, str) or not value:
         return None
@@ -80,8 +81,9 @@ def check_profile_refs(doc: YamlDoc, root: Path) -> list[Problem]:
     return problems
 
 
-def _check_service(doc: YamlDoc, name: str, service: dict[str, Any], services: dict[str, Any],
-                   credentials: dict[str, Any], root: Path) -> list[Problem]:
+def _check_service(
+    doc: YamlDoc, name: str, service: dict[str, Any], services: dict[str, Any], credentials: dict[str, Any], root: Path
+) -> list[Problem]:
     here = ("services", name)
     problems: list[Problem] = []
     for index, dependency in enumerate(sequence(service.get("depends_on"))):
@@ -94,20 +96,36 @@ def _check_service(doc: YamlDoc, name: str, service: dict[str, Any], services: d
     port_list = ", ".join(ports) if ports else "none"
     for port in published_ports(service):
         if port not in ports:
-            where = here + ("publish",) + ((sequence(service["publish"]).index(port),) if isinstance(service["publish"], list) else (port,))
-            problems.append(doc.problem(where, unknown("port", port, ports) + f" (ports of {name}: {port_list})",
-                                        key=isinstance(service["publish"], dict)))
+            where = (
+                here
+                + ("publish",)
+                + ((sequence(service["publish"]).index(port),) if isinstance(service["publish"], list) else (port,))
+            )
+            problems.append(
+                doc.problem(
+                    where,
+                    unknown("port", port, ports) + f" (ports of {name}: {port_list})",
+                    key=isinstance(service["publish"], dict),
+                )
+            )
     health = mapping(service.get("health"))
     for key in ("tcp", "port"):
         health_port = health.get(key)
         if isinstance(health_port, str) and health_port not in ports:
-            problems.append(doc.problem(here + ("health", key),
-                                        unknown("port", health_port, ports) + f" (ports of {name}: {port_list})"))
+            problems.append(
+                doc.problem(
+                    here + ("health", key), unknown("port", health_port, ports) + f" (ports of {name}: {port_list})"
+                )
+            )
     if ("http" in health or "tcp" in health) and not ports:
-        problems.append(doc.problem(here + ("health",), f"an http or tcp health check needs a port, and {name} declares none"))
+        problems.append(
+            doc.problem(here + ("health",), f"an http or tcp health check needs a port, and {name} declares none")
+        )
     for secret in mapping(service.get("secret_files")):
         if secret not in credentials:
-            problems.append(doc.problem(here + ("secret_files", secret), unknown("secret", secret, credentials), key=True))
+            problems.append(
+                doc.problem(here + ("secret_files", secret), unknown("secret", secret, credentials), key=True)
+            )
     problems += _check_files(doc, here, service, root)
     return problems
 
@@ -123,11 +141,14 @@ def _check_files(doc: YamlDoc, here: TreePath, service: dict[str, Any], root: Pa
         found.append(context_problem)
         if context_problem is None:
             context = doc.source_of(where).parent / build["context"]
-            dockerfile_problem = check_path(doc, here + ("build", "dockerfile"), build.get("dockerfile", "Dockerfile"),
-                                            root, base=context)
+            dockerfile_problem = check_path(
+                doc, here + ("build", "dockerfile"), build.get("dockerfile", "Dockerfile"), root, base=context
+            )
             found.append(dockerfile_problem)
             if dockerfile_problem is None and isinstance(build.get("base"), str):
-                found.append(_check_base(doc, here + ("build", "base"), build, context / build.get("dockerfile", "Dockerfile")))
+                found.append(
+                    _check_base(doc, here + ("build", "base"), build, context / build.get("dockerfile", "Dockerfile"))
+                )
     for index, step in enumerate(sequence(service.get("seed"))):
         step = mapping(step)
         if "sql" in step:
@@ -137,8 +158,12 @@ def _check_files(doc: YamlDoc, here: TreePath, service: dict[str, Any], root: Pa
                 bounds = mapping(mapping(generator).get(kind))
                 low, high = bounds.get("min"), bounds.get("max")
                 if isinstance(low, (int, float)) and isinstance(high, (int, float)) and low > high:
-                    found.append(doc.problem(here + ("seed", index, "rows", "columns", column, kind),
-                                             f"min ({low}) is greater than max ({high})"))
+                    found.append(
+                        doc.problem(
+                            here + ("seed", index, "rows", "columns", column, kind),
+                            f"min ({low}) is greater than max ({high})",
+                        )
+                    )
     stub = mapping(service.get("stub"))
     if "openapi" in stub:
         found.append(check_path(doc, here + ("stub", "openapi"), stub["openapi"], root))
@@ -154,17 +179,25 @@ def _shadowed_route(doc: YamlDoc, where: TreePath, route: dict[str, Any]) -> Pro
     if not isinstance(path, str):
         return None
     if path.rstrip("/") == "/mockserver" or path.startswith("/mockserver/"):
-        return doc.problem(where, f"'{path}' is the stub engine's own API (MockServer answers /mockserver/... "
-                                  "itself); serve the route under another path")
+        return doc.problem(
+            where,
+            f"'{path}' is the stub engine's own API (MockServer answers /mockserver/... "
+            "itself); serve the route under another path",
+        )
     if path.rstrip("/") == "/ready" and method in ("GET", "HEAD"):
-        return doc.problem(where, "GET /ready is answered by the stub engine itself (MockServer's readiness "
-                                  "probe), so this route would never be served; use another path, e.g. /readyz")
+        return doc.problem(
+            where,
+            "GET /ready is answered by the stub engine itself (MockServer's readiness "
+            "probe), so this route would never be served; use another path, e.g. /readyz",
+        )
     return None
 
 
 def _check_cycles(doc: YamlDoc, services: dict[str, Any]) -> list[Problem]:
-    graph = {name: [d for d in sequence(s.get("depends_on")) if isinstance(d, str) and d in services and d != name]
-             for name, s in services.items()}
+    graph = {
+        name: [d for d in sequence(s.get("depends_on")) if isinstance(d, str) and d in services and d != name]
+        for name, s in services.items()
+    }
     problems: list[Problem] = []
     reported: set[frozenset[str]] = set()
     state: dict[str, int] = {}  # 1: on the current path, 2: finished
@@ -173,10 +206,12 @@ def _check_cycles(doc: YamlDoc, services: dict[str, Any]) -> list[Problem]:
         state[node] = 1
         for nxt in graph[node]:
             if state.get(nxt) == 1:
-                cycle = trail[trail.index(nxt):] + [nxt]
+                cycle = trail[trail.index(nxt) :] + [nxt]
                 if frozenset(cycle) not in reported:
                     reported.add(frozenset(cycle))
-                    problems.append(doc.problem(("services", nxt, "depends_on"), "dependency cycle: " + " -> ".join(cycle)))
+                    problems.append(
+                        doc.problem(("services", nxt, "depends_on"), "dependency cycle: " + " -> ".join(cycle))
+                    )
             elif nxt not in state:
                 visit(nxt, trail + [nxt])
         state[node] = 2
@@ -194,8 +229,14 @@ def _check_failure_mode(doc: YamlDoc, name: str, mode: dict[str, Any], services:
     service = services.get(target) if isinstance(target, str) else None
     if isinstance(target, str) and service is None:
         problems.append(doc.problem(here + ("target",), unknown("service", target, services)))
-    context = FaultContext(doc, here, mode, target if isinstance(target, str) else None, service,
-                           has_ports=service is not None and bool(service_ports(service)))
+    context = FaultContext(
+        doc,
+        here,
+        mode,
+        target if isinstance(target, str) else None,
+        service,
+        has_ports=service is not None and bool(service_ports(service)),
+    )
     for kind in kinds_written(mode):
         problems += kind.refs(context)
     return problems

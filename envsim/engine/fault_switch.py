@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from envsim.config.fault_kinds import kind_of_step
 from envsim.engine.mockserver_client import MockServerClient, MockServerError
@@ -41,7 +42,7 @@ def http_fault_ttl(window: float | None) -> float:
 class StackFaults:
     def __init__(
         self,
-        client: "docker.DockerClient",
+        client: docker.DockerClient,
         faults: Mapping[str, FaultPlan],
         toxiproxy_urls: Mapping[str, str],
         timeout: float = 5.0,
@@ -71,7 +72,7 @@ class StackFaults:
             for step in fault.steps:
                 kind_of_step(step).apply(name, step, tools)
 
-    def _tools(self, ttl: float) -> "_Tools":
+    def _tools(self, ttl: float) -> _Tools:
         return _Tools(self._toxiproxies, self._stub, self._container_action, ttl)
 
     def _stub(self, fault: str, container: str) -> MockServerClient:
@@ -100,8 +101,11 @@ class StackFaults:
     def active(self) -> list[str]:
         """Faults whose effect is present now (each kind says what present means)."""
         readings = _Readings(self._toxiproxies.values(), self._stubs.values(), self._container_status)
-        return [name for name, fault in self._faults.items()
-                if any(kind_of_step(step).active(step, readings) for step in fault.steps)]
+        return [
+            name
+            for name, fault in self._faults.items()
+            if any(kind_of_step(step).active(step, readings) for step in fault.steps)
+        ]
 
     def _container_status(self, container_name: str) -> str | None:
         from docker.errors import NotFound

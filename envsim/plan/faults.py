@@ -54,8 +54,11 @@ class PlannedStack:
 
 def plan_fault(stack: StackPlan, mode: FailureMode) -> FaultPlan:
     view = PlannedStack(stack)
-    steps = tuple(step for kind, effects in by_kind(mode.effects, kind_of_effect)
-                  for step in kind.plan(mode.name, mode.target, effects, view))
+    steps = tuple(
+        step
+        for kind, effects in by_kind(mode.effects, kind_of_effect)
+        for step in kind.plan(mode.name, mode.target, effects, view)
+    )
     return FaultPlan(name=mode.name, target=mode.target, steps=steps)
 
 
@@ -63,5 +66,13 @@ def plan_faults(stack: StackPlan, profile: Profile) -> tuple[FaultPlan, ...]:
     return tuple(plan_fault(stack, mode) for mode in profile.failure_modes)
 
 
-__all__ = ["ContainerStep", "FaultPlan", "PlannedStack", "ProxyStep", "StubChaosStep", "ToxicStep", "plan_fault",
-           "plan_faults"]
+__all__ = [
+    "ContainerStep",
+    "FaultPlan",
+    "PlannedStack",
+    "ProxyStep",
+    "StubChaosStep",
+    "ToxicStep",
+    "plan_fault",
+    "plan_faults",
+]

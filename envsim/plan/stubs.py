@@ -14,18 +14,18 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Mapping
+from collections.abc import Mapping
+from functools import partial
 
 from envsim.config.fault_kinds.http import HttpErrorFault
-from envsim.config.profile_model import StubLatency, StubRoute, StubSpec
+from envsim.config.profile_model import StubAuth, StubLatency, StubRoute, StubSpec, StubVersioning
 from envsim.plan.mockserver_expectations import Chaos, Delay, Expectation, RateLimit, RequestMatcher, Response
 
 # MockServer listens here inside the container; the stub's declared port is Toxiproxy's.
 STUB_CONTAINER_PORT = 1080
 # By default MockServer forwards an unmatched request whose Host header is not its own to that
 # host: behind Toxiproxy (Host: payments:8080) that is a loop back to itself, answered 502.
-STUB_SERVER_ENV = {"MOCKSERVER_ATTEMPT_TO_PROXY_IF_NO_MATCHING_EXPECTATION": "false",
-                   "MOCKSERVER_LOG_LEVEL": "WARN"}
+STUB_SERVER_ENV = {"MOCKSERVER_ATTEMPT_TO_PROXY_IF_NO_MATCHING_EXPECTATION": "false", "MOCKSERVER_LOG_LEVEL": "WARN"}
 
 PRIORITY_AUTH_MISSING = 1000
 PRIORITY_AUTH_EXPIRED = 950  # a rotated-out credential: 401 invalid_token
@@ -59,7 +59,8 @@ def route_expectations(service: str, spec: StubSpec) -> tuple[Expectation, ...]:
     """The expectations that serve the stub's routes (no secrets in them)."""
     quota = (
         RateLimit(limit=spec.rate_limit.requests, window_ms=max(1, round(spec.rate_limit.per * 1000)), name=service)
-        if spec.rate_limit else None
+        if spec.rate_limit
+        else None
     )
     delay = latency_delay(spec.latency) if spec.latency else None
     count = len(spec.routes)
@@ -111,9 +112,13 @@ def _milliseconds(seconds: float) -> int:
 # --------------------------------------------------------------------------- gatekeeping
 
 
-def auth_expectations(service: str, spec: StubSpec, secrets: Mapping[str, str],
-                      previous: Mapping[str, str] | None = None,
-                      expired: Mapping[str, str] | None = None) -> tuple[Expectation, ...]:
+def auth_expectations(
+    service: str,
+    spec: StubSpec,
+    secrets: Mapping[str, str],
+    previous: Mapping[str, str] | None = None,
+    expired: Mapping[str, str] | None = None,
+) -> tuple[Expectation, ...]:
     """401/403 for a missing/wrong credential. With `previous` (the secrets before a rotation,
     during its overlap) the credential rendered from either is accepted; the one rendered from
     `expired` (rotated out) gets 401 invalid_token, as a provider answers an expired token."""
@@ -137,20 +142,23 @@ def auth_expectations(service: str, spec: StubSpec, secrets: Mapping[str, str],
     missing = _matcher_on(where, {f"!{name}": ".*"})
     expected = "|".join(regex_literal(value) for value in accepted)
     wrong = _matcher_on(where, {name: "!" + (expected if len(accepted) == 1 else f"({expected})")})
-    gatekeepers = () if stale is None else (
-        Expectation(_matcher_on(where, {name: regex_literal(f"Bearer {stale}" if auth.kind == "bearer" else stale)}),
-                    Response(401, {"WWW-Authenticate": f'{scheme}, error="invalid_token", '
-                                                       f'error_description="The credential expired"'},
-                             json={"error": {**problem["error"], "code": "expired", "message": f"expired {name}"}}),
-                    id=stub_expectation_id(service, "auth.expired"), priority=PRIORITY_AUTH_EXPIRED),
-    )
+    gatekeepers = () if stale is None else (_expired_gatekeeper(service, auth, where, name, scheme, stale),)
     return (
         *gatekeepers,
-        Expectation(missing, Response(401, {"WWW-Authenticate": scheme},
-                                      json={"error": {**problem["error"], "message": f"missing {name}"}}),
-                    id=stub_expectation_id(service, "auth.missing"), priority=PRIORITY_AUTH_MISSING),
-        Expectation(wrong, Response(403, json={"error": {**problem["error"], "message": f"invalid {name}"}}),
-                    id=stub_expectation_id(service, "auth.wrong"), priority=PRIORITY_AUTH_WRONG),
+        Expectation(
+            missing,
+            Response(
+                401, {"WWW-Authenticate": scheme}, json={"error": {**problem["error"], "message": f"missing {name}"}}
+            ),
+            id=stub_expectation_id(service, "auth.missing"),
+            priority=PRIORITY_AUTH_MISSING,
+        ),
+        Expectation(
+            wrong,
+            Response(403, json={"error": {**problem["error"], "message": f"invalid {name}"}}),
+            id=stub_expectation_id(service, "auth.wrong"),
+            priority=PRIORITY_AUTH_WRONG,
+        ),
     )
 
 
@@ -159,46 +167,88 @@ def _matcher_on(where: str, values: Mapping[str, str]) -> RequestMatcher:
     return RequestMatcher(query=values) if where == "query" else RequestMatcher(headers=values)
 
 
+def _expired_gatekeeper(service: str, auth: StubAuth, where: str, name: str, scheme: str, stale: str) -> Expectation:
+    """401 invalid_token for the credential rotated out, as a provider answers an expired token."""
+    problem = {"type": "authentication_error", "code": "expired", "message": f"expired {name}"}
+    return Expectation(
+        _matcher_on(where, {name: regex_literal(f"Bearer {stale}" if auth.kind == "bearer" else stale)}),
+        Response(
+            401,
+            {"WWW-Authenticate": f'{scheme}, error="invalid_token", error_description="The credential expired"'},
+            json={"error": problem},
+        ),
+        id=stub_expectation_id(service, "auth.expired"),
+        priority=PRIORITY_AUTH_EXPIRED,
+    )
+
+
+def _version_gone(versioning: StubVersioning, version: str) -> Response:
+    headers = {"Deprecation": "true"}
+    if versioning.sunset:
+        headers["Sunset"] = versioning.sunset
+    body = versioning.gone_body
+    if body is None:
+        body = {
+            "error": {
+                "type": "api_version_gone",
+                "message": f"API version {version} is no longer served; use {versioning.current}",
+            }
+        }
+    if isinstance(body, str):
+        return Response(versioning.gone_status, headers, body=body)
+    return Response(versioning.gone_status, headers, json=body)
+
+
+def _version_unknown(versioning: StubVersioning, where: str) -> Response:
+    message = f"unknown API version in the {where}; current is {versioning.current}"
+    return Response(400, json={"error": {"type": "invalid_api_version", "message": message}})
+
+
 def version_expectations(service: str, spec: StubSpec) -> tuple[Expectation, ...]:
     versioning = spec.versioning
     if versioning is None:
         return ()
-    gone_headers = {"Deprecation": "true"}
-    if versioning.sunset:
-        gone_headers["Sunset"] = versioning.sunset
     found: list[Expectation] = []
-
-    def gone(version: str) -> Response:
-        body = versioning.gone_body if versioning.gone_body is not None else {
-            "error": {"type": "api_version_gone", "message": f"API version {version} is no longer served; "
-                                                             f"use {versioning.current}"}}
-        return (Response(versioning.gone_status, gone_headers, body=body) if isinstance(body, str)
-                else Response(versioning.gone_status, gone_headers, json=body))
-
-    def unknown(where: str) -> Response:
-        return Response(400, json={"error": {"type": "invalid_api_version",
-                                             "message": f"unknown API version in the {where}; "
-                                                        f"current is {versioning.current}"}})
-
+    gone = partial(_version_gone, versioning)
+    unknown = partial(_version_unknown, versioning)
     for index, version in enumerate(versioning.deprecated):
         if versioning.header:
-            found.append(Expectation(RequestMatcher(headers={versioning.header: regex_literal(version)}),
-                                     gone(version), id=stub_expectation_id(service, f"version.gone.{index}"),
-                                     priority=PRIORITY_VERSION_GONE))
+            found.append(
+                Expectation(
+                    RequestMatcher(headers={versioning.header: regex_literal(version)}),
+                    gone(version),
+                    id=stub_expectation_id(service, f"version.gone.{index}"),
+                    priority=PRIORITY_VERSION_GONE,
+                )
+            )
         if versioning.prefix:
-            found.append(Expectation(RequestMatcher(path=f"/{regex_literal(version)}(/.*)?"),
-                                     gone(version), id=stub_expectation_id(service, f"version.gone-path.{index}"),
-                                     priority=PRIORITY_VERSION_GONE))
+            found.append(
+                Expectation(
+                    RequestMatcher(path=f"/{regex_literal(version)}(/.*)?"),
+                    gone(version),
+                    id=stub_expectation_id(service, f"version.gone-path.{index}"),
+                    priority=PRIORITY_VERSION_GONE,
+                )
+            )
     if versioning.header:
         # a request without the header is served the current version, as vendors pin a default
-        found.append(Expectation(RequestMatcher(headers={versioning.header: "!" + regex_literal(versioning.current)}),
-                                 unknown(f"{versioning.header} header"),
-                                 id=stub_expectation_id(service, "version.unknown"),
-                                 priority=PRIORITY_VERSION_UNKNOWN))
+        found.append(
+            Expectation(
+                RequestMatcher(headers={versioning.header: "!" + regex_literal(versioning.current)}),
+                unknown(f"{versioning.header} header"),
+                id=stub_expectation_id(service, "version.unknown"),
+                priority=PRIORITY_VERSION_UNKNOWN,
+            )
+        )
     if versioning.prefix:
-        found.append(Expectation(RequestMatcher(path=f"/(?!{regex_literal(versioning.current)}(/|$))[^/]+(/.*)?"),
-                                 unknown("path"), id=stub_expectation_id(service, "version.unknown-path"),
-                                 priority=PRIORITY_VERSION_UNKNOWN))
+        found.append(
+            Expectation(
+                RequestMatcher(path=f"/(?!{regex_literal(versioning.current)}(/|$))[^/]+(/.*)?"),
+                unknown("path"),
+                id=stub_expectation_id(service, "version.unknown-path"),
+                priority=PRIORITY_VERSION_UNKNOWN,
+            )
+        )
     return tuple(found)
 
 
@@ -227,24 +277,35 @@ def describe_stub(spec: StubSpec) -> list[str]:
     if spec.openapi is not None:
         lines.append(f"openapi {spec.openapi.name}: each operation's example")
     if spec.auth is not None:
-        where = "Authorization: Bearer" if spec.auth.kind == "bearer" else \
-            f"{'header ' + spec.auth.header if spec.auth.header else 'query ' + str(spec.auth.query)}:"
+        where = (
+            "Authorization: Bearer"
+            if spec.auth.kind == "bearer"
+            else f"{'header ' + spec.auth.header if spec.auth.header else 'query ' + str(spec.auth.query)}:"
+        )
         lines.append(f"auth {where} {spec.auth.value.redacted()} (missing 401, wrong 403)")
     if spec.versioning is not None:
         versioning = spec.versioning
-        carried = " and ".join(([f"header {versioning.header}"] if versioning.header else [])
-                               + (["path prefix"] if versioning.prefix else []))
-        gone = f", deprecated {', '.join(versioning.deprecated)} -> {versioning.gone_status}" \
-            if versioning.deprecated else ""
+        carried = " and ".join(
+            ([f"header {versioning.header}"] if versioning.header else [])
+            + (["path prefix"] if versioning.prefix else [])
+        )
+        gone = (
+            f", deprecated {', '.join(versioning.deprecated)} -> {versioning.gone_status}"
+            if versioning.deprecated
+            else ""
+        )
         lines.append(f"version by {carried}: current {versioning.current}{gone}, unknown -> 400")
     if spec.rate_limit is not None:
         lines.append(f"quota {spec.rate_limit.requests} requests per {spec.rate_limit.per:g}s, then 429")
     if spec.latency is not None:
         latency = spec.latency
-        lines.append({"fixed": f"latency {latency.a * 1000:g}ms",
-                      "uniform": f"latency {latency.a * 1000:g}..{latency.b * 1000:g}ms",
-                      "log_normal": f"latency log-normal p50 {latency.a * 1000:g}ms p99 {latency.b * 1000:g}ms"}
-                     [latency.kind])
+        lines.append(
+            {
+                "fixed": f"latency {latency.a * 1000:g}ms",
+                "uniform": f"latency {latency.a * 1000:g}..{latency.b * 1000:g}ms",
+                "log_normal": f"latency log-normal p50 {latency.a * 1000:g}ms p99 {latency.b * 1000:g}ms",
+            }[latency.kind]
+        )
     return lines
 
 
@@ -253,7 +314,7 @@ def describe_stub(spec: StubSpec) -> list[str]:
 
 def fault_chaos(fault: HttpErrorFault) -> Chaos:
     retry_after = str(max(1, math.ceil(fault.retry_after))) if fault.retry_after else None
-    status, probability = (fault.rates[0] if fault.rates else (None, None))
+    status, probability = fault.rates[0] if fault.rates else (None, None)
     if fault.outage:
         status, probability = 503, None  # every request
     slow = fault.slow_body
@@ -272,7 +333,8 @@ def fault_twins(fault_name: str, service: str, spec: StubSpec, fault: HttpErrorF
     switch sets it from the fault window). Same quota name: one counter with the routes."""
     chaos = fault_chaos(fault)
     return tuple(
-        dataclasses.replace(route, id=fault_twin_id(fault_name, service, index), priority=PRIORITY_FAULT + index,
-                            chaos=chaos)
+        dataclasses.replace(
+            route, id=fault_twin_id(fault_name, service, index), priority=PRIORITY_FAULT + index, chaos=chaos
+        )
         for index, route in enumerate(route_expectations(service, spec))
     )

@@ -3,8 +3,9 @@ during a fault or after it, for all requests or one endpoint."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from envsim.config.build_profile import seconds
 from envsim.config.check_kinds import record

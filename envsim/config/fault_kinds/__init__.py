@@ -9,7 +9,8 @@ table disagree.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from envsim.config.fault_kinds import container, down, http, toxic
 from envsim.config.fault_kinds.kind import FaultKind

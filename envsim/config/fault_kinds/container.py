@@ -3,8 +3,9 @@ clearing the fault undoes it (start, unpause; a restart leaves nothing to undo).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 from envsim.config.fault_kinds.kind import FaultContext, FaultKind, FaultReadings, FaultTools, StackView
 from envsim.errors import Problem
@@ -38,8 +39,11 @@ def summary(effects: tuple[ContainerFault, ...]) -> str:
 
 
 def plan(fault: str, target: str, effects: tuple[ContainerFault, ...], stack: StackView) -> tuple[ContainerStep, ...]:
-    return tuple(ContainerStep(container, effect.action, CONTAINER_UNDO[effect.action])
-                 for effect in effects for container in stack.containers(target))
+    return tuple(
+        ContainerStep(container, effect.action, CONTAINER_UNDO[effect.action])
+        for effect in effects
+        for container in stack.containers(target)
+    )
 
 
 def describe(step: ContainerStep) -> str:

@@ -3,8 +3,9 @@ and open ones closed."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from envsim.config.fault_kinds.kind import (
     FaultContext,

@@ -4,8 +4,9 @@ time-to-live (the engine's), so a killed envsim leaves no chaos behind for long.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from envsim.config.fault_kinds.kind import (
     FaultContext,
@@ -52,12 +53,15 @@ def _seconds(value: Any, default: float | None = None) -> float | None:
 def build(spec: Mapping[str, Any]) -> tuple[HttpErrorFault, ...]:
     rates = tuple(sorted((int(code), parse_percent(rate) or 0.0) for code, rate in spec.get("http_errors", {}).items()))
     slow = spec.get("slow_body")
-    return (HttpErrorFault(
-        rates=rates, retry_after=_seconds(spec.get("retry_after")),
-        drop=parse_percent(spec["drop"]) if "drop" in spec else None,
-        slow_body=(int(slow.get("chunk", 64)), _seconds(slow.get("delay"), 0.1) or 0.0) if slow else None,
-        outage=spec.get("outage", False) is True,
-    ),)
+    return (
+        HttpErrorFault(
+            rates=rates,
+            retry_after=_seconds(spec.get("retry_after")),
+            drop=parse_percent(spec["drop"]) if "drop" in spec else None,
+            slow_body=(int(slow.get("chunk", 64)), _seconds(slow.get("delay"), 0.1) or 0.0) if slow else None,
+            outage=spec.get("outage", False) is True,
+        ),
+    )
 
 
 def refs(context: FaultContext) -> list[Problem]:
@@ -72,14 +76,22 @@ def _combination(context: FaultContext) -> list[Problem]:
     written = [k for k in mode if k in HTTP_FAULT_KEYS]
     others = [k for k in mode if k not in ("target", "retry_after", *HTTP_FAULT_KEYS)]
     if written and others:
-        problems.append(context.problem(written[0], "HTTP faults (http_errors, drop, slow_body, outage) cannot be "
-                                                    "combined with network or container faults in one failure mode",
-                                        key_only=True))
+        problems.append(
+            context.problem(
+                written[0],
+                "HTTP faults (http_errors, drop, slow_body, outage) cannot be "
+                "combined with network or container faults in one failure mode",
+                key_only=True,
+            )
+        )
     for key in written:
         if "stub" not in service:
             verb = "apply" if key == "http_errors" else "applies"
-            problems.append(context.problem(key, f"{key} {verb} to stub services only, and "
-                                                 f"'{context.target}' is not a stub", key_only=True))
+            problems.append(
+                context.problem(
+                    key, f"{key} {verb} to stub services only, and '{context.target}' is not a stub", key_only=True
+                )
+            )
     return problems
 
 
@@ -88,8 +100,13 @@ def _rates(context: FaultContext) -> list[Problem]:
     rates = rates if isinstance(rates, dict) else {}
     problems = []
     if len(rates) > 1:
-        problems.append(context.problem("http_errors", "name one status per failure mode (a stub injects "
-                                                       "one error status at a time); add another failure mode"))
+        problems.append(
+            context.problem(
+                "http_errors",
+                "name one status per failure mode (a stub injects "
+                "one error status at a time); add another failure mode",
+            )
+        )
     total = 0.0
     for status, rate in rates.items():
         if percent_out_of_range(rate):

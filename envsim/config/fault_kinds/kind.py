@@ -11,12 +11,12 @@ prober of activity gets `FaultReadings` (what is present on the stack now).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Protocol
+from typing import Any, Protocol
 
 from envsim.config.yamlload import TreePath, YamlDoc
 from envsim.errors import Problem
-
 
 # --------------------------------------------------------------------------- loading
 
@@ -41,8 +41,11 @@ def needs_ports(context: FaultContext) -> list[Problem]:
     """A network fault lives on a proxy, and a proxy needs a port to stand in front of."""
     if context.service is None or context.has_ports:
         return []
-    return [context.problem("target", f"'{context.target}' declares no ports, so there is no traffic "
-                                      "to interpose on; add 'ports' to it")]
+    return [
+        context.problem(
+            "target", f"'{context.target}' declares no ports, so there is no traffic to interpose on; add 'ports' to it"
+        )
+    ]
 
 
 # --------------------------------------------------------------------------- planning

@@ -7,8 +7,9 @@ applying it added, even from another process.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 from envsim.config.fault_kinds.kind import (
     FaultContext,
@@ -66,21 +67,26 @@ def toxic_attributes(key: str, spec: Mapping[str, Any]) -> tuple[tuple[str, int]
     if key in ("timeout", "reset_peer"):
         return (("timeout", _millis(value)),)
     if key == "slicer":
-        return (("average_size", value["average_size"]), ("size_variation", value.get("size_variation", 0)),
-                ("delay", round((parse_duration(value.get("delay", 0)) or 0.0) * 1_000_000)))
+        return (
+            ("average_size", value["average_size"]),
+            ("size_variation", value.get("size_variation", 0)),
+            ("delay", round((parse_duration(value.get("delay", 0)) or 0.0) * 1_000_000)),
+        )
     return (("bytes", parse_size(value) or 0),)
 
 
 def build(spec: Mapping[str, Any]) -> tuple[Toxic, ...]:
     direction = spec.get("direction", "downstream")
     streams: tuple[Literal["upstream", "downstream"], ...] = (
-        ("downstream", "upstream") if direction == "both" else (direction,))
+        ("downstream", "upstream") if direction == "both" else (direction,)
+    )
     toxicity = parse_percent(spec.get("toxicity", 1.0))
     if toxicity is None:  # the schema has rejected it already
         raise ValueError(f"not a percentage: {spec['toxicity']!r}")
     return tuple(
         Toxic(type=key, attributes=toxic_attributes(key, spec), stream=stream, toxicity=toxicity)
-        for key in spec if key in TOXIC_KEYS
+        for key in spec
+        if key in TOXIC_KEYS
         for stream in streams
     )
 
@@ -92,8 +98,9 @@ def refs(context: FaultContext) -> list[Problem]:
         problems.append(context.problem("toxicity", "must be between 0% and 100%"))
     rate = parse_size(mode.get("bandwidth")) if isinstance(mode.get("bandwidth"), (str, int)) else None
     if rate is not None and rate < 1024:
-        problems.append(context.problem("bandwidth", "must be at least 1k (bytes per second): "
-                                                     "bandwidth is limited in whole KB/s"))
+        problems.append(
+            context.problem("bandwidth", "must be at least 1k (bytes per second): bandwidth is limited in whole KB/s")
+        )
     return problems
 
 
@@ -103,8 +110,15 @@ def summary(effects: tuple[Toxic, ...]) -> str:
 
 def plan(fault: str, target: str, effects: tuple[Toxic, ...], stack: StackView) -> tuple[ToxicStep, ...]:
     return tuple(
-        ToxicStep(toxiproxy=toxiproxy, proxy=proxy, toxic=toxic_name(fault, toxic.type, toxic.stream),
-                  type=toxic.type, stream=toxic.stream, toxicity=toxic.toxicity, attributes=toxic.attributes)
+        ToxicStep(
+            toxiproxy=toxiproxy,
+            proxy=proxy,
+            toxic=toxic_name(fault, toxic.type, toxic.stream),
+            type=toxic.type,
+            stream=toxic.stream,
+            toxicity=toxic.toxicity,
+            attributes=toxic.attributes,
+        )
         for toxiproxy, proxy in stack.proxies(target)
         for toxic in effects
     )
@@ -117,8 +131,18 @@ def describe(step: ToxicStep) -> str:
 
 
 def apply(fault: str, step: ToxicStep, tools: FaultTools) -> None:
-    tools.add_toxic(fault, step.toxiproxy, step.proxy, {"name": step.toxic, "type": step.type, "stream": step.stream,
-                                                        "toxicity": step.toxicity, "attributes": dict(step.attributes)})
+    tools.add_toxic(
+        fault,
+        step.toxiproxy,
+        step.proxy,
+        {
+            "name": step.toxic,
+            "type": step.type,
+            "stream": step.stream,
+            "toxicity": step.toxicity,
+            "attributes": dict(step.attributes),
+        },
+    )
 
 
 def clear(fault: str, step: ToxicStep, tools: FaultTools) -> None:

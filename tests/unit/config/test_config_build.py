@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-
 from config_helpers import MINIMAL_PROFILE, write
+
 from envsim.config import load_any, load_profile, load_scenario, resolve_profile_path
 from envsim.config.check_kinds import HttpInvariant, MetricCheck, RecoveryCheck, SqlInvariant
 from envsim.config.fault_kinds.container import ContainerFault
@@ -22,7 +22,9 @@ def modes(repo, text):
 
 
 def test_toxic_attributes_follow_toxiproxy_units(repo):
-    found = modes(repo, """
+    found = modes(
+        repo,
+        """
   lat: {target: api, latency: 1.5s, jitter: 20ms, toxicity: 50%}
   bw: {target: api, bandwidth: 64k}
   hang: {target: api, timeout: 5s}
@@ -31,9 +33,11 @@ def test_toxic_attributes_follow_toxiproxy_units(repo):
   slice: {target: api, slicer: {average_size: 64, size_variation: 32, delay: 1ms}}
   limit: {target: api, limit_data: 1k}
   both: {target: api, latency: 100, direction: both}
-""")
+""",
+    )
     assert [(t.type, t.attributes, t.stream, t.toxicity) for t in found["lat"].effects] == [
-        ("latency", (("latency", 1500), ("jitter", 20)), "downstream", 0.5)]
+        ("latency", (("latency", 1500), ("jitter", 20)), "downstream", 0.5)
+    ]
     assert found["bw"].effects[0].attributes == (("rate", 64),)
     assert found["hang"].effects[0].attributes == (("timeout", 5000),)
     assert (found["reset"].effects[0].type, found["reset"].effects[0].attributes) == ("reset_peer", (("timeout", 0),))
@@ -45,14 +49,19 @@ def test_toxic_attributes_follow_toxiproxy_units(repo):
 
 
 def test_other_failure_kinds(repo):
-    path = write(repo, "profiles/p.yaml", MINIMAL_PROFILE + """  pay: {stub: {routes: [{method: GET, path: /}]}}
+    path = write(
+        repo,
+        "profiles/p.yaml",
+        MINIMAL_PROFILE
+        + """  pay: {stub: {routes: [{method: GET, path: /}]}}
 failure_modes:
   down: {target: api, down: true}
   crash: {target: api, container: pause}
   flaky: {target: pay, http_errors: {"429": 0.1}, retry_after: 2s}
   gone: {target: pay, outage: true}
   slow: {target: pay, drop: 5%, slow_body: {chunk: 16, delay: 100ms}}
-""")
+""",
+    )
     profile = load_profile(path, {})
     assert profile.failure_mode("down").effects == (ProxiesDown(),)
     assert profile.failure_mode("crash").effects == (ContainerFault("pause"),)
@@ -77,13 +86,21 @@ def test_scaffold_scenario_model(repo):
     assert (scenario.load.target, scenario.load.target_port, scenario.load.duration) == ("api", "http", 180.0)
     assert scenario.load.wait == (0.1, 0.5)
     assert [(t.name, t.method, t.path, t.expect_status) for t in scenario.load.tasks] == [
-        ("browse", "GET", "/products", ()), ("checkout", "POST", "/orders", (201,))]
-    assert [(e.at, e.fault, e.duration) for e in scenario.timeline] == [(30.0, "db-slow", 30.0), (90.0, "cache-down", 10.0)]
+        ("browse", "GET", "/products", ()),
+        ("checkout", "POST", "/orders", (201,)),
+    ]
+    assert [(e.at, e.fault, e.duration) for e in scenario.timeline] == [
+        (30.0, "db-slow", 30.0),
+        (90.0, "cache-down", 10.0),
+    ]
     assert scenario.reports_dir == (repo / "reports").resolve()
 
 
 def test_checks_normalise_endpoints_phases_and_labels(repo):
-    path = write(repo, "scenarios/s.yaml", """
+    path = write(
+        repo,
+        "scenarios/s.yaml",
+        """
     envsim: 1
     profile: prod-like
     load:
@@ -104,19 +121,31 @@ def test_checks_normalise_endpoints_phases_and_labels(repo):
       - sql: {service: db, query: "select 1"}
         at_least: 1
       - http: {service: api, request: "GET /healthz"}
-    """)
+    """,
+    )
     scenario = load_scenario(path, {})
     assert scenario.load.duration == 180.0 and scenario.load.users == 50  # users from the profile's scale
     assert [(s.duration, s.users, s.spawn_rate) for s in scenario.load.stages] == [(60.0, 10, 10.0), (120.0, 40, 5.0)]
     assert scenario.load.tasks[1].expect_status == (201,)
     checks = scenario.checks
-    assert checks[0] == MetricCheck("p95", "below", 0.5, "browse", "during:db-slow", "p95 of browse < 500ms during db-slow")
+    assert checks[0] == MetricCheck(
+        "p95", "below", 0.5, "browse", "during:db-slow", "p95 of browse < 500ms during db-slow"
+    )
     assert checks[1] == MetricCheck("p50", "at_most", 0.1, None, "baseline", "p50 <= 100ms in the baseline")
-    assert checks[2] == MetricCheck("error_rate", "below", 0.005, None, "after:db-slow", "error_rate < 0.5% after db-slow")
+    assert checks[2] == MetricCheck(
+        "error_rate", "below", 0.005, None, "after:db-slow", "error_rate < 0.5% after db-slow"
+    )
     assert checks[3] == MetricCheck("rps", "above", 50.0, None, "run", "rps > 50")
     assert checks[4] == RecoveryCheck("db-slow", 10.0, "recovery after db-slow <= 10s", "at_most")
-    assert checks[5] == SqlInvariant("db", "select count(*) from orders", "equals", None, ("successes", "buy"), 2.0,
-                                     "sql on db == successes of buy ± 2")
+    assert checks[5] == SqlInvariant(
+        "db",
+        "select count(*) from orders",
+        "equals",
+        None,
+        ("successes", "buy"),
+        2.0,
+        "sql on db == successes of buy ± 2",
+    )
     assert (checks[6].expected, checks[6].comparator) == (1.0, "at_least")
     assert checks[7] == HttpInvariant("api", "GET", "/healthz", None, 200, "GET /healthz on api -> 200")
 
@@ -128,8 +157,10 @@ def test_resolve_profile_path_and_load_any(repo):
     assert resolve_profile_path("profiles/alt.yml", repo) == repo / "profiles/alt.yml"
     with pytest.raises(InputError) as caught:
         resolve_profile_path("prod-lik", repo)
-    assert str(caught.value.problems[0]) == ("prod-lik:1:1: (top): no profile named 'prod-lik': looked for "
-                                             "profiles/prod-lik.yaml and profiles/prod-lik.yml; did you mean 'prod-like'?")
+    assert str(caught.value.problems[0]) == (
+        "prod-lik:1:1: (top): no profile named 'prod-lik': looked for "
+        "profiles/prod-lik.yaml and profiles/prod-lik.yml; did you mean 'prod-like'?"
+    )
     assert isinstance(load_any("prod-like", repo, {}), Profile)
     assert isinstance(load_any("scenarios/checkout.yaml", repo, {}), Scenario)
     with pytest.raises(InputError):

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from config_helpers import MINIMAL_PROFILE, profile_messages, write
+
 from envsim.config import load_profile
 from envsim.config.template import SecretRef, Template
 from envsim.errors import InputError
@@ -15,7 +15,11 @@ def env_of(profile, service="api"):
 
 
 def test_env_default_literal_dollar_and_secret(repo):
-    path = write(repo, "profiles/p.yaml", MINIMAL_PROFILE + """    env:
+    path = write(
+        repo,
+        "profiles/p.yaml",
+        MINIMAL_PROFILE
+        + """    env:
       A: "${env.MODE:-dev}"
       B: "${env.MODE}-x"
       C: "price $$5 and $HOME"
@@ -23,7 +27,8 @@ def test_env_default_literal_dollar_and_secret(repo):
       E: 8000
 credentials:
   pw: {generate: password}
-""")
+""",
+    )
     profile = load_profile(path, {"MODE": "prod"})
     env = env_of(profile)
     assert env["A"] == Template.literal("prod")
@@ -76,7 +81,10 @@ failure_modes:
 def test_extends_deep_merges_and_replaces_lists(repo):
     write(repo, "seeds/a.sql", "select 1;\n")
     write(repo, "profiles/base.yaml", BASE)
-    path = write(repo, "profiles/child.yaml", """
+    path = write(
+        repo,
+        "profiles/child.yaml",
+        """
     envsim: 1
     extends: base
     services:
@@ -85,7 +93,8 @@ def test_extends_deep_merges_and_replaces_lists(repo):
         depends_on: []
     failure_modes:
       db-slow: {latency: 900ms}
-    """)
+    """,
+    )
     profile = load_profile(path, {})
     assert profile.name == "child"  # a name is never inherited
     api = profile.service("api")
@@ -118,11 +127,15 @@ def test_extends_cycle_and_missing_parent(repo):
     assert [str(p) for p in caught.value.problems] == ["profiles/b.yaml:2:10: extends: extends cycle: a -> b -> a"]
     assert profile_messages(repo, "envsim: 1\nextends: prod-lik\n") == [
         "profiles/p.yaml:2:10: extends: no profile 'prod-lik' to extend (looked for prod-lik.yaml and prod-lik.yml "
-        "beside this file); did you mean 'prod-like'?"]
+        "beside this file); did you mean 'prod-like'?"
+    ]
 
 
 def test_extends_null_removes_an_inherited_key(repo):
-    write(repo, "profiles/base.yaml", """
+    write(
+        repo,
+        "profiles/base.yaml",
+        """
     envsim: 1
     services:
       api: {image: "app:1", ports: {http: 8000}, publish: [http], depends_on: [payments], env: {A: "1", B: "2"}}
@@ -131,9 +144,13 @@ def test_extends_null_removes_an_inherited_key(repo):
         ports: {http: 8080}
     failure_modes:
       payments-slow: {target: payments, latency: 100ms}
-    """)
+    """,
+    )
     write(repo, "app/Dockerfile", "FROM scratch\n")
-    path = write(repo, "profiles/child.yaml", """
+    path = write(
+        repo,
+        "profiles/child.yaml",
+        """
     envsim: 1
     extends: base
     services:
@@ -144,7 +161,8 @@ def test_extends_null_removes_an_inherited_key(repo):
         build: ../app
     failure_modes:
       payments-slow:
-    """)
+    """,
+    )
     profile = load_profile(path, {})
     payments = profile.service("payments")
     assert payments.stub is None and payments.build is not None
@@ -154,12 +172,16 @@ def test_extends_null_removes_an_inherited_key(repo):
 
 
 def test_extends_without_null_removal_still_rejects_two_kinds(repo):
-    write(repo, "profiles/base.yaml", """
+    write(
+        repo,
+        "profiles/base.yaml",
+        """
     envsim: 1
     services:
       api: {image: "app:1", ports: {http: 8000}, publish: [http]}
       payments: {stub: {routes: [{method: GET, path: /x}]}}
-    """)
+    """,
+    )
     write(repo, "app/Dockerfile", "FROM scratch\n")
     path = write(repo, "profiles/child.yaml", "envsim: 1\nextends: base\nservices:\n  payments: {build: ../app}\n")
     with pytest.raises(InputError):

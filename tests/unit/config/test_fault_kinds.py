@@ -82,8 +82,10 @@ def test_the_checks_above_can_fail():
     extra = json.loads(json.dumps(SCHEMA))
     extra["$defs"]["failure_mode"]["properties"]["corrupt"] = {"$ref": "#/$defs/percent"}
     extra["$defs"]["failure_mode"]["anyOf"].append({"required": ["corrupt"]})
-    assert table_defects(KINDS, extra) == ["the schema's 'corrupt' has no kind",
-                                           "the schema's trigger 'corrupt' is no kind's"]
+    assert table_defects(KINDS, extra) == [
+        "the schema's 'corrupt' has no kind",
+        "the schema's trigger 'corrupt' is no kind's",
+    ]
     twice = KINDS + (dataclasses.replace(KINDS[1], name="x"),)
     assert "'down' belongs to more than one kind" in table_defects(twice, SCHEMA)
 

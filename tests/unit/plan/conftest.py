@@ -74,5 +74,8 @@ def scenario(profile: Profile) -> Scenario:
             duration=60,
             tasks=(LoadTask(name="browse", method="GET", path="/products"),),
         ),
-        timeline=(TimelineEntry(at=40, fault="cache-down", duration=5), TimelineEntry(at=10, fault="db-slow", duration=90)),
+        timeline=(
+            TimelineEntry(at=40, fault="cache-down", duration=5),
+            TimelineEntry(at=10, fault="db-slow", duration=90),
+        ),
     )

@@ -1,5 +1,5 @@
-from envsim.config.profile_model import RowsSeed, ColumnGenerator
 from envsim.config.fault_kinds.toxic import toxic_name
+from envsim.config.profile_model import ColumnGenerator, RowsSeed
 from envsim.plan.faults import plan_faults
 from envsim.plan.render import scenario_to_text
 from envsim.plan.scenario import plan_scenario
@@ -10,7 +10,9 @@ from envsim.plan.stack import plan_stack
 def test_fault_plans_resolve_targets_to_proxies_and_containers(profile):
     faults = {f.name: f for f in plan_faults(plan_stack(profile), profile)}
     slow = faults["db-slow"]
-    assert [(t.proxy, t.toxic, t.type) for t in slow.steps] == [("db-pg", toxic_name("db-slow", "latency", "downstream"), "latency")]
+    assert [(t.proxy, t.toxic, t.type) for t in slow.steps] == [
+        ("db-pg", toxic_name("db-slow", "latency", "downstream"), "latency")
+    ]
     assert slow.steps[0].toxiproxy == "envsim-prod-like-toxiproxy-0"
     assert [p.proxy for p in faults["cache-down"].steps] == ["cache-redis"]
     crash = faults["api-crash"]

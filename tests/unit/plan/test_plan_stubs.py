@@ -51,14 +51,21 @@ def test_routes_match_method_path_query_and_json_with_latency_and_a_shared_quota
     routes = by_id(route_expectations("payments", SPEC))
     post, get = routes["envsim.stub.payments.route.0"], routes["envsim.stub.payments.route.1"]
     assert post["priority"] > get["priority"]  # the first declared route wins
-    assert post["httpRequest"]["body"] == {"type": "JSON", "json": {"currency": "eur"}, "matchType": "ONLY_MATCHING_FIELDS"}
+    assert post["httpRequest"]["body"] == {
+        "type": "JSON",
+        "json": {"currency": "eur"},
+        "matchType": "ONLY_MATCHING_FIELDS",
+    }
     assert post["httpResponse"]["statusCode"] == 201 and post["httpResponse"]["headers"] == {"Request-Id": ["r1"]}
     assert post["httpResponse"]["delay"]["distribution"] == {"type": "LOG_NORMAL", "median": 120, "p99": 900}
     assert get["httpRequest"]["pathParameters"] == {"id": ["[^/]+"]}
     assert get["httpRequest"]["queryStringParameters"] == {"expand": ["a\\.b"]}
     assert get["httpResponse"]["body"] == "plain"
-    assert post["rateLimit"] == get["rateLimit"] == {"algorithm": "fixed_window", "limit": 100, "windowMillis": 60000,
-                                                     "errorStatus": 429, "name": "payments"}
+    assert (
+        post["rateLimit"]
+        == get["rateLimit"]
+        == {"algorithm": "fixed_window", "limit": 100, "windowMillis": 60000, "errorStatus": 429, "name": "payments"}
+    )
 
 
 def test_auth_missing_is_401_and_wrong_is_403_above_everything_else():
@@ -91,12 +98,17 @@ def test_versions_deprecated_410_with_sunset_unknown_400_by_header_and_prefix():
     assert found["envsim.stub.payments.version.unknown"]["httpRequest"]["headers"] == {"Api-Version": ["!2024-06"]}
     assert found["envsim.stub.payments.version.unknown"]["httpResponse"]["statusCode"] == 400
 
-    prefixed = StubSpec(routes=SPEC.routes[1:], versioning=StubVersioning(None, "v2", ("v1",), prefix=True,
-                                                                            gone_status=404, gone_body="gone"))
+    prefixed = StubSpec(
+        routes=SPEC.routes[1:],
+        versioning=StubVersioning(None, "v2", ("v1",), prefix=True, gone_status=404, gone_body="gone"),
+    )
     found = by_id(compile_stub("p", prefixed, {}))
     assert found["envsim.stub.p.route.0"]["httpRequest"]["path"] == "/v2/v1/charges/{id}"
     assert found["envsim.stub.p.version.gone-path.0"]["httpResponse"] == {
-        "statusCode": 404, "headers": {"Deprecation": ["true"]}, "body": "gone"}
+        "statusCode": 404,
+        "headers": {"Deprecation": ["true"]},
+        "body": "gone",
+    }
     assert found["envsim.stub.p.version.unknown-path"]["httpRequest"]["path"] == "/(?!v2(/|$))[^/]+(/.*)?"
 
 
@@ -114,9 +126,14 @@ def test_regex_literal_escapes_what_java_regexes_treat_specially():
 
 def test_fault_chaos_and_twins():
     chaos = fault_chaos(HttpErrorFault(((503, 0.1),), retry_after=1.5, drop=0.05, slow_body=(16, 0.2)))
-    assert chaos.to_json() == {"errorStatus": 503, "errorProbability": 0.1, "retryAfter": "2",
-                               "dropConnectionProbability": 0.05, "slowResponseChunkSize": 16,
-                               "slowResponseChunkDelay": {"timeUnit": "MILLISECONDS", "value": 200}}
+    assert chaos.to_json() == {
+        "errorStatus": 503,
+        "errorProbability": 0.1,
+        "retryAfter": "2",
+        "dropConnectionProbability": 0.05,
+        "slowResponseChunkSize": 16,
+        "slowResponseChunkDelay": {"timeUnit": "MILLISECONDS", "value": 200},
+    }
     assert fault_chaos(HttpErrorFault((), outage=True)).to_json() == {"errorStatus": 503}
     twins = fault_twins("flaky", "payments", SPEC, HttpErrorFault(((503, 0.1),)))
     routes = route_expectations("payments", SPEC)
@@ -127,7 +144,9 @@ def test_fault_chaos_and_twins():
 
 def test_a_stub_service_is_planned_as_mockserver_behind_toxiproxy_and_faults_carry_twins():
     profile = Profile(
-        name="p", source=Path("/r/profiles/p.yaml"), root=Path("/r"),
+        name="p",
+        source=Path("/r/profiles/p.yaml"),
+        root=Path("/r"),
         services=(Service("payments", stub=SPEC, ports=(("http", 8080),), publish=(("http", None),)),),
         failure_modes=(FailureMode("flaky", "payments", effects=(HttpErrorFault(((503, 0.1),)),)),),
     )
@@ -135,7 +154,10 @@ def test_a_stub_service_is_planned_as_mockserver_behind_toxiproxy_and_faults_car
     container = plan.containers_of("payments")[0]
     assert container.stub is SPEC and container.image == ""
     assert [(p.name, p.container_port) for p in container.ports] == [("http", STUB_CONTAINER_PORT)]
-    assert dict((k, v.redacted()) for k, v in container.env)["MOCKSERVER_ATTEMPT_TO_PROXY_IF_NO_MATCHING_EXPECTATION"] == "false"
+    assert (
+        dict((k, v.redacted()) for k, v in container.env)["MOCKSERVER_ATTEMPT_TO_PROXY_IF_NO_MATCHING_EXPECTATION"]
+        == "false"
+    )
     assert container.health is not None and container.health.kind == "tcp"
     proxy = plan.proxies_of("payments")[0]
     assert (proxy.listen, proxy.upstream) == ("0.0.0.0:8080", "envsim-upstream-payments:1080")
@@ -151,7 +173,8 @@ def test_after_a_rotation_the_overlap_accepts_both_values_and_an_expired_one_get
 
     during = by_id(auth_expectations("payments", SPEC, {"payments_token": "new"}, previous={"payments_token": "old"}))
     assert during["envsim.stub.payments.auth.wrong"]["httpRequest"]["headers"] == {
-        "Authorization": ["!(Bearer new|Bearer old)"]}
+        "Authorization": ["!(Bearer new|Bearer old)"]
+    }
     assert "envsim.stub.payments.auth.expired" not in during
     after = by_id(auth_expectations("payments", SPEC, {"payments_token": "new"}, expired={"payments_token": "o.d"}))
     expired = after["envsim.stub.payments.auth.expired"]

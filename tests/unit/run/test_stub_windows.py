@@ -8,8 +8,8 @@ from types import SimpleNamespace
 
 from envsim.config.fault_kinds.http import HttpErrorFault
 from envsim.config.fault_model import FailureMode
-from envsim.engine.stub_calls import window_of
 from envsim.engine.mockserver_client import RecordedExchange, RecordedRequest
+from envsim.engine.stub_calls import window_of
 from envsim.journal import FaultEvent
 from envsim.run.load_result import LoadResult
 from envsim.run.scenario_run import stub_windows
@@ -24,10 +24,15 @@ def call(at: float) -> RecordedExchange:
 def test_a_window_runs_from_the_apply_starting_to_the_removal_ending():
     mode = FailureMode("flaky-503", "flaky", effects=(HttpErrorFault(rates=((503, 0.1),)),))
     scenario = SimpleNamespace(profile=SimpleNamespace(failure_modes=(mode,)))  # all stub_windows reads
-    result = LoadResult(series=(), faults=(FaultEvent("flaky-503", "applied", 3.0, 3.02),
-                                           FaultEvent("flaky-503", "removed", 9.0, 9.01)),
-                        started_at="2026-01-01T12:00:00.000Z", ended_at="2026-01-01T12:00:12.000Z",
-                        duration=12.0, interrupted=False, locust_version="2")
+    result = LoadResult(
+        series=(),
+        faults=(FaultEvent("flaky-503", "applied", 3.0, 3.02), FaultEvent("flaky-503", "removed", 9.0, 9.01)),
+        started_at="2026-01-01T12:00:00.000Z",
+        ended_at="2026-01-01T12:00:12.000Z",
+        duration=12.0,
+        interrupted=False,
+        locust_version="2",
+    )
     (window,) = stub_windows(scenario, result)["flaky"]
     # the chaos may answer from the moment the switch starts (3.00 s), before it returns (3.02 s)
     assert window_of(call(3.001), [window]) == "flaky-503"
