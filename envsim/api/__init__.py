@@ -22,6 +22,7 @@ _EXPORTS: dict[str, str] = {
     "ALL_ENDPOINTS": "envsim.journal",
     "ApplyProgress": "envsim.engine.apply",
     "attach": "envsim.api.stack",
+    "by_kind": "envsim.config.fault_kinds",
     "CheckResult": "envsim.verdict",
     "console_observer": "envsim.run.progress",
     "Credential": "envsim.config.profile_model",
@@ -37,11 +38,13 @@ _EXPORTS: dict[str, str] = {
     "HealthCheck": "envsim.config.profile_model",
     "Holder": "envsim.engine.stack_hold",
     "holders": "envsim.api.stack",
+    "http_fault": "envsim.config.fault_kinds.http",
     "ImageProgress": "envsim.images",
     "InputError": "envsim.errors",
     "Interrupted": "envsim.errors",
     "Journal": "envsim.journal",
     "judge": "envsim.api.runs",
+    "kind_of_effect": "envsim.config.fault_kinds",
     "kubernetes_manifests": "envsim.api.manifests",
     "live_schema": "envsim.api.data",
     "load_any": "envsim.api.loading",
@@ -73,6 +76,7 @@ _EXPORTS: dict[str, str] = {
     "stacks": "envsim.api.stack",
     "StackStatus": "envsim.engine.status",
     "status": "envsim.api.stack",
+    "StubSpec": "envsim.config.profile_model",
     "Template": "envsim.config.template",
     "up": "envsim.api.stack",
     "validate_files": "envsim.config.loader",
@@ -114,6 +118,8 @@ if TYPE_CHECKING:
     from envsim.api.runs import RunResult, judge, read_journal, report, run
     from envsim.api.stack import Stack, attach, down, running, stacks, status, up
     from envsim.config.discover import default_paths
+    from envsim.config.fault_kinds import by_kind, kind_of_effect
+    from envsim.config.fault_kinds.http import http_fault
     from envsim.config.fault_model import FailureMode
     from envsim.config.loader import validate_files
     from envsim.config.profile_model import Credential, HealthCheck, Profile, Service

@@ -10,13 +10,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from envsim.config.fault_kinds import by_kind, kind_of_effect
-from envsim.config.fault_kinds.http import http_fault
-from envsim.config.fault_model import FailureMode
-from envsim.config.profile_model import Credential, HealthCheck, Profile, Service, StubSpec
-from envsim.config.template import Template
-from envsim.plan.faults import FaultPlan
-from envsim.plan.scenario import ScenarioPlan
+from envsim.api import (
+    Credential,
+    FailureMode,
+    FaultPlan,
+    HealthCheck,
+    Profile,
+    ScenarioPlan,
+    Service,
+    StubSpec,
+    Template,
+    by_kind,
+    http_fault,
+    kind_of_effect,
+)
 from envsim.units import format_duration
 
 

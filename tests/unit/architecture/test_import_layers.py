@@ -32,7 +32,7 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
     "reports": frozenset({"config", "journal", "verdict"}),
     "api": frozenset({"config", "journal", "compose", "plan", "engine", "images", "run", "verdict", "reports"}),
     "cli": frozenset({"api", "config", "journal", "compose", "plan", "verdict", "reports"}),
-    "mcp": frozenset({"api", "config", "journal", "plan"}),
+    "mcp": frozenset({"api"}),
     "pytest_plugin": frozenset({"api"}),
     "__main__": frozenset({"cli"}),
 }
