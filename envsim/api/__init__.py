@@ -28,6 +28,7 @@ _EXPORTS: dict[str, str] = {
     "Credential": "envsim.config.profile_model",
     "default_paths": "envsim.config.discover",
     "down": "envsim.api.stack",
+    "duration_cuts": "envsim.plan.duration_cuts",
     "engine_address": "envsim.engine.docker_engine",
     "engine_unreachable": "envsim.engine.docker_engine",
     "EnvironmentProblem": "envsim.errors",
@@ -132,6 +133,7 @@ if TYPE_CHECKING:
     from envsim.errors import EnvironmentProblem, EnvsimError, InputError, Interrupted
     from envsim.images import ImageProgress, PlainProgress
     from envsim.journal import ALL_ENDPOINTS, Journal
+    from envsim.plan.duration_cuts import duration_cuts
     from envsim.plan.faults import FaultPlan
     from envsim.plan.render import profile_plan_to_dict, scenario_to_dict
     from envsim.plan.scenario import ScenarioPlan

@@ -16,7 +16,10 @@ import click
 @click.option("--keep", is_flag=True, help="Keep a stack this run started (default: remove it afterwards).")
 @click.option("--name", "stack_name", help="Stack name (default: the profile's name).")
 @click.option("--users", type=click.IntRange(min=1), help="Override load.users.")
-@click.option("--duration", help="Override load.duration (e.g. 30s, 2m).")
+@click.option(
+    "--duration",
+    help="Override load.duration (e.g. 30s, 2m); faults and checks a shorter load cuts off are named before it starts.",
+)
 @click.option(
     "--reports",
     "reports_dir",
@@ -66,6 +69,8 @@ def run(
         observer=api.console_observer(),
         progress=ConsoleProgress(),
     )
+    if duration is not None:
+        _warn_of_cuts(scenario_paths, duration, users)
     interrupted, passed, problems = _run_scenarios(scenario_paths, reports_dir, options)
     if interrupted:
         click.echo("interrupted: faults reverted; reports cover the load run until then", err=True)
@@ -73,6 +78,18 @@ def run(
     for problem in filter(None, problems):
         raise problem  # after the verdict: files missing is an environment error (exit 3)
     return EXIT_OK if passed else EXIT_VERDICT_FAILED
+
+
+def _warn_of_cuts(scenario_paths: tuple[Path, ...], duration: str, users: int | None) -> None:
+    """Before any load: the faults a shorter --duration cuts off, and the checks it leaves unmeasurable."""
+    from envsim import api
+
+    for path in scenario_paths:
+        lines = api.duration_cuts(api.load_scenario(path, duration=duration, users=users))
+        if lines:
+            click.echo(f"warning: --duration {duration} is shorter than the timeline of {path}:", err=True)
+            for line in lines:
+                click.echo(f"  {line}", err=True)
 
 
 def _run_scenarios(
