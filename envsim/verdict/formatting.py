@@ -26,6 +26,8 @@ def format_value(value: float | None, unit: str) -> str:
         return f"{_trim(value * 100)}%"
     if unit == "rps":
         return f"{value:.1f}/s"
+    if unit == "condition":  # an http check's `expect`: 1 held, 0 did not
+        return "true" if value else "false"
     if unit in ("count", "status"):
         return f"{value:g}"
     return f"{value:g}"

@@ -15,7 +15,7 @@ class CheckResult:
     passed: bool
     measured: float | None  # None: nothing to measure (no data, never recovered)
     bound: float | None
-    unit: str  # "s" latency/recovery, "ratio" error rate, "rps", "count", "status"
+    unit: str  # "s" latency/recovery, "ratio" error rate, "rps", "count", "status", "condition" (an expect held: 1)
     reason: str  # why it failed, or a short note on what was measured
     comparator: str = ""  # below | above | equals | at_most | at_least
     kind: str = ""  # metric | recovery | sql | http

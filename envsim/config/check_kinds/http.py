@@ -163,13 +163,16 @@ def _judge(check: HttpInvariant, cid: str, measurements: Measurements) -> Judgem
     answered = f"{check.method} {check.path} answered {probe.value:g}"
     if not check.expect or not passed:
         return result(passed, probe.value, answered)
+    # past the status, what is judged is the condition: measured true or false against true, so a
+    # failed `expect` never reads "measured 200, bound = 200"
     read = ", ".join(f"{k} = {json_text(v)}" for k, v in probe.values) or "no fields"
     try:
         holds = evaluate(parse_expression(check.expect), dict(probe.values))
     except ExprError as error:
         problem = probe.detail.partition("; ")[2] or error.message
-        return result(False, probe.value, f"{answered}; {check.expect}: {problem} ({read})")
-    return result(holds, probe.value, f"{answered}; {check.expect} is {'true' if holds else 'false'} with {read}")
+        return Judgement(False, None, 1.0, "condition", f"{answered}; {check.expect}: {problem} ({read})", "equals")
+    reason = f"{answered}; {check.expect} is {'true' if holds else 'false'} with {read}"
+    return Judgement(holds, 1.0 if holds else 0.0, 1.0, "condition", reason, "equals")
 
 
 def json_text(value: object) -> str:

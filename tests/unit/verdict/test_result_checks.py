@@ -7,6 +7,7 @@ from verdict_journals import journal, steady
 from envsim.config.check_kinds import CommandInvariant, HttpInvariant, RedisInvariant
 from envsim.journal import Journal, ProbeResult, checks_from_dicts, checks_to_dicts
 from envsim.verdict import judge
+from envsim.verdict.formatting import format_bound, format_value
 
 STATS = HttpInvariant("api", "GET", "/stats", expect="sold + stock == 100 and sold <= 100")
 
@@ -26,6 +27,16 @@ def test_http_json_condition_is_judged_on_the_recorded_fields():
     assert not oversold.passed and "is false with sold = 101, stock = -1" in oversold.reason
     assert not missing.passed and "the answer has no field 'stock'" in missing.reason
     assert not error.passed and error.measured == 500
+    assert (format_value(error.measured, error.unit), format_bound(error)) == ("500", "= 200")
+
+
+def test_a_failed_expect_reads_as_its_condition_not_as_the_status():
+    # seen: a failed expect showed "measured 200 / bound = 200" beside FAIL
+    probes = (ProbeResult("check-1", 61, True, 200, "HTTP 200", values=(("sold", 101), ("stock", -1))),)
+    (oversold,) = judge(journal((STATS,), probes=probes)).results
+    assert not oversold.passed
+    assert (format_value(oversold.measured, oversold.unit), format_bound(oversold)) == ("false", "= true")
+    assert oversold.reason.endswith("sold + stock == 100 and sold <= 100 is false with sold = 101, stock = -1")
 
 
 def test_a_not_json_answer_says_so():
