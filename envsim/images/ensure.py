@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
 from envsim.errors import EnvironmentProblem
-from envsim.images import builder, postgres_npm
+from envsim.images import builder, postgres_npm, registry_memory
 from envsim.images.debian_base import build_debian_base, debian_base_key
 from envsim.images.missing import MissingImage, missing_images_problem
 from envsim.images.progress import ImageProgress, SilentProgress
@@ -219,8 +220,7 @@ class _Preparer:
         if name in self.failed_pulls:
             return None, self.failed_pulls[name]
         registry = _registry(name)
-        if registry in self.unreachable:
-            self.progress.report(name, f"not pulling: {registry} did not answer before")
+        if self._known_unreachable(registry):
             return None, self.unreachable[registry]
         import docker.errors
         import requests.exceptions
@@ -237,13 +237,33 @@ class _Preparer:
                 marker in why.lower() for marker in _NETWORK_FAILURES
             ):
                 self.unreachable[registry] = f"{registry} unreachable: {why}"
-            self.progress.report(name, f"pull failed: {why}")
+                registry_memory.remember_unreachable(registry, why)
+                self.progress.report(name, f"pull failed: {why}; {_not_again(registry)}")
+            else:
+                self.progress.report(name, f"pull failed: {why}")
             self.failed_pulls[name] = why
             return None, why
         finally:
             self.client.api.timeout = previous_timeout
+        registry_memory.forget(registry)
         self.progress.report(name, f"pulled ({image.short_id})")
         return image.id, ""
+
+    def _known_unreachable(self, registry: str) -> bool:
+        """A registry that failed in this command, or recently in another (said once)."""
+        if registry in self.unreachable:
+            return True
+        remembered = registry_memory.unreachable_since(registry)
+        if remembered is None:
+            return False
+        at, why = remembered
+        self.unreachable[registry] = f"{registry} unreachable: {why}"
+        self.progress.report(
+            registry,
+            f"not pulling: {registry} did not answer at {time.strftime('%H:%M', time.localtime(at))} "
+            f"({why}); using local images and offline builds",
+        )
+        return True
 
     # ------------------------------------------------------------------ recipes
 
@@ -398,6 +418,11 @@ def _stand_in_files(stand_in: StandIn) -> dict[str, bytes]:
     if stand_in.source == "npm":
         files["docker-entrypoint.sh"] = recipe_files(stand_in.family.recipe)["docker-entrypoint.sh"]
     return files
+
+
+def _not_again(registry: str) -> str:
+    minutes = registry_memory.retry_seconds() / 60
+    return f"{registry} is not tried again for {minutes:g} min (ENVSIM_REGISTRY_RETRY seconds)"
 
 
 def _registry(name: str) -> str:
