@@ -147,7 +147,7 @@ def _seed(doc: YamlDoc, where: TreePath, step: dict[str, Any]) -> SqlSeed | Rows
         return SqlSeed(file=_file(doc, where + ("sql",), step["sql"]))
     rows = step["rows"]
     columns = tuple((column, _column(generator)) for column, generator in rows["columns"].items())
-    return RowsSeed(table=rows["table"], count=rows["count"], columns=columns)
+    return RowsSeed(table=rows["table"], count=rows["count"], columns=columns, create=rows.get("create"))
 
 
 def _column(spec: Any) -> ColumnGenerator:

@@ -61,6 +61,7 @@ class RowsSeed:
     table: str
     count: int
     columns: tuple[tuple[str, ColumnGenerator], ...]
+    create: str | None = None  # SQL written inline that creates the table first
 
 
 SeedStep = SqlSeed | RowsSeed

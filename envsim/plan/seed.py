@@ -32,7 +32,8 @@ def plan_seed(service: Service) -> SeedPlan:
         if isinstance(step, SqlSeed):
             steps.append(SeedStepPlan(description=f"sql {step.file.name}", file=step.file))
         else:
-            steps.append(SeedStepPlan(description=f"{step.count} rows into {step.table}", sql=rows_sql(step)))
+            created = " (created as written)" if step.create else ""
+            steps.append(SeedStepPlan(description=f"{step.count} rows into {step.table}{created}", sql=rows_sql(step)))
     return SeedPlan(service=service.name, steps=tuple(steps))
 
 
@@ -84,7 +85,9 @@ def column_expression(generator: ColumnGenerator) -> str:
 def rows_sql(seed: RowsSeed) -> str:
     columns = ", ".join(quote_ident(name) for name, _ in seed.columns)
     values = ", ".join(column_expression(gen) for _, gen in seed.columns)
-    return (
+    insert = (
         f"INSERT INTO {quote_ident(seed.table)} ({columns})\n"
         f"SELECT {values}\nFROM generate_series(1, {int(seed.count)}) AS g(i);"
     )
+    # a table created inline needs no SQL file of its own: its statement runs first, as written
+    return f"{seed.create.strip().rstrip(';')};\n{insert}" if seed.create else insert

@@ -356,6 +356,8 @@ def describe_data(profile: Profile, sql_texts: Mapping[Path, str]) -> dict[str, 
             if isinstance(step, SqlSeed):
                 parse_sql(sql_texts[step.file], _relative(step.file, profile.root), schema)
             elif isinstance(step, RowsSeed):
+                if step.create:
+                    parse_sql(step.create, f"{service.name}: rows into {step.table} (create)", schema)
                 table = schema.table(step.table)
                 table["rows"] += step.count
                 generated.append(
