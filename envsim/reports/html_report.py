@@ -13,7 +13,7 @@ from typing import Any
 
 from envsim.journal import Journal, fault_windows
 from envsim.reports.charts import FAULT_COLOURS, charts
-from envsim.reports.environment import displayed_environment, inexact, stand_in_lines
+from envsim.reports.environment import displayed_environment, other_version_lines, same_series_lines
 from envsim.reports.failure_text import check_failures, phase_lines
 from envsim.reports.service_logs import service_log_sections
 from envsim.reports.stub_text import rotation_lines, stub_tables, window_lines
@@ -44,7 +44,9 @@ tr.failed td{background:#fef2f2}
 .legend span{display:inline-block;margin-right:14px}.swatch{display:inline-block;width:12px;height:12px;
 border-radius:2px;vertical-align:-1px;margin-right:4px}
 #run th,#environment th{width:24%}
-pre{background:#fff;border:1px solid #e2e8f0;padding:8px;overflow:auto;margin:0}
+pre{background:#fff;border:1px solid #e2e8f0;padding:8px;overflow:auto;margin:0;white-space:pre-wrap;overflow-wrap:anywhere}
+#run td,#environment td,ul.notes,ul.stand-in-series{overflow-wrap:anywhere}
+.stand-in-series{color:#92400e}
 """
 
 
@@ -144,13 +146,23 @@ FAIL_ROW = ' class="fail"'
 
 
 def _stand_in_warning(journal: Journal) -> str:
-    if not inexact(journal.environment):
-        return ""
-    items = "".join(f"<li>{escape(line)}</li>" for line in stand_in_lines(journal.environment))
-    return (
-        f'<p class="notes" id="stand-ins"><strong>Offline stand-ins of other versions than the profile '
-        f'pins ran in this stack:</strong></p><ul class="notes">{items}</ul>'
-    )
+    """Red when a stand-in ran another series than pinned; a quieter note for a patch level apart."""
+    parts = []
+    others = other_version_lines(journal.environment)
+    if others:
+        items = "".join(f"<li>{escape(line)}</li>" for line in others)
+        parts.append(
+            f'<p class="notes" id="stand-ins"><strong>Offline stand-ins of other versions than the profile '
+            f'pins ran in this stack:</strong></p><ul class="notes">{items}</ul>'
+        )
+    same_series = same_series_lines(journal.environment)
+    if same_series:
+        items = "".join(f"<li>{escape(line)}</li>" for line in same_series)
+        parts.append(
+            '<p class="stand-in-series" id="stand-ins-series">Offline stand-ins of the pinned series, '
+            f'another patch level, ran in this stack:</p><ul class="stand-in-series">{items}</ul>'
+        )
+    return "".join(parts)
 
 
 def _stubs_and_rotations(journal: Journal) -> str:

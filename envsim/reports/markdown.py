@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from envsim.journal import Journal
-from envsim.reports.environment import inexact, stand_in_lines
+from envsim.reports.environment import inexact, other_version_lines
 from envsim.reports.failure_text import detail_with_failures, phase_lines
 from envsim.reports.service_logs import service_log_sections
 from envsim.reports.stub_text import rotation_lines, stub_tables, window_lines
@@ -55,7 +55,7 @@ def render_markdown(journal: Journal, verdict: Verdict) -> str:
     if inexact(journal.environment):  # the run tested other versions than production's: say so first
         lines += [
             "> ⚠️ **Offline stand-ins of other versions than the profile pins ran in this stack:**",
-            *(f"> - {_cell(line)}" for line in stand_in_lines(journal.environment)),
+            *(f"> - {_cell(line)}" for line in other_version_lines(journal.environment)),
             "",
         ]
     lines += ["| | Check | Measured | Bound | Detail |", "|---|---|---|---|---|"]

@@ -34,7 +34,7 @@ def test_stand_in_lines_and_the_inexact_flag():
         "shop-db-0: Debian bullseye's PostgreSQL 13 in place of postgres:11.5-alpine (nearest: NOT the pinned version)",
     ]
     assert inexact(environment) and not inexact({"stand_ins": {"c": EXACT}}) and not inexact({})
-    assert displayed_environment({"python": "3.11"}) == {"python": "3.11"}
+    assert displayed_environment({"python": "3.11"}) == {"envsim's Python": "3.11"}
 
 
 def test_the_html_report_and_a_decoded_journal_keep_stand_ins(tmp_path):
