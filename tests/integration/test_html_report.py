@@ -2,13 +2,15 @@
 
 Chromium speaks the protocol on a pipe (--remote-debugging-pipe: it reads NUL-separated
 JSON on fd 3 and writes on fd 4), so no websocket client or open port is needed. The test
-asserts what a person would see: no console errors, nothing fetched from the network, and
-the three charts actually laid out with lines and shaded fault windows.
+asserts what a person would see: no console errors, nothing fetched from the network,
+the three charts actually laid out with lines and shaded fault windows, and a 2,000-character
+log line wrapped inside the window rather than widening the page.
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import os
 import shutil
@@ -22,6 +24,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "reports"))
 from report_journals import sample_journal  # noqa: E402
 
+from envsim.journal import LogExcerpt  # noqa: E402
 from envsim.reports import write_reports  # noqa: E402
 from envsim.verdict import judge  # noqa: E402
 
@@ -149,14 +152,27 @@ MEASURE_CHARTS = """(() => {
     verdict: document.querySelector('#verdict').textContent.trim(),
     environment: document.querySelector('#environment').textContent,
     checkText: document.querySelector('#checks').textContent,
+    pageWidth: document.documentElement.scrollWidth,
+    viewportWidth: document.documentElement.clientWidth,
+    logWidth: document.querySelector('pre.logs').scrollWidth,
+    logBoxWidth: document.querySelector('pre.logs').clientWidth,
+    logHeight: document.querySelector('pre.logs').getBoundingClientRect().height,
   });
 })()"""
+
+
+LONG_LINE = "ERROR " + "x" * 2000  # one log line, or one image reference, longer than any screen
 
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
     out = tmp_path_factory.mktemp("report")
     journal = sample_journal()
+    journal = dataclasses.replace(
+        journal,
+        logs=(LogExcerpt("api", 180.0, (LONG_LINE,)),),
+        environment={**journal.environment, "images": {**journal.environment["images"], "app": LONG_LINE}},
+    )
     write_reports(journal, judge(journal), out, ["html"])
     page = out / "report.html"
     browser = DevToolsPipe(tmp_path_factory.mktemp("chromium-profile"))
@@ -221,3 +237,10 @@ def test_checks_table_and_run_details_are_shown(rendered):
     # a label with markup in it is shown as text, not interpreted
     assert '<script>alert("x")</script>' in result["checkText"]
     assert "toxiproxy" in result["environment"] and "</td><b>x</b>" in result["environment"]
+
+
+def test_a_long_log_line_and_environment_value_wrap_within_the_viewport(rendered):
+    result, _, _ = rendered
+    assert 1000 < result["pageWidth"] <= result["viewportWidth"]  # no sideways scrolling of the page
+    assert result["logWidth"] <= result["logBoxWidth"]  # nor of the log block inside it
+    assert result["logHeight"] > 100  # the 2,000 characters wrapped onto many lines, all visible
