@@ -65,6 +65,7 @@ def container_facts(
                     now,
                     tuple(line for _, line in timed),
                     tuple(round(when - load_start_wall, 3) for when, _ in timed),
+                    container_plan.replica,
                 )
             )
     broken = []

@@ -106,3 +106,5 @@ class LogExcerpt:
     # when each line was written, in seconds from load start (parallel to `lines`), so a
     # report can show the lines of a failed check's window; empty in older journals
     times: tuple[float, ...] = ()
+    # which of the service's replicas wrote them (its container's number); None in older journals
+    replica: int | None = None
