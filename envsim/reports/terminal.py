@@ -42,11 +42,7 @@ def render_plain(verdict: Verdict, journal: Journal | None = None) -> str:
 
 def _service_logs(verdict: Verdict, journal: Journal | None) -> list[str]:
     lines = service_log_lines(journal, verdict) if journal is not None else []
-    return (
-        ["", "what the services said (last log lines, secrets redacted):", *(f"  {line}" for line in lines)]
-        if lines
-        else []
-    )
+    return ["", "what the services said (secrets redacted):", *(f"  {line}" for line in lines)] if lines else []
 
 
 def _why_failed(verdict: Verdict) -> list[str]:
