@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from envsim.journal import Journal
+from envsim.config.check_kinds import MetricCheck, StubInvariant
+from envsim.journal import Journal, check_id
+from envsim.verdict.result import Verdict
 
 # the answers that mean the app did something a provider refuses: no/expired/wrong credential,
 # a retired API version, over its quota
@@ -64,4 +66,29 @@ def rotation_lines(journal: Journal) -> list[str]:
         )
         problem = f"; problems: {r.detail}" if r.detail else ""
         lines.append(f"{r.t:.1f}s: {r.credential} rotated ({where}){retired}{problem}")
+    return lines
+
+
+def _failed_on_calls(journal: Journal, verdict: Verdict) -> bool:
+    """Whether an error-rate or stub check failed: the stubs' answers may be why."""
+    checks = {check_id(index): check for index, check in enumerate(journal.checks)}
+    for result in verdict.failed:
+        check = checks.get(result.check_id)
+        if isinstance(check, StubInvariant) or (isinstance(check, MetricCheck) and check.metric == "error_rate"):
+            return True
+    return False
+
+
+def stub_count_lines(journal: Journal, verdict: Verdict) -> list[str]:
+    """The stubs' answers by route and status ("payments POST /v1/charges: 503 x 13 during
+    pay-flaky"), and each fault window's effect, when an error-rate or stub check failed."""
+    if verdict.passed or not _failed_on_calls(journal, verdict):
+        return []
+    lines: list[str] = []
+    for service, rows in stub_tables(journal).items():
+        for row in rows:
+            during = f" during {row.during}" if row.during else ""
+            note = f" ({row.note})" if row.note else ""
+            lines.append(f"{service} {row.route}: {row.status} x {row.count}{during}{note}")
+        lines += [f"{service} {line}" for line in window_lines(rows)]
     return lines

@@ -11,6 +11,7 @@ from typing import TextIO
 from envsim.journal import Journal
 from envsim.reports.failure_text import detail_with_failures, phase_lines
 from envsim.reports.service_logs import service_log_lines
+from envsim.reports.stub_text import stub_count_lines
 from envsim.verdict.formatting import format_bound, format_value
 from envsim.verdict.result import Verdict
 
@@ -36,8 +37,18 @@ def render_plain(verdict: Verdict, journal: Journal | None = None) -> str:
     # the last column (detail) is not padded, so long reasons do not widen every line
     widths = [max(len(row[i]) for row in rows) for i in range(len(HEADERS) - 1)]
     lines = ["  ".join([*(cell.ljust(w) for cell, w in zip(row, widths)), row[-1]]).rstrip() for row in rows]
-    extra = [*_why_failed(verdict), *_service_logs(verdict, journal)]
+    extra = _failure_context(verdict, journal)
     return "\n".join([*lines, *extra, "", verdict.summary_line()]) + "\n"
+
+
+def _failure_context(verdict: Verdict, journal: Journal | None) -> list[str]:
+    """Why requests failed, what the stubs answered, what the services said."""
+    return [*_why_failed(verdict), *_stub_answers(verdict, journal), *_service_logs(verdict, journal)]
+
+
+def _stub_answers(verdict: Verdict, journal: Journal | None) -> list[str]:
+    lines = stub_count_lines(journal, verdict) if journal is not None else []
+    return ["", "what the stubs answered:", *(f"  {line}" for line in lines)] if lines else []
 
 
 def _service_logs(verdict: Verdict, journal: Journal | None) -> list[str]:
@@ -72,7 +83,7 @@ def print_verdict(
         table.add_row(f"[{colour}]{status}[/{colour}]", escape(check), escape(measured), escape(bound), escape(detail))
     console = Console(file=out, highlight=False)
     console.print(table)
-    for line in [*_why_failed(verdict), *_service_logs(verdict, journal)]:
+    for line in _failure_context(verdict, journal):
         console.print(escape(line))
     colour = "green" if verdict.passed else "red"
     console.print(f"[bold {colour}]{escape(verdict.summary_line())}[/bold {colour}]")
