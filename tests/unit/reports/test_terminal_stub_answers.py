@@ -8,14 +8,16 @@ import io
 
 from report_journals import sample_journal
 
-from envsim.config.check_kinds import MetricCheck
-from envsim.journal import Journal
+from envsim.config.check_kinds import Check, MetricCheck, StubInvariant
+from envsim.journal import Journal, ProbeResult
 from envsim.reports.terminal import print_verdict
 from envsim.verdict import judge
 
 
-def _terminal(check: MetricCheck, stub_calls: list[dict]) -> str:
-    journal: Journal = dataclasses.replace(sample_journal(), checks=(check,), extra={"stub_calls": stub_calls})
+def _terminal(check: Check, stub_calls: list[dict], *probes: ProbeResult) -> str:
+    journal: Journal = dataclasses.replace(
+        sample_journal(), checks=(check,), probes=probes, extra={"stub_calls": stub_calls}
+    )
     verdict = judge(journal)
     assert not verdict.passed
     out = io.StringIO()
@@ -42,3 +44,9 @@ def test_the_stubs_answers_are_in_the_terminal_when_an_error_rate_check_fails():
 def test_the_stubs_answers_stay_out_of_the_terminal_when_only_a_latency_check_fails():
     text = _terminal(MetricCheck("p95", "below", 0.001, phase="during:db-slow"), STUB_CALLS)
     assert "what the stubs answered" not in text and "503 x 13" not in text
+
+
+def test_the_stubs_answers_are_in_the_terminal_when_a_stub_check_fails():
+    no_refusals = StubInvariant("payments", statuses=(401,), comparator="equals", expected=0)
+    text = _terminal(no_refusals, STUB_CALLS, ProbeResult("check-1", 181.0, True, 2.0, "2 calls (401: 2)"))
+    assert "  payments POST /v1/charges: 401 x 2 (unauthorized)\n" in text
