@@ -48,7 +48,7 @@ def _render(api, chosen: str, loaded, resolved) -> str:
     from envsim.plan.render import profile_plan_to_dict, scenario_to_dict, scenario_to_text, stack_to_text, to_json
 
     if chosen == "kubernetes":
-        from envsim.plan.kubernetes_manifests import manifests_to_yaml
+        from envsim.plan.kubernetes_yaml import manifests_to_yaml
 
         stack = resolved.stack
         return manifests_to_yaml(stack, api.kubernetes_manifests(stack))

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-import time
 from collections.abc import Iterable
 from pathlib import Path
 
 from envsim.errors import EnvironmentProblem
-from envsim.images import builder, postgres_npm, registry_memory
+from envsim.images import builder, postgres_npm
 from envsim.images.debian_base import build_debian_base, debian_base_key
 from envsim.images.missing import MissingImage, missing_images_problem
 from envsim.images.progress import ImageProgress, SilentProgress
+from envsim.images.pulling import Puller
 from envsim.images.recipes import (
     DEBIAN_BASE_IMAGE,
     DEBIAN_SUITE,
@@ -42,15 +42,6 @@ from envsim.images.user_build import build_user_image, user_build_problem
 from envsim.plan.stand_ins import RELEASES, StandIn, debian_base_image
 
 _BASE_IMAGES = {debian_base_image(suite): suite for suite, _ in RELEASES}
-_NETWORK_FAILURES = (
-    "dial tcp",
-    "no such host",
-    "timeout",
-    "connection refused",
-    "tls handshake",
-    "network is unreachable",
-    "temporary failure in name resolution",
-)
 
 
 def ensure_images(
@@ -113,11 +104,8 @@ class _Preparer:
     def __init__(self, client, progress: ImageProgress, pull: bool, pull_timeout: float):
         self.client = client
         self.progress = progress
-        self.pull = pull
-        self.pull_timeout = pull_timeout
+        self.puller = Puller(client, progress, pull, pull_timeout)
         self.done: dict[str, str] = {}
-        self.unreachable: dict[str, str] = {}  # registry host -> why, so each is tried once
-        self.failed_pulls: dict[str, str] = {}  # image -> why, so each is tried once
         self.warned: set[str] = set()
 
     def check(self, requirements: list[ImageRequirement]) -> list[MissingImage]:
@@ -140,7 +128,7 @@ class _Preparer:
         first, so a stand-in is announced only when it will really be used."""
         if name in self.done or name in _BASE_IMAGES or builder.local_image(self.client, name) is not None:
             return None
-        pulled, why = self._try_pull(name)
+        pulled, why = self.puller.try_pull(name)
         if pulled is not None:
             self.done[name] = pulled
             return None
@@ -200,7 +188,7 @@ class _Preparer:
             else:
                 self.progress.report(name, f"present ({present.short_id})")
                 return present.id
-        pulled, why = self._try_pull(name)
+        pulled, why = self.puller.try_pull(name)
         if pulled is not None:
             return pulled
         substitute = substitute_for(name)  # raises when Debian lacks the version
@@ -213,57 +201,6 @@ class _Preparer:
         if not substitute_stale:
             self.progress.report(name, f"building a stand-in from {substitute.describe()} (no registry)")
         return self._build_substitute(substitute)
-
-    def _try_pull(self, name: str) -> tuple[str | None, str]:
-        if not self.pull:
-            return None, "pulling disabled"
-        if name in self.failed_pulls:
-            return None, self.failed_pulls[name]
-        registry = _registry(name)
-        if self._known_unreachable(registry):
-            return None, self.unreachable[registry]
-        import docker.errors
-        import requests.exceptions
-
-        reference = name if (":" in name.rsplit("/", 1)[-1] or "@" in name) else f"{name}:latest"
-        self.progress.report(name, f"pulling from {registry}")
-        previous_timeout = self.client.api.timeout
-        self.client.api.timeout = self.pull_timeout
-        try:
-            image = self.client.images.pull(reference)
-        except (docker.errors.APIError, requests.exceptions.RequestException) as error:
-            why = _short(error)
-            if isinstance(error, requests.exceptions.RequestException) or any(
-                marker in why.lower() for marker in _NETWORK_FAILURES
-            ):
-                self.unreachable[registry] = f"{registry} unreachable: {why}"
-                registry_memory.remember_unreachable(registry, why)
-                self.progress.report(name, f"pull failed: {why}; {_not_again(registry)}")
-            else:
-                self.progress.report(name, f"pull failed: {why}")
-            self.failed_pulls[name] = why
-            return None, why
-        finally:
-            self.client.api.timeout = previous_timeout
-        registry_memory.forget(registry)
-        self.progress.report(name, f"pulled ({image.short_id})")
-        return image.id, ""
-
-    def _known_unreachable(self, registry: str) -> bool:
-        """A registry that failed in this command, or recently in another (said once)."""
-        if registry in self.unreachable:
-            return True
-        remembered = registry_memory.unreachable_since(registry)
-        if remembered is None:
-            return False
-        at, why = remembered
-        self.unreachable[registry] = f"{registry} unreachable: {why}"
-        self.progress.report(
-            registry,
-            f"not pulling: {registry} did not answer at {time.strftime('%H:%M', time.localtime(at))} "
-            f"({why}); using local images and offline builds",
-        )
-        return True
 
     # ------------------------------------------------------------------ recipes
 
@@ -333,7 +270,7 @@ class _Preparer:
         if official is not None:
             self.progress.report(image, f"present ({official.short_id})")
             return official.id
-        pulled, _ = self._try_pull(image)
+        pulled, _ = self.puller.try_pull(image)
         return pulled
 
     def _toxiproxy(self) -> str:
@@ -418,20 +355,3 @@ def _stand_in_files(stand_in: StandIn) -> dict[str, bytes]:
     if stand_in.source == "npm":
         files["docker-entrypoint.sh"] = recipe_files(stand_in.family.recipe)["docker-entrypoint.sh"]
     return files
-
-
-def _not_again(registry: str) -> str:
-    minutes = registry_memory.retry_seconds() / 60
-    return f"{registry} is not tried again for {minutes:g} min (ENVSIM_REGISTRY_RETRY seconds)"
-
-
-def _registry(name: str) -> str:
-    first = name.split("/", 1)[0]
-    if "/" in name and ("." in first or ":" in first or first == "localhost"):
-        return first
-    return "docker.io"
-
-
-def _short(error: Exception) -> str:
-    text = getattr(error, "explanation", None) or str(error)
-    return " ".join(str(text).split())[:200]

@@ -25,8 +25,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import yaml
-
 from envsim.plan.balancers import BalancerPlan, replica_alias
 from envsim.plan.kubernetes_names import dns_label, label_value
 from envsim.plan.kubernetes_pods import CREDENTIALS_SECRET, credentials_volume, env_entries, service_container
@@ -396,30 +394,3 @@ def _seed_job(stack: _Stack, plan: StackPlan, seed: SeedPlan) -> Manifest:
 def seed_file_paths(plan: StackPlan) -> tuple[Path, ...]:
     """The SQL files whose text `render_manifests` needs in `seed_files`."""
     return tuple(step.file for seed in plan.seeds for step in seed.steps if step.file is not None)
-
-
-class _ManifestDumper(yaml.SafeDumper):
-    """Multi-line text (SQL, proxy lists) as YAML block literals, readable in the printed plan;
-    no anchors, so each manifest reads (and applies) on its own."""
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-
-def _text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in text and not any(c in text for c in "\r\t") and text == text.rstrip(" ") else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
-
-
-_ManifestDumper.add_representer(str, _text)
-
-
-def manifests_to_yaml(plan: StackPlan, manifests: list[Manifest]) -> str:
-    """One multi-document YAML stream, ready for `kubectl apply -f -` once envsim has filled the Secret."""
-    header = (
-        f"# stack {plan.stack} (profile {plan.profile}) as Kubernetes manifests; "
-        f"the {CREDENTIALS_SECRET} Secret holds no values here: envsim up writes them\n"
-    )
-    return header + yaml.dump_all(
-        manifests, Dumper=_ManifestDumper, sort_keys=False, explicit_start=True, allow_unicode=True, width=120
-    )

@@ -384,22 +384,3 @@ def test_db_down_fails_fast_then_the_app_reconnects_after_a_restart(shop, pg):
 def test_sigterm_stops_the_app_cleanly(pg, cache):
     app = ShopProcess(pg, cache)
     assert app.stop() == 0
-
-
-def test_a_rows_seed_creates_its_table_inline_on_a_real_server(pg):
-    # the SQL a `rows:` seed with `create:` sends, run by the real server: no schema file needed
-    from envsim.config.profile_model import ColumnGenerator, RowsSeed
-    from envsim.plan.seed import rows_sql
-
-    seed = RowsSeed(
-        table="invoices_inline",
-        count=20000,
-        columns=(
-            ("id", ColumnGenerator("sequence")),
-            ("customer_id", ColumnGenerator("int", (("min", 1), ("max", 50)))),
-        ),
-        create="CREATE TABLE invoices_inline (id bigint PRIMARY KEY, customer_id int NOT NULL);\n",
-    )
-    pg.psql("shop", rows_sql(seed), user="app")
-    counted = pg.psql("shop", "SELECT count(*), max(customer_id) <= 50 FROM invoices_inline", user="app")
-    assert counted.stdout.strip() == "20000|t"

@@ -7,7 +7,7 @@ here is a closed port on loopback, so the engine's pull fails as a network failu
 from __future__ import annotations
 
 from envsim.images import registry_memory
-from envsim.images.ensure import _Preparer
+from envsim.images.pulling import Puller
 
 CLOSED = "127.0.0.1:1"
 IMAGES = [f"{CLOSED}/envsim-test/first:1", f"{CLOSED}/envsim-test/second:1"]
@@ -23,9 +23,9 @@ class Lines:
 
 def _one_command(docker_client) -> list[str]:
     progress = Lines()
-    preparer = _Preparer(docker_client, progress, pull=True, pull_timeout=10.0)
+    puller = Puller(docker_client, progress, pull=True, pull_timeout=10.0)
     for image in IMAGES:
-        assert preparer._try_pull(image)[0] is None
+        assert puller.try_pull(image)[0] is None
     return progress.lines
 
 

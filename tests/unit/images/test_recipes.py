@@ -6,8 +6,8 @@ import pytest
 
 from envsim.errors import EnvironmentProblem
 from envsim.images.builder import context_digest
-from envsim.images.ensure import _registry
 from envsim.images.host import apt_mirrors
+from envsim.images.pulling import _registry
 from envsim.images.recipes import (
     LABEL_STAND_IN_SUITE,
     LABEL_STAND_IN_VERSION,

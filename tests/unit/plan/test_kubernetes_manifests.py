@@ -13,8 +13,9 @@ import yaml
 from envsim.config import load_profile
 from envsim.config.profile_model import Credential, HealthCheck, Service, StubRoute, StubSpec
 from envsim.config.template import SecretRef, Template
-from envsim.plan.kubernetes_manifests import ClusterImages, manifests_to_yaml, render_manifests, seed_file_paths
+from envsim.plan.kubernetes_manifests import ClusterImages, render_manifests, seed_file_paths
 from envsim.plan.kubernetes_names import DNS_1035_LABEL, DNS_LABEL, LABEL_VALUE
+from envsim.plan.kubernetes_yaml import manifests_to_yaml
 from envsim.plan.stack import plan_stack
 
 REPO = Path(__file__).resolve().parents[3]
