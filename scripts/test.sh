@@ -54,7 +54,9 @@ else
 	# latency checks its daemons would disturb, and is stopped again unless it was running before.
 	echo "== kubernetes cluster"
 	k8s_was_running=0
-	if bash scripts/k8s-setup.sh status 2>/dev/null | grep -q "^kube-apiserver: running"; then k8s_was_running=1; fi
+	# read whole first: with pipefail, grep -q closing the pipe early would fail the status call
+	k8s_status=$(bash scripts/k8s-setup.sh status 2>/dev/null || true)
+	case "$k8s_status" in *"kube-apiserver: running"*) k8s_was_running=1 ;; esac
 	k8s_started=$(date +%s)
 	bash scripts/k8s-setup.sh start
 	echo "kubernetes cluster ready in $(( $(date +%s) - k8s_started ))s"
