@@ -20,11 +20,21 @@ VERSION = "2025-06-18"  # what McpProcess asks for
 pytestmark = pytest.mark.docker_free  # the MCP server over stdio; no stack is started
 
 
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("repo")
     for part in ("profiles", "scenarios", "examples"):
-        shutil.copytree(REPO / part, tmp_path / "repo" / part, ignore=shutil.ignore_patterns("__pycache__"))
-    return tmp_path / "repo"
+        shutil.copytree(REPO / part, root / part, ignore=shutil.ignore_patterns("__pycache__"))
+    return root
+
+
+@pytest.fixture(scope="module")
+def learned(repo: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """A cache the SDK's own answers filled (one session), and those answers: each damage test
+    starts from a copy, so the SDK's slow first session runs once for all of them."""
+    cache = tmp_path_factory.mktemp("learned") / "cache"
+    live = session(repo, {**os.environ, "XDG_CACHE_HOME": str(cache)})
+    return cache, live
 
 
 def session(repo: Path, env: dict[str, str]) -> dict:
@@ -67,9 +77,10 @@ def test_cached_answers_equal_the_sdks_and_the_sdk_serves_the_rest(repo, tmp_pat
 
 
 @pytest.mark.parametrize("damage", ["not json", "other key", "contradicts the SDK"])
-def test_a_corrupt_stale_or_contradicted_cache_is_not_trusted(repo, tmp_path, damage):
+def test_a_corrupt_stale_or_contradicted_cache_is_not_trusted(repo, learned, tmp_path, damage):
+    learned_cache, live = learned
+    shutil.copytree(learned_cache, tmp_path / "cache")
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    live = session(repo, env)
     path = cache_file(env)
     stored = json.loads(path.read_text())
     if damage == "not json":
