@@ -5,8 +5,7 @@ fault starts at 30s ended in "no data: fault cache-down was never applied").
 
 from __future__ import annotations
 
-from envsim.config.check_kinds import RecoveryCheck, check_label
-from envsim.config.check_kinds.metric import MetricCheck
+from envsim.config.check_kinds import check_label, kind_of
 from envsim.config.scenario_model import Scenario
 from envsim.units import format_duration
 
@@ -38,15 +37,9 @@ def duration_cuts(scenario: Scenario) -> list[str]:
 
 
 def _unmeasurable(check: object, never: set[str], unremoved: set[str]) -> str | None:
-    if isinstance(check, RecoveryCheck):
-        fault = check.fault
-        if fault in never:
-            return f"fault {fault} is never applied"
-        return f"fault {fault} is never removed before the load ends" if fault in unremoved else None
-    if isinstance(check, MetricCheck):
-        kind, _, fault = check.phase.partition(":")
-        if kind in ("during", "after") and fault in never:
-            return f"fault {fault} is never applied"
-        if kind == "after" and fault in unremoved:
-            return f"fault {fault} is never removed before the load ends"
+    kind, _, fault = kind_of(check).judged_phase(check).partition(":")
+    if kind in ("during", "after") and fault in never:
+        return f"fault {fault} is never applied"
+    if kind == "after" and fault in unremoved:
+        return f"fault {fault} is never removed before the load ends"
     return None

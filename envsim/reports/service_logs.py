@@ -8,7 +8,7 @@ with what the service said while it failed beside it.
 
 from __future__ import annotations
 
-from envsim.config.check_kinds import RecoveryCheck
+from envsim.config.check_kinds import kind_of
 from envsim.journal import Journal, LogExcerpt, check_id
 from envsim.reports.stub_housekeeping import housekeeping_mask
 from envsim.verdict.phases import Interval, load_end, resolve_phase
@@ -27,7 +27,7 @@ def failed_windows(journal: Journal, verdict: Verdict) -> list[Interval]:
     windows: list[Interval] = []
     for result in verdict.failed:
         check = checks.get(result.check_id)
-        phase = f"after:{check.fault}" if isinstance(check, RecoveryCheck) else getattr(check, "phase", None) or "run"
+        phase = kind_of(check).judged_phase(check) if check is not None else "run"
         try:
             windows.extend(resolve_phase(journal, phase).intervals)
         except ValueError:  # a phase the journal cannot place: show the whole run

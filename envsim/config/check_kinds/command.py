@@ -20,6 +20,7 @@ from envsim.config.check_kinds.kind import (
     ProbeTools,
     ScenarioContext,
     compare,
+    whole_run,
 )
 from envsim.config.service_kind import STUB, service_kind
 from envsim.config.yamlload import TreePath
@@ -177,4 +178,5 @@ KIND = CheckKind(
     from_record=_from_record,
     probe=_probe,
     judge=_judge,
+    judged_phase=whole_run,
 )

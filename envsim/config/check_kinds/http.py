@@ -18,6 +18,7 @@ from envsim.config.check_kinds.kind import (
     ProbeError,
     ProbeTools,
     ScenarioContext,
+    whole_run,
 )
 from envsim.config.expr import MISSING, ExprError, evaluate, read_path, recorded_value
 from envsim.config.expr import parse as parse_expression
@@ -198,4 +199,5 @@ KIND = CheckKind(
     from_record=_from_record,
     probe=_probe,
     judge=_judge,
+    judged_phase=whole_run,
 )

@@ -44,6 +44,11 @@ def compare(measured: float, comparator: str, bound: float, tolerance: float = 0
     raise ValueError(f"unknown comparator {comparator!r}")
 
 
+def whole_run(check: object) -> str:
+    """The judged phase of a check measured on the stack after the load: the whole run."""
+    return "run"
+
+
 # --------------------------------------------------------------------------- loading
 
 
@@ -226,3 +231,6 @@ class CheckKind:
     from_record: Callable[[Mapping[str, Any], str, str], Any]  # (fields, where, label) -> model; ValueError
     probe: Callable[[Any, ProbeTools], Probed] | None  # measuring on the live stack after the load
     judge: Callable[[Any, str, Measurements], Judgement]  # (check, check id, measurements)
+    # the part of the run it judges ("run", "baseline", "during:FAULT", "after:FAULT"): what a
+    # short --duration can cut off, and the window whose service logs sit beside its failure
+    judged_phase: Callable[[Any], str]

@@ -101,4 +101,5 @@ KIND = CheckKind(
     from_record=_from_record,
     probe=None,  # measured from the load itself
     judge=_judge,
+    judged_phase=lambda check: f"after:{check.fault}",
 )

@@ -17,6 +17,7 @@ from envsim.config.check_kinds.kind import (
     Probed,
     ProbeTools,
     ScenarioContext,
+    whole_run,
 )
 from envsim.config.refs import mapping, sequence, unknown
 from envsim.config.service_kind import REDIS, service_kind
@@ -143,4 +144,5 @@ KIND = CheckKind(
     from_record=_from_record,
     probe=_probe,
     judge=_judge,
+    judged_phase=whole_run,
 )

@@ -17,6 +17,7 @@ from envsim.config.check_kinds.kind import (
     ProbeError,
     ProbeTools,
     ScenarioContext,
+    whole_run,
 )
 from envsim.config.service_kind import POSTGRES, service_kind
 from envsim.config.yamlload import TreePath
@@ -123,4 +124,5 @@ KIND = CheckKind(
     from_record=_from_record,
     probe=_probe,
     judge=_judge,
+    judged_phase=whole_run,
 )

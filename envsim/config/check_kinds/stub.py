@@ -20,6 +20,7 @@ from envsim.config.check_kinds.kind import (
     ProbeError,
     ProbeTools,
     ScenarioContext,
+    whole_run,
 )
 from envsim.config.yamlload import TreePath
 from envsim.errors import Problem
@@ -203,4 +204,5 @@ KIND = CheckKind(
     from_record=_from_record,
     probe=_probe,
     judge=_judge,
+    judged_phase=whole_run,
 )
