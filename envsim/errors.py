@@ -8,6 +8,7 @@ EXIT_OK = 0
 EXIT_VERDICT_FAILED = 1
 EXIT_INVALID_INPUT = 2
 EXIT_ENVIRONMENT = 3
+EXIT_INCONCLUSIVE = 4  # the run could not measure what it was asked to (e.g. a load worker was lost)
 EXIT_INTERRUPTED = 130
 
 

@@ -51,6 +51,9 @@ _EXPORTS: dict[str, str] = {
     "load_any": "envsim.api.loading",
     "load_profile": "envsim.api.loading",
     "load_scenario": "envsim.api.loading",
+    "WorkerOptions": "envsim.api.loading",
+    "LOCUST_MASTER_PORT": "envsim.api.loading",
+    "join_run": "envsim.api.workers",
     "PlainProgress": "envsim.images",
     "plan": "envsim.api.loading",
     "prepare_images": "envsim.api.images",
@@ -107,7 +110,9 @@ if TYPE_CHECKING:
     from envsim.api.gate import GateResult, run_gate
     from envsim.api.images import PreparedImage, prepare_images
     from envsim.api.loading import (
+        LOCUST_MASTER_PORT,
         ProfilePlan,
+        WorkerOptions,
         load_any,
         load_profile,
         load_scenario,
@@ -118,6 +123,7 @@ if TYPE_CHECKING:
     from envsim.api.manifests import kubernetes_manifests
     from envsim.api.runs import RunResult, judge, read_journal, report, run
     from envsim.api.stack import Stack, attach, down, running, stacks, status, up
+    from envsim.api.workers import join_run
     from envsim.config.discover import default_paths
     from envsim.config.fault_kinds import by_kind, kind_of_effect
     from envsim.config.fault_kinds.http import http_fault

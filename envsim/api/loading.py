@@ -11,7 +11,7 @@ from typing import Any, overload
 
 from envsim import config
 from envsim.config.profile_model import Profile
-from envsim.config.scenario_model import Scenario
+from envsim.config.scenario_model import LoadSpec, Scenario
 from envsim.errors import InputError
 from envsim.plan.faults import FaultPlan, plan_faults
 from envsim.plan.scenario import ScenarioPlan, plan_scenario
@@ -47,27 +47,56 @@ def load_profile(profile: ProfileLike, *, cwd: Path | None = None, env: Mapping[
     return config.load_profile(config.resolve_profile_path(str(profile), cwd or Path.cwd()), _env(env))
 
 
+LOCUST_MASTER_PORT = 5557  # Locust's own default, where workers from elsewhere look first
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    """Where the load's Locust workers run, over the scenario's `load.workers`."""
+
+    count: int | None = None  # replaces load.workers; 0: one process
+    on: str | None = None  # "local": processes started here; "remote": they join with `envsim worker`
+    bind: str | None = None  # the address the master listens on
+    port: int | None = None  # the master's port; remote workers default to Locust's 5557
+
+
 def load_scenario(
     scenario: ScenarioLike,
     *,
     env: Mapping[str, str] | None = None,
     users: int | None = None,
     duration: str | float | None = None,
+    workers: WorkerOptions | None = None,
 ) -> Scenario:
     """A scenario from its path (a Scenario passes through), with optional load overrides.
 
     `users` and `duration` ("30s", "2m" or seconds) replace the scenario's load and its stages.
     """
     loaded = scenario if isinstance(scenario, Scenario) else config.load_scenario(Path(scenario), _env(env))
-    return with_load_overrides(loaded, users=users, duration=duration)
+    return with_load_overrides(loaded, users=users, duration=duration, workers=workers)
+
+
+def with_workers(load: LoadSpec, workers: WorkerOptions) -> LoadSpec:
+    count = load.workers if workers.count is None else workers.count
+    on = workers.on or load.workers_on
+    if on == "remote" and count < 1:
+        raise InputError("--workers-on remote: say how many workers will join (--workers N or load.workers)")
+    port = workers.port if workers.port is not None else (LOCUST_MASTER_PORT if on == "remote" else load.master_port)
+    return dataclasses.replace(
+        load, workers=count, workers_on=on, master_bind=workers.bind or load.master_bind, master_port=port
+    )
 
 
 def with_load_overrides(
-    scenario: Scenario, *, users: int | None = None, duration: str | float | None = None
+    scenario: Scenario,
+    *,
+    users: int | None = None,
+    duration: str | float | None = None,
+    workers: WorkerOptions | None = None,
 ) -> Scenario:
-    if users is None and duration is None:
+    if users is None and duration is None and workers is None:
         return scenario
-    load = scenario.load
+    load = scenario.load if workers is None else with_workers(scenario.load, workers)
     if duration is not None:
         seconds = float(duration) if isinstance(duration, (int, float)) else parse_duration(duration)
         if seconds is None or seconds <= 0:

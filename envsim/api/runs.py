@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from envsim.api.loading import ScenarioLike, load_scenario
+from envsim.api.loading import ScenarioLike, WorkerOptions, load_scenario
 from envsim.api.run_outputs import write_run_outputs
 from envsim.api.stack import Stack, attach, running, up
 from envsim.config.scenario_model import Scenario
@@ -57,6 +57,7 @@ def run(
     pull: bool = True,
     users: int | None = None,
     duration: str | float | None = None,
+    workers: WorkerOptions | None = None,
     reports_dir: Path | None = None,
     formats: Iterable[str] | None = None,
     write: bool = True,
@@ -75,7 +76,7 @@ def run(
     journal is marked interrupted).
     """
     env = dict(os.environ if env is None else env)
-    loaded = load_scenario(scenario, env=env, users=users, duration=duration)
+    loaded = load_scenario(scenario, env=env, users=users, duration=duration, workers=workers)
     plan = plan_scenario(loaded, name)
     late = Received()  # signals that arrived while the stack was being removed
     with _in_use_by_this_run(plan.stack.stack, env):

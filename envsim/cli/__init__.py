@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "down": ("envsim.cli.cmd_stack", "down", "Remove everything envsim created for a stack."),
     "fault": ("envsim.cli.cmd_fault", "fault", "Apply or clear a failure mode by name."),
     "run": ("envsim.cli.cmd_run", "run", "Run a scenario: load, fault timeline, verdict, reports."),
+    "worker": ("envsim.cli.cmd_worker", "worker", "Join a run on another machine as a Locust worker."),
     "verdict": ("envsim.cli.cmd_verdict", "verdict", "Re-judge and re-report a saved run journal."),
     "images": ("envsim.cli.cmd_images", "images", "Make every image a profile needs available."),
     "schema": ("envsim.cli.cmd_schema", "schema", "Print the JSON Schema of a file format."),
@@ -63,7 +64,8 @@ def cli() -> None:
       envsim down prod-like             remove its stack
 
     Exit codes: 0 pass, 1 a check failed, 2 invalid input, 3 environment problem
-    (or an unexpected error: its traceback goes to a file), 130 interrupted.
+    (or an unexpected error: its traceback goes to a file), 4 inconclusive (e.g. a load
+    worker was lost), 130 interrupted.
     """
 
 

@@ -28,6 +28,20 @@ import click
     "REPO/reports/SCENARIO/); with several scenarios, one subdirectory each and junit.xml.",
 )
 @click.option("--no-pull", is_flag=True, help="Never try a registry; use local images or offline builds.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0, max=64),
+    help="Override load.workers: Locust master + N workers (0: one process).",
+)
+@click.option(
+    "--workers-on",
+    type=click.Choice(["local", "remote"]),
+    help="Where the workers run: local processes (default), or remote: the run waits for N `envsim worker`s to join.",
+)
+@click.option("--master-bind", metavar="ADDRESS", help="The address the Locust master listens on (default 127.0.0.1).")
+@click.option(
+    "--master-port", type=click.IntRange(min=1, max=65535), help="The master's port (default: free; 5557 for remote)."
+)
 def run(
     scenario_paths: tuple[Path, ...],
     no_up: bool,
@@ -37,6 +51,10 @@ def run(
     duration: str | None,
     reports_dir: Path | None,
     no_pull: bool,
+    workers: int | None,
+    workers_on: str | None,
+    master_bind: str | None,
+    master_port: int | None,
 ) -> int:
     """Run SCENARIO: bring its profile up if needed, drive load while faults come and go,
     judge the checks, and write the journal and reports.
@@ -46,7 +64,8 @@ def run(
     test suite per scenario. Every scenario is validated before the first one starts.
 
     Exit codes: 0 every check passed, 1 a check failed, 2 invalid input, 3 environment
-    error, 130 interrupted (faults reverted, a stack this run started removed).
+    error, 4 inconclusive (a load worker was lost; see load.allow_worker_loss), 130
+    interrupted (faults reverted, a stack this run started removed).
 
     \b
     Examples:
@@ -54,10 +73,14 @@ def run(
       envsim run scenarios/checkout.yaml --users 50 --duration 1m --reports out/
       envsim run scenarios/smoke.yaml --no-up
       envsim run scenarios/gate-*.yaml            a release gate
+      envsim run scenarios/checkout.yaml --workers 4
+      envsim run scenarios/checkout.yaml --workers 2 --workers-on remote --master-bind 10.0.0.5
+                                                  then on each worker machine:
+                                                  envsim worker --master 10.0.0.5:5557
     """
     from envsim import api
     from envsim.cli.console import ConsoleProgress
-    from envsim.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_VERDICT_FAILED
+    from envsim.errors import EXIT_INTERRUPTED
 
     options: dict[str, Any] = dict(
         name=stack_name,
@@ -66,18 +89,39 @@ def run(
         pull=not no_pull,
         users=users,
         duration=duration,
+        workers=_worker_options(workers, workers_on, master_bind, master_port),
         observer=api.console_observer(),
         progress=ConsoleProgress(),
     )
     if duration is not None:
         _warn_of_cuts(scenario_paths, duration, users)
-    interrupted, passed, problems = _run_scenarios(scenario_paths, reports_dir, options)
+    interrupted, verdicts, problems = _run_scenarios(scenario_paths, reports_dir, options)
     if interrupted:
         click.echo("interrupted: faults reverted; reports cover the load run until then", err=True)
         return EXIT_INTERRUPTED
     for problem in filter(None, problems):
         raise problem  # after the verdict: files missing is an environment error (exit 3)
-    return EXIT_OK if passed else EXIT_VERDICT_FAILED
+    return _exit_code(verdicts)
+
+
+def _exit_code(verdicts: list[Any]) -> int:
+    from envsim.errors import EXIT_INCONCLUSIVE, EXIT_OK, EXIT_VERDICT_FAILED
+
+    if verdicts and all(verdict.passed for verdict in verdicts):
+        return EXIT_OK
+    # a failed check outweighs another scenario's inconclusive run: it is a finding either way
+    return EXIT_INCONCLUSIVE if all(v.passed or v.inconclusive for v in verdicts) else EXIT_VERDICT_FAILED
+
+
+def _worker_options(count: int | None, on: str | None, bind: str | None, port: int | None) -> Any:
+    from envsim import api
+
+    if count is None and on is None and bind is None and port is None:
+        return None
+    if on == "remote":
+        where = f"{bind or '127.0.0.1'}:{port or api.LOCUST_MASTER_PORT}"
+        click.echo(f"the run will wait for its workers: start `envsim worker --master {where}` on each", err=True)
+    return api.WorkerOptions(count=count, on=on, bind=bind, port=port)
 
 
 def _warn_of_cuts(scenario_paths: tuple[Path, ...], duration: str, users: int | None) -> None:
@@ -94,8 +138,8 @@ def _warn_of_cuts(scenario_paths: tuple[Path, ...], duration: str, users: int | 
 
 def _run_scenarios(
     scenario_paths: tuple[Path, ...], reports_dir: Path | None, options: dict[str, Any]
-) -> tuple[bool, bool, list[Any]]:
-    """One scenario, or several as a release gate: (interrupted, passed, write problems)."""
+) -> tuple[bool, list[Any], list[Any]]:
+    """One scenario, or several as a release gate: (interrupted, verdicts, write problems)."""
     from envsim import api
     from envsim.cli.signals import interruptible
 
@@ -103,7 +147,7 @@ def _run_scenarios(
         if len(scenario_paths) == 1:
             result = api.run(scenario_paths[0], reports_dir=reports_dir, cancel=cancel, **options)
             _show(result)
-            interrupted, passed = result.journal.interrupted, result.verdict.passed
+            interrupted, verdicts = result.journal.interrupted, [result.verdict]
             problems = [result.write_problem]
         else:
             total = len(scenario_paths)
@@ -116,12 +160,12 @@ def _run_scenarios(
                 on_result=lambda index, result: _show(result, f"[{index + 1}/{total}] "),
             )
             for result in gate.results:
-                click.echo(f"  {'PASSED' if result.verdict.passed else 'FAILED'}  {result.journal.scenario}")
+                click.echo(f"  {result.verdict.word}  {result.journal.scenario}")
             click.echo(gate.summary_line(total))
             click.echo(f"wrote {gate.junit_path}", err=True)
-            interrupted, passed = gate.interrupted, gate.passed
+            interrupted, verdicts = gate.interrupted, [result.verdict for result in gate.results]
             problems = [result.write_problem for result in gate.results]
-    return interrupted, passed, problems
+    return interrupted, verdicts, problems
 
 
 def _show(result, prefix: str = "") -> None:

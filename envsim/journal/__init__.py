@@ -18,6 +18,8 @@ from envsim.journal.records import (
     ProbeResult,
     StatsPoint,
     TimelineStep,
+    WorkerLoss,
+    WorkerSecond,
 )
 
 __all__ = [
@@ -34,6 +36,8 @@ __all__ = [
     "ProbeResult",
     "StatsPoint",
     "TimelineStep",
+    "WorkerLoss",
+    "WorkerSecond",
     "check_id",
     "checks_from_dicts",
     "checks_to_dicts",

@@ -30,6 +30,8 @@ from envsim.journal.records import (
     ProbeResult,
     StatsPoint,
     TimelineStep,
+    WorkerLoss,
+    WorkerSecond,
 )
 
 JOURNAL_VERSION = 3
@@ -59,6 +61,9 @@ class Journal:
     container_events: tuple[ContainerEvent, ...] = ()
     logs: tuple[LogExcerpt, ...] = ()
     rotations: tuple[CredentialRotation, ...] = ()  # credentials rotated by their ttl
+    worker_seconds: tuple[WorkerSecond, ...] = ()  # with Locust workers: each one's users, requests, CPU
+    worker_losses: tuple[WorkerLoss, ...] = ()
+    allow_worker_loss: bool = False  # the scenario accepts losing workers: a loss is judged normally
     interrupted: bool = False
     error: str | None = None
     version: int = JOURNAL_VERSION
@@ -73,7 +78,7 @@ class Journal:
     def to_dict(self) -> dict[str, Any]:
         data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["checks"] = list(checks_to_dicts(self.checks))
-        for name in ("planned_timeline", "series", "faults", "probes", "container_events", "logs", "rotations"):
+        for name in _RECORDS:
             data[name] = [asdict(record) for record in data[name]]
         return data
 
@@ -142,7 +147,17 @@ def _check_times(journal: Journal) -> None:
             )
 
 
-_RECORDS = ("planned_timeline", "series", "faults", "probes", "container_events", "logs", "rotations")
+_RECORDS = (
+    "planned_timeline",
+    "series",
+    "faults",
+    "probes",
+    "container_events",
+    "logs",
+    "rotations",
+    "worker_seconds",
+    "worker_losses",
+)
 
 
 def _v1_timeline_step(item: Any) -> Any:

@@ -108,3 +108,23 @@ class LogExcerpt:
     times: tuple[float, ...] = ()
     # which of the service's replicas wrote them (its container's number); None in older journals
     replica: int | None = None
+
+
+@dataclass(frozen=True)
+class WorkerSecond:
+    """One Locust worker's share of one second of a distributed run."""
+
+    worker: str  # its name: worker-N for envsim's own, the name `envsim worker` joined with
+    t: int
+    users: int
+    requests: int  # started in this second
+    cpu: float | None = None  # percent of one core, as Locust measures its own process
+
+
+@dataclass(frozen=True)
+class WorkerLoss:
+    """A worker that went away while the load ran: its users' load was missing from then on."""
+
+    worker: str
+    t: float  # seconds from load start when the master noticed
+    how: str  # "stopped sending heartbeats" (Locust's heartbeat check) | "left the run"

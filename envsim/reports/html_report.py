@@ -187,7 +187,7 @@ def _stubs_and_rotations(journal: Journal) -> str:
 
 
 def render_html(journal: Journal, verdict: Verdict) -> str:
-    badge = '<span class="badge pass">PASSED</span>' if verdict.passed else '<span class="badge fail">FAILED</span>'
+    badge = f'<span class="badge {"pass" if verdict.passed else "fail"}">{verdict.word}</span>'
     notes = "".join(f'<p class="notes">{escape(note)}</p>' for note in verdict.notes)
     run = {
         "run id": journal.run_id,

@@ -12,6 +12,7 @@ def render_json(journal: Journal, verdict: Verdict) -> str:
     document = {
         "envsim_verdict": 1,
         "passed": verdict.passed,
+        "status": verdict.word.lower(),
         "summary": verdict.summary_line(),
         "run": {
             "run_id": journal.run_id,

@@ -54,7 +54,7 @@ def _suite(journal: Journal, verdict: Verdict) -> ET.Element:
     for name, value in (
         ("run_id", journal.run_id),
         ("profile", journal.profile),
-        ("verdict", "passed" if verdict.passed else "failed"),
+        ("verdict", verdict.word.lower()),
     ):
         ET.SubElement(properties, "property", {"name": name, "value": value})
     for result in verdict.results:

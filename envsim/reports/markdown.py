@@ -43,7 +43,7 @@ def render_markdown(journal: Journal, verdict: Verdict) -> str:
     mark = "✅" if verdict.passed else "❌"
     passed = sum(1 for r in verdict.results if r.passed)
     lines = [
-        f"## {mark} envsim {_cell(journal.scenario)}: {'PASSED' if verdict.passed else 'FAILED'}",
+        f"## {mark} envsim {_cell(journal.scenario)}: {verdict.word}",
         "",
         f"**{passed}/{len(verdict.results)} checks passed** · run `{_cell(journal.run_id)}` · "
         f"profile `{_cell(journal.profile)}` · {journal.duration:.0f}s of load · started {_cell(journal.started_at)}",

@@ -62,11 +62,14 @@ class LoadProcess:
         base = [sys.executable, "-m", "envsim.run.locust_child", str(config_path)]
         try:
             if self.workers:
-                port = free_port()
-                role = ["--master-port", str(port)]
+                host = str(self.config.get("master_bind") or "127.0.0.1")
+                port = int(self.config.get("master_port") or 0) or free_port()
+                role = ["--master-host", host, "--master-port", str(port)]
                 self.main = self._spawn(base + ["--role", "master", *role, "--stats-fd", str(write_fd)], log, write_fd)
-                for _ in range(self.workers):
-                    self.worker_processes.append(self._spawn(base + ["--role", "worker", *role], log, None))
+                # workers joining from elsewhere (`envsim worker`) are not started here
+                for index in range(self.workers if self.config.get("workers_on", "local") == "local" else 0):
+                    name = ["--name", f"worker-{index + 1}"]
+                    self.worker_processes.append(self._spawn(base + ["--role", "worker", *role, *name], log, None))
             else:
                 self.main = self._spawn(base + ["--stats-fd", str(write_fd)], log, write_fd)
         finally:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from envsim.journal import FaultEvent, StatsPoint
+from envsim.journal import FaultEvent, StatsPoint, WorkerLoss, WorkerSecond
 
 
 @dataclass(frozen=True)
@@ -17,5 +17,7 @@ class LoadResult:
     interrupted: bool
     locust_version: str
     error: str | None = None  # the load ended abnormally (child died, hung)
+    worker_seconds: tuple[WorkerSecond, ...] = ()  # with Locust workers: each one's share, per second
+    worker_losses: tuple[WorkerLoss, ...] = ()
     # declarative task name -> "METHOD /path" (series keys are task names): Journal.extra["endpoints"]
     endpoints: tuple[tuple[str, str], ...] = ()

@@ -14,7 +14,7 @@ import signal
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,6 +27,7 @@ from envsim.run.load_result import LoadResult
 from envsim.run.progress import RunObserver, RunStart
 from envsim.run.scheduler import FaultScheduler, FaultSwitch
 from envsim.run.series import SeriesBuilder, redactor
+from envsim.run.worker_log import WorkerLog
 
 START_TIMEOUT = 60.0  # seconds for Python + Locust (+ workers) to come up
 END_SLACK = 30.0  # beyond duration + stop timeout, a silent child counts as hung
@@ -53,6 +54,7 @@ class _ChildReport:
     duration: float | None = None  # set when the child says 'ended'
     version: str = ""
     error: str | None = None  # the load ended abnormally
+    workers: WorkerLog = field(default_factory=WorkerLog)  # what the master said about its workers
 
     def load_start(self) -> tuple[float, float]:
         """t0_wall and t0_mono, once the child has said the load began."""
@@ -78,6 +80,8 @@ def run_load(
     not start) before load begins; once it began, always returns a LoadResult.
     """
     timeline = tuple(timeline)
+    if load.workers:  # the master waits for its workers to join before load begins
+        start_timeout = max(start_timeout, load.join_timeout + 30.0)
     observer = observer or RunObserver()
     config = child_config(load, target_url, secrets or {}, stop_timeout=stop_timeout)
     process = LoadProcess(config)
@@ -169,6 +173,7 @@ def _follow(
                 child.error = "Locust did not end the load in time; it was stopped"
                 return
             continue
+        child.workers.add(message)
         if message["type"] == "second":
             points = builder.add(message)
             if points[0].t > forwarded:
@@ -191,6 +196,7 @@ def _drain(process: LoadProcess, builder: SeriesBuilder, child: _ChildReport, ti
             if process.main is None or process.main.poll() is not None:
                 return
             continue
+        child.workers.add(message)
         if message["type"] == "second":
             builder.add(message)
         elif message["type"] == "ended":
@@ -214,6 +220,8 @@ def _result(
         interrupted=interrupted,
         locust_version=child.version,
         error=child.error,
+        worker_seconds=child.workers.seconds(),
+        worker_losses=tuple(child.workers.losses),
         endpoints=() if load.locustfile else tuple((t.name, f"{t.method.upper()} {t.path}") for t in load.requests),
     )
 

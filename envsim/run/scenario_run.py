@@ -240,6 +240,9 @@ def build_journal(
         container_events=after.containers.events,
         logs=after.containers.logs,
         rotations=rotations,
+        worker_seconds=result.worker_seconds,
+        worker_losses=result.worker_losses,
+        allow_worker_loss=scenario.load.allow_worker_loss,
         interrupted=result.interrupted,
         error=result.error or _infrastructure_error(after.containers.broken_infrastructure),
         # lets checks name an endpoint either way: task name or "METHOD /path"

@@ -211,6 +211,10 @@ class WorkerMerger:
         previous = self._watermarks.get(worker, 0)
         self._watermarks[worker] = float("inf") if final else max(previous, watermark)
 
+    def forget(self, worker: str) -> None:
+        """A lost worker: the seconds it sent stay, later ones are not waited for."""
+        self._watermarks[worker] = float("inf")
+
     @property
     def workers(self) -> list[str]:
         return list(self._watermarks)

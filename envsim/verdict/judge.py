@@ -14,6 +14,7 @@ from envsim.journal.checks import check_id, default_label
 from envsim.verdict.failures import phase_failures
 from envsim.verdict.measurements import JournalMeasurements
 from envsim.verdict.result import CheckResult, Verdict
+from envsim.verdict.worker_loss import worker_loss_reasons
 
 __all__ = ["compare", "judge", "judge_check"]
 
@@ -39,14 +40,15 @@ def judge(journal: Journal) -> Verdict:
     """Judge the checks the journal carries."""
     # probes are recorded under each check's id: its position in the scenario ("check-N")
     results = tuple(judge_check(journal, check, check_id(index)) for index, check in enumerate(journal.checks))
-    notes: list[str] = []
+    inconclusive = worker_loss_reasons(journal)
+    notes: list[str] = list(inconclusive)
     if journal.interrupted:
         notes.append("the run was interrupted")
     if journal.error:
         notes.append(f"the run failed: {journal.error}")
     if not results:
         notes.append("no checks defined")
-    passed = all(r.passed for r in results) and not journal.interrupted and not journal.error
+    passed = all(r.passed for r in results) and not journal.interrupted and not journal.error and not inconclusive
     return Verdict(
         passed,
         results,
@@ -54,4 +56,5 @@ def judge(journal: Journal) -> Verdict:
         scenario=journal.scenario,
         notes=tuple(notes),
         failure_reasons=phase_failures(journal),
+        inconclusive=inconclusive,
     )

@@ -33,6 +33,15 @@ class Verdict:
     notes: tuple[str, ...] = ()
     # why requests failed: the top reasons over the run, then per phase
     failure_reasons: tuple[PhaseFailures, ...] = ()
+    # why the run cannot say pass or fail (also among the notes): the verdict is INCONCLUSIVE, exit 4
+    inconclusive: tuple[str, ...] = ()
+
+    @property
+    def word(self) -> str:
+        """PASSED, FAILED or INCONCLUSIVE: an inconclusive run's failed checks measured the wrong load."""
+        if self.inconclusive:
+            return "INCONCLUSIVE"
+        return "PASSED" if self.passed else "FAILED"
 
     @property
     def failed(self) -> tuple[CheckResult, ...]:
@@ -40,13 +49,14 @@ class Verdict:
 
     def summary_line(self) -> str:
         passed = sum(1 for r in self.results if r.passed)
-        word = "PASSED" if self.passed else "FAILED"
-        line = f"verdict: {word} ({passed}/{len(self.results)} checks passed)"
+        line = f"verdict: {self.word} ({passed}/{len(self.results)} checks passed)"
         return line if not self.notes else f"{line}; " + "; ".join(self.notes)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "passed": self.passed,
+            "status": self.word.lower(),
+            "inconclusive": list(self.inconclusive),
             "run_id": self.run_id,
             "scenario": self.scenario,
             "notes": list(self.notes),

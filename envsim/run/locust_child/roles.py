@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import signal
+import sys
 import time
 from typing import Any
 
@@ -34,7 +35,6 @@ from locust.argument_parser import get_empty_argument_parser, setup_parser_argum
 from locust.clients import HttpSession
 from locust.contrib.fasthttp import FastHttpSession
 from locust.env import Environment
-from locust.rpc import Message
 from locust.runners import STATE_STOPPED, STATE_STOPPING
 
 from envsim.run.locust_child.users import (
@@ -44,12 +44,7 @@ from envsim.run.locust_child.users import (
     locustfile_users,
     stages_shape,
 )
-from envsim.run.second_buckets import InFlight, SecondBuckets, WorkerMerger
-
-MSG_T0 = "envsim_t0"
-MSG_SECONDS = "envsim_seconds"
-WORKERS_CONNECT_TIMEOUT = 60.0
-FINAL_REPORT_TIMEOUT = 5.0
+from envsim.run.second_buckets import InFlight, SecondBuckets
 
 
 class StatsOut:
@@ -141,7 +136,8 @@ def locust_options(config: dict[str, Any]) -> argparse.Namespace:
     return options
 
 
-def build_environment(config: dict[str, Any]) -> Environment:
+def load_users(config: dict[str, Any]) -> tuple[list[type], Any]:
+    """The User classes and the load shape (None: users and spawn rate) the config asks for."""
     shape = stages_shape(config["stages"]) if config["stages"] else None
     if config["locustfile"]:
         users, shapes = locustfile_users(config["locustfile"])
@@ -151,6 +147,11 @@ def build_environment(config: dict[str, Any]) -> Environment:
             apply_default_timeout(user_class, config["timeout"])
     else:
         users = [declarative_user(config)]
+    return users, shape
+
+
+def build_environment(config: dict[str, Any]) -> Environment:
+    users, shape = load_users(config)
     return Environment(
         user_classes=users,
         shape_class=shape,
@@ -233,121 +234,35 @@ def run_local(config: dict[str, Any], out: StatsOut) -> None:
     runner.quit()
 
 
-def run_master(config: dict[str, Any], out: StatsOut, port: int) -> None:
-    environment = build_environment(config)
-    runner = environment.create_master_runner("127.0.0.1", port)
-    events.init.fire(environment=environment, runner=runner, web_ui=None)
-
-    deadline = time.time() + WORKERS_CONNECT_TIMEOUT
-    while len(runner.clients.ready) < config["workers"]:
-        if time.time() > deadline:
-            out.send({"type": "error", "kind": "environment", "message": "Locust workers did not connect in time"})
-            runner.quit()
-            return
-        gevent.sleep(0.05)
-
-    merger = WorkerMerger([client.id for client in runner.clients.all])
-
-    def on_seconds(environment: Environment, msg: Any, **_: Any) -> None:
-        data = msg.data
-        merger.add(msg.node_id, data["seconds"], data["watermark"], data["final"])
-
-    runner.register_message(MSG_SECONDS, on_seconds)
-
-    def live_workers() -> set[str]:
-        return {client.id for client in runner.clients.all if client.state != "missing"}
-
-    def tick() -> None:
-        while True:
-            for record in merger.pop_ready(live_workers()):
-                out.send({"type": "second", **record})
-            gevent.sleep(0.25)
-
-    t0 = time.time()
-    # before the spawn messages, so no request predates it (locust types data as a dict; any msgpack value goes)
-    runner.send_message(MSG_T0, t0)  # type: ignore[arg-type]
-    out.send({"type": "started", "t0": t0, "locust_version": locust.__version__})
-    ticker = gevent.spawn(tick)
-    start_load(runner, environment, config)
-    stopped_early = wait_for_end(runner, t0 + config["duration"])
-    runner.stop()  # workers send their last seconds before confirming the stop
-    deadline = time.time() + FINAL_REPORT_TIMEOUT
-    while not merger.all_final and time.time() < deadline:
-        gevent.sleep(0.05)
-    ticker.kill()
-    for record in merger.pop_all():
-        out.send({"type": "second", **record})
-    out.send({"type": "ended", "duration": time.time() - t0, "stopped_early": stopped_early})
-    # Stopped workers are off Locust's client list until they report ready again, so its
-    # quit() would not reach them: tell each one directly.
-    for worker in merger.workers:
-        runner.server.send_to_client(Message("quit", None, worker))
-    events.quitting.fire(environment=environment, reason="envsim")
-    runner.quit()
-
-
-def run_worker(config: dict[str, Any], port: int) -> None:
-    environment = build_environment(config)
-    runner = environment.create_worker_runner("127.0.0.1", port)
-    collector = RequestCollector(environment, name_is_task=not config["locustfile"])
-    events.init.fire(environment=environment, runner=runner, web_ui=None)
-
-    def on_t0(environment: Environment, msg: Any, **_: Any) -> None:
-        collector.start(float(msg.data))
-
-    runner.register_message(MSG_T0, on_t0)
-
-    users_at_end: list[int] = []
-    in_flight_at_end: list[tuple[int, float]] = []
-
-    def report(final: bool) -> None:
-        buckets = collector.buckets
-        if buckets is None:
-            return
-        watermark = buckets.second_of(time.time())
-        if final:
-            at_end = in_flight_at_end[-1] if in_flight_at_end else IN_FLIGHT.at(time.time())
-            records = buckets.pop_all(users_at_end[-1] if users_at_end else runner.user_count, lambda when: at_end)
-        else:
-            records = buckets.pop_before(watermark, runner.user_count, IN_FLIGHT.at)
-        runner.send_message(MSG_SECONDS, {"seconds": records, "watermark": watermark, "final": final})
-
-    def tick() -> None:
-        while True:
-            report(final=False)
-            gevent.sleep(1.0)
-
-    # Sent before Locust's "client_stopped", so the master has every second once stopping ends.
-    def on_stopping(**_: Any) -> None:
-        users_at_end.append(runner.user_count)
-        in_flight_at_end.append(IN_FLIGHT.at(time.time()))
-
-    environment.events.test_stopping.add_listener(on_stopping)
-    environment.events.test_stop.add_listener(lambda **_: report(final=True))
-    ticker = gevent.spawn(tick)
-    gevent.signal_handler(signal.SIGTERM, lambda *_: gevent.spawn(runner.quit))
-    runner.greenlet.join()
-    ticker.kill()
-
-
 def main(argv: list[str] | None = None) -> int:
+    from envsim.run.locust_child.distributed import WorkerRefused, run_master, run_worker
+
     parser = argparse.ArgumentParser(prog="envsim.run.locust_child")
-    parser.add_argument("config")
+    parser.add_argument("config", nargs="?")  # a worker joining from elsewhere gets it from the master
     parser.add_argument("--stats-fd", type=int, default=None)
     parser.add_argument("--role", choices=("local", "master", "worker"), default="local")
+    parser.add_argument("--master-host", default="127.0.0.1")  # the master binds it, workers connect to it
     parser.add_argument("--master-port", type=int, default=0)
+    parser.add_argument("--name", default="")  # a worker's name in the journal
     args = parser.parse_args(argv)
-    with open(args.config, encoding="utf-8") as handle:
-        config = json.load(handle)
+    config = None
+    if args.config:
+        with open(args.config, encoding="utf-8") as handle:
+            config = json.load(handle)
     out = StatsOut(args.stats_fd)
     try:
-        if args.role == "local":
+        if args.role == "worker":
+            run_worker(args.master_host, args.master_port, args.name, local=config is not None)
+        elif config is None:
+            parser.error("a config file is needed for this role")
+        elif args.role == "local":
             run_local(config, out)
-        elif args.role == "master":
-            run_master(config, out, args.master_port)
         else:
-            run_worker(config, args.master_port)
+            run_master(config, out, args.master_host, args.master_port)
     except LocustfileProblem as exc:
         out.send({"type": "error", "kind": "input", "message": str(exc)})
         return 2
+    except WorkerRefused as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
     return 0

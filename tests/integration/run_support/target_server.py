@@ -26,12 +26,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class TargetServer:
-    def __init__(self, delay: float = 0.2, hang: float = 5.0, guard: float = 0.1):
+    def __init__(self, delay: float = 0.2, hang: float = 5.0, guard: float = 0.1, host: str = "127.0.0.1"):
         self.delay = delay
         self.delay_on = threading.Event()
         self.hang, self.guard = hang, guard
         self.hang_on = threading.Event()
         self.hits = {"fast": 0, "slow": 0, "other": 0}
+        self.peers: set[str] = set()  # the addresses requests came from
         self._lock = threading.Lock()
         self.sessions: dict[str, tuple[str, str]] = {}  # token -> (sid, user)
         self.flow_log: list[tuple[str, str | None, object]] = []
@@ -91,6 +92,7 @@ class TargetServer:
                 kind = "slow" if self.path.startswith("/slow") else "fast" if self.path.startswith("/fast") else "other"
                 with server._lock:
                     server.hits[kind] += 1
+                    server.peers.add(self.client_address[0])
                 if kind == "slow" and server.delay_on.is_set():
                     time.sleep(server.delay)
                 status = 200 if kind != "other" else 404
@@ -116,9 +118,9 @@ class TargetServer:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = ThreadingHTTPServer((host, 0), Handler)
         self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.url = f"http://{host}:{self.httpd.server_address[1]}"
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     def __enter__(self) -> TargetServer:

@@ -1,0 +1,39 @@
+"""What the Locust master says about its workers during a run, kept for the journal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from envsim.journal import WorkerLoss, WorkerSecond
+
+
+class WorkerLog:
+    """Per-worker seconds and losses from the master's messages (one thread adds to it)."""
+
+    def __init__(self) -> None:
+        # (worker, t) -> [users, requests, cpu]: a second can come twice (its late requests)
+        self._seconds: dict[tuple[str, int], list[Any]] = {}
+        self.losses: list[WorkerLoss] = []
+
+    def add(self, message: dict[str, Any]) -> WorkerLoss | None:
+        """Keep a worker message; the loss it reports, if it is one."""
+        if message.get("type") == "worker_second":
+            key = (str(message["worker"]), int(message["t"]))
+            entry = self._seconds.setdefault(key, [0, 0, None])
+            entry[0] = max(entry[0], int(message["users"]))
+            entry[1] += int(message["requests"])
+            if message.get("cpu") is not None:
+                entry[2] = float(message["cpu"])
+        elif message.get("type") == "worker_lost":
+            loss = WorkerLoss(str(message["worker"]), float(message["t"]), str(message.get("how", "")))
+            self.losses.append(loss)
+            return loss
+        return None
+
+    def seconds(self) -> tuple[WorkerSecond, ...]:
+        return tuple(
+            WorkerSecond(worker, t, users, requests, cpu)
+            for (worker, t), (users, requests, cpu) in sorted(
+                self._seconds.items(), key=lambda item: (item[0][1], item[0][0])
+            )
+        )

@@ -1,0 +1,166 @@
+"""Locust's distributed mode through run_load: per-worker records, a lost worker, a worker from elsewhere.
+
+The second machine is a network namespace joined to this one by a veth pair: the worker in it
+reaches the master and the target only through the pair's addresses, as from another host.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from run_support.target_server import TargetServer
+
+from envsim.config.scenario_model import LoadSpec, LoadTask
+from envsim.errors import EnvironmentProblem
+from envsim.run.load_with_faults import run_load
+from envsim.run.progress import RunObserver, RunStart
+
+# Locust's master counts a worker's liveness down from 3 once a second and marks it missing
+# when it is below 0: 5 checks after its last heartbeat, the first up to 1 s away; envsim's
+# tick adds up to 0.25 s.
+HEARTBEAT_DETECTION = 6.5
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _browse(duration: float, **workers) -> LoadSpec:
+    return LoadSpec(
+        users=4,
+        spawn_rate=50,
+        duration=duration,
+        wait=(0.02, 0.05),
+        tasks=(LoadTask("browse", "GET", "/fast"),),
+        **workers,
+    )
+
+
+def _worker_pid(name: str, timeout: float = 30.0) -> int:
+    """The pid of this process's Locust worker child started as `name`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for entry in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                    argv = handle.read().split(b"\0")
+                with open(f"/proc/{entry}/stat") as handle:
+                    parent = int(handle.read().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue
+            if parent == os.getpid() and b"--role" in argv and name.encode() in argv:
+                return int(entry)
+        time.sleep(0.1)
+    raise AssertionError(f"no worker {name} started")
+
+
+def test_each_worker_records_its_users_requests_and_cpu():
+    with TargetServer() as server:
+        result = run_load(_browse(4, workers=2), server.url)
+    assert result.error is None and result.worker_losses == ()
+    assert {s.worker for s in result.worker_seconds} == {"worker-1", "worker-2"}
+    per_second: dict[int, int] = {}
+    for sample in result.worker_seconds:
+        per_second[sample.t] = per_second.get(sample.t, 0) + sample.users
+        assert sample.cpu is not None and sample.cpu >= 0
+    assert per_second[2] == 4  # the master's 4 users, shared by the two workers
+    aggregate = sum(p.requests for p in result.series if p.endpoint == "")
+    assert sum(s.requests for s in result.worker_seconds) == aggregate
+
+
+class _KillWorker(RunObserver):
+    """Kills a worker with SIGKILL a few seconds after load began, like a machine that died."""
+
+    def __init__(self, name: str, after: float):
+        self.name, self.after = name, after
+        self.killed_at: float | None = None  # seconds from load start
+        self._thread: threading.Thread | None = None
+
+    def on_start(self, start: RunStart) -> None:
+        began = time.monotonic()
+
+        def kill() -> None:
+            pid = _worker_pid(self.name)
+            time.sleep(self.after)
+            os.kill(pid, signal.SIGKILL)
+            self.killed_at = time.monotonic() - began
+
+        self._thread = threading.Thread(target=kill)
+        self._thread.start()
+
+
+def test_a_worker_killed_mid_run_is_named_within_the_heartbeat_interval():
+    killer = _KillWorker("worker-2", after=3.0)
+    with TargetServer() as server:
+        result = run_load(_browse(12, workers=2), server.url, observer=killer)
+    assert result.error is None  # the run goes on with the other worker
+    [loss] = result.worker_losses
+    assert loss.worker == "worker-2" and loss.how == "stopped sending heartbeats"
+    assert killer.killed_at is not None
+    assert killer.killed_at < loss.t <= killer.killed_at + HEARTBEAT_DETECTION
+    after = [p.requests for p in result.series if p.endpoint == "" and p.t > loss.t + 1]
+    assert after and all(n > 0 for n in after)  # worker-1's users kept the load going
+
+
+def test_a_worker_that_never_joins_is_an_environment_problem():
+    load = _browse(3, workers=1, workers_on="remote", master_port=0, join_timeout=2.0)
+    with TargetServer() as server, pytest.raises(EnvironmentProblem, match="0 of 1 Locust workers joined"):
+        run_load(load, server.url, start_timeout=30)
+
+
+NETNS = "envsim-test-worker"
+HOST_ADDRESS, WORKER_ADDRESS = "10.231.7.1", "10.231.7.2"
+
+
+def _ip(*args: str) -> None:
+    subprocess.run(["ip", *args], check=True, capture_output=True)
+
+
+@pytest.fixture
+def second_host():
+    """A network namespace reached over a veth pair: HOST_ADDRESS here, WORKER_ADDRESS there."""
+    if os.geteuid() != 0:
+        pytest.skip("network namespaces need root")
+    subprocess.run(["ip", "netns", "del", NETNS], capture_output=True)  # a crashed earlier run's
+    try:
+        _ip("netns", "add", NETNS)
+        _ip("link", "add", "envsim-vh0", "type", "veth", "peer", "name", "envsim-vw0")
+        _ip("link", "set", "envsim-vw0", "netns", NETNS)
+        _ip("addr", "add", f"{HOST_ADDRESS}/30", "dev", "envsim-vh0")
+        _ip("link", "set", "envsim-vh0", "up")
+        _ip("-n", NETNS, "addr", "add", f"{WORKER_ADDRESS}/30", "dev", "envsim-vw0")
+        _ip("-n", NETNS, "link", "set", "envsim-vw0", "up")
+        _ip("-n", NETNS, "link", "set", "lo", "up")
+        yield NETNS
+    finally:
+        subprocess.run(["ip", "link", "del", "envsim-vh0"], capture_output=True)
+        subprocess.run(["ip", "netns", "del", NETNS], capture_output=True)
+
+
+def _envsim_in(netns: str, *args: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    command = ["ip", "netns", "exec", netns, sys.executable, "-m", "envsim", *args]
+    return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_envsim_worker_joins_from_a_second_network_namespace(second_host):
+    load = _browse(5, workers=1, workers_on="remote", master_bind=HOST_ADDRESS, master_port=5557, join_timeout=60)
+    with TargetServer(host=HOST_ADDRESS) as server:
+        worker = _envsim_in(second_host, "worker", "--master", f"{HOST_ADDRESS}:5557", "--name", "far-away")
+        try:
+            result = run_load(load, server.url)
+            out, err = worker.communicate(timeout=30)
+        finally:
+            worker.kill()
+        hits = sum(server.hits.values())
+        peers = set(server.peers)
+    assert worker.returncode == 0, err
+    assert f"joined the run at {HOST_ADDRESS}:5557 as far-away" in out
+    assert result.error is None
+    assert {s.worker for s in result.worker_seconds} == {"far-away"}
+    assert sum(p.requests for p in result.series if p.endpoint == "") == hits > 20
+    assert peers == {WORKER_ADDRESS}  # the requests came from the other namespace
