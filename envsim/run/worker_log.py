@@ -1,4 +1,5 @@
-"""What the Locust master says about its workers during a run, kept for the journal."""
+"""What the Locust master says about its workers during a run, kept for the journal; and
+which workers it may take (plain data, no Locust import)."""
 
 from __future__ import annotations
 
@@ -37,3 +38,16 @@ class WorkerLog:
                 self._seconds.items(), key=lambda item: (item[0][1], item[0][0])
             )
         )
+
+
+def version_mismatch(theirs: dict[str, Any], mine: dict[str, str]) -> str | None:
+    """Why a worker with `theirs` versions may not join a master with `mine`, or None.
+
+    Versions must match exactly: a different envsim may build a different load from the same
+    config, and Locust itself only warns about a different version."""
+    differing = [
+        f"{name} {theirs.get(name) or '(unknown)'} (the master runs {version})"
+        for name, version in mine.items()
+        if theirs.get(name) != version
+    ]
+    return "the worker runs " + " and ".join(differing) if differing else None

@@ -45,6 +45,7 @@ from envsim.run.locust_child.roles import (
     wait_for_end,
 )
 from envsim.run.second_buckets import WorkerMerger
+from envsim.run.worker_log import version_mismatch
 
 MSG_HELLO = "envsim_hello"  # worker -> master: name, versions, whether it needs the locustfile's text
 MSG_WELCOME = "envsim_welcome"  # master -> worker: the config
@@ -63,15 +64,6 @@ def versions() -> dict[str, str]:
     return {"envsim": ENVSIM_VERSION, "locust": locust.__version__}
 
 
-def version_mismatch(theirs: dict[str, Any]) -> str | None:
-    """Why a worker with `theirs` versions may not join this master, or None."""
-    mine = versions()
-    differing = [
-        f"{name} {theirs.get(name)} (the master runs {mine[name]})" for name in mine if theirs.get(name) != mine[name]
-    ]
-    return "the worker runs " + " and ".join(differing) if differing else None
-
-
 class Roster:
     """The workers the master accepted, by Locust client id, and the ones it lost."""
 
@@ -82,7 +74,7 @@ class Roster:
 
     def on_hello(self, environment: Environment, msg: Any, **_: Any) -> None:
         hello = msg.data or {}
-        problem = version_mismatch(hello)
+        problem = version_mismatch(hello, versions())
         if problem is None and len(self.names) >= self.config["workers"]:
             problem = f"the run has all its {self.config['workers']} workers"
         if problem is not None:

@@ -184,3 +184,22 @@ def test_the_worked_example_in_the_format_doc_validates(repo):
     assert messages([path]) == []
     (shopping,) = load_scenario(path, {}).load.tasks
     assert [step.name for step in shopping.steps] == ["login", "add", "view"]
+
+
+def test_allow_worker_loss_is_read_and_a_wrong_value_is_located(repo):
+    text = """
+envsim: 1
+profile: ../profiles/p.yaml
+load:
+  users: 2
+  duration: 10s
+  workers: 2
+  allow_worker_loss: %s
+  tasks:
+    - {name: browse, request: GET /}
+"""
+    assert load_scenario(setup(repo, text % "true", csv=None), {}).load.allow_worker_loss is True
+    assert load_scenario(setup(repo, text % "false", csv=None), {}).load.allow_worker_loss is False
+    messages = scenario_messages(repo, text % "sometimes")
+    assert len(messages) == 1
+    assert messages[0].startswith("scenarios/s.yaml:7:22: load.allow_worker_loss: ")

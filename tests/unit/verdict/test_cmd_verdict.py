@@ -57,3 +57,19 @@ def test_journal_with_unreadable_checks_exits_2(tmp_path):
     done = envsim("verdict", "j.json", "--no-reports", cwd=tmp_path)
     assert done.returncode == 2 and "checks cannot be read" in done.stderr and "checks[0]" in done.stderr
     assert not (tmp_path / "verdict.json").exists()
+
+
+def test_a_journal_with_a_lost_worker_exits_4_and_names_it_in_every_report(tmp_path):
+    from envsim.journal import WorkerLoss
+
+    loss = WorkerLoss("worker-2", 8.0, "stopped sending heartbeats")
+    checks = (MetricCheck("p95", "below", 0.5),)
+    journal(checks, profile=steady(millis=120), worker_losses=(loss,)).write(tmp_path / "run" / "journal.json")
+    done = envsim("verdict", "run/journal.json", cwd=tmp_path)
+    assert done.returncode == 4, done.stderr
+    assert "verdict: INCONCLUSIVE (1/1 checks passed)" in done.stdout and "worker-2 was lost" in done.stdout
+    run = tmp_path / "run"
+    assert json.loads((run / "verdict.json").read_text())["status"] == "inconclusive"
+    assert "INCONCLUSIVE" in (run / "summary.md").read_text() and "worker-2" in (run / "summary.md").read_text()
+    assert "INCONCLUSIVE" in (run / "report.html").read_text()
+    assert 'value="inconclusive"' in (run / "junit.xml").read_text()
