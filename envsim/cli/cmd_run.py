@@ -51,10 +51,7 @@ def run(
     duration: str | None,
     reports_dir: Path | None,
     no_pull: bool,
-    workers: int | None,
-    workers_on: str | None,
-    master_bind: str | None,
-    master_port: int | None,
+    **workers: Any,  # --workers, --workers-on, --master-bind, --master-port
 ) -> int:
     """Run SCENARIO: bring its profile up if needed, drive load while faults come and go,
     judge the checks, and write the journal and reports.
@@ -64,8 +61,8 @@ def run(
     test suite per scenario. Every scenario is validated before the first one starts.
 
     Exit codes: 0 every check passed, 1 a check failed, 2 invalid input, 3 environment
-    error, 4 inconclusive (a load worker was lost; see load.allow_worker_loss), 130
-    interrupted (faults reverted, a stack this run started removed).
+    error, 4 inconclusive (a load worker was lost), 130 interrupted (faults reverted, a
+    stack this run started removed). Remote workers join with `envsim worker`.
 
     \b
     Examples:
@@ -75,24 +72,11 @@ def run(
       envsim run scenarios/gate-*.yaml            a release gate
       envsim run scenarios/checkout.yaml --workers 4
       envsim run scenarios/checkout.yaml --workers 2 --workers-on remote --master-bind 10.0.0.5
-                                                  then on each worker machine:
-                                                  envsim worker --master 10.0.0.5:5557
     """
-    from envsim import api
-    from envsim.cli.console import ConsoleProgress
     from envsim.errors import EXIT_INTERRUPTED
 
-    options: dict[str, Any] = dict(
-        name=stack_name,
-        bring_up=not no_up,
-        keep=keep,
-        pull=not no_pull,
-        users=users,
-        duration=duration,
-        workers=_worker_options(workers, workers_on, master_bind, master_port),
-        observer=api.console_observer(),
-        progress=ConsoleProgress(),
-    )
+    common = dict(name=stack_name, bring_up=not no_up, keep=keep, pull=not no_pull, users=users, duration=duration)
+    options = _options(common, workers)
     if duration is not None:
         _warn_of_cuts(scenario_paths, duration, users)
     interrupted, verdicts, problems = _run_scenarios(scenario_paths, reports_dir, options)
@@ -104,6 +88,19 @@ def run(
     return _exit_code(verdicts)
 
 
+def _options(common: dict[str, Any], workers: dict[str, Any]) -> dict[str, Any]:
+    """api.run's keyword arguments: the command's choices, the console's progress views."""
+    from envsim import api
+    from envsim.cli.console import ConsoleProgress
+
+    return {
+        **common,
+        "workers": _worker_options(**workers),
+        "observer": api.console_observer(),
+        "progress": ConsoleProgress(),
+    }
+
+
 def _exit_code(verdicts: list[Any]) -> int:
     from envsim.errors import EXIT_INCONCLUSIVE, EXIT_OK, EXIT_VERDICT_FAILED
 
@@ -113,15 +110,17 @@ def _exit_code(verdicts: list[Any]) -> int:
     return EXIT_INCONCLUSIVE if all(v.passed or v.inconclusive for v in verdicts) else EXIT_VERDICT_FAILED
 
 
-def _worker_options(count: int | None, on: str | None, bind: str | None, port: int | None) -> Any:
+def _worker_options(
+    workers: int | None, workers_on: str | None, master_bind: str | None, master_port: int | None
+) -> Any:
     from envsim import api
 
-    if count is None and on is None and bind is None and port is None:
+    if workers is None and workers_on is None and master_bind is None and master_port is None:
         return None
-    if on == "remote":
-        where = f"{bind or '127.0.0.1'}:{port or api.LOCUST_MASTER_PORT}"
+    if workers_on == "remote":
+        where = f"{master_bind or '127.0.0.1'}:{master_port or api.LOCUST_MASTER_PORT}"
         click.echo(f"the run will wait for its workers: start `envsim worker --master {where}` on each", err=True)
-    return api.WorkerOptions(count=count, on=on, bind=bind, port=port)
+    return api.WorkerOptions(count=workers, on=workers_on, bind=master_bind, port=master_port)
 
 
 def _warn_of_cuts(scenario_paths: tuple[Path, ...], duration: str, users: int | None) -> None:

@@ -6,7 +6,7 @@ A greenlet could not be trusted with that: a locustfile that computes, or a libr
 blocks, holds gevent's loop for as long as it likes. gevent patches the process first (Locust
 would anyway; a thread started before the patching deadlocks the imports after it), and the
 thread is made with the original, unpatched primitives. It removes the run's directory (its
-config holds rendered secrets) and exits at once. The work itself is in envsim.run.locust_child.roles.
+config holds rendered secrets) and exits at once. The work itself is in envsim.run.locust_child.roles (one process) and .distributed.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and not argv[0].startswith("-"):  # the config's directory is the run's
         watch_parent(os.getppid(), Path(argv[0]).resolve().parent)
-    from envsim.run.locust_child.roles import main as run_role
+    from envsim.run.locust_child.entry import main as run_role
 
     return run_role(argv)
 

@@ -1,8 +1,8 @@
-"""The Locust process's work, started by envsim.run.locust_child (which watches for envsim's death).
+"""The Locust process's work in one process, and what the distributed roles share.
 
 Importing Locust monkey-patches the whole process with gevent, so it runs here, never in the
-envsim parent. Roles: `local` (one process), `master` (drives N `worker` processes the parent
-started). The local runner or the master writes JSON lines to the stats pipe:
+envsim parent. The local runner (or the master of envsim.run.locust_child.distributed)
+writes JSON lines to the stats pipe:
 
     {"type": "started", "t0": <wall clock of load start>, "locust_version": ...}
     {"type": "second", "t": 0, "users": 5, "endpoints": {name: [requests, failures, [[ms, n]...]]}}
@@ -12,9 +12,10 @@ started). The local runner or the master writes JSON lines to the stats pipe:
 Per-second data comes from Locust's `request` event, so it works for any User class; each
 request counts in the second it started (the event's `start_time`). Requests in flight are
 the ones a user's HTTP session began and whose `request` event has not fired yet: both of
-Locust's session classes are wrapped here to note when a request begins. In distributed mode each worker buckets its own requests (t0 is sent to it by the master before
-any user starts) and sends completed seconds to the master once a second; the master merges
-them (see WorkerMerger) and writes the same stream as a local run.
+Locust's session classes are wrapped here to note when a request begins. In distributed
+mode each worker buckets its own requests (t0 is sent to it by the master before any user
+starts) and sends completed seconds to the master once a second; the master merges them
+(see WorkerMerger) and writes the same stream as a local run.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ import argparse
 import json
 import os
 import signal
-import sys
 import time
 from typing import Any
 
@@ -38,7 +38,6 @@ from locust.env import Environment
 from locust.runners import STATE_STOPPED, STATE_STOPPING
 
 from envsim.run.locust_child.users import (
-    LocustfileProblem,
     apply_default_timeout,
     declarative_user,
     locustfile_users,
@@ -232,37 +231,3 @@ def run_local(config: dict[str, Any], out: StatsOut) -> None:
     out.send({"type": "ended", "duration": time.time() - t0, "stopped_early": stopped_early})
     events.quitting.fire(environment=environment, reason="envsim")
     runner.quit()
-
-
-def main(argv: list[str] | None = None) -> int:
-    from envsim.run.locust_child.distributed import WorkerRefused, run_master, run_worker
-
-    parser = argparse.ArgumentParser(prog="envsim.run.locust_child")
-    parser.add_argument("config", nargs="?")  # a worker joining from elsewhere gets it from the master
-    parser.add_argument("--stats-fd", type=int, default=None)
-    parser.add_argument("--role", choices=("local", "master", "worker"), default="local")
-    parser.add_argument("--master-host", default="127.0.0.1")  # the master binds it, workers connect to it
-    parser.add_argument("--master-port", type=int, default=0)
-    parser.add_argument("--name", default="")  # a worker's name in the journal
-    args = parser.parse_args(argv)
-    config = None
-    if args.config:
-        with open(args.config, encoding="utf-8") as handle:
-            config = json.load(handle)
-    out = StatsOut(args.stats_fd)
-    try:
-        if args.role == "worker":
-            run_worker(args.master_host, args.master_port, args.name, local=config is not None)
-        elif config is None:
-            parser.error("a config file is needed for this role")
-        elif args.role == "local":
-            run_local(config, out)
-        else:
-            run_master(config, out, args.master_host, args.master_port)
-    except LocustfileProblem as exc:
-        out.send({"type": "error", "kind": "input", "message": str(exc)})
-        return 2
-    except WorkerRefused as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 3
-    return 0
