@@ -202,12 +202,14 @@ class WorkerMerger:
 
     def __init__(self, worker_ids: list[str]):
         self._watermarks: dict[str, float] = {worker: 0 for worker in worker_ids}
-        self._pending: dict[int, SecondRecord] = {}
+        # second -> worker -> its record: a worker's late requests for a second it sent
+        # already join its own record (users kept), the workers' records add up on release
+        self._pending: dict[int, dict[str, SecondRecord]] = {}
 
     def add(self, worker: str, records: list[SecondRecord], watermark: float, final: bool = False) -> None:
         for record in records:
-            t = int(record["t"])
-            self._pending[t] = merge_records(self._pending.get(t), record, add_users=True)
+            mine = self._pending.setdefault(int(record["t"]), {})
+            mine[worker] = merge_records(mine.get(worker), record, add_users=False)
         previous = self._watermarks.get(worker, 0)
         self._watermarks[worker] = float("inf") if final else max(previous, watermark)
 
@@ -228,7 +230,14 @@ class WorkerMerger:
         marks = [m for w, m in self._watermarks.items() if live_workers is None or w in live_workers]
         limit = min(marks, default=float("inf"))
         ready = sorted(t for t in self._pending if t < limit)
-        return [self._pending.pop(t) for t in ready]
+        return [self._release(t) for t in ready]
 
     def pop_all(self) -> list[SecondRecord]:
-        return [self._pending.pop(t) for t in sorted(self._pending)]
+        return [self._release(t) for t in sorted(self._pending)]
+
+    def _release(self, t: int) -> SecondRecord:
+        merged: SecondRecord | None = None
+        for record in self._pending.pop(t).values():
+            merged = merge_records(merged, record, add_users=True)
+        assert merged is not None  # a second is pending only once a record for it came
+        return merged

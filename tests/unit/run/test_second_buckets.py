@@ -106,3 +106,12 @@ def test_merging_sums_in_flight_across_workers_and_keeps_it_for_late_records():
     merged = merge_records(workers, late, add_users=False)
     assert merged["in_flight"] == [3, 3.0]
     assert merged["endpoints"]["x"] == [2, 2, [[9, 1], [10, 1]], [["HTTP 502", "m", 2]]]
+
+
+def test_worker_merger_counts_a_workers_users_once_when_its_late_requests_come_before_release():
+    merger = WorkerMerger(["w1", "w2"])
+    merger.add("w1", [{"t": 0, "users": 5, "endpoints": {"x": [1, 0, [[3, 1]]]}}], watermark=1)
+    # w1's requests of second 0 that ended later, while w2 still lags: same second, same users
+    merger.add("w1", [{"t": 0, "users": 5, "endpoints": {"x": [2, 0, [[900, 2]]]}}], watermark=2)
+    merger.add("w2", [{"t": 0, "users": 5, "endpoints": {"x": [1, 0, [[3, 1]]]}}], watermark=1)
+    assert merger.pop_ready() == [{"t": 0, "users": 10, "endpoints": {"x": [4, 0, [[3, 2], [900, 2]]]}}]
