@@ -5,13 +5,14 @@ Same FastHttpUser class (a locustfile, no wait) against the same minimal keep-al
 as bench_runner_rps (its own process). Each round runs every configuration once, in a
 rotating order (the machine may be shared; its load drifts), so the ratios are measured in
 the same run. `--hold` instead starts that many users waiting 5-15 s between requests across
-`--hold-workers` workers for `--hold-duration` seconds, and prints envsim's own peak memory
+`--hold-workers` workers (at `--hold-spawn-rate` users/s) and holds them for `--hold-duration`
+seconds, and prints envsim's own peak memory
 (this process: the run loop and the journal), the Locust processes' peak, and the journal's
 size. Prints figures, asserts nothing. On a machine with C cores, more than C - 1 workers
 (the target takes one) cannot add requests/s; the figures show where that sets in.
 
     python bench/bench_workers.py [--users 20] [--duration 8] [--rounds 3]
-    python bench/bench_workers.py --hold 1000 [--hold-workers 2] [--hold-duration 60]
+    python bench/bench_workers.py --hold 1000 [--hold-workers 2] [--hold-duration 60] [--hold-spawn-rate 200]
 """
 
 from __future__ import annotations
@@ -84,7 +85,8 @@ def hold(url: str, directory: Path, args: argparse.Namespace) -> None:
 
     locustfile = user_file(directory, WAITING_USER)
     started = time.monotonic()
-    result = run(locustfile, url, args.hold, args.hold_duration, args.hold_workers, max(50.0, args.hold / 20))
+    ramp = int(args.hold / args.hold_spawn_rate + 0.999)  # the users are all there after it
+    result = run(locustfile, url, args.hold, ramp + args.hold_duration, args.hold_workers, args.hold_spawn_rate)
     elapsed = time.monotonic() - started
     journal = Journal(
         "bench", result.started_at, result.ended_at, result.duration, "bench", "bench", "", "", {}, (), (),
@@ -99,6 +101,10 @@ def hold(url: str, directory: Path, args: argparse.Namespace) -> None:
     )
     print(f"envsim peak RSS {own:.0f} MiB; largest Locust process peak RSS {children:.0f} MiB")
     print(f"journal {len(journal.to_json()) / 1024:.0f} KiB ({len(result.worker_seconds)} worker-seconds)")
+    peaks: dict[str, int] = {}
+    for sample in result.worker_seconds:
+        peaks[sample.worker] = max(peaks.get(sample.worker, 0), sample.users)
+    print(f"peak users per worker {peaks}; workers lost {[(loss.worker, loss.t) for loss in result.worker_losses]}")
 
 
 def _label(workers: int) -> str:
@@ -112,7 +118,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--hold", type=int, help="users to hold instead of comparing requests/s")
     parser.add_argument("--hold-workers", type=int, default=2)
-    parser.add_argument("--hold-duration", type=int, default=60)
+    parser.add_argument("--hold-duration", type=int, default=60, help="seconds all users are held, after the ramp")
+    parser.add_argument("--hold-spawn-rate", type=float, default=200.0)
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
