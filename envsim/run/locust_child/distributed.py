@@ -71,6 +71,7 @@ class Roster:
         self.runner, self.config, self.out = runner, config, out
         self.names: dict[str, str] = {}
         self.lost: set[str] = set()
+        self.refused: list[str] = []  # "NAME: why", for the message when too few joined
 
     def on_hello(self, environment: Environment, msg: Any, **_: Any) -> None:
         hello = msg.data or {}
@@ -79,6 +80,7 @@ class Roster:
             problem = f"the run has all its {self.config['workers']} workers"
         if problem is not None:
             self.runner.send_message(MSG_REFUSED, {"reason": problem}, msg.node_id)
+            self.refused.append(f"{hello.get('name') or msg.node_id}: {problem}")
             self.out.send({"type": "worker_refused", "worker": str(hello.get("name", "")), "reason": problem})
             return
         self.names[msg.node_id] = self._unique(str(hello.get("name") or msg.node_id))
@@ -180,6 +182,7 @@ def _await_workers(runner: Any, roster: Roster, config: dict[str, Any], out: Sta
     while roster.ready() < config["workers"]:
         if time.time() > deadline:
             message = f"{roster.ready()} of {config['workers']} Locust workers joined within {timeout:g}s"
+            message += "".join(f"; refused {refusal}" for refusal in roster.refused)
             out.send({"type": "error", "kind": "environment", "message": message})
             runner.quit()
             return False
