@@ -164,3 +164,28 @@ def test_envsim_worker_joins_from_a_second_network_namespace(second_host):
     assert {s.worker for s in result.worker_seconds} == {"far-away"}
     assert sum(p.requests for p in result.series if p.endpoint == "") == hits > 20
     assert peers == {WORKER_ADDRESS}  # the requests came from the other namespace
+
+
+def test_a_worker_of_another_envsim_version_is_refused_and_named():
+    from envsim.run.child_processes import free_port
+
+    port = free_port()
+    load = _browse(3, workers=1, workers_on="remote", master_port=port, join_timeout=15)
+    # the same code under another version number: what a worker from an older install says
+    other_version = (
+        "import sys, envsim; envsim.__version__ = '9.9.9'; "
+        "from envsim.run.locust_child.entry import main; sys.exit(main(sys.argv[1:]))"
+    )
+    command = [sys.executable, "-c", other_version, "--role", "worker", "--master-port", str(port), "--name", "old"]
+    with TargetServer() as server:
+        worker = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            with pytest.raises(EnvironmentProblem) as raised:
+                run_load(load, server.url)
+            _, err = worker.communicate(timeout=30)
+        finally:
+            worker.kill()
+    assert "0 of 1 Locust workers joined" in str(raised.value)
+    assert "refused old: the worker runs envsim 9.9.9 (the master runs " in str(raised.value)
+    assert worker.returncode == 3
+    assert "refused this worker: the worker runs envsim 9.9.9" in err
