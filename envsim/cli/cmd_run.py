@@ -61,8 +61,9 @@ def run(
     test suite per scenario. Every scenario is validated before the first one starts.
 
     Exit codes: 0 every check passed, 1 a check failed, 2 invalid input, 3 environment
-    error, 4 inconclusive (a load worker was lost), 130 interrupted (faults reverted, a
-    stack this run started removed). Remote workers join with `envsim worker`.
+    error (also envsim's own Toxiproxy failing mid-run), 4 inconclusive (a load worker was lost),
+    130 interrupted (faults reverted, a stack this run started removed). Remote workers join
+    with `envsim worker`.
 
     \b
     Examples:
@@ -79,13 +80,13 @@ def run(
     options = _options(common, workers)
     if duration is not None:
         _warn_of_cuts(scenario_paths, duration, users)
-    interrupted, verdicts, problems = _run_scenarios(scenario_paths, reports_dir, options)
+    interrupted, verdicts, problems, broken = _run_scenarios(scenario_paths, reports_dir, options)
     if interrupted:
         click.echo("interrupted: faults reverted; reports cover the load run until then", err=True)
         return EXIT_INTERRUPTED
     for problem in filter(None, problems):
         raise problem  # after the verdict: files missing is an environment error (exit 3)
-    return _exit_code(verdicts)
+    return _exit_code(verdicts, broken)
 
 
 def _options(common: dict[str, Any], workers: dict[str, Any]) -> dict[str, Any]:
@@ -101,13 +102,18 @@ def _options(common: dict[str, Any], workers: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _exit_code(verdicts: list[Any]) -> int:
-    from envsim.errors import EXIT_INCONCLUSIVE, EXIT_OK, EXIT_VERDICT_FAILED
+def _exit_code(verdicts: list[Any], broken: list[bool]) -> int:
+    """`broken`: per verdict, whether its run itself broke (envsim's own Toxiproxy stopped,
+    Locust died): an environment problem the verdict names, never a failed check of the app."""
+    from envsim.errors import EXIT_ENVIRONMENT, EXIT_INCONCLUSIVE, EXIT_OK, EXIT_VERDICT_FAILED
 
     if verdicts and all(verdict.passed for verdict in verdicts):
         return EXIT_OK
-    # a failed check outweighs another scenario's inconclusive run: it is a finding either way
-    return EXIT_INCONCLUSIVE if all(v.passed or v.inconclusive for v in verdicts) else EXIT_VERDICT_FAILED
+    judged = [verdict for verdict, broke in zip(verdicts, broken) if not broke]
+    # a failed check outweighs another scenario's inconclusive or broken run: it is a finding either way
+    if not all(v.passed or v.inconclusive for v in judged):
+        return EXIT_VERDICT_FAILED
+    return EXIT_ENVIRONMENT if any(broken) else EXIT_INCONCLUSIVE
 
 
 def _worker_options(
@@ -137,8 +143,9 @@ def _warn_of_cuts(scenario_paths: tuple[Path, ...], duration: str, users: int | 
 
 def _run_scenarios(
     scenario_paths: tuple[Path, ...], reports_dir: Path | None, options: dict[str, Any]
-) -> tuple[bool, list[Any], list[Any]]:
-    """One scenario, or several as a release gate: (interrupted, verdicts, write problems)."""
+) -> tuple[bool, list[Any], list[Any], list[bool]]:
+    """One scenario, or several as a release gate: (interrupted, verdicts, write problems, and
+    per verdict whether its run broke: its journal carries an error)."""
     from envsim import api
     from envsim.cli.signals import interruptible
 
@@ -148,6 +155,7 @@ def _run_scenarios(
             _show(result)
             interrupted, verdicts = result.journal.interrupted, [result.verdict]
             problems = [result.write_problem]
+            broken = [bool(result.journal.error)]
         else:
             total = len(scenario_paths)
             click.echo(f"release gate: {total} scenarios", err=True)
@@ -164,7 +172,8 @@ def _run_scenarios(
             click.echo(f"wrote {gate.junit_path}", err=True)
             interrupted, verdicts = gate.interrupted, [result.verdict for result in gate.results]
             problems = [result.write_problem for result in gate.results]
-    return interrupted, verdicts, problems
+            broken = [bool(result.journal.error) for result in gate.results]
+    return interrupted, verdicts, problems, broken
 
 
 def _show(result, prefix: str = "") -> None:

@@ -73,3 +73,12 @@ def test_a_journal_with_a_lost_worker_exits_4_and_names_it_in_every_report(tmp_p
     assert "INCONCLUSIVE" in (run / "summary.md").read_text() and "worker-2" in (run / "summary.md").read_text()
     assert "INCONCLUSIVE" in (run / "report.html").read_text()
     assert 'value="inconclusive"' in (run / "junit.xml").read_text()
+
+
+def test_journal_of_a_run_that_broke_exits_3_like_the_run(tmp_path):
+    broken = "envsim's own toxiproxy stopped during the run, so requests through it failed"
+    journal((MetricCheck("p95", "below", 0.5),), profile=steady(millis=120), error=broken).write(tmp_path / "j.json")
+    done = envsim("verdict", "j.json", "--no-reports", cwd=tmp_path)
+    assert done.returncode == 3, done.stderr
+    assert f"the run failed: {broken}" in done.stdout
+    assert "Traceback" not in done.stderr
