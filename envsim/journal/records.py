@@ -32,7 +32,9 @@ class StatsPoint:
 
     A request counts in the second it started, whenever it ended (a request that outlives the
     client timeout is a failure of that second). `in_flight` and `oldest_in_flight` (seconds)
-    are set on the ALL_ENDPOINTS aggregate only: requests started and not yet ended at t + 1.
+    are set on the ALL_ENDPOINTS aggregate only: requests started and not yet ended at t + 1;
+    so is `started`, the requests begun in the second as counted when it ended (0 where
+    unknown: a locustfile client envsim's start hook does not see, journals before it).
     """
 
     t: int
@@ -44,6 +46,7 @@ class StatsPoint:
     in_flight: int = 0
     oldest_in_flight: float = 0.0
     failure_reasons: tuple[FailureReason, ...] = ()  # per endpoint; empty on the aggregate
+    started: int = 0
 
 
 @dataclass(frozen=True)

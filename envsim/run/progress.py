@@ -79,24 +79,28 @@ class Snapshot:
     elapsed: float
     total: float
     users: int
-    rps: float
+    rps: float  # requests begun in the second, whether or not they have ended
     p95_ms: int | None
-    error_rate: float
+    error_rate: float | None  # of the second's requests that ended; None when none had
     active_faults: tuple[str, ...]
     in_flight: int = 0  # requests started and not yet ended when the second ended
     oldest_in_flight: float = 0.0  # the oldest of them's age, seconds
 
-    def in_flight_text(self) -> str:
+    def rps_text(self) -> str:
+        """e.g. `0.0 (12 in flight, oldest 4.1s)`: a hang never reads as an idle second."""
         if not self.in_flight:
-            return "0"
-        return f"{self.in_flight} (oldest {self.oldest_in_flight:.1f}s)"
+            return f"{self.rps:.1f}"
+        return f"{self.rps:.1f} ({self.in_flight} in flight, oldest {self.oldest_in_flight:.1f}s)"
+
+    def errors_text(self) -> str:
+        return "-" if self.error_rate is None else f"{self.error_rate:.1%}"
 
     def line(self) -> str:
         p95 = "-" if self.p95_ms is None else f"{self.p95_ms}ms"
         faults = ", ".join(self.active_faults) or "none"
         return (
-            f"{self.elapsed:5.0f}s/{self.total:.0f}s  users {self.users}  rps {self.rps:.1f}  "
-            f"p95 {p95}  errors {self.error_rate:.1%}  in flight {self.in_flight_text()}  faults: {faults}"
+            f"{self.elapsed:5.0f}s/{self.total:.0f}s  users {self.users}  rps {self.rps_text()}  "
+            f"p95 {p95}  errors {self.errors_text()}  faults: {faults}"
         )
 
 
@@ -146,9 +150,10 @@ class _Tracker(RunObserver):
                 elapsed=elapsed,
                 total=total,
                 users=last.users if last else 0,
-                rps=float(last.requests) if last else 0.0,
+                # requests count as they start; max() keeps clients the start hook misses counted
+                rps=float(max(last.started, last.requests)) if last else 0.0,
                 p95_ms=percentile_ms(last.response_times, 0.95) if last else None,
-                error_rate=(last.failures / last.requests) if last and last.requests else 0.0,
+                error_rate=(last.failures / last.requests) if last and last.requests else None,
                 # The stats are for [t, t + 1): show the faults of that same moment, not of now.
                 active_faults=self._active_at(last.t + 1) if last else (),
                 in_flight=last.in_flight if last else 0,
@@ -204,10 +209,9 @@ class LiveProgress(_Tracker):
         table = Table.grid(padding=(0, 2))
         table.add_row("elapsed", f"{snap.elapsed:.0f}s / {snap.total:.0f}s")
         table.add_row("users", str(snap.users))
-        table.add_row("rps", f"{snap.rps:.1f}")
+        table.add_row("rps", snap.rps_text())
         table.add_row("p95", "-" if snap.p95_ms is None else f"{snap.p95_ms} ms")
-        table.add_row("errors", f"{snap.error_rate:.1%}")
-        table.add_row("in flight", snap.in_flight_text())
+        table.add_row("errors", snap.errors_text())
         table.add_row("faults", ", ".join(snap.active_faults) or "none")
         return table
 

@@ -3,13 +3,14 @@
 Pure Python, no Locust import: the child records into `SecondBuckets` from Locust's request
 hook, and the parent and the distributed master merge the plain dicts these produce. One
 second on the wire is `{"t": int, "users": int, "endpoints": {name: [requests, failures,
-[[ms, count], ...], [[kind, message, count], ...]]}, "in_flight": [count, oldest_age]}`, where
-t counts whole seconds from load start.
+[[ms, count], ...], [[kind, message, count], ...]]}, "in_flight": [count, oldest_age],
+"started": int}`, where t counts whole seconds from load start.
 
 A request belongs to the second it *started* in. A second is handed out when it ends, with
-the requests still in flight at that moment ("in_flight"); requests of that second ending
-later arrive as further records for the same t (no "in_flight" key), which the receiver
-merges. The failure reasons list is left out while empty, "in_flight" while unknown.
+the requests begun in it ("started", ended or not: a request-start hook counts them) and
+those still in flight at that moment ("in_flight"); requests of that second ending later
+arrive as further records for the same t (neither key), which the receiver merges. The
+failure reasons list is left out while empty, "started" while zero, "in_flight" while unknown.
 """
 
 from __future__ import annotations
@@ -34,9 +35,12 @@ class InFlight:
     def __init__(self, alive: Callable[[Hashable], bool] = lambda key: True):
         self._started: dict[Hashable, float] = {}
         self._alive = alive
+        self.on_start: Callable[[float], None] | None = None  # told of each start (SecondBuckets.count_start)
 
     def start(self, key: Hashable, when: float) -> None:
         self._started[key] = when
+        if self.on_start is not None:
+            self.on_start(when)
 
     def end(self, key: Hashable) -> None:
         self._started.pop(key, None)
@@ -69,11 +73,18 @@ class SecondBuckets:
         self.t0 = t0
         # second -> endpoint -> [requests, failures, {ms: count}, {(kind, message): count}]
         self._seconds: dict[int, dict[str, list[Any]]] = {}
+        self._starts: dict[int, int] = {}  # second -> requests begun in it, ended or not
         self._next = 0  # seconds below this were handed out already (later data is a late record)
 
     def second_of(self, when: float) -> int:
         # A request starting a hair before t0 (clock skew between processes) belongs to 0.
         return max(0, int(when - self.t0))
+
+    def count_start(self, when: float) -> None:
+        """A request began at `when` (wall clock): counted before it ends, so a second of slow
+        requests reads as the requests sent in it, not as zero."""
+        second = self.second_of(when)
+        self._starts[second] = self._starts.get(second, 0) + 1
 
     def record(
         self,
@@ -113,6 +124,8 @@ class SecondBuckets:
         records = []
         for t in sorted(due):
             record = self._pop(t, users)
+            if t in closing and self._starts.get(t):
+                record["started"] = self._starts.pop(t)
             if in_flight is not None and t in closing:
                 record["in_flight"] = list(in_flight(self.t0 + t + 1))
             records.append(record)
@@ -150,6 +163,8 @@ def merge_records(into: SecondRecord | None, other: SecondRecord, *, add_users: 
         }
         if "in_flight" in other:
             into["in_flight"] = list(other["in_flight"])
+        if "started" in other:
+            into["started"] = other["started"]
         return into
     into["users"] = into["users"] + other["users"] if add_users else max(into["users"], other["users"])
     if "in_flight" in other:
@@ -161,6 +176,8 @@ def merge_records(into: SecondRecord | None, other: SecondRecord, *, add_users: 
                 mine_in_flight[0] + other["in_flight"][0],
                 max(mine_in_flight[1], other["in_flight"][1]),
             ]
+    if "started" in other and (add_users or "started" not in into):
+        into["started"] = into.get("started", 0) + other["started"]
     for name, entry in other["endpoints"].items():
         mine = into["endpoints"].get(name)
         if mine is None:

@@ -58,6 +58,7 @@ def points_of(record: SecondRecord) -> tuple[StatsPoint, ...]:
         users=users,
         in_flight=int(in_flight),
         oldest_in_flight=float(oldest),
+        started=int(record.get("started") or 0),
     )
     return (aggregate, *points)
 

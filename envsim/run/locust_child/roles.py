@@ -101,6 +101,7 @@ class RequestCollector:
 
     def start(self, t0: float) -> None:
         self.buckets = SecondBuckets(t0)
+        IN_FLIGHT.on_start = self.buckets.count_start
 
     def on_request(
         self,

@@ -67,3 +67,30 @@ def test_snapshot_before_any_stats_shows_no_faults():
     view.on_start(RunStart(duration=30, users=5, target_url="http://x"))
     view.on_fault(FaultEvent("db-slow", "applied", 0.0, 0.01))
     assert view.snapshot().active_faults == ()
+
+
+def _line_after(*points):
+    out = io.StringIO()
+    view = PlainProgress(out, every=1)
+    view.on_start(RunStart(duration=30, users=12, target_url="http://x"))
+    for point in points:
+        view.on_second([point])
+    return out.getvalue().splitlines()[-1]
+
+
+def test_a_hang_reads_as_requests_in_flight_not_as_an_idle_second():
+    # 12 users all waiting on a hung dependency: nothing began or ended in second 7
+    line = _line_after(StatsPoint(7, "", 0, 0, (), users=12, in_flight=12, oldest_in_flight=4.08))
+    assert "rps 0.0 (12 in flight, oldest 4.1s)" in line
+    assert "errors -" in line and "errors 0.0%" not in line
+
+
+def test_slow_requests_count_in_the_second_they_started():
+    # a slow query: 6 requests sent in second 3, none answered when the second ended
+    line = _line_after(StatsPoint(3, "", 0, 0, (), users=6, in_flight=6, oldest_in_flight=0.9, started=6))
+    assert "rps 6.0 (6 in flight, oldest 0.9s)" in line and "errors -" in line
+
+
+def test_requests_of_a_client_the_start_hook_misses_still_count_when_they_end():
+    line = _line_after(StatsPoint(3, "", 40, 2, ((10, 40),), users=6, started=0))
+    assert "rps 40.0  " in line and "errors 5.0%" in line

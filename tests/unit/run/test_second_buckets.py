@@ -115,3 +115,23 @@ def test_worker_merger_counts_a_workers_users_once_when_its_late_requests_come_b
     merger.add("w1", [{"t": 0, "users": 5, "endpoints": {"x": [2, 0, [[900, 2]]]}}], watermark=2)
     merger.add("w2", [{"t": 0, "users": 5, "endpoints": {"x": [1, 0, [[3, 1]]]}}], watermark=1)
     assert merger.pop_ready() == [{"t": 0, "users": 10, "endpoints": {"x": [4, 0, [[3, 2], [900, 2]]]}}]
+
+
+def test_requests_count_as_started_when_their_second_ends_and_across_workers():
+    buckets = SecondBuckets(t0=100.0)
+    flight = InFlight()
+    flight.on_start = buckets.count_start
+    flight.start("a", 100.2)
+    flight.start("b", 100.7)
+    flight.start("c", 101.5)
+    buckets.record(100.2, "browse", 30.0, failed=False)
+    flight.end("a")
+    first = buckets.pop_before(2, users=3, in_flight=flight.at)
+    assert [(r["t"], r["started"], r["in_flight"]) for r in first] == [(0, 2, [1, 0.3]), (1, 1, [2, 1.3])]
+    assert first[0]["endpoints"]["browse"][0] == 1  # the one that ended; the other still runs
+    buckets.record(100.7, "browse", 3000.0, failed=False)
+    (late,) = buckets.pop_before(2, users=3)
+    assert "started" not in late  # counted once, when its second ended
+    merged = merge_records(merge_records(None, first[0], add_users=True), {**first[0]}, add_users=True)
+    assert merged["started"] == 4  # two workers' shares
+    assert merge_records(merged, late, add_users=False)["started"] == 4

@@ -32,10 +32,12 @@ def test_in_flight_lands_on_the_aggregate_and_reasons_on_their_endpoint():
         "t": 3,
         "users": 2,
         "in_flight": [4, 2.5],
+        "started": 6,
         "endpoints": {"pay": [2, 2, [[10000, 2]], [["TimeoutError", "timed out", 2]]]},
     }
     aggregate, pay = points_of(record)
     assert (aggregate.in_flight, aggregate.oldest_in_flight, aggregate.failure_reasons) == (4, 2.5, ())
+    assert (aggregate.started, pay.started) == (6, 0)
     assert pay.failure_reasons == (FailureReason("TimeoutError", "timed out", 2),)
     assert pay.in_flight == 0
 
