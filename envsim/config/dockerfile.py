@@ -108,6 +108,20 @@ def rewrite_base(text: str, args: dict[str, str], base: str) -> tuple[str, list[
     return "".join(rewritten), replaced
 
 
+def rewrite_images(text: str, args: dict[str, str], replacements: dict[str, str]) -> str:
+    """The Dockerfile with each FROM of an image in `replacements` naming its replacement
+    (how builds reach stand-ins, which run under envsim's own names)."""
+    rewritten = text.splitlines(keepends=True)
+    for entry in from_lines(text, args):
+        raw = rewritten[entry.line - 1]
+        new = replacements.get(entry.image) if entry.external else None
+        if new is not None and not raw.rstrip().endswith("\\"):
+            keyword = _FROM_IMAGE.match(raw)
+            assert keyword is not None  # from_lines found a FROM on this line
+            rewritten[entry.line - 1] = keyword.group(1) + new + raw[keyword.end() :]
+    return "".join(rewritten)
+
+
 def repository_of(image: str) -> str:
     """`docker.io/library/python:3.9@sha256:…` -> "python": the tag and digest do not count."""
     name = image.split("@", 1)[0]

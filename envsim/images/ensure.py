@@ -107,6 +107,7 @@ class _Preparer:
         self.puller = Puller(client, progress, pull, pull_timeout)
         self.done: dict[str, str] = {}
         self.warned: set[str] = set()
+        self.runs_as: dict[str, str] = {}  # requested -> the stand-in's own name, where one is used
 
     def check(self, requirements: list[ImageRequirement]) -> list[MissingImage]:
         """Every plain image that is neither present, nor pullable, nor covered by a recipe;
@@ -128,6 +129,8 @@ class _Preparer:
         first, so a stand-in is announced only when it will really be used."""
         if name in self.done or name in _BASE_IMAGES or builder.local_image(self.client, name) is not None:
             return None
+        if self._stand_in_built(name):
+            return None
         pulled, why = self.puller.try_pull(name)
         if pulled is not None:
             self.done[name] = pulled
@@ -143,6 +146,15 @@ class _Preparer:
             )
         self._warn(stand_in)  # before minutes of building: the user may rather stop and fix the pin
         return None
+
+    def _stand_in_built(self, name: str) -> bool:
+        """Whether `name`'s stand-in is here under its own name (up to date or not: a recipe
+        covers it either way, so no pull is needed to know it can be had)."""
+        try:
+            substitute = substitute_for(name)
+        except EnvironmentProblem:
+            return False
+        return substitute is not None and builder.local_image(self.client, substitute.image) is not None
 
     def _warn(self, stand_in: StandIn) -> None:
         warning = stand_in.warning()
@@ -174,20 +186,12 @@ class _Preparer:
         if name in _BASE_IMAGES:  # user Dockerfiles may start FROM envsim's bases too
             return self._base(_BASE_IMAGES[name])
         present = builder.local_image(self.client, name)
-        substitute_stale = False
-        if present is not None:
-            labels = present.labels or {}
-            if labels.get(LABEL_SUBSTITUTE) and labels.get(LABEL_MANAGED) == "true":
-                substitute = substitute_for(name)
-                if substitute is not None and labels.get(LABEL_HASH) == self._substitute_key(substitute):
-                    self._warn(substitute)
-                    self.progress.report(name, f"present: {substitute.describe()} stand-in ({present.short_id})")
-                    return present.id
-                substitute_stale = True
-                self.progress.report(name, "substitute is out of date; preparing it again")
-            else:
-                self.progress.report(name, f"present ({present.short_id})")
-                return present.id
+        if present is not None and not _made_by_envsim(present):
+            self.progress.report(name, f"present ({present.short_id})")
+            return present.id
+        ready = self._stand_in_here(name, present)
+        if ready is not None:
+            return ready
         pulled, why = self.puller.try_pull(name)
         if pulled is not None:
             return pulled
@@ -198,9 +202,37 @@ class _Preparer:
                 hint="`docker load` the image on this machine, or give the service a `build:` spec",
             )
         self._warn(substitute)
-        if not substitute_stale:
-            self.progress.report(name, f"building a stand-in from {substitute.describe()} (no registry)")
+        if present is None:
+            self.progress.report(name, f"building the stand-in {substitute.image} from {substitute.describe()}")
         return self._build_substitute(substitute)
+
+    def _stand_in_here(self, name: str, public) -> str | None:
+        """The id of `name`'s stand-in when one of today's recipe is here: under its own name,
+        or under the public name, where an older envsim tagged it (then tagged with its own
+        name too; the public tag is the user's to remove, envsim never deletes it)."""
+        try:
+            substitute = substitute_for(name)
+        except EnvironmentProblem:
+            return None  # said where the stand-in is really needed
+        if substitute is None:
+            return None
+        key = self._substitute_key(substitute)
+        found = builder.cached_image_id(self.client, substitute.image, key)
+        if found is None and public is not None and (public.labels or {}).get(LABEL_HASH) == key:
+            repository, tag = substitute.image.rsplit(":", 1)
+            public.tag(repository, tag)
+            found = public.id
+            self.progress.report(
+                name, f"an older envsim tagged its stand-in {name}; `docker rmi {name}` frees that public name"
+            )
+        if found is None:
+            if public is not None:
+                self.progress.report(name, f"the stand-in is out of date; preparing {substitute.image} again")
+            return None
+        self._warn(substitute)
+        self.progress.report(name, f"present: {substitute.describe()} stand-in {substitute.image} ({found[7:19]})")
+        self.runs_as[name] = substitute.image
+        return found
 
     # ------------------------------------------------------------------ recipes
 
@@ -228,18 +260,16 @@ class _Preparer:
 
     def _build_substitute(self, substitute: StandIn) -> str:
         key = self._substitute_key(substitute)
-        cached = builder.cached_image_id(self.client, substitute.requested, key)
-        if cached is not None:
-            return cached
+        self.runs_as[substitute.requested] = substitute.image
         self._base(substitute.suite)
         args = {**dict(substitute.args), "ENVSIM_BASE": substitute.base_image}
         with _recipe_context(substitute.recipe, _stand_in_files(substitute)) as context:
             if substitute.source == "npm":
-                postgres_npm.copy_binaries(substitute.version, context / "native", self.progress, substitute.requested)
+                postgres_npm.copy_binaries(substitute.version, context / "native", self.progress, substitute.image)
             return builder.build_image(
                 self.client,
                 context,
-                substitute.requested,
+                substitute.image,
                 buildargs=args,
                 labels=managed_labels(substitute.recipe, key, substitute),
                 progress=self.progress,
@@ -327,7 +357,13 @@ class _Preparer:
     # ------------------------------------------------------------------ user builds
 
     def _user_build(self, requirement: ImageRequirement) -> str:
-        return build_user_image(self.client, requirement, self._named, self.progress)
+        return build_user_image(self.client, requirement, self._base_for_build, self.progress)
+
+    def _base_for_build(self, name: str) -> tuple[str, str]:
+        """A Dockerfile's FROM image made available: its id, and the name to build FROM (a
+        stand-in's own name, which the build's copy of the Dockerfile is rewritten to)."""
+        image_id = self._named(name)
+        return image_id, self.runs_as.get(name, name)
 
 
 class _recipe_context:
@@ -347,6 +383,12 @@ class _recipe_context:
 
     def __exit__(self, *exc) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
+
+
+def _made_by_envsim(image) -> bool:
+    """A stand-in an older envsim tagged with the public name, not an image of the user's."""
+    labels = image.labels or {}
+    return bool(labels.get(LABEL_SUBSTITUTE)) and labels.get(LABEL_MANAGED) == "true"
 
 
 def _stand_in_files(stand_in: StandIn) -> dict[str, bytes]:

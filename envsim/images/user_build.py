@@ -11,7 +11,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from envsim.config.dockerfile import rewrite_base
+from envsim.config.dockerfile import rewrite_base, rewrite_images
 from envsim.errors import EnvironmentProblem
 from envsim.images import builder, host
 from envsim.images.progress import ImageProgress
@@ -31,9 +31,13 @@ def user_build_problem(requirement: ImageRequirement) -> str | None:
 
 
 def build_user_image(
-    client, requirement: ImageRequirement, ensure_named: Callable[[str], str], progress: ImageProgress
+    client, requirement: ImageRequirement, ensure_named: Callable[[str], tuple[str, str]], progress: ImageProgress
 ) -> str:
-    """Build (or reuse, when its inputs are unchanged) the image of a `build:` spec."""
+    """Build (or reuse, when its inputs are unchanged) the image of a `build:` spec.
+
+    `ensure_named` makes a FROM image available: (its id, the name to build FROM), the latter
+    a stand-in's own name where one stands in (the Dockerfile's copy is rewritten to it).
+    """
     build = requirement.build
     assert build is not None
     problem = user_build_problem(requirement)
@@ -44,7 +48,12 @@ def build_user_image(
     if build.base:
         text, replaced = rewrite_base(text, args, build.base)
         progress.report(requirement.name, f"base {build.base} in place of {', '.join(replaced) or 'nothing'}")
-    bases = {base: ensure_named(base) for base in dockerfile_base_images(text, args)}
+    made = {base: ensure_named(base) for base in dockerfile_base_images(text, args)}
+    bases = {base: image_id for base, (image_id, _) in made.items()}
+    stand_ins = {base: runs_as for base, (_, runs_as) in made.items() if runs_as != base}
+    if stand_ins:
+        text = rewrite_images(text, args, stand_ins)
+        progress.report(requirement.name, "FROM " + ", ".join(f"{b} -> {r}" for b, r in stand_ins.items()))
     if _declares_arg(text, EXTRA_CA_BUILD_ARG) and EXTRA_CA_BUILD_ARG not in args:
         args[EXTRA_CA_BUILD_ARG] = host.extra_ca_certificates()
     # `base` joins the key only when given, so keys of existing builds stay as they were
@@ -57,7 +66,7 @@ def build_user_image(
         return cached
     progress.report(requirement.name, f"building from {build.context}")
     labels = {**managed_labels(f"build:{','.join(requirement.services)}", key), LABEL_BUILT_FROM: ",".join(bases)}
-    return _build(client, requirement, text, args, labels, progress)
+    return _build(client, requirement, text, args, labels, progress, rewritten=bool(build.base or stand_ins))
 
 
 def _build(
@@ -67,11 +76,13 @@ def _build(
     args: dict[str, str],
     labels: dict[str, str],
     progress: ImageProgress,
+    rewritten: bool,
 ) -> str:
-    """docker build of the spec: its own Dockerfile, or a rewritten copy when `base` swapped its FROM."""
+    """docker build of the spec: its own Dockerfile, or a rewritten copy when `base` or a
+    stand-in changed its FROM lines."""
     build = requirement.build
     assert build is not None
-    if not build.base:
+    if not rewritten:
         return builder.build_image(
             client,
             build.context,
@@ -85,7 +96,9 @@ def _build(
     try:
         copy = copy_dir / "Dockerfile"
         copy.write_text(text, encoding="utf-8")
-        shown_as = f"{build.dockerfile} (with base {build.base})"
+        shown_as = (
+            f"{build.dockerfile} (with base {build.base})" if build.base else f"{build.dockerfile} (FROM stand-ins)"
+        )
         return builder.build_image(
             client,
             build.context,

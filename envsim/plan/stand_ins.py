@@ -40,6 +40,13 @@ NPM_POSTGRES: dict[str, str] = {
     "18": "18.4.0-beta.17",
 }
 
+# Stand-ins run under envsim's own names, never the public one they stand in for: a later
+# plain `docker run postgres:11.5-alpine` on the same engine must not get a Debian build. A
+# three-part name under envsim/ cannot exist on Docker Hub (two parts at most there), so no
+# pull can ever fetch some other image under it; the tag stays the requested one, so the name
+# says what it stands in for. Dockerfiles reach it by a rewritten FROM.
+STAND_IN_PREFIX = "envsim/stand-in/"
+
 # Labels of stand-in images (set by envsim.images.recipes), read back by status and journals.
 LABEL_SUBSTITUTE = "envsim.substitute"  # "debian" on images standing in for official ones
 LABEL_STAND_IN_SUITE = "envsim.stand-in.suite"  # the Debian release a stand-in is built from
@@ -76,7 +83,7 @@ Source = Literal["debian", "npm"]
 class StandIn:
     """The Debian-built image that would run where `requested` is neither present nor pullable."""
 
-    requested: str  # the reference as the profile wrote it; the stand-in is tagged with it
+    requested: str  # the reference as the profile wrote it; the stand-in is `image`
     family: Family
     wanted: str  # the version the tag asks for ("11.5"), or "" when the tag names none
     suite: str  # the Debian release it is built from
@@ -87,6 +94,11 @@ class StandIn:
     @property
     def base_image(self) -> str:
         return debian_base_image(self.suite)
+
+    @property
+    def image(self) -> str:
+        """The name the stand-in is built and run under (envsim's own, not the public one)."""
+        return stand_in_image(self.requested)
 
     @property
     def recipe(self) -> str:
@@ -151,7 +163,9 @@ def stand_in_of_image(labels: Mapping[str, str], references: Iterable[str]) -> d
     )
     title = family.title if family else labels.get(LABEL_RECIPE, "?")
     described = labels.get(LABEL_STAND_IN) or f"Debian {suite}'s {title} {version}".rstrip()
-    requested = sorted(r for r in references if family is not None and family_of(r) == family)
+    requested = sorted(
+        {requested_of(r) for r in references if family is not None and family_of(requested_of(r)) == family}
+    )
     order = ("exact", "series", "nearest")
     # judged against the version the image really has, not against what would be chosen today
     matches = [_match(_numbers(split_reference(r)[1].split("-", 1)[0]), version) for r in requested]
@@ -165,6 +179,18 @@ def stand_in_of_image(labels: Mapping[str, str], references: Iterable[str]) -> d
         "match": match,
         "source": source,
     }
+
+
+def stand_in_image(requested: str) -> str:
+    """`postgres:11.5-alpine` (or `docker.io/library/postgres:11.5-alpine`) ->
+    `envsim/stand-in/postgres:11.5-alpine`."""
+    name, tag = split_reference(requested)
+    return f"{STAND_IN_PREFIX}{name}:{tag}"
+
+
+def requested_of(reference: str) -> str:
+    """The public image a stand-in's name stands for; other references as they are."""
+    return reference.removeprefix(STAND_IN_PREFIX)
 
 
 def debian_base_image(suite: str) -> str:

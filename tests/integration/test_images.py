@@ -28,7 +28,7 @@ def wait_for_exec(container, command: list[str], timeout: float = 60.0, **option
 
 def test_substitutes_are_labelled(docker_client, prepared_images):
     for name in ("postgres:15", "redis:7", "python:3.11-slim"):
-        labels = docker_client.images.get(name).labels
+        labels = docker_client.images.get(prepared_images[name]).labels
         if labels.get(LABEL_MANAGED) != "true":
             pytest.skip(f"{name} is a real image here, not a substitute")
         assert labels[LABEL_SUBSTITUTE] == "debian"
@@ -39,7 +39,7 @@ def test_postgres_initialises_with_the_official_env_contract(run_container, prep
     init.mkdir()
     (init / "01-schema.sql").write_text("create table orders (id int primary key); insert into orders values (1), (2);")
     container = run_container(
-        "postgres:15",
+        prepared_images["postgres:15"],
         environment={"POSTGRES_USER": "app", "POSTGRES_PASSWORD": "s3cret-pw", "POSTGRES_DB": "shop"},
         volumes={str(init): {"bind": "/docker-entrypoint-initdb.d", "mode": "ro"}},
         ports={"5432/tcp": ("127.0.0.1", None)},
@@ -55,7 +55,9 @@ def test_postgres_initialises_with_the_official_env_contract(run_container, prep
 
 
 def test_postgres_without_init_scripts_starts_and_survives_a_restart(run_container, prepared_images):
-    container = run_container("postgres:15", environment={"POSTGRES_PASSWORD": "pw", "POSTGRES_DB": "shop"})
+    container = run_container(
+        prepared_images["postgres:15"], environment={"POSTGRES_PASSWORD": "pw", "POSTGRES_DB": "shop"}
+    )
     query = ["psql", "-U", "postgres", "-d", "shop", "-tAc", "select 1"]
     assert wait_for_exec(container, query).strip() == "1"
     container.restart(timeout=20)
@@ -63,13 +65,13 @@ def test_postgres_without_init_scripts_starts_and_survives_a_restart(run_contain
 
 
 def test_postgres_refuses_to_initialise_without_a_password(run_container, prepared_images):
-    container = run_container("postgres:15")
+    container = run_container(prepared_images["postgres:15"])
     assert container.wait(timeout=60)["StatusCode"] == 1
     assert b"POSTGRES_PASSWORD is not set" in container.logs()
 
 
 def test_redis_answers_ping_on_all_addresses(run_container, prepared_images):
-    container = run_container("redis:7")
+    container = run_container(prepared_images["redis:7"])
     wait_for_exec(container, ["redis-cli", "ping"])
     address = wait_for_exec(container, ["hostname", "-i"]).split()[0]
     # protected mode off: a non-loopback client without a password is served
@@ -78,7 +80,7 @@ def test_redis_answers_ping_on_all_addresses(run_container, prepared_images):
 
 
 def test_python_has_pip_venv_and_trusts_the_ca_bundle(run_container, prepared_images):
-    container = run_container("python:3.11-slim", command=["sleep", "300"])
+    container = run_container(prepared_images["python:3.11-slim"], command=["sleep", "300"])
     version = wait_for_exec(container, ["python", "--version"])
     assert version.startswith("Python 3.11")
     wait_for_exec(container, ["python", "-m", "venv", "/tmp/venv"])

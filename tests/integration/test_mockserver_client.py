@@ -267,9 +267,9 @@ def test_service_chaos_breaks_forwarded_traffic_until_its_time_to_live(mockserve
 
     from envsim.images import ImageRequirement, ensure_images
 
-    ensure_images([ImageRequirement("python:3.11-slim", "image")], docker_client)
+    python = ensure_images([ImageRequirement("python:3.11-slim", "image")], docker_client)["python:3.11-slim"]
     upstream = docker_client.containers.create(
-        "python:3.11-slim",
+        python,  # by id: a stand-in runs under envsim's own name
         ["python", "-u", "-c", UPSTREAM],
         labels=mockserver.labels,
         name=f"envsim-test-{uuid.uuid4().hex[:10]}",

@@ -29,9 +29,9 @@ LISTEN_PORT = 21000
 
 
 @pytest.fixture(scope="module")
-def echo_upstream(run_container, toxiproxy_server):
+def echo_upstream(run_container, toxiproxy_server, prepared_images):
     container = run_container(
-        "python:3.11-slim",
+        prepared_images["python:3.11-slim"],  # by id: a stand-in runs under envsim's own name
         network=toxiproxy_server.network,
         aliases=["echo"],
         command=["python", "-u", "-c", ECHO_SERVER],

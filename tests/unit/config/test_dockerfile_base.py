@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from config_helpers import profile_messages, write
 
-from envsim.config.dockerfile import base_problem, external_images, rewrite_base
+from envsim.config.dockerfile import base_problem, external_images, rewrite_base, rewrite_images
 
 MULTI_STAGE = """\
 # syntax=docker/dockerfile:1
@@ -80,3 +80,16 @@ def test_base_reaches_the_model(repo):
     )
     service = load_profile(repo / "profiles/p.yaml", {}).services[0]
     assert service.build.base == "python:3.11-slim"
+
+
+def test_stand_ins_are_reached_by_rewriting_the_from_lines_that_name_them():
+    text = (
+        "ARG PY=3.9\nFROM --platform=linux/amd64 python:${PY}-slim AS build\nRUN make\n"
+        "FROM node:18 AS assets\nFROM python:3.9-slim\nCOPY --from=build /app /app\n"
+    )
+    rewritten = rewrite_images(text, {}, {"python:3.9-slim": "envsim/stand-in/python:3.9-slim"})
+    assert rewritten == (
+        "ARG PY=3.9\nFROM --platform=linux/amd64 envsim/stand-in/python:3.9-slim AS build\nRUN make\n"
+        "FROM node:18 AS assets\nFROM envsim/stand-in/python:3.9-slim\nCOPY --from=build /app /app\n"
+    )
+    assert rewrite_images(text, {}, {}) == text

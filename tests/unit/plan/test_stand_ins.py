@@ -191,3 +191,24 @@ def test_the_plan_shows_stand_ins_for_the_images_a_build_starts_from(profile, tm
         )
         api = next(c for c in stack_to_dict(plan)["containers"] if c["service"] == "api")
         assert [s["requested"] for s in api["build"]["offline_stand_ins"]] == [image]  # node has none
+
+
+def test_a_stand_in_has_envsims_own_name_never_the_public_one():
+    from envsim.plan.stand_ins import requested_of, stand_in_image
+
+    assert resolve_stand_in("postgres:11.5-alpine").image == "envsim/stand-in/postgres:11.5-alpine"
+    assert stand_in_image("docker.io/library/redis:7") == "envsim/stand-in/redis:7"
+    assert stand_in_image("python") == "envsim/stand-in/python:latest"
+    assert requested_of("envsim/stand-in/postgres:11.5-alpine") == "postgres:11.5-alpine"
+    assert requested_of("postgres:15") == "postgres:15"
+
+
+def test_status_reads_what_a_stand_in_stands_in_for_from_its_own_name():
+    from envsim.plan.stand_ins import stand_in_of_image
+
+    labels = {"envsim.substitute": "debian", "envsim.recipe": "postgres-npm", "envsim.stand-in.version": "11"}
+    record = stand_in_of_image(labels, ["envsim/stand-in/postgres:11.5-alpine"])
+    assert (record["requested"], record["match"], record["source"]) == ("postgres:11.5-alpine", "series", "npm")
+    # an older envsim's public tag beside the new name: one request, not two
+    both = stand_in_of_image(labels, ["envsim/stand-in/postgres:11.5-alpine", "postgres:11.5-alpine"])
+    assert both["requested"] == "postgres:11.5-alpine"
