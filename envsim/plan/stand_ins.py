@@ -40,6 +40,20 @@ NPM_POSTGRES: dict[str, str] = {
     "18": "18.4.0-beta.17",
 }
 
+# The official postgres images require POSTGRES_PASSWORD (or POSTGRES_HOST_AUTH_METHOD=trust)
+# from the patch releases of 13 Feb 2020 on (docker-library/postgres#658); the images of earlier
+# patch releases started with trust authentication for every host when no password was set. A
+# stand-in of a pin from before then does the same. The first release of each series requiring it:
+PASSWORD_REQUIRED_FROM: dict[tuple[int, ...], tuple[int, ...]] = {
+    (9, 4): (9, 4, 26),
+    (9, 5): (9, 5, 21),
+    (9, 6): (9, 6, 17),
+    (10,): (10, 12),
+    (11,): (11, 7),
+    (12,): (12, 2),
+}
+TRUST_ARG = "ENVSIM_PG_TRUST_WITHOUT_PASSWORD"  # the postgres recipes' build arg for it
+
 # Stand-ins run under envsim's own names, never the public one they stand in for: a later
 # plain `docker run postgres:11.5-alpine` on the same engine must not get a Debian build. A
 # three-part name under envsim/ cannot exist on Docker Hub (two parts at most there), so no
@@ -110,7 +124,10 @@ class StandIn:
 
     @property
     def args(self) -> tuple[tuple[str, str], ...]:
-        return ((self.family.version_arg, self.version),)
+        args: tuple[tuple[str, str], ...] = ((self.family.version_arg, self.version),)
+        if self.family.repository == "postgres" and trusts_without_password(self.wanted):
+            args += ((TRUST_ARG, "1"),)
+        return args
 
     def describe(self) -> str:
         if self.source == "npm":
@@ -179,6 +196,21 @@ def stand_in_of_image(labels: Mapping[str, str], references: Iterable[str]) -> d
         "match": match,
         "source": source,
     }
+
+
+def trusts_without_password(pinned: str) -> bool:
+    """Whether the official postgres image of version `pinned` ("11.5") started with trust
+    authentication when no password was set: a patch release before 13 Feb 2020, or a series
+    whose images all predate it (9.3 and older). A series tag (`11`) moved on to images that
+    require the password."""
+    numbers = _numbers(pinned)
+    if not numbers:
+        return False
+    if numbers[0] < 9 or (numbers[0] == 9 and len(numbers) > 1 and numbers[1] < 4):
+        return True  # series whose last images were built before 2020
+    series = numbers[:2] if numbers[0] == 9 else numbers[:1]
+    first = PASSWORD_REQUIRED_FROM.get(series)
+    return first is not None and len(numbers) > len(series) and numbers < first
 
 
 def stand_in_image(requested: str) -> str:

@@ -103,7 +103,7 @@ def test_a_redis_5_pin_runs_bullseyes_redis_6_and_says_so_everywhere(docker_clie
             remove_image(docker_client, "envsim/debian:bullseye", force=False)
 
 
-def test_a_postgres_11_pin_runs_npms_postgresql_11_with_the_official_contract(
+def test_a_postgres_11_5_pin_runs_npms_postgresql_11_with_that_images_contract(
     docker_client, prepared_images, run_container, tmp_path
 ):
     from envsim.images import ImageRequirement, PlainProgress, ensure_images
@@ -131,6 +131,13 @@ def test_a_postgres_11_pin_runs_npms_postgresql_11_with_the_official_contract(
         query = ["psql", "-h", address, "-U", "app", "-d", "shop", "-tAc", "select version(), count(*) from orders"]
         answer = wait_for_exec(container, query, environment={"PGPASSWORD": "pw-11"})
         assert answer.startswith("PostgreSQL 11.22") and answer.strip().endswith("|2")
+        # no password at all: 11.5's image (2019) started with trust, and so does its stand-in
+        trusting = run_container(own)
+        wait_for_exec(trusting, ["pg_isready", "-U", "postgres"])
+        address = wait_for_exec(trusting, ["hostname", "-i"]).split()[0]
+        over_tcp = ["psql", "-h", address, "-U", "postgres", "-tAc", "select current_user"]
+        assert wait_for_exec(trusting, over_tcp).strip() == "postgres"
+        assert b"no password has been set for the database" in trusting.logs()
     finally:
         for leftover in docker_client.containers.list(all=True, filters={"ancestor": own}):
             leftover.remove(v=True, force=True)

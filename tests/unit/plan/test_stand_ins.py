@@ -212,3 +212,34 @@ def test_status_reads_what_a_stand_in_stands_in_for_from_its_own_name():
     # an older envsim's public tag beside the new name: one request, not two
     both = stand_in_of_image(labels, ["envsim/stand-in/postgres:11.5-alpine", "postgres:11.5-alpine"])
     assert both["requested"] == "postgres:11.5-alpine"
+
+
+@pytest.mark.parametrize(
+    "pinned, trusts",
+    [
+        ("11.5", True),  # 2019's image: no password meant trust
+        ("11.6", True),
+        ("11.7", False),  # 13 Feb 2020: POSTGRES_PASSWORD required from here on
+        ("11", False),  # a series tag moved on to images that require it
+        ("12.1", True),
+        ("12.2", False),
+        ("10.11", True),
+        ("9.6.16", True),
+        ("9.6.17", False),
+        ("9.6", False),
+        ("9.3", True),  # all of 9.3's images predate the change
+        ("9", False),
+        ("13.1", False),
+        ("", False),
+    ],
+)
+def test_a_pin_from_before_february_2020_starts_with_trust_when_no_password_is_set(pinned, trusts):
+    from envsim.plan.stand_ins import trusts_without_password
+
+    assert trusts_without_password(pinned) is trusts
+
+
+def test_the_stand_in_of_such_a_pin_is_built_to_trust_and_others_are_not():
+    assert ("ENVSIM_PG_TRUST_WITHOUT_PASSWORD", "1") in resolve_stand_in("postgres:11.5-alpine").args
+    assert resolve_stand_in("postgres:11").args == (("PG_MAJOR", "11"),)
+    assert resolve_stand_in("postgres:15").args == (("PG_MAJOR", "15"),)

@@ -34,6 +34,13 @@ if [ "$1" = 'postgres' ] && [ ! -s "$PGDATA/PG_VERSION" ]; then
 	# As the official image: md5 before PostgreSQL 14, whose servers still store md5 passwords
 	# by default (a scram-sha-256 rule could then never match a stored password).
 	major="$(postgres --version | sed -E 's/[^0-9]*([0-9]+).*/\1/')"
+	# A stand-in of an image from before 13 Feb 2020: no password meant trust for every host.
+	if [ -z "${POSTGRES_PASSWORD:-}" ] && [ -z "${POSTGRES_HOST_AUTH_METHOD:-}" ] \
+		&& [ "${ENVSIM_PG_TRUST_WITHOUT_PASSWORD:-}" = '1' ]; then
+		POSTGRES_HOST_AUTH_METHOD=trust
+		echo 'WARNING: no password has been set for the database (as the pinned image did then, it' >&2
+		echo '         starts with trust authentication: anyone who reaches the port gets in)' >&2
+	fi
 	if [ "$major" -lt 14 ]; then : "${POSTGRES_HOST_AUTH_METHOD:=md5}"; fi
 	: "${POSTGRES_HOST_AUTH_METHOD:=scram-sha-256}"
 	if [ -z "${POSTGRES_PASSWORD:-}" ] && [ "$POSTGRES_HOST_AUTH_METHOD" != 'trust' ]; then
