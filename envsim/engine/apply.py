@@ -252,7 +252,7 @@ class _StackStarter:
             for proxy in toxiproxy.proxies:
                 if proxy.published is not None:
                     port = host_port(container, proxy.published.container_port)
-                    self.entry_urls[proxy.name] = f"http://127.0.0.1:{port}"
+                    self.entry_urls[proxy.name] = f"{proxy.scheme}://127.0.0.1:{port}"
         self.progress.step("toxiproxy", f"ready, {len(toxiproxy.proxies)} proxies")
 
     def _start_service(self, service: str) -> None:

@@ -33,7 +33,8 @@ def attach_stack(client: docker.DockerClient, plan: StackPlan, env: Mapping[str,
         toxiproxy_urls[toxiproxy.name] = f"http://127.0.0.1:{host_port(container, toxiproxy.api.container_port)}"
         for proxy in toxiproxy.proxies:
             if proxy.published is not None:
-                entry_urls[proxy.name] = f"http://127.0.0.1:{host_port(container, proxy.published.container_port)}"
+                port = host_port(container, proxy.published.container_port)
+                entry_urls[proxy.name] = f"{proxy.scheme}://127.0.0.1:{port}"
     direct = {}
     for container_plan in plan.containers:
         container = containers.get(container_plan.name)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from envsim.engine.containers import TOXIPROXY_API_LABEL
 from envsim.engine.docker_engine import host_port, labeled_containers, published_ports
 from envsim.journal.stand_in_records import describe_record
-from envsim.plan.stack import REPLICA_LABEL, ROLE_LABEL, SERVICE_LABEL
+from envsim.plan.stack import REPLICA_LABEL, ROLE_LABEL, SERVICE_LABEL, endpoint_scheme
 from envsim.plan.stand_ins import stand_in_of_image
 
 if TYPE_CHECKING:
@@ -91,7 +91,8 @@ def stack_status(client: docker.DockerClient, stack: str) -> StackStatus:
             try:
                 for proxy in ToxiproxyClient(url).proxies().values():
                     port = int(proxy.listen.rsplit(":", 1)[1])
-                    entry = f"http://127.0.0.1:{published[port]}" if port in published else None
+                    scheme = endpoint_scheme(proxy.name.rsplit("-", 1)[-1], port)
+                    entry = f"{scheme}://127.0.0.1:{published[port]}" if port in published else None
                     proxies.append(
                         ProxyStatus(
                             name=proxy.name,

@@ -69,6 +69,33 @@ class ProxyPlan:
     upstream: str  # "envsim-upstream-<service>:<port>"
     published: PortBinding | None  # entry point on 127.0.0.1, when the service publishes it
 
+    @property
+    def scheme(self) -> str:
+        """How a client addresses it: `postgres` for a PostgreSQL port, `http` for an app's."""
+        return endpoint_scheme(self.port_name, int(self.listen.rsplit(":", 1)[1]))
+
+
+# Endpoints are shown by protocol (`postgres://127.0.0.1:PORT`), from the port's name or its
+# well-known number; anything else is taken to speak HTTP.
+_SCHEMES = (
+    ("postgres", {"pg", "postgres", "postgresql"}, {5432}),
+    ("redis", {"redis", "valkey"}, {6379}),
+    ("mysql", {"mysql", "mariadb"}, {3306}),
+    ("mongodb", {"mongo", "mongodb"}, {27017}),
+    ("amqp", {"amqp", "rabbitmq"}, {5672}),
+    ("memcached", {"memcached"}, {11211}),
+    ("nats", {"nats"}, {4222}),
+    ("https", {"https"}, {443, 8443}),
+)
+
+
+def endpoint_scheme(port_name: str, port: int) -> str:
+    name = port_name.lower()
+    by_name = next((scheme for scheme, names, _ in _SCHEMES if name in names), None)
+    if by_name is not None or name in ("http", "web", "api"):
+        return by_name or "http"
+    return next((scheme for scheme, _, numbers in _SCHEMES if port in numbers), "http")
+
 
 @dataclass(frozen=True)
 class ToxiproxyPlan:

@@ -2,7 +2,7 @@ from dataclasses import replace
 
 from envsim.config.profile_model import Service
 from envsim.plan.render import stack_to_dict, stack_to_text, to_json
-from envsim.plan.stack import UPSTREAM_PREFIX, plan_stack
+from envsim.plan.stack import UPSTREAM_PREFIX, endpoint_scheme, plan_stack
 
 
 def test_services_with_ports_are_fronted_by_toxiproxy_under_their_own_names(profile):
@@ -59,3 +59,16 @@ def test_plan_output_redacts_secrets_and_is_deterministic(profile):
     first = to_json(stack_to_dict(plan_stack(profile)))
     assert first == to_json(stack_to_dict(plan_stack(profile)))
     assert "<secret:db_password>" in first
+
+
+def test_endpoints_are_addressed_by_their_protocol(profile):
+    (toxiproxy,) = plan_stack(profile).toxiproxies
+    assert {p.name: p.scheme for p in toxiproxy.proxies} == {
+        "api-http": "http",
+        "db-pg": "postgres",
+        "cache-redis": "redis",
+    }
+    assert endpoint_scheme("sql", 5432) == "postgres"  # a well-known number, whatever the name
+    assert endpoint_scheme("http", 5432) == "http"  # a name that says HTTP wins
+    assert endpoint_scheme("p9000", 9000) == "http"
+    assert endpoint_scheme("https", 9443) == "https"
