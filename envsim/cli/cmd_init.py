@@ -117,24 +117,32 @@ def _profile_name(name: str | None, project: object, directory: Path) -> str:
     return DEFAULT_PROFILE_NAME
 
 
+def _compose_tree(cwd: Path, paths: list[Path], environ: dict[str, str]):
+    """The compose files merged, with the project's .env (beside the first file) applied."""
+    from envsim.compose.read import ComposeFile, read_compose
+    from envsim.config.yamlload import read_text
+
+    files = [ComposeFile(_display(p, cwd), read_text(p, _display(p, cwd))) for p in paths]
+    dotenv_path = paths[0].resolve().parent / ".env"
+    dotenv = (
+        ComposeFile(_display(dotenv_path, cwd), read_text(dotenv_path, _display(dotenv_path, cwd)))
+        if dotenv_path.is_file()
+        else None
+    )
+    return read_compose(files, environ, dotenv)
+
+
 def _init_from_compose(cwd: Path, given: list[str], name: str | None, force: bool) -> None:
     from envsim.compose import convert as conversion
-    from envsim.compose.read import ComposeFile, read_compose
+    from envsim.compose.app_hints import app_hints, read_context
     from envsim.compose.render import render_profile, render_scenario
     from envsim.config import validate_paths
     from envsim.config.yamlload import read_text
 
     paths = _compose_paths(cwd, given)
     project_dir = paths[0].resolve().parent
-    files = [ComposeFile(_display(p, cwd), read_text(p, _display(p, cwd))) for p in paths]
-    dotenv_path = project_dir / ".env"
-    dotenv = (
-        ComposeFile(_display(dotenv_path, cwd), read_text(dotenv_path, _display(dotenv_path, cwd)))
-        if dotenv_path.is_file()
-        else None
-    )
     environ = dict(os.environ)
-    tree = read_compose(files, environ, dotenv)
+    tree = _compose_tree(cwd, paths, environ)
     env_files: dict[str, str | None] = {}
     for written, _ in conversion.env_file_paths(tree):
         target = project_dir / written
@@ -142,7 +150,10 @@ def _init_from_compose(cwd: Path, given: list[str], name: str | None, force: boo
     profile_name = _profile_name(name, tree.doc.data.get("name"), project_dir)
     profile_path = cwd / "profiles" / f"{profile_name}.yaml"
     scenario_path = cwd / "scenarios" / f"{profile_name}-smoke.yaml"
-    options = conversion.ConvertOptions(profile_name, project_dir.as_posix(), profile_path.parent.resolve().as_posix())
+    hints = {written: app_hints(read_context(project_dir / written)) for written in conversion.build_contexts(tree)}
+    options = conversion.ConvertOptions(
+        profile_name, project_dir.as_posix(), profile_path.parent.resolve().as_posix(), hints
+    )
     draft = conversion.convert(tree, options, env_files)
     outputs = [(profile_path, render_profile(draft)), (scenario_path, render_scenario(draft))]
     existing = [_display(path, cwd) for path, text in outputs if text is not None and path.exists()]

@@ -11,13 +11,14 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from envsim.compose import check as C
+from envsim.compose.app_hints import AppHints
 from envsim.compose.draft import CredentialDraft, EnvsimText, ProfileDraft, ServiceDraft
 from envsim.compose.interpolate import parse_dotenv
-from envsim.compose.parts import ValueProblem, command_list, parse_port, port_name
+from envsim.compose.parts import ValueProblem, command_list, image_repository, parse_port, port_name
 from envsim.compose.read import ComposeTree
 from envsim.compose.secrets import extract_secrets
 from envsim.compose.service_parts import RuntimeParts
@@ -53,6 +54,8 @@ class ConvertOptions:
     name: str
     project_dir: str  # absolute POSIX path: the directory of the first compose file
     profile_dir: str  # absolute POSIX path: where profiles/NAME.yaml is written
+    # build context as compose writes it -> what the app's files say (see build_contexts)
+    app_hints: Mapping[str, AppHints] = field(default_factory=dict)
 
 
 # Well-known server images and the port they listen on, for services that declare none.
@@ -67,14 +70,6 @@ IMAGE_PORTS = {
     "valkey": 6379,
     "nats": 4222,
 }
-
-
-def _repository(image: Any) -> str:
-    """`docker.io/library/postgres:15-alpine` -> `postgres`."""
-    if not isinstance(image, str):
-        return ""
-    name = image.split("@")[0].rsplit("/", 1)[-1]
-    return name.split(":")[0].lower()
 
 
 def service_name(raw: str) -> str:
@@ -93,6 +88,17 @@ def env_file_paths(tree: ComposeTree) -> list[tuple[str, bool]]:
             elif isinstance(item, dict) and isinstance(item.get("path"), str):
                 paths.append((item["path"], item.get("required", True) is not False))
     return list(dict.fromkeys(paths))
+
+
+def build_contexts(tree: ComposeTree) -> list[str]:
+    """The build contexts the services name, as written (relative to the project)."""
+    services = tree.doc.data.get("services")
+    contexts = [
+        spec["build"].get("context", ".")
+        for spec in (services.values() if isinstance(services, dict) else ())
+        if isinstance(spec, dict) and isinstance(spec.get("build"), dict)
+    ]
+    return list(dict.fromkeys(c for c in contexts if isinstance(c, str) and "://" not in c))
 
 
 def convert(tree: ComposeTree, options: ConvertOptions, env_files: Mapping[str, str | None]) -> ProfileDraft:
@@ -125,6 +131,10 @@ class _Converter(RuntimeParts):
         self.secret_files: dict[str, str] = {}
 
     # -- helpers -------------------------------------------------------------------------
+    def hints_for(self, spec: dict) -> AppHints | None:
+        build = spec.get("build")
+        return self.options.app_hints.get(build.get("context", ".")) if isinstance(build, dict) else None
+
     def path(self, written: str) -> str:
         """A compose path (relative to the project) as a path relative to the profile."""
         full = written if posixpath.isabs(written) else posixpath.join(self.options.project_dir, written)
@@ -363,7 +373,7 @@ class _Converter(RuntimeParts):
                         published.append(name)
                         if port.host is not None:
                             fixed.append(port.text)
-        image_port = IMAGE_PORTS.get(_repository(spec.get("image")))
+        image_port = IMAGE_PORTS.get(image_repository(spec.get("image")))
         if not ports and image_port is not None:
             # The image EXPOSEs it and other services reach it there; declaring it lets envsim
             # put Toxiproxy in front of it (and fault it).

@@ -29,7 +29,8 @@ class ServiceDraft:
     notes: list[str] = field(default_factory=list)  # comment lines above the fields
     env_comments: dict[str, str] = field(default_factory=dict)
     has_build: bool = False
-    health_path: str | None = None  # an HTTP path its compose healthcheck requested
+    health_path: str | None = None  # an HTTP path its health check requests
+    smoke_paths: list[str] = field(default_factory=list)  # GET paths the app serves (its own files say)
 
     def set(self, key: str, value: Any, comment: str = "") -> None:
         self.fields.append(Field(key, value, comment))

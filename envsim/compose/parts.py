@@ -92,6 +92,14 @@ def _port_range(text: str) -> list[int]:
     return list(range(low, high + 1))
 
 
+def image_repository(image: Any) -> str:
+    """`docker.io/library/postgres:15-alpine` -> `postgres`."""
+    if not isinstance(image, str):
+        return ""
+    name = image.split("@")[0].rsplit("/", 1)[-1]
+    return name.split(":")[0].lower()
+
+
 def port_name(port: int, taken: set[str]) -> str:
     name = PORT_NAMES.get(port, f"p{port}")
     if name in taken:

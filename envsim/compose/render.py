@@ -110,13 +110,23 @@ def load_target(draft: ProfileDraft) -> ServiceDraft | None:
     return next(iter(built or published), None)
 
 
+def smoke_tasks(target: ServiceDraft) -> list[str]:
+    """The smoke scenario's requests: the health path and the GET paths the app's own files
+    name (an API's `GET /` is often a 404); `GET /` only when nothing better is known."""
+    tasks = [("health", target.health_path)] if target.health_path else []
+    for path in target.smoke_paths:
+        name = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "home"
+        tasks.append((name if name not in dict(tasks) else f"{name}-{len(tasks)}", path))
+    if not tasks:
+        tasks = [("home", "/")]
+    return [f"    - {{name: {key(name)}, weight: 1, request: {json.dumps(f'GET {path}')}}}" for name, path in tasks]
+
+
 def render_scenario(draft: ProfileDraft) -> str | None:
     """A short smoke scenario against the load target; None when no service publishes a port."""
     target = load_target(draft)
     if target is None:
         return None
-    path = target.health_path or "/"
-    request = json.dumps(f"GET {path}")
     lines = [
         f"# A first scenario for profile {draft.name}: a few users for a short while, no faults.",
         f"# Run it with `envsim run scenarios/{draft.name}-smoke.yaml`. Then make the tasks the requests",
@@ -132,7 +142,7 @@ def render_scenario(draft: ProfileDraft) -> str | None:
         f"  duration: {SMOKE_DURATION}",
         "  wait: [100ms, 500ms]",
         "  tasks:",
-        f"    - {{name: {'health' if target.health_path else 'home'}, weight: 1, request: {request}}}",
+        *smoke_tasks(target),
     ]
     if draft.failure_modes:
         lines += ["# timeline:", f"#   - {{at: 10s, for: 10s, fault: {draft.failure_modes[0][0]}}}"]

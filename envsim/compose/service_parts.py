@@ -11,12 +11,14 @@ import re
 from typing import Any
 
 from envsim.compose import check as C
+from envsim.compose.app_hints import AppHints
 from envsim.compose.draft import ProfileDraft, ServiceDraft
 from envsim.compose.parts import (
     ValueProblem,
     cpus_value,
     duration_text,
     health_from_test,
+    image_repository,
     parse_volume,
     seconds,
     size_text,
@@ -42,10 +44,16 @@ class RuntimeParts:
     def unsupported(self, service: ServiceDraft | None, where: TreePath, text: str) -> None:
         raise NotImplementedError
 
+    def hints_for(self, spec: dict) -> AppHints | None:
+        raise NotImplementedError
+
     def _health(self, service: ServiceDraft, here: TreePath, spec: dict, ports: dict[str, int]) -> None:
         check = spec.get("healthcheck")
         where = here + ("healthcheck",)
-        if check is None or not self.check.want(where, check, dict):
+        if check is None:
+            self._inferred_health(service, spec, ports)
+            return
+        if not self.check.want(where, check, dict):
             return
         self.check.keys(where, check, C.HEALTH_KEYS)
         if check.get("disable") is True or "test" not in check:
@@ -88,6 +96,24 @@ class RuntimeParts:
                 )
             )
         service.set("health", health, result.comment)
+
+    def _inferred_health(self, service: ServiceDraft, spec: dict, ports: dict[str, int]) -> None:
+        """No compose healthcheck: the one the image or the app's own files make plain."""
+        repository = image_repository(spec.get("image")) if not service.has_build else ""
+        hints = self.hints_for(spec) if service.has_build else None
+        if hints is not None:
+            service.smoke_paths = list(hints.get_paths)
+        if repository == "postgres":
+            user = (service.get("env") or {}).get("POSTGRES_USER", "postgres")
+            user = user if isinstance(user, str) and "$" not in user else "postgres"
+            # over TCP: during initialisation the server listens on its socket only
+            health: dict[str, Any] = {"cmd": ["pg_isready", "-h", "127.0.0.1", "-U", user]}
+            service.set("health", health, "inferred: the image is PostgreSQL")
+        elif repository in ("redis", "valkey"):
+            service.set("health", {"cmd": ["redis-cli", "ping"]}, "inferred: the image is Redis")
+        elif hints is not None and hints.health_path and ports:
+            service.health_path = hints.health_path
+            service.set("health", {"http": hints.health_path}, f"inferred: {hints.health_source}")
 
     def _depends(self, service: ServiceDraft, here: TreePath, spec: dict) -> None:
         depends = spec.get("depends_on")

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 import yaml
 
+from envsim.compose.app_hints import app_hints
 from envsim.compose.convert import ConvertOptions, convert
 from envsim.compose.draft import ProfileDraft
 from envsim.compose.read import ComposeFile, read_compose
@@ -22,13 +23,16 @@ def draft_of(
     dotenv: str | None = None,
     env_files: Mapping[str, str | None] | None = None,
     name: str = "app",
+    app_files: Mapping[str, Mapping[str, str]] | None = None,
 ) -> ProfileDraft:
+    """`app_files`: build context as written -> its files (relative path -> text)."""
     files = [
         ComposeFile("docker-compose.yml" if i == 0 else f"override{i}.yml", textwrap.dedent(t).lstrip())
         for i, t in enumerate(texts)
     ]
     tree = read_compose(files, environ or {}, ComposeFile(".env", dotenv) if dotenv is not None else None)
-    return convert(tree, ConvertOptions(name, PROJECT, PROFILES), env_files or {})
+    hints = {context: app_hints(files) for context, files in (app_files or {}).items()}
+    return convert(tree, ConvertOptions(name, PROJECT, PROFILES, hints), env_files or {})
 
 
 def profile_of(*texts: str, **options) -> dict:
