@@ -7,6 +7,9 @@ journal, which the verdict judges.
 
 from __future__ import annotations
 
+import io
+import re
+
 import pytest
 from run_support.target_server import HangSwitch, TargetServer
 
@@ -14,6 +17,7 @@ from envsim.config.check_kinds import MetricCheck, RecoveryCheck
 from envsim.config.scenario_model import LoadSpec, LoadTask
 from envsim.journal import ALL_ENDPOINTS, Journal, TimelineStep
 from envsim.run.load_with_faults import run_load
+from envsim.run.progress import PlainProgress
 from envsim.verdict import judge
 
 pytestmark = [pytest.mark.timeout(120), pytest.mark.docker_free]
@@ -45,12 +49,24 @@ def journal_of(result, checks=CHECKS) -> Journal:
     )
 
 
-def hung_run(path: str, *, timeout: float = 1.5, hang: float = 4.0):
+def hung_run(path: str, *, timeout: float = 1.5, hang: float = 4.0, observer=None):
     load = LoadSpec(
         users=4, spawn_rate=50, duration=10, wait=(0.05, 0.1), timeout=timeout, tasks=(LoadTask("order", "GET", path),)
     )
     with TargetServer(hang=hang) as server:
-        return run_load(load, server.url, (TimelineStep(FAULT, 2.0, 5.0),), HangSwitch(server))
+        return run_load(load, server.url, (TimelineStep(FAULT, 2.0, 5.0),), HangSwitch(server), observer)
+
+
+class LiveLines(PlainProgress):
+    """The live view's line for every second, as the run shows it when that second ends."""
+
+    def __init__(self):
+        super().__init__(io.StringIO(), every=1000)
+        self.by_second: dict[int, str] = {}
+
+    def on_second(self, points):
+        super().on_second(points)
+        self.by_second[points[0].t] = self.snapshot().line()
 
 
 def test_a_hanging_dependency_fails_its_window_and_shows_requests_in_flight():
@@ -75,6 +91,20 @@ def test_a_hanging_dependency_fails_its_window_and_shows_requests_in_flight():
     assert error_rate.top_failures and "on order" in error_rate.top_failures[0]
     assert recovery.passed  # the dependency is back and answers at once
     assert [f.phase for f in verdict.failure_reasons][:1] == ["run"]
+
+
+def test_the_live_view_counts_hung_requests_as_they_start_and_shows_them_in_flight():
+    view = LiveLines()
+    result = hung_run("/hang", observer=view)
+    assert result.error is None
+    aggregate = {p.t: p for p in result.series if p.endpoint == ALL_ENDPOINTS}
+    for t in (3, 4):  # wholly inside the fault: no request of the second had ended when it was shown
+        line = view.by_second[t]
+        # the rate is the requests begun in the second (all of them ended later, as failures)
+        assert aggregate[t].started == aggregate[t].requests, aggregate[t]
+        assert re.search(rf"rps {aggregate[t].started}\.0 \(\d+ in flight, oldest \d+\.\ds\)", line), line
+        assert "errors -" in line, line
+    assert aggregate[3].started + aggregate[4].started > 0
 
 
 def test_a_short_upstream_timeout_with_a_fallback_passes():
