@@ -16,6 +16,7 @@ from envsim.reports.charts import FAULT_COLOURS, charts
 from envsim.reports.environment import displayed_environment, other_version_lines, same_series_lines
 from envsim.reports.failure_text import check_failures, phase_lines
 from envsim.reports.service_logs import service_log_sections
+from envsim.reports.slow_cause import slow_cause_sections
 from envsim.reports.stub_text import rotation_lines, stub_tables, window_lines
 from envsim.verdict.formatting import format_bound, format_value
 from envsim.verdict.result import Verdict
@@ -88,7 +89,11 @@ def _why_failed(verdict: Verdict) -> str:
 
 
 def _service_logs(journal: Journal, verdict: Verdict) -> str:
-    return "\n".join(
+    slow = "".join(
+        f'<h2>{escape(heading)}</h2><pre class="slow-cause">{escape(chr(10).join(body))}</pre>'
+        for heading, body in slow_cause_sections(journal, verdict)
+    )
+    return slow + "\n".join(
         f'<h2>{escape(heading)}</h2><pre class="logs">{escape(chr(10).join(body))}</pre>'
         for heading, body in service_log_sections(journal, verdict)
     )

@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from envsim.journal import Journal
 from envsim.reports.failure_text import check_failures, phase_lines
 from envsim.reports.service_logs import service_log_lines
+from envsim.reports.slow_cause import slow_check_lines
 from envsim.verdict.formatting import format_bound, format_value
 from envsim.verdict.result import Verdict
 
@@ -65,7 +66,9 @@ def _suite(journal: Journal, verdict: Verdict) -> ET.Element:
         )
         if not result.passed:
             failure = ET.SubElement(case, "failure", {"message": failure_message(result), "type": "CheckFailed"})
-            failure.text = "\n".join(filter(None, (failure_message(result), check_failures(result))))
+            failure.text = "\n".join(
+                filter(None, (failure_message(result), check_failures(result), *slow_check_lines(journal, result)))
+            )
         else:
             out = ET.SubElement(case, "system-out")
             out.text = f"measured {format_value(result.measured, result.unit)}, bound {format_bound(result)}"

@@ -6,6 +6,7 @@ from envsim.journal import Journal
 from envsim.reports.environment import inexact, other_version_lines
 from envsim.reports.failure_text import detail_with_failures, phase_lines
 from envsim.reports.service_logs import service_log_sections
+from envsim.reports.slow_cause import slow_cause_sections
 from envsim.reports.stub_text import rotation_lines, stub_tables, window_lines
 from envsim.verdict.formatting import format_bound, format_value
 from envsim.verdict.result import Verdict
@@ -67,7 +68,7 @@ def render_markdown(journal: Journal, verdict: Verdict) -> str:
     why = phase_lines(verdict)
     if why:
         lines += ["", "### Why requests failed", "", *(f"- {_cell(line)}" for line in why)]
-    for heading, body in service_log_sections(journal, verdict):
+    for heading, body in [*slow_cause_sections(journal, verdict), *service_log_sections(journal, verdict)]:
         # a fenced block shows log lines as they are; a fence inside them must not close it early
         lines += [
             "",

@@ -11,6 +11,7 @@ from typing import TextIO
 from envsim.journal import Journal
 from envsim.reports.failure_text import detail_with_failures, phase_lines
 from envsim.reports.service_logs import service_log_lines
+from envsim.reports.slow_cause import slow_cause_lines
 from envsim.reports.stub_text import stub_count_lines
 from envsim.verdict.formatting import format_bound, format_value
 from envsim.verdict.result import Verdict
@@ -42,8 +43,9 @@ def render_plain(verdict: Verdict, journal: Journal | None = None) -> str:
 
 
 def _failure_context(verdict: Verdict, journal: Journal | None) -> list[str]:
-    """Why requests failed, what the stubs answered, what the services said."""
-    return [*_why_failed(verdict), *_stub_answers(verdict, journal), *_service_logs(verdict, journal)]
+    """Why requests failed or were slow, what the stubs answered, what the services said."""
+    slow = slow_cause_lines(journal, verdict) if journal is not None else []
+    return [*_why_failed(verdict), *slow, *_stub_answers(verdict, journal), *_service_logs(verdict, journal)]
 
 
 def _stub_answers(verdict: Verdict, journal: Journal | None) -> list[str]:
