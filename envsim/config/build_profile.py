@@ -104,6 +104,7 @@ def _service(doc: YamlDoc, name: str, spec: dict[str, Any]) -> Service:
         ),
         seed=tuple(_seed(doc, here + ("seed", i), step) for i, step in enumerate(spec.get("seed", ()))),
         secret_files=tuple(spec.get("secret_files", {}).items()),
+        statements=spec.get("statements"),
     )
 
 

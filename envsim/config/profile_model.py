@@ -155,6 +155,8 @@ class Service:
     seed: tuple[SeedStep, ...] = ()
     # secrets mounted as read-only files: (secret name, path inside the container)
     secret_files: tuple[tuple[str, str], ...] = ()
+    # PostgreSQL statement statistics during runs: None means the default (envsim.plan.statements)
+    statements: bool | None = None
 
     def port(self, name: str | None = None) -> int | None:
         if not self.ports:

@@ -15,6 +15,7 @@ from envsim.config.dockerfile import base_problem
 from envsim.config.fault_kinds import kinds_written
 from envsim.config.fault_kinds.kind import FaultContext
 from envsim.config.schema_check import did_you_mean
+from envsim.config.service_kind import POSTGRES, image_kind
 from envsim.config.yamlload import TreePath, YamlDoc
 from envsim.errors import Problem
 
@@ -127,7 +128,25 @@ def _check_service(
                 doc.problem(here + ("secret_files", secret), unknown("secret", secret, credentials), key=True)
             )
     problems += _check_files(doc, here, service, root)
-    return problems
+    return problems + _check_statements(doc, here, service)
+
+
+def _check_statements(doc: YamlDoc, here: TreePath, service: dict[str, Any]) -> list[Problem]:
+    """`statements: true` where no PostgreSQL can run: a stub, or an image known to be another server."""
+    if service.get("statements") is not True:
+        return []
+    image = service.get("image")
+    kind, description = (
+        ("stub", "a stub") if "stub" in service else image_kind(image) if isinstance(image, str) else ("", "")
+    )
+    if kind in ("", "unknown", POSTGRES):
+        return []
+    return [
+        doc.problem(
+            here + ("statements",),
+            f"statement statistics are PostgreSQL's (pg_stat_statements), and this service is {description}",
+        )
+    ]
 
 
 def _check_files(doc: YamlDoc, here: TreePath, service: dict[str, Any], root: Path) -> list[Problem]:

@@ -85,6 +85,11 @@ def service_kind(service: Service) -> tuple[str, str]:
     image = service.image or _dockerfile_base(service)
     if image is None:
         return "unknown", "a built image"
+    return image_kind(image)
+
+
+def image_kind(image: str) -> tuple[str, str]:
+    """(kind, description) of a service running `image`: postgres, redis, other or unknown."""
     family = image_family(image)
     if family.startswith("postgres") or family in _POSTGRES_NAMES:
         return POSTGRES, f"PostgreSQL (image {image})"

@@ -21,6 +21,7 @@ from envsim.config.template import Template
 from envsim.plan.balancers import BalancerPlan, balances_requests, plan_balancer, replica_alias
 from envsim.plan.executor import dependency_levels
 from envsim.plan.seed import SeedPlan, plan_seed
+from envsim.plan.statements import statements_command, statements_on
 from envsim.plan.stubs import STUB_CONTAINER_PORT, STUB_SERVER_ENV
 
 LABEL_PREFIX = "envsim"
@@ -231,7 +232,7 @@ def _plan_container(
         replica=replica,
         image=image,
         build=service.build,
-        command=service.command,
+        command=statements_command(service.command) if statements_on(service) else service.command,
         env=env,
         aliases=aliases,
         ports=ports,

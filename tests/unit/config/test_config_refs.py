@@ -271,3 +271,26 @@ def test_scenario_secret_in_headers_must_exist_in_profile(repo):
         "scenarios/s.yaml:7:74: load.tasks[1].headers.Authorization: unknown secret 'tokn': not defined under "
         "credentials"
     ]
+
+
+def test_statements_only_on_a_postgresql_service(repo):
+    text = (
+        MINIMAL_PROFILE
+        + """  db: {image: "postgis/postgis:16-3.4", statements: true}
+  cache: {image: "redis:7", statements: true}
+  carrier: {stub: {routes: [{method: GET, path: /v1}]}, statements: true}
+  built: {build: ., statements: true}
+"""
+    )
+    assert profile_messages(repo, text) == [
+        "profiles/p.yaml:8:41: services.cache.statements: statement statistics are PostgreSQL's "
+        "(pg_stat_statements), and this service is Redis (image redis:7)",
+        "profiles/p.yaml:9:69: services.carrier.statements: statement statistics are PostgreSQL's "
+        "(pg_stat_statements), and this service is a stub",
+    ]
+
+
+def test_statements_must_be_true_or_false(repo):
+    text = MINIMAL_PROFILE + "  db: {image: postgres:16, statements: yes please}\n"
+    (message,) = profile_messages(repo, text)
+    assert message == "profiles/p.yaml:7:40: services.db.statements: expected true or false, got text 'yes please'"
