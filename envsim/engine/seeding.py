@@ -27,12 +27,15 @@ def _copy_in(container, path: str, data: bytes) -> None:
     container.put_archive("/", buffer.getvalue())
 
 
-def run_sql(container, sql: str, *, tuples_only: bool = False) -> str:
-    """Run SQL in the container's database; returns stdout, raises on an error."""
+def run_sql(container, sql: str, *, tuples_only: bool = False, database: str = "") -> str:
+    """Run SQL in the container's database (or `database`); returns stdout, raises on an error."""
     path = "/tmp/envsim-sql.sql"
     _copy_in(container, path, sql.encode())
     flags = " -t -A" if tuples_only else ""
-    code, output = container.exec_run(["sh", "-c", f"{_PSQL}{flags} -f {path}"], demux=True)
+    # a later -d wins; the name is passed as an argument, never spliced into the shell text
+    other = ' -d "$1"' if database else ""
+    command = ["sh", "-c", f"{_PSQL}{flags}{other} -f {path}", "sh", *([database] if database else [])]
+    code, output = container.exec_run(command, demux=True)
     stdout = (output[0] or b"").decode("utf-8", "replace")
     stderr = (output[1] or b"").decode("utf-8", "replace")
     if code != 0:

@@ -12,7 +12,7 @@ import sys
 import time
 import uuid
 from collections.abc import MutableMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,6 +28,7 @@ from envsim.engine.proxies import toxiproxy_version
 from envsim.engine.rotation import CredentialRotator, Rotated
 from envsim.engine.stack_watch import StackChanged, StackWatch
 from envsim.engine.state import StackState
+from envsim.engine.statement_stats import DatabaseEvidence
 from envsim.engine.stub_calls import CallWindow, clear_journals
 from envsim.journal import CredentialRotation, Journal, ProbeResult, fault_windows
 from envsim.plan.scenario import ScenarioPlan
@@ -47,6 +48,8 @@ class AfterLoad:
     containers: ContainerFacts
     toxiproxy_version: str
     stub_calls: tuple[dict, ...] = ()  # calls each stub answered, by route and status
+    # the databases' slowest work during the load (envsim.engine.statement_stats), for extra
+    databases: dict[str, list[dict]] = field(default_factory=dict)
 
 
 def file_digest(path: Path) -> str:
@@ -84,6 +87,8 @@ def run_scenario(
     try:
         switch.clear_all()  # a fault left by an earlier ad-hoc `envsim fault apply` would skew the baseline
         clear_journals(stack.stub_urls.values())  # stub checks count this run's calls only
+        databases = DatabaseEvidence(client, stack, scenario.profile)
+        databases.start()  # their statistics count this run's load only
         rotator.start()
         watch, removals = EngineWatch().start(), StackWatch(plan.stack.stack).start()
         try:
@@ -101,7 +106,7 @@ def run_scenario(
             removals.stop()
             rotated = rotator.stop()
         switch.clear_all()
-        after = measure_after_load(client, stack, scenario, result)
+        after = measure_after_load(client, stack, scenario, result, databases)
     finally:
         if isinstance(sys.exc_info()[1], StackChanged):
             _clear_what_is_left(switch)
@@ -163,8 +168,14 @@ def rotations_of(rotated: tuple[Rotated, ...], started_at: str) -> tuple[Credent
 
 
 def measure_after_load(
-    client: docker.DockerClient, stack: StackHandle, scenario: Scenario, result: LoadResult
+    client: docker.DockerClient,
+    stack: StackHandle,
+    scenario: Scenario,
+    result: LoadResult,
+    databases: DatabaseEvidence | None = None,
 ) -> AfterLoad:
+    # read before the probes, whose own queries are not the load's
+    slowest = databases.collect() if databases is not None else {}
     load_start = time.monotonic() - result.duration
     run_start = datetime.fromisoformat(result.started_at)
     probes = run_probes(client, stack, scenario, run_start, load_start)
@@ -175,6 +186,7 @@ def measure_after_load(
         facts,
         toxiproxy_version(stack.toxiproxy_urls),
         tuple(stub_traffic(stack, stub_windows(scenario, result))),
+        slowest,
     )
 
 
@@ -249,6 +261,7 @@ def build_journal(
         extra={
             "endpoints": {t.name: f"{t.method} {t.path}" for t in scenario.load.requests},
             **({"stub_calls": list(after.stub_calls)} if after.stub_calls else {}),
+            **after.databases,
         },
     )
 
