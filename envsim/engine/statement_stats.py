@@ -21,6 +21,8 @@ from envsim.engine.seeding import run_sql
 from envsim.engine.statement_text import (
     explainable,
     generic_plan_sql,
+    initplan_sql,
+    parameter_types_sql,
     redact_plan_line,
     redact_statement,
     slowlog_entries,
@@ -111,18 +113,16 @@ class DatabaseEvidence:
 
     def _plan(self, container, major: int, row: dict[str, Any]) -> dict[str, Any]:
         """The plan of the slowest statement (never run), or why there is none."""
-        query = str(row.get("query", ""))
-        made = generic_plan_sql(major, query) if explainable(query) else None
-        if made is None:
-            why = (
-                "not a statement EXPLAIN can plan"
-                if not explainable(query)
-                else f"PostgreSQL {major} shows no generic plan"
-            )
-            return {"plan_problem": why}
-        sql, how = made
+        query, database = str(row.get("query", "")), str(row.get("database") or "")
+        if not explainable(query):
+            return {"plan_problem": "not a statement EXPLAIN can plan"}
         try:
-            output = run_sql(container, sql, tuples_only=True, database=str(row.get("database") or ""))
+            made = generic_plan_sql(major, query)
+            if made is None:  # before PostgreSQL 12: the parameters' types make unknown values
+                types = json.loads(run_sql(container, parameter_types_sql(query), tuples_only=True, database=database))
+                made = initplan_sql(query, [str(t) for t in types])
+            sql, how = made
+            output = run_sql(container, sql, tuples_only=True, database=database)
         except Exception as error:
             return {"plan_problem": without_secrets(_first_line(error), self._secrets)[:300]}
         plan = [redact_plan_line(line, self._secrets) for line in output.splitlines() if line.strip()]

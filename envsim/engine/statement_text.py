@@ -55,7 +55,7 @@ def parameter_count(query: str) -> int:
 
 def generic_plan_sql(major: int, query: str) -> tuple[str, str] | None:
     """(SQL whose output is the plan of `query` for any parameter values, how it was made), or
-    None when this major cannot show one. Nothing runs the statement: EXPLAIN without ANALYZE,
+    None when this major cannot show one (before 12: see initplan_sql). Nothing runs the statement: EXPLAIN without ANALYZE,
     in a read-only transaction that is rolled back."""
     body = query.strip().rstrip(";")
     count = parameter_count(body)
@@ -72,6 +72,31 @@ def generic_plan_sql(major: int, query: str) -> tuple[str, str] | None:
             "the generic plan of the prepared statement (EXPLAIN EXECUTE), not run",
         )
     return None
+
+
+def parameter_types_sql(query: str) -> str:
+    """SQL whose output is the types PostgreSQL infers for the statement's parameters (JSON)."""
+    body = query.strip().rstrip(";")
+    return (
+        f"BEGIN READ ONLY;\nPREPARE envsim_slowest AS {body};\n"
+        "SELECT coalesce(array_to_json(parameter_types::text[]), '[]') FROM pg_prepared_statements "
+        "WHERE name = 'envsim_slowest';\nROLLBACK;\n"
+    )
+
+
+def initplan_sql(query: str, types: Sequence[str]) -> tuple[str, str]:
+    """Before PostgreSQL 12 no plan is generic on demand: each parameter becomes a sub-select of
+    a NULL of its type, which the planner cannot fold into a constant, so the plan is the one
+    for an unknown value (an InitPlan feeds it), as a generic plan is."""
+
+    def unknown_value(match: re.Match[str]) -> str:
+        index = int(match.group(1)) - 1
+        return f"(SELECT NULL::{types[index]})" if index < len(types) else match.group(0)
+
+    body = _PARAMETER.sub(unknown_value, query.strip().rstrip(";"))
+    sql = f"BEGIN READ ONLY;\nSET LOCAL statement_timeout = '10s';\nEXPLAIN {body};\nROLLBACK;\n"
+    how = "EXPLAIN with each parameter an unknown value, not run; InitPlans number them $0, $1, ... as they appear"
+    return sql, how
 
 
 def statements_sql(major: int, limit: int) -> str:

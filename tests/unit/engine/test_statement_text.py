@@ -7,7 +7,9 @@ from envsim.engine.statement_text import (
     REDACTED,
     explainable,
     generic_plan_sql,
+    initplan_sql,
     parameter_count,
+    parameter_types_sql,
     redact_plan_line,
     redact_statement,
     slowlog_entries,
@@ -88,3 +90,17 @@ def test_slowlog_entries_keep_the_command_name_only():
         "not an entry",
     ]
     assert slowlog_entries(raw) == [{"command": "KEYS ?", "ms": 310.0}, {"command": "SET ? ? ? ...", "ms": 12.5}]
+
+
+def test_before_postgresql_12_parameters_become_unknown_values_of_their_types():
+    query = "SELECT * FROM customers WHERE lower(email) = lower($1) AND id > $2 LIMIT $10;"
+    types_sql = parameter_types_sql(query)
+    assert "PREPARE envsim_slowest AS SELECT * FROM customers" in types_sql and "pg_prepared_statements" in types_sql
+    assert types_sql.startswith("BEGIN READ ONLY;") and types_sql.rstrip().endswith("ROLLBACK;")
+    types = ["text", "integer", "bigint", "text", "text", "text", "text", "text", "text", "character varying"]
+    sql, how = initplan_sql(query, types)
+    assert (
+        "EXPLAIN SELECT * FROM customers WHERE lower(email) = lower((SELECT NULL::text)) "
+        "AND id > (SELECT NULL::integer) LIMIT (SELECT NULL::character varying);"
+    ) in sql
+    assert sql.startswith("BEGIN READ ONLY;") and "InitPlan" in how
