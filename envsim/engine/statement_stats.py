@@ -11,6 +11,7 @@ Collecting never fails a run: a database that cannot tell says why, in its evide
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 
 STATEMENTS_KEPT = 5
 SLOWLOG_READ = 32
+_PSQL_PLACE = re.compile(r"^psql:[^:]*:\d+: ")
 SWITCH_ON = "`statements: true` on the service in the profile switches them on"
 
 
@@ -71,7 +73,7 @@ class DatabaseEvidence:
                     container, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements;\nSELECT pg_stat_statements_reset();"
                 )
             except Exception as error:  # a database that cannot tell must not stop the run
-                self._say(service.name, f"no statement statistics: {_first_line(error)}; {SWITCH_ON}")
+                self._say(service.name, f"no statement statistics: {_first_line(error)}{_why_not_loaded(error)}")
         for service in self._redis:
             try:
                 self._redis_cli(service.name, "SLOWLOG", "RESET")
@@ -154,6 +156,16 @@ def _kind(service: Service) -> str:
         return "unknown"
 
 
+def _why_not_loaded(error: BaseException) -> str:
+    """The likely reason when the server runs without the extension preloaded."""
+    if "shared_preload_libraries" not in str(error):
+        return ""
+    return (
+        "; the server was started without it (a command envsim could not extend, or a stack "
+        "brought up by an older envsim: `envsim down`, then up again)"
+    )
+
+
 def _first_line(error: BaseException) -> str:
     lines: Iterable[str] = str(error).strip().splitlines() or [type(error).__name__]
-    return next(iter(lines))
+    return _PSQL_PLACE.sub("", next(iter(lines)))  # where in envsim's own script: not the user's concern
