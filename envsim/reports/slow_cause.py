@@ -142,7 +142,10 @@ def slow_check_lines(journal: Journal, result: CheckResult) -> list[str]:
     spans = ", ".join(f"{i.start:.0f}s-{i.end:.0f}s" for i in intervals[:3])
     lines = [f"endpoints in its window ({spans}), slowest first:"]
     lines += [f"  {line}" for line in endpoint_lines(endpoint_rows(journal, intervals))]
-    return lines + database_lines(journal)
+    databases = database_lines(journal)
+    if databases and check.phase != "run":  # the databases' statistics are the whole load's
+        databases.insert(0, "databases, over the whole load (not only this window):")
+    return lines + databases
 
 
 def slow_cause_sections(journal: Journal, verdict: Verdict) -> list[tuple[str, list[str]]]:

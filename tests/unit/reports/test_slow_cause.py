@@ -99,6 +99,7 @@ def test_the_window_is_the_checks_phase():
     assert heading == "why p95 < 150ms during db-slow was slow"
     assert lines[0] == "endpoints in its window (5s-10s), slowest first:"
     assert lines[2].split()[:3] == ["900ms", "900ms", "50"]
+    assert "databases, over the whole load (not only this window):" in lines
 
 
 def test_markdown_html_and_junit_carry_it_too():
