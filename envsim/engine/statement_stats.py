@@ -95,7 +95,8 @@ class DatabaseEvidence:
             major = self._majors[service]
             rows = json.loads(run_sql(container, statements_sql(major, STATEMENTS_KEPT), tuples_only=True).strip())
         except Exception as error:
-            return {"service": service, "problem": f"statement statistics could not be read: {_first_line(error)}"}
+            self._say(service, f"statement statistics could not be read: {_first_line(error)}")
+            return {"service": service, "problem": self._problems[service]}
         evidence: dict[str, Any] = {
             "service": service,
             "source": "pg_stat_statements",
@@ -136,7 +137,8 @@ class DatabaseEvidence:
         try:
             raw = json.loads(self._redis_cli(service, "--json", "SLOWLOG", "GET", str(SLOWLOG_READ)) or "[]")
         except Exception as error:
-            return {"service": service, "problem": f"SLOWLOG could not be read: {_first_line(error)}"}
+            self._say(service, f"SLOWLOG could not be read: {_first_line(error)}")
+            return {"service": service, "problem": self._problems[service]}
         entries = slowlog_entries(raw if isinstance(raw, list) else [])
         return {"service": service, "entries": entries} if entries else None
 
