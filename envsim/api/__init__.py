@@ -73,6 +73,7 @@ _EXPORTS: dict[str, str] = {
     "Scenario": "envsim.config.scenario_model",
     "scenario_to_dict": "envsim.plan.render",
     "ScenarioPlan": "envsim.plan.scenario",
+    "slow_check_lines": "envsim.reports.slow_cause",
     "seeded_data": "envsim.api.loading",
     "Service": "envsim.config.profile_model",
     "Stack": "envsim.api.stack",
@@ -143,5 +144,6 @@ if TYPE_CHECKING:
     from envsim.plan.faults import FaultPlan
     from envsim.plan.render import profile_plan_to_dict, scenario_to_dict
     from envsim.plan.scenario import ScenarioPlan
+    from envsim.reports.slow_cause import slow_check_lines
     from envsim.run.progress import RunObserver, RunStart, console_observer
     from envsim.verdict import CheckResult, Verdict

@@ -322,6 +322,8 @@ def run_summary(workspace: Workspace, result) -> dict[str, Any]:
                 "phase": getattr(spec, "phase", None),
                 "reason": check.reason,
                 "top_failures": list(check.top_failures),
+                # a failed latency check: its window's endpoints and the databases' slowest work
+                **({"why_slow": why} if (why := api.slow_check_lines(journal, check)) else {}),
             }
         )
     return {

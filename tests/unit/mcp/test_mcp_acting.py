@@ -156,3 +156,40 @@ def test_a_run_whose_files_hit_a_full_disk_keeps_its_verdict_and_says_what_was_n
     assert summary["verdict"] == "passed"
     assert summary["write_problem"] == str(problem)
     assert "write_problem" not in run_summary(Workspace(tmp_path, env={}), RunResult(journal, judge(journal), None, ()))
+
+
+def test_a_run_summary_says_why_a_latency_check_was_slow(tmp_path):
+    from envsim.api.runs import RunResult
+    from envsim.config.check_kinds import MetricCheck
+    from envsim.journal import ALL_ENDPOINTS, Journal, StatsPoint
+    from envsim.mcp.acting import run_summary
+    from envsim.mcp.workspace import Workspace
+    from envsim.verdict import judge
+
+    series = tuple(
+        point
+        for t in range(5)
+        for point in (StatsPoint(t, "lookup", 4, 0, ((900, 4),)), StatsPoint(t, ALL_ENDPOINTS, 4, 0, ((900, 4),)))
+    )
+    plan = ["Seq Scan on invoices", "  Filter: (customer_id = $1)"]
+    journal = Journal(
+        run_id="r1",
+        started_at="2026-01-01T00:00:00Z",
+        ended_at="2026-01-01T00:00:05Z",
+        duration=5.0,
+        profile="p",
+        scenario="s",
+        profile_digest="d",
+        scenario_digest="d",
+        environment={},
+        planned_timeline=(),
+        checks=(MetricCheck("p95", "below", 0.1), MetricCheck("error_rate", "below", 0.01)),
+        series=series,
+        extra={
+            "slow_statements": [{"service": "db", "statements": [{"query": "SELECT $1", "calls": 1}], "plan": plan}]
+        },
+    )
+    summary = run_summary(Workspace(tmp_path, env={}), RunResult(journal, judge(journal), None, ()))
+    (failed,) = summary["failed_checks"]
+    assert failed["label"] == "p95 < 100ms"
+    assert "    Seq Scan on invoices" in failed["why_slow"] and "      Filter: (customer_id = $1)" in failed["why_slow"]
