@@ -69,7 +69,7 @@ def generic_plan_sql(major: int, query: str) -> tuple[str, str] | None:
         return (
             f"{guard}SET LOCAL plan_cache_mode = force_generic_plan;\n"
             f"PREPARE envsim_slowest AS {body};\nEXPLAIN EXECUTE envsim_slowest({nulls});\nROLLBACK;\n",
-            "the generic plan of the prepared statement (EXPLAIN EXECUTE), not run",
+            "generic plan via PREPARE and EXPLAIN EXECUTE, not run",
         )
     return None
 
