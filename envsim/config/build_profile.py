@@ -6,7 +6,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any, overload
 
-from envsim.config.fault_kinds import kinds_claiming
+from envsim.config.fault_kinds import kinds_claiming, links_written, target_written
 from envsim.config.fault_model import FailureMode
 from envsim.config.interpolate import as_template
 from envsim.config.profile_model import (
@@ -237,4 +237,4 @@ def _credential(name: str, spec: dict[str, Any]) -> Credential:
 
 def _failure_mode(name: str, spec: dict[str, Any]) -> FailureMode:
     effects = tuple(effect for kind in kinds_claiming(spec) for effect in kind.build(spec))
-    return FailureMode(name=name, target=spec["target"], effects=effects)
+    return FailureMode(name=name, target=target_written(spec), effects=effects, links=links_written(spec))

@@ -1,7 +1,7 @@
 """The validated failure modes of a profile: what a fault does, before it is planned on a stack.
 
 A failure mode is made of effects, each an instance of its fault kind's effect dataclass
-(envsim.config.fault_kinds): a Toxic, ProxiesDown, ContainerFault or HttpErrorFault. Times are
+(envsim.config.fault_kinds): a Toxic, ProxiesDown, ContainerFault, HttpErrorFault or Partition. Times are
 seconds (float), fractions are in [0, 1].
 """
 
@@ -16,3 +16,6 @@ class FailureMode:
     name: str
     target: str
     effects: tuple[Any, ...] = ()
+    # (client, target): the links the mode acts on alone (`from:`, a partition); () = every
+    # client's traffic to the target
+    links: tuple[tuple[str, str], ...] = ()

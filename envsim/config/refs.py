@@ -14,6 +14,7 @@ from envsim.config.discover import inside
 from envsim.config.dockerfile import base_problem
 from envsim.config.fault_kinds import kinds_written
 from envsim.config.fault_kinds.kind import FaultContext
+from envsim.config.refs_links import check_links
 from envsim.config.schema_check import did_you_mean
 from envsim.config.service_kind import POSTGRES, image_kind
 from envsim.config.yamlload import TreePath, YamlDoc
@@ -258,7 +259,8 @@ def _check_failure_mode(doc: YamlDoc, name: str, mode: dict[str, Any], services:
     )
     for kind in kinds_written(mode):
         problems += kind.refs(context)
-    return problems
+    has_ports = {name: bool(service_ports(mapping(spec))) for name, spec in services.items()}
+    return problems + check_links(doc, here, mode, services, has_ports)
 
 
 def _check_base(doc: YamlDoc, where: TreePath, build: dict[str, Any], dockerfile: Path) -> Problem | None:

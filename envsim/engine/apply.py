@@ -19,6 +19,7 @@ from envsim.engine.containers import (
     CONFIG_HASH_LABEL,
     create_service_container,
     create_toxiproxy_container,
+    network_address,
     service_config_hash,
     toxiproxy_config_hash,
 )
@@ -198,6 +199,7 @@ class _StackStarter:
         self.client, self.plan, self.image_ids, self.secrets = client, plan, image_ids, secrets
         self.progress, self.cancel, self.existing = progress, cancel, existing
         self.toxiproxy_urls: dict[str, str] = {}
+        self.toxiproxy_addresses: dict[str, str] = {}  # on the stack's network: where links point
         self.entry_urls: dict[str, str] = {}
         self.direct: dict[str, dict[str, int]] = {}
         self.seeds = {seed.service: seed for seed in plan.seeds}
@@ -206,7 +208,12 @@ class _StackStarter:
     def start_all(self) -> None:
         # Toxiproxy starts beside the first level: services without dependencies are checked on
         # their direct ports, and only services that connect to others need the proxies first.
-        graph = {name: (*deps, TOXIPROXY_NODE) if deps else deps for name, deps in self.plan.dependencies}
+        # A client with links reaches its targets' names through a link Toxiproxy whose address
+        # its hosts file needs, so it waits for Toxiproxy too.
+        linked = {c.service for c in self.plan.containers if c.links}
+        graph = {
+            name: (*deps, TOXIPROXY_NODE) if deps or name in linked else deps for name, deps in self.plan.dependencies
+        }
         graph[TOXIPROXY_NODE] = ()
         result = execute(graph, self._start_node, max_workers=4, cancel=self.cancel, on_failure="stop")
         if result.cancelled:
@@ -247,8 +254,10 @@ class _StackStarter:
         url = f"http://127.0.0.1:{host_port(container, toxiproxy.api.container_port)}"
         wait_for_toxiproxy(url, self.cancel)
         populate_proxies(url, toxiproxy)
+        address = network_address(container, self.plan.network)
         with self._lock:
             self.toxiproxy_urls[toxiproxy.name] = url
+            self.toxiproxy_addresses[toxiproxy.name] = address
             for proxy in toxiproxy.proxies:
                 if proxy.published is not None:
                     port = host_port(container, proxy.published.container_port)
@@ -268,11 +277,14 @@ class _StackStarter:
     def _start_container(self, container_plan: ContainerPlan):
         """Start (or keep) one container and wait for its health; returns it when it is new."""
         image_id = self.image_ids[STUB_IMAGE_KEY if container_plan.stub is not None else container_plan.image]
-        container = _reuse_or_remove(self.existing, container_plan.name, service_config_hash(container_plan, image_id))
+        with self._lock:
+            hosts = {service: self.toxiproxy_addresses[toxiproxy] for service, toxiproxy in container_plan.links}
+        wanted = service_config_hash(container_plan, image_id, hosts)
+        container = _reuse_or_remove(self.existing, container_plan.name, wanted)
         fresh = container is None
         if fresh:
             self.progress.step(container_plan.service, f"starting {container_plan.name}")
-            container = create_service_container(self.client, self.plan, container_plan, image_id, self.secrets)
+            container = create_service_container(self.client, self.plan, container_plan, image_id, self.secrets, hosts)
         ports = _direct_ports(container, container_plan)
         with self._lock:
             self.direct[container_plan.name] = ports

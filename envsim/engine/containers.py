@@ -34,7 +34,9 @@ def _port_bindings(ports: tuple[PortBinding, ...]) -> dict[int | str, tuple[str,
     return {f"{p.container_port}/tcp": ("127.0.0.1", p.host_port) for p in ports}
 
 
-def service_config_hash(container: ContainerPlan, image_id: str) -> str:
+def service_config_hash(container: ContainerPlan, image_id: str, hosts: Mapping[str, str] | None = None) -> str:
+    """`hosts`: the addresses of the container's links (a link Toxiproxy started again may have
+    another, and the container must then be made again to reach it)."""
     return config_hash(
         {
             "image": image_id,
@@ -45,6 +47,7 @@ def service_config_hash(container: ContainerPlan, image_id: str) -> str:
             "aliases": container.aliases,
             "limits": (container.cpus, container.memory),
             "secret_files": container.secret_files,
+            **({"hosts": sorted(hosts.items())} if hosts else {}),
         }
     )
 
@@ -104,12 +107,14 @@ def create_service_container(
     container: ContainerPlan,
     image_id: str,
     secrets: Mapping[str, str],
+    hosts: Mapping[str, str] | None = None,
 ):
-    """Create and start one service container; returns the container object."""
+    """Create and start one service container; returns the container object. `hosts`: name ->
+    address written to its hosts file, where its links point the names of their targets."""
     from docker.errors import APIError
 
     labels = dict(container.labels)
-    labels[CONFIG_HASH_LABEL] = service_config_hash(container, image_id)
+    labels[CONFIG_HASH_LABEL] = service_config_hash(container, image_id, hosts)
     env = {name: value.render(secrets) for name, value in container.env}
     # types-docker declares one EndpointConfig; docker-py takes {network name: EndpointConfig}
     networking = client.api.create_networking_config(
@@ -120,6 +125,7 @@ def create_service_container(
         port_bindings=_port_bindings(container.ports),
         mem_limit=memory,
         nano_cpus=nano_cpus,
+        extra_hosts=dict(hosts) if hosts else None,
     )
     try:
         with deferred():  # a signal mid-call would lose the container to the clean-up
@@ -144,6 +150,14 @@ def create_service_container(
             f"service {container.service}: the engine refused the container: {error.explanation or error}"
         ) from None
     return client.containers.get(created["Id"])
+
+
+def network_address(container, network: str) -> str:
+    """The container's IPv4 address on the network ('' when it is not on it)."""
+    container.reload()
+    return str(
+        ((container.attrs.get("NetworkSettings") or {}).get("Networks") or {}).get(network, {}).get("IPAddress") or ""
+    )
 
 
 def toxiproxy_config_hash(toxiproxy: ToxiproxyPlan, image_id: str) -> str:

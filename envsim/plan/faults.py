@@ -13,6 +13,7 @@ from envsim.config.fault_kinds import by_kind, kind_of_effect, kind_of_step
 from envsim.config.fault_kinds.container import ContainerStep
 from envsim.config.fault_kinds.down import ProxyStep
 from envsim.config.fault_kinds.http import HttpErrorFault, StubChaosStep
+from envsim.config.fault_kinds.partition import PartitionStep
 from envsim.config.fault_kinds.toxic import ToxicStep
 from envsim.config.fault_model import FailureMode
 from envsim.config.profile_model import Profile
@@ -36,9 +37,22 @@ class PlannedStack:
     """The StackView the fault kinds plan against."""
 
     stack: StackPlan
+    links: tuple[tuple[str, str], ...] = ()  # (client, target): the failure mode acts on these alone
 
     def proxies(self, target: str) -> tuple[tuple[str, str], ...]:
+        if self.links:
+            return tuple(
+                proxy
+                for client, linked in self.links
+                if linked == target
+                for proxy in self.link_proxies(client, target)
+            )
         return tuple((self.stack.toxiproxy_of(p.name).name, p.name) for p in self.stack.proxies_of(target))
+
+    def link_proxies(self, client: str, target: str) -> tuple[tuple[str, str], ...]:
+        return tuple(
+            (self.stack.toxiproxy_of(p.name).name, p.name) for p in self.stack.proxies_of(target) if p.client == client
+        )
 
     def containers(self, target: str) -> tuple[str, ...]:
         return tuple(c.name for c in self.stack.containers_of(target))
@@ -53,7 +67,7 @@ class PlannedStack:
 
 
 def plan_fault(stack: StackPlan, mode: FailureMode) -> FaultPlan:
-    view = PlannedStack(stack)
+    view = PlannedStack(stack, mode.links)
     steps = tuple(
         step
         for kind, effects in by_kind(mode.effects, kind_of_effect)
@@ -69,6 +83,7 @@ def plan_faults(stack: StackPlan, profile: Profile) -> tuple[FaultPlan, ...]:
 __all__ = [
     "ContainerStep",
     "FaultPlan",
+    "PartitionStep",
     "PlannedStack",
     "ProxyStep",
     "StubChaosStep",

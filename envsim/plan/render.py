@@ -82,6 +82,12 @@ def stack_to_dict(plan: StackPlan) -> dict[str, Any]:
         "labels": dict(plan.labels),
         "start_order": [list(level) for level in plan.levels],
         "toxiproxies": [_toxiproxy(t) for t in plan.toxiproxies],
+        "links": [
+            {"client": p.client, "target": p.service, "port": p.port_name, "proxy": p.name, "toxiproxy": t.name}
+            for t in plan.toxiproxies
+            for p in t.proxies
+            if p.client is not None
+        ],
         "containers": [_container(c, plan) for c in plan.containers],
         "credentials": [{"name": c.name, "generate": c.generate, "ttl": c.ttl} for c in plan.credentials],
         "seeds": [_seed(s) for s in plan.seeds],
@@ -92,6 +98,7 @@ def _toxiproxy(toxiproxy: ToxiproxyPlan) -> dict[str, Any]:
     return {
         "name": toxiproxy.name,
         "fronts": list(toxiproxy.aliases),
+        "links_of": toxiproxy.client,
         "api": _binding(toxiproxy.api),
         "proxies": [
             {"name": p.name, "listen": p.listen, "upstream": p.upstream, "published": _binding(p.published)}
@@ -120,6 +127,7 @@ def _container(c: ContainerPlan, plan: StackPlan) -> dict[str, Any]:
         "command": list(c.command) if c.command is not None else None,
         "env": {name: value.redacted() for name, value in c.env},
         "aliases": list(c.aliases),
+        "links": {service: toxiproxy for service, toxiproxy in c.links},
         "direct_ports": [_binding(p) for p in c.ports],
         "health": _health(c.health),
         "resources": {"cpus": c.cpus, "memory": c.memory},
@@ -200,10 +208,12 @@ def stack_to_text(plan: StackPlan, faults: tuple[FaultPlan, ...] = (), root: Pat
         lines.append(f"  {index + 1}. {', '.join(level)}")
     lines.append("")
     for t in plan.toxiproxies:
-        lines.append(f"toxiproxy {t.name}  api 127.0.0.1:free->{t.api.container_port}")
+        whose = f"  links of {t.client}" if t.client else ""
+        lines.append(f"toxiproxy {t.name}  api 127.0.0.1:free->{t.api.container_port}{whose}")
         for p in t.proxies:
             published = f"  published 127.0.0.1:{p.published.host_port or 'free'}" if p.published else ""
-            lines.append(f"  {p.service}:{p.listen.rsplit(':', 1)[1]} -> {p.upstream}{published}")
+            client = f"{p.client} -> " if p.client else ""
+            lines.append(f"  {client}{p.service}:{p.listen.rsplit(':', 1)[1]} -> {p.upstream}{published}")
     lines.append("")
     for c in plan.containers:
         lines += _container_lines(c, root)
@@ -230,6 +240,8 @@ def _container_lines(c: ContainerPlan, root: Path | None) -> list[str]:
         lines.append(f"  command  {json.dumps(list(c.command))}")
     for name, value in c.env:
         lines.append(f"  env      {name}={value.redacted()}")
+    for service, toxiproxy in c.links:
+        lines.append(f"  link     {service} -> {toxiproxy} (its hosts file; the env is unchanged)")
     if c.ports:
         ports = ", ".join(f"{p.name} {p.container_port}" for p in c.ports)
         lines.append(f"  ports    {ports} (direct on 127.0.0.1)")

@@ -9,12 +9,19 @@ the one under test included, can take network faults.
 
 Each real container also publishes its ports on 127.0.0.1 at free ports ("direct" ports):
 health checks, seeding and probes use them and so bypass any fault.
+
+Links: when a failure mode acts on some clients' traffic only (`from:`, a partition), each
+such (client, target) link gets its own proxy, on a Toxiproxy container of the client's
+own (a "link Toxiproxy", listening on the target's ports). A network alias is the same for
+every container of a network, so the client is pointed at its link by its hosts file instead
+(Docker's extra_hosts: `db` -> the link Toxiproxy's address): the app's configuration keeps
+`db:5432`. A fault without `from:` acts on the links too, so every client still sees it.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from envsim.config.profile_model import BuildSpec, Credential, HealthCheck, Profile, Service, StubSpec
 from envsim.config.template import Template
@@ -59,6 +66,9 @@ class ContainerPlan:
     labels: tuple[tuple[str, str], ...]
     # a stub service: a MockServer (image chosen by the image layer) loaded with this spec
     stub: StubSpec | None = None
+    # (service, link Toxiproxy container): names this container reaches through its own link
+    # (its hosts file maps each to that Toxiproxy's address)
+    links: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -69,6 +79,7 @@ class ProxyPlan:
     listen: str  # "0.0.0.0:<port>" inside the Toxiproxy container
     upstream: str  # "envsim-upstream-<service>:<port>"
     published: PortBinding | None  # entry point on 127.0.0.1, when the service publishes it
+    client: str | None = None  # a link's proxy: the one client whose traffic it carries
 
     @property
     def scheme(self) -> str:
@@ -107,6 +118,7 @@ class ToxiproxyPlan:
     proxies: tuple[ProxyPlan, ...]
     api: PortBinding
     labels: tuple[tuple[str, str], ...]
+    client: str | None = None  # a link Toxiproxy: the client whose links it carries
 
 
 @dataclass(frozen=True)
@@ -145,6 +157,11 @@ class StackPlan:
         )
 
     @property
+    def links(self) -> tuple[ProxyPlan, ...]:
+        """Every link's proxy: one client's own way to a target."""
+        return tuple(p for t in self.toxiproxies for p in t.proxies if p.client is not None)
+
+    @property
     def entry_points(self) -> tuple[ProxyPlan, ...]:
         return tuple(p for t in self.toxiproxies for p in t.proxies if p.published is not None)
 
@@ -167,8 +184,12 @@ def plan_stack(profile: Profile, stack_name: str | None = None) -> StackPlan:
     prefix = f"envsim-{stack}"
     stack_labels = ((STACK_LABEL, stack), (f"{LABEL_PREFIX}.profile", profile.name))
     dependencies = tuple((s.name, tuple(s.depends_on)) for s in profile.services)
+    link_toxiproxies = _plan_link_toxiproxies(prefix, stack_labels, profile)
     containers = tuple(
-        _plan_container(prefix, stack, stack_labels, service, replica)
+        replace(
+            _plan_container(prefix, stack, stack_labels, service, replica),
+            links=_client_links(link_toxiproxies, service.name),
+        )
         for service in profile.services
         for replica in range(service.replicas)
     )
@@ -177,7 +198,7 @@ def plan_stack(profile: Profile, stack_name: str | None = None) -> StackPlan:
         profile=profile.name,
         network=f"{prefix}-net",
         labels=stack_labels,
-        toxiproxies=_plan_toxiproxies(prefix, stack_labels, profile.services),
+        toxiproxies=_plan_toxiproxies(prefix, stack_labels, profile.services) + link_toxiproxies,
         containers=containers,
         levels=dependency_levels(dict(dependencies)),
         dependencies=dependencies,
@@ -245,43 +266,104 @@ def _plan_container(
     )
 
 
-def _plan_toxiproxies(
-    prefix: str, stack_labels: tuple[tuple[str, str], ...], services: tuple[Service, ...]
-) -> tuple[ToxiproxyPlan, ...]:
-    # Greedy: a service joins the first Toxiproxy whose listen ports it does not collide with.
+def _service_proxies(service: Service, client: str | None = None) -> list[ProxyPlan]:
+    """The proxies in front of a service's ports: the shared ones (client None) or a client's link."""
+    published = dict(service.publish) if client is None else {}
+    return [
+        ProxyPlan(
+            name=f"{service.name}-{port_name}" if client is None else f"link.{client}.{service.name}.{port_name}",
+            service=service.name,
+            port_name=port_name,
+            listen=f"0.0.0.0:{port}",
+            upstream=f"{UPSTREAM_PREFIX}{service.name}:{STUB_CONTAINER_PORT if service.stub else port}",
+            published=PortBinding(port_name, port, published[port_name]) if port_name in published else None,
+            client=client,
+        )
+        for port_name, port in service.ports
+    ]
+
+
+def _shards(services: list[Service], client: str | None) -> list[tuple[list[str], list[ProxyPlan], set[int]]]:
+    """Greedy: a service joins the first Toxiproxy whose listen ports it does not collide with."""
     shards: list[tuple[list[str], list[ProxyPlan], set[int]]] = []
     for service in services:
         if not service.ports:
             continue
         ports = {port for _, port in service.ports}
-        published = dict(service.publish)
-        proxies = [
-            ProxyPlan(
-                name=f"{service.name}-{port_name}",
-                service=service.name,
-                port_name=port_name,
-                listen=f"0.0.0.0:{port}",
-                upstream=f"{UPSTREAM_PREFIX}{service.name}:{STUB_CONTAINER_PORT if service.stub else port}",
-                published=PortBinding(port_name, port, published[port_name]) if port_name in published else None,
-            )
-            for port_name, port in service.ports
-        ]
-        for aliases, shard_proxies, used in shards:
+        proxies = _service_proxies(service, client)
+        for names, shard_proxies, used in shards:
             if not used & ports:
-                aliases.append(service.name)
+                names.append(service.name)
                 shard_proxies.extend(proxies)
                 used.update(ports)
                 break
         else:
             shards.append(([service.name], proxies, set(ports)))
+    return shards
+
+
+def _api_port(used: set[int]) -> PortBinding:
+    # The API moves aside when a fronted service itself listens on Toxiproxy's port.
+    return PortBinding("api", TOXIPROXY_API_PORT if TOXIPROXY_API_PORT not in used else ALT_API_PORT, None)
+
+
+def _plan_toxiproxies(
+    prefix: str, stack_labels: tuple[tuple[str, str], ...], services: tuple[Service, ...]
+) -> tuple[ToxiproxyPlan, ...]:
     return tuple(
         ToxiproxyPlan(
             name=f"{prefix}-toxiproxy-{index}",
-            aliases=tuple(aliases),
+            aliases=tuple(names),
             proxies=tuple(proxies),
-            # The API moves aside when a fronted service itself listens on Toxiproxy's port.
-            api=PortBinding("api", TOXIPROXY_API_PORT if TOXIPROXY_API_PORT not in used else ALT_API_PORT, None),
+            api=_api_port(used),
             labels=stack_labels + ((ROLE_LABEL, "toxiproxy"), (REPLICA_LABEL, str(index))),
         )
-        for index, (aliases, proxies, used) in enumerate(shards)
+        for index, (names, proxies, used) in enumerate(_shards(list(services), None))
     )
+
+
+def planned_links(profile: Profile) -> tuple[tuple[str, str], ...]:
+    """The (client, target) links the failure modes act on alone; a target without ports has
+    no traffic to carry, so no link (validate says so where that matters)."""
+    ported = {s.name for s in profile.services if s.ports}
+    known = {s.name for s in profile.services}
+    return tuple(
+        sorted(
+            {
+                (client, target)
+                for mode in profile.failure_modes
+                for client, target in mode.links
+                if target in ported and client in known and client != target
+            }
+        )
+    )
+
+
+def _plan_link_toxiproxies(
+    prefix: str, stack_labels: tuple[tuple[str, str], ...], profile: Profile
+) -> tuple[ToxiproxyPlan, ...]:
+    """A Toxiproxy per client with links (more when two of its targets share a port number).
+    No network alias: only the client's hosts file names it."""
+    links = planned_links(profile)
+    services = {s.name: s for s in profile.services}
+    return tuple(
+        ToxiproxyPlan(
+            name=f"{prefix}-{safe_name(client)}.links-{index}",
+            aliases=(),
+            proxies=tuple(proxies),
+            api=_api_port(used),
+            labels=stack_labels
+            + ((ROLE_LABEL, "toxiproxy"), (SERVICE_LABEL, f"{client} (links)"), (REPLICA_LABEL, str(index))),
+            client=client,
+        )
+        for client in sorted({client for client, _ in links})
+        for index, (_, proxies, used) in enumerate(
+            _shards([services[target] for linked, target in links if linked == client], client)
+        )
+    )
+
+
+def _client_links(toxiproxies: tuple[ToxiproxyPlan, ...], client: str) -> tuple[tuple[str, str], ...]:
+    """(target, link Toxiproxy) for each target the client reaches through its own link."""
+    found = {p.service: t.name for t in toxiproxies if t.client == client for p in t.proxies}
+    return tuple(sorted(found.items()))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from envsim.config.fault_kinds import container, down, http, toxic
+from envsim.config.fault_kinds import container, down, http, partition, toxic
 from envsim.config.fault_kinds.kind import FaultKind
 
 KINDS: tuple[FaultKind, ...] = (
@@ -20,7 +20,25 @@ KINDS: tuple[FaultKind, ...] = (
     down.KIND,
     container.KIND,
     http.KIND,
+    partition.KIND,
 )
+
+
+# The kinds whose effect lives on a Toxiproxy proxy, so `from:` can narrow it to some clients' links.
+LINK_KINDS = ("toxic", "down")
+
+
+def links_written(written: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The (client, target) links a written failure mode (schema-valid) acts on alone; () when
+    it acts on every client's traffic."""
+    if isinstance(written.get("partition"), Mapping):
+        return partition.partition_links(written["partition"])
+    return tuple((client, written["target"]) for client in written.get("from", ()))
+
+
+def target_written(written: Mapping[str, Any]) -> str:
+    """The service a failure mode is listed under: its target, or a partition's side."""
+    return str(written["target"]) if "target" in written else partition.partition_target(written["partition"])
 
 
 def kinds_claiming(written: Mapping[str, Any]) -> tuple[FaultKind, ...]:
@@ -57,4 +75,15 @@ def by_kind(items: tuple[Any, ...], kind_of: Any) -> list[tuple[FaultKind, tuple
     return [(kind, tuple(members)) for kind, members in groups.values()]
 
 
-__all__ = ["KINDS", "FaultKind", "by_kind", "kind_of_effect", "kind_of_step", "kinds_claiming", "kinds_written"]
+__all__ = [
+    "KINDS",
+    "LINK_KINDS",
+    "FaultKind",
+    "links_written",
+    "target_written",
+    "by_kind",
+    "kind_of_effect",
+    "kind_of_step",
+    "kinds_claiming",
+    "kinds_written",
+]

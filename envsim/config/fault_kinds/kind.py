@@ -55,7 +55,13 @@ class StackView(Protocol):
     """What the plan lends a planner: the stack's parts a fault reaches."""
 
     def proxies(self, target: str) -> tuple[tuple[str, str], ...]:
-        """(Toxiproxy container, proxy name) of every proxy in front of the service."""
+        """(Toxiproxy container, proxy name) of every proxy in front of the service: the shared
+        ones and every client's link, or only the named clients' links when the failure mode
+        names `from:`."""
+
+    def link_proxies(self, client: str, target: str) -> tuple[tuple[str, str], ...]:
+        """(Toxiproxy container, proxy name) of the client's own link to the target; () when the
+        target has no ports."""
 
     def containers(self, target: str) -> tuple[str, ...]:
         """The service's container names."""

@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[3]
 SCHEMA = json.loads((REPO / "envsim" / "config" / "schemas" / "profile.schema.json").read_text(encoding="utf-8"))
 PROFILES = sorted((REPO / "profiles").glob("*.yaml")) + sorted((REPO / "examples").glob("*/profiles/*.yaml"))
 DATA_PARTS = {"name", "keys", "triggers", "effect", "step"}
-SHARED_KEYS = {"target"}  # every failure mode has one; no kind owns it
+SHARED_KEYS = {"target", "from"}  # every failure mode has a target (or a partition), `from` narrows any network kind
 
 
 def schema_keys(schema: dict) -> tuple[set[str], set[str]]:
