@@ -110,10 +110,12 @@ def with_load_overrides(
 
 
 def load_any(
-    target: str | Path, *, cwd: Path | None = None, env: Mapping[str, str] | None = None
+    target: str | Path, *, cwd: Path | None = None, env: Mapping[str, str] | None = None, backend: str = "docker"
 ) -> Profile | Scenario:
-    """A profile name or path, or a scenario path: which one is decided by the file's content."""
-    return config.load_any(str(target), cwd or Path.cwd(), _env(env))
+    """A profile name or path, or a scenario path: which one is decided by the file's content.
+    `backend` ("docker" or "kubernetes"): what it must be realisable on; what is not is a
+    located problem."""
+    return config.load_any(str(target), cwd or Path.cwd(), _env(env), backend)
 
 
 @overload

@@ -26,5 +26,12 @@ def _read_seed_files(paths: tuple[Path, ...]) -> dict[Path, str]:
 
 def kubernetes_manifests(stack: StackPlan, images: ClusterImages = CLUSTER_IMAGES) -> list[dict[str, Any]]:
     """The stack's manifests (plain dicts): Namespace, credentials Secret without values,
-    ConfigMaps, Deployments, Services, seed Jobs."""
+    ConfigMaps, Deployments, Services, seed Jobs. A stack with links (per-link faults,
+    partitions) has none: `validate --backend kubernetes` says where they are written."""
+    if stack.links:
+        clients = ", ".join(sorted({f"{p.client} -> {p.service}" for p in stack.links}))
+        raise InputError(
+            f"stack {stack.stack} has links ({clients}): per-link faults and partitions are not supported on "
+            "Kubernetes (`envsim validate --backend kubernetes` locates them)"
+        )
     return render_manifests(stack, images, _read_seed_files(seed_file_paths(stack)))

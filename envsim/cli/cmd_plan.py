@@ -39,7 +39,7 @@ def plan(target: str, output_format: str | None, as_json: bool, stack_name: str 
     if as_json and output_format not in (None, "json"):
         raise click.UsageError("--json and --format kubernetes exclude each other: choose one")
     chosen = "json" if as_json else output_format or "text"
-    loaded = api.load_any(target)
+    loaded = api.load_any(target, backend="kubernetes" if chosen == "kubernetes" else "docker")
     resolved = api.plan(loaded, name=stack_name)
     click.echo(_render(api, chosen, loaded, resolved), nl=False)
 

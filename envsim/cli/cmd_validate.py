@@ -12,7 +12,14 @@ from envsim.errors import InputError
 
 @click.command("validate")
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
-def validate(files: tuple[Path, ...]) -> None:
+@click.option(
+    "--backend",
+    type=click.Choice(("docker", "kubernetes")),
+    default="docker",
+    help="What the profiles must be realisable on: docker (default, everything) or kubernetes "
+    "(refuses per-link faults and partitions, located).",
+)
+def validate(files: tuple[Path, ...], backend: str) -> None:
     """Check profiles and scenarios: schema, references, files; all problems at once.
 
     With no FILES, checks every YAML file under profiles/ and scenarios/. A scenario
@@ -23,6 +30,7 @@ def validate(files: tuple[Path, ...]) -> None:
     Examples:
       envsim validate
       envsim validate profiles/prod-like.yaml scenarios/checkout.yaml
+      envsim validate --backend kubernetes profiles/prod-like.yaml
     """
     from envsim.config import default_paths
     from envsim.config.loader import validate_files
@@ -31,7 +39,7 @@ def validate(files: tuple[Path, ...]) -> None:
     paths = list(files) or default_paths(cwd)
     if not paths:
         raise InputError("nothing to validate: no profiles/ or scenarios/ here (run `envsim init` to create them)")
-    result = validate_files(paths, dict(os.environ))
+    result = validate_files(paths, dict(os.environ), backend)
     if result.problems:
         raise InputError(result.problems)
     click.echo(f"ok: {_count(result.profiles, 'profile')}, {_count(result.scenarios, 'scenario')} valid")

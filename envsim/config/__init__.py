@@ -52,8 +52,9 @@ def load_scenario(path: Path, env: Mapping[str, str]) -> Scenario:
     return scenario
 
 
-def load_any(arg: str, cwd: Path, env: Mapping[str, str]) -> Profile | Scenario:
-    """A profile name or path, or a scenario path; which one is decided by the file's content."""
+def load_any(arg: str, cwd: Path, env: Mapping[str, str], backend: str = "docker") -> Profile | Scenario:
+    """A profile name or path, or a scenario path; which one is decided by the file's content.
+    `backend`: what the profile must be realisable on (envsim.config.backends)."""
     from envsim.config.loader import Loader
 
     if looks_like_name(arg):
@@ -62,7 +63,7 @@ def load_any(arg: str, cwd: Path, env: Mapping[str, str]) -> Profile | Scenario:
         path = Path(arg) if Path(arg).is_absolute() else cwd / arg
         if not path.is_file():
             raise InputError([Problem(arg, 1, 1, "", "file not found")])
-    model, problems = Loader(env).any(path)
+    model, problems = Loader(env, backend).any(path)
     _raise_if(problems)
     assert model is not None
     return model

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from envsim.config.backends import backend_problems
 from envsim.config.build_profile import build_profile
 from envsim.config.build_scenario import build_scenario
 from envsim.config.discover import (
@@ -46,8 +47,9 @@ def is_scenario(doc: YamlDoc) -> bool:
 
 
 class Loader:
-    def __init__(self, env: Mapping[str, str]):
+    def __init__(self, env: Mapping[str, str], backend: str = "docker"):
         self.env = env
+        self.backend = backend  # what the profile must be realisable on (envsim.config.backends)
         self._profiles: dict[Path, tuple[Profile | None, list[Problem]]] = {}
 
     def profile(self, path: Path, parsed: YamlDoc | None = None) -> tuple[Profile | None, list[Problem]]:
@@ -66,6 +68,7 @@ class Loader:
         problems = interpolate(doc, self.env, credentials)
         problems += check_schema(doc, "profile")
         problems += check_profile_refs(doc, root)
+        problems += backend_problems(doc, self.backend)
         if problems:
             return None, sorted(set(problems))
         return build_profile(doc, root), []
@@ -128,8 +131,8 @@ class Loader:
         return self.scenario(path, doc) if is_scenario(doc) else self.profile(path, doc)
 
 
-def validate_files(paths: list[Path], env: Mapping[str, str]) -> ValidationResult:
-    loader = Loader(env)
+def validate_files(paths: list[Path], env: Mapping[str, str], backend: str = "docker") -> ValidationResult:
+    loader = Loader(env, backend)
     problems: set[Problem] = set()
     profiles = scenarios = 0
     for path in paths:

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from envsim.config import load_profile
+from envsim.config.loader import validate_files
 from envsim.config.profile_model import Credential, HealthCheck, Service, StubRoute, StubSpec
 from envsim.config.template import SecretRef, Template
 from envsim.plan.kubernetes_manifests import ClusterImages, render_manifests, seed_file_paths
@@ -97,7 +98,12 @@ def _reference_problems(manifests) -> list[str]:
 
 
 def _repo_profiles():
-    return sorted((REPO / "profiles").glob("*.yaml"))
+    """The repo's profiles Kubernetes can realise (the others are refused, located: test_backends.py)."""
+    return [p for p in sorted((REPO / "profiles").glob("*.yaml")) if not validate_files([p], {}, "kubernetes").problems]
+
+
+def test_the_repo_profiles_kubernetes_refuses_are_only_the_network_one():
+    assert {p.stem for p in (REPO / "profiles").glob("*.yaml")} - {p.stem for p in _repo_profiles()} == {"network"}
 
 
 @pytest.mark.parametrize("path", _repo_profiles(), ids=lambda p: p.stem)
