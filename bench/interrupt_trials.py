@@ -1,8 +1,12 @@
 """Interruption trials: `envsim up` and `envsim run` stopped at random points by SIGINT,
 SIGTERM or SIGKILL, then everything they could leave behind counted.
 
-After SIGINT/SIGTERM: exit 130 (or the command had already finished), and no container,
-network or volume of the stack, no Toxiproxy toxic, no Locust process left. After SIGKILL:
+Trials alternate between the shop's prod-like profile (toxics, a proxy down) and its network
+profile (a per-link fault and a partition, on link Toxiproxies of their own).
+
+After SIGINT/SIGTERM: exit 130 (or the command had already finished), and no container (link
+Toxiproxies included), network or volume of the stack, no Toxiproxy toxic, no Locust process
+left. After SIGKILL:
 no Locust process outlives its parent for more than a few seconds, and the next `envsim down`
 leaves nothing. Prints the trials, leftovers by kind and the slowest clean-up; exits 1 when
 anything was left.
@@ -44,7 +48,14 @@ timeline:
 checks: [{metric: error_rate, below: 50%}]
 reports: {dir: ../out}
 """
-LONGEST = {"up": 10.0, "run": 24.0}  # past these the command has usually finished by itself
+# the same load on the network profile: a fault on one client's link, then a partition
+NETWORK_SCENARIO = (
+    SCENARIO.replace("profile: prod-like", "profile: network")
+    .replace("fault: db-slow}", "fault: db-slow-for-api}")
+    .replace("fault: cache-down}", "fault: api-cache-split}")
+)
+PROFILES = {"prod-like": "scenarios/trial.yaml", "network": "scenarios/trial-network.yaml"}
+LONGEST = {"up": 12.0, "run": 26.0}  # past these the command has usually finished by itself
 
 
 def locust_children(state_dir: str) -> list[int]:
@@ -116,11 +127,12 @@ class Trials:
         )
 
     def trial(self, number: int) -> None:
+        profile = list(PROFILES)[(number - 1) % len(PROFILES)]
         command = self.rng.choice(["up", "run"])
         name = self.rng.choice(list(SIGNALS))
         delay = self.rng.uniform(0.3, LONGEST[command])
         stack = f"trial-{uuid.uuid4().hex[:6]}"
-        args = ["up", "prod-like"] if command == "up" else ["run", "scenarios/trial.yaml"]
+        args = ["up", profile] if command == "up" else ["run", PROFILES[profile]]
         process = subprocess.Popen(
             [sys.executable, "-m", "envsim", *args, "--name", stack],
             cwd=self.project,
@@ -143,7 +155,7 @@ class Trials:
         cleanup = time.monotonic() - signalled
         if name != "SIGKILL" and process.returncode in (0, 1):
             finished_before = True  # the signal came as it was printing its result: the work was done
-        label = f"{command} {name}" + (" (finished first)" if finished_before else "")
+        label = f"{profile} {command} {name}" + (" (finished first)" if finished_before else "")
         self.outcomes[label] += 1
         if name != "SIGKILL" and not finished_before:
             if process.returncode != 130:
@@ -153,9 +165,9 @@ class Trials:
                 )
             if cleanup > self.slowest[0]:
                 self.slowest = (cleanup, f"{command} {name} at {delay:.1f}s")
-        self._count(number, stack, command, name, finished_before)
+        self._count(number, stack, profile, command, name, finished_before)
 
-    def _count(self, number: int, stack: str, command: str, name: str, finished_before: bool) -> None:
+    def _count(self, number: int, stack: str, profile: str, command: str, name: str, finished_before: bool) -> None:
         deadline = time.monotonic() + 5  # a Locust child notices a dead parent within a second or two
         while locust_children(self.env["ENVSIM_STATE_DIR"]) and time.monotonic() < deadline:
             time.sleep(0.2)
@@ -169,7 +181,7 @@ class Trials:
                 os.kill(pid, signal.SIGKILL)
         if name == "SIGKILL" or (command == "up" and finished_before):
             # an up that finished keeps its stack by design; a killed command leaves it to the reaper
-            done = self.envsim("down", "prod-like", "--name", stack)
+            done = self.envsim("down", profile, "--name", stack)
             if done.returncode != 0:
                 self.problems.append(
                     f"trial {number}: down after {name} exited {done.returncode}: {done.stderr[-300:]}"
@@ -179,7 +191,7 @@ class Trials:
             self.by_kind[kind] += count
             self.problems.append(f"trial {number}: {command} {name}: {count} {kind} left")
         if left:
-            self.envsim("down", "prod-like", "--name", stack)
+            self.envsim("down", profile, "--name", stack)
         self._remove_images(stack)
 
     def _remove_images(self, stack: str) -> None:
@@ -201,6 +213,7 @@ def main() -> int:
             shutil.copytree(REPO / name, project / name, ignore=shutil.ignore_patterns("__pycache__"))
         (project / "scenarios").mkdir()
         (project / "scenarios" / "trial.yaml").write_text(SCENARIO, encoding="utf-8")
+        (project / "scenarios" / "trial-network.yaml").write_text(NETWORK_SCENARIO, encoding="utf-8")
         (project / ".git").mkdir()
         trials = Trials(project, Path(directory) / "state", random.Random(args.seed))
         started = time.monotonic()
