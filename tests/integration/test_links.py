@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import statistics
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -75,6 +76,7 @@ def _profile(directory: Path, name: str) -> Path:
         "  near-slow: {target: cache, from: [near], latency: 300ms}\n"
         "  near-cut: {partition: {from: near, to: cache}}\n"
         "  cache-slow: {target: cache, latency: 300ms}\n"
+        "  near-refused: {target: cache, from: [near], down: true}\n"
     )
     return path
 
@@ -99,15 +101,13 @@ def _ping_outcomes(url: str, count: int = 3) -> list[str]:
     return outcomes
 
 
-@pytest.fixture
-def state_env(tmp_path):
-    return {**os.environ, "ENVSIM_STATE_DIR": str(tmp_path / "state")}
-
-
-@pytest.fixture
-def link_stack(tmp_path, state_env):
+@pytest.fixture(scope="module")
+def link_stack(tmp_path_factory):
+    """One stack for the module: each test clears what it applies (and checks that it did)."""
+    directory = tmp_path_factory.mktemp("links")
+    state_env = {**os.environ, "ENVSIM_STATE_DIR": str(directory / "state")}
     name = f"links-{uuid.uuid4().hex[:8]}"
-    path = _profile(tmp_path, name)
+    path = _profile(directory, name)
     engine = None
     try:
         with api.up(path, name, env=state_env) as stack:
@@ -164,3 +164,17 @@ def test_a_partition_cuts_one_client_off_and_clears_after(link_stack):
     }
     assert ("link.near.cache.redis" in {proxy for _, proxy in toxics}) and set(links) <= {t for t, _ in toxics}
     assert all(found == [] for found in toxics.values()), toxics
+
+
+def test_down_from_one_client_refuses_that_client_only(link_stack):
+    near, far = link_stack.endpoint("near"), link_stack.endpoint("far")
+    with link_stack.fault("near-refused"):
+        assert link_stack.active_faults() == ["near-refused"]
+        started = time.monotonic()
+        refused = _ping_outcomes(near)
+        took = time.monotonic() - started
+        other = _ping_outcomes(far)
+    print(f"during near-refused: near {refused} in {took:.2f}s, far {other}")
+    assert refused == ["502"] * 3 and other == ["ok"] * 3
+    assert took < 1.5  # refused at once, not waited out like a partition (1.5 s per ping)
+    assert _ping_outcomes(near) == ["ok"] * 3 and link_stack.active_faults() == []
