@@ -255,6 +255,8 @@ class _StackStarter:
         wait_for_toxiproxy(url, self.cancel)
         populate_proxies(url, toxiproxy)
         address = network_address(container, self.plan.network)
+        if toxiproxy.client is not None and not address:  # its client's hosts file would name nothing
+            raise EnvironmentProblem(f"toxiproxy {toxiproxy.name} has no address on the network {self.plan.network}")
         with self._lock:
             self.toxiproxy_urls[toxiproxy.name] = url
             self.toxiproxy_addresses[toxiproxy.name] = address
