@@ -125,16 +125,18 @@ def remove_stack_images(client: docker.DockerClient, stack: str) -> int:
 
     prefix = built_image_tag(stack, "x").split("/")[0] + "/"
     removed = 0
-    for image in client.images.list(filters={"label": "envsim.managed=true"}):
-        if image.id is None:  # a listed image always has one; the SDK's type allows None
+    # The engine's list as it is (the SDK's images.list inspects each image after listing, and
+    # fails when another process removed one in between: seen with two removals side by side).
+    for entry in client.api.images(filters={"label": "envsim.managed=true"}):
+        image_id = entry.get("Id")
+        tags = [tag for tag in entry.get("RepoTags") or [] if tag != "<none>:<none>"]
+        built_as = (entry.get("Labels") or {}).get(BUILT_AS_LABEL, "")
+        if not image_id or not (built_as.startswith(prefix) or any(tag.startswith(prefix) for tag in tags)):
             continue
-        built_as = (image.labels or {}).get(BUILT_AS_LABEL, "")
-        if not (built_as.startswith(prefix) or any(tag.startswith(prefix) for tag in image.tags)):
-            continue
-        if any(not tag.startswith(prefix) for tag in image.tags):
+        if any(not tag.startswith(prefix) for tag in tags):
             continue  # also tagged as something else: not only this stack's
         try:
-            client.images.remove(image.id, force=len(image.tags) > 1, noprune=False)
+            client.images.remove(image_id, force=len(tags) > 1, noprune=False)
             removed += 1
         except (NotFound, APIError):
             pass  # in use by a container, or gone already
