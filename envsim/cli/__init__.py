@@ -12,6 +12,7 @@ import sys
 import click
 
 from envsim import __version__
+from envsim.errors import EXIT_INTERRUPTED
 
 # command name -> (module, attribute, one-line help shown by `envsim --help`)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -72,10 +73,23 @@ def cli() -> None:
 def main() -> None:
     import signal
 
-    from envsim.cli.failures import run_cli
+    # From the first line on, SIGTERM interrupts like SIGINT (Python's default would end the
+    # process at once, by signal, before any cleanup), and once the outcome is decided a signal
+    # changes nothing: the exit code stays the command's, never a crash exit (-2, -15).
+    deciding = [True]
 
-    code = run_cli(cli)
-    # The command's outcome is decided: a signal now must not turn it into a crash exit (-2).
+    def interrupt(signum: int, frame: object) -> None:
+        if deciding[0]:
+            raise KeyboardInterrupt
+
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, signal.SIG_IGN)
+        signal.signal(sig, interrupt)
+    try:
+        from envsim.cli.failures import run_cli
+
+        code = run_cli(cli)
+    except KeyboardInterrupt:  # before the command took over its signals, or after it let go
+        click.echo("interrupted", err=True)
+        code = EXIT_INTERRUPTED
+    deciding[0] = False
     sys.exit(code)
