@@ -53,7 +53,9 @@ class Stack:
         self.keep = keep
         self._env = dict(os.environ if env is None else env)
         self.faults: dict[str, FaultPlan] = {f.name: f for f in plan_faults(handle.plan, profile)}
-        self._switch = StackFaults(client, self.faults, handle.toxiproxy_urls, stub_urls=handle.stub_urls)
+        self._switch = StackFaults(
+            client, self.faults, handle.toxiproxy_urls, stub_urls=handle.stub_urls, front_apis=handle.front_apis
+        )
 
     @property
     def name(self) -> str:

@@ -65,6 +65,7 @@ class StackHandle:
     entry_urls: Mapping[str, str]  # proxy name -> URL on 127.0.0.1 (published entry points)
     direct_ports: Mapping[str, Mapping[str, int]]  # container name -> port name -> host port
     secrets: Mapping[str, str] = field(repr=False)
+    front_apis: Mapping[str, str] = field(default_factory=dict)  # HAProxy front -> runtime API "127.0.0.1:port"
 
     def entry_url(self, proxy_name: str) -> str:
         return self.entry_urls[proxy_name]
@@ -188,6 +189,7 @@ def _apply(
         entry_urls=starter.entry_urls,
         direct_ports=starter.direct,
         secrets=secrets,
+        front_apis=starter.front_apis,
     )
 
 
@@ -202,6 +204,7 @@ class _StackStarter:
         self.toxiproxy_addresses: dict[str, str] = {}  # on the stack's network: where links point
         self.entry_urls: dict[str, str] = {}
         self.direct: dict[str, dict[str, int]] = {}
+        self.front_apis: dict[str, str] = {}
         self.seeds = {seed.service: seed for seed in plan.seeds}
         self._lock = threading.Lock()
 
@@ -241,9 +244,12 @@ class _StackStarter:
         image_id = self.image_ids["balancer"]
         container = _reuse_or_remove(self.existing, balancer.name, balancer_config_hash(balancer, image_id))
         if container is None:
-            self.progress.step(balancer.service, "starting its request balancer")
+            self.progress.step(balancer.service, "starting its HAProxy" + (" (HTTP faults)" if balancer.faults else ""))
             container = create_balancer_container(self.client, self.plan, balancer, image_id)
         wait_for_balancer(container, balancer, self.cancel)
+        if balancer.api_port is not None:
+            with self._lock:
+                self.front_apis[balancer.name] = f"127.0.0.1:{host_port(container, balancer.api_port)}"
 
     def _start_toxiproxy(self, toxiproxy) -> None:
         image_id = self.image_ids["toxiproxy"]

@@ -43,6 +43,18 @@ def attach_stack(client: docker.DockerClient, plan: StackPlan, env: Mapping[str,
                 p.name: port for p in container_plan.ports if (port := host_port(container, p.container_port))
             }
     secrets = StackState(state_root(env), plan.stack).secrets(plan.credentials)
+    front_apis = {
+        b.name: f"127.0.0.1:{port}"
+        for b in plan.balancers
+        if b.api_port is not None
+        and b.name in containers
+        and (port := host_port(containers[b.name], b.api_port)) is not None
+    }
     return StackHandle(
-        plan=plan, toxiproxy_urls=toxiproxy_urls, entry_urls=entry_urls, direct_ports=direct, secrets=secrets
+        plan=plan,
+        toxiproxy_urls=toxiproxy_urls,
+        entry_urls=entry_urls,
+        direct_ports=direct,
+        secrets=secrets,
+        front_apis=front_apis,
     )

@@ -1,5 +1,5 @@
 """Applying and clearing planned faults on a running stack: Toxiproxy toxics, proxies down,
-container actions, and HTTP faults on stubs. Implements the run layer's FaultSwitch protocol
+container actions, HTTP faults on stubs and on the HAProxy fronts of real services. Implements the run layer's FaultSwitch protocol
 (apply(name)/clear(name)), and the FaultTools and FaultReadings the fault kinds
 (envsim.config.fault_kinds) apply, clear and read their steps with.
 
@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from envsim.config.fault_kinds import kind_of_step
+from envsim.engine.haproxy_runtime import HaproxyRuntime, RuntimeApiError
 from envsim.engine.mockserver_client import MockServerClient, MockServerError
 from envsim.engine.toxiproxy_client import Toxic, ToxiproxyClient, ToxiproxyError
 from envsim.errors import EnvironmentProblem, InputError
@@ -49,6 +50,7 @@ class StackFaults:
         *,
         stub_urls: Mapping[str, str] | None = None,
         windows: Mapping[str, float] | None = None,
+        front_apis: Mapping[str, str] | None = None,
     ):
         self._docker = client
         self._faults = dict(faults)
@@ -56,6 +58,8 @@ class StackFaults:
         # stub container name -> its MockServer admin API
         self._stubs = {name: MockServerClient(url, timeout=timeout) for name, url in (stub_urls or {}).items()}
         self._windows = dict(windows or {})  # fault name -> expected duration (seconds)
+        # HAProxy front container name -> its runtime API
+        self._fronts = {name: HaproxyRuntime(address, timeout) for name, address in (front_apis or {}).items()}
         self._lock = threading.Lock()
 
     def plan(self, name: str) -> FaultPlan:
@@ -73,7 +77,7 @@ class StackFaults:
                 kind_of_step(step).apply(name, step, tools)
 
     def _tools(self, ttl: float) -> _Tools:
-        return _Tools(self._toxiproxies, self._stub, self._container_action, ttl)
+        return _Tools(self._toxiproxies, self._stub, self._container_action, ttl, self._fronts)
 
     def _stub(self, fault: str, container: str) -> MockServerClient:
         if container not in self._stubs:
@@ -100,7 +104,7 @@ class StackFaults:
 
     def active(self) -> list[str]:
         """Faults whose effect is present now (each kind says what present means)."""
-        readings = _Readings(self._toxiproxies.values(), self._stubs.values(), self._container_status)
+        readings = _Readings(self._toxiproxies.values(), self._stubs.values(), self._container_status, self._fronts)
         return [
             name
             for name, fault in self._faults.items()
@@ -142,7 +146,9 @@ class _Tools:
         stub: Callable[[str, str], MockServerClient],  # (fault, stub container) -> its admin API
         container_action: Callable[[str, str], None],
         ttl: float,  # seconds an HTTP fault's chaos lives
+        fronts: Mapping[str, HaproxyRuntime],
     ):
+        self._fronts = fronts
         self._toxiproxies = toxiproxies
         self._stub = stub
         self.container_action = container_action
@@ -181,6 +187,14 @@ class _Tools:
                 return  # not applied, or expired by its time-to-live: cleared already
             raise EnvironmentProblem(f"fault {fault}: could not remove its chaos: {error}") from None
 
+    def switch_http_fault(self, fault: str, front: str, switch: str, on: bool) -> None:
+        if front not in self._fronts:
+            raise EnvironmentProblem(f"fault {fault}: the HAProxy front {front} is not running")
+        try:
+            self._fronts[front].set_switch(switch, on)
+        except RuntimeApiError as error:
+            raise EnvironmentProblem(f"fault {fault}: {error}") from None
+
 
 class _Readings:
     """The FaultReadings of the stack now: toxics, disabled proxies and stub chaos read once;
@@ -191,8 +205,11 @@ class _Readings:
         toxiproxies: Iterable[ToxiproxyClient],
         stubs: Iterable[MockServerClient],
         container_status: Callable[[str], str | None],
+        fronts: Mapping[str, HaproxyRuntime],
     ):
         self.container_status = container_status
+        self._fronts = fronts
+        self._switches: dict[str, dict[str, bool]] = {}  # front -> its switches, read when first asked
         self._toxics: set[str] = set()
         self._disabled: set[str] = set()
         for client in toxiproxies:
@@ -210,3 +227,10 @@ class _Readings:
 
     def chaos_present(self, twin_id: str) -> bool:
         return twin_id in self._chaos
+
+    def http_fault_on(self, front: str, switch: str) -> bool:
+        if front not in self._fronts:
+            return False
+        if front not in self._switches:
+            self._switches[front] = self._fronts[front].switches()
+        return self._switches[front].get(switch, False)

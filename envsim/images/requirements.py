@@ -7,7 +7,7 @@ from typing import Literal
 
 from envsim.config.dockerfile import external_images, rewrite_base
 from envsim.config.profile_model import BuildSpec, Profile
-from envsim.plan.balancers import balances_requests
+from envsim.plan.balancers import is_fronted
 
 # The pinned official Toxiproxy image, used as-is where a registry answers. Offline, a local
 # build of the same version stands in for it (see envsim.images.toxiproxy_image()).
@@ -91,7 +91,7 @@ def required_images(profile: Profile, stack_name: str | None = None) -> list[Ima
     stubs = tuple(s.name for s in profile.services if s.stub is not None)
     if stubs:
         add(ImageRequirement(MOCKSERVER_IMAGE, "mockserver", services=stubs))
-    balanced = tuple(s.name for s in profile.services if balances_requests(s))
+    balanced = tuple(s.name for s in profile.services if is_fronted(profile, s))
     if balanced:
         add(ImageRequirement(BALANCER_IMAGE, "balancer", services=balanced))
     return [*needed.values(), *builds]

@@ -12,7 +12,7 @@ from typing import Any
 from envsim.config.fault_kinds import by_kind, kind_of_effect, kind_of_step
 from envsim.config.fault_kinds.container import ContainerStep
 from envsim.config.fault_kinds.down import ProxyStep
-from envsim.config.fault_kinds.http import HttpErrorFault, StubChaosStep
+from envsim.config.fault_kinds.http import HttpErrorFault, HttpFaultStep
 from envsim.config.fault_kinds.partition import PartitionStep
 from envsim.config.fault_kinds.toxic import ToxicStep
 from envsim.config.fault_model import FailureMode
@@ -65,6 +65,9 @@ class PlannedStack:
             return (), ()
         return fault_twins(fault, target, containers[0].stub, http), tuple(c.name for c in containers)
 
+    def http_fronts(self, target: str) -> tuple[str, ...]:
+        return tuple(b.name for b in self.stack.balancers if b.service == target and b.faults)
+
 
 def plan_fault(stack: StackPlan, mode: FailureMode) -> FaultPlan:
     view = PlannedStack(stack, mode.links)
@@ -86,7 +89,7 @@ __all__ = [
     "PartitionStep",
     "PlannedStack",
     "ProxyStep",
-    "StubChaosStep",
+    "HttpFaultStep",
     "ToxicStep",
     "plan_fault",
     "plan_faults",

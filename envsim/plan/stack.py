@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 
 from envsim.config.profile_model import BuildSpec, Credential, HealthCheck, Profile, Service, StubSpec
 from envsim.config.template import Template
-from envsim.plan.balancers import BalancerPlan, balances_requests, plan_balancer, replica_alias
+from envsim.plan.balancers import BalancerPlan, front_faults, is_fronted, plan_balancer, replica_alias
 from envsim.plan.executor import dependency_levels
 from envsim.plan.seed import SeedPlan, plan_seed
 from envsim.plan.statements import statements_command, statements_on
@@ -187,7 +187,7 @@ def plan_stack(profile: Profile, stack_name: str | None = None) -> StackPlan:
     link_toxiproxies = _plan_link_toxiproxies(prefix, stack_labels, profile)
     containers = tuple(
         replace(
-            _plan_container(prefix, stack, stack_labels, service, replica),
+            _plan_container(prefix, stack, stack_labels, service, replica, is_fronted(profile, service)),
             links=_client_links(link_toxiproxies, service.name),
         )
         for service in profile.services
@@ -211,15 +211,16 @@ def plan_stack(profile: Profile, stack_name: str | None = None) -> StackPlan:
                 f"{UPSTREAM_PREFIX}{s.name}",
                 tuple(c.name for c in containers if c.service == s.name),
                 stack_labels + ((ROLE_LABEL, "balancer"), (SERVICE_LABEL, f"{s.name} (balancer)")),
+                front_faults(profile, s),
             )
             for s in profile.services
-            if balances_requests(s)
+            if is_fronted(profile, s)
         ),
     )
 
 
 def _plan_container(
-    prefix: str, stack: str, stack_labels: tuple[tuple[str, str], ...], service: Service, replica: int
+    prefix: str, stack: str, stack_labels: tuple[tuple[str, str], ...], service: Service, replica: int, fronted: bool
 ) -> ContainerPlan:
     if service.build is not None:
         image = built_image_tag(stack, service.name)
@@ -241,9 +242,9 @@ def _plan_container(
         health = health or HealthCheck(kind="tcp")
     # A service with ports is reached through Toxiproxy; without ports nobody connects to it,
     # so it keeps its own name.
-    # Replicas behind a request balancer answer under their own name; the balancer takes the
-    # upstream name.
-    if balances_requests(service):
+    # Replicas behind a request balancer (or an HAProxy holding HTTP faults) answer under their
+    # own name; the HAProxy takes the upstream name.
+    if fronted:
         aliases: tuple[str, ...] = (replica_alias(service.name),)
     else:
         aliases = (f"{UPSTREAM_PREFIX}{service.name}",) if service.ports else (service.name,)

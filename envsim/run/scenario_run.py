@@ -63,6 +63,21 @@ def new_run_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
 
 
+def _fault_switch(client: docker.DockerClient, stack: StackHandle, plan: ScenarioPlan) -> StackFaults:
+    # HTTP faults on stubs expire by themselves a little after their longest planned window
+    windows: dict[str, float] = {}
+    for step in plan.timeline:
+        windows[step.fault] = max(windows.get(step.fault, 0.0), step.end - step.start)
+    return StackFaults(
+        client,
+        {f.name: f for f in plan.faults},
+        stack.toxiproxy_urls,
+        stub_urls=stack.stub_urls,
+        windows=windows,
+        front_apis=stack.front_apis,
+    )
+
+
 def run_scenario(
     client: docker.DockerClient,
     stack: StackHandle,
@@ -72,13 +87,7 @@ def run_scenario(
     state: StackState | None = None,
 ) -> Journal:
     """Drive the scenario's load and timeline against `stack` and return the run's journal."""
-    # HTTP faults expire by themselves a little after their longest planned window
-    windows: dict[str, float] = {}
-    for step in plan.timeline:
-        windows[step.fault] = max(windows.get(step.fault, 0.0), step.end - step.start)
-    switch = StackFaults(
-        client, {f.name: f for f in plan.faults}, stack.toxiproxy_urls, stub_urls=stack.stub_urls, windows=windows
-    )
+    switch = _fault_switch(client, stack, plan)
     run_id = new_run_id()
     # credentials with a ttl rotate beside the fault scheduler, from the start of the load
     live = stack.secrets if isinstance(stack.secrets, MutableMapping) else dict(stack.secrets)

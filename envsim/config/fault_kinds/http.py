@@ -1,6 +1,11 @@
-"""HTTP faults on a stub: errors at a rate (with Retry-After), dropped connections, slow
-bodies, a full outage. They are MockServer chaos twins of the stub's routes, loaded with a
-time-to-live (the engine's), so a killed envsim leaves no chaos behind for long."""
+"""HTTP faults: errors at a rate (with Retry-After), dropped connections, a full outage, slow
+bodies (stubs) and a delay before forwarding (real services).
+
+On a stub they are MockServer chaos twins of the stub's routes, loaded with a time-to-live
+(the engine's), so a killed envsim leaves no chaos behind for long. On a real HTTP service
+they are rules in the HAProxy the plan puts in front of it (envsim.plan.haproxy_config), each
+failure mode's rules behind a switch in HAProxy's fault map, which the engine flips over the
+runtime API: no reload, and nothing to remove but the switch."""
 
 from __future__ import annotations
 
@@ -19,7 +24,9 @@ from envsim.errors import EnvironmentProblem, Problem
 from envsim.units import parse_duration, parse_percent, percent_out_of_range
 
 # the keys that make a failure mode an HTTP fault; retry_after only refines http_errors
-HTTP_FAULT_KEYS = ("http_errors", "drop", "slow_body", "outage")
+HTTP_FAULT_KEYS = ("http_errors", "drop", "slow_body", "outage", "delay")
+STUB_ONLY_KEYS = ("slow_body",)  # MockServer dribbles a body; HAProxy 2.6 cannot
+REAL_ONLY_KEYS = ("delay",)  # a stub's answers are delayed by its own `latency`
 
 
 @dataclass(frozen=True)
@@ -31,13 +38,19 @@ class HttpErrorFault:
     drop: float | None = None  # fraction of connections closed without an answer
     slow_body: tuple[int, float] | None = None  # (chunk bytes, seconds between chunks)
     outage: bool = False  # every request answered 503
+    delay: float | None = None  # seconds each request waits before it is forwarded (real services)
 
 
 @dataclass(frozen=True)
-class StubChaosStep:
+class HttpFaultStep:
+    """On a stub: chaos twins loaded into its containers. On a real service: the switch of
+    the failure mode's rules in the HAProxy fronts (twins and containers empty)."""
+
     fault: HttpErrorFault
     twins: tuple[Any, ...]  # MockServer expectations: chaos twins of the stub's routes
     containers: tuple[str, ...]  # the stub containers they are loaded into
+    fronts: tuple[str, ...] = ()  # HAProxy containers in front of a real service
+    switch: str = ""  # the key of the failure mode's switch in the fronts' fault map
 
 
 def http_fault(effects: tuple[Any, ...]) -> HttpErrorFault | None:
@@ -60,6 +73,7 @@ def build(spec: Mapping[str, Any]) -> tuple[HttpErrorFault, ...]:
             drop=parse_percent(spec["drop"]) if "drop" in spec else None,
             slow_body=(int(slow.get("chunk", 64)), _seconds(slow.get("delay"), 0.1) or 0.0) if slow else None,
             outage=spec.get("outage", False) is True,
+            delay=_seconds(spec.get("delay")),
         ),
     )
 
@@ -84,15 +98,50 @@ def _combination(context: FaultContext) -> list[Problem]:
                 key_only=True,
             )
         )
+    is_stub = "stub" in service
     for key in written:
-        if "stub" not in service:
-            verb = "apply" if key == "http_errors" else "applies"
+        if key in STUB_ONLY_KEYS and not is_stub:
             problems.append(
                 context.problem(
-                    key, f"{key} {verb} to stub services only, and '{context.target}' is not a stub", key_only=True
+                    key,
+                    f"{key} applies to stub services only, and '{context.target}' is not a stub "
+                    "(a real service's answers can be held back with 'delay')",
+                    key_only=True,
                 )
             )
+        if key in REAL_ONLY_KEYS and is_stub:
+            problems.append(
+                context.problem(
+                    key,
+                    f"{key} applies to real HTTP services only, and '{context.target}' is a stub "
+                    "(give the stub a 'latency', or use slow_body)",
+                    key_only=True,
+                )
+            )
+    if written and not is_stub:
+        problems += _real_http(context, written[0])
     return problems
+
+
+def _real_http(context: FaultContext, key: str) -> list[Problem]:
+    """A real service's HTTP faults live in an HAProxy in HTTP mode on all of its ports."""
+    service = context.service or {}
+    ports = service.get("ports")
+    ports = ports if isinstance(ports, dict) else {}
+    health = service.get("health")
+    http_health = isinstance(health, dict) and "http" in health
+    not_http = [name for name in ports if name != "http" and not (http_health and len(ports) == 1)]
+    if not ports or not_http:
+        why = f"its port '{not_http[0]}' is not HTTP" if not_http else "it declares no ports"
+        return [
+            context.problem(
+                key,
+                f"HTTP faults on a real service need every port of it to speak plain HTTP, and on "
+                f"'{context.target}' {why} (name the port 'http', or give a one-port service an http health check)",
+                key_only=True,
+            )
+        ]
+    return []
 
 
 def _rates(context: FaultContext) -> list[Problem]:
@@ -121,15 +170,16 @@ def summary(effects: tuple[HttpErrorFault, ...]) -> str:
     return "http errors"
 
 
-def plan(fault: str, target: str, effects: tuple[HttpErrorFault, ...], stack: StackView) -> tuple[StubChaosStep, ...]:
+def plan(fault: str, target: str, effects: tuple[HttpErrorFault, ...], stack: StackView) -> tuple[HttpFaultStep, ...]:
     steps = []
     for effect in effects:
         twins, containers = stack.stub_chaos(fault, target, effect)
-        steps.append(StubChaosStep(effect, twins, containers))
+        fronts = () if twins else stack.http_fronts(target)
+        steps.append(HttpFaultStep(effect, twins, containers, fronts, fault if fronts else ""))
     return tuple(steps)
 
 
-def describe(step: StubChaosStep) -> str:
+def describe(step: HttpFaultStep) -> str:
     fault = step.fault
     parts = []
     if fault.rates:
@@ -142,24 +192,34 @@ def describe(step: StubChaosStep) -> str:
         parts.append(f"{fault.drop:.0%} of connections dropped")
     if fault.slow_body:
         parts.append(f"body in {fault.slow_body[0]}-byte chunks {fault.slow_body[1] * 1000:g}ms apart")
+    if fault.delay:
+        parts.append(f"every request held {fault.delay * 1000:g}ms")
+    if step.fronts:
+        parts.append("switched in HAProxy " + ", ".join(step.fronts))
     return ", ".join(parts)
 
 
-def apply(fault: str, step: StubChaosStep, tools: FaultTools) -> None:
-    if not step.twins:
-        raise EnvironmentProblem(f"fault {fault}: HTTP faults apply to stub services with routes only")
+def apply(fault: str, step: HttpFaultStep, tools: FaultTools) -> None:
+    if not step.twins and not step.fronts:
+        raise EnvironmentProblem(f"fault {fault}: HTTP faults apply to stubs with routes and HTTP services with ports")
     for container in step.containers:
         tools.load_chaos(fault, container, step.twins)
+    for front in step.fronts:
+        tools.switch_http_fault(fault, front, step.switch, True)
 
 
-def clear(fault: str, step: StubChaosStep, tools: FaultTools) -> None:
+def clear(fault: str, step: HttpFaultStep, tools: FaultTools) -> None:
     for container in step.containers if step.twins else ():
         for twin in step.twins:
             tools.remove_chaos(fault, container, twin.id)
+    for front in step.fronts:
+        tools.switch_http_fault(fault, front, step.switch, False)
 
 
-def active(step: StubChaosStep, readings: FaultReadings) -> bool:
-    return any(readings.chaos_present(twin.id) for twin in step.twins)
+def active(step: HttpFaultStep, readings: FaultReadings) -> bool:
+    return any(readings.chaos_present(twin.id) for twin in step.twins) or any(
+        readings.http_fault_on(front, step.switch) for front in step.fronts
+    )
 
 
 KIND = FaultKind(
@@ -167,7 +227,7 @@ KIND = FaultKind(
     keys=(*HTTP_FAULT_KEYS, "retry_after"),
     triggers=HTTP_FAULT_KEYS,
     effect=HttpErrorFault,
-    step=StubChaosStep,
+    step=HttpFaultStep,
     build=build,
     refs=refs,
     summary=summary,

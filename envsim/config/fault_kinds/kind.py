@@ -70,6 +70,9 @@ class StackView(Protocol):
         """The chaos twins of a stub's routes and the stub containers to load them into;
         ((), ()) when the target is not a stub with routes."""
 
+    def http_fronts(self, target: str) -> tuple[str, ...]:
+        """The HAProxy containers in front of a real HTTP service that hold its HTTP faults."""
+
 
 # --------------------------------------------------------------------------- switching
 
@@ -93,6 +96,9 @@ class FaultTools(Protocol):
 
     def remove_chaos(self, fault: str, container: str, twin_id: str) -> None: ...
 
+    def switch_http_fault(self, fault: str, front: str, switch: str, on: bool) -> None:
+        """Turns a failure mode's rules in an HAProxy front on or off (its runtime API)."""
+
 
 class FaultReadings(Protocol):
     """What is present on the running stack now."""
@@ -102,6 +108,8 @@ class FaultReadings(Protocol):
     def proxy_disabled(self, proxy: str) -> bool: ...
 
     def chaos_present(self, twin_id: str) -> bool: ...
+
+    def http_fault_on(self, front: str, switch: str) -> bool: ...
 
     def container_status(self, container: str) -> str | None:
         """Docker's status of the container; None when it does not exist."""

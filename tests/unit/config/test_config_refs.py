@@ -58,21 +58,35 @@ failure_modes:
     ]
 
 
-def test_http_errors_only_for_stubs(repo):
+def test_http_faults_on_stubs_and_real_http_services(repo):
     text = (
         MINIMAL_PROFILE
         + """  pay: {stub: {routes: [{method: GET, path: /}]}}
+  db: {image: postgres:16, ports: {pg: 5432}}
+  worker: {image: w:1}
 failure_modes:
-  a: {target: api, http_errors: {503: 20%}}
+  a: {target: api, http_errors: {503: 20%}, retry_after: 1s, drop: 5%, delay: 200ms}
   b: {target: pay, http_errors: {503: 60%, 429: 50%}, retry_after: 1s}
+  c: {target: api, slow_body: {delay: 1s}}
+  d: {target: pay, delay: 300ms}
+  e: {target: db, http_errors: {500: 1%}}
+  f: {target: worker, outage: true}
 """
     )
     assert profile_messages(repo, text) == [
-        "profiles/p.yaml:9:20: failure_modes.a.http_errors: http_errors apply to stub services only, "
-        "and 'api' is not a stub",
-        "profiles/p.yaml:10:33: failure_modes.b.http_errors: error rates add up to more than 100% (110%)",
-        "profiles/p.yaml:10:33: failure_modes.b.http_errors: name one status per failure mode (a stub injects "
+        "profiles/p.yaml:12:33: failure_modes.b.http_errors: error rates add up to more than 100% (110%)",
+        "profiles/p.yaml:12:33: failure_modes.b.http_errors: name one status per failure mode (a stub injects "
         "one error status at a time); add another failure mode",
+        "profiles/p.yaml:13:20: failure_modes.c.slow_body: slow_body applies to stub services only, and 'api' is "
+        "not a stub (a real service's answers can be held back with 'delay')",
+        "profiles/p.yaml:14:20: failure_modes.d.delay: delay applies to real HTTP services only, and 'pay' is a "
+        "stub (give the stub a 'latency', or use slow_body)",
+        "profiles/p.yaml:15:19: failure_modes.e.http_errors: HTTP faults on a real service need every port of it "
+        "to speak plain HTTP, and on 'db' its port 'pg' is not HTTP (name the port 'http', or give a one-port "
+        "service an http health check)",
+        "profiles/p.yaml:16:23: failure_modes.f.outage: HTTP faults on a real service need every port of it "
+        "to speak plain HTTP, and on 'worker' it declares no ports (name the port 'http', or give a one-port "
+        "service an http health check)",
     ]
 
 
