@@ -14,6 +14,7 @@ from envsim.config.dockerfile import external_images, rewrite_base
 from envsim.config.profile_model import BuildSpec, HealthCheck
 from envsim.config.scenario_model import LoadSpec
 from envsim.journal.stand_in_records import MATCH_NOTES
+from envsim.plan.balancers import BalancerPlan
 from envsim.plan.faults import FaultPlan
 from envsim.plan.scenario import ScenarioPlan
 from envsim.plan.seed import SeedPlan
@@ -88,10 +89,30 @@ def stack_to_dict(plan: StackPlan) -> dict[str, Any]:
             for p in t.proxies
             if p.client is not None
         ],
+        "haproxies": [_haproxy(b) for b in plan.balancers],
         "containers": [_container(c, plan) for c in plan.containers],
         "credentials": [{"name": c.name, "generate": c.generate, "ttl": c.ttl} for c in plan.credentials],
         "seeds": [_seed(s) for s in plan.seeds],
     }
+
+
+def _haproxy(balancer: BalancerPlan) -> dict[str, Any]:
+    return {
+        "name": balancer.name,
+        "service": balancer.service,
+        "takes": balancer.alias,
+        "replicas": list(balancer.replicas),
+        "http_faults": [fault.switch for fault in balancer.faults],
+        "runtime_api": None if balancer.api_port is None else f"127.0.0.1:free->{balancer.api_port}",
+    }
+
+
+def _haproxy_line(balancer: BalancerPlan) -> str:
+    line = f"haproxy {balancer.name}  {balancer.alias} -> {', '.join(balancer.replicas)}"
+    if balancer.faults:
+        line += f"  http faults {', '.join(f.switch for f in balancer.faults)}"
+        line += f"  runtime api 127.0.0.1:free->{balancer.api_port}"
+    return line
 
 
 def _toxiproxy(toxiproxy: ToxiproxyPlan) -> dict[str, Any]:
@@ -214,6 +235,7 @@ def stack_to_text(plan: StackPlan, faults: tuple[FaultPlan, ...] = (), root: Pat
             published = f"  published 127.0.0.1:{p.published.host_port or 'free'}" if p.published else ""
             client = f"{p.client} -> " if p.client else ""
             lines.append(f"  {client}{p.service}:{p.listen.rsplit(':', 1)[1]} -> {p.upstream}{published}")
+    lines += [_haproxy_line(b) for b in plan.balancers]
     lines.append("")
     for c in plan.containers:
         lines += _container_lines(c, root)
