@@ -2,11 +2,12 @@
 SIGTERM or SIGKILL, then everything they could leave behind counted.
 
 Trials alternate between the shop's prod-like profile (toxics, a proxy down) and its network
-profile (a per-link fault and a partition, on link Toxiproxies of their own).
+profile (a per-link fault and a partition, on link Toxiproxies of their own; an HTTP fault in
+the HAProxy front of its api).
 
 After SIGINT/SIGTERM: exit 130 (or the command had already finished), and no container (link
-Toxiproxies included), network or volume of the stack, no Toxiproxy toxic, no Locust process
-left. After SIGKILL:
+Toxiproxies and HAProxy fronts included), network or volume of the stack, no Toxiproxy toxic,
+no HTTP fault switched on in an HAProxy front, no Locust process left. After SIGKILL:
 no Locust process outlives its parent for more than a few seconds, and the next `envsim down`
 leaves nothing. Prints the trials, leftovers by kind and the slowest clean-up; exits 1 when
 anything was left.
@@ -45,6 +46,7 @@ load:
 timeline:
   - {at: 2s, for: 4s, fault: db-slow}
   - {at: 7s, for: 2s, fault: cache-down}
+  - {at: 3s, for: 5s, fault: api-flaky}
 checks: [{metric: error_rate, below: 50%}]
 reports: {dir: ../out}
 """
@@ -83,6 +85,7 @@ def leftovers(client, stack: str) -> Counter[str]:
         volumes=len(client.volumes.list(filters=flt)),
     )
     found["toxics"] = active_toxics(client, stack)
+    found["http fault switches"] = http_switches_on(client, stack)
     return +found
 
 
@@ -100,6 +103,24 @@ def active_toxics(client, stack: str) -> int:
                 except (ToxiproxyError, OSError):
                     continue
                 count += sum(len(p.toxics) + (0 if p.enabled else 1) for p in proxies.values())
+    return count
+
+
+def http_switches_on(client, stack: str) -> int:
+    """HTTP faults switched on in the stack's HAProxy fronts (their runtime APIs)."""
+    from envsim.engine.haproxy_runtime import HaproxyRuntime, RuntimeApiError
+
+    count = 0
+    flt = {"label": [f"envsim.stack={stack}", "envsim.role=balancer"]}
+    for container in client.containers.list(filters=flt, ignore_removed=True):
+        ports = container.attrs["NetworkSettings"]["Ports"] or {}
+        for port, bindings in ports.items():
+            if bindings and port.startswith(("9999/", "9998/")):
+                try:
+                    switches = HaproxyRuntime(f"127.0.0.1:{bindings[0]['HostPort']}").switches()
+                except RuntimeApiError:
+                    continue
+                count += sum(switches.values())
     return count
 
 
