@@ -44,6 +44,7 @@ class BalancerPlan:
     labels: tuple[tuple[str, str], ...]
     faults: tuple[FrontFault, ...] = ()  # HTTP faults of a real service, switched at runtime
     api_port: int | None = None  # the runtime API's container port, when it holds faults
+    balances: bool = True  # False: there only for the faults (the Kubernetes manifests leave it out)
 
 
 def is_http(service: Service) -> bool:
@@ -102,4 +103,5 @@ def plan_balancer(
         labels=labels,
         faults=faults,
         api_port=api_port,
+        balances=balances_requests(service),
     )

@@ -105,7 +105,9 @@ def render_manifests(
     """Namespace, Secret, ConfigMaps, workloads, Services, seed Jobs, in the order they apply.
     `seed_files` holds the text of each seed step's SQL file (read by the caller)."""
     stack = _Stack(namespace_name(plan), plan.labels, cluster_domain)
-    balanced = {b.service: b for b in plan.balancers}
+    # An HAProxy there only for HTTP faults is left out: the manifests carry no fault switches
+    balancers = tuple(b for b in plan.balancers if b.balances)
+    balanced = {b.service: b for b in balancers}
     manifests: list[Manifest] = [
         {
             "apiVersion": "v1",
@@ -122,7 +124,7 @@ def render_manifests(
         first = plan.containers_of(service)[0]
         replicas = len(plan.containers_of(service))
         manifests.append(_workload(stack, first, replicas, images, service in balanced))
-    manifests += [_balancer_deployment(stack, b, images) for b in plan.balancers]
+    manifests += [_balancer_deployment(stack, b, images) for b in balancers]
     manifests += [_toxiproxy_api_service(stack, t) for t in plan.toxiproxies]
     manifests += [_dependency_service(stack, plan, t, service) for t in plan.toxiproxies for service in t.aliases]
     for service in _services_in_order(plan):

@@ -82,3 +82,15 @@ def test_an_outage_answers_every_request():
         'http-request return status 503 content-type text/plain string "envsim fault web-out" if fault_0\n'
         in render_haproxy_config(front)
     )
+
+
+def test_the_kubernetes_manifests_leave_out_an_haproxy_that_is_there_only_for_faults():
+    from envsim.plan.kubernetes_manifests import ClusterImages, render_manifests
+
+    images = ClusterImages(toxiproxy="toxiproxy:test", mockserver="mockserver:test", balancer="balancer:test")
+    manifests = render_manifests(plan_stack(_profile(FLAKY)), images)
+    workloads = {(m["kind"], m["metadata"]["name"]) for m in manifests if m["kind"] in ("Deployment", "StatefulSet")}
+    assert ("Deployment", "web") in workloads
+    assert not any("balancer" in name for _, name in workloads)
+    balanced = render_manifests(plan_stack(_profile(FLAKY, services=(replace(WEB, replicas=2),))), images)
+    assert any(m["metadata"]["name"] == "envsim-balancer-web" for m in balanced)
