@@ -93,7 +93,7 @@ def _combination(context: FaultContext) -> list[Problem]:
         problems.append(
             context.problem(
                 written[0],
-                "HTTP faults (http_errors, drop, slow_body, outage) cannot be "
+                "HTTP faults (http_errors, drop, slow_body, outage, delay) cannot be "
                 "combined with network or container faults in one failure mode",
                 key_only=True,
             )

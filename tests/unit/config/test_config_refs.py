@@ -71,6 +71,7 @@ failure_modes:
   d: {target: pay, delay: 300ms}
   e: {target: db, http_errors: {500: 1%}}
   f: {target: worker, outage: true}
+  g: {target: api, delay: 100ms, latency: 1s}
 """
     )
     assert profile_messages(repo, text) == [
@@ -87,6 +88,8 @@ failure_modes:
         "profiles/p.yaml:16:23: failure_modes.f.outage: HTTP faults on a real service need every port of it "
         "to speak plain HTTP, and on 'worker' it declares no ports (name the port 'http', or give a one-port "
         "service an http health check)",
+        "profiles/p.yaml:17:20: failure_modes.g.delay: HTTP faults (http_errors, drop, slow_body, outage, delay) "
+        "cannot be combined with network or container faults in one failure mode",
     ]
 
 
