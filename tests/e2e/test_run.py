@@ -132,7 +132,7 @@ reports: {dir: ../out}
     code, stdout, stderr = interrupt(process, signal.SIGINT)
     assert code == 130, stderr
     assert toxics() == []
-    assert leftovers(engine, stack_name)["containers"] == 5  # a stack the run did not start stays (api has an HAProxy)
+    assert leftovers(engine, stack_name)["containers"] == 4  # a stack the run did not start stays
     journal = json.loads((project / "out" / "journal.json").read_text())
     assert journal["interrupted"] is True
 
