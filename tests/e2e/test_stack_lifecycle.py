@@ -44,7 +44,7 @@ def test_up_serves_converges_takes_faults_and_down_leaves_nothing(cli, engine, s
     again = cli.run("up", "prod-like", "--name", stack_name)
     assert again.returncode == 0, again.stderr
     assert stack_container_ids(engine, stack_name) == ids
-    assert len(ids) == 5  # toxiproxy, db, cache, api, and the HAProxy holding api's HTTP faults
+    assert len(ids) == 4  # toxiproxy, db, cache, api
 
     status = json.loads(cli.run("status", "--name", stack_name, "--json").stdout)
     (stack,) = status
