@@ -46,15 +46,16 @@ load:
 timeline:
   - {at: 2s, for: 4s, fault: db-slow}
   - {at: 7s, for: 2s, fault: cache-down}
-  - {at: 3s, for: 5s, fault: api-flaky}
 checks: [{metric: error_rate, below: 50%}]
 reports: {dir: ../out}
 """
-# the same load on the network profile: a fault on one client's link, then a partition
+# the same load on the network profile: a fault on one client's link, then a partition, and an
+# HTTP fault in the HAProxy front of its api
 NETWORK_SCENARIO = (
     SCENARIO.replace("profile: prod-like", "profile: network")
     .replace("fault: db-slow}", "fault: db-slow-for-api}")
     .replace("fault: cache-down}", "fault: api-cache-split}")
+    .replace("timeline:\n", "timeline:\n  - {at: 3s, for: 5s, fault: api-flaky}\n")
 )
 PROFILES = {"prod-like": "scenarios/trial.yaml", "network": "scenarios/trial-network.yaml"}
 LONGEST = {"up": 12.0, "run": 26.0}  # past these the command has usually finished by itself

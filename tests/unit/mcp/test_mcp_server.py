@@ -141,7 +141,7 @@ def test_describe_environment_gathers_every_aspect(app_repo):
     assert set(answer) >= {"services", "configuration", "data", "apis", "failure_modes", "scenarios"}
     orders = next(t for t in answer["data"]["databases"][0]["tables"] if t["name"] == "orders")
     assert orders["rows"] == 20000
-    assert {s["name"] for s in answer["scenarios"]} == {"checkout", "network", "smoke"}
+    assert {s["name"] for s in answer["scenarios"]} == {"checkout", "smoke"}
     assert json.loads(result.content[0].text) == answer
 
 
