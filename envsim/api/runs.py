@@ -10,11 +10,13 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from envsim.api.backends import refuse_kubernetes_run
 from envsim.api.loading import ScenarioLike, WorkerOptions, load_scenario
 from envsim.api.run_outputs import write_run_outputs
 from envsim.api.stack import Stack, attach, running, up
 from envsim.config.scenario_model import Scenario
 from envsim.engine.apply import ApplyProgress
+from envsim.engine.docker_backend import DockerBackend
 from envsim.engine.docker_engine import connect
 from envsim.engine.engine_watch import engine_gone, engine_loss_named
 from envsim.engine.stack_hold import stack_hold
@@ -76,6 +78,7 @@ def run(
     journal is marked interrupted).
     """
     env = dict(os.environ if env is None else env)
+    refuse_kubernetes_run(env)
     loaded = load_scenario(scenario, env=env, users=users, duration=duration, workers=workers)
     plan = plan_scenario(loaded, name)
     late = Received()  # signals that arrived while the stack was being removed
@@ -177,14 +180,25 @@ class _Cancellable(RunObserver):
 
 def _stack_for_run(scenario, plan, name, bring_up, pull, progress, cancel, env) -> Stack:
     """The running stack (kept afterwards), or one brought up for this run (removed after)."""
-    if running(plan.stack, connect()):
-        return attach(name, profile=scenario.profile, env=env)
+    backend = DockerBackend(connect())  # runs on Kubernetes are not there yet (api.backends refuses them)
+    if running(plan.stack, backend):
+        return attach(name, profile=scenario.profile, env=env, backend=backend)
     if not bring_up:
         raise EnvironmentProblem(
             f"stack {plan.stack.stack} is not running and --no-up was given",
             hint=f"start it with `envsim up {scenario.profile.name}`",
         )
-    return up(scenario.profile, name, keep=False, pull=pull, progress=progress, cancel=cancel, env=env, phase=PHASE_RUN)
+    return up(
+        scenario.profile,
+        name,
+        keep=False,
+        pull=pull,
+        progress=progress,
+        cancel=cancel,
+        env=env,
+        phase=PHASE_RUN,
+        backend=backend,
+    )
 
 
 def judge(journal: Journal | str | Path) -> Verdict:

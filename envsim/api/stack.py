@@ -9,18 +9,18 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from envsim.api.backends import image_engine, open_backend
 from envsim.api.loading import ProfileLike, load_profile
 from envsim.config.discover import repo_profile_names
 from envsim.config.profile_model import Profile
-from envsim.engine.apply import ApplyProgress, StackHandle, apply_stack, check_startable
-from envsim.engine.attach import attach_stack, is_running
-from envsim.engine.docker_engine import connect, stack_profile, stack_profiles, stacks_in_engine
+from envsim.engine.apply import ApplyProgress, StackHandle, check_startable
+from envsim.engine.backend import Backend
 from envsim.engine.fault_switch import StackFaults
-from envsim.engine.stack_hold import Holder, live_holders, stack_hold
+from envsim.engine.stack_hold import Holder
 from envsim.engine.stack_lock import stack_lock
 from envsim.engine.state import PHASE_UP, state_root
-from envsim.engine.status import StackStatus, stack_status
-from envsim.engine.teardown import RemovedCounts, reap_abandoned, remove_stack, remove_stack_images
+from envsim.engine.status import StackStatus
+from envsim.engine.teardown import RemovedCounts, remove_stack_images
 from envsim.errors import EnvironmentProblem, InputError
 from envsim.images import MOCKSERVER_IMAGE_ENV, ensure_stack_images
 from envsim.interrupts import uninterrupted
@@ -40,21 +40,25 @@ class Stack:
 
     def __init__(
         self,
-        client: docker.DockerClient,
+        backend: Backend,
         handle: StackHandle,
         profile: Profile,
         *,
         keep: bool = True,
         env: Mapping[str, str] | None = None,
     ):
-        self._client = client
+        self.backend = backend
         self.handle = handle
         self.profile = profile
         self.keep = keep
         self._env = dict(os.environ if env is None else env)
         self.faults: dict[str, FaultPlan] = {f.name: f for f in plan_faults(handle.plan, profile)}
         self._switch = StackFaults(
-            client, self.faults, handle.toxiproxy_urls, stub_urls=handle.stub_urls, front_apis=handle.front_apis
+            getattr(backend, "client", None),
+            self.faults,
+            handle.toxiproxy_urls,
+            stub_urls=handle.stub_urls,
+            front_apis=handle.front_apis,
         )
 
     @property
@@ -67,7 +71,11 @@ class Stack:
 
     @property
     def engine(self) -> docker.DockerClient:
-        return self._client
+        """The Docker engine the stack runs on (a Kubernetes stack has none)."""
+        client = getattr(self.backend, "client", None)
+        if client is None:
+            raise EnvironmentProblem(f"stack {self.name} runs on {self.backend.name}, not on a Docker engine")
+        return client
 
     def __repr__(self) -> str:
         return f"Stack({self.name!r}, profile={self.profile.name!r})"
@@ -157,11 +165,11 @@ class Stack:
     # ------------------------------------------------------------------ state
 
     def status(self) -> StackStatus:
-        return stack_status(self._client, self.name)
+        return self.backend.status(self.name)
 
     def down(self, *, images: bool = False) -> RemovedCounts:
         """Remove every container, network and volume of the stack (and, with `images`, its builds)."""
-        return down(self.name, images=images, env=self._env, client=self._client)[0]
+        return down(self.name, images=images, env=self._env, backend=self.backend)[0]
 
 
 def up(
@@ -175,22 +183,24 @@ def up(
     keep_on_failure: bool = False,
     env: Mapping[str, str] | None = None,
     phase: str = PHASE_UP,
+    backend: Backend | None = None,
 ) -> Stack:
     """Plan, prepare images and start `profile`'s stack, health-gated; returns the Stack.
 
     Used as `with up(...) as stack:` the stack is removed on leaving the block unless `keep`.
     On failure (or when `cancel` is set) what was started is removed unless `keep_on_failure`.
+    `backend` is where it runs (default: `open_backend()`, the Docker engine unless ENVSIM_ON says otherwise).
     """
     env = dict(os.environ if env is None else env)
     loaded = load_profile(profile, env=env)
     plan = plan_stack(loaded, name)
     check_startable(plan)
     progress = progress or ApplyProgress()
-    client = connect()
-    with stack_lock(state_root(env), plan.stack, "up"), stack_hold(client, plan.stack, "up"):
-        reap_abandoned(client, env, lambda message: progress.step("reaper", message))
+    backend = backend or open_backend(env=env)
+    with stack_lock(state_root(env), plan.stack, "up"), backend.hold(plan.stack, "up"):
+        backend.reap(env, lambda message: progress.step("reaper", message))
         image_ids = ensure_stack_images(
-            client,
+            image_engine(backend),
             loaded,
             plan,
             pull=pull,
@@ -198,60 +208,65 @@ def up(
             toxiproxy_image=env.get("ENVSIM_TOXIPROXY_IMAGE"),
             mockserver_image=env.get(MOCKSERVER_IMAGE_ENV),
         )
-        handle = apply_stack(
-            client, plan, image_ids, env, progress=progress, cancel=cancel, keep=keep_on_failure, final_phase=phase
+        backend.prepare_images(image_ids, progress)
+        handle = backend.apply(
+            plan, image_ids, env, progress=progress, cancel=cancel, keep=keep_on_failure, final_phase=phase
         )
-    return Stack(client, handle, loaded, keep=keep, env=env)
+    return Stack(backend, handle, loaded, keep=keep, env=env)
 
 
 def attach(
-    name: str | None = None, *, profile: ProfileLike | None = None, env: Mapping[str, str] | None = None
+    name: str | None = None,
+    *,
+    profile: ProfileLike | None = None,
+    env: Mapping[str, str] | None = None,
+    backend: Backend | None = None,
 ) -> Stack:
     """The running stack `name` (its profile found from the engine's labels unless given).
 
     With neither a name nor a profile, the only running stack; InputError when there are several.
     """
     env = dict(os.environ if env is None else env)
-    client = connect()
+    backend = backend or open_backend(env=env)
     if profile is None:
-        running = [name] if name else stacks_in_engine(client)
+        running = [name] if name else backend.stacks()
         if len(running) != 1:
             raise InputError(
                 "name the profile with --profile: "
                 + (f"{len(running)} stacks are running ({', '.join(running)})" if running else "no stack is running")
             )
-        profile = stack_profile(client, running[0]) or running[0]
+        profile = backend.stack_profiles().get(running[0]) or running[0]
     loaded = load_profile(profile, env=env)
-    handle = attach_stack(client, plan_stack(loaded, name), env)
-    return Stack(client, handle, loaded, keep=True, env=env)
+    handle = backend.attach(plan_stack(loaded, name), env)
+    return Stack(backend, handle, loaded, keep=True, env=env)
 
 
-def running(plan: StackPlan, client: docker.DockerClient | None = None) -> bool:
+def running(plan: StackPlan, backend: Backend | None = None) -> bool:
     """Whether every container of the planned stack exists and runs."""
-    return is_running(client or connect(), plan)
+    return (backend or open_backend()).is_running(plan)
 
 
-def stacks(repo: str | Path | None = None) -> list[str]:
+def stacks(repo: str | Path | None = None, backend: Backend | None = None) -> list[str]:
     """The names of every envsim stack on this engine.
 
     With `repo` (a directory in a repo), only the stacks started from one of that repo's
     profiles: their containers' `envsim.profile` label names a profile of
     `config.discover.repo_profile_names(repo)`.
     """
-    client = connect()
+    backend = backend or open_backend()
     if repo is None:
-        return stacks_in_engine(client)
+        return backend.stacks()
     names = repo_profile_names(repo)
-    return sorted(stack for stack, profile in stack_profiles(client).items() if profile in names)
+    return sorted(stack for stack, profile in backend.stack_profiles().items() if profile in names)
 
 
-def status(name: str) -> StackStatus:
-    return stack_status(connect(), name)
+def status(name: str, backend: Backend | None = None) -> StackStatus:
+    return (backend or open_backend()).status(name)
 
 
-def holders(name: str, client: docker.DockerClient | None = None) -> list[Holder]:
+def holders(name: str, backend: Backend | None = None) -> list[Holder]:
     """The live envsim processes (other than this one) using stack `name`, whatever their state directory."""
-    return live_holders(client or connect(), name)
+    return (backend or open_backend()).holders(name)
 
 
 def down(
@@ -260,7 +275,7 @@ def down(
     images: bool = False,
     env: Mapping[str, str] | None = None,
     reap: bool = True,
-    client: docker.DockerClient | None = None,
+    backend: Backend | None = None,
     on_reap=None,
     force: bool = False,
 ) -> tuple[RemovedCounts, int]:
@@ -269,16 +284,16 @@ def down(
     EnvironmentProblem when a live envsim process uses it (see `holders`), unless `force`.
     """
     env = dict(os.environ if env is None else env)
-    client = client or connect()
+    backend = backend or open_backend(env=env)
     if reap:
-        reap_abandoned(client, env, on_reap or (lambda message: None))
+        backend.reap(env, on_reap or (lambda message: None))
     with stack_lock(state_root(env), name, "down"):
-        busy = [] if force else live_holders(client, name)
+        busy = [] if force else backend.holders(name)
         if busy:
             raise EnvironmentProblem(
                 f"stack {name} is in use by {', '.join(h.describe() for h in busy)}; nothing was removed",
                 hint="wait for that command to finish (or stop it); `envsim down --force` removes the stack anyway",
             )
-        counts = remove_stack(client, name, env)
-        removed_images = remove_stack_images(client, name) if images else 0
+        counts = backend.remove(name, env)
+        removed_images = remove_stack_images(image_engine(backend), name) if images else 0
     return counts, removed_images

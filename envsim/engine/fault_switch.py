@@ -43,7 +43,7 @@ def http_fault_ttl(window: float | None) -> float:
 class StackFaults:
     def __init__(
         self,
-        client: docker.DockerClient,
+        client: docker.DockerClient | None,  # None: no Docker engine (a Kubernetes stack), no container faults
         faults: Mapping[str, FaultPlan],
         toxiproxy_urls: Mapping[str, str],
         timeout: float = 5.0,
@@ -111,9 +111,19 @@ class StackFaults:
             if any(kind_of_step(step).active(step, readings) for step in fault.steps)
         ]
 
+    def _engine(self) -> docker.DockerClient:
+        if self._docker is None:
+            raise EnvironmentProblem(
+                "container faults (kill, stop, restart, pause) need the Docker engine; "
+                "on Kubernetes only Toxiproxy and stub faults apply so far"
+            )
+        return self._docker
+
     def _container_status(self, container_name: str) -> str | None:
         from docker.errors import NotFound
 
+        if self._docker is None:
+            return None
         try:
             return self._docker.containers.get(container_name).status
         except NotFound:
@@ -123,7 +133,7 @@ class StackFaults:
         from docker.errors import APIError, NotFound
 
         try:
-            container = self._docker.containers.get(container_name)
+            container = self._engine().containers.get(container_name)
             container.reload()
             if action == "start" and container.status == "running":
                 return
