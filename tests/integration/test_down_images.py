@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from envsim.api.stack import down
+from envsim.engine.docker_backend import DockerBackend
 from envsim.engine.docker_engine import BUILT_AS_LABEL
 from envsim.images.builder import build_image
 from envsim.images.progress import SilentProgress
@@ -46,7 +47,11 @@ def test_down_images_removes_earlier_untagged_builds(docker_client, tmp_path, mo
         assert {i.id for i in _built_for(docker_client, stack)} == {first, second}
 
         counts, images = down(
-            stack, images=True, reap=False, client=docker_client, env={"ENVSIM_STATE_DIR": str(tmp_path / "state")}
+            stack,
+            images=True,
+            reap=False,
+            backend=DockerBackend(docker_client),
+            env={"ENVSIM_STATE_DIR": str(tmp_path / "state")},
         )  # `envsim down --images`
         assert counts.containers == 1 and images == 2
         assert _built_for(docker_client, stack) == []
