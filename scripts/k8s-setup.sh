@@ -124,7 +124,7 @@ start_control_plane() {
 		--tls-cert-file "$PKI/apiserver.crt" --tls-private-key-file "$PKI/apiserver.key" \
 		--client-ca-file "$PKI/ca.crt" --authorization-mode Node,RBAC --enable-admission-plugins NodeRestriction \
 		--kubelet-client-certificate "$PKI/apiserver-kubelet-client.crt" \
-		--kubelet-client-key "$PKI/apiserver-kubelet-client.key" \
+		--kubelet-client-key "$PKI/apiserver-kubelet-client.key" --kubelet-preferred-address-types InternalIP,Hostname \
 		--service-account-issuer https://kubernetes.default.svc.cluster.local \
 		--service-account-key-file "$PKI/service-accounts.pub" \
 		--service-account-signing-key-file "$PKI/service-accounts.key" \

@@ -208,7 +208,7 @@ def up(
             toxiproxy_image=env.get("ENVSIM_TOXIPROXY_IMAGE"),
             mockserver_image=env.get(MOCKSERVER_IMAGE_ENV),
         )
-        backend.prepare_images(image_ids, progress)
+        backend.prepare_images(plan, image_ids, progress)
         handle = backend.apply(
             plan, image_ids, env, progress=progress, cancel=cancel, keep=keep_on_failure, final_phase=phase
         )

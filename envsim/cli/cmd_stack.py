@@ -8,14 +8,62 @@ from pathlib import Path
 
 import click
 
+_ENGINES = ("docker", "kubernetes")
+
+
+def engine_options(*, registry: bool = False):
+    """--on, --kubeconfig and --context (and --registry, for commands that bring images)."""
+
+    def decorate(command):
+        if registry:
+            command = click.option(
+                "--registry",
+                metavar="REGISTRY",
+                help="Kubernetes: push the stack's images there (a cluster elsewhere) instead of importing "
+                "them into the local cluster's containerd.",
+            )(command)
+        command = click.option("--context", metavar="NAME", help="Kubernetes: the kubeconfig context to use.")(command)
+        command = click.option(
+            "--kubeconfig",
+            metavar="FILE",
+            type=click.Path(dir_okay=False),
+            help="Kubernetes: the kubeconfig (default: $KUBECONFIG, else ~/.kube/config).",
+        )(command)
+        return click.option(
+            "--on",
+            "on",
+            type=click.Choice(_ENGINES),
+            help="Where the stack runs: the local Docker engine (default) or a Kubernetes cluster; "
+            "ENVSIM_ON sets the default.",
+        )(command)
+
+    return decorate
+
+
+def _backend(on: str | None, kubeconfig: str | None, context: str | None, registry: str | None = None):
+    from envsim import api
+
+    return api.open_backend(on, kubeconfig=kubeconfig, context=context, registry=registry)
+
 
 @click.command()
 @click.argument("profile")
 @click.option("--name", "stack_name", help="Stack name (default: the profile's name); run several side by side.")
 @click.option("--keep", is_flag=True, help="Keep what was started when start-up fails (for debugging).")
 @click.option("--no-pull", is_flag=True, help="Never try a registry; use local images or offline builds.")
-def up(profile: str, stack_name: str | None, keep: bool, no_pull: bool) -> None:
-    """Build and start PROFILE's stack on the local Docker engine, health-gated.
+@engine_options(registry=True)
+def up(
+    profile: str,
+    stack_name: str | None,
+    keep: bool,
+    no_pull: bool,
+    on: str | None,
+    kubeconfig: str | None,
+    context: str | None,
+    registry: str | None,
+) -> None:
+    """Build and start PROFILE's stack on the local Docker engine (or, with --on kubernetes,
+    in a namespace of a cluster), health-gated.
 
     Toxiproxy is put in front of every service with ports; services start by dependency
     level, each waiting for its health check. Running it again converges: unchanged
@@ -25,12 +73,14 @@ def up(profile: str, stack_name: str | None, keep: bool, no_pull: bool) -> None:
     Examples:
       envsim up prod-like
       envsim up prod-like --name pr-123
+      envsim up prod-like --on kubernetes --kubeconfig ~/.kube/staging
     """
     from envsim import api
     from envsim.cli.console import ConsoleProgress
     from envsim.cli.signals import interruptible
     from envsim.interrupts import uninterrupted
 
+    backend = _backend(on, kubeconfig, context, registry)
     with interruptible() as cancel:
         stack = api.up(
             profile,
@@ -40,6 +90,7 @@ def up(profile: str, stack_name: str | None, keep: bool, no_pull: bool) -> None:
             pull=not no_pull,
             progress=ConsoleProgress(),
             cancel=cancel,
+            backend=backend,
         )
         try:
             lines = stack.status().endpoint_lines()
@@ -58,7 +109,16 @@ def up(profile: str, stack_name: str | None, keep: bool, no_pull: bool) -> None:
 @click.option("--name", "stack_name", help="Stack name, when it differs from the profile's name.")
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 @click.option("--all", "all_stacks", is_flag=True, help="Every envsim stack on this engine, not only this repo's.")
-def status(profile: str | None, stack_name: str | None, as_json: bool, all_stacks: bool) -> None:
+@engine_options()
+def status(
+    profile: str | None,
+    stack_name: str | None,
+    as_json: bool,
+    all_stacks: bool,
+    on: str | None,
+    kubeconfig: str | None,
+    context: str | None,
+) -> None:
     """Show stacks: services and their state, endpoints, proxies and active faults.
 
     Without PROFILE, the stacks of this repo (started from one of its profiles/); with
@@ -72,18 +132,22 @@ def status(profile: str | None, stack_name: str | None, as_json: bool, all_stack
     """
     from envsim import api
 
+    backend = _backend(on, kubeconfig, context)
     if stack_name or profile:
         named = _stack_named(stack_name, profile)
-        item = api.status(named)
+        item = api.status(named, backend)
         if not item.found:
             raise api.EnvironmentProblem(
-                f"stack {named} is not running: the engine has no container of it",
+                f"stack {named} is not running: the engine has no container of it"
+                if backend.name == "docker"
+                else f"stack {named} is not running: the cluster has no namespace of it",
                 hint=f"start it with `envsim up {profile or 'PROFILE'}{f' --name {stack_name}' if stack_name else ''}`;"
                 " `envsim status --all` lists the running stacks",
             )
         statuses = [item]
     else:
-        statuses = [api.status(stack) for stack in (api.stacks() if all_stacks else api.stacks(repo=Path.cwd()))]
+        names = api.stacks(backend=backend) if all_stacks else api.stacks(repo=Path.cwd(), backend=backend)
+        statuses = [api.status(stack, backend) for stack in names]
     if as_json:
         click.echo(json.dumps([s.to_dict() for s in statuses], indent=2, sort_keys=True))
         return
@@ -91,7 +155,7 @@ def status(profile: str | None, stack_name: str | None, as_json: bool, all_stack
         if all_stacks:
             click.echo("no envsim stacks on this engine")
         else:
-            others = len(api.stacks())
+            others = len(api.stacks(backend=backend))
             click.echo(
                 "no envsim stacks of this repo on this engine"
                 + (f" ({others} of other repos: `envsim status --all`)" if others else "")
@@ -127,8 +191,17 @@ def _interactive() -> bool:
 @click.option("--yes", "-y", "assume_yes", is_flag=True, help="Do not ask before removing every stack (--all).")
 @click.option("--images", "remove_images", is_flag=True, help="Also remove the images built for the stack's services.")
 @click.option("--force", is_flag=True, help="Also remove stacks a running envsim command is using.")
+@engine_options()
 def down(
-    profile: str | None, stack_name: str | None, all_stacks: bool, assume_yes: bool, remove_images: bool, force: bool
+    profile: str | None,
+    stack_name: str | None,
+    all_stacks: bool,
+    assume_yes: bool,
+    remove_images: bool,
+    force: bool,
+    on: str | None,
+    kubeconfig: str | None,
+    context: str | None,
 ) -> None:
     """Remove every container, network and volume envsim created for a stack.
 
@@ -148,8 +221,11 @@ def down(
 
     if not (profile or stack_name or all_stacks):
         raise click.UsageError("name a PROFILE, or --name STACK, or --all")
-    stacks = api.stacks() if all_stacks else [_stack_named(stack_name, profile)]
-    in_use = {stack: users for stack in stacks if (users := api.holders(stack))} if all_stacks and not force else {}
+    backend = _backend(on, kubeconfig, context)
+    stacks = api.stacks(backend=backend) if all_stacks else [_stack_named(stack_name, profile)]
+    in_use = (
+        {stack: users for stack in stacks if (users := api.holders(stack, backend))} if all_stacks and not force else {}
+    )
     stacks = [stack for stack in stacks if stack not in in_use]
     if all_stacks and stacks and not assume_yes:
         question = f"remove all {len(stacks)} envsim stacks on this engine ({', '.join(stacks)})?"
@@ -164,6 +240,7 @@ def down(
             images=remove_images,
             reap=not all_stacks,
             force=force,
+            backend=backend,
             on_reap=lambda message: click.echo(message, err=True),
         )
         images = f", {image_count} images" if remove_images else ""

@@ -33,7 +33,7 @@ class Backend(Protocol):
         """The engine's own version, as the journal records it (`docker 27.5.1`, `kubernetes v1.34.3`)."""
         ...
 
-    def prepare_images(self, image_ids: Mapping[str, str], progress: ApplyProgress) -> None:
+    def prepare_images(self, plan: StackPlan, image_ids: Mapping[str, str], progress: ApplyProgress) -> None:
         """Make the images prepared on the local Docker engine (plan image name -> image id)
         available to the engine that runs the stack."""
         ...

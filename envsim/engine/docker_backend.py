@@ -31,7 +31,7 @@ class DockerBackend:
     def version(self) -> str:
         return f"docker {self.client.version().get('Version', '?')}"
 
-    def prepare_images(self, image_ids: Mapping[str, str], progress: ApplyProgress) -> None:
+    def prepare_images(self, plan: StackPlan, image_ids: Mapping[str, str], progress: ApplyProgress) -> None:
         pass  # the images were prepared on this very engine
 
     def apply(

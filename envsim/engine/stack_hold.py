@@ -92,13 +92,7 @@ def live_holders(client: docker.DockerClient, stack: str) -> list[Holder]:
 def stack_hold(client: docker.DockerClient, stack: str, command: str) -> Iterator[None]:
     """Hold `stack` on the engine for the block; released on every exit but SIGKILL."""
     holder = this_process(command)
-    labels = {
-        STACK_LABEL: stack,
-        ROLE_LABEL: HOLD_ROLE,
-        HOLDER_LABEL: holder.label,
-        COMMAND_LABEL: command,
-        SINCE_LABEL: f"{holder.since:.0f}",
-    }
+    labels = hold_labels(stack, holder)
     volume = client.volumes.create(name=f"envsim-{stack}-hold-{holder.pid}-{os.urandom(3).hex()}", labels=labels)
     try:
         yield
@@ -109,8 +103,22 @@ def stack_hold(client: docker.DockerClient, stack: str, command: str) -> Iterato
             pass
 
 
+def hold_labels(stack: str, holder: Holder) -> dict[str, str]:
+    """The labels of a hold, on whatever object the engine keeps it as."""
+    return {
+        STACK_LABEL: stack,
+        ROLE_LABEL: HOLD_ROLE,
+        HOLDER_LABEL: holder.label,
+        COMMAND_LABEL: holder.command,
+        SINCE_LABEL: f"{holder.since:.0f}",
+    }
+
+
 def _holder_of(volume) -> Holder | None:
-    labels = volume.attrs.get("Labels") or {}
+    return holder_from_labels(volume.attrs.get("Labels") or {})
+
+
+def holder_from_labels(labels: dict[str, str]) -> Holder | None:
     if labels.get(ROLE_LABEL) != HOLD_ROLE:
         return None
     parts = labels.get(HOLDER_LABEL, "").split(" ", 3)

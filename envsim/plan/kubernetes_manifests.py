@@ -169,12 +169,13 @@ def _toxiproxy_config(stack: _Stack, toxiproxy: ToxiproxyPlan) -> Manifest:
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
-        "metadata": stack.metadata(_toxiproxy_name(toxiproxy), stack.own(toxiproxy.labels)),
+        "metadata": stack.metadata(toxiproxy_service_name(toxiproxy), stack.own(toxiproxy.labels)),
         "data": {"proxies.json": json.dumps(proxies, indent=2) + "\n"},
     }
 
 
-def _toxiproxy_name(toxiproxy: ToxiproxyPlan) -> str:
+def toxiproxy_service_name(toxiproxy: ToxiproxyPlan) -> str:
+    """The Deployment, ConfigMap and API Service of one Toxiproxy."""
     return f"envsim-toxiproxy-{dict(toxiproxy.labels)[REPLICA_LABEL]}"
 
 
@@ -205,7 +206,7 @@ def _deployment(
 
 
 def _toxiproxy_deployment(stack: _Stack, toxiproxy: ToxiproxyPlan, images: ClusterImages) -> Manifest:
-    name = _toxiproxy_name(toxiproxy)
+    name = toxiproxy_service_name(toxiproxy)
     api = toxiproxy.api.container_port
     container = {
         "name": "toxiproxy",
@@ -295,7 +296,7 @@ def _toxiproxy_api_service(stack: _Stack, toxiproxy: ToxiproxyPlan) -> Manifest:
     labels = stack.own(toxiproxy.labels)
     return _service(
         stack,
-        _toxiproxy_name(toxiproxy),
+        toxiproxy_service_name(toxiproxy),
         labels,
         labels,
         [_port("api", toxiproxy.api.container_port)],
@@ -308,7 +309,7 @@ def _dependency_service(stack: _Stack, plan: StackPlan, toxiproxy: ToxiproxyPlan
     proxies = [p for p in toxiproxy.proxies if p.service == service]
     ports = [_port(p.port_name, int(p.listen.rsplit(":", 1)[1])) for p in proxies]
     published = [f"{p.port_name}=127.0.0.1:{p.published.host_port or 'free'}" for p in proxies if p.published]
-    annotations = {"envsim.interposer": _toxiproxy_name(toxiproxy)}
+    annotations = {"envsim.interposer": toxiproxy_service_name(toxiproxy)}
     if published:
         annotations[PUBLISH_ANNOTATION] = ",".join(published)
     labels = ((ROLE_LABEL, "interposed"), (SERVICE_LABEL, service))
