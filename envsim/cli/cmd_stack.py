@@ -137,13 +137,7 @@ def status(
         named = _stack_named(stack_name, profile)
         item = api.status(named, backend)
         if not item.found:
-            raise api.EnvironmentProblem(
-                f"stack {named} is not running: the engine has no container of it"
-                if backend.name == "docker"
-                else f"stack {named} is not running: the cluster has no namespace of it",
-                hint=f"start it with `envsim up {profile or 'PROFILE'}{f' --name {stack_name}' if stack_name else ''}`;"
-                " `envsim status --all` lists the running stacks",
-            )
+            raise _not_running(named, profile, stack_name, backend.name)
         statuses = [item]
     else:
         names = api.stacks(backend=backend) if all_stacks else api.stacks(repo=Path.cwd(), backend=backend)
@@ -162,6 +156,17 @@ def status(
             )
     for item in statuses:
         click.echo(item.to_text())
+
+
+def _not_running(named: str, profile: str | None, stack_name: str | None, engine: str) -> Exception:
+    from envsim import api
+
+    where = "the engine has no container of it" if engine == "docker" else "the cluster has no namespace of it"
+    return api.EnvironmentProblem(
+        f"stack {named} is not running: {where}",
+        hint=f"start it with `envsim up {profile or 'PROFILE'}{f' --name {stack_name}' if stack_name else ''}`;"
+        " `envsim status --all` lists the running stacks",
+    )
 
 
 def _stack_named(stack_name: str | None, profile: str | None) -> str:
@@ -234,21 +239,27 @@ def down(
         if not click.confirm(question, default=False):
             click.echo("nothing removed")
             return
+    _remove_each(stacks, in_use, backend, images=remove_images, reap=not all_stacks, force=force)
+    if not stacks and not in_use:
+        click.echo("no envsim stacks on this engine")
+
+
+def _remove_each(stacks: list[str], in_use: dict, backend, *, images: bool, reap: bool, force: bool) -> None:
+    from envsim import api
+
     for stack in stacks:
         counts, image_count = api.down(
             stack,
-            images=remove_images,
-            reap=not all_stacks,
+            images=images,
+            reap=reap,
             force=force,
             backend=backend,
             on_reap=lambda message: click.echo(message, err=True),
         )
-        images = f", {image_count} images" if remove_images else ""
-        click.echo(f"stack {stack} removed ({counts.describe()}{images})")
+        removed_images = f", {image_count} images" if images else ""
+        click.echo(f"stack {stack} removed ({counts.describe()}{removed_images})")
     for stack, users in in_use.items():
         click.echo(
             f"stack {stack} left alone: in use by {', '.join(u.describe() for u in users)} (--force removes it anyway)",
             err=True,
         )
-    if not stacks and not in_use:
-        click.echo("no envsim stacks on this engine")

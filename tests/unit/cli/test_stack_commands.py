@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
@@ -31,13 +32,13 @@ def engine(monkeypatch):
     """Stacks on a fake engine: name -> profile label; records what `down` removed."""
     state = {"stacks": {"shop": "prod-like", "pr-7": "prod-like", "other": "theirs"}, "removed": [], "held": {}}
 
-    def stacks(repo=None):
+    def stacks(repo=None, backend=None):
         if repo is None:
             return sorted(state["stacks"])
         names = repo_profile_names(repo)
         return sorted(s for s, p in state["stacks"].items() if p in names)
 
-    def status(name):
+    def status(name, backend=None):
         return _running(name) if name in state["stacks"] else StackStatus(name, (), (), ())
 
     def down(name, force=False, **_):
@@ -48,7 +49,7 @@ def engine(monkeypatch):
 
         return RemovedCounts(1, 1, 0), 0
 
-    def holders(name):
+    def holders(name, backend=None):
         return state["held"].get(name, [])
 
     import envsim.api
@@ -58,6 +59,7 @@ def engine(monkeypatch):
     monkeypatch.setattr(envsim.api, "status", status, raising=False)
     monkeypatch.setattr(envsim.api, "down", down, raising=False)
     monkeypatch.setattr(envsim.api, "holders", holders, raising=False)
+    monkeypatch.setattr(envsim.api, "open_backend", lambda on, **_: SimpleNamespace(name=on or "docker"), raising=False)
     return state
 
 
@@ -156,3 +158,15 @@ def test_no_help_example_shows_down_all(monkeypatch):
         examples = out.split("Examples:")[1] if "Examples:" in out else ""
         assert examples and "down --all" not in examples, args
     assert "envsim down prod-like" in run_envsim(["--help"], monkeypatch)[1]
+
+
+def test_status_of_a_stack_not_on_the_cluster_says_so_with_exit_3(engine, repo, monkeypatch):
+    code, out, err = run_envsim(["status", "--name", "gone", "--on", "kubernetes"], monkeypatch)
+    assert code == 3
+    assert "stack gone is not running: the cluster has no namespace of it" in err
+
+
+def test_an_unknown_engine_for_on_is_a_usage_error(engine, repo, monkeypatch):
+    code, _, err = run_envsim(["status", "--on", "nomad"], monkeypatch)
+    assert code == 2
+    assert "'nomad' is not one of 'docker', 'kubernetes'" in err

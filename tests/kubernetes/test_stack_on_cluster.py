@@ -1,0 +1,138 @@
+"""`envsim up | status | down --on kubernetes` with the repo's prod-like profile on the real cluster.
+
+The CLI runs as users run it (a subprocess, its own state directory); the cluster is asked
+directly what exists. Skipped when no cluster answers (see conftest.py); marker `kubernetes`.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+KUBECONFIG = Path(os.environ.get("ENVSIM_K8S_KUBECONFIG") or "/var/lib/envsim-k8s/kubeconfig")
+
+pytestmark = pytest.mark.kubernetes
+
+
+@pytest.fixture(scope="module")
+def core():
+    if not KUBECONFIG.is_file():
+        pytest.skip(f"no Kubernetes cluster: {KUBECONFIG} does not exist (start one with scripts/k8s-setup.sh)")
+    from kubernetes import client, config
+
+    api_client = config.new_client_from_config(config_file=str(KUBECONFIG))
+    try:
+        client.VersionApi(api_client).get_code(_request_timeout=5)
+    except Exception as error:
+        pytest.skip(f"no Kubernetes cluster answers ({error}); start one with scripts/k8s-setup.sh")
+    yield client.CoreV1Api(api_client)
+    api_client.close()
+
+
+def envsim(*args: str, state: Path, timeout: float = 600) -> subprocess.CompletedProcess:
+    env = dict(os.environ, ENVSIM_STATE_DIR=str(state), PYTHONPATH=str(REPO))
+    env.pop("ENVSIM_ON", None)
+    return subprocess.run(
+        [sys.executable, "-m", "envsim", *args, "--on", "kubernetes", "--kubeconfig", str(KUBECONFIG)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def namespaces(core) -> set[str]:
+    return {n.metadata.name for n in core.list_namespace(label_selector="envsim.stack").items}
+
+
+def forwarder_alive(pid: int) -> bool:
+    try:
+        return b"envsim.engine.kubernetes.forwarder" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+def test_prod_like_up_serves_through_its_published_port_and_down_leaves_nothing(core, tmp_path):
+    name = f"k8s-up-{os.getpid()}"
+    state = tmp_path / "state"
+    try:
+        up = envsim("up", "profiles/prod-like.yaml", "--name", name, "--no-pull", state=state)
+        assert up.returncode == 0, up.stdout + up.stderr
+        assert f"stack {name} is up" in up.stdout
+        for step in ("toxiproxy ready", "db seeding (a Job)", "db healthy", "api healthy"):
+            assert step in up.stdout + up.stderr, step  # health-gated, with progress
+
+        namespace = core.read_namespace(f"envsim-{name}")
+        assert namespace.metadata.labels["envsim.stack"] == name
+        assert namespace.metadata.labels["envsim.profile"] == "prod-like"
+
+        status = envsim("status", "--name", name, "--json", state=state)
+        assert status.returncode == 0, status.stderr
+        (item,) = json.loads(status.stdout)
+        assert sorted(c["service"] for c in item["containers"]) == ["api", "cache", "db"]
+        assert {c["state"] for c in item["containers"]} == {"running"}
+        assert item["problems"] == []
+        proxies = {p["name"]: p for p in item["proxies"]}
+        assert set(proxies) == {"api-http", "cache-redis", "db-pg"}
+        entry = proxies["api-http"]["entry_url"]
+        assert entry.startswith("http://127.0.0.1:")
+
+        # through the port-forward, Toxiproxy and the api to the seeded database and the cache
+        with urllib.request.urlopen(f"{entry}/healthz", timeout=20) as answer:
+            assert json.load(answer) == {"db": "ok", "cache": "ok"}
+        with urllib.request.urlopen(f"{entry}/products", timeout=20) as answer:
+            assert {p["sku"] for p in json.load(answer)} >= {"A1", "B2"}
+
+        forwarder = json.loads((state / "stacks" / name / "forwarder.json").read_text())
+        assert forwarder_alive(forwarder["pid"])
+        secret = core.read_namespaced_secret("envsim-credentials", f"envsim-{name}")
+        assert set(secret.data) == {"db_password"}  # written by up; the plan's Secret has no data
+        password = base64.b64decode(secret.data["db_password"]).decode()
+        assert len(password) >= 8
+        assert password not in up.stdout + up.stderr + status.stdout  # never printed
+    finally:
+        down = envsim("down", "--name", name, state=state)
+    assert down.returncode == 0, down.stdout + down.stderr
+    assert f"stack {name} removed" in down.stdout
+    assert f"envsim-{name}" not in namespaces(core)  # down waited until the namespace was gone
+    assert not forwarder_alive(forwarder["pid"])
+    assert not (state / "stacks" / name).exists()
+
+    again = envsim("down", "--name", name, state=state)  # idempotent
+    assert again.returncode == 0, again.stderr
+    missing = envsim("status", "--name", name, state=state)
+    assert missing.returncode == 3
+    assert "the cluster has no namespace of it" in missing.stderr
+
+
+def test_a_stack_whose_creator_died_is_reaped_by_the_next_up(core, tmp_path):
+    """An abandoned namespace (its `up` killed) is removed as an abandoned Docker stack is."""
+    from envsim.engine.state import PHASE_STARTING
+
+    name = f"k8s-reap-{os.getpid()}"
+    state = tmp_path / "state"
+    body = {"metadata": {"name": f"envsim-{name}", "labels": {"envsim.stack": name}}}
+    core.create_namespace(body)
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    owner = state / "stacks" / name / "owner.json"
+    owner.parent.mkdir(parents=True)
+    owner.write_text(json.dumps({"phase": PHASE_STARTING, "pid": dead.pid, "since": time.time()}))
+    try:
+        down = envsim("down", "--name", f"{name}-other", state=state)
+        assert down.returncode == 0, down.stderr
+        assert f"removed leftovers of stack {name}" in down.stderr
+        assert f"envsim-{name}" not in namespaces(core)
+    finally:
+        if f"envsim-{name}" in namespaces(core):
+            core.delete_namespace(f"envsim-{name}")

@@ -1,0 +1,100 @@
+"""The pure parts of running a stack on Kubernetes, with plain data and the repo's own profiles:
+which engine a command picks, image names as containerd keeps them, what is port-forwarded,
+and the manifests with the cluster's image names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from envsim.api.backends import backend_name
+from envsim.config import load_profile
+from envsim.engine.kubernetes.apply import IMAGES_ANNOTATION, cluster_manifests
+from envsim.engine.kubernetes.images import normalized
+from envsim.engine.kubernetes.port_forwards import STUB_KEY, TOXIPROXY_KEY, Forward, planned_forwards
+from envsim.errors import InputError
+from envsim.plan.kubernetes_manifests import ClusterImages
+from envsim.plan.stack import plan_stack
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def prod_like():
+    return plan_stack(load_profile(REPO / "profiles" / "prod-like.yaml", {}))
+
+
+@pytest.mark.parametrize(
+    ("on", "env", "expected"),
+    [
+        (None, {}, "docker"),
+        (None, {"ENVSIM_ON": "kubernetes"}, "kubernetes"),
+        ("docker", {"ENVSIM_ON": "kubernetes"}, "docker"),  # the flag wins
+        ("kubernetes", {}, "kubernetes"),
+        (None, {"ENVSIM_ON": " Kubernetes "}, "kubernetes"),
+    ],
+)
+def test_the_engine_is_the_flag_else_envsim_on_else_docker(on, env, expected):
+    assert backend_name(on, env) == expected
+
+
+def test_an_unknown_engine_in_envsim_on_is_bad_input_naming_the_choices():
+    with pytest.raises(InputError, match=r"ENVSIM_ON: unknown engine 'nomad'; choose one of: docker, kubernetes"):
+        backend_name(None, {"ENVSIM_ON": "nomad"})
+
+
+@pytest.mark.parametrize(
+    ("reference", "expected"),
+    [
+        ("postgres:15", "docker.io/library/postgres:15"),
+        ("envsim-prod-like/api:latest", "docker.io/envsim-prod-like/api:latest"),
+        ("ghcr.io/shopify/toxiproxy:2.12.0", "ghcr.io/shopify/toxiproxy:2.12.0"),
+        ("localhost/app:1", "localhost/app:1"),
+        ("registry:5000/app:1", "registry:5000/app:1"),
+        ("envsim.local/k8s/pause:v1.34.3", "envsim.local/k8s/pause:v1.34.3"),
+    ],
+)
+def test_image_references_are_named_as_containerd_names_them(reference, expected):
+    assert normalized(reference) == expected
+
+
+def test_prod_like_forwards_the_toxiproxy_api_and_the_published_entry_point_only():
+    plan = prod_like()
+    forwards = planned_forwards(plan)
+    toxiproxy = plan.toxiproxies[0]
+    assert forwards == [
+        Forward(TOXIPROXY_KEY + toxiproxy.name, "envsim-toxiproxy-0", toxiproxy.api.container_port, 0),
+        Forward("api-http", "api", 8000, 0),  # the dependency's Service: through Toxiproxy, as on Docker
+    ]
+    assert not any(f.key.startswith(STUB_KEY) for f in forwards)
+
+
+def test_cluster_manifests_name_images_as_the_cluster_has_them_and_record_their_ids():
+    plan = prod_like()
+    images = ClusterImages(toxiproxy="envsim/toxiproxy:2.12.0", mockserver="", balancer="")
+    references = {"postgres:15": "registry.example/library/postgres:15"}
+    ids = {
+        "postgres:15": "sha256:" + "a" * 64,
+        "redis:7": "sha256:" + "b" * 64,
+        "envsim-prod-like/api:latest": "sha256:" + "c" * 64,
+        "toxiproxy": "sha256:" + "d" * 64,
+    }
+    manifests = cluster_manifests(plan, images, references, ids)
+    templates = {
+        m["metadata"]["name"]: m["spec"]["template"]
+        for m in manifests
+        if m["kind"] in ("Deployment", "StatefulSet", "Job")
+    }
+    image_of = {name: t["spec"]["containers"][0]["image"] for name, t in templates.items()}
+    assert image_of == {
+        "envsim-toxiproxy-0": "envsim/toxiproxy:2.12.0",
+        "api": "envsim-prod-like/api:latest",
+        "db": "registry.example/library/postgres:15",
+        "cache": "redis:7",
+        "envsim-seed-db": "registry.example/library/postgres:15",
+    }
+    ids_of = {name: t["metadata"]["annotations"][IMAGES_ANNOTATION] for name, t in templates.items()}
+    # a rebuilt image changes the pod template, so `up` again rolls the pods onto it
+    assert ids_of["api"] == "c" * 12
+    assert ids_of["db"] == ids_of["envsim-seed-db"] == "a" * 12
+    assert ids_of["envsim-toxiproxy-0"] == "d" * 12
