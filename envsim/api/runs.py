@@ -88,7 +88,13 @@ def run(
             if cancel is not None:
                 observer = _Cancellable(observer or RunObserver(), cancel)
             journal = run_scenario(
-                stack.engine, stack.handle, loaded, plan, observer, state=StackState(state_root(env), plan.stack.stack)
+                stack.engine,
+                stack.handle,
+                loaded,
+                plan,
+                observer,
+                state=StackState(state_root(env), plan.stack.stack),
+                engine=stack.backend.version(),
             )
         finally:
             # with the engine gone, removing would only fail (or wait out timeouts) and hide why

@@ -85,8 +85,10 @@ def run_scenario(
     plan: ScenarioPlan,
     observer: RunObserver | None = None,
     state: StackState | None = None,
+    engine: str = "docker",
 ) -> Journal:
-    """Drive the scenario's load and timeline against `stack` and return the run's journal."""
+    """Drive the scenario's load and timeline against `stack` and return the run's journal.
+    `engine` names what runs the stack and its version (`docker 27.5.1`), for the journal."""
     switch = _fault_switch(client, stack, plan)
     run_id = new_run_id()
     # credentials with a ttl rotate beside the fault scheduler, from the start of the load
@@ -121,7 +123,8 @@ def run_scenario(
             _clear_what_is_left(switch)
         else:
             switch.clear_all()
-    return build_journal(run_id, scenario, plan, result, after, rotations_of(rotated, result.started_at))
+    rotations = rotations_of(rotated, result.started_at)
+    return build_journal(run_id, scenario, plan, result, after, rotations, engine=engine)
 
 
 def _clear_what_is_left(switch: StackFaults) -> None:
@@ -233,6 +236,8 @@ def build_journal(
     result: LoadResult,
     after: AfterLoad,
     rotations: tuple[CredentialRotation, ...] = (),
+    *,
+    engine: str = "docker",
 ) -> Journal:
     return Journal(
         run_id=run_id,
@@ -250,6 +255,7 @@ def build_journal(
             "locust": result.locust_version,
             "python": platform.python_version(),
             "envsim": __version__,
+            "engine": engine,  # the backend the stack ran on, and its version
             "stack": plan.stack.stack,
             "target": plan.entry_point.name,
         },
