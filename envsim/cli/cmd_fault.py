@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import click
 
+from envsim.cli.cmd_stack import engine_options
+
 _PROFILE_HELP = "The stack's profile (default: the profile of the only running stack)."
 
 
-def _attach(profile_arg: str | None, stack_name: str | None):
+def _attach(
+    profile_arg: str | None, stack_name: str | None, on: str | None, kubeconfig: str | None, context: str | None
+):
     from envsim import api
 
-    return api.attach(stack_name, profile=profile_arg)
+    backend = api.open_backend(on, kubeconfig=kubeconfig, context=context)
+    return api.attach(stack_name, profile=profile_arg, backend=backend)
 
 
 @click.group()
@@ -30,9 +35,17 @@ def fault() -> None:
 @click.argument("name")
 @click.option("-p", "--profile", "profile_arg", help=_PROFILE_HELP)
 @click.option("--name", "stack_name", help="Stack name, when it differs from the profile's name.")
-def apply_fault(name: str, profile_arg: str | None, stack_name: str | None) -> None:
+@engine_options()
+def apply_fault(
+    name: str,
+    profile_arg: str | None,
+    stack_name: str | None,
+    on: str | None,
+    kubeconfig: str | None,
+    context: str | None,
+) -> None:
     """Apply the failure mode NAME until it is cleared."""
-    fault_plan = _attach(profile_arg, stack_name).apply_fault(name)
+    fault_plan = _attach(profile_arg, stack_name, on, kubeconfig, context).apply_fault(name)
     click.echo(f"fault {name} applied: {fault_plan.describe()}")
 
 
@@ -40,18 +53,29 @@ def apply_fault(name: str, profile_arg: str | None, stack_name: str | None) -> N
 @click.argument("name", required=False)
 @click.option("-p", "--profile", "profile_arg", help=_PROFILE_HELP)
 @click.option("--name", "stack_name", help="Stack name, when it differs from the profile's name.")
-def clear_fault(name: str | None, profile_arg: str | None, stack_name: str | None) -> None:
+@engine_options()
+def clear_fault(
+    name: str | None,
+    profile_arg: str | None,
+    stack_name: str | None,
+    on: str | None,
+    kubeconfig: str | None,
+    context: str | None,
+) -> None:
     """Clear the failure mode NAME, or every fault when no NAME is given."""
-    _attach(profile_arg, stack_name).clear_fault(name)
+    _attach(profile_arg, stack_name, on, kubeconfig, context).clear_fault(name)
     click.echo(f"fault {name} cleared" if name else "every fault cleared")
 
 
 @fault.command("list")
 @click.option("-p", "--profile", "profile_arg", help=_PROFILE_HELP)
 @click.option("--name", "stack_name", help="Stack name, when it differs from the profile's name.")
-def list_faults(profile_arg: str | None, stack_name: str | None) -> None:
+@engine_options()
+def list_faults(
+    profile_arg: str | None, stack_name: str | None, on: str | None, kubeconfig: str | None, context: str | None
+) -> None:
     """List the profile's failure modes and which are active."""
-    stack = _attach(profile_arg, stack_name)
+    stack = _attach(profile_arg, stack_name, on, kubeconfig, context)
     active = set(stack.active_faults())
     for fault_name, plan in stack.faults.items():
         marker = "ACTIVE" if fault_name in active else "      "

@@ -30,7 +30,7 @@ class Backend(Protocol):
     name: str  # "docker" or "kubernetes"
 
     def version(self) -> str:
-        """The engine's own version, as the journal records it (`docker 27.5.1`, `kubernetes v1.34.3`)."""
+        """The engine's own version, as the journal records it (`docker 20.10.24+dfsg1`, `kubernetes v1.34.3`)."""
         ...
 
     def prepare_images(self, plan: StackPlan, image_ids: Mapping[str, str], progress: ApplyProgress) -> None:

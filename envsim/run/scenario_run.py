@@ -88,7 +88,7 @@ def run_scenario(
     engine: str = "docker",
 ) -> Journal:
     """Drive the scenario's load and timeline against `stack` and return the run's journal.
-    `engine` names what runs the stack and its version (`docker 27.5.1`), for the journal."""
+    `engine` names what runs the stack and its version (`docker 20.10.24+dfsg1`), for the journal."""
     switch = _fault_switch(client, stack, plan)
     run_id = new_run_id()
     # credentials with a ttl rotate beside the fault scheduler, from the start of the load

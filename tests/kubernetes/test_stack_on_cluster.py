@@ -93,6 +93,8 @@ def test_prod_like_up_serves_through_its_published_port_and_down_leaves_nothing(
         with urllib.request.urlopen(f"{entry}/products", timeout=20) as answer:
             assert {p["sku"] for p in json.load(answer)} >= {"A1", "B2"}
 
+        assert_toxiproxy_faults_apply_and_container_faults_are_refused(name, state)
+
         forwarder = json.loads((state / "stacks" / name / "forwarder.json").read_text())
         assert forwarder_alive(forwarder["pid"])
         secret = core.read_namespaced_secret("envsim-credentials", f"envsim-{name}")
@@ -113,6 +115,25 @@ def test_prod_like_up_serves_through_its_published_port_and_down_leaves_nothing(
     missing = envsim("status", "--name", name, state=state)
     assert missing.returncode == 3
     assert "the cluster has no namespace of it" in missing.stderr
+
+
+def proxy_toxics(name: str, state: Path) -> dict[str, list[str]]:
+    status = envsim("status", "--name", name, "--json", state=state)
+    assert status.returncode == 0, status.stderr
+    return {p["name"]: p["toxics"] for p in json.loads(status.stdout)[0]["proxies"]}
+
+
+def assert_toxiproxy_faults_apply_and_container_faults_are_refused(name: str, state: Path) -> None:
+    applied = envsim("fault", "apply", "db-slow", "--name", name, "-p", "profiles/prod-like.yaml", state=state)
+    assert applied.returncode == 0, applied.stderr
+    toxics = proxy_toxics(name, state)
+    assert toxics["db-pg"] != [] and toxics["api-http"] == []  # on the db's proxy, through its forwarded API
+    cleared = envsim("fault", "clear", "--name", name, "-p", "profiles/prod-like.yaml", state=state)
+    assert cleared.returncode == 0, cleared.stderr
+    assert all(t == [] for t in proxy_toxics(name, state).values())
+    refused = envsim("fault", "apply", "api-restart", "--name", name, "-p", "profiles/prod-like.yaml", state=state)
+    assert refused.returncode == 3
+    assert "container faults (kill, stop, restart, pause) need the Docker engine" in refused.stderr
 
 
 def test_a_stack_whose_creator_died_is_reaped_by_the_next_up(core, tmp_path):
