@@ -40,6 +40,9 @@ def http_fault_ttl(window: float | None) -> float:
     return window + max(5.0, 0.1 * window)
 
 
+_UNDOING = ("start", "unpause")  # the container actions that revert a container fault
+
+
 class StackFaults:
     def __init__(
         self,
@@ -132,6 +135,8 @@ class StackFaults:
     def _container_action(self, container_name: str, action: str) -> None:
         from docker.errors import APIError, NotFound
 
+        if self._docker is None and action in _UNDOING:
+            return  # without an engine no container fault was applied: nothing to undo
         try:
             container = self._engine().containers.get(container_name)
             container.reload()

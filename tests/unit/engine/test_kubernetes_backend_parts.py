@@ -98,3 +98,11 @@ def test_cluster_manifests_name_images_as_the_cluster_has_them_and_record_their_
     assert ids_of["api"] == "c" * 12
     assert ids_of["db"] == ids_of["envsim-seed-db"] == "a" * 12
     assert ids_of["envsim-toxiproxy-0"] == "d" * 12
+
+
+def test_a_run_on_kubernetes_is_refused_as_bad_input_until_runs_go_there():
+    from envsim.api.backends import refuse_kubernetes_run
+
+    refuse_kubernetes_run({})  # Docker: fine
+    with pytest.raises(InputError, match=r"`envsim run` runs on the Docker engine only so far"):
+        refuse_kubernetes_run({"ENVSIM_ON": "kubernetes"})
