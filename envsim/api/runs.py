@@ -78,15 +78,14 @@ def run(
     journal is marked interrupted).
     """
     env = dict(os.environ if env is None else env)
-    refuse_kubernetes_run(env)
+    refuse_kubernetes_run(env)  # before anything is loaded or started
     loaded = load_scenario(scenario, env=env, users=users, duration=duration, workers=workers)
     plan = plan_scenario(loaded, name)
     late = Received()  # signals that arrived while the stack was being removed
     with _in_use_by_this_run(plan.stack.stack, env):
         stack = _stack_for_run(loaded, plan, name, bring_up, pull, progress, cancel, env)
         try:
-            if cancel is not None:
-                observer = _Cancellable(observer or RunObserver(), cancel)
+            observer = _Cancellable(observer or RunObserver(), cancel) if cancel is not None else observer
             journal = run_scenario(
                 stack.engine,
                 stack.handle,
@@ -186,7 +185,7 @@ class _Cancellable(RunObserver):
 
 def _stack_for_run(scenario, plan, name, bring_up, pull, progress, cancel, env) -> Stack:
     """The running stack (kept afterwards), or one brought up for this run (removed after)."""
-    backend = DockerBackend(connect())  # runs on Kubernetes are not there yet (api.backends refuses them)
+    backend = DockerBackend(connect())
     if running(plan.stack, backend):
         return attach(name, profile=scenario.profile, env=env, backend=backend)
     if not bring_up:
