@@ -68,6 +68,7 @@ reports: {dir: ../out}
     assert "Traceback" not in result.stderr
     out = project / "out"
     journal = Journal.read(out / "journal.json")
+    assert journal.environment["engine"].startswith("docker ")  # the backend and its version
 
     baseline, during, after = _p50(journal, "baseline"), _p50(journal, "during:db-lag"), _p50(journal, "after:db-lag")
     assert during - baseline >= 0.18, (baseline, during)
