@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -157,3 +158,29 @@ def test_a_stack_whose_creator_died_is_reaped_by_the_next_up(core, tmp_path):
     finally:
         if f"envsim-{name}" in namespaces(core):
             core.delete_namespace(f"envsim-{name}")
+
+
+def test_an_interrupted_up_leaves_no_namespace_and_no_forwarder(core, tmp_path):
+    name = f"k8s-int-{os.getpid()}"
+    state = tmp_path / "state"
+    env = dict(os.environ, ENVSIM_STATE_DIR=str(state), PYTHONPATH=str(REPO))
+    command = [sys.executable, "-m", "envsim", "up", "profiles/prod-like.yaml", "--name", name, "--no-pull"]
+    command += ["--on", "kubernetes", "--kubeconfig", str(KUBECONFIG)]
+    up = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    seen = []
+    try:
+        assert up.stdout is not None
+        for line in up.stdout:  # interrupted once the first level waits for health, mid-start
+            seen.append(line)
+            if "waiting for health" in line:
+                up.send_signal(signal.SIGINT)
+                break
+        rest, _ = up.communicate(timeout=300)
+    finally:
+        if up.poll() is None:
+            up.kill()
+    output = "".join(seen) + rest
+    assert up.returncode == 130, output
+    assert "removing what was started" in output
+    assert f"envsim-{name}" not in namespaces(core)
+    assert not (state / "stacks" / name / "forwarder.json").exists()
