@@ -64,7 +64,7 @@ def forwarder_alive(pid: int) -> bool:
 
 
 def test_prod_like_up_serves_through_its_published_port_and_down_leaves_nothing(core, tmp_path):
-    name = f"k8s-up-{os.getpid()}"
+    name = "k8s-e2e-up"  # one name across runs: its api image is built and imported once
     state = tmp_path / "state"
     try:
         up = envsim("up", "profiles/prod-like.yaml", "--name", name, "--no-pull", state=state)
@@ -161,7 +161,7 @@ def test_a_stack_whose_creator_died_is_reaped_by_the_next_up(core, tmp_path):
 
 
 def test_an_interrupted_up_leaves_no_namespace_and_no_forwarder(core, tmp_path):
-    name = f"k8s-int-{os.getpid()}"
+    name = "k8s-e2e-up"  # the same stack (and images) as the test above
     state = tmp_path / "state"
     env = dict(os.environ, ENVSIM_STATE_DIR=str(state), PYTHONPATH=str(REPO))
     command = [sys.executable, "-m", "envsim", "up", "profiles/prod-like.yaml", "--name", name, "--no-pull"]
