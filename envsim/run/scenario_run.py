@@ -87,8 +87,7 @@ def run_scenario(
     state: StackState | None = None,
     engine: str = "docker",
 ) -> Journal:
-    """Drive the scenario's load and timeline against `stack` and return the run's journal.
-    `engine` names what runs the stack and its version (`docker 20.10.24+dfsg1`), for the journal."""
+    """Drive the scenario's load and timeline against `stack`; the journal names `engine` (`docker 20.10.24`)."""
     switch = _fault_switch(client, stack, plan)
     run_id = new_run_id()
     # credentials with a ttl rotate beside the fault scheduler, from the start of the load
@@ -123,8 +122,7 @@ def run_scenario(
             _clear_what_is_left(switch)
         else:
             switch.clear_all()
-    rotations = rotations_of(rotated, result.started_at)
-    return build_journal(run_id, scenario, plan, result, after, rotations, engine=engine)
+    return build_journal(run_id, scenario, plan, result, after, rotations_of(rotated, result.started_at), engine=engine)
 
 
 def _clear_what_is_left(switch: StackFaults) -> None:
