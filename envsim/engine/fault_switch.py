@@ -19,8 +19,10 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from envsim.config.fault_kinds import kind_of_step
+from envsim.config.fault_kinds.kind import NET_HELPER_READY
 from envsim.engine.haproxy_runtime import HaproxyRuntime, RuntimeApiError
 from envsim.engine.mockserver_client import MockServerClient, MockServerError
+from envsim.engine.net_helpers import start_net_helper, stop_net_helper
 from envsim.engine.toxiproxy_client import Toxic, ToxiproxyClient, ToxiproxyError
 from envsim.errors import EnvironmentProblem, InputError
 from envsim.plan.faults import FaultPlan
@@ -71,16 +73,22 @@ class StackFaults:
             raise InputError(f"no failure mode named {name!r} (the profile has: {known})")
         return self._faults[name]
 
-    def apply(self, name: str, duration: float | None = None) -> None:
-        """Apply fault `name`; `duration` (else its planned window) bounds an HTTP fault's life."""
+    def apply(self, name: str, duration: float | None = None) -> str:
+        """Apply fault `name`; `duration` (else its planned window) bounds the life of an HTTP
+        fault's chaos and a network helper's rules. Returns the kinds' notes for the journal
+        (which mechanism ran), each once."""
         fault = self.plan(name)
         tools = self._tools(http_fault_ttl(duration if duration is not None else self._windows.get(name)))
+        notes: dict[str, None] = {}
         with self._lock:
             for step in fault.steps:
-                kind_of_step(step).apply(name, step, tools)
+                note = kind_of_step(step).apply(name, step, tools)
+                if note:
+                    notes[note] = None
+        return "; ".join(notes)
 
     def _tools(self, ttl: float) -> _Tools:
-        return _Tools(self._toxiproxies, self._stub, self._container_action, ttl, self._fronts)
+        return _Tools(self._toxiproxies, self._stub, self._container_action, ttl, self._fronts, self._docker)
 
     def _stub(self, fault: str, container: str) -> MockServerClient:
         if container not in self._stubs:
@@ -160,14 +168,22 @@ class _Tools:
         toxiproxies: Mapping[str, ToxiproxyClient],
         stub: Callable[[str, str], MockServerClient],  # (fault, stub container) -> its admin API
         container_action: Callable[[str, str], None],
-        ttl: float,  # seconds an HTTP fault's chaos lives
+        ttl: float,  # seconds an HTTP fault's chaos and a network helper's rules live
         fronts: Mapping[str, HaproxyRuntime],
+        client: docker.DockerClient | None,
     ):
         self._fronts = fronts
         self._toxiproxies = toxiproxies
         self._stub = stub
         self.container_action = container_action
         self._ttl = ttl
+        self._docker = client
+
+    def start_net_helper(self, fault: str, container: str, helper: str, script: str) -> str:
+        return start_net_helper(self._docker, fault, container, helper, script, self._ttl, NET_HELPER_READY)
+
+    def stop_net_helper(self, fault: str, helper: str) -> None:
+        stop_net_helper(self._docker, fault, helper)
 
     def add_toxic(self, fault: str, toxiproxy: str, proxy: str, toxic: Mapping[str, Any]) -> None:
         try:

@@ -169,8 +169,8 @@ class _Preparer:
                 image_id = self._toxiproxy()
             elif requirement.source == "mockserver":
                 image_id = self._mockserver()
-            elif requirement.source == "balancer":
-                image_id = self._recipe_image("balancer", requirement.name)
+            elif requirement.source in ("balancer", "nethelper"):
+                image_id = self._recipe_image(requirement.source, requirement.name)
             elif requirement.source == "build":
                 image_id = self._user_build(requirement)
             else:

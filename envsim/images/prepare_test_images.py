@@ -15,12 +15,19 @@ from pathlib import Path
 
 from envsim.errors import EnvsimError
 from envsim.images.progress import PlainProgress
-from envsim.images.requirements import BALANCER_IMAGE, MOCKSERVER_IMAGE, TOXIPROXY_IMAGE, ImageRequirement
+from envsim.images.requirements import (
+    BALANCER_IMAGE,
+    MOCKSERVER_IMAGE,
+    NETHELPER_IMAGE,
+    TOXIPROXY_IMAGE,
+    ImageRequirement,
+)
 
 TEST_IMAGES = (
     ImageRequirement(TOXIPROXY_IMAGE, "toxiproxy"),
     ImageRequirement(MOCKSERVER_IMAGE, "mockserver"),
     ImageRequirement(BALANCER_IMAGE, "balancer"),
+    ImageRequirement(NETHELPER_IMAGE, "nethelper"),
     ImageRequirement("postgres:15", "image"),
     ImageRequirement("redis:7", "image"),
     ImageRequirement("python:3.11-slim", "image"),

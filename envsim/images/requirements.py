@@ -8,6 +8,7 @@ from typing import Literal
 from envsim.config.dockerfile import external_images, rewrite_base
 from envsim.config.profile_model import BuildSpec, Profile
 from envsim.plan.balancers import is_fronted
+from envsim.plan.faults import NET_HELPER_IMAGE, needs_net_helper
 
 # The pinned official Toxiproxy image, used as-is where a registry answers. Offline, a local
 # build of the same version stands in for it (see envsim.images.toxiproxy_image()).
@@ -25,7 +26,11 @@ MOCKSERVER_IMAGE_ENV = "ENVSIM_MOCKSERVER_IMAGE"  # another image to run instead
 # envsim's HTTP balancer for replicas (HAProxy from Debian), built from its recipe; no registry has it
 BALANCER_IMAGE = "envsim/balancer:haproxy-2"
 
-ImageSource = Literal["image", "build", "toxiproxy", "mockserver", "balancer"]
+# envsim's network helper (iptables, iproute2 and dnsmasq from Debian), built from its recipe:
+# packet loss and link bandwidth faults run in it, inside the target's network namespace
+NETHELPER_IMAGE = NET_HELPER_IMAGE
+
+ImageSource = Literal["image", "build", "toxiproxy", "mockserver", "balancer", "nethelper"]
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,8 @@ def required_images(profile: Profile, stack_name: str | None = None) -> list[Ima
     balanced = tuple(s.name for s in profile.services if is_fronted(profile, s))
     if balanced:
         add(ImageRequirement(BALANCER_IMAGE, "balancer", services=balanced))
+    if needs_net_helper(profile):
+        add(ImageRequirement(NETHELPER_IMAGE, "nethelper"))
     return [*needed.values(), *builds]
 
 

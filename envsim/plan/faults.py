@@ -21,6 +21,11 @@ from envsim.plan.mockserver_expectations import Expectation
 from envsim.plan.stack import StackPlan
 from envsim.plan.stubs import fault_twins
 
+# The image of the containers that switch network faults inside a service's network namespace
+# (iptables, iproute2 and dnsmasq from Debian; built from envsim's recipe, no registry has it)
+NET_HELPER_IMAGE = "envsim/nethelper:bookworm"
+NET_HELPER_ROLE = "net-helper"
+
 
 @dataclass(frozen=True)
 class FaultPlan:
@@ -81,6 +86,11 @@ def plan_fault(stack: StackPlan, mode: FailureMode) -> FaultPlan:
 
 def plan_faults(stack: StackPlan, profile: Profile) -> tuple[FaultPlan, ...]:
     return tuple(plan_fault(stack, mode) for mode in profile.failure_modes)
+
+
+def needs_net_helper(profile: Profile) -> bool:
+    """Whether a failure mode of the profile is switched by network helpers."""
+    return any(kind_of_effect(effect).name == "link" for mode in profile.failure_modes for effect in mode.effects)
 
 
 __all__ = [

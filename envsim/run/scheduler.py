@@ -20,9 +20,10 @@ APPLY, CLEAR = "apply", "clear"
 
 
 class FaultSwitch(Protocol):
-    """Turns a named fault on or off; returns once the change has taken effect."""
+    """Turns a named fault on or off; returns once the change has taken effect. `apply` may
+    return a note for the journal's event (how the fault was realised)."""
 
-    def apply(self, name: str) -> None: ...
+    def apply(self, name: str) -> str | None: ...
 
     def clear(self, name: str) -> None: ...
 
@@ -139,7 +140,7 @@ class FaultScheduler:
         try:
             if kind == APPLY:
                 self._active[fault] = None
-                self._switch.apply(fault)
+                detail = self._switch.apply(fault) or detail
             else:
                 self._switch.clear(fault)
                 self._active.pop(fault, None)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from envsim.config.fault_kinds import container, down, http, partition, toxic
+from envsim.config.fault_kinds import container, down, http, link, partition, toxic
 from envsim.config.fault_kinds.kind import FaultKind
 
 KINDS: tuple[FaultKind, ...] = (
@@ -21,6 +21,7 @@ KINDS: tuple[FaultKind, ...] = (
     container.KIND,
     http.KIND,
     partition.KIND,
+    link.KIND,
 )
 
 

@@ -77,6 +77,10 @@ class StackView(Protocol):
 # --------------------------------------------------------------------------- switching
 
 
+# What a network helper's script prints once its rules are in place, followed by the mechanism
+NET_HELPER_READY = "envsim-ready:"
+
+
 class FaultTools(Protocol):
     """What the engine lends an applier. Each call raises EnvironmentProblem naming the fault
     when the stack refuses; removing what is not there is no error."""
@@ -98,6 +102,14 @@ class FaultTools(Protocol):
 
     def switch_http_fault(self, fault: str, front: str, switch: str, on: bool) -> None:
         """Turns a failure mode's rules in an HAProxy front on or off (its runtime API)."""
+
+    def start_net_helper(self, fault: str, container: str, helper: str, script: str) -> str:
+        """Starts container `helper` in `container`'s network namespace with NET_ADMIN, running
+        the shell `script` (its time-to-live in $ENVSIM_TTL); returns once the script printed
+        its ready line, with what followed the mark (the mechanism that ran)."""
+
+    def stop_net_helper(self, fault: str, helper: str) -> None:
+        """Stops the helper (its script reverts on SIGTERM) and removes it."""
 
 
 class FaultReadings(Protocol):
@@ -133,6 +145,6 @@ class FaultKind:
     summary: Callable[[tuple[Any, ...]], str]  # what kind of fault the effects are, in a few words
     plan: Callable[[str, str, tuple[Any, ...], StackView], tuple[Any, ...]]  # (fault, target, effects) -> steps
     describe: Callable[[Any], str]  # one step, as plan/status/fault list print it
-    apply: Callable[[str, Any, FaultTools], None]  # (fault, step, tools)
+    apply: Callable[[str, Any, FaultTools], str | None]  # (fault, step, tools) -> a note for the journal
     clear: Callable[[str, Any, FaultTools], None]  # undoes `apply`; idempotent
     active: Callable[[Any, FaultReadings], bool]  # whether the step's effect is present now

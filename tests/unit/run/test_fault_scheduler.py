@@ -113,3 +113,15 @@ def test_planned_steps_with_start_and_end_are_accepted():
     step = TimelineStep(fault="db-slow", start=1.0, end=4.0)
     actions = plan_actions([step])
     assert [(a.at, a.kind, a.fault) for a in actions] == [(1.0, "apply", "db-slow"), (4.0, "clear", "db-slow")]
+
+
+def test_what_the_switch_says_about_an_applied_fault_is_the_events_detail():
+    class NotingSwitch(RecordingSwitch):
+        def apply(self, name):
+            super().apply(name)
+            return "iptables statistic"
+
+    scheduler = FaultScheduler([TimelineStep("lossy", 0.0, 0.05)], NotingSwitch())
+    scheduler.start()
+    assert scheduler.wait(2.0)
+    assert [(e.action, e.detail) for e in scheduler.events] == [("applied", "iptables statistic"), ("removed", "")]
