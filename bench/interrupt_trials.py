@@ -9,7 +9,11 @@ After SIGINT/SIGTERM: exit 130 (or the command had already finished), and no con
 Toxiproxies and HAProxy fronts included), network or volume of the stack, no Toxiproxy toxic,
 no HTTP fault switched on in an HAProxy front, no Locust process left. After SIGKILL:
 no Locust process outlives its parent for more than a few seconds, and the next `envsim down`
-leaves nothing. Prints the trials, leftovers by kind and the slowest clean-up; exits 1 when
+leaves nothing. A third kind of trial, `run --no-up`, interrupts runs on a stack that stays
+up: then no network helper may be left running and no iptables chain or qdisc of a link or
+DNS fault in the api's network namespace (after SIGKILL: once the helpers' time-to-live is
+over; the killed run's faults are then cleared with `envsim fault clear`). Prints the
+trials, leftovers by kind and the slowest clean-up; exits 1 when
 anything was left.
 
     python bench/interrupt_trials.py [--trials 100] [--seed 1]
@@ -44,8 +48,11 @@ load:
   duration: 10s
   tasks: [{name: browse, request: "GET /products/db"}]
 timeline:
+  - {at: 1s, for: 3s, fault: api-lossy}
   - {at: 2s, for: 4s, fault: db-slow}
+  - {at: 5s, for: 2s, fault: api-narrow}
   - {at: 7s, for: 2s, fault: cache-down}
+  - {at: 8s, for: 2s, fault: cache-unresolvable}
 checks: [{metric: error_rate, below: 50%}]
 reports: {dir: ../out}
 """
@@ -58,7 +65,9 @@ NETWORK_SCENARIO = (
     .replace("timeline:\n", "timeline:\n  - {at: 3s, for: 5s, fault: api-flaky}\n")
 )
 PROFILES = {"prod-like": "scenarios/trial.yaml", "network": "scenarios/trial-network.yaml"}
-LONGEST = {"up": 12.0, "run": 26.0}  # past these the command has usually finished by itself
+LONGEST = {"up": 12.0, "run": 26.0, "run --no-up": 14.0}  # past these the command has usually finished
+KEPT = f"trial-kept-{uuid.uuid4().hex[:6]}"  # `run --no-up` trials run on it; up before the first, down after
+HELPER_TTL = 3.0 + 5.0  # the longest helper fault's window plus the least margin: rules live no longer
 
 
 def locust_children(state_dir: str) -> list[int]:
@@ -87,6 +96,29 @@ def leftovers(client, stack: str) -> Counter[str]:
     )
     found["toxics"] = active_toxics(client, stack)
     found["http fault switches"] = http_switches_on(client, stack)
+    return +found
+
+
+def link_rules(client, stack: str) -> Counter[str]:
+    """Network helpers still running, and iptables chains (filter and nat) and qdiscs of link
+    and DNS faults left in the network namespace of each of the stack's api containers."""
+    from envsim.plan.faults import NET_HELPER_IMAGE
+
+    found: Counter[str] = Counter(
+        helpers=len(client.containers.list(filters={"label": [f"envsim.stack={stack}", "envsim.role=net-helper"]}))
+    )
+    flt = {"label": [f"envsim.stack={stack}", "envsim.service=api"], "status": "running"}
+    for container in client.containers.list(filters=flt, ignore_removed=True):
+        shown = client.containers.run(
+            NET_HELPER_IMAGE,
+            ["sh", "-c", "iptables -S; iptables -t nat -S; tc qdisc show"],
+            network_mode=f"container:{container.id}",
+            cap_add=["NET_ADMIN"],
+            remove=True,
+        ).decode()
+        found["rules"] += sum(
+            line.startswith("-N envsim") or " tbf " in line or " netem " in line for line in shown.splitlines()
+        )
     return +found
 
 
@@ -136,6 +168,7 @@ class Trials:
         self.outcomes: Counter[str] = Counter()
         self.slowest = (0.0, "")
         self.problems: list[str] = []
+        self.kept_up = False
 
     def envsim(self, *args: str, **kwargs) -> subprocess.CompletedProcess:
         return subprocess.run(
@@ -150,11 +183,15 @@ class Trials:
 
     def trial(self, number: int) -> None:
         profile = list(PROFILES)[(number - 1) % len(PROFILES)]
-        command = self.rng.choice(["up", "run"])
+        command = self.rng.choice(["up", "run", "run --no-up"])
         name = self.rng.choice(list(SIGNALS))
         delay = self.rng.uniform(0.3, LONGEST[command])
-        stack = f"trial-{uuid.uuid4().hex[:6]}"
-        args = ["up", profile] if command == "up" else ["run", PROFILES[profile]]
+        if command == "run --no-up":
+            profile, stack = "prod-like", self.kept()
+            args = ["run", PROFILES[profile], "--no-up"]
+        else:
+            stack = f"trial-{uuid.uuid4().hex[:6]}"
+            args = ["up", profile] if command == "up" else ["run", PROFILES[profile]]
         process = subprocess.Popen(
             [sys.executable, "-m", "envsim", *args, "--name", stack],
             cwd=self.project,
@@ -189,6 +226,14 @@ class Trials:
                 self.slowest = (cleanup, f"{command} {name} at {delay:.1f}s")
         self._count(number, stack, profile, command, name, finished_before)
 
+    def kept(self) -> str:
+        if not self.kept_up:
+            done = self.envsim("up", "prod-like", "--name", KEPT)
+            if done.returncode != 0:
+                raise SystemExit(f"could not bring up {KEPT}: {done.stderr[-500:]}")
+            self.kept_up = True
+        return KEPT
+
     def _count(self, number: int, stack: str, profile: str, command: str, name: str, finished_before: bool) -> None:
         deadline = time.monotonic() + 5  # a Locust child notices a dead parent within a second or two
         while locust_children(self.env["ENVSIM_STATE_DIR"]) and time.monotonic() < deadline:
@@ -201,6 +246,9 @@ class Trials:
             )
             for pid in orphans:
                 os.kill(pid, signal.SIGKILL)
+        if command == "run --no-up":
+            self._count_kept(number, stack, name)
+            return
         if name == "SIGKILL" or (command == "up" and finished_before):
             # an up that finished keeps its stack by design; a killed command leaves it to the reaper
             done = self.envsim("down", profile, "--name", stack)
@@ -215,6 +263,18 @@ class Trials:
         if left:
             self.envsim("down", profile, "--name", stack)
         self._remove_images(stack)
+
+    def _count_kept(self, number: int, stack: str, name: str) -> None:
+        """The stack stays up: its faults must be gone from it (a killed run's once their helpers'
+        time-to-live is over; the next run's start clears them as well)."""
+        if name == "SIGKILL":
+            time.sleep(HELPER_TTL + 1.0)
+        for kind, count in link_rules(self.client, stack).items():
+            self.by_kind[f"link {kind}"] += count
+            self.problems.append(f"trial {number}: run --no-up {name}: {count} link {kind} left")
+        if name != "SIGKILL" and active_toxics(self.client, stack):
+            self.by_kind["toxics"] += 1
+            self.problems.append(f"trial {number}: run --no-up {name}: toxics left")
 
     def _remove_images(self, stack: str) -> None:
         """The api image built for this trial's stack: removing stacks keeps their images by
@@ -239,9 +299,17 @@ def main() -> int:
         (project / ".git").mkdir()
         trials = Trials(project, Path(directory) / "state", random.Random(args.seed))
         started = time.monotonic()
-        for number in range(1, args.trials + 1):
-            trials.trial(number)
-            print(f"trial {number}/{args.trials} done", file=sys.stderr, flush=True)
+        try:
+            for number in range(1, args.trials + 1):
+                trials.trial(number)
+                print(f"trial {number}/{args.trials} done", file=sys.stderr, flush=True)
+        finally:
+            if trials.kept_up:
+                trials.envsim("down", "prod-like", "--name", KEPT)
+        for kind, count in leftovers(trials.client, KEPT).items():
+            trials.by_kind[kind] += count
+            trials.problems.append(f"{KEPT}: {count} {kind} left after its down")
+        trials._remove_images(KEPT)
     print(f"trials            {args.trials} in {time.monotonic() - started:.0f}s (seed {args.seed})")
     for label, count in sorted(trials.outcomes.items()):
         print(f"  {label:<32} {count}")
