@@ -27,7 +27,7 @@ MOCKSERVER_IMAGE_ENV = "ENVSIM_MOCKSERVER_IMAGE"  # another image to run instead
 BALANCER_IMAGE = "envsim/balancer:haproxy-2"
 
 # envsim's network helper (iptables, iproute2 and dnsmasq from Debian), built from its recipe:
-# packet loss and link bandwidth faults run in it, inside the target's network namespace
+# link and DNS faults run in it, inside the target's network namespace
 NETHELPER_IMAGE = NET_HELPER_IMAGE
 
 ImageSource = Literal["image", "build", "toxiproxy", "mockserver", "balancer", "nethelper"]

@@ -90,7 +90,9 @@ def plan_faults(stack: StackPlan, profile: Profile) -> tuple[FaultPlan, ...]:
 
 def needs_net_helper(profile: Profile) -> bool:
     """Whether a failure mode of the profile is switched by network helpers."""
-    return any(kind_of_effect(effect).name == "link" for mode in profile.failure_modes for effect in mode.effects)
+    return any(
+        kind_of_effect(effect).name in ("link", "dns") for mode in profile.failure_modes for effect in mode.effects
+    )
 
 
 __all__ = [

@@ -1,5 +1,5 @@
-"""Link faults through the CLI on the example shop: scenarios/network.yaml passes with each
-fault's effect shown by its check, and an interrupted run leaves no helper and no rule."""
+"""Link and DNS faults through the CLI on the example shop: scenarios/network-namespace.yaml passes with
+each fault's effect shown by its check, and an interrupted run leaves no helper and no rule."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def _api_rules(engine, stack: str) -> list[str]:
     for container in engine.containers.list(filters=flt):
         shown = engine.containers.run(
             NET_HELPER_IMAGE,
-            ["sh", "-c", "iptables -S; tc qdisc show"],
+            ["sh", "-c", "iptables -S; iptables -t nat -S; tc qdisc show"],
             network_mode=f"container:{container.id}",
             cap_add=["NET_ADMIN"],
             remove=True,
@@ -56,14 +56,15 @@ def test_the_network_scenario_passes_with_each_link_fault_shown(cli, engine, pro
     from envsim.journal import Journal
 
     remove_stacks.append(stack_name)
-    shutil.copy(REPO / "scenarios" / "network.yaml", project / "scenarios" / "network.yaml")
-    result = cli.run("run", "scenarios/network.yaml", "--name", stack_name, timeout=600)
+    shutil.copy(REPO / "scenarios" / "network-namespace.yaml", project / "scenarios" / "network-namespace.yaml")
+    result = cli.run("run", "scenarios/network-namespace.yaml", "--name", stack_name, timeout=600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert "fault api-lossy applied (" in result.stdout
-    journal = Journal.read(project / "reports" / "network" / "journal.json")
+    journal = Journal.read(project / "reports" / "network-namespace" / "journal.json")
     mechanisms = {e.fault: e.detail for e in journal.faults if e.action == "applied"}
     assert mechanisms["api-lossy"] in ("iptables statistic", "netem")
     assert mechanisms["api-narrow"] in ("tbf", "netem")
+    assert mechanisms["payments-unresolvable"] == "dnsmasq nxdomain"
     assert leftovers(engine, stack_name) == NOTHING_LEFT
 
 

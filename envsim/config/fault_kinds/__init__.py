@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from envsim.config.fault_kinds import container, down, http, link, partition, toxic
+from envsim.config.fault_kinds import container, dns, down, http, link, partition, toxic
 from envsim.config.fault_kinds.kind import FaultKind
 
 KINDS: tuple[FaultKind, ...] = (
@@ -22,6 +22,7 @@ KINDS: tuple[FaultKind, ...] = (
     http.KIND,
     partition.KIND,
     link.KIND,
+    dns.KIND,
 )
 
 

@@ -48,6 +48,7 @@ def test_plan_of_a_profile_has_its_stack_and_every_failure_mode(repo):
         "api-pause",
         "api-lossy",
         "api-narrow",
+        "cache-unresolvable",
     }
 
 

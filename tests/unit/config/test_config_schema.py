@@ -111,7 +111,7 @@ def test_dependent_keys(repo):
     assert profile_messages(repo, text) == [
         "profiles/p.yaml:8:3: failure_modes.x: needs one of: latency, bandwidth, timeout, reset_peer, "
         "slow_close, slicer, limit_data, down, container, http_errors, drop, slow_body, outage, delay, partition, "
-        "packet_loss, link_bandwidth",
+        "packet_loss, link_bandwidth, dns",
         "profiles/p.yaml:8:20: failure_modes.x.jitter: 'jitter' needs 'latency' as well",
     ]
 
