@@ -272,7 +272,13 @@ class Trials:
         for kind, count in link_rules(self.client, stack).items():
             self.by_kind[f"link {kind}"] += count
             self.problems.append(f"trial {number}: run --no-up {name}: {count} link {kind} left")
-        if name != "SIGKILL" and active_toxics(self.client, stack):
+        if name == "SIGKILL":
+            # a killed run's toxics stay until something clears them; the next trial may be
+            # stopped before its own run clears them, so they are cleared here, as a user would
+            done = self.envsim("fault", "clear", "--profile", "prod-like", "--name", stack)
+            if done.returncode != 0:
+                self.problems.append(f"trial {number}: fault clear after SIGKILL exited {done.returncode}")
+        if active_toxics(self.client, stack):
             self.by_kind["toxics"] += 1
             self.problems.append(f"trial {number}: run --no-up {name}: toxics left")
 
