@@ -180,10 +180,15 @@ class _Tools:
         self._docker = client
 
     def start_net_helper(self, fault: str, container: str, helper: str, script: str) -> str:
-        return start_net_helper(self._docker, fault, container, helper, script, self._ttl, NET_HELPER_READY)
+        return start_net_helper(self._engine(fault), fault, container, helper, script, self._ttl, NET_HELPER_READY)
 
     def stop_net_helper(self, fault: str, helper: str) -> None:
-        stop_net_helper(self._docker, fault, helper)
+        stop_net_helper(self._engine(fault), fault, helper)
+
+    def _engine(self, fault: str) -> docker.DockerClient:
+        if self._docker is None:  # a Kubernetes stack: no container to share a namespace with
+            raise EnvironmentProblem(f"fault {fault}: link and DNS faults need the Docker engine; this stack has none")
+        return self._docker
 
     def add_toxic(self, fault: str, toxiproxy: str, proxy: str, toxic: Mapping[str, Any]) -> None:
         try:
