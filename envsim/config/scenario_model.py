@@ -77,6 +77,22 @@ class LoadSpec:
     # client timeout (seconds) of every request: a request still unanswered then is a failure
     timeout: float = 10.0
     vars: tuple[LoadVar, ...] = ()  # drawn once per user
+    # cores the Locust processes run on (the stack's containers get the others); empty: unpinned
+    cpus: tuple[int, ...] = ()
+
+    def users_at(self, t: float) -> int:
+        """The users the load asks for `t` seconds after it began: each stage (or the load's
+        single level) ramps from the previous level at its spawn rate, as Locust does."""
+        levels = self.stages or (LoadStage(self.run_length, self.users, self.spawn_rate),)
+        level, start = 0.0, 0.0
+        for stage in levels:
+            ramp = max(stage.spawn_rate, 1e-9) * max(0.0, t - start)
+            step = min(ramp, abs(stage.users - level))
+            current = level + step if stage.users >= level else level - step
+            if t < start + stage.duration or stage is levels[-1]:
+                return int(current)
+            level, start = float(stage.users), start + stage.duration
+        return int(level)
 
     @property
     def requests(self) -> tuple[LoadTask, ...]:

@@ -26,6 +26,7 @@ from envsim.journal.records import (
     ContainerEvent,
     CredentialRotation,
     FaultEvent,
+    GeneratorSample,
     LogExcerpt,
     ProbeResult,
     StatsPoint,
@@ -64,6 +65,7 @@ class Journal:
     worker_seconds: tuple[WorkerSecond, ...] = ()  # with Locust workers: each one's users, requests, CPU
     worker_losses: tuple[WorkerLoss, ...] = ()
     allow_worker_loss: bool = False  # the scenario accepts losing workers: a loss is judged normally
+    generator: tuple[GeneratorSample, ...] = ()  # the load generator's CPU each second; empty in older journals
     interrupted: bool = False
     error: str | None = None
     version: int = JOURNAL_VERSION
@@ -129,6 +131,7 @@ MAX_RUN_SECONDS = 31 * 24 * 3600
 def _check_times(journal: Journal) -> None:
     times = [("duration", journal.duration)]
     times += [(f"series[{i}].t", p.t) for i, p in enumerate(journal.series)]
+    times += [(f"generator[{i}].t", s.t) for i, s in enumerate(journal.generator)]
     times += [
         (f"faults[{i}].{name}", getattr(e, name))
         for i, e in enumerate(journal.faults)
@@ -157,6 +160,7 @@ _RECORDS = (
     "rotations",
     "worker_seconds",
     "worker_losses",
+    "generator",
 )
 
 

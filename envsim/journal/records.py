@@ -131,3 +131,24 @@ class WorkerLoss:
     worker: str
     t: float  # seconds from load start when the master noticed
     how: str  # "stopped sending heartbeats" (Locust's heartbeat check) | "left the run"
+
+
+@dataclass(frozen=True)
+class GeneratorSample:
+    """One second of the load generator's own health, sampled beside the load.
+
+    A verdict that measured a saturated load generator measured the generator, not the app:
+    these samples let the judge tell the two apart, also when a saved journal is judged again.
+    """
+
+    t: float  # seconds from load start at the end of the sampled second
+    host_cpu: float  # the machine's busy share in percent (100: every core busy)
+    # each Locust process as (role, pid, CPU used, time spent ready but waiting for a core), both
+    # in percent of the second: "locust", or "master" and "worker-N". A generator starved of a
+    # core on a busy machine waits instead of running, and measures that wait as latency too.
+    processes: tuple[tuple[str, int, float, float], ...]
+    asked_users: int = 0  # users the scenario asked for at t, its ramp included; 0: not known (a shape)
+
+    def __post_init__(self) -> None:
+        readings = tuple((str(r), int(p), float(c), float(w)) for r, p, c, w in self.processes)
+        object.__setattr__(self, "processes", readings)

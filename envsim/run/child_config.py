@@ -51,6 +51,7 @@ def child_config(
         "master_bind": load.master_bind,
         "master_port": load.master_port,
         "join_timeout": load.join_timeout,
+        "cpus": list(load.cpus),
         "stop_timeout": stop_timeout,
         "timeout": load.timeout,
         "vars": _vars(load.vars),

@@ -48,6 +48,12 @@ class LoadProcess:
         return ([self.main] if self.main else []) + self.worker_processes
 
     @property
+    def roles(self) -> list[tuple[str, int]]:
+        """Each process as (role, pid): "locust" alone, or "master" and "worker-N"."""
+        main = [("master" if self.workers else "locust", self.main.pid)] if self.main else []
+        return main + [(f"worker-{i + 1}", p.pid) for i, p in enumerate(self.worker_processes)]
+
+    @property
     def pids(self) -> list[int]:
         return [process.pid for process in self.processes]
 
@@ -79,7 +85,7 @@ class LoadProcess:
         self._reader.start()
 
     def _spawn(self, command: list[str], log: Any, stats_fd: int | None) -> subprocess.Popen[bytes]:
-        return subprocess.Popen(
+        process = subprocess.Popen(
             command,
             stdin=subprocess.DEVNULL,
             stdout=log,
@@ -87,6 +93,9 @@ class LoadProcess:
             pass_fds=(stats_fd,) if stats_fd is not None else (),
             start_new_session=True,
         )
+        if self.config.get("cpus"):  # before Python is up, so every thread it starts inherits it
+            os.sched_setaffinity(process.pid, self.config["cpus"])
+        return process
 
     def _read(self, fd: int) -> None:
         with os.fdopen(fd, "rb") as pipe:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from envsim.journal import FaultEvent, StatsPoint, WorkerLoss, WorkerSecond
+from envsim.journal import FaultEvent, GeneratorSample, StatsPoint, WorkerLoss, WorkerSecond
 
 
 @dataclass(frozen=True)
@@ -21,3 +21,4 @@ class LoadResult:
     worker_losses: tuple[WorkerLoss, ...] = ()
     # declarative task name -> "METHOD /path" (series keys are task names): Journal.extra["endpoints"]
     endpoints: tuple[tuple[str, str], ...] = ()
+    generator: tuple[GeneratorSample, ...] = ()  # the load generator's CPU each second

@@ -20,9 +20,10 @@ from typing import Any
 
 from envsim.config.scenario_model import LoadSpec
 from envsim.errors import EnvironmentProblem, InputError, Interrupted
-from envsim.journal import FaultEvent, TimelineStep
+from envsim.journal import FaultEvent, GeneratorSample, TimelineStep
 from envsim.run.child_config import DEFAULT_STOP_TIMEOUT, child_config
 from envsim.run.child_processes import EOF_MESSAGE, LoadProcess
+from envsim.run.generator_sampler import GeneratorSampler
 from envsim.run.load_result import LoadResult
 from envsim.run.progress import RunObserver, RunStart
 from envsim.run.scheduler import FaultScheduler, FaultSwitch
@@ -55,6 +56,7 @@ class _ChildReport:
     version: str = ""
     error: str | None = None  # the load ended abnormally
     workers: WorkerLog = field(default_factory=WorkerLog)  # what the master said about its workers
+    own_shape: bool = False  # a locustfile's shape decides the users, so how many were asked is unknown
 
     def load_start(self) -> tuple[float, float]:
         """t0_wall and t0_mono, once the child has said the load began."""
@@ -88,12 +90,14 @@ def run_load(
     scheduler = FaultScheduler(timeline, switch or _NoSwitch(), on_event=observer.on_fault)
     builder = SeriesBuilder(redactor((secrets or {}).values()))
     child = _ChildReport()
+    sampler = GeneratorSampler(lambda: process.roles, lambda t: 0 if child.own_shape else load.users_at(t))
     interrupted = False
     result: LoadResult | None = None
 
     with _sigterm_as_interrupt():
         try:
             _start(process, scheduler, child, start_timeout)
+            sampler.start(child.load_start()[1])
             observer.on_start(
                 RunStart(config["duration"], load.users, target_url, timeline, load.workers, child.version)
             )
@@ -103,8 +107,9 @@ def run_load(
         finally:
             with _signals_deferred():  # a second Ctrl-C must not cut the cleanup short
                 faults = _stop(process, scheduler, builder, child, interrupted, stop_timeout)
+                samples = sampler.stop()
                 if child.t0_mono is not None:  # load began
-                    result = _result(builder, faults, child, interrupted, load)
+                    result = _result(builder, faults, child, interrupted, load, samples)
                     observer.on_end(result)
     if result is None:  # interrupted before load began; cleanup has run
         raise Interrupted("interrupted before load began")
@@ -116,6 +121,7 @@ def _start(process: LoadProcess, scheduler: FaultScheduler, child: _ChildReport,
     process.start()
     hello = _await_start(process, timeout)
     child.t0_wall, child.version = float(hello["t0"]), str(hello.get("locust_version", ""))
+    child.own_shape = bool(hello.get("own_shape"))
     # The child's wall-clock t0 on our monotonic clock: the scheduler's origin.
     child.t0_mono = time.monotonic() - (time.time() - child.t0_wall)
     scheduler.start(child.t0_mono)
@@ -207,7 +213,12 @@ def _drain(process: LoadProcess, builder: SeriesBuilder, child: _ChildReport, ti
 
 
 def _result(
-    builder: SeriesBuilder, faults: tuple[FaultEvent, ...], child: _ChildReport, interrupted: bool, load: LoadSpec
+    builder: SeriesBuilder,
+    faults: tuple[FaultEvent, ...],
+    child: _ChildReport,
+    interrupted: bool,
+    load: LoadSpec,
+    samples: tuple[GeneratorSample, ...],
 ) -> LoadResult:
     t0_wall, t0_mono = child.load_start()
     duration = child.duration if child.duration is not None else time.monotonic() - t0_mono
@@ -223,6 +234,7 @@ def _result(
         worker_seconds=child.workers.seconds(),
         worker_losses=tuple(child.workers.losses),
         endpoints=() if load.locustfile else tuple((t.name, f"{t.method.upper()} {t.path}") for t in load.requests),
+        generator=samples,
     )
 
 

@@ -42,6 +42,7 @@ from envsim.run.locust_child.roles import (
     load_users,
     locust_options,
     start_load,
+    started_message,
     wait_for_end,
 )
 from envsim.run.second_buckets import WorkerMerger
@@ -149,7 +150,7 @@ def run_master(config: dict[str, Any], out: StatsOut, bind: str, port: int) -> N
 
     # before the spawn messages, so no request predates it (locust types data as a dict; any msgpack value goes)
     runner.send_message(MSG_T0, t0)  # type: ignore[arg-type]
-    out.send({"type": "started", "t0": t0, "locust_version": locust.__version__})
+    out.send(started_message(t0, environment, config))
     ticker = gevent.spawn(tick)
     start_load(runner, environment, config)
     stopped_early = wait_for_end(runner, t0 + config["duration"])

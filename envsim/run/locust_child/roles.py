@@ -4,7 +4,7 @@ Importing Locust monkey-patches the whole process with gevent, so it runs here, 
 envsim parent. The local runner (or the master of envsim.run.locust_child.distributed)
 writes JSON lines to the stats pipe:
 
-    {"type": "started", "t0": <wall clock of load start>, "locust_version": ...}
+    {"type": "started", "t0": <wall clock of load start>, "locust_version": ..., "own_shape": bool}
     {"type": "second", "t": 0, "users": 5, "endpoints": {name: [requests, failures, [[ms, n]...]]}}
     {"type": "ended", "duration": <seconds since t0>, "stopped_early": bool}
     {"type": "error", "kind": "input" | "environment", "message": ...}
@@ -162,6 +162,12 @@ def build_environment(config: dict[str, Any]) -> Environment:
     )
 
 
+def started_message(t0: float, environment: Environment, config: dict[str, Any]) -> dict[str, Any]:
+    # own_shape: a locustfile's own shape drives the users, so the parent cannot tell how many it asks for
+    own_shape = environment.shape_class is not None and not config["stages"]
+    return {"type": "started", "t0": t0, "locust_version": locust.__version__, "own_shape": own_shape}
+
+
 def start_load(runner: Any, environment: Environment, config: dict[str, Any]) -> None:
     if environment.shape_class is not None:
         runner.start_shape()
@@ -209,7 +215,7 @@ def run_local(config: dict[str, Any], out: StatsOut) -> None:
 
     t0 = time.time()
     collector.start(t0)
-    out.send({"type": "started", "t0": t0, "locust_version": locust.__version__})
+    out.send(started_message(t0, environment, config))
     buckets = collector.buckets
     assert buckets is not None
 
