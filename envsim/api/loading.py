@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, overload
 
 from envsim import config
+from envsim.config.generator_cpus import cpu_problem, machine_cpus, parse_cpus
 from envsim.config.profile_model import Profile
 from envsim.config.scenario_model import LoadSpec, Scenario
 from envsim.errors import InputError
@@ -67,13 +68,15 @@ def load_scenario(
     users: int | None = None,
     duration: str | float | None = None,
     workers: WorkerOptions | None = None,
+    generator_cpus: str | tuple[int, ...] | None = None,
 ) -> Scenario:
     """A scenario from its path (a Scenario passes through), with optional load overrides.
 
-    `users` and `duration` ("30s", "2m" or seconds) replace the scenario's load and its stages.
+    `users` and `duration` ("30s", "2m" or seconds) replace the scenario's load and its stages;
+    `generator_cpus` ("0", "0,1", "0-1" or cores) replaces `load.cpus`.
     """
     loaded = scenario if isinstance(scenario, Scenario) else config.load_scenario(Path(scenario), _env(env))
-    return with_load_overrides(loaded, users=users, duration=duration, workers=workers)
+    return with_load_overrides(loaded, users=users, duration=duration, workers=workers, generator_cpus=generator_cpus)
 
 
 def with_workers(load: LoadSpec, workers: WorkerOptions) -> LoadSpec:
@@ -93,10 +96,13 @@ def with_load_overrides(
     users: int | None = None,
     duration: str | float | None = None,
     workers: WorkerOptions | None = None,
+    generator_cpus: str | tuple[int, ...] | None = None,
 ) -> Scenario:
-    if users is None and duration is None and workers is None:
+    if users is None and duration is None and workers is None and generator_cpus is None:
         return scenario
     load = scenario.load if workers is None else with_workers(scenario.load, workers)
+    if generator_cpus is not None:
+        load = dataclasses.replace(load, cpus=_generator_cpus(generator_cpus))
     if duration is not None:
         seconds = float(duration) if isinstance(duration, (int, float)) else parse_duration(duration)
         if seconds is None or seconds <= 0:
@@ -107,6 +113,18 @@ def with_load_overrides(
             raise InputError(f"--users: {users} is not a number of users (1 or more)")
         load = dataclasses.replace(load, users=users, stages=())
     return dataclasses.replace(scenario, load=load)
+
+
+def _generator_cpus(written: str | tuple[int, ...]) -> tuple[int, ...]:
+    try:
+        cores = parse_cpus(written) if isinstance(written, str) else tuple(written)
+    except ValueError as error:
+        raise InputError(f"--generator-cpus: {error}") from None
+    for core in cores:
+        problem = cpu_problem(core, cores, machine_cpus())
+        if problem:
+            raise InputError(f"--generator-cpus: {problem}")
+    return cores
 
 
 def load_any(

@@ -49,6 +49,11 @@ class RunResult:
     def passed(self) -> bool:
         return self.verdict.passed and not self.journal.interrupted
 
+    @property
+    def inconclusive(self) -> bool:
+        """Nothing failed, but the load generator measured itself in a check (exit 4)."""
+        return bool(self.verdict.inconclusive) and not self.journal.interrupted
+
 
 def run(
     scenario: ScenarioLike,
@@ -60,6 +65,7 @@ def run(
     users: int | None = None,
     duration: str | float | None = None,
     workers: WorkerOptions | None = None,
+    generator_cpus: str | tuple[int, ...] | None = None,
     reports_dir: Path | None = None,
     formats: Iterable[str] | None = None,
     write: bool = True,
@@ -79,7 +85,9 @@ def run(
     """
     env = dict(os.environ if env is None else env)
     refuse_kubernetes_run(env)  # before anything is loaded or started
-    loaded = load_scenario(scenario, env=env, users=users, duration=duration, workers=workers)
+    loaded = load_scenario(
+        scenario, env=env, users=users, duration=duration, workers=workers, generator_cpus=generator_cpus
+    )
     plan = plan_scenario(loaded, name)
     late = Received()  # signals that arrived while the stack was being removed
     with _in_use_by_this_run(plan.stack.stack, env):

@@ -70,6 +70,7 @@ def _load(doc: YamlDoc, load: dict[str, Any], profile: Profile) -> LoadSpec:
         wait=(seconds(low, 0.0), seconds(high, 0.0)),
         workers=load.get("workers", 0),
         allow_worker_loss=load.get("allow_worker_loss", False),
+        cpus=tuple(load.get("cpus", ())),
         timeout=seconds(load.get("timeout"), LoadSpec.timeout),
         vars=_vars(doc, load.get("vars", {}), ("load", "vars")),
     )

@@ -7,6 +7,7 @@ from typing import Any
 
 from envsim.config.check_kinds import kinds_claiming
 from envsim.config.check_kinds.kind import ScenarioContext
+from envsim.config.generator_cpus import cpu_problem, machine_cpus
 from envsim.config.profile_model import Profile
 from envsim.config.refs import check_path, mapping, sequence, unknown
 from envsim.config.refs_flows import check_flows
@@ -107,6 +108,7 @@ def _check_load(doc: YamlDoc, load: dict[str, Any], profile: Profile | None, roo
         problems += [found] if found else []
     problems += _duplicate_task_names(doc, load)
     problems += check_flows(doc, load, root)
+    problems += _generator_cpu_problems(doc, load)
     if "duration" not in load and "stages" not in load:
         problems.append(doc.problem(("load",), "missing required key 'duration' (or give 'stages')", key=True))
     if profile is None:
@@ -118,6 +120,17 @@ def _check_load(doc: YamlDoc, load: dict[str, Any], profile: Profile | None, roo
             )
         )
     return problems + _load_target_problems(doc, load, profile)
+
+
+def _generator_cpu_problems(doc: YamlDoc, load: dict[str, Any]) -> list[Problem]:
+    """`load.cpus` names cores this machine has, and leaves the stack at least one."""
+    chosen = tuple(c for c in sequence(load.get("cpus")) if isinstance(c, int) and not isinstance(c, bool))
+    problems = []
+    for index, core in enumerate(chosen):
+        message = cpu_problem(core, chosen, machine_cpus())
+        if message and (index == 0 or core not in machine_cpus()):  # "every core" once, on the first
+            problems.append(doc.problem(("load", "cpus", index), message))
+    return problems
 
 
 def _duplicate_task_names(doc: YamlDoc, load: dict[str, Any]) -> list[Problem]:

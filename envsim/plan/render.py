@@ -72,6 +72,7 @@ def _load(load: LoadSpec) -> dict[str, Any]:
         "locustfile": str(load.locustfile) if load.locustfile else None,
         "wait": list(load.wait),
         "workers": load.workers,
+        **({"cpus": list(load.cpus)} if load.cpus else {}),  # the generator's cores; the stack gets the rest
     }
 
 

@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from envsim import __version__
+from envsim.config.generator_cpus import machine_cpus, stack_cpus
 from envsim.config.scenario_model import Scenario
 from envsim.engine.apply import StackHandle
 from envsim.engine.container_facts import ContainerFacts, container_facts
+from envsim.engine.cpu_pinning import stack_pinned
 from envsim.engine.engine_watch import EngineWatch
 from envsim.engine.fault_switch import StackFaults
 from envsim.engine.probes import run_probes, stub_traffic
@@ -94,6 +96,7 @@ def run_scenario(
     live = stack.secrets if isinstance(stack.secrets, MutableMapping) else dict(stack.secrets)
     rotator = CredentialRotator(client, plan.stack, stack.stub_urls, live, state)
     rotated: tuple[Rotated, ...] = ()
+    stack_cores = tuple(generator_setup(plan.load.cpus).get("stack_cpus", ()))
     try:
         switch.clear_all()  # a fault left by an earlier ad-hoc `envsim fault apply` would skew the baseline
         clear_journals(stack.stub_urls.values())  # stub checks count this run's calls only
@@ -102,14 +105,8 @@ def run_scenario(
         rotator.start()
         watch, removals = EngineWatch().start(), StackWatch(plan.stack.stack).start()
         try:
-            result = run_load(
-                plan.load,
-                stack.entry_url(plan.entry_point.name),
-                plan.timeline,
-                switch,
-                _EngineWatched(observer or RunObserver(), watch, removals),
-                stack.secrets,
-            )
+            with stack_pinned(client, plan.stack.stack, stack_cores):
+                result = _load(plan, stack, switch, _EngineWatched(observer or RunObserver(), watch, removals))
             removals.check("the load")  # removed in its last second: measuring would only fail
         finally:
             watch.stop()
@@ -123,6 +120,19 @@ def run_scenario(
         else:
             switch.clear_all()
     return build_journal(run_id, scenario, plan, result, after, rotations_of(rotated, result.started_at), engine=engine)
+
+
+def generator_setup(cpus: tuple[int, ...]) -> dict:
+    """Where the load generator ran, as the journal and the report state it."""
+    machine = machine_cpus()
+    setup: dict = {"host_cpus": len(machine)}
+    if cpus:
+        setup.update(cpus=list(cpus), stack_cpus=list(stack_cpus(cpus, machine)))
+    return setup
+
+
+def _load(plan: ScenarioPlan, stack: StackHandle, switch: StackFaults, observer: RunObserver) -> LoadResult:
+    return run_load(plan.load, stack.entry_url(plan.entry_point.name), plan.timeline, switch, observer, stack.secrets)
 
 
 def _clear_what_is_left(switch: StackFaults) -> None:
@@ -256,6 +266,7 @@ def build_journal(
             "engine": engine,  # the backend the stack ran on, and its version
             "stack": plan.stack.stack,
             "target": plan.entry_point.name,
+            "load_generator": generator_setup(plan.load.cpus),  # where it ran: the cores, pinned or not
         },
         planned_timeline=plan.timeline,
         checks=tuple(scenario.checks),
@@ -268,6 +279,7 @@ def build_journal(
         worker_seconds=result.worker_seconds,
         worker_losses=result.worker_losses,
         allow_worker_loss=scenario.load.allow_worker_loss,
+        generator=result.generator,
         interrupted=result.interrupted,
         error=result.error or _infrastructure_error(after.containers.broken_infrastructure),
         # lets checks name an endpoint either way: task name or "METHOD /path"
