@@ -8,8 +8,13 @@ EXIT_OK = 0
 EXIT_VERDICT_FAILED = 1
 EXIT_INVALID_INPUT = 2
 EXIT_ENVIRONMENT = 3
-EXIT_INCONCLUSIVE = 4  # the run could not measure what it was asked to (e.g. a load worker was lost)
+EXIT_INCONCLUSIVE = 4  # the run could not measure what it was asked to (a load worker lost, the generator saturated)
 EXIT_INTERRUPTED = 130
+
+
+def verdict_exit(passed: bool, inconclusive: bool) -> int:
+    """A verdict's exit status: 0 passed, 4 nothing failed but a check could not be judged, 1 failed."""
+    return EXIT_OK if passed else EXIT_INCONCLUSIVE if inconclusive else EXIT_VERDICT_FAILED
 
 
 @dataclass(frozen=True, order=True)

@@ -30,22 +30,34 @@ class GateResult:
         return bool(self.results) and all(r.passed for r in self.results)
 
     @property
+    def inconclusive(self) -> bool:
+        """No scenario failed, but one could not be judged (its load generator was saturated)."""
+        return bool(self.results) and not self.passed and all(r.passed or r.inconclusive for r in self.results)
+
+    @property
     def interrupted(self) -> bool:
         return any(r.journal.interrupted for r in self.results)
 
     def summary_line(self, total: int | None = None) -> str:
         passed = sum(1 for r in self.results if r.passed)
-        return f"gate: {'PASSED' if self.passed else 'FAILED'} ({passed}/{total or len(self.results)} scenarios passed)"
+        word = "PASSED" if self.passed else "INCONCLUSIVE" if self.inconclusive else "FAILED"
+        return f"gate: {word} ({passed}/{total or len(self.results)} scenarios passed)"
 
 
 def load_all(
-    scenarios: Sequence[ScenarioLike], env: Mapping[str, str], users: int | None, duration: str | float | None
+    scenarios: Sequence[ScenarioLike],
+    env: Mapping[str, str],
+    users: int | None,
+    duration: str | float | None,
+    generator_cpus: str | tuple[int, ...] | None = None,
 ) -> list[Scenario]:
     """Every scenario loaded before any runs, so every input problem is told at once."""
     loaded, errors = [], []
     for scenario in scenarios:
         try:
-            loaded.append(load_scenario(scenario, env=env, users=users, duration=duration))
+            loaded.append(
+                load_scenario(scenario, env=env, users=users, duration=duration, generator_cpus=generator_cpus)
+            )
         except InputError as error:
             errors.append(error)
     if errors and all(error.problems for error in errors):
@@ -70,7 +82,7 @@ def run_gate(
     REPORTS/junit.xml; without, each writes where it would alone and the JUnit file goes to
     the first scenario's repo, reports/gate/junit.xml. An interrupted scenario ends the gate."""
     env = dict(os.environ if env is None else env)
-    loaded = load_all(scenarios, env, users, duration)
+    loaded = load_all(scenarios, env, users, duration, options.get("generator_cpus"))
     results: list[RunResult] = []
     for index, scenario in enumerate(loaded):
         out = Path(reports_dir) / safe_name(scenario.name) if reports_dir else None

@@ -65,8 +65,8 @@ def cli() -> None:
       envsim down prod-like             remove its stack
 
     Exit codes: 0 pass, 1 a check failed, 2 invalid input, 3 environment problem
-    (or an unexpected error: its traceback goes to a file), 4 inconclusive (e.g. a load
-    worker was lost), 130 interrupted.
+    (or an unexpected error: its traceback goes to a file), 4 inconclusive (a load worker
+    was lost, or the load generator was saturated while a check was measured), 130 interrupted.
     """
 
 

@@ -42,6 +42,11 @@ import click
 @click.option(
     "--master-port", type=click.IntRange(min=1, max=65535), help="The master's port (default: free; 5557 for remote)."
 )
+@click.option(
+    "--generator-cpus",
+    metavar="CORES",
+    help="Override load.cpus: pin Locust to these cores (e.g. 0 or 0-1) and the stack's containers to the others.",
+)
 def run(
     scenario_paths: tuple[Path, ...],
     no_up: bool,
@@ -51,6 +56,7 @@ def run(
     duration: str | None,
     reports_dir: Path | None,
     no_pull: bool,
+    generator_cpus: str | None,
     **workers: Any,  # --workers, --workers-on, --master-bind, --master-port
 ) -> int:
     """Run SCENARIO: bring its profile up if needed, drive load while faults come and go,
@@ -61,9 +67,10 @@ def run(
     test suite per scenario. Every scenario is validated before the first one starts.
 
     Exit codes: 0 every check passed, 1 a check failed, 2 invalid input, 3 environment
-    error (also envsim's own Toxiproxy failing mid-run), 4 inconclusive (a load worker was lost),
-    130 interrupted (faults reverted, a stack this run started removed). Remote workers join
-    with `envsim worker`.
+    error (also envsim's own Toxiproxy failing mid-run), 4 inconclusive (a load worker was lost,
+    or no check failed but the load generator was saturated while one was measured), 130
+    interrupted (faults reverted, a stack this run started removed). Remote workers join with
+    `envsim worker`.
 
     \b
     Examples:
@@ -77,6 +84,7 @@ def run(
     from envsim.errors import EXIT_INTERRUPTED
 
     common = dict(name=stack_name, bring_up=not no_up, keep=keep, pull=not no_pull, users=users, duration=duration)
+    common.update(generator_cpus=generator_cpus)
     options = _options(common, workers)
     if duration is not None:
         _warn_of_cuts(scenario_paths, duration, users)

@@ -29,7 +29,9 @@ def verdict(journal_path: Path, reports_dir: Path | None, formats: tuple[str, ..
     """Re-judge the run recorded in JOURNAL with the checks it carries.
 
     Prints the checks table and the verdict, writes the reports, and exits 0 when every
-    check passed, 1 when one failed, 3 when the run itself broke (the journal carries its error).
+    check passed, 1 when one failed, 3 when the run itself broke (the journal carries its error),
+    4 when none failed but the run was inconclusive (a load worker lost, the load generator
+    saturated while a check was measured).
 
     \b
     Examples:
@@ -37,7 +39,7 @@ def verdict(journal_path: Path, reports_dir: Path | None, formats: tuple[str, ..
       envsim verdict reports/journal.json --reports /tmp/out --format junit --format markdown
     """
     from envsim import api
-    from envsim.errors import EXIT_ENVIRONMENT, EXIT_INCONCLUSIVE, EXIT_OK, EXIT_VERDICT_FAILED
+    from envsim.errors import EXIT_ENVIRONMENT, verdict_exit
     from envsim.reports.terminal import print_verdict
 
     journal = api.read_journal(journal_path)
@@ -49,6 +51,4 @@ def verdict(journal_path: Path, reports_dir: Path | None, formats: tuple[str, ..
             click.echo(f"wrote {path}", err=True)
     if journal.error:  # the run itself broke: the same exit code as the run that wrote the journal
         return EXIT_ENVIRONMENT
-    if result.inconclusive:
-        return EXIT_INCONCLUSIVE
-    return EXIT_OK if result.passed else EXIT_VERDICT_FAILED
+    return verdict_exit(result.passed, bool(result.inconclusive))

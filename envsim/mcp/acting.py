@@ -329,10 +329,11 @@ def run_summary(workspace: Workspace, result) -> dict[str, Any]:
     return {
         "scenario": verdict.scenario or journal.scenario,
         "run_id": verdict.run_id,
-        "verdict": "passed" if result.passed else "failed",
+        "verdict": "passed" if result.passed else "inconclusive" if result.inconclusive else "failed",
         "summary": verdict.summary_line(),
         "checks": {"total": len(verdict.results), "passed": sum(1 for r in verdict.results if r.passed)},
         "failed_checks": failed,
+        "inconclusive_checks": [{"id": r.check_id, "label": r.label, "why": r.inconclusive} for r in verdict.undecided],
         "failure_reasons": [
             {"phase": f.phase, "failures": f.failures, "reasons": [r.describe() for r in f.reasons]}
             for f in verdict.failure_reasons

@@ -17,9 +17,24 @@ def check_failures(result: CheckResult) -> str:
     return "top failures: " + "; ".join(result.top_failures) if result.top_failures else ""
 
 
+def result_status(result: CheckResult) -> str:
+    return "PASS" if result.passed else "INCONCLUSIVE" if result.inconclusive else "FAIL"
+
+
+def check_reason(result: CheckResult) -> str:
+    """The check's reason, with why it is inconclusive first, and the machine's contention after."""
+    if result.inconclusive:
+        return f"inconclusive: {result.inconclusive} (the reading: {result.reason})"
+    return f"{result.reason}; note: {result.contention}" if result.contention else result.reason
+
+
 def detail_with_failures(result: CheckResult) -> str:
     extra = check_failures(result)
-    return f"{result.reason}; {extra}" if extra else result.reason
+    return f"{check_reason(result)}; {extra}" if extra else check_reason(result)
+
+
+def generator_line(verdict: Verdict) -> str:
+    return f"load generator: {verdict.generator}" if verdict.generator else ""
 
 
 def phase_lines(verdict: Verdict) -> list[str]:

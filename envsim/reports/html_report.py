@@ -14,7 +14,7 @@ from typing import Any
 from envsim.journal import Journal, fault_windows
 from envsim.reports.charts import FAULT_COLOURS, charts
 from envsim.reports.environment import displayed_environment, other_version_lines, same_series_lines
-from envsim.reports.failure_text import check_failures, phase_lines
+from envsim.reports.failure_text import check_failures, check_reason, generator_line, phase_lines, result_status
 from envsim.reports.service_logs import service_log_sections
 from envsim.reports.slow_cause import slow_cause_sections
 from envsim.reports.stub_text import rotation_lines, stub_tables, window_lines
@@ -27,7 +27,7 @@ main{max-width:1060px;margin:0 auto;padding:24px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 10px}
 .meta{color:#64748b}.meta code{color:#334155}
 .badge{display:inline-block;padding:4px 12px;border-radius:6px;font-weight:700;color:#fff;margin:12px 0}
-.pass{background:#16a34a}.fail{background:#dc2626}
+.pass{background:#16a34a}.fail{background:#dc2626}.inconclusive{background:#d97706}
 .notes{color:#b91c1c}
 table{border-collapse:collapse;width:100%;background:#fff;border:1px solid #e2e8f0}
 th,td{text-align:left;padding:6px 10px;border-bottom:1px solid #e2e8f0;vertical-align:top}
@@ -35,6 +35,7 @@ th{background:#f1f5f9;font-weight:600}
 td.num{font-variant-numeric:tabular-nums;white-space:nowrap}
 tr.failed td{background:#fef2f2}
 .result-pass{color:#15803d;font-weight:700}.result-fail{color:#b91c1c;font-weight:700}
+.result-inconclusive{color:#b45309;font-weight:700}
 .reason{color:#475569}
 .chart{width:100%;height:auto;background:#fff;border:1px solid #e2e8f0;margin-bottom:10px;display:block}
 .chart-title{font-weight:600;font-size:13px;fill:#334155}
@@ -60,12 +61,13 @@ def _cell(value: Any) -> str:
 def _checks_table(verdict: Verdict) -> str:
     rows = []
     for r in verdict.results:
-        status = '<span class="result-pass">PASS</span>' if r.passed else '<span class="result-fail">FAIL</span>'
+        word = result_status(r)
+        status = f'<span class="result-{word.lower()}">{word}</span>'
         rows.append(
-            f'<tr class="{"passed" if r.passed else "failed"}"><td>{status}</td><td>{escape(r.label)}'
+            f'<tr class="{_row_class(word)}"><td>{status}</td><td>{escape(r.label)}'
             f'<br><small class="meta">{escape(r.check_id)}</small></td>'
             f'<td class="num">{escape(format_value(r.measured, r.unit))}</td><td class="num">{escape(format_bound(r))}</td>'
-            f'<td class="reason">{escape(r.reason)}{_failures_note(r)}</td></tr>'
+            f'<td class="reason">{escape(check_reason(r))}{_failures_note(r)}</td></tr>'
         )
     if not rows:
         rows.append('<tr><td colspan="5">no checks defined</td></tr>')
@@ -73,6 +75,13 @@ def _checks_table(verdict: Verdict) -> str:
         '<table id="checks"><thead><tr><th>Result</th><th>Check</th><th>Measured</th><th>Bound</th><th>Detail</th>'
         "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
     )
+
+
+BADGE_CLASSES = {"PASSED": "pass", "FAILED": "fail", "INCONCLUSIVE": "inconclusive"}
+
+
+def _row_class(word: str) -> str:
+    return {"PASS": "passed", "FAIL": "failed"}.get(word, "inconclusive")
 
 
 def _failures_note(result: Any) -> str:
@@ -192,8 +201,10 @@ def _stubs_and_rotations(journal: Journal) -> str:
 
 
 def render_html(journal: Journal, verdict: Verdict) -> str:
-    badge = f'<span class="badge {"pass" if verdict.passed else "fail"}">{verdict.word}</span>'
+    badge = f'<span class="badge {BADGE_CLASSES[verdict.word]}">{verdict.word}</span>'
     notes = "".join(f'<p class="notes">{escape(note)}</p>' for note in verdict.notes)
+    if verdict.generator:
+        notes += f'<p class="notes" id="load-generator">{escape(generator_line(verdict))}</p>'
     run = {
         "run id": journal.run_id,
         "scenario": journal.scenario,
@@ -210,7 +221,7 @@ def render_html(journal: Journal, verdict: Verdict) -> str:
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>envsim {escape(journal.scenario)} — {"passed" if verdict.passed else "failed"} — {escape(journal.run_id)}</title>
+<title>envsim {escape(journal.scenario)} — {verdict.word.lower()} — {escape(journal.run_id)}</title>
 <style>{CSS}</style>
 </head>
 <body><main>

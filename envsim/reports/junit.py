@@ -5,11 +5,11 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from envsim.journal import Journal
-from envsim.reports.failure_text import check_failures, phase_lines
+from envsim.reports.failure_text import check_failures, generator_line, phase_lines
 from envsim.reports.service_logs import service_log_lines
 from envsim.reports.slow_cause import slow_check_lines
 from envsim.verdict.formatting import format_bound, format_value
-from envsim.verdict.result import Verdict
+from envsim.verdict.result import CheckResult, Verdict
 
 
 def failure_message(result) -> str:
@@ -29,6 +29,7 @@ def render_gate_junit(runs: list[tuple[Journal, Verdict]]) -> str:
             "name": "envsim",
             "tests": str(sum(len(verdict.results) for _, verdict in runs)),
             "failures": str(sum(len(verdict.failed) for _, verdict in runs)),
+            "skipped": str(sum(len(verdict.undecided) for _, verdict in runs)),
         },
     )
     root.extend(suites)
@@ -36,9 +37,28 @@ def render_gate_junit(runs: list[tuple[Journal, Verdict]]) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
+def _case(suite: ET.Element, journal: Journal, result: CheckResult) -> None:
+    case = ET.SubElement(
+        suite,
+        "testcase",
+        {"classname": f"envsim.{journal.scenario}", "name": f"{result.check_id}: {result.label}", "time": "0"},
+    )
+    if result.inconclusive:  # neither passed nor failed: CI shows it as skipped, with why
+        ET.SubElement(case, "skipped", {"message": f"inconclusive: {result.inconclusive}"})
+    elif not result.passed:
+        failure = ET.SubElement(case, "failure", {"message": failure_message(result), "type": "CheckFailed"})
+        failure.text = "\n".join(
+            filter(None, (failure_message(result), check_failures(result), *slow_check_lines(journal, result)))
+        )
+    else:
+        out = ET.SubElement(case, "system-out")
+        out.text = f"measured {format_value(result.measured, result.unit)}, bound {format_bound(result)}"
+
+
 def _suite(journal: Journal, verdict: Verdict) -> ET.Element:
     # ElementTree escapes text and attributes, so user-written labels cannot break the XML.
     failures = len(verdict.failed)
+    skipped = len(verdict.undecided)
     suite = ET.Element(
         "testsuite",
         {
@@ -46,7 +66,7 @@ def _suite(journal: Journal, verdict: Verdict) -> ET.Element:
             "tests": str(len(verdict.results)),
             "failures": str(failures),
             "errors": "0",
-            "skipped": "0",
+            "skipped": str(skipped),
             "time": f"{journal.duration:.3f}",
             "timestamp": journal.started_at,
         },
@@ -59,26 +79,16 @@ def _suite(journal: Journal, verdict: Verdict) -> ET.Element:
     ):
         ET.SubElement(properties, "property", {"name": name, "value": value})
     for result in verdict.results:
-        case = ET.SubElement(
-            suite,
-            "testcase",
-            {"classname": f"envsim.{journal.scenario}", "name": f"{result.check_id}: {result.label}", "time": "0"},
-        )
-        if not result.passed:
-            failure = ET.SubElement(case, "failure", {"message": failure_message(result), "type": "CheckFailed"})
-            failure.text = "\n".join(
-                filter(None, (failure_message(result), check_failures(result), *slow_check_lines(journal, result)))
-            )
-        else:
-            out = ET.SubElement(case, "system-out")
-            out.text = f"measured {format_value(result.measured, result.unit)}, bound {format_bound(result)}"
+        _case(suite, journal, result)
     why = phase_lines(verdict)
     logs = service_log_lines(journal, verdict)
-    if verdict.notes or why or logs:
+    generator = generator_line(verdict)
+    if verdict.notes or why or logs or generator:
         err = ET.SubElement(suite, "system-err")
         err.text = "\n".join(
             [
                 *verdict.notes,
+                *([generator] if generator else []),
                 *(["why requests failed:", *why] if why else []),
                 *(["what the services said:", *logs] if logs else []),
             ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from envsim.journal import Journal
 from envsim.reports.environment import inexact, other_version_lines
-from envsim.reports.failure_text import detail_with_failures, phase_lines
+from envsim.reports.failure_text import detail_with_failures, generator_line, phase_lines
 from envsim.reports.service_logs import service_log_sections
 from envsim.reports.slow_cause import slow_cause_sections
 from envsim.reports.stub_text import rotation_lines, stub_tables, window_lines
@@ -40,8 +40,12 @@ def _stub_sections(journal: Journal) -> list[str]:
     return lines
 
 
+def _mark(passed: bool, inconclusive: bool) -> str:
+    return "✅" if passed else "⚠️" if inconclusive else "❌"
+
+
 def render_markdown(journal: Journal, verdict: Verdict) -> str:
-    mark = "✅" if verdict.passed else "❌"
+    mark = _mark(verdict.passed, bool(verdict.inconclusive))
     passed = sum(1 for r in verdict.results if r.passed)
     lines = [
         f"## {mark} envsim {_cell(journal.scenario)}: {verdict.word}",
@@ -53,6 +57,8 @@ def render_markdown(journal: Journal, verdict: Verdict) -> str:
     lines += [f"> {_cell(note)}" for note in verdict.notes]
     if verdict.notes:
         lines.append("")
+    if verdict.generator:
+        lines += [f"> {_cell(generator_line(verdict))}", ""]
     if inexact(journal.environment):  # the run tested other versions than production's: say so first
         lines += [
             "> ⚠️ **Offline stand-ins of other versions than the profile pins ran in this stack:**",
@@ -62,7 +68,7 @@ def render_markdown(journal: Journal, verdict: Verdict) -> str:
     lines += ["| | Check | Measured | Bound | Detail |", "|---|---|---|---|---|"]
     for r in verdict.results:
         lines.append(
-            f"| {'✅' if r.passed else '❌'} | {_cell(r.label)} | {_cell(format_value(r.measured, r.unit))} | "
+            f"| {_mark(r.passed, bool(r.inconclusive))} | {_cell(r.label)} | {_cell(format_value(r.measured, r.unit))} | "
             f"{_cell(format_bound(r))} | {_cell(detail_with_failures(r))} |"
         )
     why = phase_lines(verdict)

@@ -9,7 +9,7 @@ import sys
 from typing import TextIO
 
 from envsim.journal import Journal
-from envsim.reports.failure_text import detail_with_failures, phase_lines
+from envsim.reports.failure_text import detail_with_failures, generator_line, phase_lines, result_status
 from envsim.reports.service_logs import service_log_lines
 from envsim.reports.slow_cause import slow_cause_lines
 from envsim.reports.stub_text import stub_count_lines
@@ -22,7 +22,7 @@ HEADERS = ("result", "check", "measured", "bound", "detail")
 def verdict_rows(verdict: Verdict) -> list[tuple[str, str, str, str, str]]:
     return [
         (
-            "PASS" if r.passed else "FAIL",
+            result_status(r),
             f"{r.check_id} {r.label}",
             format_value(r.measured, r.unit),
             format_bound(r),
@@ -43,9 +43,17 @@ def render_plain(verdict: Verdict, journal: Journal | None = None) -> str:
 
 
 def _failure_context(verdict: Verdict, journal: Journal | None) -> list[str]:
-    """Why requests failed or were slow, what the stubs answered, what the services said."""
+    """Where the load generator ran, why requests failed or were slow, what the stubs answered,
+    what the services said."""
+    generator = generator_line(verdict)
     slow = slow_cause_lines(journal, verdict) if journal is not None else []
-    return [*_why_failed(verdict), *slow, *_stub_answers(verdict, journal), *_service_logs(verdict, journal)]
+    return [
+        *(["", generator] if generator else []),
+        *_why_failed(verdict),
+        *slow,
+        *_stub_answers(verdict, journal),
+        *_service_logs(verdict, journal),
+    ]
 
 
 def _stub_answers(verdict: Verdict, journal: Journal | None) -> list[str]:
@@ -81,11 +89,15 @@ def print_verdict(
     for header in HEADERS:
         table.add_column(header, overflow="fold")
     for result, (status, check, measured, bound, detail) in zip(verdict.results, verdict_rows(verdict)):
-        colour = "green" if result.passed else "red"
+        colour = _colour(result.passed, bool(result.inconclusive))
         table.add_row(f"[{colour}]{status}[/{colour}]", escape(check), escape(measured), escape(bound), escape(detail))
     console = Console(file=out, highlight=False)
     console.print(table)
     for line in _failure_context(verdict, journal):
         console.print(escape(line))
-    colour = "green" if verdict.passed else "red"
+    colour = _colour(verdict.passed, bool(verdict.inconclusive))
     console.print(f"[bold {colour}]{escape(verdict.summary_line())}[/bold {colour}]")
+
+
+def _colour(passed: bool, inconclusive: bool) -> str:
+    return "green" if passed else "yellow" if inconclusive else "red"

@@ -21,6 +21,10 @@ class CheckResult:
     kind: str = ""  # metric | recovery | sql | http
     # a failed error-rate or latency check: the top failure reasons in its window, described
     top_failures: tuple[str, ...] = ()
+    # why the reading is the load generator's, not the app's: the check is neither passed nor failed
+    inconclusive: str = ""
+    # a latency check on a busy machine the generator took much of: said beside the reading
+    contention: str = ""
 
 
 @dataclass(frozen=True)
@@ -33,8 +37,11 @@ class Verdict:
     notes: tuple[str, ...] = ()
     # why requests failed: the top reasons over the run, then per phase
     failure_reasons: tuple[PhaseFailures, ...] = ()
-    # why the run cannot say pass or fail (also among the notes): the verdict is INCONCLUSIVE, exit 4
+    # why the run cannot say pass or fail (also among the notes): the verdict is INCONCLUSIVE, exit 4:
+    # a load worker was lost, or no check failed but one read a saturated load generator
     inconclusive: tuple[str, ...] = ()
+    # where the load generator ran and how hard it worked; "" for journals without samples
+    generator: str = ""
 
     @property
     def word(self) -> str:
@@ -45,11 +52,17 @@ class Verdict:
 
     @property
     def failed(self) -> tuple[CheckResult, ...]:
-        return tuple(r for r in self.results if not r.passed)
+        return tuple(r for r in self.results if not r.passed and not r.inconclusive)
+
+    @property
+    def undecided(self) -> tuple[CheckResult, ...]:
+        """The checks the saturation guard left inconclusive."""
+        return tuple(r for r in self.results if r.inconclusive)
 
     def summary_line(self) -> str:
         passed = sum(1 for r in self.results if r.passed)
-        line = f"verdict: {self.word} ({passed}/{len(self.results)} checks passed)"
+        undecided = f", {len(self.undecided)} inconclusive" if self.undecided else ""
+        line = f"verdict: {self.word} ({passed}/{len(self.results)} checks passed{undecided})"
         return line if not self.notes else f"{line}; " + "; ".join(self.notes)
 
     def to_dict(self) -> dict[str, Any]:
@@ -57,6 +70,7 @@ class Verdict:
             "passed": self.passed,
             "status": self.word.lower(),
             "inconclusive": list(self.inconclusive),
+            "generator": self.generator,
             "run_id": self.run_id,
             "scenario": self.scenario,
             "notes": list(self.notes),

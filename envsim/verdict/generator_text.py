@@ -1,0 +1,35 @@
+"""The one line a report states about the load generator: where it ran, how hard it worked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from envsim.journal import Journal
+
+
+def describe_generator(journal: Journal) -> str:
+    """e.g. "pinned to core 0, the stack to core 1; busiest Locust process 97% CPU (locust,
+    pid 4121); machine 88% busy on average". "" for a journal from before samples were kept."""
+    setup = journal.environment.get("load_generator")
+    if not isinstance(setup, dict) or not journal.generator:
+        return ""
+    parts = [_placement(setup)]
+    readings = [(cpu + waited, cpu, role, pid) for s in journal.generator for role, pid, cpu, waited in s.processes]
+    if readings:
+        demand, cpu, role, pid = max(readings)
+        waited = f" and {demand - cpu:.0f}% waiting for a core" if demand - cpu >= 5 else ""
+        parts.append(f"busiest Locust process at {cpu:.0f}% CPU{waited} ({role}, pid {pid})")
+    host = sum(s.host_cpu for s in journal.generator) / len(journal.generator)
+    parts.append(f"machine {host:.0f}% busy on average ({setup.get('host_cpus', '?')} cores)")
+    return "; ".join(parts)
+
+
+def _placement(setup: dict[str, Any]) -> str:
+    cpus, stack = setup.get("cpus"), setup.get("stack_cpus")
+    if not cpus:
+        return "not pinned: it shared the machine's cores with the stack"
+    return f"pinned to {_cores(cpus)}, the stack to {_cores(stack or [])}"
+
+
+def _cores(cores: list[Any]) -> str:
+    return ("core " if len(cores) == 1 else "cores ") + ", ".join(str(c) for c in cores)
