@@ -94,14 +94,9 @@ def run(
         stack = _stack_for_run(loaded, plan, name, bring_up, pull, progress, cancel, env)
         try:
             observer = _Cancellable(observer or RunObserver(), cancel) if cancel is not None else observer
+            state = StackState(state_root(env), plan.stack.stack)
             journal = run_scenario(
-                stack.engine,
-                stack.handle,
-                loaded,
-                plan,
-                observer,
-                state=StackState(state_root(env), plan.stack.stack),
-                engine=stack.backend.version(),
+                stack.engine, stack.handle, loaded, plan, observer, state=state, engine=stack.backend.version()
             )
         finally:
             # with the engine gone, removing would only fail (or wait out timeouts) and hide why

@@ -237,6 +237,21 @@ def stub_windows(scenario: Scenario, result: LoadResult) -> dict[str, tuple[Call
     return {service: tuple(found) for service, found in windows.items()}
 
 
+def _environment(plan: ScenarioPlan, result: LoadResult, after: AfterLoad, engine: str) -> dict[str, object]:
+    return {
+        "images": after.containers.images,
+        "stand_ins": after.containers.stand_ins,  # images that were offline stand-ins, and their versions
+        "toxiproxy": after.toxiproxy_version,
+        "locust": result.locust_version,
+        "python": platform.python_version(),
+        "envsim": __version__,
+        "engine": engine,  # the backend the stack ran on, and its version
+        "stack": plan.stack.stack,
+        "target": plan.entry_point.name,
+        "load_generator": generator_setup(plan.load.cpus),  # where it ran: the cores, pinned or not
+    }
+
+
 def build_journal(
     run_id: str,
     scenario: Scenario,
@@ -256,18 +271,7 @@ def build_journal(
         scenario=scenario.name,
         profile_digest=file_digest(scenario.profile.source),
         scenario_digest=file_digest(scenario.source),
-        environment={
-            "images": after.containers.images,
-            "stand_ins": after.containers.stand_ins,  # images that were offline stand-ins, and their versions
-            "toxiproxy": after.toxiproxy_version,
-            "locust": result.locust_version,
-            "python": platform.python_version(),
-            "envsim": __version__,
-            "engine": engine,  # the backend the stack ran on, and its version
-            "stack": plan.stack.stack,
-            "target": plan.entry_point.name,
-            "load_generator": generator_setup(plan.load.cpus),  # where it ran: the cores, pinned or not
-        },
+        environment=_environment(plan, result, after, engine),
         planned_timeline=plan.timeline,
         checks=tuple(scenario.checks),
         series=result.series,
