@@ -12,6 +12,8 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -112,8 +114,11 @@ def test_a_worker_that_never_joins_is_an_environment_problem():
         run_load(load, server.url, start_timeout=30)
 
 
-NETNS = "envsim-test-worker"
-HOST_ADDRESS, WORKER_ADDRESS = "10.231.7.1", "10.231.7.2"
+@dataclass(frozen=True)
+class SecondHost:
+    netns: str
+    host_address: str  # this side of the veth pair
+    worker_address: str  # the namespace's side
 
 
 def _ip(*args: str) -> None:
@@ -122,23 +127,27 @@ def _ip(*args: str) -> None:
 
 @pytest.fixture
 def second_host():
-    """A network namespace reached over a veth pair: HOST_ADDRESS here, WORKER_ADDRESS there."""
+    """A network namespace reached over a veth pair, named and addressed for this test alone, so
+    that runs side by side on one machine do not take each other's devices or addresses."""
     if os.geteuid() != 0:
         pytest.skip("network namespaces need root")
-    subprocess.run(["ip", "netns", "del", NETNS], capture_output=True)  # a crashed earlier run's
+    suffix = uuid.uuid4().hex[:6]
+    subnet = int(suffix[:2], 16)
+    here, there = f"esvh{suffix}", f"esvw{suffix}"  # interface names: 15 characters at most
+    host = SecondHost(f"envsim-test-{suffix}", f"10.231.{subnet}.1", f"10.231.{subnet}.2")
     try:
-        _ip("netns", "add", NETNS)
-        _ip("link", "add", "envsim-vh0", "type", "veth", "peer", "name", "envsim-vw0")
-        _ip("link", "set", "envsim-vw0", "netns", NETNS)
-        _ip("addr", "add", f"{HOST_ADDRESS}/30", "dev", "envsim-vh0")
-        _ip("link", "set", "envsim-vh0", "up")
-        _ip("-n", NETNS, "addr", "add", f"{WORKER_ADDRESS}/30", "dev", "envsim-vw0")
-        _ip("-n", NETNS, "link", "set", "envsim-vw0", "up")
-        _ip("-n", NETNS, "link", "set", "lo", "up")
-        yield NETNS
+        _ip("netns", "add", host.netns)
+        _ip("link", "add", here, "type", "veth", "peer", "name", there)
+        _ip("link", "set", there, "netns", host.netns)
+        _ip("addr", "add", f"{host.host_address}/30", "dev", here)
+        _ip("link", "set", here, "up")
+        _ip("-n", host.netns, "addr", "add", f"{host.worker_address}/30", "dev", there)
+        _ip("-n", host.netns, "link", "set", there, "up")
+        _ip("-n", host.netns, "link", "set", "lo", "up")
+        yield host
     finally:
-        subprocess.run(["ip", "link", "del", "envsim-vh0"], capture_output=True)
-        subprocess.run(["ip", "netns", "del", NETNS], capture_output=True)
+        subprocess.run(["ip", "link", "del", here], capture_output=True)
+        subprocess.run(["ip", "netns", "del", host.netns], capture_output=True)
 
 
 def _envsim_in(netns: str, *args: str) -> subprocess.Popen[str]:
@@ -148,9 +157,13 @@ def _envsim_in(netns: str, *args: str) -> subprocess.Popen[str]:
 
 
 def test_envsim_worker_joins_from_a_second_network_namespace(second_host):
-    load = _browse(5, workers=1, workers_on="remote", master_bind=HOST_ADDRESS, master_port=5557, join_timeout=60)
-    with TargetServer(host=HOST_ADDRESS) as server:
-        worker = _envsim_in(second_host, "worker", "--master", f"{HOST_ADDRESS}:5557", "--name", "far-away")
+    load = _browse(
+        5, workers=1, workers_on="remote", master_bind=second_host.host_address, master_port=5557, join_timeout=60
+    )
+    with TargetServer(host=second_host.host_address) as server:
+        worker = _envsim_in(
+            second_host.netns, "worker", "--master", f"{second_host.host_address}:5557", "--name", "far-away"
+        )
         try:
             result = run_load(load, server.url)
             out, err = worker.communicate(timeout=30)
@@ -159,11 +172,11 @@ def test_envsim_worker_joins_from_a_second_network_namespace(second_host):
         hits = sum(server.hits.values())
         peers = set(server.peers)
     assert worker.returncode == 0, err
-    assert f"joined the run at {HOST_ADDRESS}:5557 as far-away" in out
+    assert f"joined the run at {second_host.host_address}:5557 as far-away" in out
     assert result.error is None
     assert {s.worker for s in result.worker_seconds} == {"far-away"}
     assert sum(p.requests for p in result.series if p.endpoint == "") == hits > 20
-    assert peers == {WORKER_ADDRESS}  # the requests came from the other namespace
+    assert peers == {second_host.worker_address}  # the requests came from the other namespace
 
 
 def test_a_worker_of_another_envsim_version_is_refused_and_named():
