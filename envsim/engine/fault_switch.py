@@ -183,7 +183,9 @@ class _Tools:
         return start_net_helper(self._engine(fault), fault, container, helper, script, self._ttl, NET_HELPER_READY)
 
     def stop_net_helper(self, fault: str, helper: str) -> None:
-        stop_net_helper(self._engine(fault), fault, helper)
+        if self._docker is None:
+            return  # without an engine no helper was started: nothing to stop
+        stop_net_helper(self._docker, fault, helper)
 
     def _engine(self, fault: str) -> docker.DockerClient:
         if self._docker is None:  # a Kubernetes stack: no container to share a namespace with
