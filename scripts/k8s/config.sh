@@ -104,6 +104,10 @@ state = "$K8S_RUN/containerd"
   # Some kernels (Firecracker VMs) refuse a negative oom_score_adj even from root; the kubelet asks
   # -998 for every sandbox and runc then fails. This clamps it to containerd's own value.
   restrict_oom_score_adj = true
+  # Pod network namespaces under the cluster's own state directory, not /run/netns: an
+  # `ip netns add` elsewhere bind-mounts /run/netns over itself, hiding the pods' namespace
+  # mounts so that stop could neither unmount nor remove them ("Device or resource busy").
+  netns_mounts_under_state_dir = true
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"
     default_runtime_name = "runc"
