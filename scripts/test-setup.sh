@@ -3,7 +3,8 @@
 #   - no engine answering: install Debian's docker.io (and debootstrap) if missing, start
 #     dockerd in the background (log: $ENVSIM_DOCKERD_LOG), wait until it answers;
 #   - then `python -m envsim.images.prepare_test_images`: Toxiproxy, the postgres/redis/python
-#     images (pulled, or built offline from Debian packages) and the example profile's images.
+#     images (pulled, or built offline from Debian packages), the example profile's images and
+#     the Locust worker image of `--workers-on docker` (this envsim's source, Locust from PyPI).
 # Idempotent; seconds when everything is cached.
 set -euo pipefail
 cd "$(dirname "$0")/.."

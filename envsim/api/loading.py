@@ -56,7 +56,9 @@ class WorkerOptions:
     """Where the load's Locust workers run, over the scenario's `load.workers`."""
 
     count: int | None = None  # replaces load.workers; 0: one process
-    on: str | None = None  # "local": processes started here; "remote": they join with `envsim worker`
+    # "local": processes started here; "docker": containers on the stack's network;
+    # "remote": they join with `envsim worker`
+    on: str | None = None
     bind: str | None = None  # the address the master listens on
     port: int | None = None  # the master's port; remote workers default to Locust's 5557
 
@@ -84,6 +86,10 @@ def with_workers(load: LoadSpec, workers: WorkerOptions) -> LoadSpec:
     on = workers.on or load.workers_on
     if on == "remote" and count < 1:
         raise InputError("--workers-on remote: say how many workers will join (--workers N or load.workers)")
+    if on == "docker" and count < 1:
+        raise InputError("--workers-on docker: say how many worker containers to start (--workers N or load.workers)")
+    if on == "docker" and workers.bind:
+        raise InputError("--master-bind: workers in containers reach the master at the stack network's gateway")
     port = workers.port if workers.port is not None else (LOCUST_MASTER_PORT if on == "remote" else load.master_port)
     return dataclasses.replace(
         load, workers=count, workers_on=on, master_bind=workers.bind or load.master_bind, master_port=port

@@ -23,6 +23,7 @@ from envsim.engine.stack_hold import stack_hold
 from envsim.engine.stack_lock import stack_lock
 from envsim.engine.state import PHASE_RUN, StackState, state_root
 from envsim.errors import EnvironmentProblem, InputError, Interrupted
+from envsim.images.worker_image import ensure_worker_image
 from envsim.interrupts import Received, uninterrupted
 from envsim.journal import Journal, JournalChecksError
 from envsim.plan.scenario import plan_scenario
@@ -94,16 +95,23 @@ def run(
         stack = _stack_for_run(loaded, plan, name, bring_up, pull, progress, cancel, env)
         try:
             observer = _Cancellable(observer or RunObserver(), cancel) if cancel is not None else observer
-            state = StackState(state_root(env), plan.stack.stack)
-            journal = run_scenario(
-                stack.engine, stack.handle, loaded, plan, observer, state=state, engine=stack.backend.version()
-            )
+            journal = _journal_of_run(stack, loaded, plan, observer, progress, env)
         finally:
             # with the engine gone, removing would only fail (or wait out timeouts) and hide why
             if not stack.keep and not keep and not engine_gone(sys.exc_info()[1]):
                 with uninterrupted() as late:  # a half-removed stack is worse than a late exit
                     stack.down()
     return _judged(journal, loaded, reports_dir, formats, write=write, late=bool(late))
+
+
+def _journal_of_run(stack: Stack, loaded: Scenario, plan, observer, progress, env: Mapping[str, str]) -> Journal:
+    """Drive the load and faults on the stack (workers in containers get their image first)."""
+    state = StackState(state_root(env), plan.stack.stack)
+    image = ensure_worker_image(stack.engine, progress) if loaded.load.workers_on == "docker" else None
+    version = stack.backend.version()
+    return run_scenario(
+        stack.engine, stack.handle, loaded, plan, observer, state=state, engine=version, worker_image=image
+    )
 
 
 def _judged(

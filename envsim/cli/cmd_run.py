@@ -35,8 +35,9 @@ import click
 )
 @click.option(
     "--workers-on",
-    type=click.Choice(["local", "remote"]),
-    help="Where the workers run: local processes (default), or remote: the run waits for N `envsim worker`s to join.",
+    type=click.Choice(["local", "docker", "remote"]),
+    help="Where the workers run: local processes (default); docker: containers on the stack's network; "
+    "or remote: the run waits for N `envsim worker`s to join.",
 )
 @click.option("--master-bind", metavar="ADDRESS", help="The address the Locust master listens on (default 127.0.0.1).")
 @click.option(

@@ -69,7 +69,8 @@ class LoadSpec:
     wait: tuple[float, float] = (0.0, 0.0)  # seconds between a user's tasks (min, max)
     workers: int = 0  # 0: run in one process; N: Locust master + N workers
     allow_worker_loss: bool = False  # a worker lost mid-run leaves the verdict to the checks
-    # where the workers run: "local" processes, or "remote" (they join with `envsim worker`)
+    # where the workers run: "local" processes, "docker" containers on the stack's network,
+    # or "remote" (they join with `envsim worker`)
     workers_on: str = "local"
     master_bind: str = "127.0.0.1"  # the address the master listens on (workers must reach it)
     master_port: int = 0  # 0: a free port (local workers); remote workers need a known one

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from envsim.errors import EnvironmentProblem
 from envsim.plan.faults import NET_HELPER_ROLE
-from envsim.plan.stack import ROLE_LABEL, SERVICE_LABEL, STACK_LABEL
+from envsim.plan.stack import LOAD_WORKER_ROLE, ROLE_LABEL, SERVICE_LABEL, STACK_LABEL
 
 if TYPE_CHECKING:
     import docker
@@ -90,8 +90,8 @@ class StackWatch:
         try:
             for event in self._events:
                 attributes = (event.get("Actor") or {}).get("Attributes") or {}
-                if attributes.get(ROLE_LABEL) == NET_HELPER_ROLE:
-                    continue  # a network fault's helper, removed as its fault clears
+                if attributes.get(ROLE_LABEL) in (NET_HELPER_ROLE, LOAD_WORKER_ROLE):
+                    continue  # a network fault's helper (its fault cleared), a Locust worker (the run's own)
                 name = attributes.get("name") or event.get("id", "?")[:12]
                 service = attributes.get(SERVICE_LABEL)
                 self.removed.append(f"container {name}" + (f" (service {service})" if service else ""))

@@ -1,7 +1,8 @@
 """`python -m envsim.images.prepare_test_images [REPO]`: the images envsim's own tests run.
 
 The fixed set (Toxiproxy, MockServer and the substitutes the tests start) plus whatever the example
-profile profiles/prod-like.yaml needs, once that profile loads.
+profile profiles/prod-like.yaml needs, once that profile loads, and the Locust worker image that
+`--workers-on docker` runs (built from this envsim's source).
 """
 
 from __future__ import annotations
@@ -80,6 +81,7 @@ def _toxiproxy_binaries_beside(client, progress) -> threading.Thread | None:
 def main(argv: list[str]) -> int:
     from envsim.engine.docker_engine import connect as docker_client
     from envsim.images.ensure import ensure_images
+    from envsim.images.worker_image import ensure_worker_image
 
     repo = Path(argv[0]).resolve() if argv else Path.cwd()
     started = time.monotonic()
@@ -93,6 +95,9 @@ def main(argv: list[str]) -> int:
         if go_build is not None:
             go_build.join()
         prepared.update(ensure_images(toxiproxy, client, progress))
+        # the Locust worker of `--workers-on docker`: this envsim and the Locust installed here
+        worker = ensure_worker_image(client, progress)
+        prepared[worker] = str(client.images.get(worker).id)
     except EnvsimError as error:  # test tooling: a plain message, no CLI layer
         print(f"[prepare] error: {error}", file=sys.stderr)
         hint = getattr(error, "hint", None)

@@ -36,6 +36,7 @@ STACK_LABEL = f"{LABEL_PREFIX}.stack"
 ROLE_LABEL = f"{LABEL_PREFIX}.role"
 SERVICE_LABEL = f"{LABEL_PREFIX}.service"
 REPLICA_LABEL = f"{LABEL_PREFIX}.replica"
+LOAD_WORKER_ROLE = "load-worker"  # a Locust worker container of `--workers-on docker`
 UPSTREAM_PREFIX = "envsim-upstream-"
 TOXIPROXY_API_PORT = 8474
 ALT_API_PORT = 18474
@@ -85,6 +86,12 @@ class ProxyPlan:
     def scheme(self) -> str:
         """How a client addresses it: `postgres` for a PostgreSQL port, `http` for an app's."""
         return endpoint_scheme(self.port_name, int(self.listen.rsplit(":", 1)[1]))
+
+    @property
+    def network_url(self) -> str:
+        """How a container on the stack's network addresses it: by the service's name, an alias
+        of the Toxiproxy container that listens for it."""
+        return f"{self.scheme}://{self.service}:{self.listen.rsplit(':', 1)[1]}"
 
 
 # Endpoints are shown by protocol (`postgres://127.0.0.1:PORT`), from the port's name or its

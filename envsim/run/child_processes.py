@@ -4,7 +4,8 @@ The config (which may hold rendered secret headers) goes to a 0600 file in a pri
 temp directory, removed in `close()`. The child writes JSON lines to a pipe passed as an
 inherited fd; a reader thread turns them into a queue. Each child runs in its own session,
 so a Ctrl-C on the terminal reaches only envsim, which then stops the children itself.
-With workers, the parent starts the master and the N workers as separate processes.
+With workers, the parent starts the master and the N workers as separate processes, or has
+a launcher start the workers elsewhere (containers on the stack's network) once the master listens.
 """
 
 from __future__ import annotations
@@ -21,22 +22,36 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 EOF_MESSAGE = {"type": "eof"}
 LOG_TAIL_BYTES = 4000
 
 
-def free_port() -> int:
+def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
+        sock.bind((host, 0))
         return sock.getsockname()[1]
 
 
+class WorkerLauncher(Protocol):
+    """Workers started elsewhere than as processes here (containers on the stack's network)."""
+
+    def master_bind(self) -> str: ...  # the address of this machine the workers reach
+
+    def start(self, host: str, port: int, count: int) -> list[tuple[str, int]]: ...  # (name, pid here)
+
+    def stop(self) -> None: ...
+
+    def log_tail(self) -> str: ...
+
+
 class LoadProcess:
-    def __init__(self, config: dict[str, Any]):
+    def __init__(self, config: dict[str, Any], launcher: WorkerLauncher | None = None):
         self.config = config
         self.workers = int(config.get("workers") or 0)
+        self.launcher = launcher  # workers_on "docker": it starts them once the master listens
+        self.launched: list[tuple[str, int]] = []  # its workers as (name, pid)
         self.directory: Path | None = None
         self.main: subprocess.Popen[bytes] | None = None  # the local runner or the master
         self.worker_processes: list[subprocess.Popen[bytes]] = []
@@ -51,7 +66,7 @@ class LoadProcess:
     def roles(self) -> list[tuple[str, int]]:
         """Each process as (role, pid): "locust" alone, or "master" and "worker-N"."""
         main = [("master" if self.workers else "locust", self.main.pid)] if self.main else []
-        return main + [(f"worker-{i + 1}", p.pid) for i, p in enumerate(self.worker_processes)]
+        return main + [(f"worker-{i + 1}", p.pid) for i, p in enumerate(self.worker_processes)] + self.launched
 
     @property
     def pids(self) -> list[int]:
@@ -68,14 +83,7 @@ class LoadProcess:
         base = [sys.executable, "-m", "envsim.run.locust_child", str(config_path)]
         try:
             if self.workers:
-                host = str(self.config.get("master_bind") or "127.0.0.1")
-                port = int(self.config.get("master_port") or 0) or free_port()
-                role = ["--master-host", host, "--master-port", str(port)]
-                self.main = self._spawn(base + ["--role", "master", *role, "--stats-fd", str(write_fd)], log, write_fd)
-                # workers joining from elsewhere (`envsim worker`) are not started here
-                for index in range(self.workers if self.config.get("workers_on", "local") == "local" else 0):
-                    name = ["--name", f"worker-{index + 1}"]
-                    self.worker_processes.append(self._spawn(base + ["--role", "worker", *role, *name], log, None))
+                self._start_distributed(base, log, write_fd)
             else:
                 self.main = self._spawn(base + ["--stats-fd", str(write_fd)], log, write_fd)
         finally:
@@ -83,6 +91,20 @@ class LoadProcess:
             log.close()
         self._reader = threading.Thread(target=self._read, args=(read_fd,), name="envsim-locust-reader", daemon=True)
         self._reader.start()
+
+    def _start_distributed(self, base: list[str], log: Any, write_fd: int) -> None:
+        """The master, then the workers started here: processes, or the launcher's."""
+        host = self.launcher.master_bind() if self.launcher else str(self.config.get("master_bind") or "127.0.0.1")
+        port = int(self.config.get("master_port") or 0) or free_port(host)
+        role = ["--master-host", host, "--master-port", str(port)]
+        self.main = self._spawn(base + ["--role", "master", *role, "--stats-fd", str(write_fd)], log, write_fd)
+        if self.launcher is not None:
+            self.launched = self.launcher.start(host, port, self.workers)
+            return
+        # workers joining from elsewhere (`envsim worker`) are not started here
+        for index in range(self.workers if self.config.get("workers_on", "local") == "local" else 0):
+            name = ["--name", f"worker-{index + 1}"]
+            self.worker_processes.append(self._spawn(base + ["--role", "worker", *role, *name], log, None))
 
     def _spawn(self, command: list[str], log: Any, stats_fd: int | None) -> subprocess.Popen[bytes]:
         process = subprocess.Popen(
@@ -139,17 +161,20 @@ class LoadProcess:
             self.wait(5.0)
         for process in self.processes:  # a user's locustfile may have started helpers
             _signal_group(process, signal.SIGKILL)
+        if self.launcher is not None:
+            self.launcher.stop()
 
     def log_tail(self) -> str:
+        workers = self.launcher.log_tail() if self.launcher is not None else ""
         if self.directory is None:
-            return ""
+            return workers
         try:
             with open(self.directory / "locust.log", "rb") as handle:
                 handle.seek(0, os.SEEK_END)
                 handle.seek(max(0, handle.tell() - LOG_TAIL_BYTES))
-                return handle.read().decode("utf-8", "replace").strip()
+                return "\n".join(filter(None, [handle.read().decode("utf-8", "replace").strip(), workers]))
         except OSError:
-            return ""
+            return workers
 
     def close(self) -> None:
         self.kill()

@@ -22,7 +22,7 @@ from envsim.config.scenario_model import LoadSpec
 from envsim.errors import EnvironmentProblem, InputError, Interrupted
 from envsim.journal import FaultEvent, GeneratorSample, TimelineStep
 from envsim.run.child_config import DEFAULT_STOP_TIMEOUT, child_config
-from envsim.run.child_processes import EOF_MESSAGE, LoadProcess
+from envsim.run.child_processes import EOF_MESSAGE, LoadProcess, WorkerLauncher
 from envsim.run.generator_sampler import GeneratorSampler
 from envsim.run.load_result import LoadResult
 from envsim.run.progress import RunObserver, RunStart
@@ -75,8 +75,10 @@ def run_load(
     *,
     stop_timeout: float = DEFAULT_STOP_TIMEOUT,
     start_timeout: float = START_TIMEOUT,
+    launcher: WorkerLauncher | None = None,
 ) -> LoadResult:
-    """Run `load` against `target_url` while `switch` applies the `timeline`'s faults.
+    """Run `load` against `target_url` while `switch` applies the `timeline`'s faults; a
+    `launcher` starts the load's workers (then `target_url` is how they reach the target).
 
     Raises InputError (unusable locustfile, unknown secret) or EnvironmentProblem (Locust did
     not start) before load begins; once it began, always returns a LoadResult.
@@ -86,7 +88,7 @@ def run_load(
         start_timeout = max(start_timeout, load.join_timeout + 30.0)
     observer = observer or RunObserver()
     config = child_config(load, target_url, secrets or {}, stop_timeout=stop_timeout)
-    process = LoadProcess(config)
+    process = LoadProcess(config, launcher)
     scheduler = FaultScheduler(timeline, switch or _NoSwitch(), on_event=observer.on_fault)
     builder = SeriesBuilder(redactor((secrets or {}).values()))
     child = _ChildReport()

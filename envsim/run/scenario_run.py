@@ -25,6 +25,7 @@ from envsim.engine.container_facts import ContainerFacts, container_facts
 from envsim.engine.cpu_pinning import stack_pinned
 from envsim.engine.engine_watch import EngineWatch
 from envsim.engine.fault_switch import StackFaults
+from envsim.engine.load_workers import WorkerContainers
 from envsim.engine.probes import run_probes, stub_traffic
 from envsim.engine.proxies import toxiproxy_version
 from envsim.engine.rotation import CredentialRotator, Rotated
@@ -88,8 +89,11 @@ def run_scenario(
     observer: RunObserver | None = None,
     state: StackState | None = None,
     engine: str = "docker",
+    worker_image: str | None = None,
 ) -> Journal:
-    """Drive the scenario's load and timeline against `stack`; the journal names `engine` (`docker 20.10.24`)."""
+    """Drive the scenario's load and timeline against `stack`; the journal names `engine` (`docker 20.10.24`).
+
+    `worker_image` runs the load's workers when they are to run in containers (`workers_on: docker`)."""
     switch = _fault_switch(client, stack, plan)
     run_id = new_run_id()
     # credentials with a ttl rotate beside the fault scheduler, from the start of the load
@@ -106,7 +110,8 @@ def run_scenario(
         watch, removals = EngineWatch().start(), StackWatch(plan.stack.stack).start()
         try:
             with stack_pinned(client, plan.stack.stack, stack_cores):
-                result = _load(plan, stack, switch, _EngineWatched(observer or RunObserver(), watch, removals))
+                watched = _EngineWatched(observer or RunObserver(), watch, removals)
+                result = _load(client, plan, stack, switch, watched, worker_image)
             removals.check("the load")  # removed in its last second: measuring would only fail
         finally:
             watch.stop()
@@ -131,8 +136,21 @@ def generator_setup(cpus: tuple[int, ...]) -> dict:
     return setup
 
 
-def _load(plan: ScenarioPlan, stack: StackHandle, switch: StackFaults, observer: RunObserver) -> LoadResult:
-    return run_load(plan.load, stack.entry_url(plan.entry_point.name), plan.timeline, switch, observer, stack.secrets)
+def _load(
+    client: docker.DockerClient,
+    plan: ScenarioPlan,
+    stack: StackHandle,
+    switch: StackFaults,
+    observer: RunObserver,
+    worker_image: str | None,
+) -> LoadResult:
+    target, launcher = stack.entry_url(plan.entry_point.name), None
+    if plan.load.workers and plan.load.workers_on == "docker":
+        if worker_image is None:
+            raise RuntimeError("workers in containers need the worker image")
+        # the workers are on the stack's network: the target by its service name there
+        target, launcher = plan.entry_point.network_url, WorkerContainers(client, plan.stack, worker_image)
+    return run_load(plan.load, target, plan.timeline, switch, observer, stack.secrets, launcher=launcher)
 
 
 def _clear_what_is_left(switch: StackFaults) -> None:

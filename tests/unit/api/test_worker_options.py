@@ -26,3 +26,12 @@ def test_remote_workers_look_for_the_master_on_locusts_port_unless_told():
 def test_remote_without_a_number_of_workers_is_invalid_input():
     with pytest.raises(InputError, match="--workers-on remote: say how many workers will join"):
         with_workers(LoadSpec(users=1, spawn_rate=1, duration=5), WorkerOptions(on="remote"))
+
+
+def test_workers_in_containers_need_a_number_and_take_no_bind_address():
+    docker = with_workers(LOAD, WorkerOptions(on="docker"))
+    assert (docker.workers, docker.workers_on, docker.master_port) == (2, "docker", 0)
+    with pytest.raises(InputError, match="--workers-on docker: say how many worker containers"):
+        with_workers(LoadSpec(users=1, spawn_rate=1, duration=5), WorkerOptions(on="docker"))
+    with pytest.raises(InputError, match="--master-bind: workers in containers reach the master"):
+        with_workers(LOAD, WorkerOptions(on="docker", bind="10.0.0.5"))

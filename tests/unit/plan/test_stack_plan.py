@@ -27,6 +27,13 @@ def test_replicas_share_one_published_entry_point(profile):
     assert plan.entry_points[0].published.host_port is None
 
 
+def test_containers_on_the_stack_network_reach_an_entry_point_by_its_service_name(profile):
+    # the name is an alias of the Toxiproxy container, so load from there takes the entry's faults too
+    plan = plan_stack(profile)
+    assert [p.network_url for p in plan.entry_points] == ["http://api:8000"]
+    assert "api" in plan.toxiproxies[0].aliases
+
+
 def test_start_order_follows_dependencies(profile):
     plan = plan_stack(profile)
     assert plan.levels == (("cache", "db"), ("api", "worker"))

@@ -1,0 +1,70 @@
+"""`envsim run --workers 2 --workers-on docker`: the repo's smoke scenario judged by two Locust
+workers in containers on the stack's network gives the same check results as one process;
+a worker container killed mid-run makes the verdict inconclusive (exit 4) naming it; and once
+the run and `down` are over, no worker container is left."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+from e2e_support import wait_for
+
+from envsim.engine.docker_engine import labeled_containers
+from envsim.plan.stack import LOAD_WORKER_ROLE, ROLE_LABEL
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _checks(directory: Path) -> list[tuple[str, bool]]:
+    verdict = json.loads((directory / "verdict.json").read_text())
+    return [(result["check_id"], result["passed"]) for result in verdict["results"]]
+
+
+def _workers(engine, stack: str) -> list:
+    return [c for c in labeled_containers(engine, stack) if (c.labels or {}).get(ROLE_LABEL) == LOAD_WORKER_ROLE]
+
+
+def test_workers_in_containers_judge_like_one_process_and_a_killed_one_is_inconclusive(
+    cli, engine, project, stack_name, remove_stacks
+):
+    from envsim.journal import Journal
+
+    remove_stacks.append(stack_name)
+    scenario = project / "scenarios" / "smoke.yaml"
+    shutil.copy(REPO / "scenarios" / "smoke.yaml", scenario)
+    common = ("--name", stack_name, "--duration", "8s")
+
+    one = cli.run("run", str(scenario), *common, "--keep", "--reports", "one")
+    assert one.returncode == 0, one.stdout + one.stderr
+    docker = ("--workers", "2", "--workers-on", "docker")
+    two = cli.run("run", str(scenario), *common, "--no-up", *docker, "--reports", "two")
+    assert two.returncode == 0, two.stdout + two.stderr
+    assert _checks(project / "two") == _checks(project / "one") and len(_checks(project / "one")) == 4
+    journal = Journal.read(project / "two" / "journal.json")
+    assert {s.worker for s in journal.worker_seconds} == {"worker-1", "worker-2"}
+    assert sum(s.requests for s in journal.worker_seconds) > 0 and journal.worker_losses == ()
+    assert all(s.cpu is not None for s in journal.worker_seconds)  # each worker's own reading
+    # the saturation guard reads the containers' processes from this machine too
+    assert {role for sample in journal.generator for role, *_ in sample.processes} == {"master", "worker-1", "worker-2"}
+    assert _workers(engine, stack_name) == []  # removed when the load ended
+
+    run = cli.start("run", str(scenario), "--name", stack_name, "--duration", "25s", "--no-up", *docker)
+    worker = wait_for(
+        lambda: next((c for c in _workers(engine, stack_name) if c.name.endswith("worker-2")), None),
+        timeout=90,
+        what="the container of worker-2",
+    )
+    time.sleep(10)  # load under way
+    worker.kill()
+    out, err = run.communicate(timeout=120)
+    assert run.returncode == 4, out + err
+    assert "Traceback" not in err
+    assert "verdict: INCONCLUSIVE" in out and "Locust worker worker-2 was lost" in out
+    assert _workers(engine, stack_name) == []
+
+    down = cli.run("down", stack_name)
+    assert down.returncode == 0, down.stdout + down.stderr
+    assert labeled_containers(engine, stack_name) == []
