@@ -6,6 +6,7 @@ reaches the master and the target only through the pair's addresses, as from ano
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import subprocess
@@ -95,10 +96,12 @@ class _KillWorker(RunObserver):
         self._thread.start()
 
 
-def test_a_worker_killed_mid_run_is_named_within_the_heartbeat_interval():
+def test_a_worker_killed_mid_run_is_named_within_the_heartbeat_interval(tmp_path, monkeypatch):
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # the Locust processes' temporary files, counted below
     killer = _KillWorker("worker-2", after=3.0)
     with TargetServer() as server:
         result = run_load(_browse(12, workers=2), server.url, observer=killer)
+    assert list(tmp_path.glob("envsim-worker-*")) == []  # not even the killed worker's
     assert result.error is None  # the run goes on with the other worker
     [loss] = result.worker_losses
     assert loss.worker == "worker-2" and loss.how == "stopped sending heartbeats"
@@ -177,6 +180,44 @@ def test_envsim_worker_joins_from_a_second_network_namespace(second_host):
     assert {s.worker for s in result.worker_seconds} == {"far-away"}
     assert sum(p.requests for p in result.series if p.endpoint == "") == hits > 20
     assert peers == {second_host.worker_address}  # the requests came from the other namespace
+
+
+LOCUSTFILE = """
+from locust import HttpUser, constant, task
+
+
+class Browse(HttpUser):
+    wait_time = constant(0.05)
+
+    @task
+    def fast(self):
+        self.client.get("/fast")
+"""
+
+
+def test_a_worker_from_elsewhere_runs_the_masters_locustfile_and_leaves_no_copy(tmp_path):
+    from envsim.run.child_processes import free_port
+
+    locustfile = tmp_path / "project" / "browse.py"
+    locustfile.parent.mkdir()
+    locustfile.write_text(LOCUSTFILE, encoding="utf-8")
+    worker_tmp = tmp_path / "worker-tmp"
+    worker_tmp.mkdir()
+    port = free_port()
+    load = LoadSpec(users=2, spawn_rate=10, duration=3, locustfile=locustfile, workers=1, workers_on="remote")
+    load = dataclasses.replace(load, master_port=port, join_timeout=30)
+    command = [sys.executable, "-m", "envsim", "worker", "--master", f"127.0.0.1:{port}", "--name", "elsewhere"]
+    env = {**os.environ, "PYTHONPATH": str(REPO), "TMPDIR": str(worker_tmp)}
+    with TargetServer() as server:
+        worker = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            result = run_load(load, server.url)
+            _, err = worker.communicate(timeout=30)
+        finally:
+            worker.kill()
+    assert worker.returncode == 0, err
+    assert result.error is None and sum(p.requests for p in result.series if p.endpoint == "") > 5
+    assert list(worker_tmp.iterdir()) == []
 
 
 def test_a_worker_of_another_envsim_version_is_refused_and_named():

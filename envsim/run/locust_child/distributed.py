@@ -209,15 +209,10 @@ def run_worker(host: str, port: int, name: str, *, local: bool) -> None:
     except ConnectionError:
         raise WorkerRefused(f"no Locust master answered at {host}:{port}") from None
     state = _WorkerState()
-    source_dir = Path(tempfile.mkdtemp(prefix="envsim-worker-"))
 
     def on_welcome(environment: Environment, msg: Any, **_: Any) -> None:
         config = dict(msg.data["config"])
-        if "locustfile_source" in msg.data:  # joined from elsewhere: the master's path means nothing here
-            path = source_dir / Path(config["locustfile"]).name
-            path.write_text(msg.data["locustfile_source"], encoding="utf-8")
-            config["locustfile"] = str(path)
-        environment.user_classes, _ = load_users(config)
+        environment.user_classes = _users_of(config, msg.data.get("locustfile_source"))
         environment.host = config["host"]
         environment.stop_timeout = config["stop_timeout"]
         environment.parsed_options = locust_options(config)
@@ -238,12 +233,24 @@ def run_worker(host: str, port: int, name: str, *, local: bool) -> None:
         runner.register_message(message, handler)
     hello = {**versions(), "name": name or f"{socket.gethostname()}-{os.getpid()}", "host": socket.gethostname()}
     runner.send_message(MSG_HELLO, {**hello, "pid": os.getpid(), "needs_source": not local})
-    try:
-        _report_seconds(runner, environment, state)
-    finally:
-        shutil.rmtree(source_dir, ignore_errors=True)
+    _report_seconds(runner, environment, state)
     if state.refused is not None:
         raise WorkerRefused(f"the master at {host}:{port} refused this worker: {state.refused}")
+
+
+def _users_of(config: dict[str, Any], locustfile_source: str | None) -> list[Any]:
+    """The load's user classes. A worker from elsewhere gets the locustfile's text (the master's
+    path means nothing here): it is written to a private directory only while it is imported,
+    so a worker killed later leaves no file behind."""
+    if locustfile_source is None:
+        return load_users(config)[0]
+    source_dir = Path(tempfile.mkdtemp(prefix="envsim-worker-"))
+    try:
+        path = source_dir / Path(config["locustfile"]).name
+        path.write_text(locustfile_source, encoding="utf-8")
+        return load_users({**config, "locustfile": str(path)})[0]
+    finally:
+        shutil.rmtree(source_dir, ignore_errors=True)
 
 
 def _report_seconds(runner: Any, environment: Environment, state: _WorkerState) -> None:
