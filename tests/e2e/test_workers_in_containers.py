@@ -1,12 +1,13 @@
 """`envsim run --workers 2 --workers-on docker`: the repo's smoke scenario judged by two Locust
 workers in containers on the stack's network gives the same check results as one process;
-a worker container killed mid-run makes the verdict inconclusive (exit 4) naming it; and once
-the run and `down` are over, no worker container is left."""
+a worker container killed mid-run makes the verdict inconclusive (exit 4) naming it; and after
+each run (killed worker and Ctrl-C included) and `down`, no worker container is left."""
 
 from __future__ import annotations
 
 import json
 import shutil
+import signal
 import time
 from pathlib import Path
 
@@ -63,6 +64,15 @@ def test_workers_in_containers_judge_like_one_process_and_a_killed_one_is_inconc
     assert run.returncode == 4, out + err
     assert "Traceback" not in err
     assert "verdict: INCONCLUSIVE" in out and "Locust worker worker-2 was lost" in out
+    assert _workers(engine, stack_name) == []
+
+    # interrupted mid-run, the run removes its workers on the way out too
+    run = cli.start("run", str(scenario), "--name", stack_name, "--duration", "25s", "--no-up", *docker)
+    wait_for(lambda: len(_workers(engine, stack_name)) == 2, timeout=90, what="both worker containers")
+    time.sleep(3)
+    run.send_signal(signal.SIGINT)
+    out, err = run.communicate(timeout=120)
+    assert run.returncode == 130, out + err
     assert _workers(engine, stack_name) == []
 
     down = cli.run("down", stack_name)
