@@ -55,6 +55,7 @@ _EXPORTS: dict[str, str] = {
     "LOCUST_MASTER_PORT": "envsim.api.loading",
     "join_run": "envsim.api.workers",
     "open_backend": "envsim.api.backends",
+    "EngineChoice": "envsim.api.backends",
     "PlainProgress": "envsim.images",
     "plan": "envsim.api.loading",
     "prepare_images": "envsim.api.images",
@@ -108,7 +109,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     # the model types and readers the front ends (the MCP server) use, so they reach only this layer
-    from envsim.api.backends import open_backend
+    from envsim.api.backends import EngineChoice, open_backend
     from envsim.api.data import live_schema
     from envsim.api.gate import GateResult, run_gate
     from envsim.api.images import PreparedImage, prepare_images

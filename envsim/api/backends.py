@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from envsim.engine.backend import BACKENDS, DOCKER, KUBERNETES, Backend
@@ -47,9 +48,18 @@ def image_engine(backend: Backend) -> docker.DockerClient:
     return backend.client if isinstance(backend, DockerBackend) else connect()
 
 
-def refuse_kubernetes_run(env: Mapping[str, str]) -> None:
-    if backend_name(None, env) == KUBERNETES:
-        raise InputError(
-            f"{ON_ENV}=kubernetes: `envsim run` runs on the Docker engine only so far; "
-            "`envsim up`, `status` and `down` work on Kubernetes (unset ENVSIM_ON for the run)"
-        )
+@dataclass(frozen=True)
+class EngineChoice:
+    """Where a command's stack runs, as its options say: `on` (else ENVSIM_ON, else Docker), and
+    for a cluster the kubeconfig, its context and a registry to push images to."""
+
+    on: str | None = None
+    kubeconfig: str | None = None
+    context: str | None = None
+    registry: str | None = None
+
+    def name(self, env: Mapping[str, str]) -> str:
+        return backend_name(self.on, env)
+
+    def open(self, env: Mapping[str, str]) -> Backend:
+        return open_backend(self.on, kubeconfig=self.kubeconfig, context=self.context, registry=self.registry, env=env)

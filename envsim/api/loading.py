@@ -71,13 +71,15 @@ def load_scenario(
     duration: str | float | None = None,
     workers: WorkerOptions | None = None,
     generator_cpus: str | tuple[int, ...] | None = None,
+    backend: str = "docker",
 ) -> Scenario:
     """A scenario from its path (a Scenario passes through), with optional load overrides.
 
     `users` and `duration` ("30s", "2m" or seconds) replace the scenario's load and its stages;
-    `generator_cpus` ("0", "0,1", "0-1" or cores) replaces `load.cpus`.
+    `generator_cpus` ("0", "0,1", "0-1" or cores) replaces `load.cpus`. `backend`: the engine
+    the scenario must be runnable on (envsim.config.backends), checked on the file as written.
     """
-    loaded = scenario if isinstance(scenario, Scenario) else config.load_scenario(Path(scenario), _env(env))
+    loaded = scenario if isinstance(scenario, Scenario) else config.load_scenario(Path(scenario), _env(env), backend)
     return with_load_overrides(loaded, users=users, duration=duration, workers=workers, generator_cpus=generator_cpus)
 
 

@@ -10,16 +10,15 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from envsim.api.backends import refuse_kubernetes_run
+from envsim.api.backends import EngineChoice
 from envsim.api.loading import ScenarioLike, WorkerOptions, load_scenario
 from envsim.api.run_outputs import write_run_outputs
 from envsim.api.stack import Stack, attach, running, up
+from envsim.config.backends import CPUS_REFUSED
 from envsim.config.scenario_model import Scenario
 from envsim.engine.apply import ApplyProgress
-from envsim.engine.docker_backend import DockerBackend
-from envsim.engine.docker_engine import connect
+from envsim.engine.backend import DOCKER, Backend
 from envsim.engine.engine_watch import engine_gone, engine_loss_named
-from envsim.engine.stack_hold import stack_hold
 from envsim.engine.stack_lock import stack_lock
 from envsim.engine.state import PHASE_RUN, StackState, state_root
 from envsim.errors import EnvironmentProblem, InputError, Interrupted
@@ -74,6 +73,7 @@ def run(
     progress: ApplyProgress | None = None,
     cancel: threading.Event | None = None,
     env: Mapping[str, str] | None = None,
+    engine: EngineChoice | None = None,
 ) -> RunResult:
     """Run a scenario and judge it.
 
@@ -83,16 +83,17 @@ def run(
     `reports/<scenario name>/` at the scenario's repo root; see `reports_dir_for`).
     Setting `cancel` stops start-up, or the load at its next second (faults reverted; the
     journal is marked interrupted).
+    `engine` is where the stack runs (default: ENVSIM_ON, else Docker); what a run cannot do
+    there is refused while loading (InputError, located).
     """
     env = dict(os.environ if env is None else env)
-    refuse_kubernetes_run(env)  # before anything is loaded or started
-    loaded = load_scenario(
-        scenario, env=env, users=users, duration=duration, workers=workers, generator_cpus=generator_cpus
-    )
+    engine = engine or EngineChoice()
+    loaded = _loaded_for(scenario, engine.name(env), env, users, duration, workers, generator_cpus)
     plan = plan_scenario(loaded, name)
+    backend = engine.open(env)
     late = Received()  # signals that arrived while the stack was being removed
-    with _in_use_by_this_run(plan.stack.stack, env):
-        stack = _stack_for_run(loaded, plan, name, bring_up, pull, progress, cancel, env)
+    with _in_use_by_this_run(plan.stack.stack, backend, env):
+        stack = _stack_for_run(loaded, plan, name, bring_up, pull, progress, cancel, env, backend)
         try:
             observer = _Cancellable(observer or RunObserver(), cancel) if cancel is not None else observer
             journal = _journal_of_run(stack, loaded, plan, observer, progress, env)
@@ -108,10 +109,26 @@ def _journal_of_run(stack: Stack, loaded: Scenario, plan, observer, progress, en
     """Drive the load and faults on the stack (workers in containers get their image first)."""
     state = StackState(state_root(env), plan.stack.stack)
     image = ensure_worker_image(stack.engine, progress) if loaded.load.workers_on == "docker" else None
-    version = stack.backend.version()
-    return run_scenario(
-        stack.engine, stack.handle, loaded, plan, observer, state=state, engine=version, worker_image=image
+    on, version = stack.backend.run_engine(stack.handle), stack.backend.version()
+    return run_scenario(on, stack.handle, loaded, plan, observer, state=state, engine=version, worker_image=image)
+
+
+def _loaded_for(scenario: ScenarioLike, backend: str, env: Mapping[str, str], *overrides) -> Scenario:
+    """The scenario with the command's overrides (users, duration, workers, generator cpus),
+    refused where a run on `backend` cannot do what it asks."""
+    users, duration, workers, generator_cpus = overrides
+    loaded = load_scenario(
+        scenario,
+        env=env,
+        users=users,
+        duration=duration,
+        workers=workers,
+        generator_cpus=generator_cpus,
+        backend=backend,
     )
+    if loaded.load.cpus and backend != DOCKER:  # the file's load.cpus is refused while loading
+        raise InputError(f"--generator-cpus: {CPUS_REFUSED}")
+    return loaded
 
 
 def _judged(
@@ -138,13 +155,13 @@ def _judged(
 
 
 @contextlib.contextmanager
-def _in_use_by_this_run(stack: str, env: Mapping[str, str]) -> Iterator[None]:
+def _in_use_by_this_run(stack: str, backend: Backend, env: Mapping[str, str]) -> Iterator[None]:
     """The state directory's lock (one command at a time) and the engine-side hold (any
-    envsim's `down` leaves the stack alone) for the run; the engine going away is named."""
+    envsim's `down` leaves the stack alone) for the run; the Docker engine going away is named."""
     with (
         stack_lock(state_root(env), stack, "run"),
-        engine_loss_named(stack, "run"),
-        stack_hold(connect(), stack, "run"),
+        engine_loss_named(stack, "run") if backend.name == DOCKER else contextlib.nullcontext(),
+        backend.hold(stack, "run"),
     ):
         yield
 
@@ -194,9 +211,8 @@ class _Cancellable(RunObserver):
         self.observer.on_end(result)
 
 
-def _stack_for_run(scenario, plan, name, bring_up, pull, progress, cancel, env) -> Stack:
+def _stack_for_run(scenario, plan, name, bring_up, pull, progress, cancel, env, backend: Backend) -> Stack:
     """The running stack (kept afterwards), or one brought up for this run (removed after)."""
-    backend = DockerBackend(connect())
     if running(plan.stack, backend):
         return attach(name, profile=scenario.profile, env=env, backend=backend)
     if not bring_up:

@@ -59,6 +59,7 @@ class Stack:
             handle.toxiproxy_urls,
             stub_urls=handle.stub_urls,
             front_apis=handle.front_apis,
+            containers=backend.run_engine(handle),  # container faults as the engine does them (pods on a cluster)
         )
 
     @property

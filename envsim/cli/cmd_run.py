@@ -7,6 +7,8 @@ from typing import Any
 
 import click
 
+from envsim.cli.cmd_stack import engine_options
+
 
 @click.command()
 @click.argument(
@@ -48,6 +50,7 @@ import click
     metavar="CORES",
     help="Override load.cpus: pin Locust to these cores (e.g. 0 or 0-1) and the stack's containers to the others.",
 )
+@engine_options(registry=True)
 def run(
     scenario_paths: tuple[Path, ...],
     no_up: bool,
@@ -58,7 +61,7 @@ def run(
     reports_dir: Path | None,
     no_pull: bool,
     generator_cpus: str | None,
-    **workers: Any,  # --workers, --workers-on, --master-bind, --master-port
+    **choices: Any,  # --workers, --workers-on, --master-bind, --master-port; --on, --kubeconfig, --context, --registry
 ) -> int:
     """Run SCENARIO: bring its profile up if needed, drive load while faults come and go,
     judge the checks, and write the journal and reports.
@@ -81,12 +84,13 @@ def run(
       envsim run scenarios/gate-*.yaml            a release gate
       envsim run scenarios/checkout.yaml --workers 4
       envsim run scenarios/checkout.yaml --workers 2 --workers-on remote --master-bind 10.0.0.5
+      envsim run scenarios/checkout.yaml --on kubernetes     on the cluster (load through a port-forward)
     """
     from envsim.errors import EXIT_INTERRUPTED
 
     common = dict(name=stack_name, bring_up=not no_up, keep=keep, pull=not no_pull, users=users, duration=duration)
     common.update(generator_cpus=generator_cpus)
-    options = _options(common, workers)
+    options = _options(common, choices)
     if duration is not None:
         _warn_of_cuts(scenario_paths, duration, users)
     interrupted, verdicts, problems, broken = _run_scenarios(scenario_paths, reports_dir, options)
@@ -98,14 +102,16 @@ def run(
     return _exit_code(verdicts, broken)
 
 
-def _options(common: dict[str, Any], workers: dict[str, Any]) -> dict[str, Any]:
+def _options(common: dict[str, Any], choices: dict[str, Any]) -> dict[str, Any]:
     """api.run's keyword arguments: the command's choices, the console's progress views."""
     from envsim import api
     from envsim.cli.console import ConsoleProgress
 
+    engine = api.EngineChoice(*(choices.pop(key) for key in ("on", "kubeconfig", "context", "registry")))
     return {
         **common,
-        "workers": _worker_options(**workers),
+        "engine": engine,
+        "workers": _worker_options(**choices),
         "observer": api.console_observer(),
         "progress": ConsoleProgress(),
     }

@@ -42,10 +42,10 @@ def load_profile(path: Path, env: Mapping[str, str]) -> Profile:
     return profile
 
 
-def load_scenario(path: Path, env: Mapping[str, str]) -> Scenario:
+def load_scenario(path: Path, env: Mapping[str, str], backend: str = "docker") -> Scenario:
     from envsim.config.loader import Loader
 
-    scenario, problems = Loader(env).scenario(Path(path))
+    scenario, problems = Loader(env, backend).scenario(Path(path))
     _raise_if(problems)
     if scenario is None:  # a scenario without a usable profile reports it as a problem
         raise InputError(f"{path}: not a loadable scenario")

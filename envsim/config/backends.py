@@ -1,11 +1,15 @@
-"""What each backend can realise of a valid profile, checked at validate time with located
-problems. Docker realises everything; `plan --format kubernetes` renders a profile as
-manifests, where per-link faults and partitions have no counterpart (docs/kubernetes.md)."""
+"""What each backend can realise of a valid profile or run of a valid scenario, checked at
+validate time with located problems. Docker realises everything; on Kubernetes per-link faults
+and partitions have no counterpart in a profile, and a run refuses the faults, pinning and
+rotation it cannot do there (docs/kubernetes.md)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from envsim.config.fault_kinds import kind_of_effect
+from envsim.config.fault_model import FailureMode
+from envsim.config.profile_model import Profile
 from envsim.config.yamlload import YamlDoc
 from envsim.errors import Problem
 
@@ -37,3 +41,77 @@ def backend_problems(doc: YamlDoc, backend: str) -> list[Problem]:
         for key, why in refused.items()
         if key in mode
     ]
+
+
+PAUSE_REFUSED = (
+    "`container: pause` is not supported on Kubernetes: the kubelet has no call that freezes a "
+    "pod's containers; use `container: stop` (scaled to 0) or `restart`, or run this failure mode on Docker"
+)
+# Fault kinds a run on Kubernetes cannot apply, and why.
+RUN_REFUSED_KINDS = {
+    "link": "packet loss and link bandwidth act in the target container's network namespace through a "
+    "helper container on the Docker engine; on Kubernetes use Toxiproxy's faults (latency, bandwidth, "
+    "down) on the target, or run this failure mode on Docker",
+    "dns": "DNS faults act in the target container's network namespace through a helper container on the "
+    "Docker engine; run this failure mode on Docker",
+}
+HTTP_ON_REAL_SERVICE_REFUSED = (
+    "HTTP faults on a real service go through the HAProxy front envsim puts before it on Docker, which a "
+    "Kubernetes stack does not have; HTTP faults on stubs work on both, or run this failure mode on Docker"
+)
+CPUS_REFUSED = (
+    "pinning the load generator and the stack to cores acts on the Docker engine's containers; on "
+    "Kubernetes the stack's pods run where the cluster puts them: drop load.cpus for this run"
+)
+
+
+def run_refusal(mode: FailureMode, profile: Profile, backend: str) -> str | None:
+    """Why a run on `backend` cannot apply failure mode `mode`, or None when it can."""
+    if backend != "kubernetes":
+        return None
+    stubs = {service.name for service in profile.services if service.stub is not None}
+    for effect in mode.effects:
+        kind = kind_of_effect(effect).name
+        if kind in RUN_REFUSED_KINDS:
+            return RUN_REFUSED_KINDS[kind]
+        if kind == "container" and getattr(effect, "action", None) == "pause":
+            return PAUSE_REFUSED
+        if kind == "http" and mode.target not in stubs:
+            return HTTP_ON_REAL_SERVICE_REFUSED
+    return None
+
+
+def rotation_refusal(profile: Profile, backend: str) -> str | None:
+    """Why credentials of `profile` cannot rotate during a run on `backend`: a rotating
+    credential kept in a file is rewritten inside the running containers, on Docker only."""
+    if backend != "kubernetes":
+        return None
+    rotating = {c.name for c in profile.credentials if c.ttl and c.generate != "value"}
+    in_files = sorted({name for s in profile.services for name, _ in s.secret_files if name in rotating})
+    if not in_files:
+        return None
+    return (
+        f"credential {', '.join(in_files)} rotates (ttl) and is mounted as a file (secret_files), which a run "
+        "rewrites inside the running containers on the Docker engine only; run this scenario on Docker"
+    )
+
+
+def scenario_backend_problems(doc: YamlDoc, profile: Profile | None, backend: str) -> list[Problem]:
+    """A located problem for each thing a run of the scenario cannot do on `backend`."""
+    if backend == "docker" or profile is None or not isinstance(doc.data, dict):
+        return []
+    problems = []
+    modes = {mode.name: mode for mode in profile.failure_modes}
+    timeline = doc.data.get("timeline")
+    for index, entry in enumerate(timeline if isinstance(timeline, list) else []):
+        name = entry.get("fault") if isinstance(entry, dict) else None
+        why = run_refusal(modes[name], profile, backend) if isinstance(name, str) and name in modes else None
+        if why:
+            problems.append(doc.problem(("timeline", index, "fault"), f"failure mode {name}: {why}"))
+    load = doc.data.get("load")
+    if isinstance(load, dict) and load.get("cpus") not in (None, "", []):
+        problems.append(doc.problem(("load", "cpus"), CPUS_REFUSED, key=True))
+    why = rotation_refusal(profile, backend)
+    if why:
+        problems.append(doc.problem(("profile",), why))
+    return problems

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from envsim.config.backends import backend_problems
+from envsim.config.backends import backend_problems, scenario_backend_problems
 from envsim.config.build_profile import build_profile
 from envsim.config.build_scenario import build_scenario
 from envsim.config.discover import (
@@ -95,6 +95,7 @@ class Loader:
         problems += interpolate(doc, self.env, credentials)
         problems += check_schema(doc, "scenario")
         problems += check_scenario_refs(doc, profile, root)
+        problems += scenario_backend_problems(doc, profile, self.backend)
         if problems or profile is None:
             return None, sorted(set(problems))
         return build_scenario(doc, profile, root), []

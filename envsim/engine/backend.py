@@ -14,6 +14,7 @@ from contextlib import AbstractContextManager
 from typing import Protocol
 
 from envsim.engine.apply import ApplyProgress, StackHandle
+from envsim.engine.run_engine import RunEngine
 from envsim.engine.stack_hold import Holder
 from envsim.engine.status import StackStatus
 from envsim.engine.teardown import RemovedCounts
@@ -81,4 +82,8 @@ class Backend(Protocol):
 
     def hold(self, stack: str, command: str) -> AbstractContextManager[None]:
         """Mark the stack as used by this process for the block."""
+        ...
+
+    def run_engine(self, handle: StackHandle) -> RunEngine:
+        """What a scenario run on the stack needs from the engine (exec, container faults, facts)."""
         ...

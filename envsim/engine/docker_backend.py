@@ -11,6 +11,7 @@ from envsim.engine.apply import ApplyProgress, StackHandle, apply_stack
 from envsim.engine.attach import attach_stack, is_running
 from envsim.engine.backend import DOCKER
 from envsim.engine.docker_engine import connect, stack_profiles, stacks_in_engine
+from envsim.engine.docker_run_engine import DockerRunEngine
 from envsim.engine.stack_hold import Holder, live_holders, stack_hold
 from envsim.engine.status import StackStatus, stack_status
 from envsim.engine.teardown import RemovedCounts, reap_abandoned, remove_stack
@@ -75,3 +76,6 @@ class DockerBackend:
 
     def hold(self, stack: str, command: str) -> AbstractContextManager[None]:
         return stack_hold(self.client, stack, command)
+
+    def run_engine(self, handle: StackHandle) -> DockerRunEngine:
+        return DockerRunEngine(self.client, handle.plan)

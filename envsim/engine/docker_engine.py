@@ -167,12 +167,18 @@ def _redacted(text: str, secrets: Iterable[str]) -> str:
 def timed_log_lines(container, since: float, count: int, redact: Iterable[str] = ()) -> list[tuple[float, str]]:
     """(wall-clock time, line) of the container's log since `since` (epoch seconds), the last
     `count`, secret values redacted; [] when the container is gone."""
-    from datetime import datetime
-
     try:
         text = container.logs(timestamps=True, since=int(since), tail=count).decode("utf-8", "replace")
     except Exception:  # the container may be gone already; logs are a courtesy here
         return []
+    return timed_lines(text, count, redact)
+
+
+def timed_lines(text: str, count: int, redact: Iterable[str] = ()) -> list[tuple[float, str]]:
+    """(wall-clock time, line) of a log whose lines start with an RFC 3339 time (Docker's and
+    the kubelet's `timestamps`), the last `count`, secret values redacted."""
+    from datetime import datetime
+
     timed = []
     for line in _redacted(text, redact).splitlines():
         stamp, _, message = line.partition(" ")

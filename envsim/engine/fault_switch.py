@@ -16,10 +16,11 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from envsim.config.fault_kinds import kind_of_step
 from envsim.config.fault_kinds.kind import NET_HELPER_READY
+from envsim.engine.docker_run_engine import docker_container_action, docker_container_status
 from envsim.engine.haproxy_runtime import HaproxyRuntime, RuntimeApiError
 from envsim.engine.mockserver_client import MockServerClient, MockServerError
 from envsim.engine.net_helpers import start_net_helper, stop_net_helper
@@ -45,6 +46,14 @@ def http_fault_ttl(window: float | None) -> float:
 _UNDOING = ("start", "unpause")  # the container actions that revert a container fault
 
 
+class ContainerOperations(Protocol):
+    """Container faults on an engine (the RunEngine's part): Docker's containers, or pods."""
+
+    def container_action(self, container: str, action: str) -> None: ...
+
+    def container_status(self, container: str) -> str | None: ...
+
+
 class StackFaults:
     def __init__(
         self,
@@ -56,8 +65,10 @@ class StackFaults:
         stub_urls: Mapping[str, str] | None = None,
         windows: Mapping[str, float] | None = None,
         front_apis: Mapping[str, str] | None = None,
+        containers: ContainerOperations | None = None,  # default: the Docker engine's, through `client`
     ):
         self._docker = client
+        self._containers = containers
         self._faults = dict(faults)
         self._toxiproxies = {name: ToxiproxyClient(url, timeout=timeout) for name, url in toxiproxy_urls.items()}
         # stub container name -> its MockServer admin API
@@ -122,41 +133,21 @@ class StackFaults:
             if any(kind_of_step(step).active(step, readings) for step in fault.steps)
         ]
 
-    def _engine(self) -> docker.DockerClient:
-        if self._docker is None:
-            raise EnvironmentProblem(
-                "container faults (kill, stop, restart, pause) need the Docker engine; "
-                "on Kubernetes only Toxiproxy and stub faults apply so far"
-            )
-        return self._docker
-
     def _container_status(self, container_name: str) -> str | None:
-        from docker.errors import NotFound
-
-        if self._docker is None:
-            return None
-        try:
-            return self._docker.containers.get(container_name).status
-        except NotFound:
-            return None
+        if self._containers is not None:
+            return self._containers.container_status(container_name)
+        return None if self._docker is None else docker_container_status(self._docker, container_name)
 
     def _container_action(self, container_name: str, action: str) -> None:
-        from docker.errors import APIError, NotFound
-
-        if self._docker is None and action in _UNDOING:
-            return  # without an engine no container fault was applied: nothing to undo
-        try:
-            container = self._engine().containers.get(container_name)
-            container.reload()
-            if action == "start" and container.status == "running":
-                return
-            if action == "unpause" and container.status != "paused":
-                return
-            if action in ("kill", "stop", "pause") and container.status != "running":
-                return
-            getattr(container, action)()
-        except (APIError, NotFound) as error:
-            raise EnvironmentProblem(f"could not {action} {container_name}: {error}") from None
+        if self._containers is not None:
+            self._containers.container_action(container_name, action)
+        elif self._docker is not None:
+            docker_container_action(self._docker, container_name, action)
+        elif action not in _UNDOING:  # without an engine no container fault was applied: nothing to undo
+            raise EnvironmentProblem(
+                "container faults (kill, stop, restart, pause) need the Docker engine or a Kubernetes cluster; "
+                "this stack has neither"
+            )
 
 
 class _Tools:

@@ -13,46 +13,37 @@ import http.client
 import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from envsim.config.check_kinds import kind_of
 from envsim.config.check_kinds.kind import ProbeError
 from envsim.config.scenario_model import Scenario
 from envsim.engine.apply import StackHandle
 from envsim.engine.mockserver_client import RecordedExchange
-from envsim.engine.seeding import query_number
+from envsim.engine.run_engine import RunEngine
+from envsim.engine.seeding import number_in
 from envsim.engine.stub_calls import CallWindow, MockServerError, read_exchanges, traffic
 from envsim.engine.stub_calls import measure as measure_stub
 from envsim.journal import ProbeResult
 from envsim.journal.checks import check_id
 
-if TYPE_CHECKING:
-    import docker
-
 
 class StackProbeTools:
     """The engine's side of a probe (envsim.config.check_kinds.kind.ProbeTools) on one stack."""
 
-    def __init__(self, client: docker.DockerClient, handle: StackHandle, run_start: datetime):
+    def __init__(self, engine: RunEngine, handle: StackHandle, run_start: datetime):
         self.run_start = run_start
-        self._client = client
+        self._engine = engine
         self._handle = handle
         self._journals: dict[
             str, tuple[RecordedExchange, ...] | MockServerError
         ] = {}  # stub admin URL -> its exchanges, read once for all its checks
 
-    def _container(self, service: str):
-        return self._client.containers.get(self._handle.plan.containers_of(service)[0].name)
-
     def exec(self, service: str, command: list[str]) -> tuple[int | None, str, str]:
-        code, output = self._container(service).exec_run(command, demux=True)
-        stdout = (output[0] or b"").decode("utf-8", "replace") if output else ""
-        stderr = (output[1] or b"").decode("utf-8", "replace") if output else ""
-        return code, stdout, stderr
+        return self._engine.exec(service, command)
 
     def sql_number(self, service: str, query: str) -> float:
         try:
-            return query_number(self._container(service), query)
+            return number_in(self._engine.sql(service, query, tuples_only=True))
         except RuntimeError as error:
             raise ProbeError(str(error)) from None
 
@@ -116,10 +107,10 @@ def stub_traffic(handle: StackHandle, windows: Mapping[str, Sequence[CallWindow]
 
 
 def run_probes(
-    client: docker.DockerClient, handle: StackHandle, scenario: Scenario, run_start: datetime, load_start: float
+    engine: RunEngine, handle: StackHandle, scenario: Scenario, run_start: datetime, load_start: float
 ) -> tuple[ProbeResult, ...]:
     """Each check whose kind probes, measured now; the others are measured from the load."""
-    tools = StackProbeTools(client, handle, run_start)
+    tools = StackProbeTools(engine, handle, run_start)
     results = []
     for index, check in enumerate(scenario.checks):
         probe = kind_of(check).probe

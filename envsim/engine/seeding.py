@@ -27,14 +27,24 @@ def _copy_in(container, path: str, data: bytes) -> None:
     container.put_archive("/", buffer.getvalue())
 
 
-def run_sql(container, sql: str, *, tuples_only: bool = False, database: str = "") -> str:
-    """Run SQL in the container's database (or `database`); returns stdout, raises on an error."""
-    path = "/tmp/envsim-sql.sql"
-    _copy_in(container, path, sql.encode())
+SQL_PATH = "/tmp/envsim-sql.sql"  # where the SQL is put in the container for psql -f
+
+
+def psql_command(
+    path: str, *, tuples_only: bool = False, database: str = "", before: str = "", zeroth: str = "sh"
+) -> list[str]:
+    """psql on the SQL file at `path`, as POSTGRES_USER over the local socket; `before`: shell
+    text run first, which may read `zeroth` as "$0"."""
     flags = " -t -A" if tuples_only else ""
     # a later -d wins; the name is passed as an argument, never spliced into the shell text
     other = ' -d "$1"' if database else ""
-    command = ["sh", "-c", f"{_PSQL}{flags}{other} -f {path}", "sh", *([database] if database else [])]
+    return ["sh", "-c", f"{before}{_PSQL}{flags}{other} -f {path}", zeroth, *([database] if database else [])]
+
+
+def run_sql(container, sql: str, *, tuples_only: bool = False, database: str = "") -> str:
+    """Run SQL in the container's database (or `database`); returns stdout, raises on an error."""
+    _copy_in(container, SQL_PATH, sql.encode())
+    command = psql_command(SQL_PATH, tuples_only=tuples_only, database=database)
     code, output = container.exec_run(command, demux=True)
     stdout = (output[0] or b"").decode("utf-8", "replace")
     stderr = (output[1] or b"").decode("utf-8", "replace")
@@ -57,7 +67,12 @@ def run_seed(container, seed: SeedPlan, notify=lambda message: None) -> None:
 
 def query_number(container, query: str) -> float:
     """The single number a probe query returns (the first column of the first row)."""
-    output = run_sql(container, query, tuples_only=True).strip().splitlines()
+    return number_in(run_sql(container, query, tuples_only=True))
+
+
+def number_in(psql_output: str) -> float:
+    """The first column of the first row of psql's tuples-only output, as a number."""
+    output = psql_output.strip().splitlines()
     if not output:
         raise RuntimeError("the query returned no rows")
     first = output[0].split("|")[0].strip()

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from envsim.config.profile_model import Profile, Service
 from envsim.config.service_kind import POSTGRES, REDIS, service_kind
 from envsim.engine.apply import StackHandle
-from envsim.engine.seeding import run_sql
+from envsim.engine.run_engine import RunEngine
 from envsim.engine.statement_text import (
     explainable,
     generic_plan_sql,
@@ -32,9 +32,6 @@ from envsim.engine.statement_text import (
 )
 from envsim.plan.statements import statements_on
 
-if TYPE_CHECKING:
-    import docker
-
 STATEMENTS_KEPT = 5
 SLOWLOG_READ = 32
 _PSQL_PLACE = re.compile(r"^psql:[^:]*:\d+: ")
@@ -45,16 +42,13 @@ class DatabaseEvidence:
     """Resets the databases' statistics at the load's start (`start`) and reads them after it
     (`collect`), for the journal's extra: {"slow_statements": [...], "redis_slowlog": [...]}."""
 
-    def __init__(self, client: docker.DockerClient, handle: StackHandle, profile: Profile):
-        self._client, self._handle = client, handle
+    def __init__(self, engine: RunEngine, handle: StackHandle, profile: Profile):
+        self._engine, self._handle = engine, handle
         self._secrets = tuple(handle.secrets.values())
         self._postgres = [s for s in profile.services if _kind(s) == POSTGRES]
         self._redis = [s for s in profile.services if _kind(s) == REDIS]
         self._problems: dict[str, str] = {}
         self._majors: dict[str, int] = {}
-
-    def _container(self, service: str):
-        return self._client.containers.get(self._handle.plan.containers_of(service)[0].name)
 
     def _say(self, service: str, problem: str) -> None:
         self._problems[service] = without_secrets(" ".join(problem.split()), self._secrets)[:300]
@@ -65,13 +59,9 @@ class DatabaseEvidence:
                 self._say(service.name, f"statement statistics are off for this service; {SWITCH_ON}")
                 continue
             try:
-                container = self._container(service.name)
-                self._majors[service.name] = (
-                    int(run_sql(container, "SHOW server_version_num;", tuples_only=True)) // 10000
-                )
-                run_sql(
-                    container, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements;\nSELECT pg_stat_statements_reset();"
-                )
+                sql = self._sql(service.name)
+                self._majors[service.name] = int(sql("SHOW server_version_num;", tuples_only=True)) // 10000
+                sql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements;\nSELECT pg_stat_statements_reset();")
             except Exception as error:  # a database that cannot tell must not stop the run
                 self._say(service.name, f"no statement statistics: {_first_line(error)}{_why_not_loaded(error)}")
         for service in self._redis:
@@ -91,9 +81,9 @@ class DatabaseEvidence:
         if service in self._problems:
             return {"service": service, "problem": self._problems[service]}
         try:
-            container = self._container(service)
+            sql = self._sql(service)
             major = self._majors[service]
-            rows = json.loads(run_sql(container, statements_sql(major, STATEMENTS_KEPT), tuples_only=True).strip())
+            rows = json.loads(sql(statements_sql(major, STATEMENTS_KEPT), tuples_only=True).strip())
         except Exception as error:
             self._say(service, f"statement statistics could not be read: {_first_line(error)}")
             return {"service": service, "problem": self._problems[service]}
@@ -111,10 +101,14 @@ class DatabaseEvidence:
             ],
         }
         if rows:
-            evidence.update(self._plan(container, major, rows[0]))
+            evidence.update(self._plan(sql, major, rows[0]))
         return evidence
 
-    def _plan(self, container, major: int, row: dict[str, Any]) -> dict[str, Any]:
+    def _sql(self, service: str) -> Callable[..., str]:
+        """psql in `service`'s container: (sql, tuples_only=, database=) -> its output."""
+        return lambda text, **options: self._engine.sql(service, text, **options)
+
+    def _plan(self, sql: Callable[..., str], major: int, row: dict[str, Any]) -> dict[str, Any]:
         """The plan of the slowest statement (never run), or why there is none."""
         query, database = str(row.get("query", "")), str(row.get("database") or "")
         if not explainable(query):
@@ -122,10 +116,10 @@ class DatabaseEvidence:
         try:
             made = generic_plan_sql(major, query)
             if made is None:  # before PostgreSQL 12: the parameters' types make unknown values
-                types = json.loads(run_sql(container, parameter_types_sql(query), tuples_only=True, database=database))
+                types = json.loads(sql(parameter_types_sql(query), tuples_only=True, database=database))
                 made = initplan_sql(query, [str(t) for t in types])
-            sql, how = made
-            output = run_sql(container, sql, tuples_only=True, database=database)
+            statement, how = made
+            output = sql(statement, tuples_only=True, database=database)
         except Exception as error:
             return {"plan_problem": without_secrets(_first_line(error), self._secrets)[:300]}
         plan = [redact_plan_line(line, self._secrets) for line in output.splitlines() if line.strip()]
@@ -143,9 +137,7 @@ class DatabaseEvidence:
         return {"service": service, "entries": entries} if entries else None
 
     def _redis_cli(self, service: str, *arguments: str) -> str:
-        code, output = self._container(service).exec_run(["redis-cli", "--no-auth-warning", *arguments], demux=True)
-        stdout = (output[0] or b"").decode("utf-8", "replace") if output else ""
-        stderr = (output[1] or b"").decode("utf-8", "replace") if output else ""
+        code, stdout, stderr = self._engine.exec(service, ["redis-cli", "--no-auth-warning", *arguments])
         if code != 0 or stdout.startswith(("ERR", "NOAUTH")):
             raise RuntimeError(stderr.strip() or stdout.strip() or f"redis-cli exited with {code}")
         return stdout

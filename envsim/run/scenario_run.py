@@ -15,32 +15,28 @@ from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from envsim import __version__
 from envsim.config.generator_cpus import machine_cpus, stack_cpus
 from envsim.config.scenario_model import Scenario
 from envsim.engine.apply import StackHandle
-from envsim.engine.container_facts import ContainerFacts, container_facts
-from envsim.engine.cpu_pinning import stack_pinned
-from envsim.engine.engine_watch import EngineWatch
+from envsim.engine.container_facts import ContainerFacts
 from envsim.engine.fault_switch import StackFaults
 from envsim.engine.load_workers import WorkerContainers
 from envsim.engine.probes import run_probes, stub_traffic
 from envsim.engine.proxies import toxiproxy_version
 from envsim.engine.rotation import CredentialRotator, Rotated
-from envsim.engine.stack_watch import StackChanged, StackWatch
+from envsim.engine.run_engine import RunEngine, RunWatch
+from envsim.engine.stack_watch import StackChanged
 from envsim.engine.state import StackState
 from envsim.engine.statement_stats import DatabaseEvidence
 from envsim.engine.stub_calls import CallWindow, clear_journals
+from envsim.errors import EnvironmentProblem
 from envsim.journal import CredentialRotation, Journal, ProbeResult, fault_windows
 from envsim.plan.scenario import ScenarioPlan
 from envsim.run.load_result import LoadResult
 from envsim.run.load_with_faults import run_load
 from envsim.run.progress import RunObserver
-
-if TYPE_CHECKING:
-    import docker
 
 
 @dataclass(frozen=True)
@@ -66,23 +62,24 @@ def new_run_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
 
 
-def _fault_switch(client: docker.DockerClient, stack: StackHandle, plan: ScenarioPlan) -> StackFaults:
+def _fault_switch(engine: RunEngine, stack: StackHandle, plan: ScenarioPlan) -> StackFaults:
     # HTTP faults on stubs expire by themselves a little after their longest planned window
     windows: dict[str, float] = {}
     for step in plan.timeline:
         windows[step.fault] = max(windows.get(step.fault, 0.0), step.end - step.start)
     return StackFaults(
-        client,
+        engine.docker,
         {f.name: f for f in plan.faults},
         stack.toxiproxy_urls,
         stub_urls=stack.stub_urls,
         windows=windows,
         front_apis=stack.front_apis,
+        containers=engine,
     )
 
 
 def run_scenario(
-    client: docker.DockerClient,
+    run_engine: RunEngine,
     stack: StackHandle,
     scenario: Scenario,
     plan: ScenarioPlan,
@@ -91,40 +88,41 @@ def run_scenario(
     engine: str = "docker",
     worker_image: str | None = None,
 ) -> Journal:
-    """Drive the scenario's load and timeline against `stack`; the journal names `engine` (`docker 20.10.24`).
+    """Drive the scenario's load and timeline against `stack` through `run_engine`; the journal
+    names `engine` (`docker 20.10.24`) and how the load reached the stack.
 
     `worker_image` runs the load's workers when they are to run in containers (`workers_on: docker`)."""
-    switch = _fault_switch(client, stack, plan)
+    switch = _fault_switch(run_engine, stack, plan)
     run_id = new_run_id()
     # credentials with a ttl rotate beside the fault scheduler, from the start of the load
     live = stack.secrets if isinstance(stack.secrets, MutableMapping) else dict(stack.secrets)
-    rotator = CredentialRotator(client, plan.stack, stack.stub_urls, live, state)
+    rotator = CredentialRotator(run_engine.docker, plan.stack, stack.stub_urls, live, state)
     rotated: tuple[Rotated, ...] = ()
     stack_cores = tuple(generator_setup(plan.load.cpus).get("stack_cpus", ()))
     try:
         switch.clear_all()  # a fault left by an earlier ad-hoc `envsim fault apply` would skew the baseline
         clear_journals(stack.stub_urls.values())  # stub checks count this run's calls only
-        databases = DatabaseEvidence(client, stack, scenario.profile)
+        databases = DatabaseEvidence(run_engine, stack, scenario.profile)
         databases.start()  # their statistics count this run's load only
         rotator.start()
-        watch, removals = EngineWatch().start(), StackWatch(plan.stack.stack).start()
+        watch = run_engine.watch().start()
         try:
-            with stack_pinned(client, plan.stack.stack, stack_cores):
-                watched = _EngineWatched(observer or RunObserver(), watch, removals)
-                result = _load(client, plan, stack, switch, watched, worker_image)
-            removals.check("the load")  # removed in its last second: measuring would only fail
+            with run_engine.pinned(stack_cores):
+                watched = _EngineWatched(observer or RunObserver(), watch)
+                result = _load(run_engine, plan, stack, switch, watched, worker_image)
+            watch.check("the load")  # removed in its last second: measuring would only fail
         finally:
             watch.stop()
-            removals.stop()
             rotated = rotator.stop()
         switch.clear_all()
-        after = measure_after_load(client, stack, scenario, result, databases)
+        after = measure_after_load(run_engine, stack, scenario, result, databases)
     finally:
         if isinstance(sys.exc_info()[1], StackChanged):
             _clear_what_is_left(switch)
         else:
             switch.clear_all()
-    return build_journal(run_id, scenario, plan, result, after, rotations_of(rotated, result.started_at), engine=engine)
+    rotations = rotations_of(rotated, result.started_at)
+    return build_journal(run_id, scenario, plan, result, after, rotations, engine=engine, load=run_engine.load_path)
 
 
 def generator_setup(cpus: tuple[int, ...]) -> dict:
@@ -137,7 +135,7 @@ def generator_setup(cpus: tuple[int, ...]) -> dict:
 
 
 def _load(
-    client: docker.DockerClient,
+    run_engine: RunEngine,
     plan: ScenarioPlan,
     stack: StackHandle,
     switch: StackFaults,
@@ -149,7 +147,10 @@ def _load(
         if worker_image is None:
             raise RuntimeError("workers in containers need the worker image")
         # the workers are on the stack's network: the target by its service name there
-        target, launcher = plan.entry_point.network_url, WorkerContainers(client, plan.stack, worker_image)
+        if run_engine.docker is None:  # validate refuses `workers_on: docker` elsewhere; the library's last word
+            raise EnvironmentProblem("load workers in containers run on the stack's Docker network: Docker only")
+        target = plan.entry_point.network_url
+        launcher = WorkerContainers(run_engine.docker, plan.stack, worker_image)
     return run_load(plan.load, target, plan.timeline, switch, observer, stack.secrets, launcher=launcher)
 
 
@@ -163,12 +164,12 @@ def _clear_what_is_left(switch: StackFaults) -> None:
 
 
 class _EngineWatched(RunObserver):
-    """Passes the hooks on, and ends the load within a second of the engine watch losing the
-    engine or the stack watch seeing part of the stack removed: EngineLost or StackChanged
-    leaves run_load through its clean-up (faults reverted, Locust stopped)."""
+    """Passes the hooks on, and ends the load within a second of the watch losing the engine or
+    seeing part of the stack removed: EngineLost or StackChanged leaves run_load through its
+    clean-up (faults reverted, Locust stopped)."""
 
-    def __init__(self, observer: RunObserver, watch: EngineWatch, removals: StackWatch):
-        self.observer, self.watch, self.removals = observer, watch, removals
+    def __init__(self, observer: RunObserver, watch: RunWatch):
+        self.observer, self.watch = observer, watch
 
     def on_start(self, start) -> None:
         self.observer.on_start(start)
@@ -179,8 +180,7 @@ class _EngineWatched(RunObserver):
         self._check()
 
     def _check(self) -> None:
-        self.watch.check()
-        self.removals.check("the load")
+        self.watch.check("the load")
 
     def on_fault(self, event) -> None:
         self.observer.on_fault(event)
@@ -206,7 +206,7 @@ def rotations_of(rotated: tuple[Rotated, ...], started_at: str) -> tuple[Credent
 
 
 def measure_after_load(
-    client: docker.DockerClient,
+    run_engine: RunEngine,
     stack: StackHandle,
     scenario: Scenario,
     result: LoadResult,
@@ -216,9 +216,9 @@ def measure_after_load(
     slowest = databases.collect() if databases is not None else {}
     load_start = time.monotonic() - result.duration
     run_start = datetime.fromisoformat(result.started_at)
-    probes = run_probes(client, stack, scenario, run_start, load_start)
+    probes = run_probes(run_engine, stack, scenario, run_start, load_start)
     had_failures = any(point.failures for point in result.series)
-    facts = container_facts(client, stack.plan, stack.secrets.values(), load_start, with_logs=had_failures)
+    facts = run_engine.facts(stack.plan, stack.secrets.values(), load_start, with_logs=had_failures)
     return AfterLoad(
         probes,
         facts,
@@ -255,7 +255,7 @@ def stub_windows(scenario: Scenario, result: LoadResult) -> dict[str, tuple[Call
     return {service: tuple(found) for service, found in windows.items()}
 
 
-def _environment(plan: ScenarioPlan, result: LoadResult, after: AfterLoad, engine: str) -> dict[str, object]:
+def _environment(plan: ScenarioPlan, result: LoadResult, after: AfterLoad, engine: str, load: str) -> dict[str, object]:
     return {
         "images": after.containers.images,
         "stand_ins": after.containers.stand_ins,  # images that were offline stand-ins, and their versions
@@ -267,6 +267,7 @@ def _environment(plan: ScenarioPlan, result: LoadResult, after: AfterLoad, engin
         "stack": plan.stack.stack,
         "target": plan.entry_point.name,
         "load_generator": generator_setup(plan.load.cpus),  # where it ran: the cores, pinned or not
+        "load": load,  # how the load reached the stack: "host", "host via port-forward"
     }
 
 
@@ -279,6 +280,7 @@ def build_journal(
     rotations: tuple[CredentialRotation, ...] = (),
     *,
     engine: str = "docker",
+    load: str = "host",
 ) -> Journal:
     return Journal(
         run_id=run_id,
@@ -289,7 +291,7 @@ def build_journal(
         scenario=scenario.name,
         profile_digest=file_digest(scenario.profile.source),
         scenario_digest=file_digest(scenario.source),
-        environment=_environment(plan, result, after, engine),
+        environment=_environment(plan, result, after, engine, load),
         planned_timeline=plan.timeline,
         checks=tuple(scenario.checks),
         series=result.series,

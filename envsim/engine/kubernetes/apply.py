@@ -17,7 +17,13 @@ from urllib.parse import urlsplit
 
 from envsim.engine.apply import ApplyProgress, StackHandle
 from envsim.engine.kubernetes.cluster import Cluster
-from envsim.engine.kubernetes.port_forwards import STUB_KEY, TOXIPROXY_KEY, planned_forwards, start_forwarder
+from envsim.engine.kubernetes.port_forwards import (
+    DIRECT_KEY,
+    STUB_KEY,
+    TOXIPROXY_KEY,
+    planned_forwards,
+    start_forwarder,
+)
 from envsim.engine.kubernetes.rollout import DEFAULT_WAIT, wait_for_job, wait_for_workload
 from envsim.engine.stubs import load_stub
 from envsim.errors import InputError
@@ -177,9 +183,15 @@ class _Waiter:
 def _handle(plan: StackPlan, urls: Mapping[str, str], secrets: Mapping[str, str]) -> StackHandle:
     """The addresses on 127.0.0.1, as a Docker stack's handle has them."""
     toxiproxy_urls = {t.name: urls[TOXIPROXY_KEY + t.name] for t in plan.toxiproxies}
-    entry_urls = {key: url for key, url in urls.items() if not key.startswith((TOXIPROXY_KEY, STUB_KEY))}
+    entry_urls = {key: url for key, url in urls.items() if not key.startswith((TOXIPROXY_KEY, STUB_KEY, DIRECT_KEY))}
     port: Callable[[str], int] = lambda url: int(urlsplit(url).port or 0)  # noqa: E731
-    direct = {key.removeprefix(STUB_KEY): {"admin": port(url)} for key, url in urls.items() if key.startswith(STUB_KEY)}
+    direct: dict[str, dict[str, int]] = {
+        key.removeprefix(STUB_KEY): {"admin": port(url)} for key, url in urls.items() if key.startswith(STUB_KEY)
+    }
+    for key, url in urls.items():
+        if key.startswith(DIRECT_KEY):
+            container, _, port_name = key.removeprefix(DIRECT_KEY).rpartition(":")
+            direct.setdefault(container, {})[port_name] = port(url)
     return StackHandle(
         plan=plan, toxiproxy_urls=toxiproxy_urls, entry_urls=entry_urls, direct_ports=direct, secrets=secrets
     )

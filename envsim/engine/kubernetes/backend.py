@@ -16,6 +16,7 @@ from envsim.engine.kubernetes.holds import cluster_hold, cluster_holders
 from envsim.engine.kubernetes.images import ContainerdImporter, local_tag, push_images
 from envsim.engine.kubernetes.port_forwards import planned_forwards, running_forwarder, start_forwarder
 from envsim.engine.kubernetes.removal import remove_namespace
+from envsim.engine.kubernetes.run_engine import KubernetesRunEngine
 from envsim.engine.kubernetes.status import stack_status
 from envsim.engine.stack_hold import Holder
 from envsim.engine.state import PHASE_STARTING, StackState, state_root
@@ -145,3 +146,6 @@ class KubernetesBackend:
 
     def hold(self, stack: str, command: str) -> AbstractContextManager[None]:
         return cluster_hold(self.cluster, stack, command)
+
+    def run_engine(self, handle: StackHandle) -> KubernetesRunEngine:
+        return KubernetesRunEngine(self.cluster, handle.plan)

@@ -26,6 +26,10 @@ from envsim.engine.kubernetes.cluster import REQUEST_TIMEOUT, Cluster, connect_c
 from envsim.fileio import write_atomic
 
 NAMESPACE_POLL = 5.0  # seconds between checks that the namespace still exists
+# kubernetes.stream swaps the shared ApiClient's `request` for a websocket one while it opens a
+# stream, so a plain call from another thread meanwhile goes out as a port-forward (seen:
+# "Missing required parameter `ports`" under a run's load). Calls on the client take turns.
+_API = threading.Lock()
 
 
 def _ready_pod(cluster: Cluster, namespace: str, selector: dict[str, str]) -> str:
@@ -68,9 +72,12 @@ def _serve_connection(cluster: Cluster, namespace: str, service: str, port: int,
     from kubernetes.stream import portforward
 
     try:
-        selector, target = _target(cluster, namespace, service, port)
-        pod = _ready_pod(cluster, namespace, selector)
-        forward = portforward(cluster.core.connect_get_namespaced_pod_portforward, pod, namespace, ports=str(target))
+        with _API:
+            selector, target = _target(cluster, namespace, service, port)
+            pod = _ready_pod(cluster, namespace, selector)
+            forward = portforward(
+                cluster.core.connect_get_namespaced_pod_portforward, pod, namespace, ports=str(target)
+            )
         remote = forward.socket(target)
         remote.setblocking(True)
     except Exception as error:  # the client sees a closed connection, as with a refused one
@@ -119,7 +126,8 @@ def serve(spec_file: Path) -> None:
     while True:
         time.sleep(NAMESPACE_POLL)
         try:
-            cluster.core.read_namespace(namespace, _request_timeout=REQUEST_TIMEOUT)
+            with _API:
+                cluster.core.read_namespace(namespace, _request_timeout=REQUEST_TIMEOUT)
         except Exception as error:
             if is_missing(error):
                 return

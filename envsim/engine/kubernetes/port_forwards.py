@@ -22,6 +22,7 @@ RESULT_FILE = "forwarder.json"
 START_TIMEOUT = 30.0
 TOXIPROXY_KEY = "toxiproxy:"  # + the Toxiproxy's container name: its API
 STUB_KEY = "stub:"  # + the stub's container name: its MockServer's admin API
+DIRECT_KEY = "direct:"  # + a service's first container name, ":" and a port name: past Toxiproxy
 
 
 @dataclass(frozen=True)
@@ -33,8 +34,9 @@ class Forward:
 
 
 def planned_forwards(plan: StackPlan) -> list[Forward]:
-    """Each Toxiproxy's API, each published entry point (through Toxiproxy, as on Docker), and
-    each stub's admin API (its real pod, for loading expectations)."""
+    """Each Toxiproxy's API, each published entry point (through Toxiproxy, as on Docker), each
+    stub's admin API (its real pod, for loading expectations), and each other service's ports
+    past Toxiproxy (for http checks, as Docker's direct ports are)."""
     forwards = []
     for toxiproxy in plan.toxiproxies:
         service = toxiproxy_service_name(toxiproxy)
@@ -48,6 +50,12 @@ def planned_forwards(plan: StackPlan) -> list[Forward]:
         if container.stub is not None and container.ports and container.replica == 0:
             service = upstream_service_name(container.service)
             forwards.append(Forward(STUB_KEY + container.name, service, container.ports[0].container_port, 0))
+        elif container.stub is None and container.replica == 0:
+            service = upstream_service_name(container.service)
+            forwards += [
+                Forward(f"{DIRECT_KEY}{container.name}:{port.name}", service, port.container_port, 0)
+                for port in container.ports
+            ]
     return forwards
 
 

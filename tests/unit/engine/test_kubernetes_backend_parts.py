@@ -12,7 +12,7 @@ from envsim.api.backends import backend_name
 from envsim.config import load_profile
 from envsim.engine.kubernetes.apply import IMAGES_ANNOTATION, cluster_manifests
 from envsim.engine.kubernetes.images import normalized
-from envsim.engine.kubernetes.port_forwards import STUB_KEY, TOXIPROXY_KEY, Forward, planned_forwards
+from envsim.engine.kubernetes.port_forwards import DIRECT_KEY, STUB_KEY, TOXIPROXY_KEY, Forward, planned_forwards
 from envsim.errors import InputError
 from envsim.plan.kubernetes_manifests import ClusterImages
 from envsim.plan.stack import plan_stack
@@ -58,13 +58,19 @@ def test_image_references_are_named_as_containerd_names_them(reference, expected
     assert normalized(reference) == expected
 
 
-def test_prod_like_forwards_the_toxiproxy_api_and_the_published_entry_point_only():
+def test_prod_like_forwards_the_toxiproxy_api_the_published_entry_point_and_each_service_past_toxiproxy():
     plan = prod_like()
     forwards = planned_forwards(plan)
     toxiproxy = plan.toxiproxies[0]
+    first = {c.service: c.name for c in plan.containers if c.replica == 0}
     assert forwards == [
         Forward(TOXIPROXY_KEY + toxiproxy.name, "envsim-toxiproxy-0", toxiproxy.api.container_port, 0),
         Forward("api-http", "api", 8000, 0),  # the dependency's Service: through Toxiproxy, as on Docker
+        # the real pods' Services, for http checks, as Docker's direct ports are
+        *(
+            Forward(f"{DIRECT_KEY}{first[service]}:{port}", f"envsim-upstream-{service}", number, 0)
+            for service, port, number in [("api", "http", 8000), ("db", "pg", 5432), ("cache", "redis", 6379)]
+        ),
     ]
     assert not any(f.key.startswith(STUB_KEY) for f in forwards)
 
@@ -98,11 +104,3 @@ def test_cluster_manifests_name_images_as_the_cluster_has_them_and_record_their_
     assert ids_of["api"] == "c" * 12
     assert ids_of["db"] == ids_of["envsim-seed-db"] == "a" * 12
     assert ids_of["envsim-toxiproxy-0"] == "d" * 12
-
-
-def test_a_run_on_kubernetes_is_refused_as_bad_input_until_runs_go_there():
-    from envsim.api.backends import refuse_kubernetes_run
-
-    refuse_kubernetes_run({})  # Docker: fine
-    with pytest.raises(InputError, match=r"`envsim run` runs on the Docker engine only so far"):
-        refuse_kubernetes_run({"ENVSIM_ON": "kubernetes"})
