@@ -71,7 +71,7 @@ def _in(docker_client, stack, service: str, command: list[str]) -> str:
 def test_the_slowest_statement_its_plan_and_the_slowlog_are_named_without_values(docker_client, stack):
     from envsim.engine.statement_stats import DatabaseEvidence
 
-    evidence = DatabaseEvidence(docker_client, stack.handle, stack.profile)
+    evidence = DatabaseEvidence(stack.backend.run_engine(stack.handle), stack.handle, stack.profile)
     evidence.start()
     for _ in range(3):
         _in(docker_client, stack, "db", ["psql", "-X", "-q", "-U", "app", "-d", "shop", "-c", SLOW_LOOKUP])

@@ -172,7 +172,7 @@ def judged(stack, scenario):
     from envsim.verdict import judge
 
     started = datetime.now(UTC)
-    probes = run_probes(stack.engine, stack.handle, scenario, started, time.monotonic())
+    probes = run_probes(stack.backend.run_engine(stack.handle), stack.handle, scenario, started, time.monotonic())
     journal = Journal(
         run_id="clients-1",
         started_at=started.isoformat(),

@@ -18,11 +18,11 @@ from envsim.engine.container_facts import LOG_LINES, ContainerFacts
 from envsim.engine.docker_engine import timed_lines
 from envsim.engine.kubernetes.cluster import REQUEST_TIMEOUT, Cluster, is_missing, namespace_of
 from envsim.engine.kubernetes.pod_faults import (
-    DELETE_POD,
     ROLLOUT_RESTART,
     SCALE_BACK,
     SCALE_TO_ZERO,
     Workloads,
+    acts_per_pod,
     pod_operation,
 )
 from envsim.engine.kubernetes.status import pod_state
@@ -33,6 +33,7 @@ from envsim.errors import EnvironmentProblem
 from envsim.journal import ContainerEvent, LogExcerpt
 from envsim.plan.kubernetes_names import dns_label, label_value
 from envsim.plan.stack import ROLE_LABEL, SERVICE_LABEL, ContainerPlan, StackPlan
+from envsim.plan.stand_ins import stand_in_of_image
 
 EXEC_TIMEOUT = 120.0  # seconds a check's command may take in a pod
 LOAD_PATH = "host via port-forward"
@@ -86,7 +87,7 @@ class KubernetesRunEngine:
         planned = self._container(container)
         operation, workload = pod_operation(action), dns_label(planned.service)
         try:
-            if operation == DELETE_POD:
+            if acts_per_pod(operation):  # a pod per replica
                 pods = self.pods(planned.service)
                 if planned.replica < len(pods):
                     self._workloads.delete_pod(pods[planned.replica].metadata.name)
@@ -184,7 +185,28 @@ def pod_facts(
                 )
             )
     broken = _broken_infrastructure(engine, load_start, events)
-    return ContainerFacts(tuple(events), tuple(logs), images, tuple(broken))
+    return ContainerFacts(tuple(events), tuple(logs), images, tuple(broken), _stand_ins(plan, images))
+
+
+def _stand_ins(plan: StackPlan, images: dict[str, str]) -> dict[str, dict[str, str]]:
+    """The offline stand-ins the pods ran, read from the local Docker engine the images were
+    prepared on (an imported image keeps its id); none when that engine cannot say."""
+    try:
+        from envsim.engine.docker_engine import connect
+
+        docker = connect()
+    except Exception:  # a cluster elsewhere, with no Docker engine here: nothing to say
+        return {}
+    found = {}
+    for container in plan.containers:
+        try:
+            labels = docker.images.get(images[container.name]).labels or {}
+        except Exception:  # not on this engine (pulled by the cluster itself)
+            continue
+        stand_in = stand_in_of_image(labels, [container.image] if container.image else [])
+        if stand_in is not None:
+            found[container.name] = stand_in
+    return found
 
 
 def _events_of(pod: Any, container: ContainerPlan, state: str, now: float) -> list[ContainerEvent]:
