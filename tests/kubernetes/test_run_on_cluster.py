@@ -103,6 +103,17 @@ def outcomes(verdict: dict) -> dict[str, bool]:
     return {result["label"]: result["passed"] for result in verdict["results"]}
 
 
+def test_ctrl_c_mid_run_removes_a_stack_the_run_brought_up(core, state, tmp_path):
+    """First in the module: prod-like's api asks for a whole core, so a second prod-like stack
+    does not fit on a 2-core node beside the module's (its pods stay Pending)."""
+    name = "k8s-e2e-run-own"
+    scenario = str(SCENARIOS / "checkout-short.yaml")
+    done = interrupt_during_db_slow([scenario, "--name", name, "--no-pull", "--reports", str(tmp_path)], state)
+    assert done.returncode == 130, done.stdout
+    assert f"envsim-{name}" not in {n.metadata.name for n in core.list_namespace(label_selector="envsim.stack").items}
+    assert not (state / "stacks" / name).exists()
+
+
 def test_checkout_passes_on_both_engines_with_the_same_checks(cluster_stack, docker_stack, state, tmp_path):
     on_cluster = run("checkout-short.yaml", cluster_stack, state, tmp_path / "kubernetes", "kubernetes")
     on_docker = run("checkout-short.yaml", docker_stack, state, tmp_path / "docker", "docker")
@@ -172,15 +183,6 @@ def test_ctrl_c_mid_fault_leaves_no_toxic_on_a_kept_stack(cluster_stack, state, 
     assert all(found == [] for found in toxics(state, cluster_stack).values())
     entry = json.loads(envsim("status", "--name", cluster_stack, "--json", state=state).stdout)[0]
     assert {c["state"] for c in entry["containers"]} == {"running"}  # kept: the run did not start it
-
-
-def test_ctrl_c_mid_run_removes_a_stack_the_run_brought_up(core, state, tmp_path):
-    name = "k8s-e2e-run-own"
-    scenario = str(SCENARIOS / "checkout-short.yaml")
-    done = interrupt_during_db_slow([scenario, "--name", name, "--no-pull", "--reports", str(tmp_path)], state)
-    assert done.returncode == 130, done.stdout
-    assert f"envsim-{name}" not in {n.metadata.name for n in core.list_namespace(label_selector="envsim.stack").items}
-    assert not (state / "stacks" / name).exists()
 
 
 def test_container_faults_are_pod_operations(cluster_stack, core, state):

@@ -54,6 +54,7 @@ def pod_log(cluster: Cluster, namespace: str, pod: str, secrets: Iterable[str], 
         )
     except Exception:  # no container started yet, or its previous one is gone
         return []
+    text = text or ""  # the client gives None for an empty log (seen: a pod Pending for want of CPU)
     for secret in secrets:
         if secret:
             text = text.replace(secret, "***")
