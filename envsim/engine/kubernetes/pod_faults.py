@@ -5,16 +5,19 @@ on a cluster a service is a Deployment (a StatefulSet for balanced replicas) and
 
 | action  | on Kubernetes                                                                      |
 |---------|------------------------------------------------------------------------------------|
-| kill    | the replica's pod is deleted at once (grace 0); its workload starts a new one       |
-| stop    | the workload is scaled to 0 (pods terminate gracefully), until the fault clears     |
-| start   | the workload is scaled back to the replicas the profile asks for                   |
-| restart | a rollout restart (the pod template's restartedAt annotation), replica by replica   |
-| pause   | refused: the kubelet has no call that freezes a pod's containers                   |
+| kill    | the replica's pod is deleted at once (grace 0, as SIGKILL); its workload starts another |
+| stop    | the workload is scaled to 0 (pods terminate gracefully), until the fault clears        |
+| start   | the workload is scaled back to the replicas the profile asks for                      |
+| restart | the replica's pod is deleted gracefully (SIGTERM first, as `docker restart` stops)     |
+| pause   | refused: the kubelet has no call that freezes a pod's containers                      |
+
+A restart is not a rollout restart: a rollout surges a new pod before the old one goes, which
+needs room for both on the nodes (seen: prod-like's api, asking for a whole core, stayed Pending
+on a 2-core node), while a restart on Docker needs none and leaves the service briefly away.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from envsim.config.backends import PAUSE_REFUSED
@@ -22,19 +25,18 @@ from envsim.engine.kubernetes.cluster import REQUEST_TIMEOUT, Cluster, is_missin
 from envsim.errors import EnvironmentProblem
 
 DELETE_POD = "delete the pod"
+REPLACE_POD = "replace the pod"
 SCALE_TO_ZERO = "scale to 0"
 SCALE_BACK = "scale back"
-ROLLOUT_RESTART = "rollout restart"
 NOTHING = "nothing"
 
 POD_OPERATIONS = {
     "kill": DELETE_POD,
     "stop": SCALE_TO_ZERO,
     "start": SCALE_BACK,
-    "restart": ROLLOUT_RESTART,
+    "restart": REPLACE_POD,
     "unpause": NOTHING,  # no pause was applied (it is refused), so none is undone
 }
-RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"  # what `kubectl rollout restart` sets
 
 
 def pod_operation(action: str) -> str:
@@ -46,12 +48,12 @@ def pod_operation(action: str) -> str:
 
 def acts_per_pod(operation: str) -> bool:
     """Whether the operation is one per replica (a pod) rather than one per workload."""
-    return operation == DELETE_POD
+    return operation in (DELETE_POD, REPLACE_POD)
 
 
-def restart_patch(now: datetime | None = None) -> dict[str, Any]:
-    stamp = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return {"spec": {"template": {"metadata": {"annotations": {RESTARTED_AT: stamp}}}}}
+def grace_period(operation: str) -> int | None:
+    """Seconds the pod's containers get after SIGTERM: none for a kill, the pod's own for a restart."""
+    return 0 if operation == DELETE_POD else None
 
 
 class Workloads:
@@ -79,13 +81,10 @@ class Workloads:
         if self.replicas(name) != replicas:
             self._call("patch", name, {"spec": {"replicas": replicas}})
 
-    def restart(self, name: str) -> None:
-        self._call("patch", name, restart_patch())
-
-    def delete_pod(self, pod: str) -> None:
+    def delete_pod(self, pod: str, grace: int | None) -> None:
         try:
             self.cluster.core.delete_namespaced_pod(
-                pod, self.namespace, grace_period_seconds=0, _request_timeout=REQUEST_TIMEOUT
+                pod, self.namespace, grace_period_seconds=grace, _request_timeout=REQUEST_TIMEOUT
             )
         except Exception as error:
             if not is_missing(error):  # gone already: killed is killed

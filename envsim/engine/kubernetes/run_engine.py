@@ -18,11 +18,11 @@ from envsim.engine.container_facts import LOG_LINES, ContainerFacts
 from envsim.engine.docker_engine import timed_lines
 from envsim.engine.kubernetes.cluster import REQUEST_TIMEOUT, Cluster, is_missing, namespace_of
 from envsim.engine.kubernetes.pod_faults import (
-    ROLLOUT_RESTART,
     SCALE_BACK,
     SCALE_TO_ZERO,
     Workloads,
     acts_per_pod,
+    grace_period,
     pod_operation,
 )
 from envsim.engine.kubernetes.status import pod_state
@@ -90,15 +90,13 @@ class KubernetesRunEngine:
             if acts_per_pod(operation):  # a pod per replica
                 pods = self.pods(planned.service)
                 if planned.replica < len(pods):
-                    self._workloads.delete_pod(pods[planned.replica].metadata.name)
+                    self._workloads.delete_pod(pods[planned.replica].metadata.name, grace_period(operation))
             elif planned.replica != 0:
                 return  # one operation on the workload stands for all its replicas
             elif operation == SCALE_TO_ZERO:
                 self._workloads.scale(workload, 0)
             elif operation == SCALE_BACK:
                 self._workloads.scale(workload, len(self._plan.containers_of(planned.service)))
-            elif operation == ROLLOUT_RESTART:
-                self._workloads.restart(workload)
         except EnvironmentProblem:
             raise
         except Exception as error:

@@ -2,28 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
 from envsim.config.fault_kinds.container import CONTAINER_UNDO
 from envsim.engine.kubernetes.pod_faults import (
     DELETE_POD,
     NOTHING,
-    RESTARTED_AT,
-    ROLLOUT_RESTART,
+    REPLACE_POD,
     SCALE_BACK,
     SCALE_TO_ZERO,
     acts_per_pod,
+    grace_period,
     pod_operation,
-    restart_patch,
 )
 from envsim.errors import EnvironmentProblem
 
 
 @pytest.mark.parametrize(
     ("action", "operation"),
-    [("kill", DELETE_POD), ("stop", SCALE_TO_ZERO), ("start", SCALE_BACK), ("restart", ROLLOUT_RESTART)],
+    [("kill", DELETE_POD), ("stop", SCALE_TO_ZERO), ("start", SCALE_BACK), ("restart", REPLACE_POD)],
 )
 def test_each_container_action_is_a_pod_operation(action, operation):
     assert pod_operation(action) == operation
@@ -43,11 +40,8 @@ def test_pause_is_refused_with_what_to_use_instead():
         pod_operation("pause")
 
 
-def test_only_kill_acts_on_each_replica_s_pod():
-    assert acts_per_pod(DELETE_POD)
-    assert not any(acts_per_pod(op) for op in (SCALE_TO_ZERO, SCALE_BACK, ROLLOUT_RESTART))
-
-
-def test_a_restart_patches_the_template_as_kubectl_rollout_restart_does():
-    patch = restart_patch(datetime(2026, 12, 7, 5, 1, 2, tzinfo=UTC))
-    assert patch == {"spec": {"template": {"metadata": {"annotations": {RESTARTED_AT: "2026-12-07T05:01:02Z"}}}}}
+def test_kill_and_restart_act_on_each_replica_s_pod_and_only_a_kill_skips_the_grace_period():
+    assert acts_per_pod(DELETE_POD) and acts_per_pod(REPLACE_POD)
+    assert not any(acts_per_pod(op) for op in (SCALE_TO_ZERO, SCALE_BACK))
+    assert grace_period(DELETE_POD) == 0  # SIGKILL, as docker kill
+    assert grace_period(REPLACE_POD) is None  # the pod's own terminationGracePeriodSeconds, as docker restart stops
