@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from envsim.api.backends import EngineChoice
 from envsim.api.loading import ScenarioLike, load_scenario
 from envsim.api.run_outputs import unwritable
 from envsim.api.runs import DEFAULT_REPORTS_DIR, RunResult, run
@@ -50,13 +51,17 @@ def load_all(
     users: int | None,
     duration: str | float | None,
     generator_cpus: str | tuple[int, ...] | None = None,
+    backend: str = "docker",
 ) -> list[Scenario]:
-    """Every scenario loaded before any runs, so every input problem is told at once."""
+    """Every scenario loaded before any runs, so every input problem is told at once (also what
+    a run on `backend` cannot do)."""
     loaded, errors = [], []
     for scenario in scenarios:
         try:
             loaded.append(
-                load_scenario(scenario, env=env, users=users, duration=duration, generator_cpus=generator_cpus)
+                load_scenario(
+                    scenario, env=env, users=users, duration=duration, generator_cpus=generator_cpus, backend=backend
+                )
             )
         except InputError as error:
             errors.append(error)
@@ -82,7 +87,8 @@ def run_gate(
     REPORTS/junit.xml; without, each writes where it would alone and the JUnit file goes to
     the first scenario's repo, reports/gate/junit.xml. An interrupted scenario ends the gate."""
     env = dict(os.environ if env is None else env)
-    loaded = load_all(scenarios, env, users, duration, options.get("generator_cpus"))
+    engine = options.get("engine") or EngineChoice()
+    loaded = load_all(scenarios, env, users, duration, options.get("generator_cpus"), engine.name(env))
     results: list[RunResult] = []
     for index, scenario in enumerate(loaded):
         out = Path(reports_dir) / safe_name(scenario.name) if reports_dir else None

@@ -88,3 +88,16 @@ def test_a_rotating_credential_in_a_file_is_refused_for_a_run_on_kubernetes(repo
     assert err.splitlines()[0].startswith(
         "scenarios/s.yaml:3:10: profile: credential tok rotates (ttl) and is mounted as a file (secret_files)"
     )
+
+
+def test_run_on_kubernetes_refuses_before_it_looks_for_a_cluster_alone_or_as_a_gate(repo, monkeypatch):
+    write(repo, "profiles/p.yaml", PROFILE)
+    write(repo, "scenarios/s.yaml", SCENARIO)
+    write(repo, "scenarios/t.yaml", SCENARIO.replace("name: s", "name: t"))
+    monkeypatch.chdir(repo)
+    nowhere = ["--on", "kubernetes", "--kubeconfig", str(repo / "no-such-kubeconfig")]
+    for scenarios in (["scenarios/s.yaml"], ["scenarios/s.yaml", "scenarios/t.yaml"]):
+        code, _, err = run_envsim(["run", *scenarios, *nowhere], monkeypatch)
+        assert code == 2, err  # bad input, told before the missing cluster (exit 3) could be
+        assert "scenarios/s.yaml:12:30: timeline[1].fault: failure mode api-pause:" in err
+        assert "no Kubernetes cluster" not in err
