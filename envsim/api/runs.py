@@ -14,7 +14,7 @@ from envsim.api.backends import EngineChoice
 from envsim.api.loading import ScenarioLike, WorkerOptions, load_scenario
 from envsim.api.run_outputs import write_run_outputs
 from envsim.api.stack import Stack, attach, running, up
-from envsim.config.backends import CPUS_REFUSED
+from envsim.config.backends import CPUS_REFUSED, WORKERS_IN_CONTAINERS_REFUSED
 from envsim.config.scenario_model import Scenario
 from envsim.engine.apply import ApplyProgress
 from envsim.engine.backend import DOCKER, Backend
@@ -128,6 +128,8 @@ def _loaded_for(scenario: ScenarioLike, backend: str, env: Mapping[str, str], *o
     )
     if loaded.load.cpus and backend != DOCKER:  # the file's load.cpus is refused while loading
         raise InputError(f"--generator-cpus: {CPUS_REFUSED}")
+    if loaded.load.workers_on == "docker" and backend != DOCKER:
+        raise InputError(f"--workers-on docker: {WORKERS_IN_CONTAINERS_REFUSED}")
     return loaded
 
 

@@ -64,6 +64,11 @@ CPUS_REFUSED = (
     "Kubernetes the stack's pods run where the cluster puts them: drop load.cpus for this run"
 )
 
+WORKERS_IN_CONTAINERS_REFUSED = (
+    "load workers in containers join the stack's Docker network; on Kubernetes "
+    "the workers run as processes on this machine (`local`) or on other hosts (`remote`)"
+)
+
 
 def run_refusal(mode: FailureMode, profile: Profile, backend: str) -> str | None:
     """Why a run on `backend` cannot apply failure mode `mode`, or None when it can."""

@@ -101,3 +101,15 @@ def test_run_on_kubernetes_refuses_before_it_looks_for_a_cluster_alone_or_as_a_g
         assert code == 2, err  # bad input, told before the missing cluster (exit 3) could be
         assert "scenarios/s.yaml:12:30: timeline[1].fault: failure mode api-pause:" in err
         assert "no Kubernetes cluster" not in err
+
+
+def test_workers_in_containers_are_refused_for_a_run_on_kubernetes(repo, monkeypatch):
+    write(repo, "profiles/p.yaml", PROFILE)
+    write(repo, "scenarios/s.yaml", SCENARIO.replace("  cpus: [0]\n", "").split("timeline:")[0])
+    monkeypatch.chdir(repo)
+    nowhere = ["--on", "kubernetes", "--kubeconfig", str(repo / "no-such-kubeconfig")]
+    code, _, err = run_envsim(
+        ["run", "scenarios/s.yaml", "--workers", "2", "--workers-on", "docker", *nowhere], monkeypatch
+    )
+    assert code == 2, err
+    assert "--workers-on docker: load workers in containers join the stack's Docker network" in err
