@@ -56,8 +56,14 @@ else
 	# their wall time on two cores. Integration and engine tests compare measured latencies (a
 	# recovery's p95 against the baseline's), so they run one at a time, with no neighbour's load.
 	run_pytest -n 2 --durations=15 -m "not docker and not integration and not kubernetes" "$@"
+	# The engine's tests mostly wait on containers and short load runs, and each brings up its own
+	# stacks: three workers overlap them. A module stays on one worker (tests/conftest.py groups
+	# them). The tests that compare measured latencies or the generator's CPU are marked `alone`
+	# and run afterwards, one at a time, with no neighbour's load.
 	echo "== integration tests and the tests on the Docker engine"
-	run_pytest --durations=15 -m "(integration or docker) and not kubernetes" "$@"
+	run_pytest -n 3 --dist loadgroup --durations=15 -m "(integration or docker) and not kubernetes and not alone" "$@"
+	echo "== the engine's tests that need a quiet machine, one at a time"
+	run_pytest --durations=15 -m "(integration or docker) and not kubernetes and alone" "$@"
 	# The Kubernetes tests run on a real single-node cluster: built from Go modules on the first
 	# run (cached after), started in seconds later. It starts after the engine's tests, whose
 	# latency checks its daemons would disturb, and is stopped again unless it was running before.

@@ -5,6 +5,12 @@ Tests are marked by their layer (integration, e2e, kubernetes). Those under inte
 are also marked `docker`, unless marked `docker_free`: they need the engine and the prepared images.
 A module or test that drives only processes on this host (the load runner, the MCP server over
 stdio, "no engine" errors) says `docker_free`, and runs in the fast tier beside the unit tests.
+
+The engine's tests run on several pytest-xdist workers with `--dist loadgroup`: each module is one
+group (its module-scoped stack is brought up once, on one worker), and modules that share something
+beyond their own stacks name a common `xdist_group`. Tests whose verdict depends on a quiet
+machine (measured latencies, the load generator's CPU) are marked `alone` and run afterwards,
+one at a time.
 """
 
 from pathlib import Path
@@ -15,6 +21,8 @@ _LAYER_MARKERS = {"integration": pytest.mark.integration, "e2e": pytest.mark.e2e
 _ENGINE_LAYERS = ("integration", "e2e")
 
 
+# tryfirst: pytest-xdist reads the groups in its own hook of the same name
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items):
     for item in items:
         layer = Path(str(item.fspath)).relative_to(Path(__file__).parent).parts[0]
@@ -22,3 +30,5 @@ def pytest_collection_modifyitems(items):
             item.add_marker(_LAYER_MARKERS[layer])
         if layer in _ENGINE_LAYERS and item.get_closest_marker("docker_free") is None:
             item.add_marker(pytest.mark.docker)
+        if layer in _ENGINE_LAYERS and item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))

@@ -8,7 +8,10 @@ import urllib.request
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
+import pytest
 from e2e_support import NOTHING_LEFT, interrupt, leftovers, wait_for
+
+pytestmark = pytest.mark.alone  # compares a fault window's p50 with the baseline's to 50 ms
 
 LAG_PROFILE = """
 envsim: 1

@@ -10,6 +10,8 @@ from e2e_support import wait_for
 
 from envsim.config.generator_cpus import machine_cpus
 
+pytestmark = pytest.mark.alone  # the saturation guard measures the generator's own CPU: no neighbour may share it
+
 # Client-side work on every request (as a request signer does) makes the generator the
 # bottleneck; BUSY_THINK_TIME is the think time between a user's requests.
 LOCUSTFILE = """

@@ -8,7 +8,10 @@ import json
 import uuid
 from datetime import datetime
 
+import pytest
 from e2e_support import NOTHING_LEFT, leftovers
+
+pytestmark = pytest.mark.alone  # compares two stacks' measured latencies against fixed bounds
 
 PROFILE = """
 envsim: 1

@@ -8,7 +8,10 @@ import os
 import signal
 import time
 
+import pytest
 from e2e_support import wait_for
+
+pytestmark = pytest.mark.alone  # two local workers and a killed one: the generator's CPU decides the timing
 
 SCENARIO = """
 envsim: 1

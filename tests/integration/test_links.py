@@ -24,6 +24,8 @@ from envsim import api
 from envsim.engine.docker_engine import labeled_containers, labeled_networks
 from envsim.engine.toxiproxy_client import ToxiproxyClient
 
+pytestmark = pytest.mark.alone  # compares measured round trips to 50 ms
+
 # GET /ping: one Redis PING to cache:6379 on a fresh connection, timed inside the container.
 PROBE_APP = r"""
 import json, os, socket, time
