@@ -2,7 +2,8 @@
 # The project's one test command: installs what the tests need, checks the code, then runs the tests.
 #   scripts/test.sh            lint, type check, engine and images, then every test (what CI runs)
 #   scripts/test.sh --fast     lint, type check and every test that needs no Docker engine (nor a
-#                              Kubernetes cluster), without one
+#                              Kubernetes cluster), without one, except those marked `slow`
+#   Each part prints its wall time and the load average (timings are only comparable on a quiet machine).
 #   scripts/test.sh -k name    extra arguments go to pytest (after --fast, too)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,8 +35,9 @@ checks_pid=$!
 tests_failed=0
 # pytest's exit status 5 is "no test selected": extra arguments may leave one half empty.
 run_pytest() {
-	local status=0
+	local status=0 started=$SECONDS
 	python3 -m pytest -p no:cacheprovider -q "$@" || status=$?
+	echo "-- wall time $((SECONDS - started))s (load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null))"
 	if [ "$status" != 0 ] && [ "$status" != 5 ]; then tests_failed=$status; fi
 }
 
@@ -50,11 +52,11 @@ echo "== tests that need no Docker engine"
 if [ "$fast" = 1 ]; then
 	# Everything that needs no engine at once: the engine-free integration tests mostly wait on
 	# short load runs against loopback servers, so a third worker overlaps them with the unit tests.
-	run_pytest -n 3 --durations=15 -m "not docker and not kubernetes" "$@"
+	# `slow` tests (hundreds of generated inputs each) are left to the full command.
+	run_pytest -n 3 --durations=15 -m "not docker and not kubernetes and not slow" "$@"
 else
 	# Unit tests (and the MCP stdio tests) share no state and time nothing: two workers nearly halve
-	# their wall time on two cores. Integration and engine tests compare measured latencies (a
-	# recovery's p95 against the baseline's), so they run one at a time, with no neighbour's load.
+	# their wall time on two cores.
 	run_pytest -n 2 --durations=15 -m "not docker and not integration and not kubernetes" "$@"
 	# The engine's tests mostly wait on containers and short load runs, and each brings up its own
 	# stacks: three workers overlap them. A module stays on one worker (tests/conftest.py groups
@@ -84,6 +86,7 @@ fi
 checks_failed=0
 wait "$checks_pid" || checks_failed=1
 cat "$checks_log"
+echo "== done in ${SECONDS}s"
 if [ "$checks_failed" != 0 ]; then
 	echo "== ruff or mypy reported findings (above)"
 	exit 1

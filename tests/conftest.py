@@ -1,5 +1,6 @@
-"""Markers by what a test needs, so `scripts/test.sh --fast` (`-m "not docker and not kubernetes"`) runs
-every test that needs no Docker engine and no cluster.
+"""Markers by what a test needs, so `scripts/test.sh --fast` (`-m "not docker and not kubernetes and
+not slow"`) runs every test that needs no Docker engine and no cluster, but for the `slow` property
+and fuzz tests the full command runs.
 
 Tests are marked by their layer (integration, e2e, kubernetes). Those under integration/ and e2e/
 are also marked `docker`, unless marked `docker_free`: they need the engine and the prepared images.

@@ -6,6 +6,7 @@ import copy
 import tempfile
 from pathlib import Path
 
+import pytest
 import yaml
 from config_helpers import scaffold
 from hypothesis import HealthCheck, given, settings
@@ -18,6 +19,10 @@ from envsim.errors import Problem
 PROFILE = yaml.safe_load(scaffold_text("profiles/prod-like.yaml"))
 SCENARIO = yaml.safe_load(scaffold_text("scenarios/checkout.yaml"))
 ENV = {"APP_IMAGE": "app:1"}
+# Hundreds of generated inputs per test: the full command runs them; --fast leaves them out and
+# keeps the written examples (tests/invalid, the located-error tests) for the edit-test loop.
+pytestmark = pytest.mark.slow
+
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 scalars = st.one_of(

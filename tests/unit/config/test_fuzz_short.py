@@ -7,7 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 BENCH = Path(__file__).resolve().parents[3] / "bench" / "fuzz_inputs.py"
+
+# 300 mutated inputs through every layer: the full command runs it, --fast leaves it out.
+pytestmark = pytest.mark.slow
 
 
 def test_three_hundred_mutated_inputs_raise_no_traceback():

@@ -79,6 +79,7 @@ PATTERNS = sorted(
 )
 
 
+@pytest.mark.slow  # 60 generated texts per pattern: the full command runs it, --fast leaves it out
 @pytest.mark.parametrize("pattern_json", PATTERNS)
 @settings(max_examples=60, deadline=None)
 @given(
