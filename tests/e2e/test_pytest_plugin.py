@@ -50,6 +50,7 @@ def test_a_test_asking_for_a_stack_without_a_profile_fails_clearly(cli, project)
     assert "Traceback" not in done.stdout
 
 
+@pytest.mark.alone  # counts every envsim container on the engine: a neighbour's stack would add some
 def test_the_plugin_is_inert_for_tests_that_do_not_use_it(cli, engine, project):
     before = len(labeled_containers(engine, None))
     (project / "test_plain.py").write_text("def test_plain():\n    assert 1 + 1 == 2\n")

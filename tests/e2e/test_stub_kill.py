@@ -9,11 +9,14 @@ import signal
 import time
 from urllib.parse import urlsplit
 
+import pytest
 from e2e_support import NOTHING_LEFT, leftovers, wait_for
 
 from envsim.engine.docker_engine import host_port
 from envsim.engine.fault_switch import http_fault_ttl
 from envsim.engine.mockserver_client import MockServerClient, MockServerError
+
+pytestmark = pytest.mark.xdist_group("mockserver")  # MockServer's JVM (a stub) starts slowly: one at a time
 
 PROFILE = """
 envsim: 1

@@ -9,11 +9,14 @@ import re
 import urllib.error
 import urllib.request
 
+import pytest
 from e2e_support import NOTHING_LEFT, leftovers
 
 from envsim.engine.docker_engine import host_port
 from envsim.engine.mockserver_client import MockServerClient
 from envsim.plan.mockserver_expectations import RequestMatcher
+
+pytestmark = pytest.mark.xdist_group("mockserver")  # MockServer's JVM (a stub) starts slowly: one at a time
 
 
 def pay(url: str) -> tuple[int, dict]:

@@ -10,6 +10,8 @@ import uuid
 
 import pytest
 
+pytestmark = pytest.mark.xdist_group("mockserver")  # MockServer's JVM (a stub) starts slowly: one at a time
+
 APP = r"""
 import http.server, os, urllib.error, urllib.request
 FILE = "/run/secrets/payments_token"

@@ -26,6 +26,8 @@ from envsim.plan.mockserver_expectations import (
     Response,
 )
 
+pytestmark = pytest.mark.xdist_group("mockserver")  # MockServer's JVM (a stub) starts slowly: one at a time
+
 
 class Caller:
     """One keep-alive HTTP connection to the mocked API, reopened when the server closes it."""

@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+pytestmark = pytest.mark.xdist_group("mockserver")  # MockServer's JVM (a stub) starts slowly: one at a time
+
 PROFILE = """
 envsim: 1
 name: stubs
