@@ -60,8 +60,9 @@ else
 	run_pytest -n 2 --durations=15 -m "not docker and not integration and not kubernetes" "$@"
 	# The engine's tests mostly wait on containers and short load runs, and each brings up its own
 	# stacks: three workers overlap them. A module stays on one worker (tests/conftest.py groups
-	# them). The tests that compare measured latencies or the generator's CPU are marked `alone`
-	# and run afterwards, one at a time, with no neighbour's load.
+	# them). The tests that compare measured latencies or the generator's CPU, count every
+	# container on the engine, or wait on MockServer and health deadlines that other stacks'
+	# start-ups delay are marked `alone` and run afterwards, one at a time, with no neighbour.
 	echo "== integration tests and the tests on the Docker engine"
 	run_pytest -n 3 --dist loadgroup --durations=15 -m "(integration or docker) and not kubernetes and not alone" "$@"
 	echo "== the engine's tests that need a quiet machine, one at a time"

@@ -18,6 +18,10 @@ import pytest
 import yaml
 from e2e_support import NOTHING_LEFT, leftovers
 
+pytestmark = (
+    pytest.mark.alone
+)  # its database and api must turn healthy within 60 s, which other stacks' start-ups delay
+
 APP = Path(__file__).parent / "data" / "items-api"
 
 

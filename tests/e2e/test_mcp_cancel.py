@@ -11,14 +11,11 @@ from __future__ import annotations
 import sys
 
 import anyio
-import pytest
 from e2e_support import NOTHING_LEFT, leftovers, wait_for
 from mcp import Client, StdioServerParameters
 from mcp_support import active_faults, app_repo, env, names, new_name, settle, toxics  # noqa: F401 - fixtures
 
 from envsim.mcp.server import build_server
-
-pytestmark = pytest.mark.xdist_group("mockserver")  # MockServer's JVM (a stub) starts slowly: one at a time
 
 
 async def cancel_when(client: Client, tool: str, arguments: dict, progress_says) -> dict:

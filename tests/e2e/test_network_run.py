@@ -7,10 +7,7 @@ import shutil
 import signal
 from pathlib import Path
 
-import pytest
 from e2e_support import NOTHING_LEFT, interrupt, leftovers, wait_for
-
-pytestmark = pytest.mark.xdist_group("mockserver")  # MockServer's JVM (a stub) starts slowly: one at a time
 
 REPO = Path(__file__).resolve().parents[2]
 

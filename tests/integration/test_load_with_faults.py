@@ -20,7 +20,9 @@ from envsim.journal import ALL_ENDPOINTS, TimelineStep, percentile_ms
 from envsim.run.load_with_faults import run_load
 from envsim.run.progress import RunObserver
 
-pytestmark = [pytest.mark.timeout(90), pytest.mark.docker_free]
+# alone in the full run: its interrupt tests wait 30 s for a child Locust that a machine busy with
+# other stacks starts late (in --fast it runs beside the unit tests, which leave time for it)
+pytestmark = [pytest.mark.timeout(90), pytest.mark.docker_free, pytest.mark.alone]
 SUPPORT = Path(__file__).parent / "run_support"
 
 

@@ -26,7 +26,7 @@ from envsim.plan.mockserver_expectations import (
     Response,
 )
 
-pytestmark = pytest.mark.xdist_group("mockserver")  # MockServer's JVM (a stub) starts slowly: one at a time
+pytestmark = pytest.mark.alone  # MockServer's answers time out when the engine is busy with other stacks
 
 
 class Caller:

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-pytestmark = pytest.mark.xdist_group("mockserver")  # MockServer's JVM (a stub) starts slowly: one at a time
+pytestmark = pytest.mark.alone  # MockServer's answers time out when the engine is busy with other stacks
 
 PROFILE = """
 envsim: 1
