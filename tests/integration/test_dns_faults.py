@@ -61,3 +61,42 @@ def test_the_faulted_name_gets_the_answer_and_others_resolve(docker_client, reso
     assert _lookups(app, "peer", "other") == before
     assert switch.active() == []
     assert not docker_client.containers.list(all=True, filters={"name": step.helper})
+
+
+TIMED_LOOKUP = """
+import json, socket, sys, time
+took = {}
+for name in sys.argv[1:]:
+    started = time.monotonic()
+    socket.getaddrinfo(name, 80, socket.AF_INET)
+    took[name] = time.monotonic() - started
+print(json.dumps(took))
+"""
+
+
+def _lookup_times(app, *names: str) -> dict[str, float]:
+    code, output = app.exec_run(["python3", "-c", TIMED_LOOKUP, *names])
+    assert code == 0, output
+    return json.loads(output.decode().strip().splitlines()[-1])
+
+
+def test_a_delay_holds_the_named_lookup_by_about_the_delay_and_only_while_on(docker_client, resolving_app):
+    app, fault, delay = resolving_app, "peer-slow", 2.0
+    step = DnsStep(app.name, f"{app.name}-dns-{fault}", chain_name(f"dns-{fault}"), "peer", None, delay)
+    switch = StackFaults(docker_client, {fault: FaultPlan(fault, "app", (step,))}, {}, windows={fault: 60.0})
+    before = _lookup_times(app, "peer", "other")
+    try:
+        assert switch.apply(fault) == "dnsmasq delay 2s"
+        during = _lookup_times(app, "peer", "other", "peer")
+        answered = _lookups(app, "peer")
+        assert switch.active() == [fault]
+    finally:
+        switch.clear(fault)
+    after = _lookup_times(app, "peer", "other")
+    assert before["peer"] < 0.5 and before["other"] < 0.5, before
+    assert delay - 0.05 <= during["peer"] < delay + 0.5, during  # each lookup of the name, every time
+    assert during["other"] < 0.5, during
+    assert answered["peer"].count(".") == 3, answered  # the real address, late
+    assert after["peer"] < 0.5 and after["other"] < 0.5, after
+    assert switch.active() == []
+    assert not docker_client.containers.list(all=True, filters={"name": step.helper})
