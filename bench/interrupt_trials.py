@@ -1,7 +1,7 @@
 """Interruption trials: `envsim up` and `envsim run` stopped at random points by SIGINT,
 SIGTERM or SIGKILL, then everything they could leave behind counted.
 
-Trials alternate between the shop's prod-like profile (toxics, a proxy down) and its network
+Trials alternate between the shop's network-namespace profile (toxics, a proxy down) and its network
 profile (a per-link fault and a partition, on link Toxiproxies of their own; an HTTP fault in
 the HAProxy front of its api).
 
@@ -40,7 +40,7 @@ REPO = Path(__file__).resolve().parents[1]
 SIGNALS = {"SIGINT": signal.SIGINT, "SIGTERM": signal.SIGTERM, "SIGKILL": signal.SIGKILL}
 SCENARIO = """
 envsim: 1
-profile: prod-like
+profile: network-namespace
 load:
   target: api
   users: 3
@@ -59,12 +59,12 @@ reports: {dir: ../out}
 # the same load on the network profile: a fault on one client's link, then a partition, and an
 # HTTP fault in the HAProxy front of its api
 NETWORK_SCENARIO = (
-    SCENARIO.replace("profile: prod-like", "profile: network")
+    SCENARIO.replace("profile: network-namespace", "profile: network")
     .replace("fault: db-slow}", "fault: db-slow-for-api}")
     .replace("fault: cache-down}", "fault: api-cache-split}")
     .replace("timeline:\n", "timeline:\n  - {at: 3s, for: 5s, fault: api-flaky}\n")
 )
-PROFILES = {"prod-like": "scenarios/trial.yaml", "network": "scenarios/trial-network.yaml"}
+PROFILES = {"network-namespace": "scenarios/trial.yaml", "network": "scenarios/trial-network.yaml"}
 LONGEST = {"up": 12.0, "run": 26.0, "run --no-up": 14.0}  # past these the command has usually finished
 KEPT = f"trial-kept-{uuid.uuid4().hex[:6]}"  # `run --no-up` trials run on it; up before the first, down after
 HELPER_TTL = 3.0 + 5.0  # the longest helper fault's window plus the least margin: rules live no longer
@@ -187,7 +187,7 @@ class Trials:
         name = self.rng.choice(list(SIGNALS))
         delay = self.rng.uniform(0.3, LONGEST[command])
         if command == "run --no-up":
-            profile, stack = "prod-like", self.kept()
+            profile, stack = "network-namespace", self.kept()
             args = ["run", PROFILES[profile], "--no-up"]
         else:
             stack = f"trial-{uuid.uuid4().hex[:6]}"
@@ -228,7 +228,7 @@ class Trials:
 
     def kept(self) -> str:
         if not self.kept_up:
-            done = self.envsim("up", "prod-like", "--name", KEPT)
+            done = self.envsim("up", "network-namespace", "--name", KEPT)
             if done.returncode != 0:
                 raise SystemExit(f"could not bring up {KEPT}: {done.stderr[-500:]}")
             self.kept_up = True
@@ -275,7 +275,7 @@ class Trials:
         if name == "SIGKILL":
             # a killed run's toxics stay until something clears them; the next trial may be
             # stopped before its own run clears them, so they are cleared here, as a user would
-            done = self.envsim("fault", "clear", "--profile", "prod-like", "--name", stack)
+            done = self.envsim("fault", "clear", "--profile", "network-namespace", "--name", stack)
             if done.returncode != 0:
                 self.problems.append(f"trial {number}: fault clear after SIGKILL exited {done.returncode}")
         if active_toxics(self.client, stack):
@@ -311,7 +311,7 @@ def main() -> int:
                 print(f"trial {number}/{args.trials} done", file=sys.stderr, flush=True)
         finally:
             if trials.kept_up:
-                trials.envsim("down", "prod-like", "--name", KEPT)
+                trials.envsim("down", "network-namespace", "--name", KEPT)
         for kind, count in leftovers(trials.client, KEPT).items():
             trials.by_kind[kind] += count
             trials.problems.append(f"{KEPT}: {count} {kind} left after its down")

@@ -1,7 +1,8 @@
 """What each backend can realise of a valid profile or run of a valid scenario, checked at
-validate time with located problems. Docker realises everything; on Kubernetes per-link faults
-and partitions have no counterpart in a profile, and a run refuses the faults, pinning and
-rotation it cannot do there (docs/kubernetes.md)."""
+validate time with located problems. Docker realises everything; on Kubernetes per-link faults,
+partitions, link and DNS faults and HTTP faults on real services have no counterpart in a
+profile, and a run refuses the faults, pinning and rotation it cannot do there
+(docs/kubernetes.md)."""
 
 from __future__ import annotations
 
@@ -24,8 +25,23 @@ REFUSED: dict[str, dict[str, str]] = {
         "drop 'from' to fault every client's traffic, or run this failure mode on Docker",
         "partition": "partitions are not supported on Kubernetes (they act on per-client links); "
         "run this failure mode on Docker",
+        # Link and DNS faults are switched by a helper container joining the target container's
+        # network namespace on the Docker engine; a pod's namespace is the cluster's.
+        "packet_loss": "packet loss is not supported on Kubernetes (a helper in the container's network "
+        "namespace switches it on Docker); use Toxiproxy's faults on the target, or run this failure mode on Docker",
+        "link_bandwidth": "link bandwidth is not supported on Kubernetes (a helper in the container's network "
+        "namespace switches it on Docker); use Toxiproxy's 'bandwidth' on the target, or run this failure mode on Docker",
+        "dns": "DNS faults are not supported on Kubernetes (a helper in the container's network namespace "
+        "answers for the name on Docker); run this failure mode on Docker",
     },
 }
+# HTTP faults on a real (non-stub) service live in the HAProxy front envsim puts before it on
+# Docker, which the Kubernetes manifests do not render; on a stub they are MockServer's anywhere.
+REFUSED_ON_REAL_HTTP: dict[str, str] = {
+    "kubernetes": "HTTP faults on a real service are not supported on Kubernetes (they live in the HAProxy "
+    "front envsim puts before it on Docker); fault a stub, or run this failure mode on Docker",
+}
+HTTP_FAULT_KEYS = ("http_errors", "drop", "outage", "delay")
 
 
 def backend_problems(doc: YamlDoc, backend: str) -> list[Problem]:
@@ -39,6 +55,23 @@ def backend_problems(doc: YamlDoc, backend: str) -> list[Problem]:
         for name, mode in modes.items()
         if isinstance(mode, dict)
         for key, why in refused.items()
+        if key in mode
+    ] + _real_http_problems(doc, modes, backend)
+
+
+def _real_http_problems(doc: YamlDoc, modes: dict[str, Any], backend: str) -> list[Problem]:
+    """A located problem for each HTTP fault key on a real service, where the backend has no front."""
+    why = REFUSED_ON_REAL_HTTP.get(backend)
+    services: Any = doc.data.get("services")
+    if why is None or not isinstance(services, dict):
+        return []
+    return [
+        doc.problem(("failure_modes", name, key), why, key=True)
+        for name, mode in modes.items()
+        if isinstance(mode, dict)
+        and isinstance(services.get(mode.get("target")), dict)
+        and "stub" not in services[mode["target"]]
+        for key in HTTP_FAULT_KEYS
         if key in mode
     ]
 

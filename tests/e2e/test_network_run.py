@@ -13,7 +13,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 LONG_LOSS = """
 envsim: 1
-profile: prod-like
+profile: network-namespace
 load:
   target: api
   users: 2
@@ -65,6 +65,7 @@ def test_the_network_scenario_passes_with_each_link_fault_shown(cli, engine, pro
     assert mechanisms["api-lossy"] in ("iptables statistic", "netem")
     assert mechanisms["api-narrow"] in ("tbf", "netem")
     assert mechanisms["payments-unresolvable"] == "dnsmasq nxdomain"
+    assert mechanisms["payments-slow-dns"] == "dnsmasq delay 1s"
     assert leftovers(engine, stack_name) == NOTHING_LEFT
 
 
@@ -72,7 +73,7 @@ def test_an_interrupted_run_leaves_no_helper_and_no_rule_on_a_stack_it_keeps(
     cli, engine, project, stack_name, remove_stacks
 ):
     remove_stacks.append(stack_name)
-    up = cli.run("up", "prod-like", "--name", stack_name)
+    up = cli.run("up", "network-namespace", "--name", stack_name)
     assert up.returncode == 0, up.stderr[-2000:]
     (project / "scenarios" / "loss.yaml").write_text(LONG_LOSS, encoding="utf-8")
     process = cli.start("run", "scenarios/loss.yaml", "--no-up", "--name", stack_name)
@@ -82,6 +83,6 @@ def test_an_interrupted_run_leaves_no_helper_and_no_rule_on_a_stack_it_keeps(
     assert code == 130, stderr[-2000:]
     assert _helpers(engine, stack_name) == []
     assert _api_rules(engine, stack_name) == []
-    down = cli.run("down", "prod-like", "--name", stack_name)
+    down = cli.run("down", "network-namespace", "--name", stack_name)
     assert down.returncode == 0
     assert leftovers(engine, stack_name) == NOTHING_LEFT

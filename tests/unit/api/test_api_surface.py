@@ -46,9 +46,6 @@ def test_plan_of_a_profile_has_its_stack_and_every_failure_mode(repo):
         "db-resets",
         "api-restart",
         "api-pause",
-        "api-lossy",
-        "api-narrow",
-        "cache-unresolvable",
     }
 
 

@@ -1,6 +1,6 @@
 """Link and DNS faults on a stack with no Docker engine (a Kubernetes stack): clearing them is
 a no-op, since no helper can have been started, and applying one is an environment problem
-naming it (seen: `envsim down --on kubernetes` of prod-like failed to revert api-lossy)."""
+naming it (seen: `envsim down --on kubernetes` of prod-like, which then had them, failed to revert api-lossy)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ NET_FAULTS = ("api-lossy", "api-narrow", "cache-unresolvable")
 
 @pytest.fixture
 def faults():
-    profile = load_profile(REPO / "profiles" / "prod-like.yaml", {})
+    profile = load_profile(REPO / "profiles" / "network-namespace.yaml", {})
     planned = {f.name: f for f in plan_faults(plan_stack(profile, "nodocker"), profile)}
     return StackFaults(None, {name: planned[name] for name in NET_FAULTS}, {})
 
