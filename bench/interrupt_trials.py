@@ -1,20 +1,23 @@
 """Interruption trials: `envsim up` and `envsim run` stopped at random points by SIGINT,
 SIGTERM or SIGKILL, then everything they could leave behind counted.
 
-Trials alternate between the shop's network-namespace profile (toxics, a proxy down) and its network
-profile (a per-link fault and a partition, on link Toxiproxies of their own; an HTTP fault in
-the HAProxy front of its api).
+Trials alternate between two profiles that together hold every network fault kind: the
+trials' namespace profile (prod-like with packet loss and a narrow link on the api's own link,
+and DNS faults, an answer and a delay, for its lookups of the cache: helpers in its network
+namespace), and the shop's network profile (a per-link fault and a partition, on link
+Toxiproxies of their own; HTTP faults, errors and a delay, in the HAProxy front of its real api).
+Each scenario also holds toxics and a proxy down.
 
 After SIGINT/SIGTERM: exit 130 (or the command had already finished), and no container (link
 Toxiproxies and HAProxy fronts included), network or volume of the stack, no Toxiproxy toxic,
 no HTTP fault switched on in an HAProxy front, no Locust process left. After SIGKILL:
 no Locust process outlives its parent for more than a few seconds, and the next `envsim down`
-leaves nothing. A third kind of trial, `run --no-up`, interrupts runs on a stack that stays
-up: then no network helper may be left running and no iptables chain or qdisc of a link or
-DNS fault in the api's network namespace (after SIGKILL: once the helpers' time-to-live is
-over; the killed run's faults are then cleared with `envsim fault clear`). Prints the
-trials, leftovers by kind and the slowest clean-up; exits 1 when
-anything was left.
+leaves nothing. A third kind of trial, `run --no-up`, interrupts runs on a stack of each
+profile that stays up: then no network helper may be left running, no iptables chain or qdisc
+of a link or DNS fault in the api's network namespace, no toxic and no HTTP fault switched on
+(after SIGKILL: once the helpers' time-to-live is over; the killed run's faults are then
+cleared with `envsim fault clear`). Prints the trials, the exit codes seen, leftovers by kind
+and the slowest clean-up; exits 1 when anything was left.
 
     python bench/interrupt_trials.py [--trials 100] [--seed 1]
 
@@ -38,9 +41,21 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 SIGNALS = {"SIGINT": signal.SIGINT, "SIGTERM": signal.SIGTERM, "SIGKILL": signal.SIGKILL}
+# prod-like with the faults of profiles/network-namespace.yaml, aimed at the cache's name rather
+# than the payments provider's, so no MockServer start weighs on each trial
+NAMESPACE_PROFILE = """
+envsim: 1
+name: trial-namespace
+extends: prod-like
+failure_modes:
+  api-lossy: {target: api, packet_loss: 30%}
+  api-narrow: {target: api, link_bandwidth: 64kbit}
+  cache-unresolvable: {target: api, dns: {name: cache, answer: servfail}}
+  cache-slow-dns: {target: api, dns: {name: cache, delay: 500ms}}
+"""
 SCENARIO = """
 envsim: 1
-profile: network-namespace
+profile: trial-namespace
 load:
   target: api
   users: 3
@@ -50,23 +65,39 @@ load:
 timeline:
   - {at: 1s, for: 3s, fault: api-lossy}
   - {at: 2s, for: 4s, fault: db-slow}
+  - {at: 4s, for: 2s, fault: cache-slow-dns}
   - {at: 5s, for: 2s, fault: api-narrow}
   - {at: 7s, for: 2s, fault: cache-down}
   - {at: 8s, for: 2s, fault: cache-unresolvable}
 checks: [{metric: error_rate, below: 50%}]
 reports: {dir: ../out}
 """
-# the same load on the network profile: a fault on one client's link, then a partition, and an
-# HTTP fault in the HAProxy front of its api
-NETWORK_SCENARIO = (
-    SCENARIO.replace("profile: network-namespace", "profile: network")
-    .replace("fault: db-slow}", "fault: db-slow-for-api}")
-    .replace("fault: cache-down}", "fault: api-cache-split}")
-    .replace("timeline:\n", "timeline:\n  - {at: 3s, for: 5s, fault: api-flaky}\n")
-)
-PROFILES = {"network-namespace": "scenarios/trial.yaml", "network": "scenarios/trial-network.yaml"}
+# the same load on the network profile: a fault on one client's link, then a partition, and HTTP
+# faults in the HAProxy front of its api
+NETWORK_SCENARIO = """
+envsim: 1
+profile: network
+load:
+  target: api
+  users: 3
+  spawn_rate: 3
+  duration: 10s
+  tasks: [{name: browse, request: "GET /products/db"}]
+timeline:
+  - {at: 1s, for: 3s, fault: db-slow-for-api}
+  - {at: 2s, for: 4s, fault: db-slow}
+  - {at: 3s, for: 5s, fault: api-flaky}
+  - {at: 7s, for: 2s, fault: api-cache-split}
+  - {at: 8s, for: 2s, fault: api-slow}
+  - {at: 9s, for: 1s, fault: cache-down}
+checks: [{metric: error_rate, below: 50%}]
+reports: {dir: ../out}
+"""
+PROFILES = {"trial-namespace": "scenarios/trial.yaml", "network": "scenarios/trial-network.yaml"}
 LONGEST = {"up": 12.0, "run": 26.0, "run --no-up": 14.0}  # past these the command has usually finished
-KEPT = f"trial-kept-{uuid.uuid4().hex[:6]}"  # `run --no-up` trials run on it; up before the first, down after
+RUN_ID = uuid.uuid4().hex[:6]
+# `run --no-up` trials run on these; each up before its first trial, down after the last
+KEPT = {"trial-namespace": f"trial-kept-{RUN_ID}", "network": f"trial-kept-net-{RUN_ID}"}
 HELPER_TTL = 3.0 + 5.0  # the longest helper fault's window plus the least margin: rules live no longer
 
 
@@ -168,7 +199,8 @@ class Trials:
         self.outcomes: Counter[str] = Counter()
         self.slowest = (0.0, "")
         self.problems: list[str] = []
-        self.kept_up = False
+        self.exit_codes: Counter[str] = Counter()  # "SIGINT 130", "SIGKILL -9", ... as seen
+        self.kept_up: set[str] = set()  # profiles whose kept stack is up
 
     def envsim(self, *args: str, **kwargs) -> subprocess.CompletedProcess:
         return subprocess.run(
@@ -187,7 +219,7 @@ class Trials:
         name = self.rng.choice(list(SIGNALS))
         delay = self.rng.uniform(0.3, LONGEST[command])
         if command == "run --no-up":
-            profile, stack = "network-namespace", self.kept()
+            stack = self.kept(profile)
             args = ["run", PROFILES[profile], "--no-up"]
         else:
             stack = f"trial-{uuid.uuid4().hex[:6]}"
@@ -212,6 +244,7 @@ class Trials:
             _, stderr = process.communicate()
             self.problems.append(f"trial {number}: {command} did not stop within 180 s after {name}")
         cleanup = time.monotonic() - signalled
+        self.exit_codes[f"{name} {process.returncode}" + (" (finished first)" if finished_before else "")] += 1
         if name != "SIGKILL" and process.returncode in (0, 1):
             finished_before = True  # the signal came as it was printing its result: the work was done
         label = f"{profile} {command} {name}" + (" (finished first)" if finished_before else "")
@@ -226,13 +259,13 @@ class Trials:
                 self.slowest = (cleanup, f"{command} {name} at {delay:.1f}s")
         self._count(number, stack, profile, command, name, finished_before)
 
-    def kept(self) -> str:
-        if not self.kept_up:
-            done = self.envsim("up", "network-namespace", "--name", KEPT)
+    def kept(self, profile: str) -> str:
+        if profile not in self.kept_up:
+            done = self.envsim("up", profile, "--name", KEPT[profile])
             if done.returncode != 0:
-                raise SystemExit(f"could not bring up {KEPT}: {done.stderr[-500:]}")
-            self.kept_up = True
-        return KEPT
+                raise SystemExit(f"could not bring up {KEPT[profile]}: {done.stderr[-500:]}")
+            self.kept_up.add(profile)
+        return KEPT[profile]
 
     def _count(self, number: int, stack: str, profile: str, command: str, name: str, finished_before: bool) -> None:
         deadline = time.monotonic() + 5  # a Locust child notices a dead parent within a second or two
@@ -247,7 +280,7 @@ class Trials:
             for pid in orphans:
                 os.kill(pid, signal.SIGKILL)
         if command == "run --no-up":
-            self._count_kept(number, stack, name)
+            self._count_kept(number, stack, profile, name)
             return
         if name == "SIGKILL" or (command == "up" and finished_before):
             # an up that finished keeps its stack by design; a killed command leaves it to the reaper
@@ -264,7 +297,7 @@ class Trials:
             self.envsim("down", profile, "--name", stack)
         self._remove_images(stack)
 
-    def _count_kept(self, number: int, stack: str, name: str) -> None:
+    def _count_kept(self, number: int, stack: str, profile: str, name: str) -> None:
         """The stack stays up: its faults must be gone from it (a killed run's once their helpers'
         time-to-live is over; the next run's start clears them as well)."""
         if name == "SIGKILL":
@@ -275,12 +308,16 @@ class Trials:
         if name == "SIGKILL":
             # a killed run's toxics stay until something clears them; the next trial may be
             # stopped before its own run clears them, so they are cleared here, as a user would
-            done = self.envsim("fault", "clear", "--profile", "network-namespace", "--name", stack)
+            done = self.envsim("fault", "clear", "--profile", profile, "--name", stack)
             if done.returncode != 0:
                 self.problems.append(f"trial {number}: fault clear after SIGKILL exited {done.returncode}")
         if active_toxics(self.client, stack):
             self.by_kind["toxics"] += 1
             self.problems.append(f"trial {number}: run --no-up {name}: toxics left")
+        switches = http_switches_on(self.client, stack)
+        if switches:
+            self.by_kind["http fault switches"] += switches
+            self.problems.append(f"trial {number}: run --no-up {name}: {switches} HTTP fault switches left on")
 
     def _remove_images(self, stack: str) -> None:
         """The api image built for this trial's stack: removing stacks keeps their images by
@@ -299,6 +336,7 @@ def main() -> int:
         project = Path(directory) / "repo"
         for name in ("profiles", "examples"):
             shutil.copytree(REPO / name, project / name, ignore=shutil.ignore_patterns("__pycache__"))
+        (project / "profiles" / "trial-namespace.yaml").write_text(NAMESPACE_PROFILE, encoding="utf-8")
         (project / "scenarios").mkdir()
         (project / "scenarios" / "trial.yaml").write_text(SCENARIO, encoding="utf-8")
         (project / "scenarios" / "trial-network.yaml").write_text(NETWORK_SCENARIO, encoding="utf-8")
@@ -310,15 +348,17 @@ def main() -> int:
                 trials.trial(number)
                 print(f"trial {number}/{args.trials} done", file=sys.stderr, flush=True)
         finally:
-            if trials.kept_up:
-                trials.envsim("down", "network-namespace", "--name", KEPT)
-        for kind, count in leftovers(trials.client, KEPT).items():
-            trials.by_kind[kind] += count
-            trials.problems.append(f"{KEPT}: {count} {kind} left after its down")
-        trials._remove_images(KEPT)
+            for profile in trials.kept_up:
+                trials.envsim("down", profile, "--name", KEPT[profile])
+        for kept in KEPT.values():
+            for kind, count in leftovers(trials.client, kept).items():
+                trials.by_kind[kind] += count
+                trials.problems.append(f"{kept}: {count} {kind} left after its down")
+            trials._remove_images(kept)
     print(f"trials            {args.trials} in {time.monotonic() - started:.0f}s (seed {args.seed})")
     for label, count in sorted(trials.outcomes.items()):
         print(f"  {label:<32} {count}")
+    print("exit codes        " + ", ".join(f"{code}: {n}" for code, n in sorted(trials.exit_codes.items())))
     print(
         f"leftovers         {sum(trials.by_kind.values())}"
         + "".join(f"  {kind}: {count}" for kind, count in sorted(trials.by_kind.items()))
