@@ -8,7 +8,7 @@ import json
 import pytest
 
 from envsim.config.fault_kinds.dns import DnsStep
-from envsim.config.fault_kinds.link import chain_name
+from envsim.config.fault_kinds.net_helper import chain_name
 from envsim.engine.fault_switch import StackFaults
 from envsim.plan.faults import FaultPlan
 

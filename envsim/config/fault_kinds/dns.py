@@ -23,15 +23,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from envsim.config.fault_kinds.kind import (
-    NET_HELPER_READY,
-    FaultContext,
-    FaultKind,
-    FaultReadings,
-    FaultTools,
-    StackView,
-)
-from envsim.config.fault_kinds.link import chain_name
+from envsim.config.fault_kinds import net_helper
+from envsim.config.fault_kinds.kind import FaultContext, FaultKind, FaultTools, StackView
+from envsim.config.fault_kinds.net_helper import chain_name
 from envsim.errors import Problem
 from envsim.units import format_duration, parse_duration
 
@@ -183,24 +177,13 @@ def helper_script(step: DnsStep) -> str:
         f"iptables -w -t nat -N {chain} && {let_by}iptables -w -t nat -A {chain} -p udp -d 127.0.0.11 --dport 53 "
         f"! --sport {QUERY_PORT} -j DNAT --to-destination 127.0.0.1:{RESOLVER_PORT} "
         f"&& iptables -w -t nat -I OUTPUT 1 -j {chain} || {{ revert; exit 1; }}",
-        f'echo "{NET_HELPER_READY} dnsmasq {what_it_does(step.answer, step.delay)}"',
-        "trap 'revert; exit 0' TERM INT",
-        'sleep "$ENVSIM_TTL" & wait $!',
-        "revert",
+        *net_helper.ready_and_hold(f"dnsmasq {what_it_does(step.answer, step.delay)}"),
     ]
     return "\n".join(lines) + "\n"
 
 
 def apply(fault: str, step: DnsStep, tools: FaultTools) -> str:
-    return tools.start_net_helper(fault, step.container, step.helper, helper_script(step))
-
-
-def clear(fault: str, step: DnsStep, tools: FaultTools) -> None:
-    tools.stop_net_helper(fault, step.helper)
-
-
-def active(step: DnsStep, readings: FaultReadings) -> bool:
-    return readings.container_status(step.helper) == "running"
+    return net_helper.start(fault, step, helper_script(step), tools)
 
 
 KIND = FaultKind(
@@ -215,6 +198,6 @@ KIND = FaultKind(
     plan=plan,
     describe=describe,
     apply=apply,
-    clear=clear,
-    active=active,
+    clear=net_helper.clear,
+    active=net_helper.active,
 )

@@ -15,20 +15,14 @@ the service's containers send, in bits per second as links are rated.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from envsim.config.fault_kinds.kind import (
-    NET_HELPER_READY,
-    FaultContext,
-    FaultKind,
-    FaultReadings,
-    FaultTools,
-    StackView,
-)
+from envsim.config.fault_kinds import net_helper
+from envsim.config.fault_kinds.kind import FaultContext, FaultKind, FaultTools, StackView
+from envsim.config.fault_kinds.net_helper import chain_name
 from envsim.errors import Problem
 from envsim.units import parse_percent, percent_out_of_range
 
@@ -100,12 +94,6 @@ def plan(fault: str, target: str, effects: tuple[LinkFault, ...], stack: StackVi
     )
 
 
-def chain_name(fault: str) -> str:
-    """An iptables chain of the fault's own (at most 28 characters, as iptables allows)."""
-    name = f"envsim-{fault}"
-    return name if len(name) <= 28 else f"envsim-{hashlib.sha256(fault.encode()).hexdigest()[:21]}"
-
-
 def describe(step: LinkStep) -> str:
     parts = ([f"drop {step.loss:.0%} of packets"] if step.loss is not None else []) + (
         [f"limit egress to {format_rate(step.rate)}"] if step.rate is not None else []
@@ -139,12 +127,7 @@ def helper_script(step: LinkStep) -> str:
         ]
     else:
         lines += [_tbf(step.rate), 'mechanism="tbf"']
-    lines += [
-        f'echo "{NET_HELPER_READY} $mechanism"',
-        "trap 'revert; exit 0' TERM INT",
-        'sleep "$ENVSIM_TTL" & wait $!',
-        "revert",
-    ]
+    lines += net_helper.ready_and_hold("$mechanism")
     return "\n".join(lines) + "\n"
 
 
@@ -159,15 +142,7 @@ def _tbf(rate: int | None) -> str:
 
 
 def apply(fault: str, step: LinkStep, tools: FaultTools) -> str:
-    return tools.start_net_helper(fault, step.container, step.helper, helper_script(step))
-
-
-def clear(fault: str, step: LinkStep, tools: FaultTools) -> None:
-    tools.stop_net_helper(fault, step.helper)
-
-
-def active(step: LinkStep, readings: FaultReadings) -> bool:
-    return readings.container_status(step.helper) == "running"
+    return net_helper.start(fault, step, helper_script(step), tools)
 
 
 KIND = FaultKind(
@@ -182,6 +157,6 @@ KIND = FaultKind(
     plan=plan,
     describe=describe,
     apply=apply,
-    clear=clear,
-    active=active,
+    clear=net_helper.clear,
+    active=net_helper.active,
 )
