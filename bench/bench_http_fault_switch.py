@@ -14,12 +14,9 @@ p50/p99/max per action (goal p99 < 50 ms). Asserts nothing; removes its stack.
 from __future__ import annotations
 
 import argparse
-import http.client
 import os
-import statistics
-import tempfile
-import uuid
-from pathlib import Path
+
+from http_fault_bench import lag_line, status_through, throwaway_stack
 
 from envsim.engine.fault_switch import StackFaults
 from envsim.journal import TimelineStep
@@ -38,38 +35,13 @@ failure_modes:
 """
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
-
-
-def status_through(url: str) -> int | None:
-    host, port = url.split("//", 1)[1].split(":")
-    connection = http.client.HTTPConnection(host, int(port), timeout=5)
-    try:
-        connection.request("GET", "/ping")
-        return connection.getresponse().status
-    except (OSError, http.client.HTTPException):
-        return None
-    finally:
-        connection.close()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--switches", type=int, default=100, help="apply+clear pairs")
     parser.add_argument("--interval", type=float, default=0.1, help="seconds between switches")
     args = parser.parse_args()
 
-    from envsim.api import up
-
-    work = Path(tempfile.mkdtemp(prefix="bench-http-fault-"))
-    (work / ".git").mkdir()
-    (work / "profiles").mkdir()
-    (work / "profiles/benchhttpfault.yaml").write_text(PROFILE)
-    env = {"ENVSIM_STATE_DIR": str(work / "state"), "PATH": "/usr/bin:/bin"}
-    stack = up(work / "profiles/benchhttpfault.yaml", f"bench-httpfault-{uuid.uuid4().hex[:6]}", env=env)
-    try:
+    with throwaway_stack("benchhttpfault", PROFILE, "bench-httpfault") as stack:
         window = args.interval
         switch = StackFaults(
             stack.engine,
@@ -101,24 +73,19 @@ def main() -> None:
                 for e in events
                 if e.action == chosen or (chosen is None and e.action != "failed")
             ]
-            print(
-                f"{label:5s} n={len(lags):3d}  p50 {statistics.median(lags):6.2f} ms  "
-                f"p99 {percentile(lags, 0.99):6.2f} ms  max {max(lags):6.2f} ms"
-            )
+            print(lag_line(f"{label:5s}", lags))
         # outside the timed path: right after apply returns, the next call through the stub gets 503
         seen = []
         for _ in range(10):
             switch.apply("pay-down")
-            seen.append(status_through(stack.endpoint("pay")))
+            seen.append(status_through(stack.endpoint("pay"), "/ping"))
             switch.clear("pay-down")
-        after = status_through(stack.endpoint("pay"))
+        after = status_through(stack.endpoint("pay"), "/ping")
         print(
             f"failed switch calls: {len(failed)}; first call through the stub after apply returned: "
             f"{seen.count(503)} of {len(seen)} answered 503, after clear: {after}; "
             f"faults active at the end: {switch.active()}  (goal p99 < 50 ms)"
         )
-    finally:
-        stack.down()
 
 
 if __name__ == "__main__":

@@ -18,13 +18,10 @@ removes its stack.
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
-import statistics
-import tempfile
-import uuid
-from pathlib import Path
+
+from http_fault_bench import lag_line, status_through, throwaway_stack
 
 from envsim.engine.fault_switch import StackFaults
 from envsim.journal import TimelineStep
@@ -56,23 +53,6 @@ failure_modes:
 FAULTS = ("web-503", "web-latency")
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
-
-
-def status_through(url: str) -> int | None:
-    host, port = url.split("//", 1)[1].split(":")
-    connection = http.client.HTTPConnection(host, int(port), timeout=5)
-    try:
-        connection.request("GET", "/")
-        return connection.getresponse().status
-    except (OSError, http.client.HTTPException):
-        return None
-    finally:
-        connection.close()
-
-
 def timeline(switches: int, interval: float) -> list[TimelineStep]:
     """Pairs of each fault in turn, never overlapping: apply at 2i*interval, clear half way."""
     return [
@@ -85,10 +65,7 @@ def report(events: list) -> None:
     for fault, mechanism in zip(FAULTS, ("HAProxy runtime API", "Toxiproxy toxic")):
         for label, chosen in (("apply", "applied"), ("clear", "removed")):
             lags = [(e.actual - e.scheduled) * 1000 for e in events if e.fault == fault and e.action == chosen]
-            print(
-                f"{fault:12s} ({mechanism:19s}) {label:5s} n={len(lags):3d}  p50 {statistics.median(lags):6.2f} ms  "
-                f"p99 {percentile(lags, 0.99):6.2f} ms  max {max(lags):6.2f} ms"
-            )
+            print(lag_line(f"{fault:12s} ({mechanism:19s}) {label:5s}", lags))
 
 
 def main() -> None:
@@ -97,15 +74,7 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=0.05, help="seconds between switches")
     args = parser.parse_args()
 
-    from envsim.api import up
-
-    work = Path(tempfile.mkdtemp(prefix="bench-real-http-fault-"))
-    (work / ".git").mkdir()
-    (work / "profiles").mkdir()
-    (work / "profiles/benchrealhttpfault.yaml").write_text(PROFILE)
-    env = {"ENVSIM_STATE_DIR": str(work / "state"), "PATH": "/usr/bin:/bin"}
-    stack = up(work / "profiles/benchrealhttpfault.yaml", f"bench-realhttp-{uuid.uuid4().hex[:6]}", env=env)
-    try:
+    with throwaway_stack("benchrealhttpfault", PROFILE, "bench-realhttp") as stack:
         handle = stack.handle
         switch = StackFaults(stack.engine, stack.faults, handle.toxiproxy_urls, front_apis=handle.front_apis)
         scheduler = FaultScheduler(timeline(args.switches, args.interval), switch)
@@ -122,16 +91,14 @@ def main() -> None:
         seen = []
         for _ in range(20):  # outside the timed path: the first request after apply returns
             switch.apply("web-503")
-            seen.append(status_through(stack.endpoint("web")))
+            seen.append(status_through(stack.endpoint("web"), "/"))
             switch.clear("web-503")
-        after = status_through(stack.endpoint("web"))
+        after = status_through(stack.endpoint("web"), "/")
         print(
             f"failed switch calls: {len(failed)}; first request after apply returned: {seen.count(503)} of "
             f"{len(seen)} answered 503, after clear: {after}; faults active at the end: {switch.active()}  "
             "(goal: HAProxy p99 < 50 ms)"
         )
-    finally:
-        stack.down()
 
 
 if __name__ == "__main__":
