@@ -53,46 +53,46 @@ failure_modes:
   cache-unresolvable: {target: api, dns: {name: cache, answer: servfail}}
   cache-slow-dns: {target: api, dns: {name: cache, delay: 500ms}}
 """
-SCENARIO = """
+
+
+def scenario(profile: str, *timeline: str) -> str:
+    """A ten-second run of the shop under light load with the timeline's faults."""
+    steps = "".join(f"  - {step}\n" for step in timeline)
+    return f"""
 envsim: 1
-profile: trial-namespace
+profile: {profile}
 load:
   target: api
   users: 3
   spawn_rate: 3
   duration: 10s
-  tasks: [{name: browse, request: "GET /products/db"}]
+  tasks: [{{name: browse, request: "GET /products/db"}}]
 timeline:
-  - {at: 1s, for: 3s, fault: api-lossy}
-  - {at: 2s, for: 4s, fault: db-slow}
-  - {at: 4s, for: 2s, fault: cache-slow-dns}
-  - {at: 5s, for: 2s, fault: api-narrow}
-  - {at: 7s, for: 2s, fault: cache-down}
-  - {at: 8s, for: 2s, fault: cache-unresolvable}
-checks: [{metric: error_rate, below: 50%}]
-reports: {dir: ../out}
+{steps}checks: [{{metric: error_rate, below: 50%}}]
+reports: {{dir: ../out}}
 """
+
+
+SCENARIO = scenario(
+    "trial-namespace",
+    "{at: 1s, for: 3s, fault: api-lossy}",
+    "{at: 2s, for: 4s, fault: db-slow}",
+    "{at: 4s, for: 2s, fault: cache-slow-dns}",
+    "{at: 5s, for: 2s, fault: api-narrow}",
+    "{at: 7s, for: 2s, fault: cache-down}",
+    "{at: 8s, for: 2s, fault: cache-unresolvable}",
+)
 # the same load on the network profile: a fault on one client's link, then a partition, and HTTP
 # faults in the HAProxy front of its api
-NETWORK_SCENARIO = """
-envsim: 1
-profile: network
-load:
-  target: api
-  users: 3
-  spawn_rate: 3
-  duration: 10s
-  tasks: [{name: browse, request: "GET /products/db"}]
-timeline:
-  - {at: 1s, for: 3s, fault: db-slow-for-api}
-  - {at: 2s, for: 4s, fault: db-slow}
-  - {at: 3s, for: 5s, fault: api-flaky}
-  - {at: 7s, for: 2s, fault: api-cache-split}
-  - {at: 8s, for: 2s, fault: api-slow}
-  - {at: 9s, for: 1s, fault: cache-down}
-checks: [{metric: error_rate, below: 50%}]
-reports: {dir: ../out}
-"""
+NETWORK_SCENARIO = scenario(
+    "network",
+    "{at: 1s, for: 3s, fault: db-slow-for-api}",
+    "{at: 2s, for: 4s, fault: db-slow}",
+    "{at: 3s, for: 5s, fault: api-flaky}",
+    "{at: 7s, for: 2s, fault: api-cache-split}",
+    "{at: 8s, for: 2s, fault: api-slow}",
+    "{at: 9s, for: 1s, fault: cache-down}",
+)
 PROFILES = {"trial-namespace": "scenarios/trial.yaml", "network": "scenarios/trial-network.yaml"}
 LONGEST = {"up": 12.0, "run": 26.0, "run --no-up": 14.0}  # past these the command has usually finished
 RUN_ID = uuid.uuid4().hex[:6]
@@ -153,20 +153,28 @@ def link_rules(client, stack: str) -> Counter[str]:
     return +found
 
 
+def published_apis(client, stack: str, role: str, ports: tuple[str, ...]) -> list[str]:
+    """host:port on 127.0.0.1 of each API port in `ports` published by the stack's containers of `role`."""
+    found = []
+    flt = {"label": [f"envsim.stack={stack}", f"envsim.role={role}"]}
+    for container in client.containers.list(filters=flt, ignore_removed=True):
+        for port, bindings in (container.attrs["NetworkSettings"]["Ports"] or {}).items():
+            if bindings and port.startswith(tuple(f"{p}/" for p in ports)):
+                found.append(f"127.0.0.1:{bindings[0]['HostPort']}")
+    return found
+
+
 def active_toxics(client, stack: str) -> int:
+    """Toxics and disabled proxies in the stack's Toxiproxies (the shared ones and the links')."""
     from envsim.engine.toxiproxy_client import ToxiproxyClient, ToxiproxyError
 
     count = 0
-    flt = {"label": [f"envsim.stack={stack}", "envsim.role=toxiproxy"]}
-    for container in client.containers.list(filters=flt, ignore_removed=True):
-        ports = container.attrs["NetworkSettings"]["Ports"] or {}
-        for port, bindings in ports.items():
-            if bindings and port.startswith(("8474/", "18474/")):
-                try:
-                    proxies = ToxiproxyClient(f"http://127.0.0.1:{bindings[0]['HostPort']}").proxies()
-                except (ToxiproxyError, OSError):
-                    continue
-                count += sum(len(p.toxics) + (0 if p.enabled else 1) for p in proxies.values())
+    for address in published_apis(client, stack, "toxiproxy", ("8474", "18474")):
+        try:
+            proxies = ToxiproxyClient(f"http://{address}").proxies()
+        except (ToxiproxyError, OSError):
+            continue
+        count += sum(len(p.toxics) + (0 if p.enabled else 1) for p in proxies.values())
     return count
 
 
@@ -175,16 +183,11 @@ def http_switches_on(client, stack: str) -> int:
     from envsim.engine.haproxy_runtime import HaproxyRuntime, RuntimeApiError
 
     count = 0
-    flt = {"label": [f"envsim.stack={stack}", "envsim.role=balancer"]}
-    for container in client.containers.list(filters=flt, ignore_removed=True):
-        ports = container.attrs["NetworkSettings"]["Ports"] or {}
-        for port, bindings in ports.items():
-            if bindings and port.startswith(("9999/", "9998/")):
-                try:
-                    switches = HaproxyRuntime(f"127.0.0.1:{bindings[0]['HostPort']}").switches()
-                except RuntimeApiError:
-                    continue
-                count += sum(switches.values())
+    for address in published_apis(client, stack, "balancer", ("9999", "9998")):
+        try:
+            count += sum(HaproxyRuntime(address).switches().values())
+        except RuntimeApiError:
+            continue
     return count
 
 

@@ -29,12 +29,17 @@ REFUSED = [
 ]
 
 
-def test_validate_for_kubernetes_refuses_links_where_they_are_written(repo, monkeypatch):
-    write(repo, "profiles/p.yaml", PROFILE)
+def validated_for_kubernetes(repo, monkeypatch, profile: str) -> tuple[int, str, list[str]]:
+    """validate --backend kubernetes of the profile, which Docker accepts."""
+    write(repo, "profiles/p.yaml", profile)
     monkeypatch.chdir(repo)
     assert run_envsim(["validate", "profiles/p.yaml"], monkeypatch)[0] == 0
     code, out, err = run_envsim(["validate", "--backend", "kubernetes", "profiles/p.yaml"], monkeypatch)
-    assert (code, out, err.splitlines()) == (2, "", REFUSED)
+    return code, out, err.splitlines()
+
+
+def test_validate_for_kubernetes_refuses_links_where_they_are_written(repo, monkeypatch):
+    assert validated_for_kubernetes(repo, monkeypatch, PROFILE) == (2, "", REFUSED)
 
 
 def test_plan_as_kubernetes_manifests_refuses_links_and_renders_without_them(repo, monkeypatch):
@@ -94,11 +99,8 @@ NAMESPACE_AND_FRONT_REFUSED = [
 
 def test_validate_for_kubernetes_refuses_link_dns_and_real_http_faults_where_written(repo, monkeypatch):
     """Stubs' HTTP faults and Toxiproxy's work on Kubernetes; the rest is refused, located."""
-    write(repo, "profiles/p.yaml", NAMESPACE_AND_FRONT_FAULTS)
-    monkeypatch.chdir(repo)
-    assert run_envsim(["validate", "profiles/p.yaml"], monkeypatch)[0] == 0
-    code, out, err = run_envsim(["validate", "--backend", "kubernetes", "profiles/p.yaml"], monkeypatch)
-    assert (code, out, err.splitlines()) == (2, "", NAMESPACE_AND_FRONT_REFUSED)
+    refused = validated_for_kubernetes(repo, monkeypatch, NAMESPACE_AND_FRONT_FAULTS)
+    assert refused == (2, "", NAMESPACE_AND_FRONT_REFUSED)
 
 
 def test_the_example_profiles_without_network_namespace_faults_are_valid_on_kubernetes(monkeypatch):
