@@ -1,7 +1,8 @@
 """What a run cannot do on Kubernetes is refused while the scenario loads, located where the
-scenario asks for it (exit 2), so nothing is started: pause, link and DNS faults, HTTP faults
-on real services, load.cpus, and rotating credentials kept in files. The profile itself stays
-valid there (`up` takes it); Docker takes every one of them."""
+scenario asks for it (exit 2), so nothing is started: pause, load.cpus, and rotating
+credentials kept in files. The profile itself stays valid there (`up` takes it); Docker takes
+every one of them. Link and DNS faults and HTTP faults on real services are refused in the
+profile already, where they are written (test_backends.py)."""
 
 from __future__ import annotations
 
@@ -18,9 +19,6 @@ failure_modes:
   cache-slow: {target: cache, latency: 300ms}
   api-pause: {target: api, container: pause}
   api-stop: {target: api, container: stop}
-  api-lossy: {target: api, packet_loss: 30%}
-  api-unresolvable: {target: api, dns: {name: cache, answer: servfail}}
-  api-errors: {target: api, http_errors: {503: 50%}}
   pay-errors: {target: pay, http_errors: {503: 50%}}
 """
 
@@ -38,10 +36,7 @@ timeline:
   - {at: 1s, for: 1s, fault: cache-slow}
   - {at: 3s, for: 1s, fault: api-pause}
   - {at: 5s, for: 1s, fault: api-stop}
-  - {at: 7s, for: 1s, fault: api-lossy}
-  - {at: 9s, for: 1s, fault: api-unresolvable}
-  - {at: 11s, for: 1s, fault: api-errors}
-  - {at: 13s, for: 1s, fault: pay-errors}
+  - {at: 7s, for: 1s, fault: pay-errors}
 """
 
 
@@ -53,19 +48,13 @@ def test_a_run_on_kubernetes_refuses_what_it_cannot_do_where_the_scenario_asks_f
     assert run_envsim(["validate", "--backend", "kubernetes", "profiles/p.yaml"], monkeypatch)[0] == 0
     code, out, err = run_envsim(["validate", "--backend", "kubernetes", "scenarios/s.yaml"], monkeypatch)
     lines = err.splitlines()
-    assert (code, out, lines[-1]) == (2, "", "5 problems found")
+    assert (code, out, lines[-1]) == (2, "", "2 problems found")
     located = [line.split(": ", 2)[:2] for line in lines[:-1]]
     assert located == [
         ["scenarios/s.yaml:8:3", "load.cpus"],
         ["scenarios/s.yaml:12:30", "timeline[1].fault"],
-        ["scenarios/s.yaml:14:30", "timeline[3].fault"],
-        ["scenarios/s.yaml:15:30", "timeline[4].fault"],
-        ["scenarios/s.yaml:16:31", "timeline[5].fault"],
     ]
     assert "failure mode api-pause: `container: pause` is not supported on Kubernetes" in lines[1]
-    assert "failure mode api-lossy: packet loss and link bandwidth act in the target container's" in lines[2]
-    assert "failure mode api-unresolvable: DNS faults act in the target container's network namespace" in lines[3]
-    assert "failure mode api-errors: HTTP faults on a real service go through the HAProxy front" in lines[4]
     assert "pinning the load generator and the stack to cores" in lines[0]
     assert "Traceback" not in err
 
