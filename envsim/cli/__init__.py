@@ -92,4 +92,8 @@ def main() -> None:
         click.echo("interrupted", err=True)
         code = EXIT_INTERRUPTED
     deciding[0] = False
+    # Python resets its own handlers to the default while finalizing, so a signal in the last
+    # milliseconds would still end the process by signal: the outcome is decided, ignore them.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
     sys.exit(code)

@@ -28,3 +28,24 @@ def test_a_signal_before_the_command_starts_exits_130(name):
     done = subprocess.run([sys.executable, "-c", EARLY.format(name=name)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 130, (done.returncode, done.stderr[-2000:])
     assert "interrupted" in done.stderr and "Traceback" not in done.stderr
+
+
+# SIGTERM arrives while Python tears the modules down, after it has put back its default handlers
+# (seen in the interruption trials: a command that had printed its error ended with -15)
+LATE = """
+import os, signal, sys
+import envsim.cli.failures as failures
+sys.argv = ["envsim", "--version"]
+class SignalledAtTeardown:
+    def __del__(self):
+        os.kill(os.getpid(), signal.SIGTERM)
+failures.signalled_at_teardown = SignalledAtTeardown()
+from envsim.cli import main
+main()
+"""
+
+
+def test_a_signal_after_the_outcome_is_decided_leaves_the_exit_code_alone():
+    done = subprocess.run([sys.executable, "-c", LATE], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
+    assert "version" in done.stdout
