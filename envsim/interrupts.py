@@ -48,13 +48,13 @@ def deferred() -> Iterator[None]:
     meanwhile. Cut short, the request is already sent but its answer is lost, and the clean-up
     that follows would list the stack's resources before the engine had made this one (seen:
     a network left by `up` interrupted at that moment, 2 in 100 trials)."""
-    pending: list[int] = []
+    received = Received()
     try:
         with uninterrupted() as received:
-            try:
-                yield
-            finally:
-                pending = received.signals[:1]
+            yield
     finally:
-        for signum in pending:  # also when the call failed: the interrupt wins
+        # read only once the usual handlers are back: a signal sent to this process may reach
+        # the main thread's handler a few bytecodes late (another thread took it), and one noted
+        # after an earlier read would be lost (seen: the unit tests under pytest-xdist)
+        for signum in received.signals[:1]:  # also when the call failed: the interrupt wins
             signal.raise_signal(signum)  # the restored handler: cancel, then KeyboardInterrupt

@@ -52,3 +52,28 @@ def test_a_deferred_call_that_fails_still_delivers_the_signal():
     except RuntimeError:
         outcome = "the failure hid the signal"
     assert outcome == "interrupted"
+
+
+def test_a_signal_noted_while_the_handlers_are_put_back_is_still_delivered(monkeypatch):
+    """The main thread runs a signal's handler a few bytecodes after another thread took the
+    signal; one noted as the block's handlers were being put back was lost (seen under xdist)."""
+    from envsim import interrupts
+
+    real_signal = signal.signal
+    late = []
+
+    def putting_back(signum, handler):
+        current = signal.getsignal(signum)
+        if signum == signal.SIGINT and not late and callable(current) and current is not handler:
+            late.append(signum)
+            current(signal.SIGINT, None)  # the handler of the block runs only now
+        return real_signal(signum, handler)
+
+    try:
+        with interrupts.deferred():
+            monkeypatch.setattr(interrupts.signal, "signal", putting_back)
+        outcome = "lost"
+    except KeyboardInterrupt:
+        outcome = "interrupted"
+    monkeypatch.undo()
+    assert late and outcome == "interrupted"
