@@ -20,7 +20,8 @@ from envsim.run.load_with_faults import run_load
 from envsim.run.progress import PlainProgress
 from envsim.verdict import judge
 
-pytestmark = [pytest.mark.timeout(120), pytest.mark.docker_free]
+# alone: the fault's window must begin on its second; beside other stacks it began late
+pytestmark = [pytest.mark.timeout(120), pytest.mark.docker_free, pytest.mark.alone]
 
 FAULT = "upstream-timeout"
 CHECKS = (
