@@ -210,7 +210,8 @@ def _alive(pid):
 def test_an_interrupt_reverts_the_fault_and_leaves_no_child(tmp_path, sig):
     switch_log = tmp_path / "switch.log"
     run = subprocess.Popen(
-        [sys.executable, "interrupted_run.py", str(switch_log)],
+        # faulthandler: a run that does not end gets its threads' stacks dumped (below)
+        [sys.executable, "-X", "faulthandler", "interrupted_run.py", str(switch_log)],
         cwd=SUPPORT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -226,7 +227,11 @@ def test_an_interrupt_reverts_the_fault_and_leaves_no_child(tmp_path, sig):
         children = _children_of(run.pid)
         assert children, "no Locust child found"
         run.send_signal(sig)
-        out, err = run.communicate(timeout=30)
+        try:
+            out, err = run.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            run.send_signal(signal.SIGABRT)
+            pytest.fail(f"the run did not end 30 s after {sig.name}; its threads:\n{run.communicate()[1][-8000:]}")
     finally:
         if run.poll() is None:
             run.kill()
@@ -266,7 +271,8 @@ def test_a_killed_parent_leaves_no_locust_process_and_no_config_behind(tmp_path)
     # taking its config (which holds rendered secrets) with it.
     switch_log = tmp_path / "switch.log"
     run = subprocess.Popen(
-        [sys.executable, "interrupted_run.py", str(switch_log)],
+        # faulthandler: a run that does not end gets its threads' stacks dumped (below)
+        [sys.executable, "-X", "faulthandler", "interrupted_run.py", str(switch_log)],
         cwd=SUPPORT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
