@@ -53,8 +53,7 @@ def deferred() -> Iterator[None]:
         with uninterrupted() as received:
             yield
     finally:
-        # read only once the usual handlers are back: a signal sent to this process may reach
-        # the main thread's handler a few bytecodes late (another thread took it), and one noted
-        # after an earlier read would be lost (seen: the unit tests under pytest-xdist)
+        # read only once the usual handlers are back: a signal noted while they were being put
+        # back, after an earlier read, would be lost
         for signum in received.signals[:1]:  # also when the call failed: the interrupt wins
             signal.raise_signal(signum)  # the restored handler: cancel, then KeyboardInterrupt

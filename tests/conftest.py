@@ -14,9 +14,15 @@ latencies, the load generator's CPU, every container on the engine counted, Mock
 deadlines) are marked `alone` and run afterwards, one at a time.
 """
 
+import signal
 from pathlib import Path
 
 import pytest
+
+# A shell without job control starts background commands with SIGINT ignored, and Python keeps an
+# ignored SIGINT: the tests that send SIGINT (to themselves, or to a run they started, which
+# inherits it) would see nothing happen. Ctrl-C behaves as in a terminal, wherever the suite runs.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 _LAYER_MARKERS = {"integration": pytest.mark.integration, "e2e": pytest.mark.e2e, "kubernetes": pytest.mark.kubernetes}
 _ENGINE_LAYERS = ("integration", "e2e")

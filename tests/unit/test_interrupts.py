@@ -55,8 +55,8 @@ def test_a_deferred_call_that_fails_still_delivers_the_signal():
 
 
 def test_a_signal_noted_while_the_handlers_are_put_back_is_still_delivered(monkeypatch):
-    """The main thread runs a signal's handler a few bytecodes after another thread took the
-    signal; one noted as the block's handlers were being put back was lost (seen under xdist)."""
+    """A signal whose handler runs just as the block's handlers are being put back is noted by
+    the block's handler; read before that, it was lost."""
     from envsim import interrupts
 
     real_signal = signal.signal
