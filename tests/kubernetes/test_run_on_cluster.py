@@ -51,21 +51,6 @@ def _env(state: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def core():
-    if not KUBECONFIG.is_file():
-        pytest.skip(f"no Kubernetes cluster: {KUBECONFIG} does not exist (start one with scripts/k8s-setup.sh)")
-    from kubernetes import client, config
-
-    api_client = config.new_client_from_config(config_file=str(KUBECONFIG))
-    try:
-        client.VersionApi(api_client).get_code(_request_timeout=5)
-    except Exception as error:
-        pytest.skip(f"no Kubernetes cluster answers ({error}); start one with scripts/k8s-setup.sh")
-    yield client.CoreV1Api(api_client)
-    api_client.close()
-
-
-@pytest.fixture(scope="module")
 def state(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("state")
 

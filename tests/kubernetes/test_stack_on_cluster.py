@@ -24,21 +24,6 @@ KUBECONFIG = Path(os.environ.get("ENVSIM_K8S_KUBECONFIG") or "/var/lib/envsim-k8
 pytestmark = pytest.mark.kubernetes
 
 
-@pytest.fixture(scope="module")
-def core():
-    if not KUBECONFIG.is_file():
-        pytest.skip(f"no Kubernetes cluster: {KUBECONFIG} does not exist (start one with scripts/k8s-setup.sh)")
-    from kubernetes import client, config
-
-    api_client = config.new_client_from_config(config_file=str(KUBECONFIG))
-    try:
-        client.VersionApi(api_client).get_code(_request_timeout=5)
-    except Exception as error:
-        pytest.skip(f"no Kubernetes cluster answers ({error}); start one with scripts/k8s-setup.sh")
-    yield client.CoreV1Api(api_client)
-    api_client.close()
-
-
 def envsim(*args: str, state: Path, timeout: float = 600) -> subprocess.CompletedProcess:
     env = dict(os.environ, ENVSIM_STATE_DIR=str(state), PYTHONPATH=str(REPO))
     env.pop("ENVSIM_ON", None)
