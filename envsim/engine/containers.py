@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from envsim.errors import EnvironmentProblem
 from envsim.interrupts import deferred
-from envsim.plan.stack import ContainerPlan, PortBinding, StackPlan, ToxiproxyPlan
+from envsim.plan.stack import ROLE_LABEL, ContainerPlan, PortBinding, StackPlan, ToxiproxyPlan
 
 if TYPE_CHECKING:
     import docker
@@ -201,3 +201,24 @@ def create_toxiproxy_container(client: docker.DockerClient, plan: StackPlan, tox
             raise problem from None
         raise EnvironmentProblem(f"toxiproxy: the engine refused the container: {error.explanation or error}") from None
     return client.containers.get(created["Id"])
+
+
+def remove_own_container(client, name: str, role: str, what: str, *, stop_timeout: int, context: str = "") -> None:
+    """Stop (SIGTERM, then `stop_timeout` s) and remove envsim's container `name` of `role`; none
+    there is no error, and one of another role is left alone. `what` names it in messages
+    ("network helper"), after `context` ("fault cache-down: ")."""
+    from docker.errors import APIError, NotFound
+
+    try:
+        container = client.containers.get(name)
+        if (container.labels or {}).get(ROLE_LABEL) != role:
+            raise EnvironmentProblem(f"{context}{name} is not envsim's {what}; left alone")
+        if container.status == "running":
+            container.stop(timeout=stop_timeout)
+        container.remove(force=True)
+    except NotFound:
+        return
+    except APIError as error:
+        if error.status_code == 409:  # removal already in progress
+            return
+        raise EnvironmentProblem(f"{context}could not remove the {what} {name}: {error}") from None

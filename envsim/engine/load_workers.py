@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from envsim.engine.containers import remove_own_container
 from envsim.errors import EnvironmentProblem
 from envsim.plan.stack import LOAD_WORKER_ROLE, ROLE_LABEL, SERVICE_LABEL, StackPlan
 
@@ -97,18 +98,4 @@ class WorkerContainers:
         return "\n".join(tails)
 
     def _remove(self, name: str) -> None:
-        from docker.errors import APIError, NotFound
-
-        try:
-            container = self.client.containers.get(name)
-            if (container.labels or {}).get(ROLE_LABEL) != LOAD_WORKER_ROLE:
-                raise EnvironmentProblem(f"{name} is not envsim's Locust worker; left alone")
-            if container.status == "running":
-                container.stop(timeout=STOP_TIMEOUT)
-            container.remove(force=True)
-        except NotFound:
-            return
-        except APIError as error:
-            if error.status_code == 409:  # removal already in progress
-                return
-            raise EnvironmentProblem(f"could not remove the Locust worker {name}: {error}") from None
+        remove_own_container(self.client, name, LOAD_WORKER_ROLE, "Locust worker", stop_timeout=STOP_TIMEOUT)

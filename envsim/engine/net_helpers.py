@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
+from envsim.engine.containers import remove_own_container
 from envsim.errors import EnvironmentProblem
 from envsim.plan.faults import NET_HELPER_IMAGE, NET_HELPER_ROLE
 from envsim.plan.stack import LABEL_PREFIX, ROLE_LABEL, SERVICE_LABEL, STACK_LABEL
@@ -78,18 +79,6 @@ def _await_ready(client: docker.DockerClient, fault: str, helper, ready_mark: st
 
 def stop_net_helper(client: docker.DockerClient, fault: str, helper: str) -> None:
     """Stops (its script reverts on SIGTERM) and removes the helper; none there is no error."""
-    from docker.errors import APIError, NotFound
-
-    try:
-        container = client.containers.get(helper)
-        if (container.labels or {}).get(ROLE_LABEL) != NET_HELPER_ROLE:
-            raise EnvironmentProblem(f"fault {fault}: {helper} is not envsim's network helper; left alone")
-        if container.status == "running":
-            container.stop(timeout=STOP_TIMEOUT)
-        container.remove(force=True)
-    except NotFound:
-        return
-    except APIError as error:
-        if error.status_code == 409:  # removal already in progress
-            return
-        raise EnvironmentProblem(f"fault {fault}: could not remove the network helper {helper}: {error}") from None
+    remove_own_container(
+        client, helper, NET_HELPER_ROLE, "network helper", stop_timeout=STOP_TIMEOUT, context=f"fault {fault}: "
+    )
