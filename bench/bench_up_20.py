@@ -28,6 +28,7 @@ import sys
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -37,43 +38,59 @@ GOAL_SECONDS = 60.0
 HEALTH_DEADLINE = 300.0  # seconds; a side not healthy by then fails the bench run
 
 
-def profile_yaml(postgres: int, redis: int) -> str:
+@dataclass(frozen=True)
+class BenchService:
+    """One service as both files describe it: the same image, port, environment and check."""
+
+    name: str
+    image: str
+    port_name: str
+    port: int
+    env: str  # a flow mapping; DB_PASSWORD stands for each side's way of naming the secret
+    envsim_health: str  # envsim's check (redis: a TCP connect, which has no client in the image)
+    compose_test: str  # compose's healthcheck test
+
+
+def bench_services(postgres: int, redis: int) -> list[BenchService]:
+    pg_ready = "pg_isready, -h, 127.0.0.1, -U, app, -d, shop"
+    pg_env = "{POSTGRES_USER: app, POSTGRES_PASSWORD: DB_PASSWORD, POSTGRES_DB: shop}"
+    return [
+        *(
+            BenchService(f"pg{i}", "postgres:15", "pg", 5432, pg_env, f"cmd: [{pg_ready}]", f"[CMD, {pg_ready}]")
+            for i in range(1, postgres + 1)
+        ),
+        *(
+            BenchService(f"redis{i}", '"redis:7"', "redis", 6379, "", "tcp: redis", "[CMD, redis-cli, ping]")
+            for i in range(1, redis + 1)
+        ),
+    ]
+
+
+def profile_yaml(services: list[BenchService]) -> str:
     lines = ["envsim: 1", "name: bench", "services:"]
-    for index in range(1, postgres + 1):
+    for service in services:
+        lines += [f"  {service.name}:", f"    image: {service.image}"]
+        if service.env:
+            lines.append(f"    env: {service.env.replace('DB_PASSWORD', chr(34) + '${secret.db_password}' + chr(34))}")
         lines += [
-            f"  pg{index}:",
-            "    image: postgres:15",
-            '    env: {POSTGRES_USER: app, POSTGRES_PASSWORD: "${secret.db_password}", POSTGRES_DB: shop}',
-            "    ports: {pg: 5432}",
-            "    health: {cmd: [pg_isready, -h, 127.0.0.1, -U, app, -d, shop], interval: 1s, start_period: 120s}",
-        ]
-    for index in range(1, redis + 1):
-        lines += [
-            f"  redis{index}:",
-            '    image: "redis:7"',
-            "    ports: {redis: 6379}",
-            "    health: {tcp: redis, interval: 1s}",
+            f"    ports: {{{service.port_name}: {service.port}}}",
+            f"    health: {{{service.envsim_health}, interval: 1s, start_period: 120s}}",
         ]
     lines += ["credentials:", "  db_password: {generate: password}"]
     return "\n".join(lines) + "\n"
 
 
-def compose_yaml(postgres: int, redis: int) -> str:
+def compose_yaml(services: list[BenchService]) -> str:
     lines = ['version: "2.4"', "services:"]
-    for index in range(1, postgres + 1):
+    for service in services:
+        lines += [f"  {service.name}:", f"    image: {service.image}"]
+        if service.env:
+            lines.append(
+                f"    environment: {service.env.replace('DB_PASSWORD', chr(34) + '${BENCH_DB_PASSWORD}' + chr(34))}"
+            )
         lines += [
-            f"  pg{index}:",
-            "    image: postgres:15",
-            '    environment: {POSTGRES_USER: app, POSTGRES_PASSWORD: "${BENCH_DB_PASSWORD}", POSTGRES_DB: shop}',
-            '    ports: ["127.0.0.1::5432"]',
-            "    healthcheck: {test: [CMD, pg_isready, -h, 127.0.0.1, -U, app, -d, shop], interval: 1s, retries: 120}",
-        ]
-    for index in range(1, redis + 1):
-        lines += [
-            f"  redis{index}:",
-            '    image: "redis:7"',
-            '    ports: ["127.0.0.1::6379"]',
-            "    healthcheck: {test: [CMD, redis-cli, ping], interval: 1s, retries: 120}",
+            f'    ports: ["127.0.0.1::{service.port}"]',
+            f"    healthcheck: {{test: {service.compose_test}, interval: 1s, retries: 120}}",
         ]
     return "\n".join(lines) + "\n"
 
@@ -135,8 +152,9 @@ def main() -> None:
         repo = Path(directory)
         (repo / ".git").mkdir()
         (repo / "profiles").mkdir()
-        (repo / "profiles" / "bench.yaml").write_text(profile_yaml(args.postgres, args.redis))
-        (repo / "docker-compose.yml").write_text(compose_yaml(args.postgres, args.redis))
+        services = bench_services(args.postgres, args.redis)
+        (repo / "profiles" / "bench.yaml").write_text(profile_yaml(services))
+        (repo / "docker-compose.yml").write_text(compose_yaml(services))
         env = {k: v for k, v in os.environ.items() if not k.startswith("COMPOSE_")}
         env["ENVSIM_STATE_DIR"] = str(repo / "state")
         env["BENCH_DB_PASSWORD"] = secrets.token_hex(16)

@@ -60,13 +60,7 @@ def container_facts(
         if with_logs or container.status != "running":
             timed = timed_log_lines(container, load_start_wall - 5, LOG_LINES, redact)
             logs.append(
-                LogExcerpt(
-                    container_plan.service,
-                    now,
-                    tuple(line for _, line in timed),
-                    tuple(round(when - load_start_wall, 3) for when, _ in timed),
-                    container_plan.replica,
-                )
+                LogExcerpt.of_timed_lines(container_plan.service, now, timed, load_start_wall, container_plan.replica)
             )
     broken = []
     for name, role in [

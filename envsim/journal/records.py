@@ -112,6 +112,19 @@ class LogExcerpt:
     # which of the service's replicas wrote them (its container's number); None in older journals
     replica: int | None = None
 
+    @classmethod
+    def of_timed_lines(
+        cls, service: str, t: float, timed: list[tuple[float, str]], load_start_wall: float, replica: int
+    ) -> LogExcerpt:
+        """From (wall time, line) pairs as the engines read them, times made relative to load start."""
+        return cls(
+            service,
+            t,
+            tuple(line for _, line in timed),
+            tuple(round(when - load_start_wall, 3) for when, _ in timed),
+            replica,
+        )
+
 
 @dataclass(frozen=True)
 class WorkerSecond:

@@ -173,15 +173,7 @@ def pod_facts(
         events.extend(_events_of(pod, container, state, now))
         if with_logs or state != "running":
             timed = _log_lines(engine, pod.metadata.name, load_start_wall - 5, redact)
-            logs.append(
-                LogExcerpt(
-                    container.service,
-                    now,
-                    tuple(line for _, line in timed),
-                    tuple(round(when - load_start_wall, 3) for when, _ in timed),
-                    container.replica,
-                )
-            )
+            logs.append(LogExcerpt.of_timed_lines(container.service, now, timed, load_start_wall, container.replica))
     broken = _broken_infrastructure(engine, load_start, events)
     return ContainerFacts(tuple(events), tuple(logs), images, tuple(broken), _stand_ins(plan, images))
 
