@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from envsim.errors import EnvironmentProblem
 from envsim.interrupts import deferred
-from envsim.plan.stack import ROLE_LABEL, ContainerPlan, PortBinding, StackPlan, ToxiproxyPlan
+from envsim.plan.stack import ROLE_LABEL, STACK_LABEL, ContainerPlan, PortBinding, StackPlan, ToxiproxyPlan
 
 if TYPE_CHECKING:
     import docker
@@ -126,6 +126,7 @@ def create_service_container(
         mem_limit=memory,
         nano_cpus=nano_cpus,
         extra_hosts=dict(hosts) if hosts else None,
+        mounts=image_volume_mounts(client, image_id, container.labels),
     )
     try:
         with deferred():  # a signal mid-call would lose the container to the clean-up
@@ -150,6 +151,17 @@ def create_service_container(
             f"service {container.service}: the engine refused the container: {error.explanation or error}"
         ) from None
     return client.containers.get(created["Id"])
+
+
+def image_volume_mounts(client: docker.DockerClient, image_id: str, labels: tuple[tuple[str, str], ...]) -> list:
+    """A fresh volume, as Docker would make, for each VOLUME the image declares, but labelled
+    with the stack: one left by a container removed outside envsim (`docker rm -f` keeps it)
+    is then still found and removed by `down`."""
+    from docker.types import Mount
+
+    declared = (client.api.inspect_image(image_id).get("Config") or {}).get("Volumes") or {}
+    stack_labels = {key: value for key, value in labels if key == STACK_LABEL}
+    return [Mount(path, None, type="volume", labels=stack_labels) for path in sorted(declared)]
 
 
 def network_address(container, network: str) -> str:

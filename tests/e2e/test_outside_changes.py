@@ -63,8 +63,9 @@ def test_status_lists_a_service_that_exited_after_up_as_a_problem(cli, engine, p
     assert any("service worker" in p and "exited with code 1" in p for p in problems), problems
 
 
-def _remove_when(engine, flt: dict, ready) -> threading.Thread:
-    """Remove the first container matching `flt` from outside envsim once `ready(container)`."""
+def _remove_when(engine, flt: dict, ready, volumes: list[str]) -> threading.Thread:
+    """Remove the first container matching `flt` from outside envsim once `ready(container)`, as
+    `docker rm -f` does (its volumes stay); the names of its volumes are added to `volumes`."""
 
     def remove() -> None:
         container = wait_for(
@@ -74,6 +75,7 @@ def _remove_when(engine, flt: dict, ready) -> threading.Thread:
             what="the container",
         )
         wait_for(lambda: ready(container), timeout=120, interval=0.1, what="the moment to remove it")
+        volumes.extend(m["Name"] for m in container.attrs.get("Mounts", []) if m.get("Type") == "volume")
         container.remove(force=True)
 
     thread = threading.Thread(target=remove, daemon=True)
@@ -102,7 +104,8 @@ services:
         "envsim: 1\nprofile: tiny\nload: {target: cache, users: 1, duration: 5s, tasks: [{name: root, request: GET /}]}\n"
     )
     flt = {"label": [f"envsim.stack={stack_name}", "envsim.service=cache"]}
-    remover = _remove_when(engine, flt, lambda container: time.sleep(1.5) is None)  # it is being waited for
+    volumes: list[str] = []
+    remover = _remove_when(engine, flt, lambda container: time.sleep(1.5) is None, volumes)  # it is being waited for
     result = cli.run("run", "scenarios/tiny.yaml", "--name", stack_name, timeout=200)
     remover.join(5)
     assert result.returncode == 3, result.stdout + result.stderr
@@ -110,6 +113,8 @@ services:
     assert f"its container envsim-{stack_name}-cache" in result.stderr
     assert "removed from outside envsim while envsim waited for it to become healthy" in result.stderr
     assert leftovers(engine, stack_name) == NOTHING_LEFT
+    assert volumes  # the image's /data: the volume `docker rm -f` left is the stack's, and went with it
+    assert [v for v in volumes if v in {found.name for found in engine.volumes.list()}] == []
 
 
 def test_a_container_removed_during_the_load_stops_the_run_with_exit_3(cli, engine, project, stack_name, remove_stacks):
