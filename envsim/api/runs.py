@@ -10,21 +10,28 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from envsim.api.backends import EngineChoice
+from envsim.api.backends import EngineChoice, image_engine
 from envsim.api.loading import ScenarioLike, WorkerOptions, load_scenario
 from envsim.api.run_outputs import write_run_outputs
 from envsim.api.stack import Stack, attach, running, up
-from envsim.config.backends import CPUS_REFUSED, WORKERS_IN_CONTAINERS_REFUSED
+from envsim.config.backends import (
+    CPUS_REFUSED,
+    LOAD_ON_CLUSTER_REFUSED,
+    LOAD_ON_CLUSTER_WORKERS_REFUSED,
+    WORKERS_IN_CONTAINERS_REFUSED,
+)
 from envsim.config.scenario_model import Scenario
 from envsim.engine.apply import ApplyProgress
-from envsim.engine.backend import DOCKER, Backend
+from envsim.engine.backend import DOCKER, KUBERNETES, Backend
 from envsim.engine.engine_watch import engine_gone, engine_loss_named
+from envsim.engine.kubernetes.load_jobs import LoadJobs
 from envsim.engine.stack_lock import stack_lock
 from envsim.engine.state import PHASE_RUN, StackState, state_root
 from envsim.errors import EnvironmentProblem, InputError, Interrupted
 from envsim.images.worker_image import ensure_worker_image
 from envsim.interrupts import Received, uninterrupted
 from envsim.journal import Journal, JournalChecksError
+from envsim.plan.kubernetes_load import cluster_load_plan
 from envsim.plan.scenario import plan_scenario
 from envsim.plan.stack import safe_name
 from envsim.reports import FORMATS, write_reports
@@ -34,6 +41,7 @@ from envsim.verdict import Verdict
 from envsim.verdict import judge as judge_journal
 
 DEFAULT_REPORTS_DIR = "reports"
+LOAD_ON_HOST, LOAD_ON_CLUSTER = "host", "cluster"  # where Locust runs: this machine, or the stack's cluster
 
 
 @dataclass(frozen=True)
@@ -74,6 +82,7 @@ def run(
     cancel: threading.Event | None = None,
     env: Mapping[str, str] | None = None,
     engine: EngineChoice | None = None,
+    load_on: str | None = None,
 ) -> RunResult:
     """Run a scenario and judge it.
 
@@ -84,11 +93,13 @@ def run(
     Setting `cancel` stops start-up, or the load at its next second (faults reverted; the
     journal is marked interrupted).
     `engine` is where the stack runs (default: ENVSIM_ON, else Docker); what a run cannot do
-    there is refused while loading (InputError, located).
+    there is refused while loading (InputError, located). `load_on` is where Locust runs:
+    `host` (default, this machine) or `cluster` (Jobs in the stack's namespace; Kubernetes only).
     """
     env = dict(os.environ if env is None else env)
     engine = engine or EngineChoice()
     loaded = _loaded_for(scenario, engine.name(env), env, users, duration, workers, generator_cpus)
+    in_cluster = _load_in_cluster(load_on, engine.name(env), loaded)
     plan = plan_scenario(loaded, name)
     backend = engine.open(env)
     late = Received()  # signals that arrived while the stack was being removed
@@ -96,7 +107,7 @@ def run(
         stack = _stack_for_run(loaded, plan, name, bring_up, pull, progress, cancel, env, backend)
         try:
             observer = _Cancellable(observer or RunObserver(), cancel) if cancel is not None else observer
-            journal = _journal_of_run(stack, loaded, plan, observer, progress, env)
+            journal = _journal_of_run(stack, loaded, plan, observer, progress, env, in_cluster)
         finally:
             # with the engine gone, removing would only fail (or wait out timeouts) and hide why
             if not stack.keep and not keep and not engine_gone(sys.exc_info()[1]):
@@ -105,12 +116,42 @@ def run(
     return _judged(journal, loaded, reports_dir, formats, write=write, late=bool(late))
 
 
-def _journal_of_run(stack: Stack, loaded: Scenario, plan, observer, progress, env: Mapping[str, str]) -> Journal:
-    """Drive the load and faults on the stack (workers in containers get their image first)."""
+def _journal_of_run(
+    stack: Stack, loaded: Scenario, plan, observer, progress, env: Mapping[str, str], in_cluster: bool
+) -> Journal:
+    """Drive the load and faults on the stack (workers in containers, or a load in the cluster,
+    get their image first)."""
     state = StackState(state_root(env), plan.stack.stack)
     image = ensure_worker_image(stack.engine, progress) if loaded.load.workers_on == "docker" else None
+    jobs = _load_jobs(stack, plan, loaded, progress) if in_cluster else None
     on, version = stack.backend.run_engine(stack.handle), stack.backend.version()
-    return run_scenario(on, stack.handle, loaded, plan, observer, state=state, engine=version, worker_image=image)
+    return run_scenario(
+        on, stack.handle, loaded, plan, observer, state=state, engine=version, worker_image=image, load_jobs=jobs
+    )
+
+
+def _load_in_cluster(load_on: str | None, backend: str, loaded: Scenario) -> bool:
+    """Whether the load runs as pods in the stack's cluster; InputError where it cannot."""
+    if load_on in (None, LOAD_ON_HOST):
+        return False
+    if load_on != LOAD_ON_CLUSTER:
+        raise InputError(f"--load-on: {load_on!r} is not one of {LOAD_ON_HOST}, {LOAD_ON_CLUSTER}")
+    if backend != KUBERNETES:
+        raise InputError(f"--load-on cluster: {LOAD_ON_CLUSTER_REFUSED}")
+    if loaded.load.workers and loaded.load.workers_on != "local":
+        raise InputError(f"--load-on cluster: {LOAD_ON_CLUSTER_WORKERS_REFUSED}")
+    return True
+
+
+def _load_jobs(stack: Stack, plan, loaded: Scenario, progress) -> LoadJobs:
+    """The run's Locust Jobs, their image built here and brought to the cluster first."""
+    from envsim.engine.kubernetes.backend import KubernetesBackend
+
+    backend = stack.backend
+    if not isinstance(backend, KubernetesBackend):  # _load_in_cluster refused it; the library's last word
+        raise EnvironmentProblem("the load runs in the cluster only on Kubernetes")
+    reference = backend.prepare_load_image(ensure_worker_image(image_engine(backend), progress), progress)
+    return LoadJobs(backend.cluster, cluster_load_plan(plan.stack, reference, loaded.load.workers))
 
 
 def _loaded_for(scenario: ScenarioLike, backend: str, env: Mapping[str, str], *overrides) -> Scenario:

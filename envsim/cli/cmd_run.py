@@ -41,6 +41,13 @@ from envsim.cli.cmd_stack import engine_options
     help="Where the workers run: local processes (default); docker: containers on the stack's network; "
     "or remote: the run waits for N `envsim worker`s to join.",
 )
+@click.option(
+    "--load-on",
+    type=click.Choice(["host", "cluster"]),
+    help="Where Locust runs: host (default: this machine; on Kubernetes it reaches the stack through a "
+    "port-forward) or cluster: the runner, or the master and its --workers, as Jobs in the stack's "
+    "namespace (with --on kubernetes).",
+)
 @click.option("--master-bind", metavar="ADDRESS", help="The address the Locust master listens on (default 127.0.0.1).")
 @click.option(
     "--master-port", type=click.IntRange(min=1, max=65535), help="The master's port (default: free; 5557 for remote)."
@@ -61,7 +68,7 @@ def run(
     reports_dir: Path | None,
     no_pull: bool,
     generator_cpus: str | None,
-    **choices: Any,  # --workers, --workers-on, --master-bind, --master-port; --on, --kubeconfig, --context, --registry
+    **choices: Any,  # --workers, --workers-on, --load-on, --master-bind, --master-port; --on, --kubeconfig, ...
 ) -> int:
     """Run SCENARIO: bring its profile up if needed, drive load while faults come and go,
     judge the checks, and write the journal and reports.
@@ -85,6 +92,8 @@ def run(
       envsim run scenarios/checkout.yaml --workers 4
       envsim run scenarios/checkout.yaml --workers 2 --workers-on remote --master-bind 10.0.0.5
       envsim run scenarios/checkout.yaml --on kubernetes     on the cluster (load through a port-forward)
+      envsim run scenarios/checkout.yaml --on kubernetes --load-on cluster --workers 2
+                                  Locust as a master and 2 worker pods beside the stack
     """
     from envsim.errors import EXIT_INTERRUPTED
 
@@ -110,6 +119,7 @@ def _options(common: dict[str, Any], choices: dict[str, Any]) -> dict[str, Any]:
     engine = api.EngineChoice(*(choices.pop(key) for key in ("on", "kubeconfig", "context", "registry")))
     return {
         **common,
+        "load_on": choices.pop("load_on"),
         "engine": engine,
         "workers": _worker_options(**choices),
         "observer": api.console_observer(),

@@ -99,7 +99,17 @@ CPUS_REFUSED = (
 
 WORKERS_IN_CONTAINERS_REFUSED = (
     "load workers in containers join the stack's Docker network; on Kubernetes "
-    "the workers run as processes on this machine (`local`) or on other hosts (`remote`)"
+    "the workers run as processes on this machine (`local`), on other hosts (`remote`), "
+    "or as pods with the master (--load-on cluster)"
+)
+
+LOAD_ON_CLUSTER_REFUSED = (
+    "the load runs in the cluster only when the stack does: add --on kubernetes, or drop --load-on cluster"
+)
+
+LOAD_ON_CLUSTER_WORKERS_REFUSED = (
+    "with --load-on cluster the master and its workers run as pods in the stack's namespace; "
+    "drop --workers-on (or load.workers_on) for this run"
 )
 
 

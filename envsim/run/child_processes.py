@@ -46,6 +46,35 @@ class WorkerLauncher(Protocol):
     def log_tail(self) -> str: ...
 
 
+# A second's CPU readings a child reported itself: the machine's busy share (None: unknown) and
+# each process as GeneratorSample.processes has them
+ReportedCpu = tuple[float | None, list[tuple[str, int, float, float]]]
+
+
+class LoadChild(Protocol):
+    """The Locust child(ren) of one run as the run loop sees them: processes here (LoadProcess)
+    or pods in the stack's cluster (envsim.run.cluster_load)."""
+
+    @property
+    def roles(self) -> list[tuple[str, int]]: ...  # (role, pid here) of each process this machine can read
+
+    def start(self) -> None: ...
+
+    def started(self) -> bool: ...  # the runner (or master) was started
+
+    def running(self) -> bool: ...  # ... and has not exited
+
+    def next_message(self, timeout: float) -> dict[str, Any] | None: ...
+
+    def request_stop(self) -> None: ...
+
+    def reported_cpu(self) -> ReportedCpu | None: ...  # None: read the processes here instead
+
+    def log_tail(self) -> str: ...
+
+    def close(self) -> None: ...
+
+
 class LoadProcess:
     def __init__(self, config: dict[str, Any], launcher: WorkerLauncher | None = None):
         self.config = config
@@ -67,6 +96,15 @@ class LoadProcess:
         """Each process as (role, pid): "locust" alone, or "master" and "worker-N"."""
         main = [("master" if self.workers else "locust", self.main.pid)] if self.main else []
         return main + [(f"worker-{i + 1}", p.pid) for i, p in enumerate(self.worker_processes)] + self.launched
+
+    def started(self) -> bool:
+        return self.main is not None
+
+    def running(self) -> bool:
+        return self.main is not None and self.main.poll() is None
+
+    def reported_cpu(self) -> ReportedCpu | None:
+        return None  # the processes are here: the sampler reads them
 
     @property
     def pids(self) -> list[int]:

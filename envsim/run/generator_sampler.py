@@ -19,13 +19,20 @@ from pathlib import Path
 import psutil
 
 from envsim.journal import GeneratorSample
+from envsim.run.child_processes import ReportedCpu
 
 SAMPLE_INTERVAL = 1.0
 
 
 class GeneratorSampler:
-    def __init__(self, processes: Callable[[], list[tuple[str, int]]], asked_users: Callable[[float], int]):
+    def __init__(
+        self,
+        processes: Callable[[], list[tuple[str, int]]],
+        asked_users: Callable[[float], int],
+        reported: Callable[[], ReportedCpu | None] = lambda: None,
+    ):
         self._processes = processes
+        self._reported = reported  # readings the processes sent themselves (pods elsewhere)
         self._asked_users = asked_users
         self._watched: dict[tuple[str, int], psutil.Process] = {}
         self._waited: dict[int, tuple[float, int]] = {}  # pid -> (monotonic time, run-queue ns) last read
@@ -67,6 +74,15 @@ class GeneratorSampler:
                     continue
 
     def _sample(self, t: float) -> GeneratorSample:
+        reported = self._reported()
+        if reported is not None:
+            host_cpu, processes = reported
+            return GeneratorSample(
+                t=round(t, 3),
+                host_cpu=round(psutil.cpu_percent(None) if host_cpu is None else host_cpu, 1),
+                processes=tuple(processes),
+                asked_users=self._asked_users(t),
+            )
         readings = []
         for (role, pid), process in list(self._watched.items()):
             try:

@@ -13,7 +13,7 @@ import contextlib
 import signal
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -22,7 +22,7 @@ from envsim.config.scenario_model import LoadSpec
 from envsim.errors import EnvironmentProblem, InputError, Interrupted
 from envsim.journal import FaultEvent, GeneratorSample, TimelineStep
 from envsim.run.child_config import DEFAULT_STOP_TIMEOUT, child_config
-from envsim.run.child_processes import EOF_MESSAGE, LoadProcess, WorkerLauncher
+from envsim.run.child_processes import EOF_MESSAGE, LoadChild, LoadProcess, WorkerLauncher
 from envsim.run.generator_sampler import GeneratorSampler
 from envsim.run.load_result import LoadResult
 from envsim.run.progress import RunObserver, RunStart
@@ -31,6 +31,7 @@ from envsim.run.series import SeriesBuilder, redactor
 from envsim.run.worker_log import WorkerLog
 
 START_TIMEOUT = 60.0  # seconds for Python + Locust (+ workers) to come up
+POD_START_SLACK = 60.0  # pods are scheduled and their containers started first
 END_SLACK = 30.0  # beyond duration + stop timeout, a silent child counts as hung
 
 
@@ -76,23 +77,23 @@ def run_load(
     stop_timeout: float = DEFAULT_STOP_TIMEOUT,
     start_timeout: float = START_TIMEOUT,
     launcher: WorkerLauncher | None = None,
+    child_in: Callable[[dict[str, Any]], LoadChild] | None = None,
 ) -> LoadResult:
-    """Run `load` against `target_url` while `switch` applies the `timeline`'s faults; a
-    `launcher` starts the load's workers (then `target_url` is how they reach the target).
-
-    Raises InputError (unusable locustfile, unknown secret) or EnvironmentProblem (Locust did
+    """Run `load` against `target_url` while `switch` applies the `timeline`'s faults. A `launcher`
+    starts the workers, or `child_in` the whole child, elsewhere (`target_url` is how they reach
+    the target there). Raises InputError (unusable locustfile, unknown secret) or EnvironmentProblem (Locust did
     not start) before load begins; once it began, always returns a LoadResult.
     """
-    timeline = tuple(timeline)
-    if load.workers:  # the master waits for its workers to join before load begins
-        start_timeout = max(start_timeout, load.join_timeout + 30.0)
-    observer = observer or RunObserver()
+    timeline, observer = tuple(timeline), observer or RunObserver()
+    start_timeout = _start_timeout(load, start_timeout, in_pods=child_in is not None)
     config = child_config(load, target_url, secrets or {}, stop_timeout=stop_timeout)
-    process = LoadProcess(config, launcher)
+    process = child_in(config) if child_in is not None else LoadProcess(config, launcher)
     scheduler = FaultScheduler(timeline, switch or _NoSwitch(), on_event=observer.on_fault)
     builder = SeriesBuilder(redactor((secrets or {}).values()))
     child = _ChildReport()
-    sampler = GeneratorSampler(lambda: process.roles, lambda t: 0 if child.own_shape else load.users_at(t))
+    sampler = GeneratorSampler(
+        lambda: process.roles, lambda t: 0 if child.own_shape else load.users_at(t), process.reported_cpu
+    )
     interrupted = False
     result: LoadResult | None = None
 
@@ -118,7 +119,13 @@ def run_load(
     return result
 
 
-def _start(process: LoadProcess, scheduler: FaultScheduler, child: _ChildReport, timeout: float) -> None:
+def _start_timeout(load: LoadSpec, start_timeout: float, *, in_pods: bool) -> float:
+    if load.workers:  # the master waits for its workers to join before load begins
+        start_timeout = max(start_timeout, load.join_timeout + 30.0)
+    return start_timeout + (POD_START_SLACK if in_pods else 0.0)
+
+
+def _start(process: LoadChild, scheduler: FaultScheduler, child: _ChildReport, timeout: float) -> None:
     """Start the child, wait until load began, and start the timeline on the same origin."""
     process.start()
     hello = _await_start(process, timeout)
@@ -130,7 +137,7 @@ def _start(process: LoadProcess, scheduler: FaultScheduler, child: _ChildReport,
 
 
 def _stop(
-    process: LoadProcess,
+    process: LoadChild,
     scheduler: FaultScheduler,
     builder: SeriesBuilder,
     child: _ChildReport,
@@ -139,14 +146,14 @@ def _stop(
 ) -> tuple[FaultEvent, ...]:
     """Revert every fault, stop the child (keeping what it flushes), close it; the fault events."""
     faults = scheduler.revert_all("interrupted" if interrupted else "end of run")
-    if child.duration is None and process.main is not None:
+    if child.duration is None and process.started():
         process.request_stop()
         _drain(process, builder, child, stop_timeout + 5.0)
     process.close()
     return faults
 
 
-def _await_start(process: LoadProcess, timeout: float) -> dict[str, Any]:
+def _await_start(process: LoadChild, timeout: float) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         message = process.next_message(0.2)
@@ -164,7 +171,7 @@ def _await_start(process: LoadProcess, timeout: float) -> dict[str, Any]:
 
 
 def _follow(
-    process: LoadProcess, builder: SeriesBuilder, observer: RunObserver, child: _ChildReport, limit: float
+    process: LoadChild, builder: SeriesBuilder, observer: RunObserver, child: _ChildReport, limit: float
 ) -> None:
     """Forward seconds to the observer until the child says 'ended' (or dies, or hangs).
 
@@ -195,13 +202,13 @@ def _follow(
             return
 
 
-def _drain(process: LoadProcess, builder: SeriesBuilder, child: _ChildReport, timeout: float) -> None:
+def _drain(process: LoadChild, builder: SeriesBuilder, child: _ChildReport, timeout: float) -> None:
     """After an early stop: keep the seconds the child flushes until it says 'ended'."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         message = process.next_message(0.2)
         if message is None:
-            if process.main is None or process.main.poll() is not None:
+            if not process.running():
                 return
             continue
         child.workers.add(message)

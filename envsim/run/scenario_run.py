@@ -22,6 +22,7 @@ from envsim.config.scenario_model import Scenario
 from envsim.engine.apply import StackHandle
 from envsim.engine.container_facts import ContainerFacts
 from envsim.engine.fault_switch import StackFaults
+from envsim.engine.kubernetes.load_jobs import LoadJobs
 from envsim.engine.load_workers import WorkerContainers
 from envsim.engine.probes import run_probes, stub_traffic
 from envsim.engine.proxies import toxiproxy_version
@@ -33,7 +34,9 @@ from envsim.engine.statement_stats import DatabaseEvidence
 from envsim.engine.stub_calls import CallWindow, clear_journals
 from envsim.errors import EnvironmentProblem
 from envsim.journal import CredentialRotation, Journal, ProbeResult, fault_windows
+from envsim.plan.kubernetes_load import cluster_target
 from envsim.plan.scenario import ScenarioPlan
+from envsim.run.cluster_load import ClusterLoadProcess
 from envsim.run.load_result import LoadResult
 from envsim.run.load_with_faults import run_load
 from envsim.run.progress import RunObserver
@@ -87,11 +90,13 @@ def run_scenario(
     state: StackState | None = None,
     engine: str = "docker",
     worker_image: str | None = None,
+    load_jobs: LoadJobs | None = None,
 ) -> Journal:
     """Drive the scenario's load and timeline against `stack` through `run_engine`; the journal
     names `engine` (`docker 20.10.24`) and how the load reached the stack.
 
-    `worker_image` runs the load's workers when they are to run in containers (`workers_on: docker`)."""
+    `worker_image` runs the load's workers when they are to run in containers (`workers_on: docker`);
+    `load_jobs` runs the whole load as pods in the stack's cluster (`--load-on cluster`)."""
     switch = _fault_switch(run_engine, stack, plan)
     run_id = new_run_id()
     # credentials with a ttl rotate beside the fault scheduler, from the start of the load
@@ -109,7 +114,7 @@ def run_scenario(
         try:
             with run_engine.pinned(stack_cores):
                 watched = _EngineWatched(observer or RunObserver(), watch)
-                result = _load(run_engine, plan, stack, switch, watched, worker_image)
+                result = _load(run_engine, plan, stack, switch, watched, worker_image, load_jobs)
             watch.check("the load")  # removed in its last second: measuring would only fail
         finally:
             watch.stop()
@@ -122,7 +127,13 @@ def run_scenario(
         else:
             switch.clear_all()
     rotations = rotations_of(rotated, result.started_at)
-    return build_journal(run_id, scenario, plan, result, after, rotations, engine=engine, load=run_engine.load_path)
+    where = run_engine.load_path if load_jobs is None else cluster_load_path(plan.load.workers)
+    return build_journal(run_id, scenario, plan, result, after, rotations, engine=engine, load=where)
+
+
+def cluster_load_path(workers: int) -> str:
+    """The journal's `environment.load` for a load run as pods in the stack's cluster."""
+    return f"cluster ({workers} worker{'s' if workers != 1 else ''})" if workers else "cluster"
 
 
 def generator_setup(cpus: tuple[int, ...]) -> dict:
@@ -141,7 +152,12 @@ def _load(
     switch: StackFaults,
     observer: RunObserver,
     worker_image: str | None,
+    load_jobs: LoadJobs | None = None,
 ) -> LoadResult:
+    if load_jobs is not None:  # pods address the entry point by its Service, through Toxiproxy
+        pods = lambda config: ClusterLoadProcess(config, load_jobs)  # noqa: E731
+        target = cluster_target(plan.entry_point)
+        return run_load(plan.load, target, plan.timeline, switch, observer, stack.secrets, child_in=pods)
     target, launcher = stack.entry_url(plan.entry_point.name), None
     if plan.load.workers and plan.load.workers_on == "docker":
         if worker_image is None:
@@ -266,8 +282,9 @@ def _environment(plan: ScenarioPlan, result: LoadResult, after: AfterLoad, engin
         "engine": engine,  # the backend the stack ran on, and its version
         "stack": plan.stack.stack,
         "target": plan.entry_point.name,
-        "load_generator": generator_setup(plan.load.cpus),  # where it ran: the cores, pinned or not
-        "load": load,  # how the load reached the stack: "host", "host via port-forward"
+        # where it ran: the cores, pinned or not; in the cluster, the readings are the pods' own
+        "load_generator": {"in_cluster": True} if load.startswith("cluster") else generator_setup(plan.load.cpus),
+        "load": load,  # how the load reached the stack: "host", "host via port-forward", "cluster (2 workers)"
     }
 
 

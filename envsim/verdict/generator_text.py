@@ -18,13 +18,23 @@ def describe_generator(journal: Journal) -> str:
     if readings:
         demand, cpu, role, pid = max(readings)
         waited = f" and {demand - cpu:.0f}% waiting for a core" if demand - cpu >= 5 else ""
-        parts.append(f"busiest Locust process at {cpu:.0f}% CPU{waited} ({role}, pid {pid})")
+        parts.append(f"busiest Locust process at {cpu:.0f}% CPU{waited} ({process_name(role, pid)})")
     host = sum(s.host_cpu for s in journal.generator) / len(journal.generator)
-    parts.append(f"machine {host:.0f}% busy on average ({setup.get('host_cpus', '?')} cores)")
+    if setup.get("in_cluster"):
+        parts.append(f"the runner's node {host:.0f}% busy on average")
+    else:
+        parts.append(f"machine {host:.0f}% busy on average ({setup.get('host_cpus', '?')} cores)")
     return "; ".join(parts)
 
 
+def process_name(role: str, pid: int) -> str:
+    """ "locust, pid 4121"; a pod (pid 0: not a process of this machine) by its role alone."""
+    return f"{role}, pid {pid}" if pid else f"{role}, a pod in the stack's cluster"
+
+
 def _placement(setup: dict[str, Any]) -> str:
+    if setup.get("in_cluster"):
+        return "in the stack's cluster: pods the cluster placed, CPU as each Locust process read its own"
     cpus, stack = setup.get("cpus"), setup.get("stack_cpus")
     if not cpus:
         return "not pinned: it shared the machine's cores with the stack"

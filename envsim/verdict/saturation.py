@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from envsim.journal import ALL_ENDPOINTS, GeneratorSample, Journal
+from envsim.verdict.generator_text import process_name
 from envsim.verdict.phases import Buckets, resolve_phase
 
 SATURATED_CPU = 90.0  # percent of one core, used or waited for: Locust warns of skewed results above it
@@ -94,7 +95,7 @@ def _hot_process(samples: list[GeneratorSample], meaningful: float) -> str:
             cpu = sum(c for c, _ in readings) / len(readings)
             waited = sum(w for _, w in readings) / len(readings)
             used = f"used {cpu:.0f}% CPU" + (f" and waited {waited:.0f}% of the time for a core" if waited >= 5 else "")
-            return f"the load generator ({role}, pid {pid}) {used} for {len(readings)} of {len(samples)} s"
+            return f"the load generator ({process_name(role, pid)}) {used} for {len(readings)} of {len(samples)} s"
     return ""
 
 

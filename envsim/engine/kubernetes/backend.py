@@ -72,6 +72,17 @@ class KubernetesBackend:
             ContainerdImporter.from_env(self._env).import_images(docker, by_tag, notify)
         self._references = tags
 
+    def prepare_load_image(self, tag: str, progress: ApplyProgress) -> str:
+        """The Locust image (built on the local engine) brought to the cluster as the stack's
+        images are; the reference its pods use."""
+        docker = self._docker_engine()
+        images = {tag: docker.images.get(tag).id}
+        notify = lambda message: progress.step("images", message)  # noqa: E731
+        if self.registry:
+            return push_images(docker, images, self.registry, notify)[tag]
+        ContainerdImporter.from_env(self._env).import_images(docker, images, notify)
+        return tag
+
     def apply(
         self,
         plan: StackPlan,

@@ -41,6 +41,7 @@ from envsim.run.locust_child.roles import (
     build_environment,
     load_users,
     locust_options,
+    report_cpu,
     start_load,
     started_message,
     wait_for_end,
@@ -152,9 +153,12 @@ def run_master(config: dict[str, Any], out: StatsOut, bind: str, port: int) -> N
     runner.send_message(MSG_T0, t0)  # type: ignore[arg-type]
     out.send(started_message(t0, environment, config))
     ticker = gevent.spawn(tick)
+    cpu = report_cpu(out, "master") if config.get("report_cpu") else None
     start_load(runner, environment, config)
     stopped_early = wait_for_end(runner, t0 + config["duration"])
-    ticker.kill()  # from here on, workers leave because the load ended
+    ticker.kill()
+    if cpu is not None:
+        cpu.kill()  # from here on, workers leave because the load ended
     _finish(runner, environment, merger, out, t0, stopped_early)
 
 

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from envsim.run.locust_child import STATS_MARKER
 from envsim.run.locust_child.distributed import WorkerRefused, run_master, run_worker
 from envsim.run.locust_child.roles import StatsOut, run_local
 from envsim.run.locust_child.users import LocustfileProblem
@@ -15,6 +16,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="envsim.run.locust_child")
     parser.add_argument("config", nargs="?")  # a worker joining from elsewhere gets it from the master
     parser.add_argument("--stats-fd", type=int, default=None)
+    parser.add_argument("--stats-stdout", action="store_true")  # in a pod: stdout, read from its log
     parser.add_argument("--role", choices=("local", "master", "worker"), default="local")
     parser.add_argument("--master-host", default="127.0.0.1")  # the master binds it, workers connect to it
     parser.add_argument("--master-port", type=int, default=0)
@@ -24,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.config:
         with open(args.config, encoding="utf-8") as handle:
             config = json.load(handle)
-    out = StatsOut(args.stats_fd)
+    out = StatsOut(1, STATS_MARKER) if args.stats_stdout else StatsOut(args.stats_fd)
     try:
         if args.role == "worker":
             run_worker(args.master_host, args.master_port, args.name, local=config is not None)

@@ -30,6 +30,7 @@ from typing import Any
 import gevent
 import gevent.event
 import locust
+import psutil
 from locust import events
 from locust.argument_parser import get_empty_argument_parser, setup_parser_arguments
 from locust.clients import HttpSession
@@ -47,15 +48,19 @@ from envsim.run.second_buckets import InFlight, SecondBuckets
 
 
 class StatsOut:
-    """JSON lines to the parent's pipe; a vanished parent must not crash the shutdown path."""
+    """JSON lines to the parent's pipe; a vanished parent must not crash the shutdown path.
 
-    def __init__(self, fd: int | None):
+    In a pod the lines go to stdout, each after `marker`, and envsim reads them from the pod's
+    log, where they are told apart from what Locust or a locustfile prints."""
+
+    def __init__(self, fd: int | None, marker: str = ""):
         self.fd = fd
+        self.marker = marker
 
     def send(self, message: dict[str, Any]) -> None:
         if self.fd is None:
             return
-        data = (json.dumps(message, separators=(",", ":")) + "\n").encode()
+        data = (self.marker + json.dumps(message, separators=(",", ":")) + "\n").encode()
         try:
             while data:
                 data = data[os.write(self.fd, data) :]
@@ -162,6 +167,22 @@ def build_environment(config: dict[str, Any]) -> Environment:
     )
 
 
+def report_cpu(out: StatsOut, role: str) -> Any:
+    """A greenlet that sends this process's CPU and its machine's once a second: where envsim
+    cannot read the process itself (a pod), the saturation guard reads these."""
+    process = psutil.Process()
+    process.cpu_percent(None)
+    psutil.cpu_percent(None)
+
+    def send() -> None:
+        while True:
+            gevent.sleep(1.0)
+            cpu, host = round(process.cpu_percent(None), 1), round(psutil.cpu_percent(None), 1)
+            out.send({"type": "cpu", "role": role, "cpu": cpu, "host_cpu": host})
+
+    return gevent.spawn(send)
+
+
 def started_message(t0: float, environment: Environment, config: dict[str, Any]) -> dict[str, Any]:
     # own_shape: a locustfile's own shape drives the users, so the parent cannot tell how many it asks for
     own_shape = environment.shape_class is not None and not config["stages"]
@@ -227,8 +248,11 @@ def run_local(config: dict[str, Any], out: StatsOut) -> None:
             gevent.sleep(1.0 - ((now - t0) % 1.0) + 0.005)
 
     ticker = gevent.spawn(tick)
+    cpu = report_cpu(out, "locust") if config.get("report_cpu") else None
     start_load(runner, environment, config)
     stopped_early = wait_for_end(runner, t0 + config["duration"])
+    if cpu is not None:
+        cpu.kill()
     users_at_end = runner.user_count
     at_end = IN_FLIGHT.at(time.time())  # what was still under way when the load ended
     runner.stop()  # users get stop_timeout to finish the request under way
