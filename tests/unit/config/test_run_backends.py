@@ -102,3 +102,20 @@ def test_workers_in_containers_are_refused_for_a_run_on_kubernetes(repo, monkeyp
     )
     assert code == 2, err
     assert "--workers-on docker: load workers in containers join the stack's Docker network" in err
+
+
+def test_load_in_the_cluster_is_refused_where_the_stack_is_not_on_one(repo, monkeypatch):
+    write(repo, "profiles/p.yaml", PROFILE)
+    write(repo, "scenarios/s.yaml", SCENARIO.replace("  cpus: [0]\n", "").split("timeline:")[0])
+    monkeypatch.chdir(repo)
+    code, out, err = run_envsim(["run", "scenarios/s.yaml", "--on", "docker", "--load-on", "cluster"], monkeypatch)
+    assert (code, out) == (2, ""), err
+    assert "--load-on cluster: the load runs in the cluster only when the stack does: add --on kubernetes" in err
+    nowhere = ["--on", "kubernetes", "--kubeconfig", str(repo / "no-such-kubeconfig")]
+    code, _, err = run_envsim(
+        ["run", "scenarios/s.yaml", "--load-on", "cluster", "--workers", "2", "--workers-on", "remote", *nowhere],
+        monkeypatch,
+    )
+    assert code == 2, err  # told before the missing cluster (exit 3) could be
+    assert "--load-on cluster: with --load-on cluster the master and its workers run as pods" in err
+    assert "Traceback" not in err
