@@ -1,8 +1,9 @@
 """A Kubernetes cluster as a run's RunEngine: pod exec, pod operations for container faults,
 pod states and logs, and a watch on the cluster and the stack's namespace.
 
-The load itself goes from this machine to the stack's entry point through the stack's
-port-forward (forwarder.py), so the journal says `host via port-forward`.
+By default the load goes from this machine to the stack's entry point through the stack's
+port-forward (forwarder.py), so the journal says `host via port-forward`; with `--load-on
+cluster` it runs as Jobs in the namespace instead (load_jobs.py) and the journal says `cluster`.
 """
 
 from __future__ import annotations
