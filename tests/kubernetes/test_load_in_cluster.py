@@ -112,6 +112,9 @@ def test_two_worker_pods_record_each_workers_figures(stack, state, tmp_path, cor
         requests[second["worker"]] = requests.get(second["worker"], 0) + second["requests"]
     assert sorted(requests) == ["worker-1", "worker-2"]
     assert all(count > 0 for count in requests.values()), requests
+    # each worker's CPU as it read its own each second (no process of it runs here)
+    for worker in requests:
+        assert any(s["cpu"] for s in journal["worker_seconds"][2:] if s["worker"] == worker), worker
     roles = {p[0] for sample in journal["generator"] for p in sample["processes"]}
     assert roles == {"master", "worker-1", "worker-2"}
     assert load_objects(core, batch) == []
