@@ -10,6 +10,7 @@ from envsim.config.build_profile import required_seconds, seconds
 from envsim.config.check_kinds import Check, check_label, kind_written
 from envsim.config.check_kinds.kind import ScenarioContext
 from envsim.config.interpolate import SecretText, as_template
+from envsim.config.load_rate import per_second
 from envsim.config.profile_model import Profile
 from envsim.config.refs_flows import read_csv
 from envsim.config.refs_scenario import load_duration, scenario_context
@@ -73,6 +74,7 @@ def _load(doc: YamlDoc, load: dict[str, Any], profile: Profile) -> LoadSpec:
         cpus=tuple(load.get("cpus", ())),
         timeout=seconds(load.get("timeout"), LoadSpec.timeout),
         vars=_vars(doc, load.get("vars", {}), ("load", "vars")),
+        rate=per_second(load["rate"]) if "rate" in load else None,
     )
 
 

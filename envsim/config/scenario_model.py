@@ -80,6 +80,9 @@ class LoadSpec:
     vars: tuple[LoadVar, ...] = ()  # drawn once per user
     # cores the Locust processes run on (the stack's containers get the others); empty: unpinned
     cpus: tuple[int, ...] = ()
+    # task runs per second of the whole load when all its users run (`load.rate`); None: the
+    # users run their tasks one after another, `wait` apart
+    rate: float | None = None
 
     def users_at(self, t: float) -> int:
         """The users the load asks for `t` seconds after it began: each stage (or the load's
@@ -94,6 +97,31 @@ class LoadSpec:
                 return int(current)
             level, start = float(stage.users), start + stage.duration
         return int(level)
+
+    @property
+    def peak_users(self) -> int:
+        """The most users the load asks for at any moment: the rate is asked of that many."""
+        return max((stage.users for stage in self.stages), default=self.users) or self.users
+
+    @property
+    def user_rate(self) -> float | None:
+        """Task runs per second each user paces itself to; None without a rate."""
+        return None if self.rate is None else self.rate / max(1, self.peak_users)
+
+    def requests_asked_at(self, t: float) -> float:
+        """Requests per second the rate asks for `t` seconds after load began: it follows the
+        users asked (a ramp, a smaller stage), and a sequence's steps each count. 0 without a rate."""
+        if self.user_rate is None:
+            return 0.0
+        return self.user_rate * self.users_at(t) * self.requests_per_task_run
+
+    @property
+    def requests_per_task_run(self) -> float:
+        """Requests one task run sends on average, the tasks' weights considered."""
+        weights = sum(task.weight for task in self.tasks)
+        if not weights:
+            return 1.0
+        return sum(task.weight * len(task.requests) for task in self.tasks) / weights
 
     @property
     def requests(self) -> tuple[LoadTask, ...]:

@@ -298,6 +298,7 @@ def describe_scenario(plan: ScenarioPlan, source: str, profile_ref: str) -> dict
             "target": f"{plan.entry_point.service} ({plan.entry_point.port_name})",
             "users": load.users,
             "spawn_rate": load.spawn_rate,
+            **({"rate_per_second": load.rate} if load.rate is not None else {}),  # task runs, the whole load
             "duration": plan.total_duration,
             "tasks": [
                 {

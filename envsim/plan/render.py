@@ -71,6 +71,7 @@ def _load(load: LoadSpec) -> dict[str, Any]:
         "tasks": [{"name": t.name, "weight": t.weight, "request": f"{t.method} {t.path}"} for t in load.tasks],
         "locustfile": str(load.locustfile) if load.locustfile else None,
         "wait": list(load.wait),
+        **({"rate_per_second": load.rate} if load.rate is not None else {}),  # task runs, the whole load
         "workers": load.workers,
         **({"cpus": list(load.cpus)} if load.cpus else {}),  # the generator's cores; the stack gets the rest
     }

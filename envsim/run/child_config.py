@@ -44,6 +44,7 @@ def child_config(
         "duration": load.run_length,
         "stages": [[s.duration, s.users, s.spawn_rate] for s in load.stages],
         "wait": [float(load.wait[0]), float(load.wait[1])],
+        "user_rate": load.user_rate,  # task runs per second per user; None: `wait` apart
         "tasks": tasks,
         "locustfile": str(load.locustfile) if load.locustfile else None,
         "workers": load.workers,

@@ -43,6 +43,7 @@ from envsim.run.locust_child.users import (
     declarative_user,
     locustfile_users,
     stages_shape,
+    wait_time_of,
 )
 from envsim.run.second_buckets import InFlight, SecondBuckets
 
@@ -150,6 +151,8 @@ def load_users(config: dict[str, Any]) -> tuple[list[type], Any]:
             shape = shapes[0]  # a locustfile's own shape drives the load, as with plain Locust
         for user_class in users:
             apply_default_timeout(user_class, config["timeout"])
+            if config.get("user_rate"):  # the scenario's rate replaces the locustfile's think time
+                setattr(user_class, "wait_time", wait_time_of([0.0, 0.0], config["user_rate"]))  # noqa: B010
     else:
         users = [declarative_user(config)]
     return users, shape

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from locust import FastHttpUser, HttpUser, LoadTestShape, between, constant
+from locust import FastHttpUser, HttpUser, LoadTestShape, between, constant, constant_throughput
 from locust.contrib.fasthttp import FastHttpSession
 from locust.util.load_locustfile import load_locustfile
 
@@ -152,7 +152,15 @@ def _make_task(spec: dict[str, Any]) -> Callable[[Any], None]:
     return task
 
 
-def wait_time_of(wait: list[float]) -> Callable[..., float]:
+def wait_time_of(wait: list[float], user_rate: float | None = None) -> Callable[..., float]:
+    """Think time between a user's tasks; with a rate, the wait that keeps the user at its share.
+
+    constant_throughput waits what is left of the interval after the task ran, and not at all
+    when the task took longer: it never catches up, so a slow app lowers the rate it gets
+    (as a user waiting on it would) instead of a burst following it.
+    """
+    if user_rate:
+        return constant_throughput(user_rate)
     low, high = wait
     return constant(low) if high <= low else between(low, high)
 
@@ -170,7 +178,7 @@ def declarative_user(config: dict[str, Any]) -> type:
         (FastHttpUser,),
         {
             "host": config["host"],
-            "wait_time": wait_time_of(config["wait"]),
+            "wait_time": wait_time_of(config["wait"], config.get("user_rate")),
             "tasks": tasks,
             "on_start": on_start,
             "envsim_workers": int(config.get("workers") or 0),
