@@ -161,6 +161,10 @@ class GeneratorSample:
     # core on a busy machine waits instead of running, and measures that wait as latency too.
     processes: tuple[tuple[str, int, float, float], ...]
     asked_users: int = 0  # users the scenario asked for at t, its ramp included; 0: not known (a shape)
+    # requests per second `load.rate` asked for at t (following the users asked); 0: no rate asked
+    asked_rate: float = 0.0
+    # requests started in the sampled second, all users together; None: not known (older journals)
+    achieved_rate: int | None = None
 
     def __post_init__(self) -> None:
         readings = tuple((str(r), int(p), float(c), float(w)) for r, p, c, w in self.processes)

@@ -1,5 +1,5 @@
 """Samples the load generator's own health each second: the CPU of every Locust process and of
-the machine, and the users the scenario asked for at that moment.
+the machine, and the users and the request rate the scenario asked for at that moment.
 
 psutil (Locust's own dependency, the tool Locust uses for its 90% CPU warning) reads the
 processes' CPU times. On a machine busier than its cores, a generator gets less CPU than it
@@ -30,10 +30,12 @@ class GeneratorSampler:
         processes: Callable[[], list[tuple[str, int]]],
         asked_users: Callable[[float], int],
         reported: Callable[[], ReportedCpu | None] = lambda: None,
+        asked_rate: Callable[[float], float] = lambda t: 0.0,
     ):
         self._processes = processes
         self._reported = reported  # readings the processes sent themselves (pods elsewhere)
         self._asked_users = asked_users
+        self._asked_rate = asked_rate
         self._watched: dict[tuple[str, int], psutil.Process] = {}
         self._waited: dict[int, tuple[float, int]] = {}  # pid -> (monotonic time, run-queue ns) last read
         self._samples: list[GeneratorSample] = []
@@ -95,6 +97,7 @@ class GeneratorSampler:
             host_cpu=round(psutil.cpu_percent(None), 1),
             processes=tuple(readings),
             asked_users=self._asked_users(t),
+            asked_rate=round(self._asked_rate(t), 2),
         )
 
     def _waiting(self, pid: int) -> float:

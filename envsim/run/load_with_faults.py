@@ -10,6 +10,7 @@ the caller decides the exit status (130).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import signal
 import threading
 import time
@@ -20,7 +21,7 @@ from typing import Any
 
 from envsim.config.scenario_model import LoadSpec
 from envsim.errors import EnvironmentProblem, InputError, Interrupted
-from envsim.journal import FaultEvent, GeneratorSample, TimelineStep
+from envsim.journal import ALL_ENDPOINTS, FaultEvent, GeneratorSample, StatsPoint, TimelineStep
 from envsim.run.child_config import DEFAULT_STOP_TIMEOUT, child_config
 from envsim.run.child_processes import EOF_MESSAGE, LoadChild, LoadProcess, WorkerLauncher
 from envsim.run.generator_sampler import GeneratorSampler
@@ -91,9 +92,7 @@ def run_load(
     scheduler = FaultScheduler(timeline, switch or _NoSwitch(), on_event=observer.on_fault)
     builder = SeriesBuilder(redactor((secrets or {}).values()))
     child = _ChildReport()
-    sampler = GeneratorSampler(
-        lambda: process.roles, lambda t: 0 if child.own_shape else load.users_at(t), process.reported_cpu
-    )
+    sampler = _sampler(process, child, load)
     interrupted = False
     result: LoadResult | None = None
 
@@ -123,6 +122,16 @@ def _start_timeout(load: LoadSpec, start_timeout: float, *, in_pods: bool) -> fl
     if load.workers:  # the master waits for its workers to join before load begins
         start_timeout = max(start_timeout, load.join_timeout + 30.0)
     return start_timeout + (POD_START_SLACK if in_pods else 0.0)
+
+
+def _sampler(process: LoadChild, child: _ChildReport, load: LoadSpec) -> GeneratorSampler:
+    """The generator's own health each second; a locustfile's shape leaves what was asked unknown."""
+    return GeneratorSampler(
+        lambda: process.roles,
+        lambda t: 0 if child.own_shape else load.users_at(t),
+        process.reported_cpu,
+        lambda t: 0.0 if child.own_shape else load.requests_asked_at(t),
+    )
 
 
 def _start(process: LoadChild, scheduler: FaultScheduler, child: _ChildReport, timeout: float) -> None:
@@ -231,8 +240,9 @@ def _result(
 ) -> LoadResult:
     t0_wall, t0_mono = child.load_start()
     duration = child.duration if child.duration is not None else time.monotonic() - t0_mono
+    series = builder.series()
     return LoadResult(
-        series=builder.series(),
+        series=series,
         faults=faults,
         started_at=_iso(t0_wall),
         ended_at=_iso(t0_wall + duration),
@@ -243,8 +253,16 @@ def _result(
         worker_seconds=child.workers.seconds(),
         worker_losses=tuple(child.workers.losses),
         endpoints=() if load.locustfile else tuple((t.name, f"{t.method.upper()} {t.path}") for t in load.requests),
-        generator=samples,
+        generator=with_achieved_rate(samples, series),
     )
+
+
+def with_achieved_rate(
+    samples: tuple[GeneratorSample, ...], series: Iterable[StatsPoint]
+) -> tuple[GeneratorSample, ...]:
+    """Each sample with the requests started in the second it covers (the second before its t)."""
+    started = {p.t: p.started or p.requests for p in series if p.endpoint == ALL_ENDPOINTS}
+    return tuple(dataclasses.replace(s, achieved_rate=started.get(round(s.t) - 1, 0)) for s in samples)
 
 
 def _iso(wall: float) -> str:

@@ -9,7 +9,7 @@ from envsim.journal import Journal
 
 def describe_generator(journal: Journal) -> str:
     """e.g. "pinned to core 0, the stack to core 1; busiest Locust process 97% CPU (locust,
-    pid 4121); machine 88% busy on average". "" for a journal from before samples were kept."""
+    pid 4121); machine 88% busy on average", and with `load.rate` the rate asked and sent. "" for a journal from before samples were kept."""
     setup = journal.environment.get("load_generator")
     if not isinstance(setup, dict) or not journal.generator:
         return ""
@@ -24,7 +24,21 @@ def describe_generator(journal: Journal) -> str:
         parts.append(f"the runner's node {host:.0f}% busy on average")
     else:
         parts.append(f"machine {host:.0f}% busy on average ({setup.get('host_cpus', '?')} cores)")
-    return "; ".join(parts)
+    rate = _rate(journal)
+    return "; ".join([*parts, *([rate] if rate else [])])
+
+
+def _rate(journal: Journal) -> str:
+    """The rate asked against the rate sent, over the seconds a rate was asked and sent is known."""
+    asked = [
+        (s.asked_rate, s.achieved_rate) for s in journal.generator if s.asked_rate > 0 and s.achieved_rate is not None
+    ]
+    if not asked:
+        return ""
+    wanted = max(rate for rate, _ in asked)
+    sent = [achieved for _, achieved in asked if achieved is not None]
+    # no slowest second: users slower than a request a second send every few seconds
+    return f"rate asked up to {wanted:.0f} requests/s, sent {sum(sent) / len(sent):.0f}/s on average"
 
 
 def process_name(role: str, pid: int) -> str:

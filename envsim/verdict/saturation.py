@@ -3,8 +3,9 @@
 A check measured from the load (latency, error rate, rps, recovery) is INCONCLUSIVE when,
 for a meaningful share of its window, a Locust process was above Locust's own 90% CPU
 warning (counting the time it was ready to run but waited for a core: a starved generator is
-as saturated as a busy one), or the users running fell short of those the scenario asked
-for: such a reading is of the generator, not of the app. A busy machine the generator took a large share of is a
+as saturated as a busy one), the users running fell short of those the scenario asked for, or
+it sent less of the asked `load.rate` than the app's answers allowed (rate_shortfall): such a
+reading is of the generator, not of the app. A busy machine the generator took a large share of is a
 note beside the latency checks. Journals without generator samples judge as they always did.
 """
 
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from envsim.journal import ALL_ENDPOINTS, GeneratorSample, Journal
 from envsim.verdict.generator_text import process_name
 from envsim.verdict.phases import Buckets, resolve_phase
+from envsim.verdict.rate_shortfall import describe_shortfall, short_rate_seconds
 
 SATURATED_CPU = 90.0  # percent of one core, used or waited for: Locust warns of skewed results above it
 MEANINGFUL_SHARE = 0.2  # of a window's sampled seconds, and at least MEANINGFUL_SECONDS
@@ -25,6 +27,7 @@ RAMP_SLACK = 2  # seconds Locust may lag a ramp: asked users are the fewest over
 BUSY_HOST_CPU = 90.0  # percent of the whole machine
 LARGE_GENERATOR_SHARE = 0.25  # of the machine's cores, taken by the generator while it was busy
 FIX = "add think time, lower users, add workers, or run the load elsewhere"
+RATE_FIX = "lower load.rate, add workers, or run the load elsewhere"
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,9 @@ def window_saturation(journal: Journal, phase_name: str) -> Saturation:
         return Saturation("")
     meaningful = max(MEANINGFUL_SECONDS, MEANINGFUL_SHARE * len(samples))
     hot = _hot_process(samples, meaningful)
+    rate_short = short_rate_seconds(journal, samples, _settled(journal))
+    if len(rate_short) >= meaningful:  # the rate the scenario asked for is the first thing to name
+        return Saturation("; ".join([describe_shortfall(rate_short, len(samples)), *([hot] if hot else []), RATE_FIX]))
     if hot:
         return Saturation(f"{hot}; {FIX}")
     short = _short_users(journal, samples)
@@ -99,17 +105,27 @@ def _hot_process(samples: list[GeneratorSample], meaningful: float) -> str:
     return ""
 
 
+def _settled(journal: Journal) -> set[int]:
+    """The load's seconds with users asked through the RAMP_SLACK seconds before (not starting)."""
+    asked_at = {round(s.t): s.asked_users for s in journal.generator}
+    return {
+        second - 1
+        for second in asked_at
+        if all(asked_at.get(second - back) for back in range(RAMP_SLACK + 1))  # known and not 0
+    }
+
+
 def _short_users(journal: Journal, samples: list[GeneratorSample]) -> list[tuple[int, int]]:
     """(running, asked) of each sampled second the generator ran too few users."""
     running = {p.t: p.users for p in journal.series if p.endpoint == ALL_ENDPOINTS}
     asked_at = {round(s.t): s.asked_users for s in journal.generator}
+    settled = _settled(journal)
     short = []
     for sample in samples:
         second = round(sample.t)
-        recent = [asked_at.get(second - back) for back in range(RAMP_SLACK + 1)]
-        if any(a is None or a == 0 for a in recent):  # not known, or still starting
+        if second - 1 not in settled:  # not known, or still starting
             continue
-        asked = min(a for a in recent if a is not None)
+        asked = min(asked_at[second - back] for back in range(RAMP_SLACK + 1))
         users = running.get(second - 1)
         if users is not None and users < HELD_USERS * asked:
             short.append((users, asked))

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
 
 from envsim import api
 from envsim.config.check_kinds import MetricCheck
-from envsim.journal import ALL_ENDPOINTS, Journal, StatsPoint, TimelineStep
+from envsim.journal import ALL_ENDPOINTS, GeneratorSample, Journal, StatsPoint, TimelineStep
 
 
 def _journal() -> dict:
@@ -70,3 +71,16 @@ def test_a_good_journal_reads_back_equal(tmp_path):
     path = tmp_path / "journal.json"
     path.write_text(json.dumps(_journal()))
     assert api.read_journal(path).to_dict() == _journal()
+
+
+def test_the_generator_samples_keep_the_rate_asked_and_sent_and_older_ones_read_as_unknown(tmp_path):
+    sample = GeneratorSample(1.0, 50.0, (("locust", 7, 40.0, 0.0),), 10, asked_rate=50.0, achieved_rate=31)
+    data = {**_journal(), "generator": [dataclasses.asdict(sample)]}
+    path = tmp_path / "journal.json"
+    path.write_text(json.dumps(data))
+    assert api.read_journal(path).generator == (sample,)
+    for key in ("asked_rate", "achieved_rate"):
+        del data["generator"][0][key]
+    path.write_text(json.dumps(data))
+    (older,) = api.read_journal(path).generator
+    assert older.asked_rate == 0.0 and older.achieved_rate is None

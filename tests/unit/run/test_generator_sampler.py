@@ -6,7 +6,9 @@ import subprocess
 import sys
 import time
 
+from envsim.journal import ALL_ENDPOINTS, StatsPoint
 from envsim.run.generator_sampler import GeneratorSampler, run_queue_ns
+from envsim.run.load_with_faults import with_achieved_rate
 
 
 def test_each_second_names_every_process_with_its_cpu_and_wait():
@@ -35,3 +37,20 @@ def test_a_process_that_is_gone_reads_as_no_wait():
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()
     assert run_queue_ns(gone.pid) == 0
+
+
+def test_each_sample_keeps_the_rate_asked_and_is_given_the_requests_started_in_its_second():
+    sampler = GeneratorSampler(lambda: [], lambda t: 10, asked_rate=lambda t: 12.5 * t)
+    sampler.start(time.monotonic())
+    time.sleep(2.3)
+    samples = sampler.stop()
+    assert [round(s.asked_rate / 12.5) for s in samples] == [1, 2] and samples[0].achieved_rate is None
+    series = (
+        StatsPoint(0, ALL_ENDPOINTS, 9, 0, (), started=11),  # two still in flight when the second ended
+        StatsPoint(0, "GET /", 9, 0, ()),
+        StatsPoint(1, ALL_ENDPOINTS, 7, 0, ()),  # a client whose starts are not seen: those ended
+    )
+    achieved = with_achieved_rate(samples, series)
+    assert [s.achieved_rate for s in achieved] == [11, 7]
+    assert [s.asked_rate for s in achieved] == [s.asked_rate for s in samples]
+    assert with_achieved_rate(samples, ())[0].achieved_rate == 0
