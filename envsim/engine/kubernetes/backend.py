@@ -159,4 +159,4 @@ class KubernetesBackend:
         return cluster_hold(self.cluster, stack, command)
 
     def run_engine(self, handle: StackHandle) -> KubernetesRunEngine:
-        return KubernetesRunEngine(self.cluster, handle.plan)
+        return KubernetesRunEngine(self.cluster, handle.plan, handle.toxiproxy_urls)

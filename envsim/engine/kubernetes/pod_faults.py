@@ -6,6 +6,7 @@ on a cluster a service is a Deployment (a StatefulSet for balanced replicas) and
 | action  | on Kubernetes                                                                      |
 |---------|------------------------------------------------------------------------------------|
 | kill    | the replica's pod is deleted at once (grace 0, as SIGKILL); its workload starts another |
+|         | (the proxies in front of the service stay shut until the fault clears: proxy_holds.py)  |
 | stop    | the workload is scaled to 0 (pods terminate gracefully), until the fault clears        |
 | start   | the workload is scaled back to the replicas the profile asks for                      |
 | restart | the replica's pod is deleted gracefully (SIGTERM first, as `docker restart` stops)     |
@@ -49,6 +50,11 @@ def pod_operation(action: str) -> str:
 def acts_per_pod(operation: str) -> bool:
     """Whether the operation is one per replica (a pod) rather than one per workload."""
     return operation in (DELETE_POD, REPLACE_POD)
+
+
+def removes_pods(operation: str) -> bool:
+    """Whether the operation leaves the service without some pod for a while (kill, stop, restart)."""
+    return operation in (DELETE_POD, REPLACE_POD, SCALE_TO_ZERO)
 
 
 def grace_period(operation: str) -> int | None:

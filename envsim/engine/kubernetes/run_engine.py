@@ -12,26 +12,30 @@ import base64
 import contextlib
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from envsim.engine.container_facts import LOG_LINES, ContainerFacts
 from envsim.engine.docker_engine import timed_lines
 from envsim.engine.kubernetes.cluster import REQUEST_TIMEOUT, Cluster, is_missing, namespace_of
 from envsim.engine.kubernetes.pod_faults import (
+    REPLACE_POD,
     SCALE_BACK,
     SCALE_TO_ZERO,
     Workloads,
     acts_per_pod,
     grace_period,
     pod_operation,
+    removes_pods,
 )
+from envsim.engine.kubernetes.proxy_holds import ProxyHolds
 from envsim.engine.kubernetes.status import pod_state
 from envsim.engine.run_engine import ExecResult
 from envsim.engine.seeding import SQL_PATH, psql_command
 from envsim.engine.stack_watch import StackChanged
 from envsim.errors import EnvironmentProblem
 from envsim.journal import ContainerEvent, LogExcerpt
+from envsim.plan.kubernetes_manifests import upstream_service_name
 from envsim.plan.kubernetes_names import dns_label, label_value
 from envsim.plan.stack import ROLE_LABEL, SERVICE_LABEL, ContainerPlan, StackPlan
 from envsim.plan.stand_ins import stand_in_of_image
@@ -44,10 +48,12 @@ class KubernetesRunEngine:
     load_path = LOAD_PATH
     docker = None  # no Docker engine runs the stack: link/DNS faults and rotation files are refused
 
-    def __init__(self, cluster: Cluster, plan: StackPlan):
+    def __init__(self, cluster: Cluster, plan: StackPlan, toxiproxy_urls: Mapping[str, str] | None = None):
         self.cluster, self._plan = cluster, plan
         self.namespace = namespace_of(plan.stack)
         self._workloads = Workloads(cluster, self.namespace)
+        self.proxy_holds = ProxyHolds(plan, toxiproxy_urls or {}, self._serving)
+        self._balanced = {b.service for b in plan.balancers if b.balances}
 
     def pods(self, service: str) -> list[Any]:
         """The service's pods (not its seed Job's), by name; terminating ones left out."""
@@ -88,20 +94,51 @@ class KubernetesRunEngine:
         planned = self._container(container)
         operation, workload = pod_operation(action), dns_label(planned.service)
         try:
-            if acts_per_pod(operation):  # a pod per replica
-                pods = self.pods(planned.service)
-                if planned.replica < len(pods):
-                    self._workloads.delete_pod(pods[planned.replica].metadata.name, grace_period(operation))
-            elif planned.replica != 0:
-                return  # one operation on the workload stands for all its replicas
-            elif operation == SCALE_TO_ZERO:
-                self._workloads.scale(workload, 0)
-            elif operation == SCALE_BACK:
-                self._workloads.scale(workload, len(self._plan.containers_of(planned.service)))
+            # no dial of Toxiproxy's may go to a pod that is gone (proxy_holds.py); a balanced
+            # service's upstream is its balancer, which stays
+            held = planned.service not in self._balanced
+            if held and removes_pods(operation):
+                self.proxy_holds.hold(planned.service)
+            self._operate(planned, operation, workload)
+            if held and operation in (SCALE_BACK, REPLACE_POD):
+                self.proxy_holds.release(planned.service)
         except EnvironmentProblem:
             raise
         except Exception as error:
             raise EnvironmentProblem(f"could not {operation} of service {planned.service}: {error}") from None
+
+    def _operate(self, planned: ContainerPlan, operation: str, workload: str) -> None:
+        if acts_per_pod(operation):  # a pod per replica
+            pods = self.pods(planned.service)
+            if planned.replica < len(pods):
+                self._workloads.delete_pod(pods[planned.replica].metadata.name, grace_period(operation))
+        elif planned.replica != 0:
+            return  # one operation on the workload stands for all its replicas
+        elif operation == SCALE_TO_ZERO:
+            self._workloads.scale(workload, 0)
+        elif operation == SCALE_BACK:
+            self._workloads.scale(workload, len(self._plan.containers_of(planned.service)))
+
+    def _serving(self, service: str) -> bool:
+        """Every replica of the service ready, and listed ready behind its upstream Service."""
+        from kubernetes import client
+
+        ready = {p.status.pod_ip for p in self.pods(service) if pod_state(p) == "running"}
+        if len(ready) < len(self._plan.containers_of(service)):
+            return False
+        slices = client.DiscoveryV1Api(self.cluster.api_client).list_namespaced_endpoint_slice(
+            self.namespace,
+            label_selector=f"kubernetes.io/service-name={upstream_service_name(service)}",
+            _request_timeout=REQUEST_TIMEOUT,
+        )
+        listed = {
+            address
+            for item in slices.items
+            for endpoint in item.endpoints or []
+            if endpoint.conditions is None or endpoint.conditions.ready is not False
+            for address in endpoint.addresses or []
+        }
+        return ready <= listed
 
     def container_status(self, container: str) -> str | None:
         """`exited` while the service's workload is scaled to 0, else `running`."""
