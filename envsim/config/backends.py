@@ -6,6 +6,7 @@ profile, and a run refuses the faults, pinning and rotation it cannot do there
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
 from typing import Any
 
 from envsim.config.fault_kinds import kind_of_effect
@@ -129,18 +130,37 @@ def run_refusal(mode: FailureMode, profile: Profile, backend: str) -> str | None
     return None
 
 
+def rotated_file_directory(path: str) -> str | None:
+    """The directory a rotating credential's file is mounted by on Kubernetes, or None when that
+    directory is too near the root to be replaced whole (`/app`, `/etc`: the image's own files
+    there would be hidden). The kubelet refreshes a mounted directory when its Secret changes,
+    never a file mounted alone (subPath)."""
+    directory = PurePosixPath(path).parent
+    return str(directory) if len(directory.parts) >= 3 else None
+
+
 def rotation_refusal(profile: Profile, backend: str) -> str | None:
-    """Why credentials of `profile` cannot rotate during a run on `backend`: a rotating
-    credential kept in a file is rewritten inside the running containers, on Docker only."""
+    """Why credentials of `profile` cannot rotate during a run on `backend`: on Kubernetes a
+    rotating credential's file reaches the running pods through a directory mounted whole from
+    the Secret, which needs a directory of its own (two levels deep at least)."""
     if backend != "kubernetes":
         return None
     rotating = {c.name for c in profile.credentials if c.ttl and c.generate != "value"}
-    in_files = sorted({name for s in profile.services for name, _ in s.secret_files if name in rotating})
-    if not in_files:
+    shallow = sorted(
+        {
+            f"{name} at {path} ({service.name})"
+            for service in profile.services
+            for name, path in service.secret_files
+            if name in rotating and rotated_file_directory(path) is None
+        }
+    )
+    if not shallow:
         return None
     return (
-        f"credential {', '.join(in_files)} rotates (ttl) and is mounted as a file (secret_files), which a run "
-        "rewrites inside the running containers on the Docker engine only; run this scenario on Docker"
+        f"credential {', '.join(shallow)} rotates (ttl) and is mounted as a file in a directory near the root; "
+        "on Kubernetes a rotated file reaches the running pods through its whole directory mounted from the "
+        "Secret (hiding the image's other files there), so give it a directory of its own at least two levels "
+        "deep, such as /run/secrets/NAME, or run this scenario on Docker"
     )
 
 

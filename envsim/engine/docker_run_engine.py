@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from envsim.engine.container_facts import ContainerFacts, container_facts
+from envsim.engine.containers import rewrite_secret_files
 from envsim.engine.cpu_pinning import stack_pinned
 from envsim.engine.engine_watch import EngineWatch
 from envsim.engine.run_engine import ExecResult
@@ -90,6 +91,14 @@ class DockerRunEngine:
 
     def container_status(self, container: str) -> str | None:
         return docker_container_status(self.docker, container)
+
+    def update_credential(self, credential: str, value: str) -> None:
+        """Nothing: a container keeps the environment it was created with, also through a restart."""
+
+    def rewrite_secret_files(
+        self, container: str, files: tuple[tuple[str, str], ...], secrets: Mapping[str, str]
+    ) -> None:
+        rewrite_secret_files(self.docker, container, files, secrets)
 
     def facts(self, plan: StackPlan, redact: Iterable[str], load_start: float, with_logs: bool) -> ContainerFacts:
         return container_facts(self.docker, plan, redact, load_start, with_logs)

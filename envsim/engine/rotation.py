@@ -4,9 +4,13 @@ At each expiry a new value is generated and kept in the stack's state (0600); ev
 accepts the credential is given it (its 401/403 expectations replaced: the new value accepted,
 the previous one too for the credential's `overlap`, then answered 401 invalid_token as an
 expired token is); every `secret_files` copy
-is rewritten in place in the running containers. Environment variables are not touched: a
-running process cannot see a changed environment, so an app that took its token from the
-environment (or read the file once) keeps the old one and gets 401 — which is the point.
+is rewritten in place in the running containers (on Docker through its archive API; on a
+cluster the stack's Secret changes and each pod's Secret directory is refreshed, see
+kubernetes/credential_files.py). Environment variables are not touched: a running process
+cannot see a changed environment, so an app that took its token from the environment (or read
+the file once) keeps the old one and gets 401 — which is the point. Nothing is restarted, and
+a database's own password is not changed (a credential that is a database's password keeps
+working in the database, which read it once at its first start).
 
 Only names and times are recorded (CredentialRotation); values go to the stub's admin API on
 127.0.0.1, the containers' files and the state file, nowhere else.
@@ -17,19 +21,26 @@ from __future__ import annotations
 import heapq
 import threading
 import time
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from envsim.config.profile_model import Credential, StubSpec
-from envsim.engine.containers import rewrite_secret_files
 from envsim.engine.state import StackState, generate_secret
 from envsim.engine.stubs import reload_auth
 from envsim.errors import EnvironmentProblem
 from envsim.plan.stack import StackPlan
 
-if TYPE_CHECKING:
-    import docker
+
+class CredentialHolders(Protocol):
+    """Where the engine keeps copies of credentials (RunEngine's part)."""
+
+    def update_credential(self, credential: str, value: str) -> None: ...
+
+    def rewrite_secret_files(
+        self, container: str, files: tuple[tuple[str, str], ...], secrets: Mapping[str, str]
+    ) -> None: ...
+
 
 # The previous value stays valid at least this long after the new one is in every file, so a
 # request that read the file just before it was rewritten is not refused: an app that re-reads
@@ -90,14 +101,14 @@ class CredentialRotator:
 
     def __init__(
         self,
-        client: docker.DockerClient,
+        engine: CredentialHolders,
         plan: StackPlan,
         stub_urls: dict[str, str],
         secrets: MutableMapping[str, str],
         state: StackState | None = None,
         clock: Callable[[], float] = time.monotonic,
     ):
-        self._docker = client
+        self._engine = engine
         self._plan = plan
         self._stub_urls = dict(stub_urls)
         self._secrets = secrets
@@ -162,6 +173,10 @@ class CredentialRotator:
         if self._state is not None:
             self._state.set_secret(credential.name, fresh)
         self._secrets[credential.name] = fresh
+        try:
+            self._engine.update_credential(credential.name, fresh)
+        except EnvironmentProblem as error:
+            problems.append(str(error))
         found = holders(self._plan, self._stub_urls, credential.name)
         stubs: list[str] = []
         for service, url, spec in found.stubs:  # first the stubs accept both values ...
@@ -173,7 +188,7 @@ class CredentialRotator:
         files: list[str] = []
         for container, paths in found.files:
             try:
-                rewrite_secret_files(self._docker, container, paths, self._secrets)
+                self._engine.rewrite_secret_files(container, paths, self._secrets)
                 files.extend(f"{container}:{path}" for _, path in paths)
             except EnvironmentProblem as error:
                 problems.append(str(error))

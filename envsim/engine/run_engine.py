@@ -10,7 +10,7 @@ Docker side (docker_run_engine.py) is the code runs always used; the Kubernetes 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
@@ -33,7 +33,7 @@ class RunWatch(Protocol):
 class RunEngine(Protocol):
     # how the load reaches the stack, for the journal ("host", "host via port-forward")
     load_path: str
-    # the Docker engine, for what only it can do (network helpers, credential files); None elsewhere
+    # the Docker engine, for what only it can do (network helpers, workers in containers); None elsewhere
     docker: Any
 
     def exec(self, service: str, command: Sequence[str]) -> ExecResult:
@@ -50,6 +50,16 @@ class RunEngine(Protocol):
 
     def container_status(self, container: str) -> str | None:
         """`running`, `paused`, `exited`...; None when the engine has no such container."""
+        ...
+
+    def update_credential(self, credential: str, value: str) -> None:
+        """The engine's own copy of a rotated credential (a cluster's Secret); what starts later has it."""
+        ...
+
+    def rewrite_secret_files(
+        self, container: str, files: tuple[tuple[str, str], ...], secrets: Mapping[str, str]
+    ) -> None:
+        """Each (credential, path) of `files` holds the credential's current value in the running container."""
         ...
 
     def facts(self, plan: StackPlan, redact: Iterable[str], load_start: float, with_logs: bool) -> ContainerFacts:

@@ -27,7 +27,13 @@ from typing import Any
 
 from envsim.plan.balancers import BalancerPlan, replica_alias
 from envsim.plan.kubernetes_names import dns_label, label_value
-from envsim.plan.kubernetes_pods import CREDENTIALS_SECRET, credentials_volume, env_entries, service_container
+from envsim.plan.kubernetes_pods import (
+    CREDENTIALS_SECRET,
+    env_entries,
+    secret_directories,
+    secret_file_layout,
+    service_container,
+)
 from envsim.plan.seed import SeedPlan, SeedStepPlan
 from envsim.plan.stack import (
     REPLICA_LABEL,
@@ -108,6 +114,7 @@ def render_manifests(
     # An HAProxy there only for HTTP faults is left out: the manifests carry no fault switches
     balancers = tuple(b for b in plan.balancers if b.balances)
     balanced = {b.service: b for b in balancers}
+    rotating = frozenset(c.name for c in plan.credentials if c.ttl and c.generate != "value")
     manifests: list[Manifest] = [
         {
             "apiVersion": "v1",
@@ -123,7 +130,7 @@ def render_manifests(
     for service in _services_in_order(plan):
         first = plan.containers_of(service)[0]
         replicas = len(plan.containers_of(service))
-        manifests.append(_workload(stack, first, replicas, images, service in balanced))
+        manifests.append(_workload(stack, first, replicas, images, service in balanced, rotating))
     manifests += [_balancer_deployment(stack, b, images) for b in balancers]
     manifests += [_toxiproxy_api_service(stack, t) for t in plan.toxiproxies]
     manifests += [_dependency_service(stack, plan, t, service) for t in plan.toxiproxies for service in t.aliases]
@@ -228,13 +235,21 @@ def _own_labels(stack: _Stack, labels: tuple[tuple[str, str], ...]) -> tuple[tup
 
 
 def _workload(
-    stack: _Stack, container: ContainerPlan, replicas: int, images: ClusterImages, balanced: bool
+    stack: _Stack,
+    container: ContainerPlan,
+    replicas: int,
+    images: ClusterImages,
+    balanced: bool,
+    rotating: frozenset[str] = frozenset(),
 ) -> Manifest:
     name = dns_label(container.service)
     image = images.mockserver if container.stub is not None else container.image
-    pod: dict[str, Any] = {"containers": [service_container(container, name, image)]}
-    if container.secret_files:
-        pod["volumes"] = [credentials_volume()]
+    mounts, volumes = secret_file_layout(container.secret_files, rotating)
+    pod: dict[str, Any] = {"containers": [service_container(container, name, image, mounts)]}
+    if volumes:
+        pod["volumes"] = volumes
+    if secret_directories(volumes):
+        pod["automountServiceAccountToken"] = False
     annotations = (
         {"envsim.stub": "expectations loaded by envsim up over MockServer's REST API"}
         if container.stub is not None

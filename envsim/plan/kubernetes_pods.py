@@ -10,8 +10,10 @@ the value stays in the Secret.
 from __future__ import annotations
 
 import math
+from pathlib import PurePosixPath
 from typing import Any
 
+from envsim.config.backends import rotated_file_directory
 from envsim.config.profile_model import HealthCheck
 from envsim.config.template import SecretRef, Template
 from envsim.plan.kubernetes_names import port_name, secret_env_name
@@ -19,6 +21,7 @@ from envsim.plan.stack import ContainerPlan, PortBinding
 
 CREDENTIALS_SECRET = "envsim-credentials"
 CREDENTIALS_VOLUME = "envsim-credentials"
+SECRET_DIRECTORY_VOLUME = "envsim-secret-dir"
 SECRET_FILE_MODE = 0o444  # read-only for whatever user the service runs as, as on Docker
 
 
@@ -102,18 +105,54 @@ def container_ports(ports: tuple[PortBinding, ...]) -> list[dict[str, Any]]:
     return found
 
 
-def secret_file_mounts(container: ContainerPlan) -> list[dict[str, Any]]:
-    return [
-        {"name": CREDENTIALS_VOLUME, "mountPath": path, "subPath": credential, "readOnly": True}
-        for credential, path in container.secret_files
-    ]
+def secret_file_layout(
+    files: tuple[tuple[str, str], ...], rotating: frozenset[str]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The container's mounts and the pod's volumes for its secret files.
+
+    A file is mounted with `subPath` at exactly its path, so its directory's other files stay
+    visible; but the kubelet never refreshes such a mount. A directory holding a rotating
+    credential's file is therefore mounted whole from the Secret (the kubelet swaps its files
+    when the Secret changes), with every secret file of that directory in it; what else the
+    image has there is hidden, which is why such a directory must be at least two levels deep
+    (config.backends.rotated_file_directory)."""
+    directories: dict[str, list[tuple[str, str]]] = {}
+    mounts: list[dict[str, Any]] = []
+    for credential, path in files:
+        directory = rotated_file_directory(path)
+        if directory is not None and any(rotated_file_directory(p) == directory for c, p in files if c in rotating):
+            directories.setdefault(directory, []).append((credential, path))
+    in_directories = {path for entries in directories.values() for _, path in entries}
+    volumes = [credentials_volume()] if len(in_directories) < len(files) else []
+    for credential, path in files:
+        if path not in in_directories:
+            mounts.append({"name": CREDENTIALS_VOLUME, "mountPath": path, "subPath": credential, "readOnly": True})
+    for index, (directory, entries) in enumerate(sorted(directories.items())):
+        name = f"{SECRET_DIRECTORY_VOLUME}-{index}"
+        mounts.append({"name": name, "mountPath": directory, "readOnly": True})
+        items = [{"key": credential, "path": PurePosixPath(path).name} for credential, path in entries]
+        volumes.append(
+            {
+                "name": name,
+                "secret": {"secretName": CREDENTIALS_SECRET, "defaultMode": SECRET_FILE_MODE, "items": items},
+            }
+        )
+    return mounts, volumes
+
+
+def secret_directories(volumes: list[dict[str, Any]]) -> bool:
+    """Whether a directory is mounted from the Secret (then the service account token is not:
+    its mount under /var/run/secrets cannot be made inside a read-only /run/secrets)."""
+    return any(v["name"].startswith(SECRET_DIRECTORY_VOLUME) for v in volumes)
 
 
 def credentials_volume() -> dict[str, Any]:
     return {"name": CREDENTIALS_VOLUME, "secret": {"secretName": CREDENTIALS_SECRET, "defaultMode": SECRET_FILE_MODE}}
 
 
-def service_container(container: ContainerPlan, name: str, image: str) -> dict[str, Any]:
+def service_container(
+    container: ContainerPlan, name: str, image: str, mounts: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     """The pod's one container for a planned service container (its replica number aside)."""
     spec: dict[str, Any] = {"name": name, "image": image, "imagePullPolicy": "IfNotPresent"}
     if container.command is not None:
@@ -123,7 +162,7 @@ def service_container(container: ContainerPlan, name: str, image: str) -> dict[s
         "ports": container_ports(container.ports),
         "readinessProbe": readiness_probe(container.health, container.ports),
         "resources": resources(container.cpus, container.memory),
-        "volumeMounts": secret_file_mounts(container),
+        "volumeMounts": mounts,
     }
     spec.update({key: value for key, value in optional.items() if value})
     return spec

@@ -101,7 +101,7 @@ def run_scenario(
     run_id = new_run_id()
     # credentials with a ttl rotate beside the fault scheduler, from the start of the load
     live = stack.secrets if isinstance(stack.secrets, MutableMapping) else dict(stack.secrets)
-    rotator = CredentialRotator(run_engine.docker, plan.stack, stack.stub_urls, live, state)
+    rotator = CredentialRotator(run_engine, plan.stack, stack.stub_urls, live, state)
     rotated: tuple[Rotated, ...] = ()
     stack_cores = tuple(generator_setup(plan.load.cpus).get("stack_cpus", ()))
     try:

@@ -18,6 +18,8 @@ from typing import Any
 from envsim.engine.container_facts import LOG_LINES, ContainerFacts
 from envsim.engine.docker_engine import timed_lines
 from envsim.engine.kubernetes.cluster import REQUEST_TIMEOUT, Cluster, is_missing, namespace_of
+from envsim.engine.kubernetes.credential_files import own_client, refresh_files, update_secret
+from envsim.engine.kubernetes.pod_exec import pod_exec
 from envsim.engine.kubernetes.pod_faults import (
     REPLACE_POD,
     SCALE_BACK,
@@ -40,13 +42,12 @@ from envsim.plan.kubernetes_names import dns_label, label_value
 from envsim.plan.stack import ROLE_LABEL, SERVICE_LABEL, ContainerPlan, StackPlan
 from envsim.plan.stand_ins import stand_in_of_image
 
-EXEC_TIMEOUT = 120.0  # seconds a check's command may take in a pod
 LOAD_PATH = "host via port-forward"
 
 
 class KubernetesRunEngine:
     load_path = LOAD_PATH
-    docker = None  # no Docker engine runs the stack: link/DNS faults and rotation files are refused
+    docker = None  # no Docker engine runs the stack: link and DNS faults are refused
 
     def __init__(self, cluster: Cluster, plan: StackPlan, toxiproxy_urls: Mapping[str, str] | None = None):
         self.cluster, self._plan = cluster, plan
@@ -54,6 +55,7 @@ class KubernetesRunEngine:
         self._workloads = Workloads(cluster, self.namespace)
         self.proxy_holds = ProxyHolds(plan, toxiproxy_urls or {}, self._serving)
         self._balanced = {b.service for b in plan.balancers if b.balances}
+        self._rotation_cluster = own_client(cluster)  # rotations exec while the watch makes plain calls
 
     def pods(self, service: str) -> list[Any]:
         """The service's pods (not its seed Job's), by name; terminating ones left out."""
@@ -140,6 +142,20 @@ class KubernetesRunEngine:
         }
         return ready <= listed
 
+    def update_credential(self, credential: str, value: str) -> None:
+        """The stack's Secret takes the rotated value: pods started from now on have it."""
+        update_secret(self._rotation_cluster, self.namespace, credential, value)
+
+    def rewrite_secret_files(
+        self, container: str, files: tuple[tuple[str, str], ...], secrets: Mapping[str, str]
+    ) -> None:
+        """The replica's pod shows the Secret's current value in each file (credential_files.py)."""
+        planned = self._container(container)
+        pods = self.pods(planned.service)
+        if planned.replica >= len(pods):
+            raise EnvironmentProblem(f"container {container} has no pod: cannot refresh its secret files")
+        refresh_files(self._rotation_cluster, self.namespace, pods[planned.replica].metadata.name, files, secrets)
+
     def container_status(self, container: str) -> str | None:
         """`exited` while the service's workload is scaled to 0, else `running`."""
         replicas = self._workloads.replicas(dns_label(self._container(container).service))
@@ -156,37 +172,6 @@ class KubernetesRunEngine:
         if cores:  # validate refuses load.cpus on Kubernetes; this is the library's last word
             raise EnvironmentProblem("load.cpus pins containers to cores: on the Docker engine only")
         yield ()
-
-
-def pod_exec(cluster: Cluster, namespace: str, pod: str, command: Sequence[str]) -> ExecResult:
-    """`command` in the pod's first container through the apiserver; its exit code and output."""
-    from kubernetes.stream import stream
-
-    response = stream(
-        cluster.core.connect_get_namespaced_pod_exec,
-        pod,
-        namespace,
-        command=list(command),
-        stdout=True,
-        stderr=True,
-        stdin=False,
-        tty=False,
-        _preload_content=False,
-    )
-    stdout, stderr = [], []
-    deadline = time.monotonic() + EXEC_TIMEOUT
-    try:
-        while response.is_open() and time.monotonic() < deadline:
-            response.update(timeout=1)
-            if response.peek_stdout():
-                stdout.append(response.read_stdout())
-            if response.peek_stderr():
-                stderr.append(response.read_stderr())
-        timed_out = response.is_open()
-    finally:
-        response.close()
-    code = None if timed_out else response.returncode
-    return code, "".join(stdout), "".join(stderr)
 
 
 def pod_facts(

@@ -1,6 +1,6 @@
 """What a run cannot do on Kubernetes is refused while the scenario loads, located where the
 scenario asks for it (exit 2), so nothing is started: pause, load.cpus, and rotating
-credentials kept in files. The profile itself stays valid there (`up` takes it); Docker takes
+credentials kept in files near the root. The profile itself stays valid there (`up` takes it); Docker takes
 every one of them. Link and DNS faults and HTTP faults on real services are refused in the
 profile already, where they are written (test_backends.py)."""
 
@@ -59,9 +59,9 @@ def test_a_run_on_kubernetes_refuses_what_it_cannot_do_where_the_scenario_asks_f
     assert "Traceback" not in err
 
 
-def test_a_rotating_credential_in_a_file_is_refused_for_a_run_on_kubernetes(repo, monkeypatch):
+def _rotating_file_repo(repo, path: str) -> None:
     profile = (
-        PROFILE.replace("  cache: {", "  worker: {image: app:1, secret_files: {tok: /run/tok}}\n  cache: {")
+        PROFILE.replace("  cache: {", f"  worker: {{image: app:1, secret_files: {{tok: {path}}}}}\n  cache: {{")
         + "credentials:\n  tok: {generate: token, ttl: 10s}\n"
     )
     write(repo, "profiles/p.yaml", profile)
@@ -70,13 +70,26 @@ def test_a_rotating_credential_in_a_file_is_refused_for_a_run_on_kubernetes(repo
         "scenarios/s.yaml",
         SCENARIO.split("  cpus: [0]\n")[0] + SCENARIO.split("  cpus: [0]\n")[1].split("timeline:")[0],
     )
+
+
+def test_a_rotating_credential_in_a_file_near_the_root_is_refused_for_a_run_on_kubernetes(repo, monkeypatch):
+    _rotating_file_repo(repo, "/run/tok")
     monkeypatch.chdir(repo)
     assert run_envsim(["validate", "scenarios/s.yaml"], monkeypatch)[0] == 0
     code, _, err = run_envsim(["validate", "--backend", "kubernetes", "scenarios/s.yaml"], monkeypatch)
     assert code == 2
     assert err.splitlines()[0].startswith(
-        "scenarios/s.yaml:3:10: profile: credential tok rotates (ttl) and is mounted as a file (secret_files)"
+        "scenarios/s.yaml:3:10: profile: credential tok at /run/tok (worker) rotates (ttl) and is mounted as a "
+        "file in a directory near the root"
     )
+    assert "such as /run/secrets/NAME" in err
+
+
+def test_a_rotating_credential_in_a_directory_of_its_own_rotates_on_kubernetes(repo, monkeypatch):
+    _rotating_file_repo(repo, "/run/secrets/tok")
+    monkeypatch.chdir(repo)
+    code, out, err = run_envsim(["validate", "--backend", "kubernetes", "scenarios/s.yaml"], monkeypatch)
+    assert code == 0, err
 
 
 def test_run_on_kubernetes_refuses_before_it_looks_for_a_cluster_alone_or_as_a_gate(repo, monkeypatch):

@@ -1,0 +1,170 @@
+"""Credential rotation during `run --on kubernetes`, on the real cluster, with the observable
+results of tests/integration/test_credential_rotation.py on Docker: a token with a short ttl
+rotates during the run; an app that re-reads its token file passes through the rotations, one
+that read it once at start-up gets 401 after the first rotation. The stack's Secret holds the
+new value afterwards; the journal names the rotations, never the values.
+
+The file sits in /run/secrets, a directory the pod mounts whole from the Secret, which the
+kubelet refreshes (a file mounted alone with subPath never is): engine/kubernetes/credential_files.py.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+KUBECONFIG = Path(os.environ.get("ENVSIM_K8S_KUBECONFIG") or "/var/lib/envsim-k8s/kubeconfig")
+STACK = "k8s-e2e-rotation"
+
+pytestmark = pytest.mark.kubernetes
+
+APP = r"""
+import http.server, os, urllib.error, urllib.request
+FILE = "/run/secrets/payments_token"
+CACHED = open(FILE).read().strip() if os.environ.get("PAYMENTS_TOKEN_CACHE") == "1" else None
+class Handler(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *args): pass
+    def do_GET(self):
+        if self.path == "/healthz":
+            status = 200
+        else:
+            token = CACHED if CACHED is not None else open(FILE).read().strip()
+            request = urllib.request.Request("http://payments:8080/v1/charges", data=b"{}", method="POST",
+                                             headers={"Authorization": "Bearer " + token})
+            try:
+                status = urllib.request.urlopen(request, timeout=5).status
+            except urllib.error.HTTPError as error:
+                status = error.code
+        self.send_response(status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+http.server.ThreadingHTTPServer(("0.0.0.0", 8000), Handler).serve_forever()
+"""
+
+PROFILE = {
+    "envsim": 1,
+    "name": "rotation",
+    "services": {
+        "payments": {
+            "stub": {
+                "routes": [{"method": "POST", "path": "/v1/charges", "status": 201, "body": {"id": "ch_1"}}],
+                "auth": {"bearer": "${secret.payments_token}"},
+            }
+        },
+        **{
+            name: {
+                "image": "python:3.11-slim",
+                "command": ["python3", "-c", APP],
+                "env": {"PAYMENTS_TOKEN_CACHE": cache},
+                "secret_files": {"payments_token": "/run/secrets/payments_token"},
+                "ports": {"http": 8000},
+                "publish": ["http"],
+                "health": {"http": "/healthz"},
+                "depends_on": ["payments"],
+                "resources": {"cpus": 0.2, "memory": "128m"},
+            }
+            for name, cache in (("fresh", "0"), ("cached", "1"))
+        },
+    },
+    "credentials": {"payments_token": {"generate": "token", "ttl": "6s"}},
+}
+
+
+def scenario(target: str) -> dict:
+    return {
+        "envsim": 1,
+        "name": f"rotation-{target}",
+        "profile": "rotation",
+        "load": {
+            "target": target,
+            "users": 2,
+            "spawn_rate": 2,
+            "duration": "18s",
+            "wait": ["50ms", "100ms"],
+            "tasks": [{"name": "pay", "request": "GET /pay"}],
+        },
+        "checks": [{"metric": "error_rate", "below": "1%"}],
+    }
+
+
+def envsim(*args: str, repo: Path, state: Path, timeout: float = 600) -> subprocess.CompletedProcess:
+    env = dict(os.environ, ENVSIM_STATE_DIR=str(state), PYTHONPATH=str(REPO))
+    env.pop("ENVSIM_ON", None)
+    return subprocess.run(
+        [sys.executable, "-m", "envsim", *args, "--on", "kubernetes", "--kubeconfig", str(KUBECONFIG)],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture(scope="module")
+def stack(core, tmp_path_factory):
+    repo = tmp_path_factory.mktemp("rotation-repo")
+    (repo / ".git").mkdir()
+    (repo / "profiles").mkdir()
+    (repo / "scenarios").mkdir()
+    (repo / "profiles/rotation.yaml").write_text(json.dumps(PROFILE))
+    for target in ("fresh", "cached"):
+        (repo / f"scenarios/{target}.yaml").write_text(json.dumps(scenario(target)))
+    state = tmp_path_factory.mktemp("rotation-state")
+    up = envsim("up", "profiles/rotation.yaml", "--name", STACK, "--no-pull", repo=repo, state=state)
+    assert up.returncode == 0, up.stdout + up.stderr
+    yield repo, state
+    down = envsim("down", "--name", STACK, repo=repo, state=state)
+    assert down.returncode == 0, down.stdout + down.stderr
+
+
+def run(target: str, repo: Path, state: Path, reports: Path) -> tuple[int, dict, dict, str]:
+    done = envsim(
+        "run", f"scenarios/{target}.yaml", "--name", STACK, "--no-up", "--reports", str(reports), repo=repo, state=state
+    )
+    assert done.returncode in (0, 1), done.stdout + done.stderr  # judged, not broken
+    verdict = json.loads((reports / "verdict.json").read_text())
+    return done.returncode, verdict, json.loads((reports / "journal.json").read_text()), done.stdout + done.stderr
+
+
+def stored_token(state: Path) -> str:
+    return json.loads((state / "stacks" / STACK / "secrets.json").read_text())["payments_token"]
+
+
+def test_an_app_that_cached_its_token_gets_401_after_the_first_rotation(core, stack, tmp_path):
+    repo, state = stack
+    before = stored_token(state)
+    code, _, journal, output = run("cached", repo, state, tmp_path)
+    assert code == 1, output
+    rotations = journal["rotations"]
+    assert len(rotations) >= 2, rotations
+    first = rotations[0]
+    assert first["credential"] == "payments_token"
+    assert first["stubs"] == ["payments"]
+    assert sorted(f.split(":", 1)[1] for f in first["files"]) == ["/run/secrets/payments_token"] * 2
+    assert not first.get("detail"), first  # every copy reached: no problem recorded
+    failures = [(p["t"], r["kind"]) for p in journal["series"] for r in p.get("failure_reasons", [])]
+    assert any(kind == "HTTP 401" for _, kind in failures), failures
+    assert min(t for t, kind in failures if kind == "HTTP 401") >= int(first["t"]) - 1  # none before it rotated
+
+    after = stored_token(state)
+    assert after != before
+    secret = core.read_namespaced_secret("envsim-credentials", f"envsim-{STACK}")
+    assert base64.b64decode(secret.data["payments_token"]).decode() == after  # pods started now get it
+    text = json.dumps(journal) + output
+    assert before not in text and after not in text
+
+
+def test_an_app_that_re_reads_its_token_file_passes_through_rotations(stack, tmp_path):
+    repo, state = stack
+    code, verdict, journal, output = run("fresh", repo, state, tmp_path)
+    assert len(journal["rotations"]) >= 2, journal["rotations"]
+    assert code == 0, ([(r["label"], r["measured"]) for r in verdict["results"]], output[-2000:])
+    requests = sum(p["requests"] for p in journal["series"] if p.get("endpoint", "") == "")
+    assert requests > 100
