@@ -92,6 +92,8 @@ class ProxyHolds:
     def _release_when_ready(self, service: str, generation: int) -> None:
         deadline = self._clock() + READY_WAIT
         while self._clock() < deadline and not self._is_ready(service):
+            if not self._reachable(service):
+                return  # the stack is being removed (its forwarder stops first): nothing is left to open
             time.sleep(POLL)
         with self._lock:
             if self._generation.get(service, 0) != generation:
@@ -99,8 +101,18 @@ class ProxyHolds:
             for url, name in self._held.pop(service, []):
                 try:
                     ToxiproxyClient(url).enable_proxy(name)
-                except (ToxiproxyError, OSError):
+                except ToxiproxyError:
                     pass  # the stack went away meanwhile: nothing is left to open
+
+    def _reachable(self, service: str) -> bool:
+        with self._lock:
+            held = list(self._held.get(service, []))
+        try:
+            for url, name in held[:1]:
+                ToxiproxyClient(url).proxy(name)
+            return True
+        except ToxiproxyError:
+            return False
 
     def _is_ready(self, service: str) -> bool:
         try:

@@ -55,12 +55,17 @@ class KubernetesRunEngine:
         self._workloads = Workloads(cluster, self.namespace)
         self.proxy_holds = ProxyHolds(plan, toxiproxy_urls or {}, self._serving)
         self._balanced = {b.service for b in plan.balancers if b.balances}
-        self._rotation_cluster = own_client(cluster)  # rotations exec while the watch makes plain calls
+        # clients of their own: rotations exec while the watch makes plain calls, and the holds'
+        # threads make plain calls while checks exec (credential_files.own_client)
+        self._rotation_cluster, self._holds_cluster = own_client(cluster), own_client(cluster)
 
     def pods(self, service: str) -> list[Any]:
         """The service's pods (not its seed Job's), by name; terminating ones left out."""
+        return self._pods(self.cluster, service)
+
+    def _pods(self, cluster: Cluster, service: str) -> list[Any]:
         selector = f"{ROLE_LABEL}=service,{SERVICE_LABEL}={label_value(service)}"
-        items = self.cluster.core.list_namespaced_pod(
+        items = cluster.core.list_namespaced_pod(
             self.namespace, label_selector=selector, _request_timeout=REQUEST_TIMEOUT
         ).items
         return sorted((p for p in items if p.metadata.deletion_timestamp is None), key=lambda p: p.metadata.name)
@@ -125,10 +130,10 @@ class KubernetesRunEngine:
         """Every replica of the service ready, and listed ready behind its upstream Service."""
         from kubernetes import client
 
-        ready = {p.status.pod_ip for p in self.pods(service) if pod_state(p) == "running"}
+        ready = {p.status.pod_ip for p in self._pods(self._holds_cluster, service) if pod_state(p) == "running"}
         if len(ready) < len(self._plan.containers_of(service)):
             return False
-        slices = client.DiscoveryV1Api(self.cluster.api_client).list_namespaced_endpoint_slice(
+        slices = client.DiscoveryV1Api(self._holds_cluster.api_client).list_namespaced_endpoint_slice(
             self.namespace,
             label_selector=f"kubernetes.io/service-name={upstream_service_name(service)}",
             _request_timeout=REQUEST_TIMEOUT,
