@@ -142,7 +142,7 @@ class LoadJobs:
         client it uses, and the log follower and the run's watch call the shared one meanwhile."""
         from kubernetes import client
 
-        from envsim.engine.kubernetes.run_engine import pod_exec
+        from envsim.engine.kubernetes.pod_exec import pod_exec
 
         own = client.ApiClient(self.cluster.api_client.configuration)
         try:
