@@ -41,6 +41,24 @@ run_pytest() {
 	if [ "$status" != 0 ] && [ "$status" != 5 ]; then tests_failed=$status; fi
 }
 
+# The cluster's start, its tests and its stop; returns the tests' status (or the start's).
+kubernetes_part() {
+	# tests_failed: run_pytest sets this function's own, not the one of the tests before
+	local k8s_was_running=0 k8s_status k8s_started tests_failed=0
+	echo "== kubernetes cluster"
+	# read whole first: with pipefail, grep -q closing the pipe early would fail the status call
+	k8s_status=$(bash scripts/k8s-setup.sh status 2>/dev/null || true)
+	case "$k8s_status" in *"kube-apiserver: running"*) k8s_was_running=1 ;; esac
+	k8s_started=$(date +%s)
+	bash scripts/k8s-setup.sh start || return $?
+	echo "kubernetes cluster ready in $(($(date +%s) - k8s_started))s"
+	echo "== tests on the Kubernetes cluster"
+	# ENVSIM_K8S_REQUIRED: here a skipped Kubernetes test (no cluster found) is a failure
+	ENVSIM_K8S_REQUIRED=1 run_pytest --durations=15 -m "kubernetes" "$@"
+	if [ "$k8s_was_running" = 0 ]; then bash scripts/k8s-setup.sh stop || echo "note: scripts/k8s-setup.sh stop failed; the cluster may still run"; fi
+	return "$tests_failed"
+}
+
 if [ "$fast" = 0 ]; then
 	# First: it also installs the host tools (Chromium, PostgreSQL, Redis, the Toxiproxy
 	# binary) some engine-free tests drive.
@@ -58,30 +76,28 @@ else
 	# Unit tests (and the MCP stdio tests) share no state and time nothing: two workers nearly halve
 	# their wall time on two cores.
 	run_pytest -n 2 --durations=15 -m "not docker and not integration and not kubernetes" "$@"
+	# The Kubernetes tests run on a real single-node cluster: built from Go modules on the first
+	# run (cached after), started in seconds later. They wait on pods, as the engine's parallel
+	# tests wait on containers, so they run beside those (their output is printed after them);
+	# the cluster is stopped again (unless it was running before) before the tests that need a
+	# quiet machine, whose latency checks its daemons would disturb.
+	k8s_log=$(mktemp)
+	trap 'rm -f "$checks_log" "$k8s_log"' EXIT
+	kubernetes_part "$@" >"$k8s_log" 2>&1 &
+	k8s_pid=$!
 	# The engine's tests mostly wait on containers and short load runs, and each brings up its own
 	# stacks: three workers overlap them. A module stays on one worker (tests/conftest.py groups
 	# them). The tests that compare measured latencies or the generator's CPU, count every
 	# container on the engine, or wait on MockServer and health deadlines that other stacks'
 	# start-ups delay are marked `alone` and run afterwards, one at a time, with no neighbour.
-	echo "== integration tests and the tests on the Docker engine"
+	echo "== integration tests and the tests on the Docker engine (the Kubernetes tests beside them)"
 	run_pytest -n 3 --dist loadgroup --durations=15 -m "(integration or docker) and not kubernetes and not alone" "$@"
+	k8s_exit=0
+	wait "$k8s_pid" || k8s_exit=$?
+	cat "$k8s_log"
+	if [ "$k8s_exit" != 0 ]; then tests_failed=$k8s_exit; fi
 	echo "== the engine's tests that need a quiet machine, one at a time"
 	run_pytest --durations=15 -m "(integration or docker) and not kubernetes and alone" "$@"
-	# The Kubernetes tests run on a real single-node cluster: built from Go modules on the first
-	# run (cached after), started in seconds later. It starts after the engine's tests, whose
-	# latency checks its daemons would disturb, and is stopped again unless it was running before.
-	echo "== kubernetes cluster"
-	k8s_was_running=0
-	# read whole first: with pipefail, grep -q closing the pipe early would fail the status call
-	k8s_status=$(bash scripts/k8s-setup.sh status 2>/dev/null || true)
-	case "$k8s_status" in *"kube-apiserver: running"*) k8s_was_running=1 ;; esac
-	k8s_started=$(date +%s)
-	bash scripts/k8s-setup.sh start
-	echo "kubernetes cluster ready in $(( $(date +%s) - k8s_started ))s"
-	echo "== tests on the Kubernetes cluster"
-	# ENVSIM_K8S_REQUIRED: here a skipped Kubernetes test (no cluster found) is a failure
-	ENVSIM_K8S_REQUIRED=1 run_pytest --durations=15 -m "kubernetes" "$@"
-	if [ "$k8s_was_running" = 0 ]; then bash scripts/k8s-setup.sh stop || echo "note: scripts/k8s-setup.sh stop failed; the cluster may still run"; fi
 fi
 
 checks_failed=0
