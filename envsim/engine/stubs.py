@@ -16,6 +16,10 @@ from envsim.errors import EnvironmentProblem
 from envsim.plan.stubs import auth_expectations, compile_stub
 
 READY_TIMEOUT = 90.0  # a JVM on a loaded 2-core machine
+# The first expectations a MockServer takes load its JSON schema validator: well under a second
+# on a quiet machine, past 10 s on a busy 2-core one (seen: the PUT got no answer within 10 s
+# while other stacks started). Upserts by id are idempotent, so waiting longer is safe.
+LOAD_TIMEOUT = 60.0
 
 
 def wait_for_mockserver(
@@ -37,12 +41,17 @@ def wait_for_mockserver(
 
 
 def load_stub(
-    url: str, service: str, spec: StubSpec, secrets: Mapping[str, str], cancel: threading.Event | None = None
+    url: str,
+    service: str,
+    spec: StubSpec,
+    secrets: Mapping[str, str],
+    cancel: threading.Event | None = None,
+    timeout: float = LOAD_TIMEOUT,
 ) -> int:
     """Replace whatever the stub's MockServer holds with the profile's expectations (faults
     applied before are gone with them); returns how many expectations it serves."""
-    client = MockServerClient(url, timeout=10.0)
-    wait_for_mockserver(client, service, cancel)
+    wait_for_mockserver(MockServerClient(url, timeout=10.0), service, cancel)
+    client = MockServerClient(url, timeout=timeout)
     expectations = compile_stub(service, spec, secrets)
     try:
         client.reset()
@@ -50,6 +59,11 @@ def load_stub(
         operations = client.load_openapi(spec.openapi.read_text(encoding="utf-8")) if spec.openapi else ()
     except MockServerError as error:
         # MockServer's message may quote an expectation, and so a credential: say only where it failed
+        if error.status is None:
+            # no body, so nothing of the expectations: the error says the call and why (timed out, refused)
+            raise EnvironmentProblem(
+                f"stub {service}: MockServer gave no answer (timeout {timeout:g}s): {error}"
+            ) from None
         raise EnvironmentProblem(
             f"stub {service}: MockServer refused its expectations ({error.method} {error.path} answered {error.status})"
         ) from None
