@@ -87,8 +87,8 @@ else
 	k8s_pid=$!
 	# The engine's tests mostly wait on containers and short load runs, and each brings up its own
 	# stacks: three workers overlap them. A module stays on one worker (tests/conftest.py groups
-	# them). The tests that compare measured latencies or the generator's CPU, count every
-	# container on the engine, or wait on MockServer and health deadlines that other stacks'
+	# them). The tests that compare measured latencies, rates or time-to-lives or the generator's
+	# CPU, count every container on the engine, or wait on health deadlines that other stacks'
 	# start-ups delay are marked `alone` and run afterwards, one at a time, with no neighbour.
 	echo "== integration tests and the tests on the Docker engine (the Kubernetes tests beside them)"
 	run_pytest -n 3 --dist loadgroup --durations=15 -m "(integration or docker) and not kubernetes and not alone" "$@"

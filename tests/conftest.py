@@ -9,9 +9,10 @@ stdio, "no engine" errors) says `docker_free`, and runs in the fast tier beside 
 
 The engine's tests run on several pytest-xdist workers with `--dist loadgroup`: each module is one
 group (its module-scoped stack is brought up once, on one worker), and modules that share something
-beyond their own stacks name a common `xdist_group`. Tests that need a quiet machine (measured
-latencies, the load generator's CPU, every container on the engine counted, MockServer and health
-deadlines) are marked `alone` and run afterwards, one at a time.
+beyond their own stacks name a common `xdist_group` (the stub and MockServer tests share
+`mockserver`: one JVM starting at a time). Tests that need a quiet machine (measured latencies,
+rates and time-to-lives, the load generator's CPU, every container on the engine counted, health
+deadlines other stacks' start-ups delay) are marked `alone` and run afterwards, one at a time.
 """
 
 import signal

@@ -16,7 +16,8 @@ from envsim.engine.docker_engine import host_port
 from envsim.engine.mockserver_client import MockServerClient
 from envsim.plan.mockserver_expectations import RequestMatcher
 
-pytestmark = pytest.mark.alone  # MockServer's answers time out when the engine is busy with other stacks
+# one MockServer JVM starting at a time: its start and first expectations take seconds of CPU
+pytestmark = pytest.mark.xdist_group("mockserver")
 
 
 def pay(url: str) -> tuple[int, dict]:

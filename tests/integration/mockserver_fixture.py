@@ -61,6 +61,7 @@ def mockserver_server(docker_client):
                         f"MockServer did not answer within 60s:\n{container.logs()[-2000:]!r}"
                     ) from None
                 time.sleep(0.1)
+        _load_the_expectation_validator(port)
         yield MockServerContainer(api, container, network, port, labels)
     finally:
         if container is not None:
@@ -83,6 +84,19 @@ def mockserver(mockserver_server):
     mockserver_server.api.reset()
     yield mockserver_server
     mockserver_server.api.reset()
+
+
+def _load_the_expectation_validator(port: int) -> None:
+    """MockServer loads its JSON schema validator on the first expectation it takes: past the
+    tests' 5 s timeout on a busy machine (as envsim's own stub loading allows for). One
+    expectation taken and cleared here, before any test, leaves the tests' calls their usual time."""
+    from envsim.engine.mockserver_client import MockServerClient
+    from envsim.engine.stubs import LOAD_TIMEOUT
+    from envsim.plan.mockserver_expectations import Expectation, RequestMatcher, Response
+
+    api = MockServerClient(f"http://127.0.0.1:{port}", timeout=LOAD_TIMEOUT)
+    api.upsert(Expectation(RequestMatcher("GET", "/envsim-warm-up"), Response(204), id="envsim-warm-up"))
+    api.reset()
 
 
 def _published_port(container) -> int:

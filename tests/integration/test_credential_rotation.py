@@ -10,7 +10,8 @@ import uuid
 
 import pytest
 
-pytestmark = pytest.mark.alone  # MockServer's answers time out when the engine is busy with other stacks
+# one MockServer JVM starting at a time: its start and first expectations take seconds of CPU
+pytestmark = pytest.mark.xdist_group("mockserver")
 
 APP = r"""
 import http.server, os, urllib.error, urllib.request

@@ -26,7 +26,8 @@ from envsim.plan.mockserver_expectations import (
     Response,
 )
 
-pytestmark = pytest.mark.alone  # MockServer's answers time out when the engine is busy with other stacks
+# one MockServer JVM starting at a time: its start and first expectations take seconds of CPU
+pytestmark = pytest.mark.xdist_group("mockserver")
 
 
 class Caller:

@@ -10,7 +10,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-pytestmark = pytest.mark.alone  # MockServer's answers time out when the engine is busy with other stacks
+# one MockServer JVM starting at a time: its start and first expectations take seconds of CPU
+pytestmark = pytest.mark.xdist_group("mockserver")
 
 PROFILE = """
 envsim: 1
