@@ -39,7 +39,7 @@ load:
   target: api
   users: 10
   spawn_rate: 10
-  duration: 20s
+  duration: 12s
   cpus: [{core}]
   locustfile: ../load/busy.py
 checks:

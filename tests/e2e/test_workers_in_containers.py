@@ -56,13 +56,13 @@ def test_workers_in_containers_judge_like_one_process_and_a_killed_one_is_inconc
     assert {role for sample in journal.generator for role, *_ in sample.processes} == {"master", "worker-1", "worker-2"}
     assert _workers(engine, stack_name) == []  # removed when the load ended
 
-    run = cli.start("run", str(scenario), "--name", stack_name, "--duration", "25s", "--no-up", *docker)
+    run = cli.start("run", str(scenario), "--name", stack_name, "--duration", "20s", "--no-up", *docker)
     worker = wait_for(
         lambda: next((c for c in _workers(engine, stack_name) if c.name.endswith("worker-2")), None),
         timeout=90,
         what="the container of worker-2",
     )
-    time.sleep(10)  # load under way
+    time.sleep(8)  # load under way: the loss must come well before the load ends
     worker.kill()
     out, err = run.communicate(timeout=120)
     assert run.returncode == 4, out + err
