@@ -16,7 +16,7 @@ from envsim.engine.docker_engine import host_port
 from envsim.engine.fault_switch import http_fault_ttl
 from envsim.engine.mockserver_client import MockServerClient, MockServerError
 
-pytestmark = pytest.mark.alone  # MockServer's answers time out when the engine is busy with other stacks
+pytestmark = pytest.mark.alone  # the chaos must end within 0.5 s of its time-to-live, measured through the stub
 
 PROFILE = """
 envsim: 1
