@@ -39,7 +39,7 @@ from envsim.plan.scenario import ScenarioPlan
 from envsim.run.cluster_load import ClusterLoadProcess
 from envsim.run.load_result import LoadResult
 from envsim.run.load_with_faults import run_load
-from envsim.run.progress import RunObserver
+from envsim.run.progress import ObserverGroup, RunObserver
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ def run_scenario(
     `load_jobs` runs the whole load as pods in the stack's cluster (`--load-on cluster`)."""
     switch = _fault_switch(run_engine, stack, plan)
     run_id = new_run_id()
-    # credentials with a ttl rotate beside the fault scheduler, from the start of the load
+    # credentials with a ttl rotate beside the fault scheduler, from the start of the load (on_start)
     live = stack.secrets if isinstance(stack.secrets, MutableMapping) else dict(stack.secrets)
     rotator = CredentialRotator(run_engine, plan.stack, stack.stub_urls, live, state)
     rotated: tuple[Rotated, ...] = ()
@@ -109,11 +109,11 @@ def run_scenario(
         clear_journals(stack.stub_urls.values())  # stub checks count this run's calls only
         databases = DatabaseEvidence(run_engine, stack, scenario.profile)
         databases.start()  # their statistics count this run's load only
-        rotator.start()
         watch = run_engine.watch().start()
         try:
             with run_engine.pinned(stack_cores):
-                watched = _EngineWatched(observer or RunObserver(), watch)
+                rotating = _RotatingFromTheLoadStart(rotator)
+                watched = _EngineWatched(ObserverGroup(rotating, observer or RunObserver()), watch)
                 result = _load(run_engine, plan, stack, switch, watched, worker_image, load_jobs)
             watch.check("the load")  # removed in its last second: measuring would only fail
         finally:
@@ -177,6 +177,18 @@ def _clear_what_is_left(switch: StackFaults) -> None:
         switch.clear_all()
     except Exception:
         pass
+
+
+class _RotatingFromTheLoadStart(RunObserver):
+    """Starts the credential rotation with the load, so that a ttl counts from the load's start
+    (started before Locust, a Locust slow to start on a busy machine moved the first rotation of
+    a 5 s ttl to 1 s into the load)."""
+
+    def __init__(self, rotator: CredentialRotator):
+        self.rotator = rotator
+
+    def on_start(self, start) -> None:
+        self.rotator.start()
 
 
 class _EngineWatched(RunObserver):
