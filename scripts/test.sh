@@ -14,6 +14,12 @@ if [ "${1:-}" = "--fast" ]; then
 	shift
 fi
 
+# pytest rewrites the asserts of every test module it imports and keeps the result as bytecode;
+# with bytecode writing off (some images set PYTHONDONTWRITEBYTECODE) each xdist worker redoes it
+# on every run (about 5 s of CPU a worker), and each `python -m envsim` the tests start compiles
+# envsim anew. The files go to __pycache__/, which git ignores.
+unset PYTHONDONTWRITEBYTECODE
+
 echo "== python packages"
 python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
 
