@@ -2,7 +2,8 @@
 # The project's one test command: installs what the tests need, checks the code, then runs the tests.
 #   scripts/test.sh            lint, type check, engine and images, then every test (what CI runs)
 #   scripts/test.sh --fast     lint, type check and every test that needs no Docker engine (nor a
-#                              Kubernetes cluster), without one, except those marked `slow`
+#                              Kubernetes cluster), without one; the property and fuzz tests at a
+#                              few generated inputs (their full counts are marked `slow`)
 #   Each part prints its wall time and the load average (timings are only comparable on a quiet machine).
 #   scripts/test.sh -k name    extra arguments go to pytest (after --fast, too)
 set -euo pipefail
@@ -76,7 +77,8 @@ echo "== tests that need no Docker engine"
 if [ "$fast" = 1 ]; then
 	# Everything that needs no engine at once: the engine-free integration tests mostly wait on
 	# short load runs against loopback servers, so a third worker overlaps them with the unit tests.
-	# `slow` tests (hundreds of generated inputs each) are left to the full command.
+	# `slow`: the full counts of the property and fuzz tests (hundreds of inputs each); each also
+	# runs here at a few.
 	run_pytest -n 3 --durations=15 -m "not docker and not kubernetes and not slow" "$@"
 else
 	# Unit tests (and the MCP stdio tests) share no state and time nothing: two workers nearly halve

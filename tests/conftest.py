@@ -1,6 +1,6 @@
 """Markers by what a test needs, so `scripts/test.sh --fast` (`-m "not docker and not kubernetes and
-not slow"`) runs every test that needs no Docker engine and no cluster, but for the `slow` property
-and fuzz tests the full command runs.
+not slow"`) runs every test that needs no Docker engine and no cluster. A property or fuzz test runs
+at a few generated inputs there and at hundreds in the full command (that version is `slow`).
 
 Tests are marked by their layer (integration, e2e, kubernetes). Those under integration/ and e2e/
 are also marked `docker`, unless marked `docker_free`: they need the engine and the prepared images.

@@ -19,11 +19,16 @@ from envsim.errors import Problem
 PROFILE = yaml.safe_load(scaffold_text("profiles/prod-like.yaml"))
 SCENARIO = yaml.safe_load(scaffold_text("scenarios/checkout.yaml"))
 ENV = {"APP_IMAGE": "app:1"}
-# Hundreds of generated inputs per test: the full command runs them; --fast leaves them out and
-# keeps the written examples (tests/invalid, the located-error tests) for the edit-test loop.
-pytestmark = pytest.mark.slow
+# Each property runs at 150 generated inputs in the full command (`slow`) and at 10 in the fast
+# tier: the few still cover each input shape on every edit, the many find the rare ones.
+EXAMPLES = [pytest.param(150, marks=pytest.mark.slow, id="150 examples"), pytest.param(10, id="10 examples")]
 
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+def hold(examples: int, strategy, prop) -> None:
+    """Checks `prop` on `examples` inputs drawn from `strategy`."""
+    run = given(strategy)(prop)
+    settings(max_examples=examples, deadline=None, suppress_health_check=[HealthCheck.too_slow])(run)()
+
 
 scalars = st.one_of(
     st.none(),
@@ -112,21 +117,15 @@ def dump(tree) -> bytes:
     return yaml.safe_dump(tree, allow_unicode=True, sort_keys=False).encode("utf-8")
 
 
-@SETTINGS
-@given(mutated(PROFILE))
-def test_mutated_profiles_never_crash(tree):
+def profile_loads(tree):
     check({"profiles/prod-like.yaml": dump(tree)})
 
 
-@SETTINGS
-@given(mutated(SCENARIO))
-def test_mutated_scenarios_never_crash(tree):
+def scenario_loads(tree):
     check({"scenarios/checkout.yaml": dump(tree)})
 
 
-@SETTINGS
-@given(values)
-def test_random_yaml_values_never_crash(tree):
+def values_load_as_profile_and_load(tree):
     check(
         {
             "profiles/random.yaml": dump(tree),
@@ -135,17 +134,39 @@ def test_random_yaml_values_never_crash(tree):
     )
 
 
-@SETTINGS
-@given(
-    st.lists(
-        st.sampled_from(list("ab:- {}[],&*!|>'\"#\n\t%@`$1.") + ["envsim: 1\n", "services:\n", "  "]), max_size=60
-    ).map("".join)
-)
-def test_random_text_never_crashes(text):
+def text_loads(text):
     check({"profiles/text.yaml": text.encode("utf-8")})
 
 
-@SETTINGS
-@given(st.binary(max_size=64))
-def test_random_bytes_never_crash(data):
+def bytes_load(data):
     check({"profiles/bytes.yaml": data})
+
+
+YAML_ISH_TEXT = st.lists(
+    st.sampled_from(list("ab:- {}[],&*!|>'\"#\n\t%@`$1.") + ["envsim: 1\n", "services:\n", "  "]), max_size=60
+).map("".join)
+
+
+@pytest.mark.parametrize("examples", EXAMPLES)
+def test_mutated_profiles_never_crash(examples):
+    hold(examples, mutated(PROFILE), profile_loads)
+
+
+@pytest.mark.parametrize("examples", EXAMPLES)
+def test_mutated_scenarios_never_crash(examples):
+    hold(examples, mutated(SCENARIO), scenario_loads)
+
+
+@pytest.mark.parametrize("examples", EXAMPLES)
+def test_random_yaml_values_never_crash(examples):
+    hold(examples, values, values_load_as_profile_and_load)
+
+
+@pytest.mark.parametrize("examples", EXAMPLES)
+def test_random_text_never_crashes(examples):
+    hold(examples, YAML_ISH_TEXT, text_loads)
+
+
+@pytest.mark.parametrize("examples", EXAMPLES)
+def test_random_bytes_never_crash(examples):
+    hold(examples, st.binary(max_size=64), bytes_load)
