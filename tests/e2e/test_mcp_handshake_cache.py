@@ -17,7 +17,8 @@ from envsim.mcp.handshake import HandshakeCache, cache_dir, source_key
 
 VERSION = "2025-06-18"  # what McpProcess asks for
 
-pytestmark = pytest.mark.docker_free  # the MCP server over stdio; no stack is started
+# the MCP server over stdio, no stack; one worker, where the SDK's answers are learned once
+pytestmark = [pytest.mark.docker_free, pytest.mark.xdist_group("mcp-handshake")]
 
 
 @pytest.fixture(scope="module")
@@ -61,11 +62,12 @@ def cache_file(env: dict[str, str]) -> Path:
     return HandshakeCache(cache_dir(env), source_key()).path(VERSION)
 
 
-def test_cached_answers_equal_the_sdks_and_the_sdk_serves_the_rest(repo, tmp_path):
+def test_cached_answers_equal_the_sdks_and_the_sdk_serves_the_rest(repo, learned, tmp_path):
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
     live = session(repo, {**env, "ENVSIM_MCP_HANDSHAKE_CACHE": "0"})
     assert not cache_file(env).exists()
-    learning = session(repo, env)  # no cache yet: the SDK answers, and its answers are stored
+    learned_cache, learning = learned  # no cache yet: the SDK answered, and its answers were stored
+    shutil.copytree(learned_cache, tmp_path / "cache")
     stored = json.loads(cache_file(env).read_text())
     cached = session(repo, env)
 
