@@ -75,11 +75,30 @@ fi
 
 echo "== tests that need no Docker engine"
 if [ "$fast" = 1 ]; then
-	# Everything that needs no engine at once: the engine-free integration tests mostly wait on
-	# short load runs against loopback servers, so a third worker overlaps them with the unit tests.
+	# Two pytest runs at once. The engine-free integration and e2e tests mostly wait (on short
+	# load runs against loopback servers, on MCP servers starting): four workers of their own
+	# overlap them, handed one test at a time, or one module that names an xdist_group (xdist's
+	# default hands each worker a run of consecutive tests, which piled the waiting ones onto one
+	# worker). Meanwhile the unit tests keep both cores busy on two workers. Each run collects only
+	# its own directories.
 	# `slow`: the full counts of the property and fuzz tests (hundreds of inputs each); each also
 	# runs here at a few.
-	run_pytest -n 3 --durations=15 -m "not docker and not kubernetes and not slow" "$@"
+	fast_started=$SECONDS
+	fast_marks="not docker and not kubernetes and not slow"
+	waiting_log=$(mktemp)
+	trap 'rm -f "$checks_log" "$waiting_log"' EXIT
+	(
+		run_pytest -n 4 --dist loadgroup --durations=15 -m "$fast_marks" tests/integration tests/e2e "$@"
+		exit "$tests_failed"
+	) >"$waiting_log" 2>&1 &
+	waiting_pid=$!
+	echo "-- the unit tests"
+	run_pytest -n 2 --durations=15 -m "$fast_marks" tests \
+		--ignore=tests/integration --ignore=tests/e2e --ignore=tests/kubernetes "$@"
+	wait "$waiting_pid" || tests_failed=$?
+	echo "-- the engine-free integration and e2e tests (run at the same time)"
+	cat "$waiting_log"
+	echo "-- the fast tier's tests took $((SECONDS - fast_started))s (load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null))"
 else
 	# Unit tests (and the MCP stdio tests) share no state and time nothing: two workers nearly halve
 	# their wall time on two cores.

@@ -10,9 +10,12 @@ stdio, "no engine" errors) says `docker_free`, and runs in the fast tier beside 
 The engine's tests run on several pytest-xdist workers with `--dist loadgroup`: each module is one
 group (its module-scoped stack is brought up once, on one worker), and modules that share something
 beyond their own stacks name a common `xdist_group` (the stub and MockServer tests share
-`mockserver`: one JVM starting at a time). Tests that need a quiet machine (measured latencies,
-rates and time-to-lives, the load generator's CPU, every container on the engine counted, health
-deadlines other stacks' start-ups delay) are marked `alone` and run afterwards, one at a time.
+`mockserver`: one JVM starting at a time). An engine-free test is a group of its own, so the tests
+of one module spread over the workers, unless its module names a group: one that starts something
+once for all its tests (a database, an MCP session) does. Tests that need a quiet machine (measured
+latencies, rates and time-to-lives, the load generator's CPU, every container on the engine
+counted, health deadlines other stacks' start-ups delay) are marked `alone` and run afterwards, one
+at a time.
 """
 
 import signal
@@ -38,5 +41,5 @@ def pytest_collection_modifyitems(items):
             item.add_marker(_LAYER_MARKERS[layer])
         if layer in _ENGINE_LAYERS and item.get_closest_marker("docker_free") is None:
             item.add_marker(pytest.mark.docker)
-        if layer in _ENGINE_LAYERS and item.get_closest_marker("xdist_group") is None:
+        if item.get_closest_marker("docker") and item.get_closest_marker("xdist_group") is None:
             item.add_marker(pytest.mark.xdist_group(item.module.__name__))

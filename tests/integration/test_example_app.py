@@ -24,7 +24,8 @@ import pytest
 
 from envsim.engine.health import HttpReady, TcpReady, WaitPolicy, wait_until
 
-pytestmark = [pytest.mark.timeout(180), pytest.mark.docker_free]
+# one worker: the module starts its PostgreSQL, Redis and shop once
+pytestmark = [pytest.mark.timeout(180), pytest.mark.docker_free, pytest.mark.xdist_group("example-app")]
 
 SHOP_DIR = Path(__file__).resolve().parents[2] / "examples" / "shop"
 PG_PASSWORD = "shop-test-password"

@@ -32,6 +32,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.docker_free,
+    pytest.mark.xdist_group("html-report"),  # one worker: the report is rendered once
     pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed"),
     pytest.mark.timeout(120),
 ]

@@ -11,7 +11,8 @@ from test_example_app import PG_PASSWORD, PostgresServer
 from envsim.config.profile_model import ColumnGenerator, RowsSeed
 from envsim.plan.seed import rows_sql
 
-pytestmark = [pytest.mark.timeout(120), pytest.mark.docker_free]
+# one worker: the module starts its PostgreSQL once
+pytestmark = [pytest.mark.timeout(120), pytest.mark.docker_free, pytest.mark.xdist_group("rows-on-postgres")]
 
 
 @pytest.fixture(scope="module")
