@@ -66,6 +66,30 @@ kubernetes_part() {
 	return "$tests_failed"
 }
 
+# The fast tier's tests as two pytest runs at once. The engine-free integration and e2e tests
+# mostly wait (on short load runs against loopback servers, on MCP servers starting): four workers
+# of their own overlap them, each handed one test at a time or one module that names an
+# xdist_group (xdist's default hands each worker a run of consecutive tests, which piled the
+# waiting ones onto one worker). Meanwhile the unit tests keep both cores busy on two workers.
+# Each run collects only its own directories.
+fast_tests() {
+	local started=$SECONDS waiting_log waiting_pid
+	waiting_log=$(mktemp)
+	(
+		run_pytest -n 4 --dist loadgroup --durations=15 -m "$fast_marks" tests/integration tests/e2e
+		exit "$tests_failed"
+	) >"$waiting_log" 2>&1 &
+	waiting_pid=$!
+	echo "-- the unit tests"
+	run_pytest -n 2 --durations=15 -m "$fast_marks" tests \
+		--ignore=tests/integration --ignore=tests/e2e --ignore=tests/kubernetes
+	wait "$waiting_pid" || tests_failed=$?
+	echo "-- the engine-free integration and e2e tests (run at the same time)"
+	cat "$waiting_log"
+	rm -f "$waiting_log"
+	echo "-- both took $((SECONDS - started))s (load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null))"
+}
+
 if [ "$fast" = 0 ]; then
 	# First: it also installs the host tools (Chromium, PostgreSQL, Redis, the Toxiproxy
 	# binary) some engine-free tests drive.
@@ -75,30 +99,15 @@ fi
 
 echo "== tests that need no Docker engine"
 if [ "$fast" = 1 ]; then
-	# Two pytest runs at once. The engine-free integration and e2e tests mostly wait (on short
-	# load runs against loopback servers, on MCP servers starting): four workers of their own
-	# overlap them, handed one test at a time, or one module that names an xdist_group (xdist's
-	# default hands each worker a run of consecutive tests, which piled the waiting ones onto one
-	# worker). Meanwhile the unit tests keep both cores busy on two workers. Each run collects only
-	# its own directories.
 	# `slow`: the full counts of the property and fuzz tests (hundreds of inputs each); each also
 	# runs here at a few.
-	fast_started=$SECONDS
 	fast_marks="not docker and not kubernetes and not slow"
-	waiting_log=$(mktemp)
-	trap 'rm -f "$checks_log" "$waiting_log"' EXIT
-	(
-		run_pytest -n 4 --dist loadgroup --durations=15 -m "$fast_marks" tests/integration tests/e2e "$@"
-		exit "$tests_failed"
-	) >"$waiting_log" 2>&1 &
-	waiting_pid=$!
-	echo "-- the unit tests"
-	run_pytest -n 2 --durations=15 -m "$fast_marks" tests \
-		--ignore=tests/integration --ignore=tests/e2e --ignore=tests/kubernetes "$@"
-	wait "$waiting_pid" || tests_failed=$?
-	echo "-- the engine-free integration and e2e tests (run at the same time)"
-	cat "$waiting_log"
-	echo "-- the fast tier's tests took $((SECONDS - fast_started))s (load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null))"
+	if [ "$#" -gt 0 ]; then
+		# a selection of its own (paths, -k): one run over it
+		run_pytest -n 3 --dist loadgroup --durations=15 -m "$fast_marks" "$@"
+	else
+		fast_tests
+	fi
 else
 	# Unit tests (and the MCP stdio tests) share no state and time nothing: two workers nearly halve
 	# their wall time on two cores.
