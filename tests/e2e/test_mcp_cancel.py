@@ -9,13 +9,24 @@ expectation) and the stacks the agent started are removed, counted in the engine
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import anyio
 from e2e_support import NOTHING_LEFT, leftovers, wait_for
-from mcp import Client, StdioServerParameters
 from mcp_support import active_faults, app_repo, env, names, new_name, settle, toxics  # noqa: F401 - fixtures
 
-from envsim.mcp.server import build_server
+if TYPE_CHECKING:
+    from mcp import Client
+
+
+# The MCP SDK takes over a second to import: the tests import it, so collecting this module (on
+# every xdist worker, in every run) does not.
+def in_process_client(app_repo, env) -> Client:
+    from mcp import Client
+
+    from envsim.mcp.server import build_server
+
+    return Client(build_server(app_repo, env=env))
 
 
 async def cancel_when(client: Client, tool: str, arguments: dict, progress_says) -> dict:
@@ -51,7 +62,7 @@ def test_cancelling_up_midway_removes_what_it_started(app_repo, env, engine, nam
         return leftovers(engine, name)["containers"] >= 2
 
     async def main():
-        async with Client(build_server(app_repo, env=env)) as client:
+        async with in_process_client(app_repo, env) as client:
             await cancel_when(client, "up", {"profile": "prod-like", "name": name}, some_started)
             await settle(lambda: leftovers(engine, name) == NOTHING_LEFT, 120, "the cancelled up to remove its stack")
             return (await client.call_tool("status", {"name": name})).structured_content
@@ -65,7 +76,7 @@ def test_cancelling_run_scenario_on_the_agents_stack_reverts_its_faults(app_repo
     name = new_name(names)
 
     async def main():
-        async with Client(build_server(app_repo, env=env)) as client:
+        async with in_process_client(app_repo, env) as client:
             up = await client.call_tool("up", {"profile": "prod-like", "name": name})
             assert not up.is_error, up.content[0].text
             during: list[str] = []
@@ -93,7 +104,7 @@ def test_cancelling_run_scenario_reverts_a_stub_fault(app_repo, env, engine, nam
     profile = app_repo / "profiles" / "payments.yaml"
 
     async def main():
-        async with Client(build_server(app_repo, env=env)) as client:
+        async with in_process_client(app_repo, env) as client:
             up = await client.call_tool("up", {"profile": "payments", "name": name})
             assert not up.is_error, up.content[0].text
             during: list[str] = []
@@ -118,7 +129,7 @@ def test_cancelling_run_scenario_removes_the_stack_it_started(app_repo, env, eng
     name = new_name(names)
 
     async def main():
-        async with Client(build_server(app_repo, env=env)) as client:
+        async with in_process_client(app_repo, env) as client:
             await cancel_when(
                 client,
                 "run_scenario",
@@ -136,6 +147,8 @@ def test_cancelling_run_scenario_removes_the_stack_it_started(app_repo, env, eng
 def test_agent_disconnecting_mid_run_leaves_nothing(app_repo, env, engine, names):
     """The stdio client closes stdin, then SIGTERMs (2 s) and SIGKILLs (4 s) the server's group:
     what the server cannot finish, its watcher does."""
+    from mcp import Client, StdioServerParameters
+
     name = new_name(names)
     params = StdioServerParameters(command=sys.executable, args=["-m", "envsim", "mcp"], cwd=str(app_repo), env=env)
 

@@ -13,16 +13,19 @@ from pathlib import Path
 
 import anyio
 import pytest
-from mcp import Client, StdioServerParameters
 from mcp_support import McpProcess
 
 REPO = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.docker_free  # the MCP server over stdio; no stack is started
+# The MCP SDK takes over a second to import: the test imports it, so collecting this module (on
+# every xdist worker, in every run) does not.
 
 
 @pytest.mark.parametrize("cache", ["empty", "filled"])
 def test_envsim_mcp_over_stdio_lists_tools_and_reads_the_data(tmp_path, cache):
+    from mcp import Client, StdioServerParameters
+
     for part in ("profiles", "scenarios", "examples"):
         shutil.copytree(REPO / part, tmp_path / part)
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}

@@ -12,14 +12,17 @@ import uuid
 from pathlib import Path
 
 import anyio
-from mcp import Client, StdioServerParameters
 
 from envsim import api
 
 REPO = Path(__file__).resolve().parents[2]
+# The MCP SDK takes over a second to import: the test imports it, so collecting this module (on
+# every xdist worker, in every run) does not.
 
 
 def test_envsim_mcp_over_stdio_ups_reads_live_data_runs_and_downs(tmp_path, engine):
+    from mcp import Client, StdioServerParameters
+
     root = tmp_path / "repo"
     for part in ("profiles", "scenarios", "examples"):
         shutil.copytree(REPO / part, root / part, ignore=shutil.ignore_patterns("__pycache__"))

@@ -14,15 +14,19 @@ import uuid
 from pathlib import Path
 
 import anyio
-from mcp import Client
 
 from envsim import api
-from envsim.mcp.server import build_server
 
 REPO = Path(__file__).resolve().parents[2]
+# The MCP SDK takes over a second to import: the test imports it, so collecting this module (on
+# every xdist worker, in every run) does not.
 
 
 def test_tools_on_a_running_stack_shapes_and_no_secret_value_anywhere(tmp_path, engine):
+    from mcp import Client
+
+    from envsim.mcp.server import build_server
+
     root, state = tmp_path / "repo", tmp_path / "state"
     for part in ("profiles", "scenarios", "examples"):
         shutil.copytree(REPO / part, root / part, ignore=shutil.ignore_patterns("__pycache__"))
