@@ -40,6 +40,9 @@ def probe(port, stop, samples, clock):
         time.sleep(0.01)
 
 
+# alone in the full run: it compares measured round trips with a 75 ms bound (seen: 83 ms outside
+# the window beside five other test workers on a busy machine)
+@pytest.mark.alone
 def test_latency_toxic_is_active_only_between_its_offsets(proxied_server):
     toxiproxy, port = proxied_server
     scheduler = FaultScheduler(
