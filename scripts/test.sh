@@ -110,8 +110,8 @@ if [ "$fast" = 1 ]; then
 	fi
 else
 	# Unit tests (and the MCP stdio tests) share no state and time nothing: two workers nearly halve
-	# their wall time on two cores.
-	run_pytest -n 2 --durations=15 -m "not docker and not integration and not kubernetes" "$@"
+	# their wall time on two cores (loadgroup: a module naming an xdist_group stays on one).
+	run_pytest -n 2 --dist loadgroup --durations=15 -m "not docker and not integration and not kubernetes" "$@"
 	# The Kubernetes tests run on a real single-node cluster: built from Go modules on the first
 	# run (cached after), started in seconds later. They wait on pods, as the engine's parallel
 	# tests wait on containers, so they run beside those (their output is printed after them);
