@@ -67,16 +67,16 @@ kubernetes_part() {
 }
 
 # The fast tier's tests as two pytest runs at once. The engine-free integration and e2e tests
-# mostly wait (on short load runs against loopback servers, on MCP servers starting): four workers
-# of their own overlap them, each handed one test at a time or one module that names an
-# xdist_group (xdist's default hands each worker a run of consecutive tests, which piled the
+# mostly wait (on short load runs against loopback servers, on MCP servers starting): three workers
+# of their own overlap them (with four, the tests that time load runs failed more often beside
+# each other), each handed one test at a time or one module that names an xdist_group (xdist's default hands each worker a run of consecutive tests, which piled the
 # waiting ones onto one worker). Meanwhile the unit tests keep both cores busy on two workers.
 # Each run collects only its own directories.
 fast_tests() {
 	local started=$SECONDS waiting_log waiting_pid
 	waiting_log=$(mktemp)
 	(
-		run_pytest -n 4 --dist loadgroup --durations=15 -m "$fast_marks" tests/integration tests/e2e
+		run_pytest -n 3 --dist loadgroup --durations=15 -m "$fast_marks" tests/integration tests/e2e
 		exit "$tests_failed"
 	) >"$waiting_log" 2>&1 &
 	waiting_pid=$!
