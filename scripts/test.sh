@@ -22,7 +22,18 @@ fi
 unset PYTHONDONTWRITEBYTECODE
 
 echo "== python packages"
-python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
+# The fast tier is the loop run while working: it skips pip's few seconds when this tree is what
+# Python imports and pyproject.toml is unchanged since the stamp's install. The full command
+# (what CI runs) always installs.
+stamp=.test-packages-installed
+wanted="$(sha256sum pyproject.toml | cut -d' ' -f1) $PWD"
+if [ "$fast" = 1 ] && [ "$(cat "$stamp" 2>/dev/null)" = "$wanted" ] &&
+	python3 -c 'import os, sys, envsim; sys.exit(not envsim.__file__.startswith(os.getcwd() + "/"))' 2>/dev/null; then
+	echo "as installed for this pyproject.toml (rm $stamp to reinstall)"
+else
+	python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	echo "$wanted" >"$stamp"
+fi
 
 # The checks don't stop the run: the tests' results are worth having alongside a lint finding.
 # They run beside the tests (mypy takes tens of seconds with a cold cache) and are printed after.
