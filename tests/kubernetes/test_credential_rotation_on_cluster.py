@@ -12,15 +12,11 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cluster_stacks import envsim, kept_stack
 
-REPO = Path(__file__).resolve().parents[2]
-KUBECONFIG = Path(os.environ.get("ENVSIM_K8S_KUBECONFIG") or "/var/lib/envsim-k8s/kubeconfig")
 STACK = "k8s-e2e-rotation"
 
 pytestmark = pytest.mark.kubernetes
@@ -94,34 +90,9 @@ def scenario(target: str) -> dict:
     }
 
 
-def envsim(*args: str, repo: Path, state: Path, timeout: float = 600) -> subprocess.CompletedProcess:
-    env = dict(os.environ, ENVSIM_STATE_DIR=str(state), PYTHONPATH=str(REPO))
-    env.pop("ENVSIM_ON", None)
-    return subprocess.run(
-        [sys.executable, "-m", "envsim", *args, "--on", "kubernetes", "--kubeconfig", str(KUBECONFIG)],
-        cwd=repo,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-
-
 @pytest.fixture(scope="module")
 def stack(core, tmp_path_factory):
-    repo = tmp_path_factory.mktemp("rotation-repo")
-    (repo / ".git").mkdir()
-    (repo / "profiles").mkdir()
-    (repo / "scenarios").mkdir()
-    (repo / "profiles/rotation.yaml").write_text(json.dumps(PROFILE))
-    for target in ("fresh", "cached"):
-        (repo / f"scenarios/{target}.yaml").write_text(json.dumps(scenario(target)))
-    state = tmp_path_factory.mktemp("rotation-state")
-    up = envsim("up", "profiles/rotation.yaml", "--name", STACK, "--no-pull", repo=repo, state=state)
-    assert up.returncode == 0, up.stdout + up.stderr
-    yield repo, state
-    down = envsim("down", "--name", STACK, repo=repo, state=state)
-    assert down.returncode == 0, down.stdout + down.stderr
+    yield from kept_stack(tmp_path_factory, STACK, PROFILE, {name: scenario(name) for name in ("fresh", "cached")})
 
 
 def run(target: str, repo: Path, state: Path, reports: Path) -> tuple[int, dict, dict, str]:

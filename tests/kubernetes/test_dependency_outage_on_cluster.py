@@ -11,16 +11,11 @@ dial to the gone pod kept the proxy from accepting anyone for 22 s to over two m
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import urllib.request
-from pathlib import Path
 
 import pytest
+from cluster_stacks import envsim, kept_stack
 
-REPO = Path(__file__).resolve().parents[2]
-KUBECONFIG = Path(os.environ.get("ENVSIM_K8S_KUBECONFIG") or "/var/lib/envsim-k8s/kubeconfig")
 STACK = "k8s-e2e-outage"
 
 pytestmark = pytest.mark.kubernetes
@@ -93,34 +88,9 @@ def scenario(action: str) -> dict:
     }
 
 
-def envsim(*args: str, repo: Path, state: Path, timeout: float = 600) -> subprocess.CompletedProcess:
-    env = dict(os.environ, ENVSIM_STATE_DIR=str(state), PYTHONPATH=str(REPO))
-    env.pop("ENVSIM_ON", None)
-    return subprocess.run(
-        [sys.executable, "-m", "envsim", *args, "--on", "kubernetes", "--kubeconfig", str(KUBECONFIG)],
-        cwd=repo,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-
-
 @pytest.fixture(scope="module")
 def stack(core, tmp_path_factory):
-    repo = tmp_path_factory.mktemp("outage-repo")
-    (repo / ".git").mkdir()
-    (repo / "profiles").mkdir()
-    (repo / "scenarios").mkdir()
-    (repo / "profiles/outage.yaml").write_text(json.dumps(PROFILE))
-    for action in ("stop", "kill"):
-        (repo / f"scenarios/{action}.yaml").write_text(json.dumps(scenario(action)))
-    state = tmp_path_factory.mktemp("outage-state")
-    up = envsim("up", "profiles/outage.yaml", "--name", STACK, "--no-pull", repo=repo, state=state)
-    assert up.returncode == 0, up.stdout + up.stderr
-    yield repo, state
-    down = envsim("down", "--name", STACK, repo=repo, state=state)
-    assert down.returncode == 0, down.stdout + down.stderr
+    yield from kept_stack(tmp_path_factory, STACK, PROFILE, {name: scenario(name) for name in ("stop", "kill")})
 
 
 @pytest.mark.parametrize("action", ["stop", "kill"])
