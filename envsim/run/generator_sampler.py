@@ -84,6 +84,7 @@ class GeneratorSampler:
                 host_cpu=round(psutil.cpu_percent(None) if host_cpu is None else host_cpu, 1),
                 processes=tuple(processes),
                 asked_users=self._asked_users(t),
+                asked_rate=round(self._asked_rate(t), 2),
             )
         readings = []
         for (role, pid), process in list(self._watched.items()):

@@ -54,3 +54,14 @@ def test_each_sample_keeps_the_rate_asked_and_is_given_the_requests_started_in_i
     assert [s.achieved_rate for s in achieved] == [11, 7]
     assert [s.asked_rate for s in achieved] == [s.asked_rate for s in samples]
     assert with_achieved_rate(samples, ())[0].achieved_rate == 0
+
+
+def test_readings_the_pods_sent_keep_the_rate_asked_too():
+    # load in the cluster: the processes' CPU comes from their own readings, the asked figures from the scenario
+    reported = (40.0, [("master", 0, 3.0, 0.0), ("worker-1", 0, 55.0, 0.0)])
+    sampler = GeneratorSampler(lambda: [], lambda t: 6, lambda: reported, asked_rate=lambda t: 20.0)
+    sampler.start(time.monotonic())
+    time.sleep(1.3)
+    samples = sampler.stop()
+    assert [(s.asked_users, s.asked_rate, s.host_cpu) for s in samples] == [(6, 20.0, 40.0)]
+    assert samples[0].processes == (("master", 0, 3.0, 0.0), ("worker-1", 0, 55.0, 0.0))
