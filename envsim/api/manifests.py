@@ -7,7 +7,8 @@ from typing import Any
 
 from envsim.errors import InputError
 from envsim.images.requirements import BALANCER_IMAGE, MOCKSERVER_IMAGE, TOXIPROXY_IMAGE
-from envsim.plan.kubernetes_manifests import ClusterImages, render_manifests, seed_file_paths
+from envsim.plan.kubernetes_manifests import ClusterImages, render_manifests
+from envsim.plan.kubernetes_seed_jobs import seed_file_paths
 from envsim.plan.stack import StackPlan
 
 CLUSTER_IMAGES = ClusterImages(toxiproxy=TOXIPROXY_IMAGE, mockserver=MOCKSERVER_IMAGE, balancer=BALANCER_IMAGE)

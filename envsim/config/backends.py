@@ -145,7 +145,7 @@ def rotation_refusal(profile: Profile, backend: str) -> str | None:
     the Secret, which needs a directory of its own (two levels deep at least)."""
     if backend != "kubernetes":
         return None
-    rotating = {c.name for c in profile.credentials if c.ttl and c.generate != "value"}
+    rotating = {c.name for c in profile.credentials if c.rotates}
     shallow = sorted(
         {
             f"{name} at {path} ({service.name})"

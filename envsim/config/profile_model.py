@@ -175,6 +175,11 @@ class Credential:
     value: Template | None = None  # generate == "value": taken from the environment
     overlap: float = 0.0  # seconds a rotated-out value is still accepted by stubs
 
+    @property
+    def rotates(self) -> bool:
+        """Whether runs rotate it: a generated value with a ttl (the schema refuses a ttl on a `value`)."""
+        return bool(self.ttl) and self.generate != "value"
+
 
 @dataclass(frozen=True)
 class LoadDefaults:

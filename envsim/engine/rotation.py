@@ -71,7 +71,7 @@ class _Holders:
 
 
 def rotating_credentials(plan: StackPlan) -> tuple[Credential, ...]:
-    return tuple(c for c in plan.credentials if c.ttl and c.generate != "value")
+    return tuple(c for c in plan.credentials if c.rotates)
 
 
 def holders(plan: StackPlan, stub_urls: dict[str, str], credential: str) -> _Holders:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from envsim.plan.kubernetes_manifests import dependency_service_name, namespace_name, pod_labels
+from envsim.plan.kubernetes_objects import dependency_service_name, namespace_name, pod_labels
 from envsim.plan.stack import LABEL_PREFIX, ROLE_LABEL, SERVICE_LABEL, ProxyPlan, StackPlan
 
 LOAD_ROLE = "load"

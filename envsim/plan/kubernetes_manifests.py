@@ -25,32 +25,39 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from envsim.plan.balancers import BalancerPlan, replica_alias
-from envsim.plan.kubernetes_names import dns_label, label_value
+from envsim.plan.balancers import BalancerPlan
+from envsim.plan.kubernetes_names import dns_label
+from envsim.plan.kubernetes_objects import (
+    NO_ANNOTATIONS,
+    Manifest,
+    StackNamespace,
+    dependency_service_name,
+    namespace_name,
+    pod_labels,
+    replica_service_name,
+    service_manifest,
+    service_port,
+    upstream_service_name,
+)
 from envsim.plan.kubernetes_pods import (
     CREDENTIALS_SECRET,
-    env_entries,
     secret_directories,
     secret_file_layout,
     service_container,
 )
-from envsim.plan.seed import SeedPlan, SeedStepPlan
+from envsim.plan.kubernetes_seed_jobs import seed_config, seed_job
 from envsim.plan.stack import (
     REPLICA_LABEL,
     ROLE_LABEL,
     SERVICE_LABEL,
-    UPSTREAM_PREFIX,
     ContainerPlan,
     StackPlan,
     ToxiproxyPlan,
 )
 from envsim.units import format_duration
 
-Manifest = dict[str, Any]
 PUBLISH_ANNOTATION = "envsim.publish"
 TOXIPROXY_CONFIG = "/etc/envsim-toxiproxy/proxies.json"
-SEED_DIR = "/envsim/seed"
-_NONE: Mapping[str, str] = MappingProxyType({})
 
 
 @dataclass(frozen=True)
@@ -62,46 +69,6 @@ class ClusterImages:
     balancer: str
 
 
-@dataclass(frozen=True)
-class _Stack:
-    namespace: str
-    labels: tuple[tuple[str, str], ...]
-    cluster_domain: str
-
-    def metadata(
-        self, name: str, labels: tuple[tuple[str, str], ...] = (), annotations: Mapping[str, str] = _NONE
-    ) -> dict[str, Any]:
-        data: dict[str, Any] = {"name": name, "namespace": self.namespace, "labels": pod_labels(self.labels + labels)}
-        if annotations:
-            data["annotations"] = dict(annotations)
-        return data
-
-    def own(self, labels: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
-        """A resource's labels beyond the stack's own."""
-        shared = dict(self.labels)
-        return tuple((k, v) for k, v in labels if k not in shared)
-
-
-def pod_labels(pairs: tuple[tuple[str, str], ...]) -> dict[str, str]:
-    return {key: label_value(value) for key, value in pairs}
-
-
-def namespace_name(plan: StackPlan) -> str:
-    return dns_label(f"envsim-{plan.stack}")
-
-
-def dependency_service_name(service: str) -> str:
-    return dns_label(service, letter_first=True)
-
-
-def upstream_service_name(service: str) -> str:
-    return dns_label(f"{UPSTREAM_PREFIX}{service}")
-
-
-def replica_service_name(service: str) -> str:
-    return dns_label(replica_alias(service))
-
-
 def render_manifests(
     plan: StackPlan,
     images: ClusterImages,
@@ -110,11 +77,11 @@ def render_manifests(
 ) -> list[Manifest]:
     """Namespace, Secret, ConfigMaps, workloads, Services, seed Jobs, in the order they apply.
     `seed_files` holds the text of each seed step's SQL file (read by the caller)."""
-    stack = _Stack(namespace_name(plan), plan.labels, cluster_domain)
+    stack = StackNamespace(namespace_name(plan), plan.labels, cluster_domain)
     # An HAProxy there only for HTTP faults is left out: the manifests carry no fault switches
     balancers = tuple(b for b in plan.balancers if b.balances)
     balanced = {b.service: b for b in balancers}
-    rotating = frozenset(c.name for c in plan.credentials if c.ttl and c.generate != "value")
+    rotating = frozenset(c.name for c in plan.credentials if c.rotates)
     manifests: list[Manifest] = [
         {
             "apiVersion": "v1",
@@ -125,7 +92,7 @@ def render_manifests(
     if plan.credentials:
         manifests.append(_credentials_secret(stack, plan))
     manifests += [_toxiproxy_config(stack, t) for t in plan.toxiproxies]
-    manifests += [_seed_config(stack, seed, seed_files) for seed in plan.seeds]
+    manifests += [seed_config(stack, seed, seed_files) for seed in plan.seeds]
     manifests += [_toxiproxy_deployment(stack, t, images) for t in plan.toxiproxies]
     for service in _services_in_order(plan):
         first = plan.containers_of(service)[0]
@@ -136,7 +103,7 @@ def render_manifests(
     manifests += [_dependency_service(stack, plan, t, service) for t in plan.toxiproxies for service in t.aliases]
     for service in _services_in_order(plan):
         manifests += _upstream_services(stack, plan.containers_of(service)[0], balanced.get(service))
-    manifests += [_seed_job(stack, plan, seed) for seed in plan.seeds]
+    manifests += [seed_job(stack, plan, seed) for seed in plan.seeds]
     return manifests
 
 
@@ -144,7 +111,7 @@ def _services_in_order(plan: StackPlan) -> list[str]:
     return [service for level in plan.levels for service in level]
 
 
-def _credentials_secret(stack: _Stack, plan: StackPlan) -> Manifest:
+def _credentials_secret(stack: StackNamespace, plan: StackPlan) -> Manifest:
     described = [
         f"{c.name} (generated {c.generate}" + (f", rotated every {format_duration(c.ttl)}" if c.ttl else "") + ")"
         if c.generate != "value"
@@ -163,7 +130,7 @@ def _credentials_secret(stack: _Stack, plan: StackPlan) -> Manifest:
     }
 
 
-def _toxiproxy_config(stack: _Stack, toxiproxy: ToxiproxyPlan) -> Manifest:
+def _toxiproxy_config(stack: StackNamespace, toxiproxy: ToxiproxyPlan) -> Manifest:
     proxies = [
         {
             "name": p.name,
@@ -187,14 +154,14 @@ def toxiproxy_service_name(toxiproxy: ToxiproxyPlan) -> str:
 
 
 def _deployment(
-    stack: _Stack,
+    stack: StackNamespace,
     name: str,
     labels: tuple[tuple[str, str], ...],
     pod: dict[str, Any],
     *,
     replicas: int = 1,
     deadline: float | None = None,
-    annotations: Mapping[str, str] = _NONE,
+    annotations: Mapping[str, str] = NO_ANNOTATIONS,
 ) -> Manifest:
     selector = pod_labels(stack.labels + labels)
     spec: dict[str, Any] = {
@@ -212,7 +179,7 @@ def _deployment(
     }
 
 
-def _toxiproxy_deployment(stack: _Stack, toxiproxy: ToxiproxyPlan, images: ClusterImages) -> Manifest:
+def _toxiproxy_deployment(stack: StackNamespace, toxiproxy: ToxiproxyPlan, images: ClusterImages) -> Manifest:
     name = toxiproxy_service_name(toxiproxy)
     api = toxiproxy.api.container_port
     container = {
@@ -229,13 +196,13 @@ def _toxiproxy_deployment(stack: _Stack, toxiproxy: ToxiproxyPlan, images: Clust
     return _deployment(stack, name, stack.own(toxiproxy.labels), pod)
 
 
-def _own_labels(stack: _Stack, labels: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+def _own_labels(stack: StackNamespace, labels: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
     """A resource's labels beyond the stack's, without the replica number (pods share a template)."""
     return tuple((k, v) for k, v in stack.own(labels) if k != REPLICA_LABEL)
 
 
 def _workload(
-    stack: _Stack,
+    stack: StackNamespace,
     container: ContainerPlan,
     replicas: int,
     images: ClusterImages,
@@ -269,7 +236,7 @@ def _workload(
     return manifest
 
 
-def _balancer_deployment(stack: _Stack, balancer: BalancerPlan, images: ClusterImages) -> Manifest:
+def _balancer_deployment(stack: StackNamespace, balancer: BalancerPlan, images: ClusterImages) -> Manifest:
     workload, headless = dns_label(balancer.service), replica_service_name(balancer.service)
     replicas = [
         f"{workload}-{index}.{headless}.{stack.namespace}.svc.{stack.cluster_domain}"
@@ -288,127 +255,45 @@ def _balancer_deployment(stack: _Stack, balancer: BalancerPlan, images: ClusterI
     )
 
 
-def _service(
-    stack: _Stack,
-    name: str,
-    labels: tuple[tuple[str, str], ...],
-    selector: tuple[tuple[str, str], ...],
-    ports: list[dict[str, Any]],
-    annotations: Mapping[str, str] = _NONE,
-    headless: bool = False,
-) -> Manifest:
-    spec: dict[str, Any] = {"selector": pod_labels(stack.labels + selector), "ports": ports}
-    if headless:
-        spec.update(clusterIP="None", publishNotReadyAddresses=True)
-    return {"apiVersion": "v1", "kind": "Service", "metadata": stack.metadata(name, labels, annotations), "spec": spec}
-
-
-def _port(name: str, port: int, target: int | None = None) -> dict[str, Any]:
-    return {"name": dns_label(name), "port": port, "targetPort": target or port, "protocol": "TCP"}
-
-
-def _toxiproxy_api_service(stack: _Stack, toxiproxy: ToxiproxyPlan) -> Manifest:
+def _toxiproxy_api_service(stack: StackNamespace, toxiproxy: ToxiproxyPlan) -> Manifest:
     labels = stack.own(toxiproxy.labels)
-    return _service(
+    return service_manifest(
         stack,
         toxiproxy_service_name(toxiproxy),
         labels,
         labels,
-        [_port("api", toxiproxy.api.container_port)],
+        [service_port("api", toxiproxy.api.container_port)],
         {PUBLISH_ANNOTATION: "api=127.0.0.1:free"},
     )
 
 
-def _dependency_service(stack: _Stack, plan: StackPlan, toxiproxy: ToxiproxyPlan, service: str) -> Manifest:
+def _dependency_service(stack: StackNamespace, plan: StackPlan, toxiproxy: ToxiproxyPlan, service: str) -> Manifest:
     """The dependency's own name, answered by the Toxiproxy pod on the dependency's ports."""
     proxies = [p for p in toxiproxy.proxies if p.service == service]
-    ports = [_port(p.port_name, int(p.listen.rsplit(":", 1)[1])) for p in proxies]
+    ports = [service_port(p.port_name, int(p.listen.rsplit(":", 1)[1])) for p in proxies]
     published = [f"{p.port_name}=127.0.0.1:{p.published.host_port or 'free'}" for p in proxies if p.published]
     annotations = {"envsim.interposer": toxiproxy_service_name(toxiproxy)}
     if published:
         annotations[PUBLISH_ANNOTATION] = ",".join(published)
     labels = ((ROLE_LABEL, "interposed"), (SERVICE_LABEL, service))
-    return _service(stack, dependency_service_name(service), labels, stack.own(toxiproxy.labels), ports, annotations)
+    return service_manifest(
+        stack, dependency_service_name(service), labels, stack.own(toxiproxy.labels), ports, annotations
+    )
 
 
-def _upstream_services(stack: _Stack, container: ContainerPlan, balancer: BalancerPlan | None) -> list[Manifest]:
+def _upstream_services(
+    stack: StackNamespace, container: ContainerPlan, balancer: BalancerPlan | None
+) -> list[Manifest]:
     """The real service behind the interposer (the balancer, when there is one), and for
     balanced replicas the headless Service that names each of them."""
     if not container.ports:
         return []
     labels = _own_labels(stack, container.labels)
-    ports = [_port(p.name, p.container_port) for p in container.ports]
+    ports = [service_port(p.name, p.container_port) for p in container.ports]
     if balancer is None:
-        return [_service(stack, upstream_service_name(container.service), labels, labels, ports)]
+        return [service_manifest(stack, upstream_service_name(container.service), labels, labels, ports)]
     balancer_labels = stack.own(balancer.labels)
     return [
-        _service(stack, upstream_service_name(container.service), balancer_labels, balancer_labels, ports),
-        _service(stack, replica_service_name(container.service), labels, labels, ports, headless=True),
+        service_manifest(stack, upstream_service_name(container.service), balancer_labels, balancer_labels, ports),
+        service_manifest(stack, replica_service_name(container.service), labels, labels, ports, headless=True),
     ]
-
-
-def _seed_name(seed: SeedPlan) -> str:
-    return dns_label(f"envsim-seed-{seed.service}")
-
-
-def _step_sql(step: SeedStepPlan, seed_files: Mapping[Path, str]) -> str:
-    if step.sql is not None:
-        return step.sql
-    assert step.file is not None, "a seed step is generated SQL or a file"
-    return seed_files[step.file]
-
-
-def _seed_config(stack: _Stack, seed: SeedPlan, seed_files: Mapping[Path, str]) -> Manifest:
-    data = {f"step-{index:02d}.sql": _step_sql(step, seed_files) for index, step in enumerate(seed.steps, start=1)}
-    labels = ((ROLE_LABEL, "seed"), (SERVICE_LABEL, seed.service))
-    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": stack.metadata(_seed_name(seed), labels), "data": data}
-
-
-# psql as the seeding on Docker runs it (envsim.engine.seeding), over the network to the real
-# service instead of its socket; PGPASSWORD comes from the service's own POSTGRES_PASSWORD.
-_SEED_SCRIPT = (
-    'set -eu; export PGUSER="${POSTGRES_USER:-postgres}" PGDATABASE="${POSTGRES_DB:-${POSTGRES_USER:-postgres}}"; '
-    "until pg_isready -q; do sleep 1; done; "
-    f'for step in {SEED_DIR}/step-*.sql; do psql -X -v ON_ERROR_STOP=1 -q -f "$step"; done'
-)
-
-
-def _seed_job(stack: _Stack, plan: StackPlan, seed: SeedPlan) -> Manifest:
-    """Run once `envsim up` finds the service ready; not retried, since a seed need not be idempotent."""
-    target = plan.containers_of(seed.service)[0]
-    env = env_entries(target.env)
-    env.append({"name": "PGHOST", "value": upstream_service_name(seed.service)})
-    if target.ports:
-        env.append({"name": "PGPORT", "value": str(target.ports[0].container_port)})
-    if any(name == "POSTGRES_PASSWORD" for name, _ in target.env):
-        env.append({"name": "PGPASSWORD", "value": "$(POSTGRES_PASSWORD)"})
-    name = _seed_name(seed)
-    container = {
-        "name": "seed",
-        "image": target.image,
-        "imagePullPolicy": "IfNotPresent",
-        "command": ["sh", "-c", _SEED_SCRIPT],
-        "env": env,
-        "volumeMounts": [{"name": "seed", "mountPath": SEED_DIR, "readOnly": True}],
-    }
-    labels = ((ROLE_LABEL, "seed"), (SERVICE_LABEL, seed.service))
-    pod = {
-        "restartPolicy": "Never",
-        "containers": [container],
-        "volumes": [{"name": "seed", "configMap": {"name": name}}],
-    }
-    annotations = {"envsim.seed": "; ".join(step.description for step in seed.steps)}
-    return {
-        "apiVersion": "batch/v1",
-        "kind": "Job",
-        "metadata": stack.metadata(name, labels, annotations),
-        "spec": {
-            "backoffLimit": 0,
-            "template": {"metadata": {"labels": pod_labels(stack.labels + labels)}, "spec": pod},
-        },
-    }
-
-
-def seed_file_paths(plan: StackPlan) -> tuple[Path, ...]:
-    """The SQL files whose text `render_manifests` needs in `seed_files`."""
-    return tuple(step.file for seed in plan.seeds for step in seed.steps if step.file is not None)

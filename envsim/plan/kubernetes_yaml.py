@@ -6,7 +6,7 @@ from typing import Any
 
 import yaml
 
-from envsim.plan.kubernetes_manifests import Manifest
+from envsim.plan.kubernetes_objects import Manifest
 from envsim.plan.kubernetes_pods import CREDENTIALS_SECRET
 from envsim.plan.stack import StackPlan
 

@@ -27,15 +27,10 @@ from envsim.engine.kubernetes.port_forwards import (
 from envsim.engine.kubernetes.rollout import DEFAULT_WAIT, wait_for_job, wait_for_workload
 from envsim.engine.stubs import load_stub
 from envsim.errors import InputError
-from envsim.plan.kubernetes_manifests import (
-    ClusterImages,
-    Manifest,
-    namespace_name,
-    render_manifests,
-    seed_file_paths,
-    toxiproxy_service_name,
-)
+from envsim.plan.kubernetes_manifests import ClusterImages, render_manifests, toxiproxy_service_name
 from envsim.plan.kubernetes_names import dns_label
+from envsim.plan.kubernetes_objects import Manifest, namespace_name
+from envsim.plan.kubernetes_seed_jobs import seed_file_paths
 from envsim.plan.stack import StackPlan
 
 FIELD_MANAGER = "envsim"

@@ -21,7 +21,7 @@ REQUEST_TIMEOUT = 10.0  # seconds for one API call; a cluster that takes longer 
 
 
 def namespace_of(stack: str) -> str:
-    """The stack's namespace (as `plan.kubernetes_manifests.namespace_name` names it)."""
+    """The stack's namespace (as `plan.kubernetes_objects.namespace_name` names it)."""
     return dns_label(f"envsim-{stack}")
 
 

@@ -14,7 +14,8 @@ from pathlib import Path
 from envsim.engine.kubernetes.cluster import Cluster
 from envsim.errors import EnvironmentProblem
 from envsim.fileio import write_atomic
-from envsim.plan.kubernetes_manifests import dependency_service_name, toxiproxy_service_name, upstream_service_name
+from envsim.plan.kubernetes_manifests import toxiproxy_service_name
+from envsim.plan.kubernetes_objects import dependency_service_name, upstream_service_name
 from envsim.plan.stack import StackPlan
 
 FORWARDER_MODULE = "envsim.engine.kubernetes.forwarder"

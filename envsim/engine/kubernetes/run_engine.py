@@ -37,8 +37,8 @@ from envsim.engine.seeding import SQL_PATH, psql_command
 from envsim.engine.stack_watch import StackChanged
 from envsim.errors import EnvironmentProblem
 from envsim.journal import ContainerEvent, LogExcerpt
-from envsim.plan.kubernetes_manifests import upstream_service_name
 from envsim.plan.kubernetes_names import dns_label, label_value
+from envsim.plan.kubernetes_objects import upstream_service_name
 from envsim.plan.stack import ROLE_LABEL, SERVICE_LABEL, ContainerPlan, StackPlan
 from envsim.plan.stand_ins import stand_in_of_image
 

@@ -14,8 +14,9 @@ from envsim.config import load_profile
 from envsim.config.loader import validate_files
 from envsim.config.profile_model import Credential, HealthCheck, Service, StubRoute, StubSpec
 from envsim.config.template import SecretRef, Template
-from envsim.plan.kubernetes_manifests import ClusterImages, render_manifests, seed_file_paths
+from envsim.plan.kubernetes_manifests import ClusterImages, render_manifests
 from envsim.plan.kubernetes_names import DNS_1035_LABEL, DNS_LABEL, LABEL_VALUE
+from envsim.plan.kubernetes_seed_jobs import seed_file_paths
 from envsim.plan.kubernetes_yaml import manifests_to_yaml
 from envsim.plan.stack import plan_stack
 
