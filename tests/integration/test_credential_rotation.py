@@ -9,76 +9,16 @@ import json
 import uuid
 
 import pytest
+from rotation_app import rotation_profile, rotation_scenario
 
 # one MockServer JVM starting at a time: its start and first expectations take seconds of CPU
 pytestmark = pytest.mark.xdist_group("mockserver")
 
-APP = r"""
-import http.server, os, urllib.error, urllib.request
-FILE = "/run/secrets/payments_token"
-CACHED = open(FILE).read().strip() if os.environ.get("PAYMENTS_TOKEN_CACHE") == "1" else None
-class Handler(http.server.BaseHTTPRequestHandler):
-    def log_message(self, *args): pass
-    def do_GET(self):
-        if self.path == "/healthz":
-            status = 200
-        else:
-            token = CACHED if CACHED is not None else open(FILE).read().strip()
-            request = urllib.request.Request("http://payments:8080/v1/charges", data=b"{}", method="POST",
-                                             headers={"Authorization": "Bearer " + token})
-            try:
-                status = urllib.request.urlopen(request, timeout=5).status
-            except urllib.error.HTTPError as error:
-                status = error.code
-        self.send_response(status)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-http.server.ThreadingHTTPServer(("0.0.0.0", 8000), Handler).serve_forever()
-"""
-
-PROFILE = {
-    "envsim": 1,
-    "name": "rotation",
-    "services": {
-        "payments": {
-            "stub": {
-                "routes": [{"method": "POST", "path": "/v1/charges", "status": 201, "body": {"id": "ch_1"}}],
-                "auth": {"bearer": "${secret.payments_token}"},
-            }
-        },
-        **{
-            name: {
-                "image": "python:3.11-slim",
-                "command": ["python3", "-c", APP],
-                "env": {"PAYMENTS_TOKEN_CACHE": cache},
-                "secret_files": {"payments_token": "/run/secrets/payments_token"},
-                "ports": {"http": 8000},
-                "publish": ["http"],
-                "health": {"http": "/healthz"},
-                "depends_on": ["payments"],
-            }
-            for name, cache in (("fresh", "0"), ("cached", "1"))
-        },
-    },
-    "credentials": {"payments_token": {"generate": "token", "ttl": "5s"}},
-}
+PROFILE = rotation_profile(ttl="5s")
 
 
 def scenario(target: str) -> dict:
-    return {
-        "envsim": 1,
-        "name": f"rotation-{target}",
-        "profile": "rotation",
-        "load": {
-            "target": target,
-            "users": 2,
-            "spawn_rate": 2,
-            "duration": "14s",
-            "wait": ["50ms", "100ms"],
-            "tasks": [{"name": "pay", "request": "GET /pay"}],
-        },
-        "checks": [{"metric": "error_rate", "below": "1%"}],
-    }
+    return rotation_scenario(target, duration="14s")
 
 
 @pytest.fixture(scope="module")
