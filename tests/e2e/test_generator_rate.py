@@ -9,31 +9,13 @@ import re
 import xml.etree.ElementTree as ElementTree
 
 import pytest
+from e2e_support import ok_web_profile
 
 from envsim.config.generator_cpus import machine_cpus
 
 pytestmark = pytest.mark.alone  # it measures what the generator could send: no neighbour may share its core
 
-APP = (
-    "from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer\n"
-    "class H(BaseHTTPRequestHandler):\n"
-    "    protocol_version = 'HTTP/1.1'\n"
-    "    def do_GET(self):\n"
-    "        self.send_response(200); self.send_header('Content-Length', '2'); self.end_headers()\n"
-    "        self.wfile.write(b'ok')\n"
-    "    def log_message(self, *args): pass\n"
-    "ThreadingHTTPServer(('0.0.0.0', 8000), H).serve_forever()\n"
-)
-PROFILE = f"""envsim: 1
-name: ratehttp
-services:
-  web:
-    image: python:3.11-slim
-    command: {json.dumps(["python", "-c", APP])}
-    ports: {{http: 8000}}
-    publish: [http]
-    health: {{http: /, interval: 1s}}
-"""
+PROFILE = ok_web_profile("ratehttp")
 # Client-side work on every request (as a request signer does): about 5 ms of CPU, so the pinned
 # generator sends at most ~200 requests/s, half what the app (~400/s through Toxiproxy) answers.
 LOCUSTFILE = """

@@ -4,37 +4,15 @@ leaves no container of a stack it started."""
 from __future__ import annotations
 
 import http.client
-import json
 import signal
 from collections import Counter
 
 import pytest
-from e2e_support import NOTHING_LEFT, interrupt, leftovers, wait_for
+from e2e_support import NOTHING_LEFT, interrupt, leftovers, ok_web_profile, wait_for
 
 from envsim.engine.haproxy_runtime import HaproxyRuntime, RuntimeApiError
 
-APP = (
-    "from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer\n"
-    "class H(BaseHTTPRequestHandler):\n"
-    "    protocol_version = 'HTTP/1.1'\n"
-    "    def do_GET(self):\n"
-    "        self.send_response(200); self.send_header('Content-Length', '2'); self.end_headers()\n"
-    "        self.wfile.write(b'ok')\n"
-    "    def log_message(self, *args): pass\n"
-    "ThreadingHTTPServer(('0.0.0.0', 8000), H).serve_forever()\n"
-)
-PROFILE = f"""envsim: 1
-name: realhttp
-services:
-  web:
-    image: python:3.11-slim
-    command: {json.dumps(["python", "-c", APP])}
-    ports: {{http: 8000}}
-    publish: [http]
-    health: {{http: /, interval: 1s}}
-failure_modes:
-  web-flaky: {{target: web, http_errors: {{503: 50%}}}}
-"""
+PROFILE = ok_web_profile("realhttp", "failure_modes:\n  web-flaky: {target: web, http_errors: {503: 50%}}\n")
 SCENARIO = """envsim: 1
 profile: realhttp
 load:
