@@ -5,6 +5,7 @@ calling it the generator's."""
 from __future__ import annotations
 
 import pytest
+from run_support.load_journal import journal_of_load
 from run_support.target_server import TargetServer
 
 from envsim.config.check_kinds import MetricCheck
@@ -19,21 +20,7 @@ pytestmark = [pytest.mark.timeout(90), pytest.mark.docker_free, pytest.mark.alon
 
 
 def journal_of(result: LoadResult, checks) -> Journal:
-    return Journal(
-        run_id="rate",
-        started_at=result.started_at,
-        ended_at=result.ended_at,
-        duration=result.duration,
-        profile="p",
-        scenario="s",
-        profile_digest="p",
-        scenario_digest="s",
-        environment={"load_generator": {"host_cpus": 2}},
-        planned_timeline=(),
-        checks=checks,
-        series=result.series,
-        generator=result.generator,
-    )
+    return journal_of_load(result, checks, load_generator={"host_cpus": 2})
 
 
 def test_the_users_pace_themselves_to_the_rate_through_the_stages():

@@ -11,6 +11,7 @@ import io
 import re
 
 import pytest
+from run_support.load_journal import journal_of_load
 from run_support.target_server import HangSwitch, TargetServer
 
 from envsim.config.check_kinds import MetricCheck, RecoveryCheck
@@ -32,22 +33,7 @@ CHECKS = (
 
 
 def journal_of(result, checks=CHECKS) -> Journal:
-    return Journal(
-        run_id="it",
-        started_at=result.started_at,
-        ended_at=result.ended_at,
-        duration=result.duration,
-        profile="p",
-        scenario="s",
-        profile_digest="",
-        scenario_digest="",
-        environment={},
-        planned_timeline=(),
-        checks=checks,
-        series=result.series,
-        faults=result.faults,
-        extra={"endpoints": dict(result.endpoints)},
-    )
+    return journal_of_load(result, checks)
 
 
 def hung_run(path: str, *, timeout: float = 1.5, hang: float = 4.0, observer=None):
