@@ -13,6 +13,7 @@ module_version() {
 KUBE_VERSION="$(module_version kube k8s.io/kubernetes)"
 ETCD_VERSION="$(module_version etcd go.etcd.io/etcd/server/v3)"
 COREDNS_VERSION="$(module_version coredns github.com/coredns/coredns)"
+REGISTRY_VERSION="$(module_version registry github.com/distribution/distribution/v3)"
 BIN_DIR="$K8S_CACHE/$KUBE_VERSION"
 PAUSE_IMAGE="envsim.local/k8s/pause:$KUBE_VERSION"
 COREDNS_IMAGE="envsim.local/k8s/coredns:$COREDNS_VERSION"
@@ -60,6 +61,8 @@ build_binaries() {
 	go_build etcd etcd
 	go_build coredns coredns
 	go_build pause pause
+	# Not part of the cluster: the image registry the tests push to (tests/kubernetes/local_registry.py).
+	go_build registry registry "-X github.com/distribution/distribution/v3/version.version=$REGISTRY_VERSION"
 	local component
 	for component in kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl; do
 		ln -sf kube "$BIN_DIR/$component"
