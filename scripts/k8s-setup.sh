@@ -99,8 +99,25 @@ require_host() {
 	sysctl -qw net.ipv4.ip_forward=1 net.bridge.bridge-nf-call-iptables=1
 }
 
+# containerd reads its configuration only when it starts: one that runs with an older version of
+# it is restarted. The pods keep running (their shims outlive containerd); the kubelet reconnects.
+stop_outdated_containerd() {
+	local pid deadline
+	pid="$(daemon_pid containerd)" || return 0
+	[ "$(cat "$K8S_RUN/containerd.config-digest" 2>/dev/null)" != "$(containerd_config_digest)" ] || return 0
+	say "containerd's configuration changed: restarting containerd (pods keep running)"
+	kill "$pid"
+	deadline=$(( $(date +%s) + 30 ))
+	while kill -0 "$pid" 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.2; done
+	! kill -0 "$pid" 2>/dev/null || { say "containerd (pid $pid) did not stop within 30s"; exit 3; }
+}
+
+containerd_config_digest() { sha256sum <"$K8S_DIR/containerd/config.toml" | cut -c1-16; }
+
 start_containerd() {
+	stop_outdated_containerd
 	start_daemon containerd containerd --config "$K8S_DIR/containerd/config.toml"
+	containerd_config_digest >"$K8S_RUN/containerd.config-digest"
 	wait_for "containerd answers on $CONTAINERD_SOCK" ctr --address "$CONTAINERD_SOCK" version
 	local name archive
 	for name in pause coredns; do
@@ -214,7 +231,8 @@ case "${1:-start}" in
 	start) start ;;
 	stop) stop ;;
 	status) status ;;
-	env) echo "export KUBECONFIG=$K8S_DIR/kubeconfig"; echo "export PATH=$BIN_DIR:\$PATH" ;;
+	env) echo "export KUBECONFIG=$K8S_DIR/kubeconfig"; echo "export PATH=$BIN_DIR:\$PATH"
+		echo "export ENVSIM_K8S_BIN=$BIN_DIR" ;;
 	import) shift; import_images "$@" ;;
 	*) echo "usage: $0 [start|stop|status|env|import IMAGE...]" >&2; exit 2 ;;
 esac

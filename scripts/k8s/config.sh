@@ -2,6 +2,7 @@
 # sourced by scripts/k8s-setup.sh. Keys never leave the state directory (mode 0700).
 
 PKI="$K8S_DIR/pki"
+REGISTRY_HOSTS_DIR="$K8S_DIR/containerd/certs.d"
 
 # write_if_changed FILE: FILE gets standard input (mode 0600) unless it already holds exactly that:
 # kube-proxy exits when its configuration file is written, even with the same content.
@@ -118,7 +119,12 @@ state = "$K8S_RUN/containerd"
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "$CNI_BIN_DIR"
     conf_dir = "$K8S_DIR/cni/net.d"
+  # A directory per registry host (certs.d/127.0.0.1:5000/hosts.toml) says how to reach it, e.g.
+  # over plain HTTP; containerd reads it on each pull, so a registry added later needs no restart.
+  [plugins."io.containerd.grpc.v1.cri".registry]
+    config_path = "$REGISTRY_HOSTS_DIR"
 TOML
+	mkdir -p "$REGISTRY_HOSTS_DIR"
 	# firewall: Docker sets the FORWARD policy to DROP; this plugin's CNI-FORWARD chain lets pod traffic through.
 	write_if_changed "$K8S_DIR/cni/net.d/10-envsim-k8s.conflist" <<JSON
 {
