@@ -17,8 +17,11 @@ import os
 import shutil
 import subprocess
 import threading
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from docker import auth as docker_auth
+from docker import utils as docker_utils
 
 from envsim.errors import EnvironmentProblem
 
@@ -118,18 +121,54 @@ class ContainerdImporter:
             raise EnvironmentProblem(f"importing images into the cluster failed: ctr exited {code}: {detail}")
 
 
+def registry_name(registry: str, tag: str) -> tuple[str, str]:
+    """(repository, tag) under `registry` for a local image tag: its own registry host left out
+    (`ghcr.io/shopify/toxiproxy:2.12.0` -> `REGISTRY/shopify/toxiproxy`, `postgres:15` ->
+    `REGISTRY/postgres`), its tag kept, `latest` when it names none or a digest."""
+    repository, version = docker_utils.parse_repository_tag(tag)
+    _, path = docker_auth.resolve_repository_name(repository)
+    if path.startswith("library/") and "/" not in repository:
+        path = path.removeprefix("library/")  # Docker Hub's official images, named as written
+    if not version or version.startswith("sha256:"):
+        version = "latest"
+    return f"{registry.rstrip('/')}/{path}", version
+
+
+def pushed_digest(lines: Iterable[Mapping[str, Any]], name: str, registry: str) -> str:
+    """The manifest digest a push stream reports at its end; EnvironmentProblem when it failed."""
+    digest = ""
+    for line in lines:
+        if "error" in line:
+            raise EnvironmentProblem(
+                f"pushing {name} to {registry} failed: {line['error']}",
+                hint="the local Docker engine pushes with its own credentials (`docker login`); "
+                "a registry over plain HTTP must be among its insecure-registries (127.0.0.0/8 is by default)",
+            )
+        digest = str((line.get("aux") or {}).get("Digest") or digest)
+    if not digest:
+        raise EnvironmentProblem(f"pushing {name} to {registry} reported no digest")
+    return digest
+
+
 def push_images(
     client: docker.DockerClient, images: Mapping[str, str], registry: str, notify: Callable[[str], None]
 ) -> dict[str, str]:
-    """Tag each `tag -> Docker image id` as `REGISTRY/<tag>` and push it; returns tag -> pushed name."""
+    """Push each `tag -> Docker image id` to `registry`; returns tag -> the pushed image by digest
+    (`REGISTRY/name@sha256:...`). By digest, not tag: the pods' `IfNotPresent` would keep running
+    the image a node pulled before under the same tag (`:latest` of a rebuilt service). The tag
+    under the registry's name that the push needs is removed from the local engine afterwards."""
     pushed = {}
     for tag, image_id in sorted(images.items()):
-        name = f"{registry.rstrip('/')}/{tag.split('/', 1)[1] if '.' in tag.split('/')[0] else tag}"
-        repository, _, version = name.rpartition(":")
-        client.images.get(image_id).tag(repository, version)
+        repository, version = registry_name(registry, tag)
+        name = f"{repository}:{version}"
+        image = client.images.get(image_id)
+        tagged_here = name not in image.tags
+        image.tag(repository, version)
         notify(f"pushing {name}")
-        for line in client.images.push(repository, version, stream=True, decode=True):
-            if "error" in line:
-                raise EnvironmentProblem(f"pushing {name} to {registry} failed: {line['error']}")
-        pushed[tag] = name
+        try:
+            stream = client.images.push(repository, version, stream=True, decode=True)
+            pushed[tag] = f"{repository}@{pushed_digest(stream, name, registry)}"
+        finally:
+            if tagged_here:
+                client.images.remove(name, noprune=True)
     return pushed

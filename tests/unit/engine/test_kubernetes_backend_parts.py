@@ -11,9 +11,9 @@ import pytest
 from envsim.api.backends import backend_name
 from envsim.config import load_profile
 from envsim.engine.kubernetes.apply import IMAGES_ANNOTATION, cluster_manifests
-from envsim.engine.kubernetes.images import normalized
+from envsim.engine.kubernetes.images import normalized, pushed_digest, registry_name
 from envsim.engine.kubernetes.port_forwards import DIRECT_KEY, STUB_KEY, TOXIPROXY_KEY, Forward, planned_forwards
-from envsim.errors import InputError
+from envsim.errors import EnvironmentProblem, InputError
 from envsim.plan.kubernetes_manifests import ClusterImages
 from envsim.plan.stack import plan_stack
 
@@ -56,6 +56,33 @@ def test_an_unknown_engine_in_envsim_on_is_bad_input_naming_the_choices():
 )
 def test_image_references_are_named_as_containerd_names_them(reference, expected):
     assert normalized(reference) == expected
+
+
+@pytest.mark.parametrize(
+    ("tag", "expected"),
+    [
+        ("postgres:15", ("127.0.0.1:5000/team/postgres", "15")),
+        ("envsim-prod-like/api:latest", ("127.0.0.1:5000/team/envsim-prod-like/api", "latest")),
+        ("ghcr.io/shopify/toxiproxy:2.12.0", ("127.0.0.1:5000/team/shopify/toxiproxy", "2.12.0")),
+        ("docker.io/library/postgres:15", ("127.0.0.1:5000/team/library/postgres", "15")),
+        # a tag naming no version, and one whose registry has a port, once split at the wrong colon
+        ("redis", ("127.0.0.1:5000/team/redis", "latest")),
+        ("localhost:5000/app:1", ("127.0.0.1:5000/team/app", "1")),
+        ("registry:5000/app", ("127.0.0.1:5000/team/app", "latest")),
+    ],
+)
+def test_images_pushed_to_a_registry_keep_their_path_and_tag_under_it(tag, expected):
+    assert registry_name("127.0.0.1:5000/team/", tag) == expected
+
+
+def test_a_push_gives_the_digest_its_stream_ends_with_and_fails_on_an_error_line():
+    digest = "sha256:" + "ab" * 32
+    lines = [{"status": "Pushed", "id": "1a2b"}, {"status": "7: digest: ..."}, {"aux": {"Tag": "7", "Digest": digest}}]
+    assert pushed_digest(lines, "r/redis:7", "r") == digest
+    with pytest.raises(EnvironmentProblem, match=r"pushing r/redis:7 to r failed: connection refused"):
+        pushed_digest([{"status": "Preparing"}, {"error": "connection refused"}], "r/redis:7", "r")
+    with pytest.raises(EnvironmentProblem, match="reported no digest"):
+        pushed_digest([{"status": "Pushed"}], "r/redis:7", "r")
 
 
 def test_prod_like_forwards_the_toxiproxy_api_the_published_entry_point_and_each_service_past_toxiproxy():
