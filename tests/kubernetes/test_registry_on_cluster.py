@@ -1,5 +1,6 @@
-"""`envsim up --on kubernetes --registry` against a real registry on this machine: the stack's
-images are pushed there and the node pulls them from it.
+"""`envsim up|run --on kubernetes --registry` against a real registry on this machine: the
+stack's images (and the load's, with `--load-on cluster`) are pushed there and the node pulls
+them from it.
 
 The registry's address has a fresh port each run and the images a path of their own under it,
 so no image the cluster imported earlier can stand in for a pull: a pod that runs under such a
@@ -27,22 +28,36 @@ pytestmark = pytest.mark.kubernetes
 
 STACK = "k8s-registry"
 PATH = "envsim-test"  # the registry's path the stack's images go under
-# A built service and an official image, the smallest the node can run beside other stacks:
-# both are Redis, so the push and the pull move its layers once.
+# The smallest stack the node runs beside others: one built service (Python's own HTTP server,
+# on the base the load's Locust image has too, so the pushes and pulls share its layers) and
+# Toxiproxy before it.
 PROFILE = {
     "envsim": 1,
     "name": "registry-small",
     "services": {
         "web": {
             "build": "../web",
-            "ports": {"redis": 6380},
-            "health": {"tcp": "redis", "start_period": "60s"},
-            "depends_on": ["cache"],
+            "ports": {"http": 8000},
+            "publish": ["http"],
+            "health": {"http": "/", "start_period": "60s"},
         },
-        "cache": {"image": "redis:7", "ports": {"redis": 6379}, "health": {"tcp": "redis", "start_period": "60s"}},
     },
 }
-DOCKERFILE = 'FROM redis:7\nCMD ["redis-server", "--port", "6380"]\n'
+DOCKERFILE = 'FROM python:3.11-slim\nCMD ["python3", "-m", "http.server", "8000"]\n'
+SCENARIO = {
+    "envsim": 1,
+    "name": "registry-load",
+    "profile": "../profiles/registry-small.yaml",
+    "load": {
+        "target": "web",
+        "users": 2,
+        "spawn_rate": 2,
+        "duration": "6s",
+        "wait": ["100ms", "200ms"],
+        "tasks": [{"name": "index", "request": "GET /"}],
+    },
+    "checks": [{"metric": "error_rate", "below": "2%"}],
+}
 
 
 @pytest.fixture
@@ -80,6 +95,8 @@ def write_repo(repo: Path, dockerfile: str) -> None:
     (repo / "web/Dockerfile").write_text(dockerfile)
     (repo / "profiles").mkdir(exist_ok=True)
     (repo / "profiles/registry-small.yaml").write_text(json.dumps(PROFILE))
+    (repo / "scenarios").mkdir(exist_ok=True)
+    (repo / "scenarios/registry-load.yaml").write_text(json.dumps(SCENARIO))
 
 
 def test_up_with_registry_pushes_the_images_and_the_node_pulls_them_by_digest(core, registry, tmp_path):
@@ -91,7 +108,6 @@ def test_up_with_registry_pushes_the_images_and_the_node_pulls_them_by_digest(co
         up = envsim(*up_args, f"{registry.host}/{PATH}", repo=repo, state=state)
         assert up.returncode == 0, up.stdout + up.stderr
         pushed = {
-            f"{PATH}/redis": "7",
             f"{PATH}/envsim-{STACK}/web": "latest",
             f"{PATH}/envsim/toxiproxy": TOXIPROXY_VERSION,  # built here: no registry answers
         }
@@ -106,7 +122,7 @@ def test_up_with_registry_pushes_the_images_and_the_node_pulls_them_by_digest(co
             f"{registry.host}/{repository}@{registry.digest(repository, tag)}" for repository, tag in pushed.items()
         }
         images = running_images(core, namespace)
-        assert sorted(images) == ["cache", "toxiproxy", "web"]
+        assert sorted(images) == ["toxiproxy", "web"]
         assert {spec for spec, _ in images.values()} == by_digest
         assert all(spec == image_id for spec, image_id in images.values())
         assert set(node_images(f"{registry.host}/")) >= by_digest
@@ -121,6 +137,17 @@ def test_up_with_registry_pushes_the_images_and_the_node_pulls_them_by_digest(co
         rebuilt = running_images(core, namespace)["web"]
         assert rebuilt == (f"{registry.host}/{web}@{registry.digest(web, 'latest')}",) * 2
         assert rebuilt != images["web"]
+
+        # the load's Locust image goes the same way when the load runs in the cluster
+        run = envsim(
+            "run", "scenarios/registry-load.yaml", "--name", STACK, "--no-pull", "--load-on", "cluster",
+            "--registry", f"{registry.host}/{PATH}", repo=repo, state=state,
+        )  # fmt: skip
+        assert run.returncode == 0, run.stdout + run.stderr
+        locust = f"{PATH}/envsim/locust-worker"
+        (tag,) = registry.tags(locust)
+        assert f"pushing {registry.host}/{locust}:{tag}" in run.stdout + run.stderr
+        assert f"{registry.host}/{locust}@{registry.digest(locust, tag)}" in node_images(f"{registry.host}/")
     finally:
         down = envsim("down", "--name", STACK, repo=repo, state=state)
     assert down.returncode == 0, down.stdout + down.stderr
