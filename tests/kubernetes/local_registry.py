@@ -5,8 +5,9 @@ scripts/k8s-setup.sh and kept beside the cluster's binaries.
 It listens on 127.0.0.1 only, over plain HTTP, with its storage in a temporary directory. The
 Docker engine pushes there without settings (it treats 127.0.0.0/8 as an insecure registry);
 the cluster's containerd is told to pull from it over HTTP by a `hosts.toml` in the directory its
-`config_path` names, which it reads on each pull. Leaving stops the process and removes the
-storage, the `hosts.toml` and the images the node pulled from it.
+`config_path` names, which it reads on each pull, as a registry elsewhere would need (containerd
+1.6 also falls back to HTTP for a loopback host without it). Leaving stops the process and
+removes the storage, the `hosts.toml` and the images the node pulled from it.
 """
 
 from __future__ import annotations
