@@ -53,6 +53,7 @@ _EXPORTS: dict[str, str] = {
     "load_scenario": "envsim.api.loading",
     "WorkerOptions": "envsim.api.loading",
     "LOCUST_MASTER_PORT": "envsim.api.loading",
+    "checked_publish_address": "envsim.engine.local_address",
     "join_run": "envsim.api.workers",
     "open_backend": "envsim.api.backends",
     "EngineChoice": "envsim.api.backends",
@@ -138,6 +139,7 @@ if TYPE_CHECKING:
     from envsim.config.template import Template
     from envsim.engine.apply import ApplyProgress
     from envsim.engine.docker_engine import engine_address, engine_unreachable, why_unreachable
+    from envsim.engine.local_address import checked_publish_address
     from envsim.engine.status import StackStatus
     from envsim.engine.teardown import RemovedCounts
     from envsim.errors import EnvironmentProblem, EnvsimError, InputError, Interrupted

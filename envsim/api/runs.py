@@ -25,6 +25,7 @@ from envsim.engine.apply import ApplyProgress
 from envsim.engine.backend import DOCKER, KUBERNETES, Backend
 from envsim.engine.engine_watch import engine_gone, engine_loss_named
 from envsim.engine.kubernetes.load_jobs import LoadJobs
+from envsim.engine.local_address import checked_publish_address
 from envsim.engine.stack_lock import stack_lock
 from envsim.engine.state import PHASE_RUN, StackState, state_root
 from envsim.errors import EnvironmentProblem, InputError, Interrupted
@@ -32,6 +33,7 @@ from envsim.images.worker_image import ensure_worker_image
 from envsim.interrupts import Received, uninterrupted
 from envsim.journal import Journal, JournalChecksError
 from envsim.plan.kubernetes_load import cluster_load_plan
+from envsim.plan.publish import LOOPBACK, workers_entry_host
 from envsim.plan.scenario import plan_scenario
 from envsim.plan.stack import safe_name
 from envsim.reports import FORMATS, write_reports
@@ -83,6 +85,7 @@ def run(
     env: Mapping[str, str] | None = None,
     engine: EngineChoice | None = None,
     load_on: str | None = None,
+    publish_address: str | None = None,
 ) -> RunResult:
     """Run a scenario and judge it.
 
@@ -91,20 +94,19 @@ def run(
     and reports go to `reports_dir` (default: the scenario's `reports.dir`, else
     `reports/<scenario name>/` at the scenario's repo root; see `reports_dir_for`).
     Setting `cancel` stops start-up, or the load at its next second (faults reverted; the
-    journal is marked interrupted).
-    `engine` is where the stack runs (default: ENVSIM_ON, else Docker); what a run cannot do
-    there is refused while loading (InputError, located). `load_on` is where Locust runs:
-    `host` (default, this machine) or `cluster` (Jobs in the stack's namespace; Kubernetes only).
-    """
+    journal is marked interrupted). `engine` is where the stack runs (default: ENVSIM_ON, else
+    Docker); what a run cannot do there is refused while loading (InputError, located). `load_on`
+    is where Locust runs: `host` (default) or `cluster` (pods); `publish_address`: see _StackStart."""
     env = dict(os.environ if env is None else env)
     engine = engine or EngineChoice()
     loaded = _loaded_for(scenario, engine.name(env), env, users, duration, workers, generator_cpus)
     in_cluster = _load_in_cluster(load_on, engine.name(env), loaded)
     plan = plan_scenario(loaded, name)
+    start = _StackStart(bring_up, pull, progress, cancel, _checked_address(publish_address))
     backend = engine.open(env)
     late = Received()  # signals that arrived while the stack was being removed
     with _in_use_by_this_run(plan.stack.stack, backend, env):
-        stack = _stack_for_run(loaded, plan, name, bring_up, pull, progress, cancel, env, backend)
+        stack = _stack_for_run(loaded, plan, name, start, env, backend)
         try:
             observer = _Cancellable(observer or RunObserver(), cancel) if cancel is not None else observer
             journal = _journal_of_run(stack, loaded, plan, observer, progress, env, in_cluster)
@@ -254,26 +256,71 @@ class _Cancellable(RunObserver):
         self.observer.on_end(result)
 
 
-def _stack_for_run(scenario, plan, name, bring_up, pull, progress, cancel, env, backend: Backend) -> Stack:
-    """The running stack (kept afterwards), or one brought up for this run (removed after)."""
+def _checked_address(publish_address: str | None) -> str | None:
+    return None if publish_address is None else checked_publish_address(publish_address)
+
+
+@dataclass(frozen=True)
+class _StackStart:
+    """How a run brings its stack up when it is not running. `publish_address`: where it
+    publishes the entry points (see `up`); a running stack must have been published there.
+    Workers joining from elsewhere (`workers_on: remote`) are sent the entry point at the
+    address they reach, and a stack they cannot reach is refused before the load (InputError)."""
+
+    bring_up: bool
+    pull: bool
+    progress: ApplyProgress | None
+    cancel: threading.Event | None
+    publish_address: str | None  # checked to be this machine's (checked_publish_address)
+
+
+def _stack_for_run(scenario: Scenario, plan, name, start: _StackStart, env, backend: Backend) -> Stack:
+    """The running stack (kept afterwards), or one brought up for this run (removed after);
+    InputError when the load's workers from elsewhere could not reach its entry points."""
+    wanted = start.publish_address
     if running(plan.stack, backend):
-        return attach(name, profile=scenario.profile, env=env, backend=backend)
-    if not bring_up:
+        stack = attach(name, profile=scenario.profile, env=env, backend=backend)
+        _check_published_for_run(stack, wanted, scenario)
+        return stack
+    if not start.bring_up:
         raise EnvironmentProblem(
             f"stack {plan.stack.stack} is not running and --no-up was given",
             hint=f"start it with `envsim up {scenario.profile.name}`",
         )
+    _check_workers_reach(wanted or LOOPBACK, scenario)
     return up(
         scenario.profile,
         name,
         keep=False,
-        pull=pull,
-        progress=progress,
-        cancel=cancel,
+        pull=start.pull,
+        progress=start.progress,
+        cancel=start.cancel,
         env=env,
         phase=PHASE_RUN,
         backend=backend,
+        publish_address=wanted,
     )
+
+
+def _check_published_for_run(stack: Stack, wanted: str | None, scenario: Scenario) -> None:
+    published = stack.handle.publish_address
+    if wanted is not None and wanted != published:
+        raise InputError(
+            f"--publish-address {wanted}: stack {stack.name} runs with its entry points published on {published}; "
+            f"`envsim up {scenario.profile.name} --publish-address {wanted}` publishes them there "
+            "(or leave the option out to use them where they are)"
+        )
+    _check_workers_reach(published, scenario)
+
+
+def _check_workers_reach(publish_address: str, scenario: Scenario) -> None:
+    """Workers joining from elsewhere must reach the entry points (see workers_entry_host)."""
+    load = scenario.load
+    if load.workers and load.workers_on == "remote":
+        try:
+            workers_entry_host(publish_address, load.master_bind)
+        except ValueError as error:
+            raise InputError(f"--workers-on remote: {error}") from None
 
 
 def judge(journal: Journal | str | Path) -> Verdict:

@@ -6,6 +6,7 @@ import contextlib
 import os
 import threading
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,8 +15,9 @@ from envsim.api.loading import ProfileLike, load_profile
 from envsim.config.discover import repo_profile_names
 from envsim.config.profile_model import Profile
 from envsim.engine.apply import ApplyProgress, StackHandle, check_startable
-from envsim.engine.backend import Backend
+from envsim.engine.backend import KUBERNETES, Backend
 from envsim.engine.fault_switch import StackFaults
+from envsim.engine.local_address import checked_publish_address
 from envsim.engine.stack_hold import Holder
 from envsim.engine.stack_lock import stack_lock
 from envsim.engine.state import PHASE_UP, state_root
@@ -25,6 +27,7 @@ from envsim.errors import EnvironmentProblem, InputError
 from envsim.images import MOCKSERVER_IMAGE_ENV, ensure_stack_images
 from envsim.interrupts import uninterrupted
 from envsim.plan.faults import FaultPlan, plan_faults
+from envsim.plan.publish import is_loopback
 from envsim.plan.stack import StackPlan, plan_stack
 
 if TYPE_CHECKING:
@@ -94,7 +97,7 @@ class Stack:
     # ------------------------------------------------------------------ addresses
 
     def endpoint(self, service: str, port: str | None = None) -> str:
-        """The published URL (through Toxiproxy, on 127.0.0.1) of a service's port."""
+        """The published URL (through Toxiproxy; on 127.0.0.1 unless published elsewhere) of a service's port."""
         proxies = [p for p in self.plan.entry_points if p.service == service and (port is None or p.port_name == port)]
         if not proxies:
             published = sorted({f"{p.service}.{p.port_name}" for p in self.plan.entry_points})
@@ -185,19 +188,25 @@ def up(
     env: Mapping[str, str] | None = None,
     phase: str = PHASE_UP,
     backend: Backend | None = None,
+    publish_address: str | None = None,
 ) -> Stack:
     """Plan, prepare images and start `profile`'s stack, health-gated; returns the Stack.
 
     Used as `with up(...) as stack:` the stack is removed on leaving the block unless `keep`.
     On failure (or when `cancel` is set) what was started is removed unless `keep_on_failure`.
     `backend` is where it runs (default: `open_backend()`, the Docker engine unless ENVSIM_ON says otherwise).
+    `publish_address`: an address of this machine to publish the entry points on instead of
+    127.0.0.1 (for load workers elsewhere); InputError when it is not this machine's.
     """
     env = dict(os.environ if env is None else env)
     loaded = load_profile(profile, env=env)
     plan = plan_stack(loaded, name)
     check_startable(plan)
+    address = checked_publish_address(publish_address) if publish_address is not None else None
     progress = progress or ApplyProgress()
     backend = backend or open_backend(env=env)
+    if address is not None:
+        plan = replace(plan, publish_address=_published_on(address, backend))
     with stack_lock(state_root(env), plan.stack, "up"), backend.hold(plan.stack, "up"):
         backend.reap(env, lambda message: progress.step("reaper", message))
         image_ids = ensure_stack_images(
@@ -214,6 +223,15 @@ def up(
             plan, image_ids, env, progress=progress, cancel=cancel, keep=keep_on_failure, final_phase=phase
         )
     return Stack(backend, handle, loaded, keep=keep, env=env)
+
+
+def _published_on(address: str, backend: Backend) -> str:
+    if backend.name == KUBERNETES and not is_loopback(address):
+        raise InputError(
+            f"--publish-address {address}: on Kubernetes the entry points are port-forwards that listen on "
+            "127.0.0.1 only; load workers elsewhere can run in the cluster instead (`envsim run --load-on cluster`)"
+        )
+    return address
 
 
 def attach(

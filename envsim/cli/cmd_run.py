@@ -50,6 +50,12 @@ from envsim.cli.cmd_stack import engine_options
 )
 @click.option("--master-bind", metavar="ADDRESS", help="The address the Locust master listens on (default 127.0.0.1).")
 @click.option(
+    "--publish-address",
+    metavar="ADDRESS",
+    help="Where a stack this run starts publishes its entry points (as `envsim up --publish-address`): "
+    "an address of this machine the remote workers reach; a running stack keeps its own.",
+)
+@click.option(
     "--master-port", type=click.IntRange(min=1, max=65535), help="The master's port (default: free; 5557 for remote)."
 )
 @click.option(
@@ -68,7 +74,7 @@ def run(
     reports_dir: Path | None,
     no_pull: bool,
     generator_cpus: str | None,
-    **choices: Any,  # --workers, --workers-on, --load-on, --master-bind, --master-port; --on, --kubeconfig, ...
+    **choices: Any,  # --workers, --workers-on, --load-on, --master-bind, --master-port, --publish-address; --on, ...
 ) -> int:
     """Run SCENARIO: bring its profile up if needed, drive load while faults come and go,
     judge the checks, and write the journal and reports.
@@ -90,7 +96,7 @@ def run(
       envsim run scenarios/smoke.yaml --no-up
       envsim run scenarios/gate-*.yaml            a release gate
       envsim run scenarios/checkout.yaml --workers 4
-      envsim run scenarios/checkout.yaml --workers 2 --workers-on remote --master-bind 10.0.0.5
+      envsim run scenarios/checkout.yaml --workers 2 --workers-on remote --master-bind 10.0.0.5 --publish-address 10.0.0.5
       envsim run scenarios/checkout.yaml --on kubernetes     on the cluster (load through a port-forward)
       envsim run scenarios/checkout.yaml --on kubernetes --load-on cluster --workers 2
                                   Locust as a master and 2 worker pods beside the stack
@@ -120,6 +126,7 @@ def _options(common: dict[str, Any], choices: dict[str, Any]) -> dict[str, Any]:
     return {
         **common,
         "load_on": choices.pop("load_on"),
+        "publish_address": choices.pop("publish_address"),
         "engine": engine,
         "workers": _worker_options(**choices),
         "observer": api.console_observer(),

@@ -51,12 +51,20 @@ def _backend(on: str | None, kubeconfig: str | None, context: str | None, regist
 @click.option("--name", "stack_name", help="Stack name (default: the profile's name); run several side by side.")
 @click.option("--keep", is_flag=True, help="Keep what was started when start-up fails (for debugging).")
 @click.option("--no-pull", is_flag=True, help="Never try a registry; use local images or offline builds.")
+@click.option(
+    "--publish-address",
+    metavar="ADDRESS",
+    help="Publish the entry points (the profile's `publish:` ports) on this address of this machine "
+    "instead of 127.0.0.1, for load workers on other machines (`envsim run --workers-on remote`); "
+    "0.0.0.0: on every address. Toxiproxy's, MockServer's and HAProxy's APIs stay on 127.0.0.1.",
+)
 @engine_options(registry=True)
 def up(
     profile: str,
     stack_name: str | None,
     keep: bool,
     no_pull: bool,
+    publish_address: str | None,
     on: str | None,
     kubeconfig: str | None,
     context: str | None,
@@ -65,14 +73,14 @@ def up(
     """Build and start PROFILE's stack on the local Docker engine (or, with --on kubernetes,
     in a namespace of a cluster), health-gated.
 
-    Toxiproxy is put in front of every service with ports; services start by dependency
-    level, each waiting for its health check. Running it again converges: unchanged
-    containers are kept, changed ones replaced.
+    Toxiproxy fronts every service with ports; services start by dependency level, each gated
+    on its health check. Run again, it converges: unchanged containers are kept, changed ones replaced.
 
     \b
     Examples:
       envsim up prod-like
       envsim up prod-like --name pr-123
+      envsim up prod-like --publish-address 10.0.0.5    entry points for workers on 10.0.0.0/24
       envsim up prod-like --on kubernetes --kubeconfig ~/.kube/staging
     """
     from envsim import api
@@ -80,6 +88,7 @@ def up(
     from envsim.cli.signals import interruptible
     from envsim.interrupts import uninterrupted
 
+    address = publish_address and api.checked_publish_address(publish_address)  # before any engine is asked
     backend = _backend(on, kubeconfig, context, registry)
     with interruptible() as cancel:
         stack = api.up(
@@ -91,6 +100,7 @@ def up(
             progress=ConsoleProgress(),
             cancel=cancel,
             backend=backend,
+            publish_address=address,
         )
         try:
             lines = stack.status().endpoint_lines()
@@ -99,9 +109,24 @@ def up(
                 stack.down()
             raise
     with uninterrupted():  # the stack is up from here on: a late signal cannot cut the report short
-        click.echo(f"stack {stack.name} is up")
-        for line in lines:
-            click.echo(f"  {line}")
+        _report_up(stack.name, lines, stack.handle.publish_address)
+
+
+def _report_up(stack: str, lines: list[str], address: str) -> None:
+    from envsim.plan.publish import describe_publish_address, is_loopback, is_wildcard
+
+    click.echo(f"stack {stack} is up")
+    for line in lines:
+        click.echo(f"  {line}")
+    if is_loopback(address):
+        return
+    click.echo(f"  entry points published on {describe_publish_address(address)}")
+    if is_wildcard(address):
+        click.echo(
+            f"warning: the entry points listen on every address of this machine ({address}): anyone on a network "
+            "it is on can send them requests; publish on the address of a private network instead",
+            err=True,
+        )
 
 
 @click.command()

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit, urlunsplit
 
 from envsim.engine.balancers import balancer_config_hash, create_balancer_container, wait_for_balancer
 from envsim.engine.containers import (
@@ -40,6 +41,7 @@ from envsim.engine.teardown import remove_stack
 from envsim.errors import EnvironmentProblem
 from envsim.interrupts import deferred, uninterrupted
 from envsim.plan.executor import execute
+from envsim.plan.publish import LOOPBACK, local_host, url_host, workers_entry_host
 from envsim.plan.stack import ContainerPlan, StackPlan
 
 if TYPE_CHECKING:
@@ -62,13 +64,21 @@ class ApplyProgress:
 class StackHandle:
     plan: StackPlan
     toxiproxy_urls: Mapping[str, str]  # Toxiproxy container name -> API URL on 127.0.0.1
-    entry_urls: Mapping[str, str]  # proxy name -> URL on 127.0.0.1 (published entry points)
+    entry_urls: Mapping[str, str]  # proxy name -> URL this machine reaches it at (published entry points)
     direct_ports: Mapping[str, Mapping[str, int]]  # container name -> port name -> host port
     secrets: Mapping[str, str] = field(repr=False)
     front_apis: Mapping[str, str] = field(default_factory=dict)  # HAProxy front -> runtime API "127.0.0.1:port"
+    publish_address: str = LOOPBACK  # where the entry points are published (envsim.plan.publish)
 
     def entry_url(self, proxy_name: str) -> str:
         return self.entry_urls[proxy_name]
+
+    def workers_entry_url(self, proxy_name: str, master_bind: str) -> str:
+        """The entry point as Locust workers that joined a master listening on `master_bind`
+        reach it; ValueError saying why when workers elsewhere cannot reach it."""
+        host = workers_entry_host(self.publish_address, master_bind)
+        parts = urlsplit(self.entry_urls[proxy_name])
+        return urlunsplit(parts._replace(netloc=f"{url_host(host)}:{parts.port}"))
 
     @property
     def stub_urls(self) -> dict[str, str]:
@@ -159,15 +169,17 @@ def _check_fixed_ports(plan: StackPlan, existing: dict) -> None:
         for p in t.proxies
         if p.published is not None and p.published.host_port is not None
     ]
+    address = plan.publish_address
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
     for service, port_name, port in fixed:
         if port in ours:
             continue
-        with socket.socket() as probe:
+        with socket.socket(family) as probe:
             try:
-                probe.bind(("127.0.0.1", port))
+                probe.bind((address, port))
             except OSError:
                 raise EnvironmentProblem(
-                    f"port 127.0.0.1:{port} is taken; service {service} publishes {port_name} there; "
+                    f"port {url_host(address)}:{port} is taken; service {service} publishes {port_name} there; "
                     "envsim started nothing",
                     hint="free that port, or choose another fixed port under `publish:` (or none, for a free one)",
                 ) from None
@@ -190,6 +202,7 @@ def _apply(
         direct_ports=starter.direct,
         secrets=secrets,
         front_apis=starter.front_apis,
+        publish_address=plan.publish_address,
     )
 
 
@@ -253,7 +266,8 @@ class _StackStarter:
 
     def _start_toxiproxy(self, toxiproxy) -> None:
         image_id = self.image_ids["toxiproxy"]
-        container = _reuse_or_remove(self.existing, toxiproxy.name, toxiproxy_config_hash(toxiproxy, image_id))
+        wanted = toxiproxy_config_hash(toxiproxy, image_id, self.plan.publish_address)
+        container = _reuse_or_remove(self.existing, toxiproxy.name, wanted)
         if container is None:
             self.progress.step("toxiproxy", "starting")
             container = create_toxiproxy_container(self.client, self.plan, toxiproxy, image_id)
@@ -269,7 +283,8 @@ class _StackStarter:
             for proxy in toxiproxy.proxies:
                 if proxy.published is not None:
                     port = host_port(container, proxy.published.container_port)
-                    self.entry_urls[proxy.name] = f"{proxy.scheme}://127.0.0.1:{port}"
+                    host = url_host(local_host(self.plan.publish_address))
+                    self.entry_urls[proxy.name] = f"{proxy.scheme}://{host}:{port}"
         self.progress.step("toxiproxy", f"ready, {len(toxiproxy.proxies)} proxies")
 
     def _start_service(self, service: str) -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from envsim.engine.apply import StackHandle
-from envsim.engine.docker_engine import host_port, labeled_containers
+from envsim.engine.docker_engine import host_port, labeled_containers, published_address
 from envsim.engine.state import StackState, state_root
 from envsim.errors import EnvironmentProblem
+from envsim.plan.publish import LOOPBACK, local_host, url_host
 from envsim.plan.stack import StackPlan
 
 if TYPE_CHECKING:
@@ -28,13 +30,15 @@ def attach_stack(client: docker.DockerClient, plan: StackPlan, env: Mapping[str,
     if missing or not containers:
         raise EnvironmentProblem(f"stack {plan.stack} is not running", hint=f"start it with `envsim up {plan.profile}`")
     toxiproxy_urls, entry_urls = {}, {}
+    publish_address = LOOPBACK  # the engine keeps where `up` published the entry points
     for toxiproxy in plan.toxiproxies:
         container = containers[toxiproxy.name]
         toxiproxy_urls[toxiproxy.name] = f"http://127.0.0.1:{host_port(container, toxiproxy.api.container_port)}"
         for proxy in toxiproxy.proxies:
             if proxy.published is not None:
                 port = host_port(container, proxy.published.container_port)
-                entry_urls[proxy.name] = f"{proxy.scheme}://127.0.0.1:{port}"
+                publish_address = published_address(container, proxy.published.container_port) or LOOPBACK
+                entry_urls[proxy.name] = f"{proxy.scheme}://{url_host(local_host(publish_address))}:{port}"
     direct = {}
     for container_plan in plan.containers:
         container = containers.get(container_plan.name)
@@ -51,10 +55,11 @@ def attach_stack(client: docker.DockerClient, plan: StackPlan, env: Mapping[str,
         and (port := host_port(containers[b.name], b.api_port)) is not None
     }
     return StackHandle(
-        plan=plan,
+        plan=replace(plan, publish_address=publish_address),
         toxiproxy_urls=toxiproxy_urls,
         entry_urls=entry_urls,
         direct_ports=direct,
         secrets=secrets,
         front_apis=front_apis,
+        publish_address=publish_address,
     )

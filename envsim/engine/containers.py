@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from envsim.errors import EnvironmentProblem
 from envsim.interrupts import deferred
+from envsim.plan.publish import LOOPBACK
 from envsim.plan.stack import ROLE_LABEL, STACK_LABEL, ContainerPlan, PortBinding, StackPlan, ToxiproxyPlan
 
 if TYPE_CHECKING:
@@ -29,9 +30,11 @@ def config_hash(payload: object) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
-def _port_bindings(ports: tuple[PortBinding, ...]) -> dict[int | str, tuple[str, int | None]]:
-    # Only loopback: nothing envsim starts is reachable from other machines.
-    return {f"{p.container_port}/tcp": ("127.0.0.1", p.host_port) for p in ports}
+def _port_bindings(ports: tuple[PortBinding, ...], address: str = LOOPBACK) -> dict[int | str, tuple[str, int | None]]:
+    # Loopback unless the stack's entry points are published elsewhere: direct ports and every
+    # admin API (Toxiproxy's, MockServer's, HAProxy's) switch faults or bypass them, and other
+    # machines must not reach them.
+    return {f"{p.container_port}/tcp": (address, p.host_port) for p in ports}
 
 
 def service_config_hash(container: ContainerPlan, image_id: str, hosts: Mapping[str, str] | None = None) -> str:
@@ -89,7 +92,7 @@ def _memory_and_cpus(container: ContainerPlan) -> tuple[int | None, int | None]:
 def port_taken_problem(error: Exception, what: str) -> EnvironmentProblem | None:
     text = str(error)
     if "port is already allocated" in text or "address already in use" in text:
-        address = re.search(r"(?:127\.0\.0\.1|0\.0\.0\.0):\d+", text)
+        address = re.search(r"(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]):\d+", text)
         where = address.group(0) if address else "a fixed host port"
         # envsim checks fixed ports before it starts anything, so here the port was taken since
         return EnvironmentProblem(
@@ -172,13 +175,16 @@ def network_address(container, network: str) -> str:
     )
 
 
-def toxiproxy_config_hash(toxiproxy: ToxiproxyPlan, image_id: str) -> str:
+def toxiproxy_config_hash(toxiproxy: ToxiproxyPlan, image_id: str, publish_address: str = LOOPBACK) -> str:
+    # the address only when it is not loopback: the stacks started before it was chosen keep their hash
+    elsewhere = {"publish_address": publish_address} if publish_address != LOOPBACK else {}
     return config_hash(
         {
             "image": image_id,
             "aliases": toxiproxy.aliases,
             "api": toxiproxy.api.container_port,
             "published": [(p.name, p.published) for p in toxiproxy.proxies],
+            **elsewhere,
         }
     )
 
@@ -186,15 +192,17 @@ def toxiproxy_config_hash(toxiproxy: ToxiproxyPlan, image_id: str) -> str:
 def create_toxiproxy_container(client: docker.DockerClient, plan: StackPlan, toxiproxy: ToxiproxyPlan, image_id: str):
     from docker.errors import APIError
 
-    published = [p.published for p in toxiproxy.proxies if p.published is not None] + [toxiproxy.api]
+    entry_points = tuple(p.published for p in toxiproxy.proxies if p.published is not None)
+    published = [*entry_points, toxiproxy.api]
     labels = dict(toxiproxy.labels)
-    labels[CONFIG_HASH_LABEL] = toxiproxy_config_hash(toxiproxy, image_id)
+    labels[CONFIG_HASH_LABEL] = toxiproxy_config_hash(toxiproxy, image_id, plan.publish_address)
     labels[TOXIPROXY_API_LABEL] = str(toxiproxy.api.container_port)
     # types-docker declares one EndpointConfig; docker-py takes {network name: EndpointConfig}
     networking = client.api.create_networking_config(
         {plan.network: client.api.create_endpoint_config(aliases=list(toxiproxy.aliases))}  # type: ignore[arg-type]
     )
-    host_config = client.api.create_host_config(port_bindings=_port_bindings(tuple(published)))
+    bindings = {**_port_bindings(entry_points, plan.publish_address), **_port_bindings((toxiproxy.api,))}
+    host_config = client.api.create_host_config(port_bindings=bindings)
     try:
         with deferred():  # a signal mid-call would lose the container to the clean-up
             created = client.api.create_container(

@@ -143,6 +143,16 @@ def published_ports(container) -> dict[int, int]:
     return result
 
 
+def published_address(container, container_port: int) -> str:
+    """The host address Docker publishes a container port on ('' when it publishes none), as
+    read last (host_port reads it afresh)."""
+    ports = container.attrs.get("NetworkSettings", {}).get("Ports") or {}
+    for binding in ports.get(f"{container_port}/tcp") or []:
+        if binding.get("HostPort"):
+            return str(binding.get("HostIp") or "")
+    return ""
+
+
 def host_port(container, container_port: int) -> int | None:
     """The host port Docker published for a container port, once the container runs."""
     container.reload()

@@ -6,8 +6,9 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from envsim.engine.containers import TOXIPROXY_API_LABEL
-from envsim.engine.docker_engine import host_port, labeled_containers, published_ports
+from envsim.engine.docker_engine import host_port, labeled_containers, published_address, published_ports
 from envsim.journal.stand_in_records import describe_record
+from envsim.plan.publish import LOOPBACK, describe_publish_address, local_host, url_host
 from envsim.plan.stack import REPLICA_LABEL, ROLE_LABEL, SERVICE_LABEL, endpoint_scheme
 from envsim.plan.stand_ins import stand_in_of_image
 
@@ -43,6 +44,7 @@ class StackStatus:
     proxies: tuple[ProxyStatus, ...]
     toxiproxy_urls: tuple[str, ...]
     problems: tuple[str, ...] = ()
+    publish_address: str = LOOPBACK  # where the entry points are published; admin APIs stay on loopback
 
     @property
     def found(self) -> bool:
@@ -69,6 +71,8 @@ class StackStatus:
             state = "" if p.enabled else "  DOWN"
             entry = f"  entry {p.entry_url}" if p.entry_url else ""
             lines.append(f"  proxy {p.name:<20} {p.listen} -> {p.upstream}{entry}{state}{toxics}")
+        if any(p.entry_url for p in self.proxies):
+            lines.append(f"  entry points published on {describe_publish_address(self.publish_address)}")
         lines.extend(f"  endpoint {line}" for line in self.endpoint_lines())
         lines.extend(f"  problem: {problem}" for problem in self.problems)
         return "\n".join(lines)
@@ -78,6 +82,7 @@ def stack_status(client: docker.DockerClient, stack: str) -> StackStatus:
     from envsim.engine.toxiproxy_client import ToxiproxyClient, ToxiproxyError
 
     containers, proxies, urls, problems = [], [], [], []
+    publish_address = LOOPBACK
     for container in sorted(labeled_containers(client, stack), key=lambda c: c.name):
         labels = container.labels or {}
         if labels.get(ROLE_LABEL) == "toxiproxy":
@@ -92,7 +97,10 @@ def stack_status(client: docker.DockerClient, stack: str) -> StackStatus:
                 for proxy in ToxiproxyClient(url).proxies().values():
                     port = int(proxy.listen.rsplit(":", 1)[1])
                     scheme = endpoint_scheme(proxy.name.rsplit("-", 1)[-1], port)
-                    entry = f"{scheme}://127.0.0.1:{published[port]}" if port in published else None
+                    entry = None
+                    if port in published:
+                        publish_address = published_address(container, port) or LOOPBACK
+                        entry = f"{scheme}://{url_host(local_host(publish_address))}:{published[port]}"
                     proxies.append(
                         ProxyStatus(
                             name=proxy.name,
@@ -117,6 +125,7 @@ def stack_status(client: docker.DockerClient, stack: str) -> StackStatus:
         proxies=tuple(sorted(proxies, key=lambda p: p.name)),
         toxiproxy_urls=tuple(urls),
         problems=tuple(problems),
+        publish_address=publish_address,
     )
 
 

@@ -27,6 +27,7 @@ from envsim.config.profile_model import BuildSpec, Credential, HealthCheck, Prof
 from envsim.config.template import Template
 from envsim.plan.balancers import BalancerPlan, front_faults, is_fronted, plan_balancer, replica_alias
 from envsim.plan.executor import dependency_levels
+from envsim.plan.publish import LOOPBACK
 from envsim.plan.seed import SeedPlan, plan_seed
 from envsim.plan.statements import statements_command, statements_on
 from envsim.plan.stubs import STUB_CONTAINER_PORT, STUB_SERVER_ENV
@@ -79,7 +80,7 @@ class ProxyPlan:
     port_name: str
     listen: str  # "0.0.0.0:<port>" inside the Toxiproxy container
     upstream: str  # "envsim-upstream-<service>:<port>"
-    published: PortBinding | None  # entry point on 127.0.0.1, when the service publishes it
+    published: PortBinding | None  # entry point, when the service publishes it (on the plan's publish_address)
     client: str | None = None  # a link's proxy: the one client whose traffic it carries
 
     @property
@@ -141,6 +142,8 @@ class StackPlan:
     credentials: tuple[Credential, ...]
     seeds: tuple[SeedPlan, ...]
     balancers: tuple[BalancerPlan, ...] = ()  # request balancers in front of replicas
+    # where the entry points are published (envsim.plan.publish); every admin API stays on loopback
+    publish_address: str = LOOPBACK
 
     def containers_of(self, service: str) -> tuple[ContainerPlan, ...]:
         return tuple(c for c in self.containers if c.service == service)

@@ -32,7 +32,7 @@ from envsim.engine.stack_watch import StackChanged
 from envsim.engine.state import StackState
 from envsim.engine.statement_stats import DatabaseEvidence
 from envsim.engine.stub_calls import CallWindow, clear_journals
-from envsim.errors import EnvironmentProblem
+from envsim.errors import EnvironmentProblem, InputError
 from envsim.journal import CredentialRotation, Journal, ProbeResult, fault_windows
 from envsim.plan.kubernetes_load import cluster_target
 from envsim.plan.scenario import ScenarioPlan
@@ -159,6 +159,11 @@ def _load(
         target = cluster_target(plan.entry_point)
         return run_load(plan.load, target, plan.timeline, switch, observer, stack.secrets, child_in=pods)
     target, launcher = stack.entry_url(plan.entry_point.name), None
+    if plan.load.workers and plan.load.workers_on == "remote":  # the entry point where the workers reach it
+        try:
+            target = stack.workers_entry_url(plan.entry_point.name, plan.load.master_bind)
+        except ValueError as error:  # api.run refuses this before the stack starts; the library's last word
+            raise InputError(f"--workers-on remote: {error}") from None
     if plan.load.workers and plan.load.workers_on == "docker":
         if worker_image is None:
             raise RuntimeError("workers in containers need the worker image")
