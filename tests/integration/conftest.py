@@ -167,3 +167,14 @@ def toxiproxy(toxiproxy_server):
     yield toxiproxy_server
     for name in toxiproxy_server.api.proxies():
         toxiproxy_server.api.delete_proxy(name)
+
+
+@pytest.fixture
+def second_host():
+    """A second machine: a network namespace reached over a veth pair (run_support.second_host)."""
+    from run_support.second_host import second_host_namespace
+
+    if os.geteuid() != 0:
+        pytest.skip("network namespaces need root")
+    with second_host_namespace() as host:
+        yield host

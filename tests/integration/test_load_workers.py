@@ -13,11 +13,10 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from run_support.second_host import envsim_in
 from run_support.target_server import TargetServer
 
 from envsim.config.scenario_model import LoadSpec, LoadTask
@@ -117,54 +116,12 @@ def test_a_worker_that_never_joins_is_an_environment_problem():
         run_load(load, server.url, start_timeout=30)
 
 
-@dataclass(frozen=True)
-class SecondHost:
-    netns: str
-    host_address: str  # this side of the veth pair
-    worker_address: str  # the namespace's side
-
-
-def _ip(*args: str) -> None:
-    subprocess.run(["ip", *args], check=True, capture_output=True)
-
-
-@pytest.fixture
-def second_host():
-    """A network namespace reached over a veth pair, named and addressed for this test alone, so
-    that runs side by side on one machine do not take each other's devices or addresses."""
-    if os.geteuid() != 0:
-        pytest.skip("network namespaces need root")
-    suffix = uuid.uuid4().hex[:6]
-    subnet = int(suffix[:2], 16)
-    here, there = f"esvh{suffix}", f"esvw{suffix}"  # interface names: 15 characters at most
-    host = SecondHost(f"envsim-test-{suffix}", f"10.231.{subnet}.1", f"10.231.{subnet}.2")
-    try:
-        _ip("netns", "add", host.netns)
-        _ip("link", "add", here, "type", "veth", "peer", "name", there)
-        _ip("link", "set", there, "netns", host.netns)
-        _ip("addr", "add", f"{host.host_address}/30", "dev", here)
-        _ip("link", "set", here, "up")
-        _ip("-n", host.netns, "addr", "add", f"{host.worker_address}/30", "dev", there)
-        _ip("-n", host.netns, "link", "set", there, "up")
-        _ip("-n", host.netns, "link", "set", "lo", "up")
-        yield host
-    finally:
-        subprocess.run(["ip", "link", "del", here], capture_output=True)
-        subprocess.run(["ip", "netns", "del", host.netns], capture_output=True)
-
-
-def _envsim_in(netns: str, *args: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    command = ["ip", "netns", "exec", netns, sys.executable, "-m", "envsim", *args]
-    return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
 def test_envsim_worker_joins_from_a_second_network_namespace(second_host):
     load = _browse(
         5, workers=1, workers_on="remote", master_bind=second_host.host_address, master_port=5557, join_timeout=60
     )
     with TargetServer(host=second_host.host_address) as server:
-        worker = _envsim_in(
+        worker = envsim_in(
             second_host.netns, "worker", "--master", f"{second_host.host_address}:5557", "--name", "far-away"
         )
         try:
