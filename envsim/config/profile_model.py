@@ -142,7 +142,7 @@ class Service:
     command: tuple[str, ...] | None = None
     env: tuple[tuple[str, Template], ...] = ()
     ports: tuple[tuple[str, int], ...] = ()  # (port name, container port), in file order
-    # (port name, fixed host port or None for a free one); bound on 127.0.0.1 only
+    # (port name, fixed host port or None for a free one); on 127.0.0.1 unless up --publish-address
     publish: tuple[tuple[str, int | None], ...] = ()
     health: HealthCheck | None = None
     depends_on: tuple[str, ...] = ()

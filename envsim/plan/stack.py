@@ -47,7 +47,7 @@ ALT_API_PORT = 18474
 class PortBinding:
     name: str
     container_port: int
-    host_port: int | None  # None: a free port on 127.0.0.1
+    host_port: int | None  # None: a free port (on 127.0.0.1, or an entry point on the publish address)
 
 
 @dataclass(frozen=True)

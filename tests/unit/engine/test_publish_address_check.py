@@ -51,3 +51,17 @@ def test_up_refuses_an_address_of_another_machine_with_exit_2_before_asking_the_
     assert code == 2, err
     assert f"--publish-address {NOT_HERE}: not an address of this machine" in err
     assert "Traceback" not in err and out == ""
+
+
+def test_up_says_where_it_published_and_warns_of_every_address(capsys):
+    from envsim.cli.cmd_stack import _report_up
+
+    _report_up("shop", ["api-http: http://127.0.0.1:32768"], "0.0.0.0")
+    captured = capsys.readouterr()
+    assert "entry points published on 0.0.0.0 (every address of this machine" in captured.out
+    assert "warning: the entry points listen on every address of this machine (0.0.0.0)" in captured.err
+    _report_up("shop", ["api-http: http://10.0.0.5:32768"], "10.0.0.5")
+    captured = capsys.readouterr()
+    assert "entry points published on 10.0.0.5" in captured.out and captured.err == ""
+    _report_up("shop", ["api-http: http://127.0.0.1:32768"], "127.0.0.1")
+    assert "published on" not in capsys.readouterr().out  # the default goes without saying
