@@ -15,7 +15,7 @@ from envsim.api.loading import ProfileLike, load_profile
 from envsim.config.discover import repo_profile_names
 from envsim.config.profile_model import Profile
 from envsim.engine.apply import ApplyProgress, StackHandle, check_startable
-from envsim.engine.backend import KUBERNETES, Backend
+from envsim.engine.backend import Backend
 from envsim.engine.fault_switch import StackFaults
 from envsim.engine.local_address import checked_publish_address
 from envsim.engine.stack_hold import Holder
@@ -27,7 +27,6 @@ from envsim.errors import EnvironmentProblem, InputError
 from envsim.images import MOCKSERVER_IMAGE_ENV, ensure_stack_images
 from envsim.interrupts import uninterrupted
 from envsim.plan.faults import FaultPlan, plan_faults
-from envsim.plan.publish import is_loopback
 from envsim.plan.stack import StackPlan, plan_stack
 
 if TYPE_CHECKING:
@@ -206,7 +205,7 @@ def up(
     progress = progress or ApplyProgress()
     backend = backend or open_backend(env=env)
     if address is not None:
-        plan = replace(plan, publish_address=_published_on(address, backend))
+        plan = replace(plan, publish_address=address)
     with stack_lock(state_root(env), plan.stack, "up"), backend.hold(plan.stack, "up"):
         backend.reap(env, lambda message: progress.step("reaper", message))
         image_ids = ensure_stack_images(
@@ -223,15 +222,6 @@ def up(
             plan, image_ids, env, progress=progress, cancel=cancel, keep=keep_on_failure, final_phase=phase
         )
     return Stack(backend, handle, loaded, keep=keep, env=env)
-
-
-def _published_on(address: str, backend: Backend) -> str:
-    if backend.name == KUBERNETES and not is_loopback(address):
-        raise InputError(
-            f"--publish-address {address}: on Kubernetes the entry points are port-forwards that listen on "
-            "127.0.0.1 only; load workers elsewhere can run in the cluster instead (`envsim run --load-on cluster`)"
-        )
-    return address
 
 
 def attach(

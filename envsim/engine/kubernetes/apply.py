@@ -176,7 +176,8 @@ class _Waiter:
 
 
 def _handle(plan: StackPlan, urls: Mapping[str, str], secrets: Mapping[str, str]) -> StackHandle:
-    """The addresses on 127.0.0.1, as a Docker stack's handle has them."""
+    """The forwarded addresses (the entry points on the plan's publish address, the rest on
+    127.0.0.1), as a Docker stack's handle has them."""
     toxiproxy_urls = {t.name: urls[TOXIPROXY_KEY + t.name] for t in plan.toxiproxies}
     entry_urls = {key: url for key, url in urls.items() if not key.startswith((TOXIPROXY_KEY, STUB_KEY, DIRECT_KEY))}
     port: Callable[[str], int] = lambda url: int(urlsplit(url).port or 0)  # noqa: E731
@@ -188,7 +189,12 @@ def _handle(plan: StackPlan, urls: Mapping[str, str], secrets: Mapping[str, str]
             container, _, port_name = key.removeprefix(DIRECT_KEY).rpartition(":")
             direct.setdefault(container, {})[port_name] = port(url)
     return StackHandle(
-        plan=plan, toxiproxy_urls=toxiproxy_urls, entry_urls=entry_urls, direct_ports=direct, secrets=secrets
+        plan=plan,
+        toxiproxy_urls=toxiproxy_urls,
+        entry_urls=entry_urls,
+        direct_ports=direct,
+        secrets=secrets,
+        publish_address=plan.publish_address,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
+from dataclasses import replace
 from typing import Any
 
 from envsim.engine.apply import ApplyProgress, StackHandle, check_startable
@@ -14,7 +15,12 @@ from envsim.engine.kubernetes.apply import apply_in_cluster, cluster_manifests, 
 from envsim.engine.kubernetes.cluster import Cluster, connect_cluster, namespace_of, stack_namespaces, stack_profiles
 from envsim.engine.kubernetes.holds import cluster_hold, cluster_holders
 from envsim.engine.kubernetes.images import ContainerdImporter, local_tag, push_images
-from envsim.engine.kubernetes.port_forwards import planned_forwards, running_forwarder, start_forwarder
+from envsim.engine.kubernetes.port_forwards import (
+    forwarded_publish_address,
+    planned_forwards,
+    running_forwarder,
+    start_forwarder,
+)
 from envsim.engine.kubernetes.removal import remove_namespace
 from envsim.engine.kubernetes.run_engine import KubernetesRunEngine
 from envsim.engine.kubernetes.status import stack_status
@@ -122,6 +128,7 @@ class KubernetesBackend:
                 f"stack {plan.stack} is not running", hint=f"start it with `envsim up {plan.profile}`"
             )
         state = StackState(state_root(env), plan.stack)
+        plan = replace(plan, publish_address=forwarded_publish_address(state.directory))  # where `up` put them
         urls = start_forwarder(self.cluster, state.directory, namespace_of(plan.stack), planned_forwards(plan))
         return handle_from_forwards(plan, urls, state.secrets(plan.credentials))
 
@@ -130,7 +137,9 @@ class KubernetesBackend:
         return bool(status.containers) and all(c.state == "running" for c in status.containers)
 
     def status(self, stack: str) -> StackStatus:
-        return stack_status(self.cluster, stack, running_forwarder(StackState(state_root(self._env), stack).directory))
+        directory = StackState(state_root(self._env), stack).directory
+        status = stack_status(self.cluster, stack, running_forwarder(directory))
+        return replace(status, publish_address=forwarded_publish_address(directory))
 
     def remove(self, stack: str, env: Mapping[str, str]) -> RemovedCounts:
         return remove_namespace(self.cluster, stack, StackState(state_root(env), stack))

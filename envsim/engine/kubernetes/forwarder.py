@@ -1,5 +1,8 @@
 """Loopback ports forwarded into a stack's namespace, held by a detached envsim process.
 
+The entry points listen on the stack's publish address instead when `up --publish-address`
+chose one (for load workers on other machines); every admin API stays on loopback.
+
 Docker publishes a port on 127.0.0.1 for as long as the container runs; on Kubernetes the same
 is a port-forward, which lives only as long as the process that holds it. So `envsim up` starts
 this module as its own process (own session, so it outlives the command and a Ctrl-C in its
@@ -24,6 +27,7 @@ from typing import Any
 
 from envsim.engine.kubernetes.cluster import REQUEST_TIMEOUT, Cluster, connect_cluster, is_missing
 from envsim.fileio import write_atomic
+from envsim.plan.publish import LOOPBACK, local_host, url_host
 
 NAMESPACE_POLL = 5.0  # seconds between checks that the namespace still exists
 # kubernetes.stream swaps the shared ApiClient's `request` for a websocket one while it opens a
@@ -92,10 +96,10 @@ def _serve_connection(cluster: Cluster, namespace: str, service: str, port: int,
     forward.close()
 
 
-def _listen(host_port: int) -> socket.socket:
-    listener = socket.socket()
+def _listen(host: str, host_port: int) -> socket.socket:
+    listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", host_port))
+    listener.bind((host, host_port))
     listener.listen(64)
     return listener
 
@@ -115,8 +119,9 @@ def serve(spec_file: Path) -> None:
     namespace = spec["namespace"]
     urls = {}
     for forward in spec["forwards"]:
-        listener = _listen(forward["host_port"])
-        urls[forward["key"]] = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        host = forward.get("host", LOOPBACK)
+        listener = _listen(host, forward["host_port"])
+        urls[forward["key"]] = f"http://{url_host(local_host(host))}:{listener.getsockname()[1]}"
         threading.Thread(
             target=_accept_loop, args=(cluster, namespace, forward["service"], forward["port"], listener), daemon=True
         ).start()

@@ -16,6 +16,7 @@ from envsim.errors import EnvironmentProblem
 from envsim.fileio import write_atomic
 from envsim.plan.kubernetes_manifests import toxiproxy_service_name
 from envsim.plan.kubernetes_objects import dependency_service_name, upstream_service_name
+from envsim.plan.publish import LOOPBACK
 from envsim.plan.stack import StackPlan
 
 FORWARDER_MODULE = "envsim.engine.kubernetes.forwarder"
@@ -24,6 +25,8 @@ START_TIMEOUT = 30.0
 TOXIPROXY_KEY = "toxiproxy:"  # + the Toxiproxy's container name: its API
 STUB_KEY = "stub:"  # + the stub's container name: its MockServer's admin API
 DIRECT_KEY = "direct:"  # + a service's first container name, ":" and a port name: past Toxiproxy
+_ADMIN_KEYS = (TOXIPROXY_KEY, STUB_KEY, DIRECT_KEY)  # every key but an entry point's: always on loopback
+SPEC_FILE = "forwarder-spec.json"
 
 
 @dataclass(frozen=True)
@@ -31,7 +34,8 @@ class Forward:
     key: str  # a published proxy's name, or TOXIPROXY_KEY/STUB_KEY + a container name
     service: str  # the Kubernetes Service
     port: int  # the Service's port
-    host_port: int  # on 127.0.0.1; 0 for a free one
+    host_port: int  # 0 for a free one
+    host: str = LOOPBACK  # where it listens: an entry point on the plan's publish address, the rest on loopback
 
 
 def planned_forwards(plan: StackPlan) -> list[Forward]:
@@ -46,7 +50,8 @@ def planned_forwards(plan: StackPlan) -> list[Forward]:
             if proxy.published is not None:
                 port = int(proxy.listen.rsplit(":", 1)[1])
                 fixed = proxy.published.host_port or 0
-                forwards.append(Forward(proxy.name, dependency_service_name(proxy.service), port, fixed))
+                service = dependency_service_name(proxy.service)
+                forwards.append(Forward(proxy.name, service, port, fixed, plan.publish_address))
     for container in plan.containers:
         if container.stub is not None and container.ports and container.replica == 0:
             service = upstream_service_name(container.service)
@@ -77,10 +82,26 @@ def running_forwarder(state_dir: Path) -> dict[str, str] | None:
     return dict(data["urls"]) if _alive(int(data["pid"])) else None
 
 
+def _spec_hosts(state_dir: Path) -> dict[str, str]:
+    """Where the stack's forwarder was last told to listen, by key (kept while the stack is)."""
+    try:
+        spec = json.loads((state_dir / SPEC_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {f["key"]: f.get("host", LOOPBACK) for f in spec.get("forwards", [])}
+
+
+def forwarded_publish_address(state_dir: Path) -> str:
+    """The address the stack's entry points are forwarded on (127.0.0.1 when none was chosen)."""
+    hosts = [host for key, host in _spec_hosts(state_dir).items() if not key.startswith(_ADMIN_KEYS)]
+    return hosts[0] if hosts else LOOPBACK
+
+
 def start_forwarder(cluster: Cluster, state_dir: Path, namespace: str, forwards: list[Forward]) -> dict[str, str]:
-    """Start the stack's forwarder (once: a running one is kept) and return its URLs by key."""
+    """Start the stack's forwarder (once: a running one listening where asked is kept) and
+    return its URLs by key."""
     found = running_forwarder(state_dir)
-    if found is not None and set(found) == {f.key for f in forwards}:
+    if found is not None and _spec_hosts(state_dir) == {f.key: f.host for f in forwards}:
         return found
     stop_forwarder(state_dir)
     state_dir.mkdir(parents=True, exist_ok=True)
@@ -92,10 +113,10 @@ def start_forwarder(cluster: Cluster, state_dir: Path, namespace: str, forwards:
         "forwards": [asdict(f) for f in forwards],
         "result": str(result),
     }
-    write_atomic(state_dir / "forwarder-spec.json", json.dumps(spec), private=True)
+    write_atomic(state_dir / SPEC_FILE, json.dumps(spec), private=True)
     with open(state_dir / "forwarder.log", "ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", FORWARDER_MODULE, str(state_dir / "forwarder-spec.json")],
+            [sys.executable, "-m", FORWARDER_MODULE, str(state_dir / SPEC_FILE)],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=log,
@@ -108,7 +129,7 @@ def start_forwarder(cluster: Cluster, state_dir: Path, namespace: str, forwards:
             tail = (state_dir / "forwarder.log").read_text(encoding="utf-8", errors="replace").strip().splitlines()
             raise EnvironmentProblem(
                 f"the port-forward to namespace {namespace} did not start: {tail[-1] if tail else 'no output'}",
-                hint="a fixed port under `publish:` may be taken on 127.0.0.1; free it or choose another",
+                hint="a fixed port under `publish:` may be taken (or the --publish-address gone); free it or choose another",
             )
         found = running_forwarder(state_dir)
         if found is not None:

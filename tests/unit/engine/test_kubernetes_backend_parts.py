@@ -4,6 +4,8 @@ and the manifests with the cluster's image names."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,15 @@ from envsim.api.backends import backend_name
 from envsim.config import load_profile
 from envsim.engine.kubernetes.apply import IMAGES_ANNOTATION, cluster_manifests
 from envsim.engine.kubernetes.images import normalized, pushed_digest, registry_name
-from envsim.engine.kubernetes.port_forwards import DIRECT_KEY, STUB_KEY, TOXIPROXY_KEY, Forward, planned_forwards
+from envsim.engine.kubernetes.port_forwards import (
+    DIRECT_KEY,
+    SPEC_FILE,
+    STUB_KEY,
+    TOXIPROXY_KEY,
+    Forward,
+    forwarded_publish_address,
+    planned_forwards,
+)
 from envsim.errors import EnvironmentProblem, InputError
 from envsim.plan.kubernetes_manifests import ClusterImages
 from envsim.plan.stack import plan_stack
@@ -100,6 +110,24 @@ def test_prod_like_forwards_the_toxiproxy_api_the_published_entry_point_and_each
         ),
     ]
     assert not any(f.key.startswith(STUB_KEY) for f in forwards)
+
+
+def test_only_the_entry_point_is_forwarded_on_the_publish_address_the_apis_stay_on_loopback(tmp_path):
+    plan = dataclasses.replace(prod_like(), publish_address="10.0.0.5")
+    forwards = planned_forwards(plan)
+    assert {f.key: f.host for f in forwards if f.host != "127.0.0.1"} == {"api-http": "10.0.0.5"}
+    assert any(f.key.startswith(TOXIPROXY_KEY) for f in forwards)  # on loopback, with the direct ports
+
+    directory = tmp_path / "stack"
+    assert forwarded_publish_address(directory) == "127.0.0.1"  # nothing forwarded yet
+    directory.mkdir()
+    spec = {"forwards": [dataclasses.asdict(f) for f in forwards]}
+    (directory / SPEC_FILE).write_text(json.dumps(spec), encoding="utf-8")
+    assert forwarded_publish_address(directory) == "10.0.0.5"  # what attach and status read back
+    for forward in spec["forwards"]:
+        del forward["host"]  # a forwarder started before addresses could be chosen
+    (directory / SPEC_FILE).write_text(json.dumps(spec), encoding="utf-8")
+    assert forwarded_publish_address(directory) == "127.0.0.1"
 
 
 def test_cluster_manifests_name_images_as_the_cluster_has_them_and_record_their_ids():
