@@ -3,7 +3,8 @@
 The second machine is a network namespace joined to this one by a veth pair (its only route):
 `envsim worker` there joins the run's master and sends the load to the stack's entry point
 on this side of the pair. The same stack published on 127.0.0.1 only is refused for such
-workers, before any load: they would have loaded their own machine.
+workers, before any load: they would have loaded their own machine. A run that starts the
+stack itself on every address (0.0.0.0) sends the worker the address it joined the master at.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from envsim import api
 from envsim.engine.docker_engine import labeled_containers
 from envsim.run.child_processes import free_port
 from envsim.run.progress import RunObserver, RunStart
+
+REPO = Path(__file__).resolve().parents[2]
 
 APP = r"""
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -93,10 +96,19 @@ def _toxiproxy_api_addresses(engine, stack: str) -> set[str]:
     return {b["HostIp"] for b in toxiproxy.attrs["NetworkSettings"]["Ports"][f"{api_port}/tcp"]}
 
 
-def _run_remote(scenario: Path, name: str, host: str, port: int, env: dict, *more: str):
-    command = [sys.executable, "-m", "envsim", "run", str(scenario), "--name", name, "--no-up", "--workers", "1"]
+def _run_remote(scenario: Path, name: str, host: str, port: int, env: dict, *more: str, no_up: bool = True):
+    """`envsim run` (this tree's) waiting for one worker to join its master on `host`:`port`."""
+    command = [sys.executable, "-m", "envsim", "run", str(scenario), "--name", name, "--workers", "1"]
     command += ["--workers-on", "remote", "--master-bind", host, "--master-port", str(port), *more]
-    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, cwd=scenario.parents[1])
+    command += ["--no-up"] if no_up else []
+    return subprocess.run(
+        command,
+        env={**env, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=scenario.parents[1],
+    )
 
 
 def test_a_worker_on_a_second_host_loads_the_stack_published_on_its_address(tmp_path, second_host):
@@ -153,3 +165,27 @@ def test_a_worker_on_a_second_host_loads_the_stack_published_on_its_address(tmp_
         )
     finally:
         api.down(name, env=env)
+
+
+def test_a_run_that_starts_the_stack_on_every_address_sends_the_worker_the_address_it_joined_at(tmp_path, second_host):
+    host, name = second_host.host_address, f"pub-{uuid.uuid4().hex[:8]}"
+    env = {**os.environ, "ENVSIM_STATE_DIR": str(tmp_path / "state"), "NO_COLOR": "1"}
+    _, scenario = _project(tmp_path / "project", name)
+    reports = tmp_path / "reports"
+    port = free_port(host)
+    worker = envsim_in(second_host.netns, "worker", "--master", f"{host}:{port}", "--name", "far-away")
+    try:
+        more = ("--publish-address", "0.0.0.0", "--reports", str(reports))
+        done = _run_remote(scenario, name, host, port, env, *more, no_up=False)
+        out, err = worker.communicate(timeout=60)
+    finally:
+        worker.kill()
+        api.down(name, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert worker.returncode == 0, err
+    assert f"joined the run at {host}:{port} as far-away" in out
+    journal = api.read_journal(reports / "journal.json")
+    assert {s.worker for s in journal.worker_seconds} == {"far-away"}
+    assert sum(s.requests for s in journal.worker_seconds) > 20
+    assert sum(p.failures for p in journal.series if p.endpoint == "") == 0
+    assert "verdict: PASS" in done.stdout
