@@ -47,6 +47,7 @@ from envsim.run.locust_child.roles import (
     started_message,
     wait_for_end,
 )
+from envsim.run.open_files import warn_if_short_of_files
 from envsim.run.second_buckets import WorkerMerger
 from envsim.run.worker_log import version_mismatch
 
@@ -220,6 +221,8 @@ def run_worker(host: str, port: int, name: str, *, local: bool) -> None:
 
     def on_welcome(environment: Environment, msg: Any, **_: Any) -> None:
         config = dict(msg.data["config"])
+        if not local:
+            warn_if_short_of_files(config)
         environment.user_classes = _users_of(config, msg.data.get("locustfile_source"))
         environment.host = config["host"]
         environment.stop_timeout = config["stop_timeout"]

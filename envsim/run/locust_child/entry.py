@@ -10,6 +10,7 @@ from envsim.run.locust_child import STATS_MARKER
 from envsim.run.locust_child.distributed import WorkerRefused, run_master, run_worker
 from envsim.run.locust_child.roles import StatsOut, run_local
 from envsim.run.locust_child.users import LocustfileProblem
+from envsim.run.open_files import warn_if_short_of_files
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,6 +28,8 @@ def main(argv: list[str] | None = None) -> int:
         with open(args.config, encoding="utf-8") as handle:
             config = json.load(handle)
     out = StatsOut(1, STATS_MARKER) if args.stats_stdout else StatsOut(args.stats_fd)
+    if config is not None:  # a worker from elsewhere raises it once its master sent the config
+        warn_if_short_of_files(config)
     try:
         if args.role == "worker":
             run_worker(args.master_host, args.master_port, args.name, local=config is not None)

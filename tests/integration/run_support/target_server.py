@@ -25,6 +25,10 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 512  # the listen backlog: many users may connect at once (the default is 5)
+
+
 class TargetServer:
     def __init__(self, delay: float = 0.2, hang: float = 5.0, guard: float = 0.1, host: str = "127.0.0.1"):
         self.delay = delay
@@ -118,7 +122,7 @@ class TargetServer:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer((host, 0), Handler)
+        self.httpd = _Server((host, 0), Handler)
         self.httpd.daemon_threads = True
         self.url = f"http://{host}:{self.httpd.server_address[1]}"
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
