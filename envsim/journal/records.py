@@ -156,8 +156,8 @@ class GeneratorSample:
 
     t: float  # seconds from load start at the end of the sampled second
     host_cpu: float  # the machine's busy share in percent (100: every core busy)
-    # each Locust process as (role, pid, CPU used, time spent ready but waiting for a core), both
-    # in percent of the second: "locust", or "master" and "worker-N". A generator starved of a
+    # each Locust process as (role, pid, CPU used, time its main thread spent ready but waiting
+    # for a core), both in percent of the second: "locust", or "master" and "worker-N". A generator starved of a
     # core on a busy machine waits instead of running, and measures that wait as latency too.
     processes: tuple[tuple[str, int, float, float], ...]
     asked_users: int = 0  # users the scenario asked for at t, its ramp included; 0: not known (a shape)

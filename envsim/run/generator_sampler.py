@@ -3,8 +3,11 @@ the machine, and the users and the request rate the scenario asked for at that m
 
 psutil (Locust's own dependency, the tool Locust uses for its 90% CPU warning) reads the
 processes' CPU times. On a machine busier than its cores, a generator gets less CPU than it
-asks for and waits in the run queue instead: Linux's schedstat (/proc/PID/task/*/schedstat,
-its second field) gives that wait, so a starved generator is seen too. A process is keyed by
+asks for and waits in the run queue instead: Linux's schedstat (its second field) gives that
+wait, so a starved generator is seen too. The wait is the main thread's, the one that runs
+gevent's loop and with it every user: a Locust process also has idle-most-of-the-time helper
+threads (ZeroMQ's, gevent's resolver pool), whose waits, summed, read as "waited 500% of the
+second" while its users connect. A process is keyed by
 role and pid, so a master and its workers each get their line. Sampling runs on a thread
 beside the run loop and never fails the run: a process that is gone is absent from that second.
 """
@@ -14,7 +17,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import psutil
 
@@ -102,7 +104,7 @@ class GeneratorSampler:
         )
 
     def _waiting(self, pid: int) -> float:
-        """Percent of the time since the last reading the process was ready but had no core."""
+        """Percent of the time since the last reading the process's main thread was ready but had no core."""
         now, waited = time.monotonic(), run_queue_ns(pid)
         then, before = self._waited.get(pid, (now, waited))
         self._waited[pid] = (now, waited)
@@ -110,14 +112,9 @@ class GeneratorSampler:
 
 
 def run_queue_ns(pid: int) -> int:
-    """Nanoseconds the process's threads have waited in the run queue; 0 where Linux does not say."""
-    total = 0
+    """Nanoseconds the process's main thread has waited in the run queue; 0 where Linux does not say."""
     try:
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            try:
-                total += int((task / "schedstat").read_text().split()[1])
-            except (OSError, IndexError, ValueError):
-                continue  # a thread that ended meanwhile
-    except OSError:
+        with open(f"/proc/{pid}/task/{pid}/schedstat", encoding="ascii") as handle:
+            return int(handle.read().split()[1])
+    except (OSError, IndexError, ValueError):
         return 0
-    return total

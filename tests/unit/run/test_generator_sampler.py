@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from envsim.journal import ALL_ENDPOINTS, StatsPoint
 from envsim.run.generator_sampler import GeneratorSampler, run_queue_ns
@@ -31,6 +32,41 @@ def test_each_second_names_every_process_with_its_cpu_and_wait():
         assert master[:2] == ("master", spinning.pid) and worker[:2] == ("worker-1", sleeping.pid)
         assert master[2] + master[3] > 80, sample  # it always wants a core: it runs or waits for one
         assert worker[2] + worker[3] < 5, sample
+
+
+HELPERS_CROWDING_ONE_CORE = """
+import os, threading, time
+os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+def spin():
+    while True:
+        pass
+for _ in range(3):
+    threading.Thread(target=spin, daemon=True).start()
+time.sleep(30)
+"""
+
+
+def test_the_wait_is_the_main_threads_not_the_sum_of_its_helpers():
+    # three threads spinning on one core wait about 200% of each second between them; the main
+    # thread, which runs a Locust process's users, sleeps and waits for nothing
+    process = subprocess.Popen([sys.executable, "-c", HELPERS_CROWDING_ONE_CORE])
+    try:
+        time.sleep(0.5)  # the helpers are up
+        sampler = GeneratorSampler(lambda: [("worker-1", process.pid)], lambda t: 1)
+        helpers_before = _all_threads_waited_ns(process.pid)
+        sampler.start(time.monotonic())
+        time.sleep(2.3)
+        samples = sampler.stop()
+        helpers_waited = (_all_threads_waited_ns(process.pid) - helpers_before) / 1e9
+    finally:
+        process.kill()
+        process.wait()
+    assert helpers_waited > 2.3, helpers_waited  # over 100% of the time, summed
+    assert all(waited < 5 for s in samples[1:] for _, _, _, waited in s.processes), samples
+
+
+def _all_threads_waited_ns(pid: int) -> int:
+    return sum(int((task / "schedstat").read_text().split()[1]) for task in Path(f"/proc/{pid}/task").iterdir())
 
 
 def test_a_process_that_is_gone_reads_as_no_wait():
