@@ -4,12 +4,16 @@ process, and many mostly-waiting users held across workers.
 Same FastHttpUser class (a locustfile, no wait) against the same minimal keep-alive server
 as bench_runner_rps (its own process). Each round runs every configuration once, in a
 rotating order (the machine may be shared; its load drifts), so the ratios are measured in
-the same run. `--hold` instead starts that many users waiting 5-15 s between requests across
+the same run. On a machine with C cores, more than C - 1 workers (the target takes one)
+cannot add requests/s; the figures show where that sets in.
+
+`--hold` instead starts that many users waiting 5-15 s between requests across
 `--hold-workers` workers (at `--hold-spawn-rate` users/s) and holds them for `--hold-duration`
-seconds, and prints envsim's own peak memory
-(this process: the run loop and the journal), the Locust processes' peak, and the journal's
-size. Prints figures, asserts nothing. On a machine with C cores, more than C - 1 workers
-(the target takes one) cannot add requests/s; the figures show where that sets in.
+seconds. It prints envsim's own peak memory (this process: the run loop and the journal), the
+Locust processes' peak, the size of the journal such a run keeps, each Locust process's CPU
+and wait for a core, the load average, whether every user ran through the hold with no worker
+lost (else NOT HELD and why), and what the saturation guard says of the run. The target
+raises its open-file limit for a socket per user. Prints figures, asserts nothing.
 
     python bench/bench_workers.py [--users 20] [--duration 8] [--rounds 3]
     python bench/bench_workers.py --hold 1000 [--hold-workers 2] [--hold-duration 60] [--hold-spawn-rate 200]
@@ -18,6 +22,7 @@ size. Prints figures, asserts nothing. On a machine with C cores, more than C - 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import statistics
 import subprocess
@@ -25,8 +30,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from bench_runner_rps import free_port, serve, wait_for_port
+
+from envsim.journal import Journal
+from envsim.run.open_files import raise_open_file_limit
+from envsim.verdict.saturation import RAMP_SLACK, window_saturation
+from envsim.verdict.worker_loss import worker_loss_reasons
 
 BUSY_USER = """
 from locust import FastHttpUser, constant, task
@@ -81,30 +92,62 @@ def compare(url: str, directory: Path, args: argparse.Namespace) -> None:
 
 
 def hold(url: str, directory: Path, args: argparse.Namespace) -> None:
-    from envsim.journal import Journal
-
     locustfile = user_file(directory, WAITING_USER)
-    started = time.monotonic()
+    started, load_before = time.monotonic(), os.getloadavg()
     ramp = int(args.hold / args.hold_spawn_rate + 0.999)  # the users are all there after it
     result = run(locustfile, url, args.hold, ramp + args.hold_duration, args.hold_workers, args.hold_spawn_rate)
-    elapsed = time.monotonic() - started
-    journal = Journal(
-        "bench", result.started_at, result.ended_at, result.duration, "bench", "bench", "", "", {}, (), (),
-        series=result.series, worker_seconds=result.worker_seconds, worker_losses=result.worker_losses,
-    )  # fmt: skip
-    users = max((p.users for p in result.series if p.endpoint == ""), default=0)
+    elapsed, load_after = time.monotonic() - started, os.getloadavg()
+    journal = bench_journal(result)
+    running = {p.t: p.users for p in result.series if p.endpoint == ""}
+    held = [running.get(t, 0) for t in range(ramp + RAMP_SLACK, ramp + args.hold_duration)]
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(
-        f"{args.hold} waiting users on {args.hold_workers} workers: peak {users} users held, "
+        f"{args.hold} waiting users on {args.hold_workers} workers ({args.hold_spawn_rate:g}/s): "
+        f"{min(held, default=0)}-{max(held, default=0)} users over the {len(held)} s held, "
         f"{rps(result):.0f} rps, {result.duration:.0f}s of load ({elapsed:.0f}s in all), error {result.error}"
     )
+    print(f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after ({os.cpu_count()} cores)")
     print(f"envsim peak RSS {own:.0f} MiB; largest Locust process peak RSS {children:.0f} MiB")
     print(f"journal {len(journal.to_json()) / 1024:.0f} KiB ({len(result.worker_seconds)} worker-seconds)")
+    for line in process_cpu(result.generator):
+        print(line)
     peaks: dict[str, int] = {}
     for sample in result.worker_seconds:
         peaks[sample.worker] = max(peaks.get(sample.worker, 0), sample.users)
     print(f"peak users per worker {peaks}; workers lost {[(loss.worker, loss.t) for loss in result.worker_losses]}")
+    lost = worker_loss_reasons(journal)
+    if min(held, default=0) < args.hold or lost:
+        print("NOT HELD: " + ("; ".join(lost) or f"as few as {min(held, default=0)} of {args.hold} users ran"))
+    else:
+        print(f"held: all {args.hold} users through the {len(held)} s, no worker lost")
+    print("saturation guard: " + (window_saturation(journal, "run").reason or "the load generator held up"))
+
+
+def bench_journal(result: Any) -> Journal:
+    """The journal a run of this load would keep (its checks aside), for its size and the guard."""
+    return Journal(
+        "bench", result.started_at, result.ended_at, result.duration, "bench", "bench", "", "", {}, (), (),
+        series=result.series, worker_seconds=result.worker_seconds, worker_losses=result.worker_losses,
+        generator=result.generator,
+    )  # fmt: skip
+
+
+def process_cpu(samples: Any) -> list[str]:
+    """Each Locust process's mean and peak CPU, and its mean wait for a core, in % of one core."""
+    readings: dict[str, list[tuple[float, float]]] = {}
+    for sample in samples:
+        for role, _, cpu, waited in sample.processes:
+            readings.setdefault(role, []).append((cpu, waited))
+    host = statistics.mean(s.host_cpu for s in samples) if samples else 0.0
+    lines = [f"machine CPU mean {host:.0f}%"]
+    for role, values in readings.items():
+        cpu, waited = [c for c, _ in values], [w for _, w in values]
+        lines.append(
+            f"  {role}: CPU mean {statistics.mean(cpu):.0f}% peak {max(cpu):.0f}%, "
+            f"waited for a core mean {statistics.mean(waited):.0f}% peak {max(waited):.0f}%"
+        )
+    return lines
 
 
 def _label(workers: int) -> str:
@@ -123,10 +166,11 @@ def main() -> None:
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
+        raise_open_file_limit(args.hold or 0)  # a socket per user here too
         serve(args.serve)
         return
     port = free_port()
-    server = subprocess.Popen([sys.executable, __file__, "--serve", str(port)])
+    server = subprocess.Popen([sys.executable, __file__, "--serve", str(port), "--hold", str(args.hold or 0)])
     try:
         wait_for_port(port)
         with tempfile.TemporaryDirectory() as directory:
