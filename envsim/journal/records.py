@@ -144,6 +144,9 @@ class WorkerLoss:
     worker: str
     t: float  # seconds from load start when the master noticed
     how: str  # "stopped sending heartbeats" (Locust's heartbeat check) | "left the run"
+    # seconds from load start when its heartbeats came again: a process starved of CPU, not a
+    # dead one, whose users ran on while Locust gave them to the other workers too; None: never
+    back_at: float | None = None
 
 
 @dataclass(frozen=True)

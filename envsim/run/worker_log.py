@@ -3,6 +3,7 @@ which workers it may take (plain data, no Locust import)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from envsim.journal import WorkerLoss, WorkerSecond
@@ -29,7 +30,17 @@ class WorkerLog:
             loss = WorkerLoss(str(message["worker"]), float(message["t"]), str(message.get("how", "")))
             self.losses.append(loss)
             return loss
+        elif message.get("type") == "worker_back":
+            self._came_back(str(message["worker"]), float(message["t"]))
         return None
+
+    def _came_back(self, worker: str, t: float) -> None:
+        """The worker's latest loss ends at t: its heartbeats came again."""
+        for index in range(len(self.losses) - 1, -1, -1):
+            loss = self.losses[index]
+            if loss.worker == worker and loss.back_at is None:
+                self.losses[index] = replace(loss, back_at=t)
+                return
 
     def seconds(self) -> tuple[WorkerSecond, ...]:
         return tuple(

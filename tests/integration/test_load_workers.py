@@ -110,6 +110,42 @@ def test_a_worker_killed_mid_run_is_named_within_the_heartbeat_interval(tmp_path
     assert after and all(n > 0 for n in after)  # worker-1's users kept the load going
 
 
+class _StopWorker(RunObserver):
+    """Stops a worker (SIGSTOP) for a while and lets it go on (SIGCONT): a process starved of CPU."""
+
+    def __init__(self, name: str, after: float, stopped_for: float):
+        self.name, self.after, self.stopped_for = name, after, stopped_for
+        self.stopped: tuple[float, float] | None = None  # seconds from load start
+        self._thread: threading.Thread | None = None
+
+    def on_start(self, start: RunStart) -> None:
+        began = time.monotonic()
+
+        def stop_and_go_on() -> None:
+            pid = _worker_pid(self.name)
+            time.sleep(self.after)
+            os.kill(pid, signal.SIGSTOP)
+            stopped_at = time.monotonic() - began
+            time.sleep(self.stopped_for)
+            os.kill(pid, signal.SIGCONT)
+            self.stopped = (stopped_at, time.monotonic() - began)
+
+        self._thread = threading.Thread(target=stop_and_go_on)
+        self._thread.start()
+
+
+def test_a_worker_starved_past_the_heartbeat_check_is_named_with_when_it_came_back():
+    stopper = _StopWorker("worker-2", after=2.0, stopped_for=HEARTBEAT_DETECTION + 1.0)
+    with TargetServer() as server:
+        result = run_load(_browse(14, workers=2), server.url, observer=stopper)
+    assert result.error is None and stopper.stopped is not None
+    [loss] = result.worker_losses
+    stopped_at, went_on_at = stopper.stopped
+    assert loss.worker == "worker-2" and loss.how == "stopped sending heartbeats"
+    assert stopped_at < loss.t <= stopped_at + HEARTBEAT_DETECTION
+    assert loss.back_at is not None and went_on_at < loss.back_at <= went_on_at + 2.5  # its next heartbeat
+
+
 def test_a_worker_that_never_joins_is_an_environment_problem():
     load = _browse(3, workers=1, workers_on="remote", master_port=0, join_timeout=2.0)
     with TargetServer() as server, pytest.raises(EnvironmentProblem, match="0 of 1 Locust workers joined"):

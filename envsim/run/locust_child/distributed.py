@@ -11,9 +11,12 @@ Besides the stream a local run writes (see roles), the master writes to the stat
     {"type": "worker_joined", "worker": name, "host": ..., "pid": ...}
     {"type": "worker_second", "worker": name, "t": 3, "users": 5, "requests": 41, "cpu": 12.5}
     {"type": "worker_lost", "worker": name, "t": <seconds since t0>, "how": ...}
+    {"type": "worker_back", "worker": name, "t": <seconds since t0>}
 
 A worker is lost when Locust's heartbeat check marks it missing (no heartbeat for
-HEARTBEAT_LIVENESS intervals) or when it leaves before the load ended.
+HEARTBEAT_LIVENESS intervals) or when it leaves before the load ended. A missing worker whose
+heartbeats come again was starved (of CPU, or its network stalled), not dead: it ran its users
+all along, while Locust gave them to the other workers too. It is back, and can be lost again.
 """
 
 from __future__ import annotations
@@ -117,6 +120,16 @@ class Roster:
                 gone.append((client_id, "left the run" if client is None else "stopped sending heartbeats"))
         return gone
 
+    def newly_back(self) -> list[str]:
+        """Client ids of lost workers whose heartbeats came again since the last call."""
+        back = []
+        for client_id in list(self.lost):
+            client = self.runner.clients.get(client_id)
+            if client is not None and client.state != "missing":
+                self.lost.discard(client_id)
+                back.append(client_id)
+        return back
+
 
 def run_master(config: dict[str, Any], out: StatsOut, bind: str, port: int) -> None:
     environment = build_environment(config)
@@ -146,6 +159,8 @@ def run_master(config: dict[str, Any], out: StatsOut, bind: str, port: int) -> N
                 merger.forget(client_id)  # its seconds must not hold back the others'
                 lost = {"worker": roster.names[client_id], "t": round(time.time() - t0, 3), "how": how}
                 out.send({"type": "worker_lost", **lost})
+            for client_id in roster.newly_back():  # its seconds join the records not yet released
+                out.send({"type": "worker_back", "worker": roster.names[client_id], "t": round(time.time() - t0, 3)})
             live = {client.id for client in runner.clients.all if client.state != "missing"}
             for record in merger.pop_ready(live):
                 out.send({"type": "second", **record})

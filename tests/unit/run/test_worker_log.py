@@ -24,6 +24,19 @@ def test_a_lost_worker_is_kept_and_returned_other_messages_are_not_its_business(
     assert log.losses == [loss]
 
 
+def test_a_worker_whose_heartbeats_come_again_ends_its_latest_loss_and_can_be_lost_again():
+    log = WorkerLog()
+    log.add({"type": "worker_lost", "worker": "worker-1", "t": 3.0, "how": "stopped sending heartbeats"})
+    log.add({"type": "worker_lost", "worker": "worker-2", "t": 4.0, "how": "stopped sending heartbeats"})
+    log.add({"type": "worker_back", "worker": "worker-2", "t": 9.5})
+    log.add({"type": "worker_lost", "worker": "worker-2", "t": 20.0, "how": "stopped sending heartbeats"})
+    assert log.losses == [
+        WorkerLoss("worker-1", 3.0, "stopped sending heartbeats"),
+        WorkerLoss("worker-2", 4.0, "stopped sending heartbeats", back_at=9.5),
+        WorkerLoss("worker-2", 20.0, "stopped sending heartbeats"),
+    ]
+
+
 def test_a_worker_joins_only_with_the_same_envsim_and_locust_versions():
     assert version_mismatch(dict(MINE), MINE) is None
     assert version_mismatch({"envsim": "0.1.0", "locust": "2.46.1"}, MINE) == (

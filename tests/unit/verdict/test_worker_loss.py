@@ -23,6 +23,16 @@ def test_a_lost_worker_makes_a_passing_run_inconclusive_and_is_named():
     assert verdict.to_dict()["status"] == "inconclusive"
 
 
+def test_a_worker_starved_of_its_heartbeats_is_named_with_the_time_it_was_away():
+    starved = WorkerLoss("worker-3", 34.0, "stopped sending heartbeats", back_at=41.2)
+    verdict = judge(journal(CHECK, worker_losses=(starved,)))
+    assert verdict.word == "INCONCLUSIVE"
+    [reason] = verdict.inconclusive
+    assert "worker-3 sent no heartbeats from 34.0s to 41.2s into the load" in reason
+    assert "starved of CPU" in reason and "less than the scenario asked" not in reason
+    assert Journal.from_json(journal(CHECK, worker_losses=(starved,)).to_json()).worker_losses == (starved,)
+
+
 def test_inconclusive_outweighs_a_failed_check_measured_on_the_wrong_load():
     failing = (MetricCheck("p95", "below", 0.001),)
     verdict = judge(journal(failing, worker_losses=(LOSS,)))
