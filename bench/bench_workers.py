@@ -22,6 +22,7 @@ raises its open-file limit for a socket per user. Prints figures, asserts nothin
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import statistics
@@ -109,7 +110,9 @@ def hold(url: str, directory: Path, args: argparse.Namespace) -> None:
     )
     print(f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after ({os.cpu_count()} cores)")
     print(f"envsim peak RSS {own:.0f} MiB; largest Locust process peak RSS {children:.0f} MiB")
-    print(f"journal {len(journal.to_json()) / 1024:.0f} KiB ({len(result.worker_seconds)} worker-seconds)")
+    print(
+        f"journal {len(journal.to_json()) / 1024:.0f} KiB as written; largest parts, KiB of compact JSON: {journal_parts(journal)}"
+    )
     for line in process_cpu(result.generator):
         print(line)
     peaks: dict[str, int] = {}
@@ -117,8 +120,8 @@ def hold(url: str, directory: Path, args: argparse.Namespace) -> None:
         peaks[sample.worker] = max(peaks.get(sample.worker, 0), sample.users)
     print(f"peak users per worker {peaks}; workers lost {[(loss.worker, loss.t) for loss in result.worker_losses]}")
     lost = worker_loss_reasons(journal)
-    if min(held, default=0) < args.hold or lost:
-        print("NOT HELD: " + ("; ".join(lost) or f"as few as {min(held, default=0)} of {args.hold} users ran"))
+    if min(held, default=0) != args.hold or max(held, default=0) != args.hold or lost:
+        print("NOT HELD: " + ("; ".join(lost) or f"{min(held, default=0)}-{max(held, default=0)} users ran"))
     else:
         print(f"held: all {args.hold} users through the {len(held)} s, no worker lost")
     print("saturation guard: " + (window_saturation(journal, "run").reason or "the load generator held up"))
@@ -131,6 +134,13 @@ def bench_journal(result: Any) -> Journal:
         series=result.series, worker_seconds=result.worker_seconds, worker_losses=result.worker_losses,
         generator=result.generator,
     )  # fmt: skip
+
+
+def journal_parts(journal: Journal) -> str:
+    """The journal's largest parts and their sizes in KiB."""
+    sizes = {name: len(json.dumps(value)) / 1024 for name, value in journal.to_dict().items()}
+    largest = sorted(sizes.items(), key=lambda item: -item[1])[:4]
+    return ", ".join(f"{name} {size:.0f}" for name, size in largest)
 
 
 def process_cpu(samples: Any) -> list[str]:
