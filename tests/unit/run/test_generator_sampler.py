@@ -35,11 +35,12 @@ def test_each_second_names_every_process_with_its_cpu_and_wait():
 
 
 HELPERS_CROWDING_ONE_CORE = """
-import os, threading, time
+import hashlib, os, threading, time
 os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+DATA = b"x" * 8_000_000
 def spin():
-    while True:
-        pass
+    while True:  # hashing releases the GIL, so the three are runnable at once, as a worker's
+        hashlib.sha256(DATA).digest()  # resolver and ZeroMQ threads are
 for _ in range(3):
     threading.Thread(target=spin, daemon=True).start()
 time.sleep(30)
