@@ -7,10 +7,12 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+POD_DEFAULT_GRACE = 30  # seconds: terminationGracePeriodSeconds when a pod names none
 KUBECONFIG = Path(os.environ.get("ENVSIM_K8S_KUBECONFIG") or "/var/lib/envsim-k8s/kubeconfig")
 
 
@@ -43,5 +45,10 @@ def kept_stack(tmp_path_factory, stack: str, profile: dict, scenarios: dict[str,
     up = envsim("up", f"profiles/{name}.yaml", "--name", stack, "--no-pull", repo=repo, state=state)
     assert up.returncode == 0, up.stdout + up.stderr
     yield repo, state
+    started = time.monotonic()
     down = envsim("down", "--name", stack, repo=repo, state=state)
+    took = time.monotonic() - started
     assert down.returncode == 0, down.stdout + down.stderr
+    # The apps here are `python3 -c` as PID 1, which ignores SIGTERM: a down that gave their pods
+    # the default 30 s grace would wait all of it, as Docker's forced removal never does.
+    assert took < POD_DEFAULT_GRACE, f"down took {took:.1f}s"

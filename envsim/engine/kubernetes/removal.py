@@ -1,4 +1,13 @@
-"""Removing a stack from a cluster: its port-forward, then its namespace, waited for until gone."""
+"""Removing a stack from a cluster: its port-forward, then its namespace, waited for until gone.
+
+As on Docker, where `down` removes each container by force (SIGKILL, no stop timeout), the
+stack's pods get no shutdown grace: a test environment's processes hold nothing worth a clean
+shutdown, and an app that ignores SIGTERM as PID 1 (a shell, `python -c`) or a Postgres that
+waits for its clients on SIGTERM would otherwise keep `down` waiting out the pods' whole
+`terminationGracePeriodSeconds` (30 s by default). The pods are deleted with a grace of 1 s,
+the shortest that still has the node confirm each one gone (0 drops the pod from the API while
+its containers may still run). Faults keep their own graces (engine/kubernetes/pod_faults.py).
+"""
 
 from __future__ import annotations
 
@@ -10,8 +19,10 @@ from envsim.engine.state import StackState
 from envsim.engine.teardown import RemovedCounts
 from envsim.errors import EnvironmentProblem
 
-DELETE_TIMEOUT = 180.0  # seconds; pods get their grace period, then the namespace's finalizers run
+DELETE_TIMEOUT = 180.0  # seconds; the pods' short grace, then the namespace's finalizers run
 FORCE_AFTER = 60.0  # seconds after which pods still terminating are removed from the API by force
+REMOVAL_GRACE = 1  # seconds each pod gets between SIGTERM and SIGKILL on `down`
+POLL = 0.25  # seconds between looks at the namespace
 
 
 def remove_namespace(cluster: Cluster, stack: str, state: StackState) -> RemovedCounts:
@@ -21,7 +32,9 @@ def remove_namespace(cluster: Cluster, stack: str, state: StackState) -> Removed
     namespace = namespace_of(stack)
     try:
         pods = len(cluster.core.list_namespaced_pod(namespace, _request_timeout=REQUEST_TIMEOUT).items)
+        # the namespace first: once it is terminating no controller can start a pod in it again
         cluster.core.delete_namespace(namespace, _request_timeout=REQUEST_TIMEOUT)
+        _delete_pods(cluster, namespace, REMOVAL_GRACE)
     except Exception as error:
         if not is_missing(error):
             raise
@@ -37,26 +50,24 @@ def remove_namespace(cluster: Cluster, stack: str, state: StackState) -> Removed
                 break
             raise
         if not forced and time.monotonic() > started + FORCE_AFTER:
-            _force_pods(cluster, namespace)
+            # a node that cannot finish killing a pod (a sandbox it fails to tear down) holds
+            # the namespace forever; past the grace the pods are dropped from the API, as
+            # `kubectl delete --force` does
+            _delete_pods(cluster, namespace, 0)
             forced = True
         if time.monotonic() > deadline:
             raise EnvironmentProblem(
                 f"stack {stack}: namespace {namespace} is still being deleted after {DELETE_TIMEOUT:g}s",
                 hint=f"`kubectl get namespace {namespace} -o yaml` shows what holds it (finalizers, pods)",
             )
-        time.sleep(0.5)
+        time.sleep(POLL)
     state.remove()
     return RemovedCounts(containers=pods)
 
 
-def _force_pods(cluster: Cluster, namespace: str) -> None:
-    """Pods a node cannot finish killing (a sandbox it fails to tear down) hold the namespace
-    forever; past their grace period they are dropped from the API, as `kubectl delete --force` does."""
-    for pod in cluster.core.list_namespaced_pod(namespace, _request_timeout=REQUEST_TIMEOUT).items:
-        try:
-            cluster.core.delete_namespaced_pod(
-                pod.metadata.name, namespace, grace_period_seconds=0, _request_timeout=REQUEST_TIMEOUT
-            )
-        except Exception as error:
-            if not is_missing(error):
-                raise
+def _delete_pods(cluster: Cluster, namespace: str, grace: int) -> None:
+    """Every pod of the namespace deleted with `grace` seconds; shortens a longer grace a pod
+    being deleted already has (the namespace's own deletion gives each its full one)."""
+    cluster.core.delete_collection_namespaced_pod(
+        namespace, grace_period_seconds=grace, _request_timeout=REQUEST_TIMEOUT
+    )
