@@ -71,8 +71,11 @@ kubernetes_part() {
 	bash scripts/k8s-setup.sh start || return $?
 	echo "kubernetes cluster ready in $(($(date +%s) - k8s_started))s"
 	echo "== tests on the Kubernetes cluster"
-	# ENVSIM_K8S_REQUIRED: here a skipped Kubernetes test (no cluster found) is a failure
-	ENVSIM_K8S_REQUIRED=1 run_pytest --durations=15 -m "kubernetes" "$@"
+	# ENVSIM_K8S_REQUIRED: here a skipped Kubernetes test (no cluster found) is a failure.
+	# Two workers: the tests mostly wait on pods and short load runs. A module stays on one
+	# worker (its stack is brought up once); the modules whose stacks ask for a whole core of
+	# the 2-core node share a group (tests/conftest.py), so the node has room for both workers'.
+	ENVSIM_K8S_REQUIRED=1 run_pytest -n 2 --dist loadgroup --durations=15 -m "kubernetes" "$@"
 	if [ "$k8s_was_running" = 0 ]; then bash scripts/k8s-setup.sh stop || echo "note: scripts/k8s-setup.sh stop failed; the cluster may still run"; fi
 	return "$tests_failed"
 }

@@ -15,7 +15,9 @@ of one module spread over the workers, unless its module names a group: one that
 once for all its tests (a database, an MCP session) does. Tests that need a quiet machine (measured
 latencies, rates and time-to-lives, the load generator's CPU, every container on the engine
 counted, health deadlines other stacks' start-ups delay) are marked `alone` and run afterwards, one
-at a time.
+at a time. The tests on the Kubernetes cluster are grouped by module in the same way; the modules
+whose stacks ask for a whole core of the 2-core node (prod-like's api) share one group, so no two
+such stacks are ever up at once.
 """
 
 import signal
@@ -41,5 +43,6 @@ def pytest_collection_modifyitems(items):
             item.add_marker(_LAYER_MARKERS[layer])
         if layer in _ENGINE_LAYERS and item.get_closest_marker("docker_free") is None:
             item.add_marker(pytest.mark.docker)
-        if item.get_closest_marker("docker") and item.get_closest_marker("xdist_group") is None:
+        keeps_stacks = item.get_closest_marker("docker") or item.get_closest_marker("kubernetes")
+        if keeps_stacks and item.get_closest_marker("xdist_group") is None:
             item.add_marker(pytest.mark.xdist_group(item.module.__name__))

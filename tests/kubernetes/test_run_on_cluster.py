@@ -26,7 +26,8 @@ KUBECONFIG = Path(os.environ.get("ENVSIM_K8S_KUBECONFIG") or "/var/lib/envsim-k8
 STACK = "k8s-e2e-run"  # the cluster's stack, kept for the module's runs
 DOCKER_STACK = "k8s-e2e-run-docker"
 
-pytestmark = pytest.mark.kubernetes
+# prod-like's api asks for a whole core: its stacks (here and in test_stack_on_cluster.py) never run side by side
+pytestmark = [pytest.mark.kubernetes, pytest.mark.xdist_group("prod-like")]
 
 
 def envsim(*args: str, state: Path, on: str = "kubernetes", timeout: float = 900) -> subprocess.CompletedProcess:

@@ -21,7 +21,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 KUBECONFIG = Path(os.environ.get("ENVSIM_K8S_KUBECONFIG") or "/var/lib/envsim-k8s/kubeconfig")
 
-pytestmark = pytest.mark.kubernetes
+# prod-like's api asks for a whole core: its stacks (here and in test_run_on_cluster.py) never run side by side
+pytestmark = [pytest.mark.kubernetes, pytest.mark.xdist_group("prod-like")]
 
 
 def envsim(*args: str, state: Path, timeout: float = 600) -> subprocess.CompletedProcess:
