@@ -31,7 +31,9 @@ def scenario(target: str) -> dict:
 
 @pytest.fixture(scope="module")
 def stack(core, tmp_path_factory):
-    yield from kept_stack(tmp_path_factory, STACK, PROFILE, {name: scenario(name) for name in ("fresh", "cached")})
+    yield from kept_stack(
+        core, tmp_path_factory, STACK, PROFILE, {name: scenario(name) for name in ("fresh", "cached")}
+    )
 
 
 def run(target: str, repo: Path, state: Path, reports: Path) -> tuple[int, dict, dict, str]:

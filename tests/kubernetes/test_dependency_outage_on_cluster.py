@@ -90,7 +90,7 @@ def scenario(action: str) -> dict:
 
 @pytest.fixture(scope="module")
 def stack(core, tmp_path_factory):
-    yield from kept_stack(tmp_path_factory, STACK, PROFILE, {name: scenario(name) for name in ("stop", "kill")})
+    yield from kept_stack(core, tmp_path_factory, STACK, PROFILE, {name: scenario(name) for name in ("stop", "kill")})
 
 
 @pytest.mark.parametrize("action", ["stop", "kill"])
