@@ -43,11 +43,20 @@ def normalized(reference: str) -> str:
 
 
 def local_tag(client: docker.DockerClient, image_id: str, wanted: str) -> str:
-    """A tag of the image to name it by: `wanted` when the image carries it, else its first tag."""
-    tags = client.images.get(image_id).tags
+    """A tag of the image to name it by: `wanted` when the image carries it, else `preferred_tag`."""
+    return preferred_tag(client.images.get(image_id).tags, wanted)
+
+
+def preferred_tag(tags: Iterable[str], wanted: str) -> str:
+    """`wanted` when among `tags` (or there are none); else the first tag that names no registry
+    host, else the first. A tag under a registry's host may be one a push (this command's, or
+    another envsim's at the same time, or one interrupted) put on the image for a moment: named
+    by it, the image would be pushed again under REGISTRY/REGISTRY/... or imported under a name
+    that goes away."""
+    tags = sorted(tags)
     if wanted in tags or not tags:
         return wanted
-    return sorted(tags)[0]
+    return min(tags, key=lambda tag: docker_auth.resolve_repository_name(tag)[0] != docker_auth.INDEX_NAME)
 
 
 class ContainerdImporter:

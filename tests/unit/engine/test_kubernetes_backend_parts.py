@@ -13,7 +13,7 @@ import pytest
 from envsim.api.backends import backend_name
 from envsim.config import load_profile
 from envsim.engine.kubernetes.apply import IMAGES_ANNOTATION, cluster_manifests
-from envsim.engine.kubernetes.images import normalized, pushed_digest, registry_name
+from envsim.engine.kubernetes.images import normalized, preferred_tag, pushed_digest, registry_name
 from envsim.engine.kubernetes.port_forwards import (
     DIRECT_KEY,
     SPEC_FILE,
@@ -83,6 +83,18 @@ def test_image_references_are_named_as_containerd_names_them(reference, expected
 )
 def test_images_pushed_to_a_registry_keep_their_path_and_tag_under_it(tag, expected):
     assert registry_name("127.0.0.1:5000/team/", tag) == expected
+
+
+def test_an_image_is_named_by_a_tag_of_its_own_not_one_a_push_put_on_it():
+    # seen: another envsim's push to a registry on 127.0.0.1 tagged Toxiproxy's image for a moment,
+    # and a stack coming up beside it pushed 127.0.0.1:58969/envsim-test/envsim-test/envsim/toxiproxy
+    pushing = ["envsim/toxiproxy:2.12.0", "127.0.0.1:58969/envsim-test/envsim/toxiproxy:2.12.0"]
+    assert preferred_tag(pushing, "toxiproxy") == "envsim/toxiproxy:2.12.0"
+    assert preferred_tag(["ghcr.io/shopify/toxiproxy:2.12.0", "127.0.0.1:5000/t/x:1"], "toxiproxy") == (
+        "127.0.0.1:5000/t/x:1"
+    )  # only registry names: the first
+    assert preferred_tag(pushing, "envsim/toxiproxy:2.12.0") == "envsim/toxiproxy:2.12.0"
+    assert preferred_tag([], "postgres:15") == "postgres:15"
 
 
 def test_a_push_gives_the_digest_its_stream_ends_with_and_fails_on_an_error_line():
