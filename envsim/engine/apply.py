@@ -11,6 +11,7 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
@@ -288,7 +289,7 @@ class _StackStarter:
         self.progress.step("toxiproxy", f"ready, {len(toxiproxy.proxies)} proxies")
 
     def _start_service(self, service: str) -> None:
-        fresh_containers = [c for cp in self.plan.containers_of(service) if (c := self._start_container(cp))]
+        fresh_containers = [c for c in self._start_replicas(service) if c]
         for balancer in self.plan.balancers:
             if balancer.service == service:  # after the replicas: it names them at start
                 self._start_balancer(balancer)
@@ -296,6 +297,15 @@ class _StackStarter:
             run_seed(fresh_containers[0], self.seeds[service], lambda message: self.progress.step(service, message))
         health = self.plan.containers_of(service)[0].health
         self.progress.step(service, "healthy" if health and health.kind != "running" else "started")
+
+    def _start_replicas(self, service: str) -> list:
+        """Each replica started and waited for beside the others: one after the other, a
+        service of N replicas took N start-ups and N health waits."""
+        plans = self.plan.containers_of(service)
+        if len(plans) == 1:
+            return [self._start_container(plans[0])]
+        with ThreadPoolExecutor(max_workers=len(plans), thread_name_prefix="envsim-replica") as pool:
+            return list(pool.map(self._start_container, plans))
 
     def _start_container(self, container_plan: ContainerPlan):
         """Start (or keep) one container and wait for its health; returns it when it is new."""
