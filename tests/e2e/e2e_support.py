@@ -52,6 +52,22 @@ def browse_scenario(duration: str, error_rate_below: str = "90%", wait: str | No
     )
 
 
+def at_once(cli, *commands: tuple[str, ...], timeout: float) -> list[tuple[int, str]]:
+    """The envsim commands run side by side; [(exit code, output's ends)] in their order."""
+    started = [cli.start(*command) for command in commands]
+    done = []
+    try:
+        for process in started:
+            out, err = process.communicate(timeout=timeout)
+            done.append((process.returncode, out[-3000:] + err[-3000:]))
+    finally:
+        for process in started:
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
+    return done
+
+
 def wait_for(predicate, timeout: float = 120, interval: float = 0.2, what: str = "condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -1,7 +1,7 @@
 """The release gate, shortened: examples/gate's buggy build fails each failure class tested here
 with the check that names it; the fixed build (GATE_FIXED=1) passes them. One stack per build,
-both brought up at once, each class scenario run on its stack in turn, then both removed and
-counted.
+both brought up at once, then each class scenario run on its stack in turn, each stack removed
+and counted after its runs.
 
 Two of the seven classes, to keep the suite short: `timeout` (a fault window, judged during it)
 and `session` (the cause named beside the check). scripts/demo.sh runs all seven. Neither reads
@@ -17,7 +17,7 @@ import shutil
 
 import pytest
 from conftest import REPO
-from e2e_support import NOTHING_LEFT, leftovers
+from e2e_support import NOTHING_LEFT, at_once, leftovers
 
 pytestmark = pytest.mark.alone  # the fixed build must hold its p95 bounds during the fault windows
 
@@ -51,22 +51,6 @@ def _verdict(project, variant: str, cls: str) -> dict:
     return json.loads((project / "reports" / f"gate-{variant}" / cls / "verdict.json").read_text("utf-8"))
 
 
-def _both(cli, *commands: tuple[str, ...], timeout: float) -> list[tuple[int, str]]:
-    """The commands run at once; [(exit code, output)] in their order."""
-    started = [cli.start(*command) for command in commands]
-    done = []
-    try:
-        for process in started:
-            out, err = process.communicate(timeout=timeout)
-            done.append((process.returncode, out[-3000:] + err[-3000:]))
-    finally:
-        for process in started:
-            if process.poll() is None:
-                process.kill()
-                process.communicate()
-    return done
-
-
 def _classes(cli, stack: str, variant: str) -> dict[str, tuple[int, str]]:
     """Each class scenario on the stack of `variant`; {class: (exit code, output)}."""
     outcomes = {}
@@ -80,21 +64,19 @@ def _classes(cli, stack: str, variant: str) -> dict[str, tuple[int, str]]:
 
 
 def _gate(cli, engine, stacks: dict[str, str]) -> dict[str, dict[str, tuple[int, str]]]:
-    """Both stacks up at once, the class scenarios on each in turn (one load at a time: the
-    fixed build's p95 bounds are measured), both removed; {variant: {class: outcome}}."""
-    ups = _both(cli, *(("up", f"gate-{v}", "--name", stack, "--no-pull") for v, stack in stacks.items()), timeout=600)
-    try:
-        for code, output in ups:
-            assert code == 0, output
-        return {variant: _classes(cli, stack, variant) for variant, stack in stacks.items()}
-    finally:
-        downs = _both(
-            cli, *(("down", f"gate-{v}", "--name", stack, "--images") for v, stack in stacks.items()), timeout=300
-        )
-        for code, output in downs:
-            assert code == 0, output
-        for stack in stacks.values():
-            assert leftovers(engine, stack) == NOTHING_LEFT
+    """Both stacks up at once, then the class scenarios on each in turn, each stack removed
+    before the next one's loads (the fixed build's p95 bounds are measured with nothing beside
+    it); {variant: {class: outcome}}."""
+    ups = at_once(cli, *(("up", f"gate-{v}", "--name", stack, "--no-pull") for v, stack in stacks.items()), timeout=600)
+    for code, output in ups:
+        assert code == 0, output
+    outcomes = {}
+    for variant, stack in stacks.items():
+        outcomes[variant] = _classes(cli, stack, variant)
+        down = cli.run("down", f"gate-{variant}", "--name", stack, "--images")
+        assert down.returncode == 0, down.stdout + down.stderr
+        assert leftovers(engine, stack) == NOTHING_LEFT
+    return outcomes
 
 
 def test_the_gate_fails_every_class_of_the_buggy_build_and_passes_the_fixed_one(
