@@ -58,7 +58,7 @@ def test_two_workers_judge_like_one_process_and_a_killed_worker_is_inconclusive(
 
     remove_stacks.append(stack_name)
     scenario = project / "scenarios" / "browse.yaml"
-    scenario.write_text(SCENARIO.format(duration="10s"), encoding="utf-8")
+    scenario.write_text(SCENARIO.format(duration="6s"), encoding="utf-8")
 
     one = cli.run("run", str(scenario), "--name", stack_name, "--keep", "--reports", "one")
     assert one.returncode == 1, one.stdout + one.stderr
@@ -79,7 +79,7 @@ def test_two_workers_judge_like_one_process_and_a_killed_worker_is_inconclusive(
     assert journal.worker_losses == ()
 
     scenario.write_text(
-        SCENARIO.format(duration="20s").replace("  - {metric: rps, above: 100000}", ""), encoding="utf-8"
+        SCENARIO.format(duration="15s").replace("  - {metric: rps, above: 100000}", ""), encoding="utf-8"
     )
     run = cli.start("run", str(scenario), "--name", stack_name, "--no-up", "--workers", "2", "--reports", "three")
     worker = wait_for(lambda: _worker_of(run.pid, "worker-2"), timeout=60, what="worker-2 started")
