@@ -29,7 +29,7 @@ services:
 failure_modes:
   flaky-503: {target: flaky, http_errors: {503: 30%}}
 """
-WINDOW = 20.0
+WINDOW = 12.0  # long enough to kill envsim inside it; its time-to-live is waited out
 SCENARIO = f"""
 envsim: 1
 profile: stubkill
