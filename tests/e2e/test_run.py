@@ -53,12 +53,12 @@ load:
   target: api
   users: 4
   spawn_rate: 4
-  duration: 21s
+  duration: 15s
   wait: [50ms, 100ms]
   tasks:
     - {name: browse, request: "GET /products/db"}
 timeline:
-  - {at: 7s, for: 7s, fault: db-lag}
+  - {at: 5s, for: 5s, fault: db-lag}
 checks:
   - {metric: p50, endpoint: browse, during: db-lag, above: 180ms}
   - {metric: p95, below: 1ms}          # designed to fail: nothing answers in under 1ms
