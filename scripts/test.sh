@@ -87,18 +87,18 @@ kubernetes_part() {
 # waiting ones onto one worker). Meanwhile the unit tests keep both cores busy on two workers, at a
 # lower priority: the waiting tests time load runs and round trips, and need a core the moment
 # they wake (at the same priority a round trip through a local proxy took 112 ms against a 75 ms
-# bound). Each run collects only its own directories.
+# bound). Each run collects only its own directories. Extra arguments go to both runs.
 fast_tests() {
 	local started=$SECONDS waiting_log waiting_pid
 	waiting_log=$(mktemp)
 	(
-		run_pytest -n 3 --dist loadgroup --durations=15 -m "$fast_marks" tests/integration tests/e2e
+		run_pytest -n 3 --dist loadgroup --durations=15 -m "$fast_marks" tests/integration tests/e2e "$@"
 		exit "$tests_failed"
 	) >"$waiting_log" 2>&1 &
 	waiting_pid=$!
 	echo "-- the unit tests"
 	niceness=10 run_pytest -n 2 --durations=15 -m "$fast_marks" tests \
-		--ignore=tests/integration --ignore=tests/e2e --ignore=tests/kubernetes
+		--ignore=tests/integration --ignore=tests/e2e --ignore=tests/kubernetes "$@"
 	wait "$waiting_pid" || tests_failed=$?
 	echo "-- the engine-free integration and e2e tests (run at the same time)"
 	cat "$waiting_log"
@@ -125,9 +125,12 @@ if [ "$fast" = 1 ]; then
 		fast_tests
 	fi
 else
-	# Unit tests (and the MCP stdio tests) share no state and time nothing: two workers nearly halve
-	# their wall time on two cores (loadgroup: a module naming an xdist_group stays on one).
-	run_pytest -n 2 --dist loadgroup --durations=15 -m "not docker and not integration and not kubernetes" "$@"
+	# The fast tier's two runs, with the property and fuzz tests at their full counts: the
+	# engine-free integration and e2e tests (load runs timed against loopback servers among them)
+	# beside the unit tests, before anything else starts. They passed so in the fast tier; in
+	# the engine's `alone` part, one at a time, they took about 130 s.
+	fast_marks="not docker and not kubernetes"
+	fast_tests "$@"
 	# The Kubernetes tests run on a real single-node cluster: built from Go modules on the first
 	# run (cached after), started in seconds later. They wait on pods, as the engine's parallel
 	# tests wait on containers, so they run beside those (their output is printed after them);
@@ -142,14 +145,14 @@ else
 	# them). The tests that compare measured latencies, rates or time-to-lives or the generator's
 	# CPU, count every container on the engine, or wait on health deadlines that other stacks'
 	# start-ups delay are marked `alone` and run afterwards, one at a time, with no neighbour.
-	echo "== integration tests and the tests on the Docker engine (the Kubernetes tests beside them)"
-	run_pytest -n 3 --dist loadgroup --durations=15 -m "(integration or docker) and not kubernetes and not alone" "$@"
+	echo "== the tests on the Docker engine (the Kubernetes tests beside them)"
+	run_pytest -n 3 --dist loadgroup --durations=15 -m "docker and not kubernetes and not alone" "$@"
 	k8s_exit=0
 	wait "$k8s_pid" || k8s_exit=$?
 	cat "$k8s_log"
 	if [ "$k8s_exit" != 0 ]; then tests_failed=$k8s_exit; fi
 	echo "== the engine's tests that need a quiet machine, one at a time"
-	run_pytest --durations=15 -m "(integration or docker) and not kubernetes and alone" "$@"
+	run_pytest --durations=15 -m "docker and not kubernetes and alone" "$@"
 fi
 
 checks_failed=0

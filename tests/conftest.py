@@ -15,9 +15,11 @@ of one module spread over the workers, unless its module names a group: one that
 once for all its tests (a database, an MCP session) does. Tests that need a quiet machine (measured
 latencies, rates and time-to-lives, the load generator's CPU, every container on the engine
 counted, health deadlines other stacks' start-ups delay) are marked `alone` and run afterwards, one
-at a time. The tests on the Kubernetes cluster are grouped by module in the same way; the modules
-whose stacks ask for a whole core of the 2-core node (prod-like's api) share one group, so no two
-such stacks are ever up at once.
+at a time. The engine-free ones so marked (load runs timed against loopback servers) run in the
+first part instead, with the other engine-free tests on three workers of their own, as in the fast
+tier: nothing else runs then. The tests on the Kubernetes cluster are grouped by module in the same
+way as the engine's; the modules whose stacks ask for a whole core of the 2-core node (prod-like's
+api) share one group, so no two such stacks are ever up at once.
 """
 
 import signal
