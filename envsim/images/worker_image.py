@@ -52,6 +52,16 @@ def worker_image_key(files: dict[str, bytes], python_image_id: str) -> str:
     return recipe_hash(files, {"ENVSIM_PYTHON": WORKER_PYTHON_IMAGE}, {"python": python_image_id})
 
 
+def build_from_name(tags: list[str], image_id: str) -> str:
+    """The name to build FROM for the Python image ensured as `image_id` with these `tags`:
+    the public name where the image carries it, else its own (a stand-in is tagged
+    `envsim/stand-in/python:3.11-slim` only, and a FROM naming a tag the engine lacks makes the
+    build pull it: on a machine without a registry the worker image failed to build)."""
+    if WORKER_PYTHON_IMAGE in tags:
+        return WORKER_PYTHON_IMAGE
+    return sorted(tags)[0] if tags else image_id
+
+
 def ensure_worker_image(client, steps=None) -> str:
     """The worker image's name, built first when it is missing or out of date.
 
@@ -61,6 +71,7 @@ def ensure_worker_image(client, steps=None) -> str:
 
     progress: ImageProgress = steps if hasattr(steps, "report") else _StepProgress(steps) if steps else SilentProgress()
     python_id = ensure_images([ImageRequirement(WORKER_PYTHON_IMAGE, "image")], client, progress)[WORKER_PYTHON_IMAGE]
+    python_from = build_from_name(client.images.get(python_id).tags, python_id)
     files = context_files()
     key = worker_image_key(files, python_id)
     if builder.cached_image_id(client, WORKER_IMAGE, key) is not None:
@@ -77,7 +88,7 @@ def ensure_worker_image(client, steps=None) -> str:
             client,
             context,
             WORKER_IMAGE,
-            buildargs={"ENVSIM_PYTHON": WORKER_PYTHON_IMAGE},
+            buildargs={"ENVSIM_PYTHON": python_from},
             labels=managed_labels(WORKER_RECIPE, key),
             progress=progress,
         )

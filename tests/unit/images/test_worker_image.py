@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from importlib import metadata
 
-from envsim.images.worker_image import WORKER_DISTRIBUTIONS, context_files, worker_image_key
+from envsim.images.worker_image import WORKER_DISTRIBUTIONS, build_from_name, context_files, worker_image_key
 
 
 def test_the_context_pins_the_locust_installed_here_and_carries_the_locust_child():
@@ -23,3 +23,13 @@ def test_the_key_changes_with_the_source_and_the_python_image():
     assert worker_image_key(files, "sha256:bbb") != key
     changed = {**files, "envsim/run/locust_child/entry.py": b"# another envsim\n"}
     assert worker_image_key(changed, "sha256:aaa") != key
+
+
+def test_the_worker_builds_from_the_name_the_ensured_python_image_carries():
+    # seen on a machine with no registry and no earlier images: the Python image was Debian's
+    # stand-in, tagged envsim/stand-in/python:3.11-slim only, and `FROM python:3.11-slim` made
+    # the build pull from docker.io, which failed
+    stand_in = ["envsim/stand-in/python:3.11-slim"]
+    assert build_from_name(stand_in, "sha256:38c3") == "envsim/stand-in/python:3.11-slim"
+    assert build_from_name([*stand_in, "python:3.11-slim"], "sha256:38c3") == "python:3.11-slim"
+    assert build_from_name([], "sha256:38c3") == "sha256:38c3"
