@@ -7,6 +7,8 @@ import signal
 import subprocess
 import time
 
+from ok_web_app import OK_APP
+
 
 def service_containers(engine, stack: str) -> list:
     # ignore_removed: envsim may remove a container between the listing and its inspection
@@ -87,20 +89,6 @@ def interrupt(process: subprocess.Popen, signum: int, timeout: float = 120) -> t
         stdout, stderr = process.communicate()
         raise AssertionError(f"envsim did not stop after {signal.Signals(signum).name}: {stderr[-2000:]}") from None
     return process.returncode, stdout, stderr
-
-
-# A web service that answers every GET with `ok` at once (keep-alive), for tests whose subject is
-# the load or a fault in front of it, not the app.
-OK_APP = (
-    "from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer\n"
-    "class H(BaseHTTPRequestHandler):\n"
-    "    protocol_version = 'HTTP/1.1'\n"
-    "    def do_GET(self):\n"
-    "        self.send_response(200); self.send_header('Content-Length', '2'); self.end_headers()\n"
-    "        self.wfile.write(b'ok')\n"
-    "    def log_message(self, *args): pass\n"
-    "ThreadingHTTPServer(('0.0.0.0', 8000), H).serve_forever()\n"
-)
 
 
 def ok_web_profile(name: str, rest: str = "") -> str:

@@ -18,30 +18,16 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from ok_web_app import OK_APP
 
 from envsim import api
 from envsim.engine.docker_engine import labeled_containers, labeled_networks
-
-APP = r"""
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    def do_GET(self):
-        self.send_response(200)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"ok")
-    def log_message(self, *args):
-        pass
-ThreadingHTTPServer(("0.0.0.0", 8000), Handler).serve_forever()
-"""
-
 
 CONNECTIONS = 4  # the rate faults' many requests, at once
 
 
 def _profile(directory: Path, name: str) -> Path:
-    command = json.dumps(["python", "-c", APP])
+    command = json.dumps(["python", "-c", OK_APP])
     (directory / "profiles").mkdir(parents=True, exist_ok=True)
     path = directory / "profiles" / f"{name}.yaml"
     path.write_text(

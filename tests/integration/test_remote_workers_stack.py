@@ -16,6 +16,7 @@ import sys
 import uuid
 from pathlib import Path
 
+from ok_web_app import OK_APP
 from run_support.second_host import envsim_in, routes_in
 
 from envsim import api
@@ -25,19 +26,6 @@ from envsim.run.progress import RunObserver, RunStart
 
 REPO = Path(__file__).resolve().parents[2]
 
-APP = r"""
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    def do_GET(self):
-        self.send_response(200)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"ok")
-    def log_message(self, *args):
-        pass
-ThreadingHTTPServer(("0.0.0.0", 8000), Handler).serve_forever()
-"""
 
 SCENARIO = """envsim: 1
 profile: {name}
@@ -62,7 +50,7 @@ def _project(directory: Path, name: str) -> tuple[Path, Path]:
     profile = directory / "profiles" / f"{name}.yaml"
     profile.write_text(
         f"envsim: 1\nname: {name}\nservices:\n  app:\n    image: python:3.11-slim\n"
-        f"    command: {json.dumps(['python', '-c', APP])}\n    ports: {{http: 8000}}\n    publish: [http]\n"
+        f"    command: {json.dumps(['python', '-c', OK_APP])}\n    ports: {{http: 8000}}\n    publish: [http]\n"
         "    health: {http: /healthz, interval: 1s}\n",
         encoding="utf-8",
     )
