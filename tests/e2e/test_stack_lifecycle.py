@@ -13,6 +13,8 @@ import urllib.request
 import pytest
 from e2e_support import NOTHING_LEFT, interrupt, leftovers, service_containers, stack_container_ids, wait_for
 
+from envsim.images import ImageRequirement, ensure_images
+
 
 def median_request_seconds(url: str, count: int = 9) -> float:
     timings = []
@@ -156,7 +158,10 @@ services:
   cache: {image: "redis:7", ports: {redis: 6379}, publish: [redis], health: {tcp: redis}}
 """,
     )
-    foreign = engine.containers.run("redis:7", detach=True, name=f"not-envsim-{first}")
+    # the profile's redis:7 as `up` makes it available (on a machine with no registry, a stand-in
+    # under envsim's own name): a container of the same image that envsim did not start
+    redis = ensure_images([ImageRequirement("redis:7", "image")], engine)["redis:7"]
+    foreign = engine.containers.run(redis, detach=True, name=f"not-envsim-{first}")
     try:
         for name in (first, second):
             result = cli.run("up", "tiny", "--name", name)

@@ -33,9 +33,10 @@ print(json.dumps(found))
 @pytest.fixture
 def resolving_app(run_container, test_network, prepared_images):
     """An app container on a user network (Docker's embedded DNS) with two peers to look up."""
-    run_container("python:3.11-slim", network=test_network, aliases=["peer"], command=["sleep", "600"])
-    run_container("python:3.11-slim", network=test_network, aliases=["other"], command=["sleep", "600"])
-    return run_container("python:3.11-slim", network=test_network, command=["sleep", "600"])
+    python = prepared_images["python:3.11-slim"]  # by id: a stand-in runs under envsim's own name
+    run_container(python, network=test_network, aliases=["peer"], command=["sleep", "600"])
+    run_container(python, network=test_network, aliases=["other"], command=["sleep", "600"])
+    return run_container(python, network=test_network, command=["sleep", "600"])
 
 
 def _lookups(app, *names: str) -> dict[str, str]:

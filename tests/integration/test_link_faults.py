@@ -27,7 +27,8 @@ SERVER = [
 
 @pytest.fixture
 def file_server(run_container, prepared_images):
-    server = run_container("python:3.11-slim", command=SERVER, ports={"8000/tcp": ("127.0.0.1", None)})
+    # by id: on a fresh machine the Python image is a stand-in under envsim's own name only
+    server = run_container(prepared_images["python:3.11-slim"], command=SERVER, ports={"8000/tcp": ("127.0.0.1", None)})
     port = published_port(server, 8000)
     wait_for_tcp(port)
     deadline = time.monotonic() + 20
