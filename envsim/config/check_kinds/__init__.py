@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from envsim.config.check_kinds import command, http, metric, recovery, redis, sql, stub
+from envsim.config.check_kinds import command, file, http, metric, recovery, redis, sql, stub
 from envsim.config.check_kinds.command import CommandInvariant
+from envsim.config.check_kinds.file import FileCheck
 from envsim.config.check_kinds.http import HttpInvariant
 from envsim.config.check_kinds.kind import CheckKind
 from envsim.config.check_kinds.metric import MetricCheck
@@ -29,9 +30,19 @@ KINDS: tuple[CheckKind, ...] = (
     redis.KIND,
     command.KIND,
     stub.KIND,
+    file.KIND,
 )
 
-Check = MetricCheck | RecoveryCheck | SqlInvariant | HttpInvariant | RedisInvariant | CommandInvariant | StubInvariant
+Check = (
+    MetricCheck
+    | RecoveryCheck
+    | SqlInvariant
+    | HttpInvariant
+    | RedisInvariant
+    | CommandInvariant
+    | StubInvariant
+    | FileCheck
+)
 
 
 def kind_of(check: object) -> CheckKind:
@@ -70,6 +81,7 @@ __all__ = [
     "Check",
     "CheckKind",
     "CommandInvariant",
+    "FileCheck",
     "HttpInvariant",
     "MetricCheck",
     "RecoveryCheck",

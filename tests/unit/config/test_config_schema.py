@@ -142,7 +142,7 @@ def test_check_kind_is_required_with_a_hint(repo):
       - {metrics: p95, below: 1s}
     """
     assert scenario_messages(repo, text) == [
-        "scenarios/s.yaml:5:5: checks[0]: needs exactly one of: metric, sql, http, redis, exec, stub "
+        "scenarios/s.yaml:5:5: checks[0]: needs exactly one of: metric, sql, http, redis, exec, stub, file "
         "(unknown key 'metrics'; did you mean 'metric'?)"
     ]
 
