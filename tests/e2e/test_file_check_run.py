@@ -8,10 +8,22 @@ import json
 import pytest
 from e2e_support import NOTHING_LEFT, leftovers, ok_web_profile
 
-PROFILE = ok_web_profile("filecheck")
+# web, and a PostgreSQL whose data directory the docs' example check looks for
+PROFILE = ok_web_profile(
+    "filecheck",
+    """  db:
+    image: postgres:15
+    env: {POSTGRES_USER: app, POSTGRES_PASSWORD: "${secret.db_password}", POSTGRES_DB: app}
+    ports: {pg: 5432}
+    health: {cmd: [pg_isready, -h, 127.0.0.1, -U, app, -d, app], interval: 1s, start_period: 90s}
+credentials:
+  db_password: {generate: password}
+""",
+)
 # Docker bind-mounts /etc/hostname into every container; nothing makes the marker
 THERE = "/etc/hostname"
 NEVER = "/var/lib/app/migrated-v999"
+PG_VERSION = "/var/lib/postgresql/data/PG_VERSION"
 
 
 def _scenario(name: str, checks: str) -> str:
@@ -33,7 +45,8 @@ reports: {{dir: ../out-{name}}}
 HOLDS = _scenario(
     "holds",
     f"  - {{file: {{service: web, path: {THERE}}}, present: true}}\n"
-    f"  - {{file: {{service: web, path: {NEVER}}}, present: false}}\n",
+    f"  - {{file: {{service: web, path: {NEVER}}}, present: false}}\n"
+    f"  - {{file: {{service: db, path: {PG_VERSION}}}, present: true}}\n",
 )
 FAILS = _scenario(
     "fails",
@@ -67,8 +80,9 @@ def test_file_checks_pass_and_fail_on_a_live_container(engine, cli, file_checks,
     assert [(r["kind"], r["label"]) for r in records] == [
         ("file", f"file {THERE} on web present"),
         ("file", f"file {NEVER} on web absent"),
+        ("file", f"file {PG_VERSION} on db present"),
     ]
-    assert passed == {f"file {THERE} on web present": True, f"file {NEVER} on web absent": True}
+    assert set(passed.values()) == {True} and len(passed) == 3
 
     fails = cli.run("run", "scenarios/fails.yaml", "--name", stack_name, "--no-up")
     assert fails.returncode == 1, fails.stdout[-3000:] + fails.stderr[-3000:]
