@@ -88,6 +88,8 @@ write_kubeconfigs() {
 write_containerd_config() {
 	mkdir -p "$K8S_DIR/containerd" "$K8S_DIR/cni/net.d"
 	# Its own root, state and sockets: the host's containerd (under the Docker engine) is untouched.
+	# The here-document expands variables, so its comments hold no backquotes nor $(...): the shell
+	# would run what they enclose (an "ip netns add" quoted so printed "No netns name specified").
 	write_if_changed "$K8S_DIR/containerd/config.toml" <<TOML
 version = 2
 root = "$K8S_DIR/containerd/root"
@@ -106,7 +108,7 @@ state = "$K8S_RUN/containerd"
   # -998 for every sandbox and runc then fails. This clamps it to containerd's own value.
   restrict_oom_score_adj = true
   # Pod network namespaces under the cluster's own state directory, not /run/netns: an
-  # `ip netns add` elsewhere bind-mounts /run/netns over itself, hiding the pods' namespace
+  # "ip netns add" elsewhere bind-mounts /run/netns over itself, hiding the pods' namespace
   # mounts so that stop could neither unmount nor remove them ("Device or resource busy").
   netns_mounts_under_state_dir = true
   [plugins."io.containerd.grpc.v1.cri".containerd]
