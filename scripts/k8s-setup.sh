@@ -2,10 +2,13 @@
 # A real single-node Kubernetes on this machine, with no container registry (docs/kubernetes.md).
 #   scripts/k8s-setup.sh [start]      build (cached) and start; ready = node Ready, a pod on an
 #                                     imported image Running, cluster DNS answering
+#   scripts/k8s-setup.sh build        only build (or find cached) the binaries, as start does first;
+#                                     needs neither root nor a Docker engine (start packs the images)
 #   scripts/k8s-setup.sh stop         stop everything it started and remove its state (keeps the cache)
 #   scripts/k8s-setup.sh status       what runs
 #   scripts/k8s-setup.sh env          prints export KUBECONFIG=... (and PATH for the built kubectl)
 #   scripts/k8s-setup.sh import IMAGE...  moves Docker images into the node's containerd
+#   scripts/k8s-setup.sh help         this text
 # etcd, the Kubernetes components (one binary, scripts/k8s/kube), CoreDNS and the pause image are
 # built from Go modules; containerd, runc and the CNI plugins come from Debian packages. The
 # cluster's containerd is its own instance (own root, state and socket), apart from Docker's.
@@ -227,12 +230,16 @@ import_images() {
 	say "imported into the cluster: $*"
 }
 
+usage() { sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' scripts/k8s-setup.sh; }
+
 case "${1:-start}" in
 	start) start ;;
+	build) build_binaries; say "binaries ready in $BIN_DIR" ;;
 	stop) stop ;;
 	status) status ;;
 	env) echo "export KUBECONFIG=$K8S_DIR/kubeconfig"; echo "export PATH=$BIN_DIR:\$PATH"
 		echo "export ENVSIM_K8S_BIN=$BIN_DIR" ;;
 	import) shift; import_images "$@" ;;
-	*) echo "usage: $0 [start|stop|status|env|import IMAGE...]" >&2; exit 2 ;;
+	help | -h | --help) usage ;;
+	*) echo "usage: $0 [start|build|stop|status|env|import IMAGE...|help]" >&2; exit 2 ;;
 esac

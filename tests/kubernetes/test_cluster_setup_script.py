@@ -1,14 +1,20 @@
-"""scripts/k8s-setup.sh's pieces that need no running cluster: the configuration it writes.
-Marker `kubernetes`, from the folder: they run in the test command's Kubernetes part.
+"""scripts/k8s-setup.sh's pieces that need no running cluster: the configuration it writes,
+`build` on a filled cache, and its help. Marker `kubernetes`, from the folder: they run in the
+test command's Kubernetes part, after its build.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
+import time
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
+SETUP = REPO / "scripts" / "k8s-setup.sh"
 
 
 def test_the_containerd_configuration_keeps_its_comments_as_written_and_runs_nothing(tmp_path):
@@ -37,3 +43,30 @@ def test_the_containerd_configuration_keeps_its_comments_as_written_and_runs_not
     comments = [line for line in document.splitlines() if line.lstrip().startswith("#")]
     config = (tmp_path / "state/containerd/config.toml").read_text()
     assert comments and [line for line in config.splitlines() if line.lstrip().startswith("#")] == comments
+
+
+def test_build_with_every_binary_cached_builds_nothing_and_needs_no_engine():
+    """What the test command starts first, in the background: on a filled cache it is done at once."""
+    exports = subprocess.run(["bash", str(SETUP), "env"], check=True, capture_output=True, text=True).stdout
+    bin_dir = Path(re.search(r"^export ENVSIM_K8S_BIN=(.*)$", exports, re.MULTILINE)[1])
+    if not os.access(bin_dir / "kube", os.X_OK):
+        pytest.skip(f"no cluster built in {bin_dir} (scripts/k8s-setup.sh build builds it, for minutes)")
+    # DOCKER_HOST nowhere: packing the images (which needs the engine) is start's part, not build's
+    env = dict(os.environ, DOCKER_HOST="unix:///nonexistent.sock")
+    started = time.monotonic()
+    built = subprocess.run(["bash", str(SETUP), "build"], env=env, capture_output=True, text=True, timeout=60)
+    took = time.monotonic() - started
+    assert built.returncode == 0, built.stdout + built.stderr
+    assert "building" not in built.stdout + built.stderr
+    assert f"binaries ready in {bin_dir}" in built.stdout
+    assert took < 10, took
+
+
+def test_help_names_every_subcommand():
+    helped = subprocess.run(["bash", str(SETUP), "help"], capture_output=True, text=True, timeout=30)
+    assert helped.returncode == 0, helped.stderr
+    cases = SETUP.read_text().split('case "${1:-start}" in', 1)[1]
+    subcommands = re.findall(r"^\t([a-z]+)[ )|]", cases, re.MULTILINE)
+    assert {"start", "build", "stop", "status", "env", "import", "help"} <= set(subcommands)
+    for name in subcommands:  # start is the default: [start]
+        assert re.search(rf"scripts/k8s-setup.sh \[?{name}\b", helped.stdout), name
