@@ -21,6 +21,54 @@ fi
 # envsim anew. The files go to __pycache__/, which git ignores.
 unset PYTHONDONTWRITEBYTECODE
 
+# The temporary files the parts keep their output in until it is printed. The EXIT trap also ends
+# the cluster's build if that still runs then (an early exit, Ctrl-C).
+temp_files=()
+trap 'rm -f "${temp_files[@]}"; stop_cluster_build' EXIT
+
+# The Kubernetes cluster's binaries are built from Go modules (about 15 minutes on 2 cores the
+# first time; cached after, found in a second). The build starts first, in the background at the
+# lowest priority, so that its compile overlaps pip, the images and the engine-free tests rather
+# than holding up the Kubernetes part, which waits for it (kubernetes_part). It runs in a session
+# of its own, so that the EXIT trap can end its whole process tree, and leaves its exit status in
+# a file: the Kubernetes part, a subshell, cannot `wait` for a sibling.
+k8s_build_session=""
+start_cluster_build() {
+	k8s_build_log=$(mktemp)
+	k8s_build_status=$(mktemp)
+	temp_files+=("$k8s_build_log" "$k8s_build_status")
+	echo "== the Kubernetes cluster's binaries: building in the background (nice 19), output in its part"
+	setsid bash -c 'status=0; nice -n 19 bash scripts/k8s-setup.sh build || status=$?; echo "$status" >"$1"' \
+		build "$k8s_build_status" >"$k8s_build_log" 2>&1 </dev/null &
+	k8s_build_session=$!
+}
+
+stop_cluster_build() {
+	if [ -n "$k8s_build_session" ] && [ ! -s "$k8s_build_status" ]; then
+		kill -- -"$k8s_build_session" 2>/dev/null || true
+	fi
+}
+
+# Prints the build's output (its steps' timings are from the command's start) and returns its
+# status, after waiting for it to finish if it still runs.
+wait_for_cluster_build() {
+	local started=$SECONDS
+	[ -s "$k8s_build_status" ] || echo "waiting for the cluster's build (started with the command, at nice 19)"
+	until [ -s "$k8s_build_status" ]; do
+		# killed before it could leave a status (the status is written before the session ends)
+		if ! kill -0 "$k8s_build_session" 2>/dev/null && [ ! -s "$k8s_build_status" ]; then
+			echo "3" >"$k8s_build_status"
+			echo "the cluster's build ended without an exit status"
+		fi
+		sleep 1
+	done
+	cat "$k8s_build_log"
+	echo "-- waited $((SECONDS - started))s for the cluster's build"
+	return "$(cat "$k8s_build_status")"
+}
+
+if [ "$fast" = 0 ]; then start_cluster_build; fi
+
 echo "== python packages"
 # The fast tier is the loop run while working: it skips pip's few seconds when this tree is what
 # Python imports and pyproject.toml is unchanged since the stamp's install. The full command
@@ -38,7 +86,7 @@ fi
 # The checks don't stop the run: the tests' results are worth having alongside a lint finding.
 # They run beside the tests (mypy takes tens of seconds with a cold cache) and are printed after.
 checks_log=$(mktemp)
-trap 'rm -f "$checks_log"' EXIT
+temp_files+=("$checks_log")
 (
 	status=0
 	echo "== ruff"
@@ -64,6 +112,7 @@ kubernetes_part() {
 	# tests_failed: run_pytest sets this function's own, not the one of the tests before
 	local k8s_was_running=0 k8s_status k8s_started tests_failed=0
 	echo "== kubernetes cluster"
+	wait_for_cluster_build || return $?
 	# read whole first: with pipefail, grep -q closing the pipe early would fail the status call
 	k8s_status=$(bash scripts/k8s-setup.sh status 2>/dev/null || true)
 	case "$k8s_status" in *"kube-apiserver: running"*) k8s_was_running=1 ;; esac
@@ -132,12 +181,13 @@ else
 	fast_marks="not docker and not kubernetes"
 	fast_tests "$@"
 	# The Kubernetes tests run on a real single-node cluster: built from Go modules on the first
-	# run (cached after), started in seconds later. They wait on pods, as the engine's parallel
-	# tests wait on containers, so they run beside those (their output is printed after them);
+	# run (cached after; the build started with the command), started in seconds. They wait on
+	# pods, as the engine's parallel tests wait on containers, so they run beside those (their
+	# output is printed after them);
 	# the cluster is stopped again (unless it was running before) before the tests that need a
 	# quiet machine, whose latency checks its daemons would disturb.
 	k8s_log=$(mktemp)
-	trap 'rm -f "$checks_log" "$k8s_log"' EXIT
+	temp_files+=("$k8s_log")
 	kubernetes_part "$@" >"$k8s_log" 2>&1 &
 	k8s_pid=$!
 	# The engine's tests mostly wait on containers and short load runs, and each brings up its own
