@@ -15,17 +15,22 @@ REPO = Path(__file__).resolve().parents[2]
 KUBECONFIG = Path(os.environ.get("ENVSIM_K8S_KUBECONFIG") or "/var/lib/envsim-k8s/kubeconfig")
 
 
-def envsim(*args: str, repo: Path, state: Path, timeout: float = 600) -> subprocess.CompletedProcess:
-    """`envsim ARGS --on kubernetes` in `repo` with its own state directory (ENVSIM_ON unset)."""
+def envsim_command(*args: str) -> list[str]:
+    """`python -m envsim ARGS --on kubernetes`, with the local cluster's kubeconfig."""
+    return [sys.executable, "-m", "envsim", *args, "--on", "kubernetes", "--kubeconfig", str(KUBECONFIG)]
+
+
+def envsim_env(state: Path) -> dict[str, str]:
+    """The environment for envsim with its own state directory, importing this tree (ENVSIM_ON unset)."""
     env = dict(os.environ, ENVSIM_STATE_DIR=str(state), PYTHONPATH=str(REPO))
     env.pop("ENVSIM_ON", None)
+    return env
+
+
+def envsim(*args: str, repo: Path, state: Path, timeout: float = 600) -> subprocess.CompletedProcess:
+    """`envsim ARGS --on kubernetes` in `repo` with its own state directory."""
     return subprocess.run(
-        [sys.executable, "-m", "envsim", *args, "--on", "kubernetes", "--kubeconfig", str(KUBECONFIG)],
-        cwd=repo,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
+        envsim_command(*args), cwd=repo, env=envsim_env(state), capture_output=True, text=True, timeout=timeout
     )
 
 

@@ -11,31 +11,15 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parents[2]
-KUBECONFIG = Path(os.environ.get("ENVSIM_K8S_KUBECONFIG") or "/var/lib/envsim-k8s/kubeconfig")
+from cluster_stacks import REPO, envsim, envsim_command, envsim_env
 
 # prod-like's api asks for a whole core: its stacks (here and in test_run_on_cluster.py) never run side by side
 pytestmark = [pytest.mark.kubernetes, pytest.mark.xdist_group("prod-like")]
-
-
-def envsim(*args: str, state: Path, timeout: float = 600) -> subprocess.CompletedProcess:
-    env = dict(os.environ, ENVSIM_STATE_DIR=str(state), PYTHONPATH=str(REPO))
-    env.pop("ENVSIM_ON", None)
-    return subprocess.run(
-        [sys.executable, "-m", "envsim", *args, "--on", "kubernetes", "--kubeconfig", str(KUBECONFIG)],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
 
 
 def namespaces(core) -> set[str]:
@@ -53,7 +37,7 @@ def test_prod_like_up_serves_through_its_published_port_and_down_leaves_nothing(
     name = "k8s-e2e-up"  # one name across runs: its api image is built and imported once
     state = tmp_path / "state"
     try:
-        up = envsim("up", "profiles/prod-like.yaml", "--name", name, "--no-pull", state=state)
+        up = envsim("up", "profiles/prod-like.yaml", "--name", name, "--no-pull", repo=REPO, state=state)
         assert up.returncode == 0, up.stdout + up.stderr
         assert f"stack {name} is up" in up.stdout
         for step in ("toxiproxy ready", "db seeding (a Job)", "db healthy", "api healthy"):
@@ -63,7 +47,7 @@ def test_prod_like_up_serves_through_its_published_port_and_down_leaves_nothing(
         assert namespace.metadata.labels["envsim.stack"] == name
         assert namespace.metadata.labels["envsim.profile"] == "prod-like"
 
-        status = envsim("status", "--name", name, "--json", state=state)
+        status = envsim("status", "--name", name, "--json", repo=REPO, state=state)
         assert status.returncode == 0, status.stderr
         (item,) = json.loads(status.stdout)
         assert sorted(c["service"] for c in item["containers"]) == ["api", "cache", "db"]
@@ -90,35 +74,39 @@ def test_prod_like_up_serves_through_its_published_port_and_down_leaves_nothing(
         assert len(password) >= 8
         assert password not in up.stdout + up.stderr + status.stdout  # never printed
     finally:
-        down = envsim("down", "--name", name, state=state)
+        down = envsim("down", "--name", name, repo=REPO, state=state)
     assert down.returncode == 0, down.stdout + down.stderr
     assert f"stack {name} removed" in down.stdout
     assert f"envsim-{name}" not in namespaces(core)  # down waited until the namespace was gone
     assert not forwarder_alive(forwarder["pid"])
     assert not (state / "stacks" / name).exists()
 
-    again = envsim("down", "--name", name, state=state)  # idempotent
+    again = envsim("down", "--name", name, repo=REPO, state=state)  # idempotent
     assert again.returncode == 0, again.stderr
-    missing = envsim("status", "--name", name, state=state)
+    missing = envsim("status", "--name", name, repo=REPO, state=state)
     assert missing.returncode == 3
     assert "the cluster has no namespace of it" in missing.stderr
 
 
 def proxy_toxics(name: str, state: Path) -> dict[str, list[str]]:
-    status = envsim("status", "--name", name, "--json", state=state)
+    status = envsim("status", "--name", name, "--json", repo=REPO, state=state)
     assert status.returncode == 0, status.stderr
     return {p["name"]: p["toxics"] for p in json.loads(status.stdout)[0]["proxies"]}
 
 
 def assert_toxiproxy_faults_apply_and_pause_is_refused(name: str, state: Path) -> None:
-    applied = envsim("fault", "apply", "db-slow", "--name", name, "-p", "profiles/prod-like.yaml", state=state)
+    applied = envsim(
+        "fault", "apply", "db-slow", "--name", name, "-p", "profiles/prod-like.yaml", repo=REPO, state=state
+    )
     assert applied.returncode == 0, applied.stderr
     toxics = proxy_toxics(name, state)
     assert toxics["db-pg"] != [] and toxics["api-http"] == []  # on the db's proxy, through its forwarded API
-    cleared = envsim("fault", "clear", "--name", name, "-p", "profiles/prod-like.yaml", state=state)
+    cleared = envsim("fault", "clear", "--name", name, "-p", "profiles/prod-like.yaml", repo=REPO, state=state)
     assert cleared.returncode == 0, cleared.stderr
     assert all(t == [] for t in proxy_toxics(name, state).values())
-    refused = envsim("fault", "apply", "api-pause", "--name", name, "-p", "profiles/prod-like.yaml", state=state)
+    refused = envsim(
+        "fault", "apply", "api-pause", "--name", name, "-p", "profiles/prod-like.yaml", repo=REPO, state=state
+    )
     assert refused.returncode == 3  # kill, stop and restart are pod operations (test_run_on_cluster.py)
     assert "`container: pause` is not supported on Kubernetes" in refused.stderr
 
@@ -137,7 +125,7 @@ def test_a_stack_whose_creator_died_is_reaped_by_the_next_up(core, tmp_path):
     owner.parent.mkdir(parents=True)
     owner.write_text(json.dumps({"phase": PHASE_STARTING, "pid": dead.pid, "since": time.time()}))
     try:
-        down = envsim("down", "--name", f"{name}-other", state=state)
+        down = envsim("down", "--name", f"{name}-other", repo=REPO, state=state)
         assert down.returncode == 0, down.stderr
         assert f"removed leftovers of stack {name}" in down.stderr
         assert f"envsim-{name}" not in namespaces(core)
@@ -149,10 +137,10 @@ def test_a_stack_whose_creator_died_is_reaped_by_the_next_up(core, tmp_path):
 def test_an_interrupted_up_leaves_no_namespace_and_no_forwarder(core, tmp_path):
     name = "k8s-e2e-up"  # the same stack (and images) as the test above
     state = tmp_path / "state"
-    env = dict(os.environ, ENVSIM_STATE_DIR=str(state), PYTHONPATH=str(REPO))
-    command = [sys.executable, "-m", "envsim", "up", "profiles/prod-like.yaml", "--name", name, "--no-pull"]
-    command += ["--on", "kubernetes", "--kubeconfig", str(KUBECONFIG)]
-    up = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    command = envsim_command("up", "profiles/prod-like.yaml", "--name", name, "--no-pull")
+    up = subprocess.Popen(
+        command, cwd=REPO, env=envsim_env(state), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     seen = []
     try:
         assert up.stdout is not None
