@@ -13,6 +13,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 KUBECONFIG = Path(os.environ.get("ENVSIM_K8S_KUBECONFIG") or "/var/lib/envsim-k8s/kubeconfig")
+# What each small service asks of the 2-core node, so that several tests' stacks fit beside each other.
+SMALL = {"cpus": 0.2, "memory": "128m"}
 
 
 def envsim_command(*args: str) -> list[str]:
@@ -34,6 +36,36 @@ def envsim(*args: str, repo: Path, state: Path, timeout: float = 600) -> subproc
     )
 
 
+def app_profile(name: str, app: str, services: dict | None = None, failure_modes: dict | None = None) -> dict:
+    """Profile `name` with one small service `app`: `python3 -c APP` on python:3.11-slim, serving
+    HTTP on port 8000, published, healthy once /healthz answers; beside it `services`, which it
+    depends on, and the profile's `failure_modes`."""
+    served = {
+        "image": "python:3.11-slim",
+        "command": ["python3", "-c", app],
+        "ports": {"http": 8000},
+        "publish": ["http"],
+        "health": {"http": "/healthz"},
+        "resources": SMALL,
+    }
+    if services:
+        served["depends_on"] = sorted(services)
+    profile = {"envsim": 1, "name": name, "services": {"app": served, **(services or {})}}
+    if failure_modes:
+        profile["failure_modes"] = failure_modes
+    return profile
+
+
+def write_repo(repo: Path, profile: dict, scenarios: dict[str, dict]) -> None:
+    """A repository at `repo` (a `.git` marks its root) holding `profile` as profiles/NAME.yaml
+    and `scenarios` (file name -> scenario) in scenarios/."""
+    for folder in (".git", "profiles", "scenarios"):
+        (repo / folder).mkdir(parents=True, exist_ok=True)
+    (repo / f"profiles/{profile['name']}.yaml").write_text(json.dumps(profile), encoding="utf-8")
+    for file, scenario in scenarios.items():
+        (repo / f"scenarios/{file}.yaml").write_text(json.dumps(scenario), encoding="utf-8")
+
+
 def kept_stack(
     core, tmp_path_factory, stack: str, profile: dict, scenarios: dict[str, dict]
 ) -> Iterator[tuple[Path, Path]]:
@@ -41,12 +73,7 @@ def kept_stack(
     name -> scenario) beside it, for the module's tests; down, and checked so, after them."""
     name = profile["name"]
     repo = tmp_path_factory.mktemp(f"{name}-repo")
-    (repo / ".git").mkdir()
-    (repo / "profiles").mkdir()
-    (repo / "scenarios").mkdir()
-    (repo / f"profiles/{name}.yaml").write_text(json.dumps(profile))
-    for file, scenario in scenarios.items():
-        (repo / f"scenarios/{file}.yaml").write_text(json.dumps(scenario))
+    write_repo(repo, profile, scenarios)
     state = tmp_path_factory.mktemp(f"{name}-state")
     up = envsim("up", f"profiles/{name}.yaml", "--name", stack, "--no-pull", repo=repo, state=state)
     assert up.returncode == 0, up.stdout + up.stderr

@@ -14,7 +14,7 @@ import json
 import urllib.request
 
 import pytest
-from cluster_stacks import envsim, kept_stack
+from cluster_stacks import SMALL, app_profile, envsim, kept_stack
 
 STACK = "k8s-e2e-outage"
 
@@ -40,31 +40,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
 http.server.ThreadingHTTPServer(("0.0.0.0", 8000), Handler).serve_forever()
 """
 
-PROFILE = {
-    "envsim": 1,
-    "name": "outage",
-    "services": {
-        "app": {
-            "image": "python:3.11-slim",
-            "command": ["python3", "-c", APP],
-            "ports": {"http": 8000},
-            "publish": ["http"],
-            "health": {"http": "/healthz"},
-            "depends_on": ["cache"],
-            "resources": {"cpus": 0.2, "memory": "128m"},
-        },
+PROFILE = app_profile(
+    "outage",
+    APP,
+    services={
         "cache": {
             "image": "redis:7",
             "ports": {"redis": 6379},
             "health": {"cmd": ["redis-cli", "ping"]},
-            "resources": {"cpus": 0.2, "memory": "128m"},
-        },
+            "resources": SMALL,
+        }
     },
-    "failure_modes": {
+    failure_modes={
         "cache-stop": {"target": "cache", "container": "stop"},
         "cache-kill": {"target": "cache", "container": "kill"},
     },
-}
+)
 
 
 def scenario(action: str) -> dict:

@@ -14,7 +14,7 @@ import urllib.request
 from urllib.parse import urlsplit
 
 import pytest
-from cluster_stacks import envsim
+from cluster_stacks import app_profile, envsim, write_repo
 
 STACK = "k8s-e2e-publish"
 
@@ -32,20 +32,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 http.server.ThreadingHTTPServer(("0.0.0.0", 8000), Handler).serve_forever()
 """
 
-PROFILE = {
-    "envsim": 1,
-    "name": "publish",
-    "services": {
-        "app": {
-            "image": "python:3.11-slim",
-            "command": ["python3", "-c", APP],
-            "ports": {"http": 8000},
-            "publish": ["http"],
-            "health": {"http": "/healthz"},
-            "resources": {"cpus": 0.2, "memory": "128m"},
-        }
-    },
-}
+PROFILE = app_profile("publish", APP)
 
 
 def _bridge_gateway() -> str:
@@ -76,9 +63,7 @@ def _refused(host: str, port: int) -> bool:
 def test_the_entry_point_is_forwarded_on_the_publish_address_and_the_apis_stay_on_loopback(core, tmp_path):
     address = _bridge_gateway()
     repo, state = tmp_path / "repo", tmp_path / "state"
-    (repo / ".git").mkdir(parents=True)
-    (repo / "profiles").mkdir()
-    (repo / "profiles/publish.yaml").write_text(json.dumps(PROFILE), encoding="utf-8")
+    write_repo(repo, PROFILE, {})
     try:
         up = envsim("up", "profiles/publish.yaml", "--name", STACK, "--no-pull", "--publish-address", address,
                     repo=repo, state=state)  # fmt: skip

@@ -9,14 +9,13 @@ name was pulled from this registry. Marker `kubernetes`; skipped without a clust
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import docker
 import pytest
 
 from envsim.images.requirements import TOXIPROXY_VERSION
-from tests.kubernetes.cluster_stacks import envsim
+from tests.kubernetes.cluster_stacks import envsim, write_repo
 from tests.kubernetes.local_registry import (
     cluster_pulls_through_hosts_dir,
     local_registry,
@@ -89,19 +88,16 @@ def running_images(core, namespace: str) -> dict[str, tuple[str, str]]:
     return found
 
 
-def write_repo(repo: Path, dockerfile: str) -> None:
-    (repo / ".git").mkdir(parents=True, exist_ok=True)
+def write_web_repo(repo: Path, dockerfile: str) -> None:
+    """The profile and scenario, and web/Dockerfile holding `dockerfile`."""
+    write_repo(repo, PROFILE, {"registry-load": SCENARIO})
     (repo / "web").mkdir(exist_ok=True)
     (repo / "web/Dockerfile").write_text(dockerfile)
-    (repo / "profiles").mkdir(exist_ok=True)
-    (repo / "profiles/registry-small.yaml").write_text(json.dumps(PROFILE))
-    (repo / "scenarios").mkdir(exist_ok=True)
-    (repo / "scenarios/registry-load.yaml").write_text(json.dumps(SCENARIO))
 
 
 def test_up_with_registry_pushes_the_images_and_the_node_pulls_them_by_digest(core, registry, tmp_path):
     repo, state = tmp_path / "repo", tmp_path / "state"
-    write_repo(repo, DOCKERFILE)
+    write_web_repo(repo, DOCKERFILE)
     namespace = f"envsim-{STACK}"
     up_args = ("up", "profiles/registry-small.yaml", "--name", STACK, "--no-pull", "--registry")
     try:
@@ -130,7 +126,7 @@ def test_up_with_registry_pushes_the_images_and_the_node_pulls_them_by_digest(co
 
         # a rebuilt service is pushed under the same tag; its pod runs the new image, not the one
         # the node pulled under that tag before
-        write_repo(repo, DOCKERFILE + "LABEL envsim.test=rebuilt\n")
+        write_web_repo(repo, DOCKERFILE + "LABEL envsim.test=rebuilt\n")
         again = envsim(*up_args, f"{registry.host}/{PATH}", repo=repo, state=state)
         assert again.returncode == 0, again.stdout + again.stderr
         web = f"{PATH}/envsim-{STACK}/web"
