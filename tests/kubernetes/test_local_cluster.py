@@ -1,8 +1,7 @@
 """The local cluster from scripts/k8s-setup.sh, checked through its own commands and kubectl.
 
-Skipped unless that cluster runs (its admin kubeconfig exists under ENVSIM_K8S_DIR): starting
-it the first time builds Kubernetes from source, which the test command does not do yet.
-Marker `kubernetes`, from the folder.
+Skipped unless that cluster runs (its admin kubeconfig exists under ENVSIM_K8S_DIR); the test
+command starts it (and builds it from source the first time). Marker `kubernetes`, from the folder.
 """
 
 from __future__ import annotations
