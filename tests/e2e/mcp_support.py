@@ -125,7 +125,7 @@ class McpProcess:
             [sys.executable, "-m", "envsim", "mcp"], cwd=root, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE
         )
         self.messages: list[dict] = []
-        self._lock = threading.Lock()
+        self._arrived = threading.Condition()  # wakes a waiting test as each message arrives
         threading.Thread(target=self._read, daemon=True).start()
         self.request(
             1,
@@ -137,8 +137,9 @@ class McpProcess:
 
     def _read(self) -> None:
         for line in self.process.stdout:
-            with self._lock:
+            with self._arrived:
                 self.messages.append(json.loads(line))
+                self._arrived.notify_all()
 
     def send(self, message: dict) -> None:
         self.process.stdin.write((json.dumps(message) + "\n").encode())
@@ -155,11 +156,12 @@ class McpProcess:
         )
 
     def wait(self, accept, what: str, timeout: float = 300) -> dict:
-        def found():
-            with self._lock:
-                return next((m for m in self.messages if accept(m)), None)
-
-        return wait_for(found, timeout=timeout, what=what)
+        # woken by each message, not polled: a session's few round trips each lost up to a poll's interval
+        with self._arrived:
+            found = self._arrived.wait_for(lambda: next((m for m in self.messages if accept(m)), None), timeout)
+        if found is None:
+            raise AssertionError(f"timed out waiting for {what}")
+        return found
 
     def progress_says(self, request_id: int, text: str):
         return lambda m: (

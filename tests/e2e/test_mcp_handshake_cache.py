@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -29,13 +31,25 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@dataclass(frozen=True)
+class Learned:
+    cache: Path  # the cache the SDK's answers filled: each test starts from a copy
+    answers: dict  # the SDK's answers in that session
+    uncached_home: Path  # XDG_CACHE_HOME of a session with the cache switched off
+    uncached: dict  # that session's answers: the SDK's own, live
+
+
 @pytest.fixture(scope="module")
-def learned(repo: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
-    """A cache the SDK's own answers filled (one session), and those answers: each damage test
-    starts from a copy, so the SDK's slow first session runs once for all of them."""
+def learned(repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Learned:
+    """The SDK's slow first sessions, run once for all the tests, and side by side (one process a
+    core): one that fills a cache, one with the cache switched off."""
     cache = tmp_path_factory.mktemp("learned") / "cache"
-    live = session(repo, {**os.environ, "XDG_CACHE_HOME": str(cache)})
-    return cache, live
+    uncached_home = tmp_path_factory.mktemp("uncached") / "cache"
+    with ThreadPoolExecutor(2) as pool:
+        filling = pool.submit(session, repo, {**os.environ, "XDG_CACHE_HOME": str(cache)})
+        switched_off = {**os.environ, "XDG_CACHE_HOME": str(uncached_home), "ENVSIM_MCP_HANDSHAKE_CACHE": "0"}
+        uncached = pool.submit(session, repo, switched_off)
+        return Learned(cache, filling.result(), uncached_home, uncached.result())
 
 
 def session(repo: Path, env: dict[str, str]) -> dict:
@@ -63,11 +77,11 @@ def cache_file(env: dict[str, str]) -> Path:
 
 
 def test_cached_answers_equal_the_sdks_and_the_sdk_serves_the_rest(repo, learned, tmp_path):
+    live = learned.uncached
+    assert not cache_file({**os.environ, "XDG_CACHE_HOME": str(learned.uncached_home)}).exists()
+    learning = learned.answers  # no cache yet: the SDK answered, and its answers were stored
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    live = session(repo, {**env, "ENVSIM_MCP_HANDSHAKE_CACHE": "0"})
-    assert not cache_file(env).exists()
-    learned_cache, learning = learned  # no cache yet: the SDK answered, and its answers were stored
-    shutil.copytree(learned_cache, tmp_path / "cache")
+    shutil.copytree(learned.cache, tmp_path / "cache")
     stored = json.loads(cache_file(env).read_text())
     cached = session(repo, env)
 
@@ -80,8 +94,8 @@ def test_cached_answers_equal_the_sdks_and_the_sdk_serves_the_rest(repo, learned
 
 @pytest.mark.parametrize("damage", ["not json", "other key", "contradicts the SDK"])
 def test_a_corrupt_stale_or_contradicted_cache_is_not_trusted(repo, learned, tmp_path, damage):
-    learned_cache, live = learned
-    shutil.copytree(learned_cache, tmp_path / "cache")
+    live = learned.answers
+    shutil.copytree(learned.cache, tmp_path / "cache")
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
     path = cache_file(env)
     stored = json.loads(path.read_text())

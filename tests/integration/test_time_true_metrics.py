@@ -17,12 +17,19 @@ from run_support.target_server import HangSwitch, TargetServer
 from envsim.config.check_kinds import MetricCheck, RecoveryCheck
 from envsim.config.scenario_model import LoadSpec, LoadTask
 from envsim.journal import ALL_ENDPOINTS, Journal, TimelineStep
+from envsim.run.load_result import LoadResult
 from envsim.run.load_with_faults import run_load
 from envsim.run.progress import PlainProgress
 from envsim.verdict import judge
 
-# alone: the fault's window must begin on its second; beside other stacks it began late
-pytestmark = [pytest.mark.timeout(120), pytest.mark.docker_free, pytest.mark.alone]
+# alone: the fault's window must begin on its second; beside other stacks it began late.
+# One worker: the hung run two tests read is run once (a 10 s run).
+pytestmark = [
+    pytest.mark.timeout(120),
+    pytest.mark.docker_free,
+    pytest.mark.alone,
+    pytest.mark.xdist_group("time-true-metrics"),
+]
 
 FAULT = "upstream-timeout"
 CHECKS = (
@@ -56,8 +63,15 @@ class LiveLines(PlainProgress):
         self.by_second[points[0].t] = self.snapshot().line()
 
 
-def test_a_hanging_dependency_fails_its_window_and_shows_requests_in_flight():
-    result = hung_run("/hang")
+@pytest.fixture(scope="module")
+def hung() -> tuple[LoadResult, LiveLines]:
+    """A run whose dependency hangs during the fault, and the live view's lines of it."""
+    view = LiveLines()
+    return hung_run("/hang", observer=view), view
+
+
+def test_a_hanging_dependency_fails_its_window_and_shows_requests_in_flight(hung):
+    result, _ = hung
     assert result.error is None
     aggregate = {p.t: p for p in result.series if p.endpoint == ALL_ENDPOINTS}
     # every request started during the fault outlived the 1.5 s client timeout: a failure of the
@@ -80,9 +94,8 @@ def test_a_hanging_dependency_fails_its_window_and_shows_requests_in_flight():
     assert [f.phase for f in verdict.failure_reasons][:1] == ["run"]
 
 
-def test_the_live_view_counts_hung_requests_as_they_start_and_shows_them_in_flight():
-    view = LiveLines()
-    result = hung_run("/hang", observer=view)
+def test_the_live_view_counts_hung_requests_as_they_start_and_shows_them_in_flight(hung):
+    result, view = hung
     assert result.error is None
     aggregate = {p.t: p for p in result.series if p.endpoint == ALL_ENDPOINTS}
     for t in (3, 4):  # wholly inside the fault: no request of the second had ended when it was shown
