@@ -33,7 +33,9 @@ class GeneratorSampler:
         asked_users: Callable[[float], int],
         reported: Callable[[], ReportedCpu | None] = lambda: None,
         asked_rate: Callable[[float], float] = lambda t: 0.0,
+        interval: float = SAMPLE_INTERVAL,
     ):
+        self._interval = interval  # a run samples each second; its tests sample faster
         self._processes = processes
         self._reported = reported  # readings the processes sent themselves (pods elsewhere)
         self._asked_users = asked_users
@@ -56,15 +58,15 @@ class GeneratorSampler:
         """Stop sampling; the samples taken, in time order."""
         self._stop.set()
         if self._thread is not None:
-            self._thread.join(2 * SAMPLE_INTERVAL)
+            self._thread.join(2 * self._interval)
         return tuple(self._samples)
 
     def _loop(self) -> None:
         psutil.cpu_percent(None)  # sets the baseline; psutil keeps one per thread
         tick = 1
-        while not self._stop.wait(max(0.0, self._t0_mono + tick * SAMPLE_INTERVAL - time.monotonic())):
+        while not self._stop.wait(max(0.0, self._t0_mono + tick * self._interval - time.monotonic())):
             self._samples.append(self._sample(time.monotonic() - self._t0_mono))
-            tick = int((time.monotonic() - self._t0_mono) / SAMPLE_INTERVAL) + 1
+            tick = int((time.monotonic() - self._t0_mono) / self._interval) + 1
 
     def _watch(self) -> None:
         for key in self._processes():
