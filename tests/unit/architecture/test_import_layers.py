@@ -8,11 +8,11 @@ function (lazy imports count: they run too), is read from the source with `ast`.
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
-
-PACKAGE = Path(__file__).resolve().parents[3] / "envsim"
+from envsim_sources import PACKAGE, parsed
 
 # The root modules: plain helpers every layer may use; they import only each other.
 ROOT = frozenset({"envsim", "errors", "units", "fileio", "interrupts"})
@@ -50,7 +50,7 @@ def modules() -> dict[str, Path]:
 def imported_modules(path: Path, known: set[str]) -> set[str]:
     """The envsim modules a file imports; `from pkg import sub` counts as importing pkg.sub."""
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(parsed(path)):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names if alias.name.split(".")[0] == "envsim")
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
@@ -76,6 +76,7 @@ def may_import(package: str, target: str, floors: dict[str, frozenset[str]]) -> 
     return package not in ROOT and (target == package or target in floors[package])
 
 
+@functools.cache  # read by two tests; neither changes it
 def import_graph() -> dict[str, set[str]]:
     known = modules()
     return {name: imported_modules(path, set(known)) for name, path in known.items()}
@@ -162,7 +163,7 @@ def test_the_checker_sees_a_forbidden_import_and_a_cycle():
 def top_level_imports(path: Path) -> set[str]:
     """The top-level names of every module a file imports (`from a.b import c` counts as `a`)."""
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(parsed(path)):
         if isinstance(node, ast.Import):
             found.update(alias.name.split(".")[0] for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
