@@ -12,14 +12,14 @@ group (its module-scoped stack is brought up once, on one worker), and modules t
 beyond their own stacks name a common `xdist_group` (the stub and MockServer tests share
 `mockserver`: one JVM starting at a time). An engine-free test is a group of its own, so the tests
 of one module spread over the workers, unless its module names a group: one that starts something
-once for all its tests (a database, an MCP session) does. Tests that need a quiet machine (measured
-latencies, rates and time-to-lives, the load generator's CPU, every container on the engine
-counted, health deadlines other stacks' start-ups delay) are marked `alone` and run afterwards, one
-at a time. The engine-free ones so marked (load runs timed against loopback servers) run in the
-first part instead, with the other engine-free tests on three workers of their own, as in the fast
-tier: nothing else runs then. The tests on the Kubernetes cluster are grouped by module in the same
-way as the engine's; the modules whose stacks ask for a whole core of the 2-core node (prod-like's
-api) share one group, so no two such stacks are ever up at once.
+once for its tests (a database, an MCP session, a load run two tests read) does. Tests that need a
+quiet machine (measured latencies, rates and time-to-lives, the load generator's CPU, every
+container on the engine counted, health deadlines other stacks' start-ups delay) are marked `alone`
+and run afterwards, one at a time. The engine-free ones so marked (load runs timed against loopback
+servers) run in the first part instead, with the other engine-free tests on three workers of their
+own, as in the fast tier: nothing else runs then. The tests on the Kubernetes cluster are grouped
+by module in the same way as the engine's; the modules whose stacks ask for a whole core of the
+2-core node (prod-like's api) share one group, so no two such stacks are ever up at once.
 """
 
 import signal
