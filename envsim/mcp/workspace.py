@@ -28,6 +28,11 @@ class Workspace:
     # generated credential values of the stacks this server has touched (value -> name),
     # redacted from every answer as a last line of defence
     live_secrets: dict[str, str] = field(default_factory=dict, repr=False)
+    # the environment's credential values of profiles/, with the files' stats they were read at:
+    # every answer is scrubbed, and loading every profile for each one cost more than the answer
+    _profile_secrets: tuple[tuple[tuple[str, int, int], ...], dict[str, str]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         self.root = Path(self.root).resolve()
@@ -129,15 +134,26 @@ class Workspace:
 
     def scrubber(self, profiles: list[Profile] | None = None) -> Scrubber:
         """Redacts every credential value a profile takes from the environment (`value:`)."""
-        values: dict[str, str] = dict(self.live_secrets)
-        for profile in profiles if profiles is not None else self._loadable_profiles():
-            for credential in profile.credentials:
-                if credential.value is None or credential.value.secrets:
+        from_profiles = _credential_values(profiles) if profiles is not None else self._profiles_credential_values()
+        return Scrubber({**self.live_secrets, **from_profiles})
+
+    def _profiles_credential_values(self) -> dict[str, str]:
+        """Those of profiles/, loaded again only when a file there changed (or came or went)."""
+        stamp = self._profiles_stamp()
+        if self._profile_secrets is None or self._profile_secrets[0] != stamp:
+            self._profile_secrets = (stamp, _credential_values(self._loadable_profiles()))
+        return self._profile_secrets[1]
+
+    def _profiles_stamp(self) -> tuple[tuple[str, int, int], ...]:
+        stamp = []
+        for name in self.profile_names():
+            for suffix in (".yaml", ".yml"):
+                try:
+                    stat = (self.root / "profiles" / f"{name}{suffix}").stat()
+                except OSError:
                     continue
-                text = credential.value.render({})
-                if len(text) >= MIN_SCRUB_LENGTH:
-                    values[text] = credential.name
-        return Scrubber(values)
+                stamp.append((f"{name}{suffix}", stat.st_mtime_ns, stat.st_size))
+        return tuple(stamp)
 
     def _loadable_profiles(self) -> list[Profile]:
         loaded = []
@@ -147,6 +163,19 @@ class Workspace:
             except InputError:
                 continue
         return loaded
+
+
+def _credential_values(profiles: list[Profile]) -> dict[str, str]:
+    """value -> credential name, for every credential value a profile takes from the environment."""
+    values: dict[str, str] = {}
+    for profile in profiles:
+        for credential in profile.credentials:
+            if credential.value is None or credential.value.secrets:
+                continue
+            text = credential.value.render({})
+            if len(text) >= MIN_SCRUB_LENGTH:
+                values[text] = credential.name
+    return values
 
 
 @dataclass(frozen=True)
