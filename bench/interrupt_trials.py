@@ -19,7 +19,11 @@ of a link or DNS fault in the api's network namespace, no toxic and no HTTP faul
 cleared with `envsim fault clear`). Prints the trials, the exit codes seen, leftovers by kind
 and the slowest clean-up; exits 1 when anything was left.
 
-    python bench/interrupt_trials.py [--trials 100] [--seed 1]
+    python bench/interrupt_trials.py [--trials 100] [--seed 1] [--side-by-side]
+
+--side-by-side runs the two profiles' trials at the same time, each profile's in their order,
+with a state directory each (a Locust process is counted against its own profile's trials
+only); the trials are the same for a seed either way.
 
 Needs the Docker engine and images the tests use (scripts/test-setup.sh).
 """
@@ -37,7 +41,11 @@ import tempfile
 import time
 import uuid
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
+
+from stack_leftovers import active_toxics, http_switches_on, leftovers, link_rules
 
 REPO = Path(__file__).resolve().parents[1]
 SIGNALS = {"SIGINT": signal.SIGINT, "SIGTERM": signal.SIGTERM, "SIGKILL": signal.SIGKILL}
@@ -118,82 +126,29 @@ def locust_children(state_dir: str) -> list[int]:
     return pids
 
 
-def leftovers(client, stack: str) -> Counter[str]:
-    flt = {"label": f"envsim.stack={stack}"}
-    found: Counter[str] = Counter(
-        containers=len(client.containers.list(all=True, filters=flt, ignore_removed=True)),
-        networks=len(client.networks.list(filters=flt)),
-        volumes=len(client.volumes.list(filters=flt)),
-    )
-    found["toxics"] = active_toxics(client, stack)
-    found["http fault switches"] = http_switches_on(client, stack)
-    return +found
+@dataclass(frozen=True)
+class Trial:
+    number: int
+    profile: str
+    command: str  # "up", "run" or "run --no-up"
+    signal: str  # a key of SIGNALS
+    delay: float  # seconds from the start to the signal
 
 
-def link_rules(client, stack: str) -> Counter[str]:
-    """Network helpers still running, and iptables chains (filter and nat) and qdiscs of link
-    and DNS faults left in the network namespace of each of the stack's api containers."""
-    from envsim.plan.faults import NET_HELPER_IMAGE
-
-    found: Counter[str] = Counter(
-        helpers=len(client.containers.list(filters={"label": [f"envsim.stack={stack}", "envsim.role=net-helper"]}))
-    )
-    flt = {"label": [f"envsim.stack={stack}", "envsim.service=api"], "status": "running"}
-    for container in client.containers.list(filters=flt, ignore_removed=True):
-        shown = client.containers.run(
-            NET_HELPER_IMAGE,
-            ["sh", "-c", "iptables -S; iptables -t nat -S; tc qdisc show"],
-            network_mode=f"container:{container.id}",
-            cap_add=["NET_ADMIN"],
-            remove=True,
-        ).decode()
-        found["rules"] += sum(
-            line.startswith("-N envsim") or " tbf " in line or " netem " in line for line in shown.splitlines()
-        )
-    return +found
-
-
-def published_apis(client, stack: str, role: str, ports: tuple[str, ...]) -> list[str]:
-    """host:port on 127.0.0.1 of each API port in `ports` published by the stack's containers of `role`."""
-    found = []
-    flt = {"label": [f"envsim.stack={stack}", f"envsim.role={role}"]}
-    for container in client.containers.list(filters=flt, ignore_removed=True):
-        for port, bindings in (container.attrs["NetworkSettings"]["Ports"] or {}).items():
-            if bindings and port.startswith(tuple(f"{p}/" for p in ports)):
-                found.append(f"127.0.0.1:{bindings[0]['HostPort']}")
-    return found
-
-
-def active_toxics(client, stack: str) -> int:
-    """Toxics and disabled proxies in the stack's Toxiproxies (the shared ones and the links')."""
-    from envsim.engine.toxiproxy_client import ToxiproxyClient, ToxiproxyError
-
-    count = 0
-    for address in published_apis(client, stack, "toxiproxy", ("8474", "18474")):
-        try:
-            proxies = ToxiproxyClient(f"http://{address}").proxies()
-        except (ToxiproxyError, OSError):
-            continue
-        count += sum(len(p.toxics) + (0 if p.enabled else 1) for p in proxies.values())
-    return count
-
-
-def http_switches_on(client, stack: str) -> int:
-    """HTTP faults switched on in the stack's HAProxy fronts (their runtime APIs)."""
-    from envsim.engine.haproxy_runtime import HaproxyRuntime, RuntimeApiError
-
-    count = 0
-    for address in published_apis(client, stack, "balancer", ("9999", "9998")):
-        try:
-            count += sum(HaproxyRuntime(address).switches().values())
-        except RuntimeApiError:
-            continue
-    return count
+def draw_trials(count: int, rng: random.Random) -> list[Trial]:
+    """The trials of a seed, drawn up front so that running them side by side changes none."""
+    trials = []
+    for number in range(1, count + 1):
+        command = rng.choice(["up", "run", "run --no-up"])
+        name = rng.choice(list(SIGNALS))
+        delay = rng.uniform(0.3, LONGEST[command])
+        trials.append(Trial(number, list(PROFILES)[(number - 1) % len(PROFILES)], command, name, delay))
+    return trials
 
 
 class Trials:
-    def __init__(self, project: Path, state: Path, rng: random.Random):
-        self.project, self.rng = project, rng
+    def __init__(self, project: Path, state: Path):
+        self.project = project
         self.env = {**os.environ, "ENVSIM_STATE_DIR": str(state), "NO_COLOR": "1"}
         from envsim.engine.docker_engine import connect
 
@@ -216,11 +171,8 @@ class Trials:
             **kwargs,
         )
 
-    def trial(self, number: int) -> None:
-        profile = list(PROFILES)[(number - 1) % len(PROFILES)]
-        command = self.rng.choice(["up", "run", "run --no-up"])
-        name = self.rng.choice(list(SIGNALS))
-        delay = self.rng.uniform(0.3, LONGEST[command])
+    def trial(self, plan: Trial) -> None:
+        number, profile, command, name, delay = plan.number, plan.profile, plan.command, plan.signal, plan.delay
         if command == "run --no-up":
             stack = self.kept(profile)
             args = ["run", PROFILES[profile], "--no-up"]
@@ -330,46 +282,71 @@ class Trials:
         remove_stack_images(self.client, stack)
 
 
+def run_lane(project: Path, state: Path, plans: list[Trial], total: int) -> Trials:
+    """The trials in `plans` one after the other, then the kept stacks down and counted."""
+    trials = Trials(project, state)
+    try:
+        for plan in plans:
+            trials.trial(plan)
+            print(f"trial {plan.number}/{total} done", file=sys.stderr, flush=True)
+    finally:
+        for profile in trials.kept_up:
+            trials.envsim("down", profile, "--name", KEPT[profile])
+    for profile in {plan.profile for plan in plans}:
+        for kind, count in leftovers(trials.client, KEPT[profile]).items():
+            trials.by_kind[kind] += count
+            trials.problems.append(f"{KEPT[profile]}: {count} {kind} left after its down")
+        trials._remove_images(KEPT[profile])
+    return trials
+
+
+def run_lanes(project: Path, state: Path, plans: list[Trial], side_by_side: bool) -> list[Trials]:
+    if not side_by_side:
+        return [run_lane(project, state, plans, len(plans))]
+    lanes = {profile: [plan for plan in plans if plan.profile == profile] for profile in PROFILES}
+    with ThreadPoolExecutor(max_workers=len(lanes)) as pool:
+        futures = [
+            pool.submit(run_lane, project, state / profile, lane, len(plans)) for profile, lane in lanes.items() if lane
+        ]
+        return [future.result() for future in futures]
+
+
+def write_project(project: Path) -> None:
+    for name in ("profiles", "examples"):
+        shutil.copytree(REPO / name, project / name, ignore=shutil.ignore_patterns("__pycache__"))
+    (project / "profiles" / "trial-namespace.yaml").write_text(NAMESPACE_PROFILE, encoding="utf-8")
+    (project / "scenarios").mkdir()
+    (project / "scenarios" / "trial.yaml").write_text(SCENARIO, encoding="utf-8")
+    (project / "scenarios" / "trial-network.yaml").write_text(NETWORK_SCENARIO, encoding="utf-8")
+    (project / ".git").mkdir()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=100)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--side-by-side", action="store_true", help="the two profiles' trials at the same time")
     args = parser.parse_args()
+    plans = draw_trials(args.trials, random.Random(args.seed))
+    started = time.monotonic()
     with tempfile.TemporaryDirectory() as directory:
         project = Path(directory) / "repo"
-        for name in ("profiles", "examples"):
-            shutil.copytree(REPO / name, project / name, ignore=shutil.ignore_patterns("__pycache__"))
-        (project / "profiles" / "trial-namespace.yaml").write_text(NAMESPACE_PROFILE, encoding="utf-8")
-        (project / "scenarios").mkdir()
-        (project / "scenarios" / "trial.yaml").write_text(SCENARIO, encoding="utf-8")
-        (project / "scenarios" / "trial-network.yaml").write_text(NETWORK_SCENARIO, encoding="utf-8")
-        (project / ".git").mkdir()
-        trials = Trials(project, Path(directory) / "state", random.Random(args.seed))
-        started = time.monotonic()
-        try:
-            for number in range(1, args.trials + 1):
-                trials.trial(number)
-                print(f"trial {number}/{args.trials} done", file=sys.stderr, flush=True)
-        finally:
-            for profile in trials.kept_up:
-                trials.envsim("down", profile, "--name", KEPT[profile])
-        for kept in KEPT.values():
-            for kind, count in leftovers(trials.client, kept).items():
-                trials.by_kind[kind] += count
-                trials.problems.append(f"{kept}: {count} {kind} left after its down")
-            trials._remove_images(kept)
+        write_project(project)
+        lanes = run_lanes(project, Path(directory) / "state", plans, args.side_by_side)
+    outcomes = sum((lane.outcomes for lane in lanes), Counter())
+    exit_codes = sum((lane.exit_codes for lane in lanes), Counter())
+    by_kind = sum((lane.by_kind for lane in lanes), Counter())
+    slowest = max((lane.slowest for lane in lanes), default=(0.0, ""))
+    problems = [problem for lane in lanes for problem in lane.problems]
     print(f"trials            {args.trials} in {time.monotonic() - started:.0f}s (seed {args.seed})")
-    for label, count in sorted(trials.outcomes.items()):
+    for label, count in sorted(outcomes.items()):
         print(f"  {label:<32} {count}")
-    print("exit codes        " + ", ".join(f"{code}: {n}" for code, n in sorted(trials.exit_codes.items())))
-    print(
-        f"leftovers         {sum(trials.by_kind.values())}"
-        + "".join(f"  {kind}: {count}" for kind, count in sorted(trials.by_kind.items()))
-    )
-    print(f"slowest clean-up  {trials.slowest[0]:.1f}s ({trials.slowest[1] or 'none'})")
-    for problem in trials.problems:
+    print("exit codes        " + ", ".join(f"{code}: {n}" for code, n in sorted(exit_codes.items())))
+    print(f"leftovers         {sum(by_kind.values())}" + "".join(f"  {k}: {n}" for k, n in sorted(by_kind.items())))
+    print(f"slowest clean-up  {slowest[0]:.1f}s ({slowest[1] or 'none'})")
+    for problem in problems:
         print(f"problem: {problem}")
-    return 1 if trials.problems else 0
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":
