@@ -1,15 +1,32 @@
 """Link and DNS faults through the CLI on the example shop: scenarios/network-namespace.yaml passes with
-each fault's effect shown by its check, and an interrupted run leaves no helper and no rule."""
+each fault's effect shown by its check, and an interrupted run leaves no helper and no rule.
+
+The run plays the repo's scenario with shorter phases (SHORT_TIMELINE): the same load, faults in
+the same order and the same checks, 80 s of load instead of 125 s. The repo's file itself is
+validated and planned, and its plan compared with the short copy's."""
 
 from __future__ import annotations
 
-import shutil
+import json
 import signal
 from pathlib import Path
 
+import pytest
+import yaml
 from e2e_support import NOTHING_LEFT, interrupt, leftovers, wait_for
 
 REPO = Path(__file__).resolve().parents[2]
+SCENARIO = REPO / "scenarios" / "network-namespace.yaml"
+# 8 s baseline and fault windows. The gaps after the faults with a recovery check are 13 s and
+# 10 s as in the repo's file: a recovery under the checks' 10 s bound still fits before the next
+# fault (recovery is the start of 3 good seconds in a row). The last fault has no recovery check.
+SHORT_TIMELINE = [
+    {"at": "8s", "for": "8s", "fault": "api-lossy"},
+    {"at": "29s", "for": "8s", "fault": "api-narrow"},
+    {"at": "50s", "for": "8s", "fault": "payments-unresolvable"},
+    {"at": "68s", "for": "8s", "fault": "payments-slow-dns"},
+]
+SHORT_DURATION = "80s"
 
 LONG_LOSS = """
 envsim: 1
@@ -52,11 +69,41 @@ def _api_rules(engine, stack: str) -> list[str]:
     return found
 
 
+def _write_short_copy(project: Path) -> None:
+    scenario = yaml.safe_load(SCENARIO.read_text(encoding="utf-8"))
+    scenario["timeline"] = SHORT_TIMELINE
+    scenario["load"]["duration"] = SHORT_DURATION
+    target = project / "scenarios" / "network-namespace.yaml"
+    target.write_text(yaml.safe_dump(scenario, sort_keys=False), encoding="utf-8")
+
+
+def _plan(cli, scenario: str) -> dict:
+    done = cli.run("plan", scenario, "--json")
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout)
+
+
+@pytest.mark.docker_free
+def test_the_repos_network_scenario_validates_and_its_short_copy_plans_the_same_checks_and_faults(cli, project):
+    (project / "scenarios" / "repo").mkdir()
+    (project / "scenarios" / "repo" / SCENARIO.name).write_text(SCENARIO.read_text(encoding="utf-8"), encoding="utf-8")
+    _write_short_copy(project)
+    validated = cli.run("validate", "scenarios/repo/network-namespace.yaml", "scenarios/network-namespace.yaml")
+    assert validated.returncode == 0, validated.stdout + validated.stderr
+    repos, short = _plan(cli, "scenarios/repo/network-namespace.yaml"), _plan(cli, "scenarios/network-namespace.yaml")
+    assert short["checks"] == repos["checks"] and len(repos["checks"]) == 11
+    assert short["faults"] == repos["faults"]
+    assert short["load"] == {**repos["load"], "duration": 80.0}
+    assert [step["fault"] for step in short["timeline"]] == [step["fault"] for step in repos["timeline"]]
+    assert repos["timeline"][-1]["end"] < repos["load"]["duration"]
+    assert short["timeline"][-1]["end"] < short["load"]["duration"]
+
+
 def test_the_network_scenario_passes_with_each_link_fault_shown(cli, engine, project, stack_name, remove_stacks):
     from envsim.journal import Journal
 
     remove_stacks.append(stack_name)
-    shutil.copy(REPO / "scenarios" / "network-namespace.yaml", project / "scenarios" / "network-namespace.yaml")
+    _write_short_copy(project)
     result = cli.run("run", "scenarios/network-namespace.yaml", "--name", stack_name, timeout=600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert "fault api-lossy applied (" in result.stdout
