@@ -1,5 +1,6 @@
 """No secret value anywhere envsim writes: a full scenario with generated and supplied secrets,
-then every byte it produced searched for each value, plain, base64- and URL-encoded."""
+then every byte it produced searched for each value, plain, base64- and URL-encoded; the secrets
+file envsim keeps for the stack is its owner's only (one stack start-up for both)."""
 
 from __future__ import annotations
 
@@ -58,26 +59,32 @@ def _files(root: Path, skip: set[Path]) -> dict[str, bytes]:
     return {str(p): p.read_bytes() for p in root.rglob("*") if p.is_file() and p not in skip}
 
 
-def test_no_secret_value_in_anything_envsim_produced(cli, engine, project, state_dir, stack_name, remove_stacks):
+def test_no_secret_value_in_anything_envsim_produced_and_the_secret_files_are_private(
+    cli, engine, project, state_dir, stack_name, remove_stacks
+):
     remove_stacks.append(stack_name)
     (project / "profiles" / "scan.yaml").write_text(PROFILE, encoding="utf-8")
     (project / "scenarios" / "scan.yaml").write_text(SCENARIO, encoding="utf-8")
     cli.env["SCAN_VENDOR_KEY"] = SUPPLIED
     outputs: dict[str, str] = {}
 
-    def record(*args: str) -> None:
+    def record(*args: str) -> int:
         done = cli.run(*args)
         assert "Traceback" not in done.stderr, done.stderr
         outputs[" ".join(args) + " (stdout)"] = done.stdout
         outputs[" ".join(args) + " (stderr)"] = done.stderr
+        return done.returncode
 
     record("plan", "scan")
     record("plan", "scenarios/scan.yaml", "--json")
     record("plan", "scan", "--format", "kubernetes")
     assert "secretKeyRef" in outputs["plan scan --format kubernetes (stdout)"]
-    record("up", "scan", "--name", stack_name)
+    assert record("up", "scan", "--name", stack_name) == 0
     # the secrets envsim generated (read now: `down` removes them), and the one the caller supplied
     secrets_file = next(state_dir.rglob(f"stacks/{stack_name}/secrets.json"))
+    # only their owner can read the secrets envsim keeps
+    assert oct(secrets_file.stat().st_mode & 0o777) == "0o600"
+    assert oct(secrets_file.parent.stat().st_mode & 0o777) == "0o700"
     values = {**json.loads(secrets_file.read_text()), "vendor_key": SUPPLIED}
     assert set(values) >= {"db_password", "vendor_key"}
     record("status", stack_name, "--json")
@@ -111,7 +118,8 @@ def test_no_secret_value_in_anything_envsim_produced(cli, engine, project, state
     state_files = _files(state_dir, {secrets_file})  # owner record, locks: before `down` removes them
     # the search itself can find a value: the secrets file (left out above) holds each one
     assert all(v.encode() in secrets_file.read_bytes() for k, v in values.items() if k != "vendor_key")
-    record("down", "scan", "--name", stack_name)
+    assert record("down", "scan", "--name", stack_name) == 0
+    assert os.path.exists(state_dir)
 
     produced = {name: text.encode() for name, text in outputs.items()}
     produced.update(_files(project / "out", set()))
@@ -125,14 +133,3 @@ def test_no_secret_value_in_anything_envsim_produced(cli, engine, project, state
     ]
     assert hits == []
     assert len(produced) > 20  # outputs, journal and four reports, state files: the search had material
-
-
-def test_secret_files_are_private(cli, project, state_dir, stack_name, remove_stacks):
-    remove_stacks.append(stack_name)
-    done = cli.run("up", "base", "--name", stack_name)
-    assert done.returncode == 0, done.stderr
-    secrets_file = next(state_dir.rglob(f"stacks/{stack_name}/secrets.json"))
-    assert oct(secrets_file.stat().st_mode & 0o777) == "0o600"
-    assert oct(secrets_file.parent.stat().st_mode & 0o777) == "0o700"
-    assert cli.run("down", "base", "--name", stack_name).returncode == 0
-    assert os.path.exists(state_dir)
