@@ -21,7 +21,10 @@ services:
       - python
       - -c
       - |
-        import hashlib, http.server, socket
+        import hashlib, http.server, signal, socket, sys
+        # as a container's first process it would ignore SIGTERM: each replica's stop and
+        # restart would wait out the engine's 10 s before SIGKILL
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):
                 with open("/run/secrets/token", "rb") as secret:
