@@ -3,7 +3,7 @@ each fault's effect shown by its check, and a run interrupted on the stack it ke
 and no rule.
 
 The run plays the repo's scenario with shorter phases (SHORT_TIMELINE): the same load, faults in
-the same order and the same checks, 80 s of load instead of 125 s. The repo's file itself is
+the same order and the same checks, 84 s of load instead of 125 s. The repo's file itself is
 validated and planned, and its plan compared with the short copy's."""
 
 from __future__ import annotations
@@ -18,16 +18,19 @@ from e2e_support import NOTHING_LEFT, interrupt, leftovers, wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 SCENARIO = REPO / "scenarios" / "network-namespace.yaml"
-# 8 s baseline and fault windows. The gaps after the faults with a recovery check are 13 s and
-# 10 s as in the repo's file: a recovery under the checks' 10 s bound still fits before the next
-# fault (recovery is the start of 3 good seconds in a row). The last fault has no recovery check.
+# The link faults' windows (and the baseline) last 8 s, not 15 s: their checks are p95 floors,
+# passed by a few slow seconds. The DNS faults keep the repo's 10 s: their effect can start
+# seconds after the journal's "applied" on a busy machine (in an 8 s window pay failed from its
+# fourth second on only: 17 failures, under the 50% floor), and the repo's windows set that
+# margin. The gaps after the faults with a recovery check are 13 s and 10 s: a recovery under
+# the checks' 10 s bound still fits before the next fault (3 good seconds in a row start it).
 SHORT_TIMELINE = [
     {"at": "8s", "for": "8s", "fault": "api-lossy"},
     {"at": "29s", "for": "8s", "fault": "api-narrow"},
-    {"at": "50s", "for": "8s", "fault": "payments-unresolvable"},
-    {"at": "68s", "for": "8s", "fault": "payments-slow-dns"},
+    {"at": "50s", "for": "10s", "fault": "payments-unresolvable"},
+    {"at": "70s", "for": "10s", "fault": "payments-slow-dns"},
 ]
-SHORT_DURATION = "80s"
+SHORT_DURATION = "84s"
 
 LONG_LOSS = """
 envsim: 1
@@ -94,7 +97,7 @@ def test_the_repos_network_scenario_validates_and_its_short_copy_plans_the_same_
     repos, short = _plan(cli, "scenarios/repo/network-namespace.yaml"), _plan(cli, "scenarios/network-namespace.yaml")
     assert short["checks"] == repos["checks"] and len(repos["checks"]) == 11
     assert short["faults"] == repos["faults"]
-    assert short["load"] == {**repos["load"], "duration": 80.0}
+    assert short["load"] == {**repos["load"], "duration": 84.0}
     assert [step["fault"] for step in short["timeline"]] == [step["fault"] for step in repos["timeline"]]
     assert repos["timeline"][-1]["end"] < repos["load"]["duration"]
     assert short["timeline"][-1]["end"] < short["load"]["duration"]
