@@ -8,7 +8,6 @@ at least one data row.
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +24,8 @@ _VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 def read_csv(path: Path) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
     """A CSV file's header row (the column names) and its data rows (blank lines skipped)."""
+    import csv  # imported here: only a scenario with a CSV variable needs it
+
     with open(path, newline="", encoding="utf-8") as handle:
         lines = [row for row in csv.reader(handle) if row]
     if not lines:

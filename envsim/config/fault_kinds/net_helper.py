@@ -8,7 +8,6 @@ A step of such a kind has `container` (whose namespace) and `helper` (the helper
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from envsim.config.fault_kinds.kind import NET_HELPER_READY, FaultReadings, FaultTools
@@ -16,6 +15,8 @@ from envsim.config.fault_kinds.kind import NET_HELPER_READY, FaultReadings, Faul
 
 def chain_name(fault: str) -> str:
     """An iptables chain of the fault's own (at most 28 characters, as iptables allows)."""
+    import hashlib  # imported here: names this long are rare, and `validate` never needs it
+
     name = f"envsim-{fault}"
     return name if len(name) <= 28 else f"envsim-{hashlib.sha256(fault.encode()).hexdigest()[:21]}"
 
