@@ -14,23 +14,27 @@ from typing import Any
 
 from envsim.config.discover import existing_profile_names, looks_like_name, profile_candidates
 from envsim.config.schema_check import did_you_mean
-from envsim.config.yamlload import Mark, TreePath, YamlDoc, load_yaml
+from envsim.config.yamlload import Mark, TreePath, YamlDoc
 from envsim.errors import InputError
 
 # Keys that describe the file itself, not the profile it contributes.
 _OWN_KEYS = ("extends", "name")
 
 
-def load_profile_doc(path: Path, display: Callable[[Path], str], first: YamlDoc | None = None) -> YamlDoc:
+def load_profile_doc(path: Path, read: Callable[[Path], YamlDoc], first: YamlDoc | None = None) -> YamlDoc:
     """The profile at `path` with its `extends` chain merged in. Raises InputError.
 
-    `first` is the already parsed file at `path`, when the caller has it.
+    `read` parses a file (envsim.config.yamlload.load_yaml, or a cache of it: a base that
+    many profiles extend need be parsed once); `first` is the already parsed file at `path`,
+    when the caller has it.
     """
-    return _load_chain(path, display, [], first)
+    return _load_chain(path, read, [], first)
 
 
-def _load_chain(path: Path, display: Callable[[Path], str], stack: list[Path], first: YamlDoc | None = None) -> YamlDoc:
-    doc = first if first is not None else load_yaml(path, display(path))
+def _load_chain(
+    path: Path, read: Callable[[Path], YamlDoc], stack: list[Path], first: YamlDoc | None = None
+) -> YamlDoc:
+    doc = first if first is not None else read(path)
     parent_ref = doc.data.get("extends")
     if parent_ref is None:
         return doc
@@ -41,7 +45,7 @@ def _load_chain(path: Path, display: Callable[[Path], str], stack: list[Path], f
     if parent_path.resolve() in chain:
         names = [p.stem for p in chain[chain.index(parent_path.resolve()) :]] + [parent_path.stem]
         raise InputError([doc.problem(("extends",), "extends cycle: " + " -> ".join(names))])
-    parent = _load_chain(parent_path, display, chain)
+    parent = _load_chain(parent_path, read, chain)
     return merge_docs(parent, doc)
 
 

@@ -51,6 +51,16 @@ class Loader:
         self.env = env
         self.backend = backend  # what the profile must be realisable on (envsim.config.backends)
         self._profiles: dict[Path, tuple[Profile | None, list[Problem]]] = {}
+        self._parsed: dict[Path, YamlDoc] = {}
+
+    def read(self, path: Path) -> YamlDoc:
+        """The file parsed, once per Loader: a base profile that several profiles extend is parsed
+        once. Each call returns a YamlDoc of its own over the parsed tree, since interpolation
+        replaces a document's `data`; nothing changes the tree or the marks in place."""
+        if path not in self._parsed:
+            self._parsed[path] = load_yaml(path, display_name(path))
+        doc = self._parsed[path]
+        return YamlDoc(doc.path, doc.display, doc.data, doc.marks, doc.key_marks, doc.sources)
 
     def profile(self, path: Path, parsed: YamlDoc | None = None) -> tuple[Profile | None, list[Problem]]:
         key = path.resolve()
@@ -60,7 +70,7 @@ class Loader:
 
     def _load_profile(self, path: Path, parsed: YamlDoc | None) -> tuple[Profile | None, list[Problem]]:
         try:
-            doc = load_profile_doc(path, display_name, parsed)
+            doc = load_profile_doc(path, self.read, parsed)
         except InputError as error:
             return None, error.problems
         root = find_root(path)
@@ -75,7 +85,7 @@ class Loader:
 
     def scenario(self, path: Path, parsed: YamlDoc | None = None) -> tuple[Scenario | None, list[Problem]]:
         try:
-            doc = parsed if parsed is not None else load_yaml(path, display_name(path))
+            doc = parsed if parsed is not None else self.read(path)
         except InputError as error:
             return None, error.problems
         root = find_root(path)
@@ -126,7 +136,7 @@ class Loader:
     def any(self, path: Path) -> tuple[Profile | Scenario | None, list[Problem]]:
         """A profile or a scenario, decided by content."""
         try:
-            doc = load_yaml(path, display_name(path))
+            doc = self.read(path)
         except InputError as error:
             return None, error.problems
         return self.scenario(path, doc) if is_scenario(doc) else self.profile(path, doc)

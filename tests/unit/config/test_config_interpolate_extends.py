@@ -186,3 +186,25 @@ def test_extends_without_null_removal_still_rejects_two_kinds(repo):
     path = write(repo, "profiles/child.yaml", "envsim: 1\nextends: base\nservices:\n  payments: {build: ../app}\n")
     with pytest.raises(InputError):
         load_profile(path, {})
+
+
+def test_a_base_several_profiles_extend_is_parsed_once_and_interpolated_for_each(repo):
+    from envsim.config.loader import Loader
+
+    write(repo, "seeds/a.sql", "select 1;\n")
+    write(repo, "profiles/base.yaml", BASE.replace('B: "2"', 'B: "price $$5"'))
+    write(repo, "profiles/one.yaml", 'envsim: 1\nextends: base\nservices: {api: {env: {D: "${env.D:-one}"}}}\n')
+    write(repo, "profiles/two.yaml", 'envsim: 1\nextends: base\nservices: {api: {env: {D: "$$two"}}}\n')
+    loader = Loader({})
+    base = repo / "profiles/base.yaml"
+    first, second = loader.read(base), loader.read(base)
+    assert first is not second and first.data is second.data  # one parse, a document per caller
+    models = [loader.any(repo / f"profiles/{name}.yaml") for name in ("base", "one", "two")]
+    assert [problems for _, problems in models] == [[], [], []]
+    envs = [{k: v.redacted() for k, v in model.service("api").env} for model, _ in models]
+    # the base, loaded first, was interpolated in a document of its own: the children expand the written text
+    assert envs == [
+        {"A": "1", "B": "price $5"},
+        {"A": "1", "B": "price $5", "D": "one"},
+        {"A": "1", "B": "price $5", "D": "$two"},
+    ]
