@@ -8,14 +8,21 @@ of a round see the same load. CPU time (user + system) is reported beside wall t
 It also reports whether validate imported docker, locust or jsonschema (it must not, for valid
 files).
 
-    python bench/bench_validate.py [--rounds 21]
+On a shared, busy machine wall time swings from run to run; `--instructions` counts the
+instructions each command executes instead (under valgrind's callgrind, one run each: the
+count repeats to within a fraction of a percent whatever the load), the figure to compare
+changes by.
+
+    python bench/bench_validate.py [--rounds 21] [--instructions]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -39,6 +46,25 @@ def timed(command: list[str], env: dict[str, str]) -> tuple[float, float]:
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
+def instructions(command: list[str], env: dict[str, str]) -> int:
+    """Instructions one run of `command` executes in the repo root, counted by callgrind."""
+    counted = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *command]
+    result = subprocess.run(counted, cwd=REPO, env=env, capture_output=True, text=True)
+    found = re.search(r"Collected : (\d+)", result.stderr)
+    if result.returncode != 0 or found is None:
+        raise SystemExit(f"{' '.join(counted)} failed ({result.returncode}):\n{result.stdout}{result.stderr}")
+    return int(found.group(1))
+
+
+def report_instructions(baseline_cmd: list[str], validate_cmd: list[str], env: dict[str, str]) -> None:
+    if shutil.which("valgrind") is None:
+        raise SystemExit("--instructions needs valgrind (apt-get install valgrind)")
+    baseline, validate = instructions(baseline_cmd, env), instructions(validate_cmd, env)
+    print(f"python -c pass     {baseline / 1e6:8.1f} M instructions")
+    print(f"envsim validate    {validate / 1e6:8.1f} M instructions")
+    print(f"ratio (instructions): {validate / baseline:.2f}x")
+
+
 def heavy_imports(env: dict[str, str]) -> list[str]:
     result = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "envsim", "validate"],
@@ -54,6 +80,7 @@ def heavy_imports(env: dict[str, str]) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=21)
+    parser.add_argument("--instructions", action="store_true", help="count instructions (callgrind), not time")
     args = parser.parse_args()
     # An installed envsim has its bytecode compiled; a run that may not write it would
     # compile every module on every start and measure the compiler instead.
@@ -61,6 +88,9 @@ def main() -> None:
     baseline_cmd = [sys.executable, "-c", "pass"]
     validate_cmd = [sys.executable, "-m", "envsim", "validate"]
     timed(validate_cmd, env)  # warm-up: bytecode written, files in the page cache
+    if args.instructions:
+        report_instructions(baseline_cmd, validate_cmd, env)
+        return
     pairs = [(timed(baseline_cmd, env), timed(validate_cmd, env)) for _ in range(args.rounds)]
     wall_ratio = statistics.median(v[0] / b[0] for b, v in pairs)
     cpu_ratio = statistics.median(v[1] / b[1] for b, v in pairs if b[1] > 0)
