@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from envsim.config.discover import inside
-from envsim.config.dockerfile import base_problem
 from envsim.config.fault_kinds import kinds_written
 from envsim.config.fault_kinds.kind import FaultContext
 from envsim.config.refs_links import check_links
@@ -265,6 +264,8 @@ def _check_failure_mode(doc: YamlDoc, name: str, mode: dict[str, Any], services:
 
 def _check_base(doc: YamlDoc, where: TreePath, build: dict[str, Any], dockerfile: Path) -> Problem | None:
     """`base` needs a FROM to replace: a final stage that grows from an image, not scratch."""
+    from envsim.config.dockerfile import base_problem  # imported here: only a build with `base` reads its Dockerfile
+
     try:
         text = dockerfile.read_text(encoding="utf-8", errors="replace")
     except OSError:
