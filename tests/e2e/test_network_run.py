@@ -3,7 +3,7 @@ each fault's effect shown by its check, and a run interrupted on the stack it ke
 and no rule.
 
 The run plays the repo's scenario with shorter phases (SHORT_TIMELINE): the same load, faults in
-the same order and the same checks, 84 s of load instead of 125 s. The repo's file itself is
+the same order, the same gaps after them and the same checks, 104 s of load instead of 125 s. The repo's file itself is
 validated and planned, and its plan compared with the short copy's."""
 
 from __future__ import annotations
@@ -22,15 +22,17 @@ SCENARIO = REPO / "scenarios" / "network-namespace.yaml"
 # passed by a few slow seconds. The DNS faults keep the repo's 10 s: their effect can start
 # seconds after the journal's "applied" on a busy machine (in an 8 s window pay failed from its
 # fourth second on only: 17 failures, under the 50% floor), and the repo's windows set that
-# margin. The gaps after the faults with a recovery check are 13 s and 10 s: a recovery under
-# the checks' 10 s bound still fits before the next fault (3 good seconds in a row start it).
+# margin. The gaps after each fault stay the repo's (20 s, 20 s, 10 s): a recovery check needs
+# its recovery (up to the checks' 10 s) and then 3 good seconds in a row before the next fault;
+# with 13 s after api-narrow a busy machine's recovery did not fit ("did not recover within 12s",
+# pay's DNS failures of the next fault already counted).
 SHORT_TIMELINE = [
     {"at": "8s", "for": "8s", "fault": "api-lossy"},
-    {"at": "29s", "for": "8s", "fault": "api-narrow"},
-    {"at": "50s", "for": "10s", "fault": "payments-unresolvable"},
-    {"at": "70s", "for": "10s", "fault": "payments-slow-dns"},
+    {"at": "36s", "for": "8s", "fault": "api-narrow"},
+    {"at": "64s", "for": "10s", "fault": "payments-unresolvable"},
+    {"at": "84s", "for": "10s", "fault": "payments-slow-dns"},
 ]
-SHORT_DURATION = "84s"
+SHORT_DURATION = "104s"
 
 LONG_LOSS = """
 envsim: 1
@@ -87,6 +89,13 @@ def _plan(cli, scenario: str) -> dict:
     return json.loads(done.stdout)
 
 
+def _gaps_after_each_fault(plan: dict) -> list[float]:
+    """Seconds from each fault's end to the next fault's start (or the load's end): where its recovery is judged."""
+    steps = plan["timeline"]
+    starts = [step["start"] for step in steps[1:]] + [plan["load"]["duration"]]
+    return [start - step["end"] for step, start in zip(steps, starts)]
+
+
 @pytest.mark.docker_free
 def test_the_repos_network_scenario_validates_and_its_short_copy_plans_the_same_checks_and_faults(cli, project):
     (project / "scenarios" / "repo").mkdir()
@@ -97,8 +106,9 @@ def test_the_repos_network_scenario_validates_and_its_short_copy_plans_the_same_
     repos, short = _plan(cli, "scenarios/repo/network-namespace.yaml"), _plan(cli, "scenarios/network-namespace.yaml")
     assert short["checks"] == repos["checks"] and len(repos["checks"]) == 11
     assert short["faults"] == repos["faults"]
-    assert short["load"] == {**repos["load"], "duration": 84.0}
+    assert short["load"] == {**repos["load"], "duration": 104.0}
     assert [step["fault"] for step in short["timeline"]] == [step["fault"] for step in repos["timeline"]]
+    assert _gaps_after_each_fault(short) == _gaps_after_each_fault(repos)
     assert repos["timeline"][-1]["end"] < repos["load"]["duration"]
     assert short["timeline"][-1]["end"] < short["load"]["duration"]
 
